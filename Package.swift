@@ -1,0 +1,42 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// The pipeline, one module per stage:
+//   RescindYAML (source + spans) → CELParser → CELChecker → CELRuntime (plan + evaluate)
+// RescindDiagnostics is shared by every stage; CELCommon holds the AST and types that
+// the parser, checker and runtime exchange. The runtime never imports the parser or checker.
+let package = Package(
+    name: "Rescind",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "Rescind", targets: ["Rescind"]),
+        .executable(name: "rescind", targets: ["rescind"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
+        .target(name: "RescindDiagnostics"),
+        .target(name: "RescindYAML", dependencies: ["CYAML", "RescindDiagnostics"]),
+        .target(name: "CELCommon", dependencies: ["RescindDiagnostics"]),
+        .target(name: "CELParser", dependencies: ["CELCommon", "RescindDiagnostics"]),
+        .target(name: "CELChecker", dependencies: ["CELCommon", "RescindDiagnostics"]),
+        .target(name: "CELRuntime", dependencies: ["CELCommon"]),
+        .target(name: "CEL", dependencies: ["CELCommon", "CELParser", "CELChecker", "CELRuntime", "RescindDiagnostics"]),
+        .target(name: "Rescind", dependencies: ["CEL", "RescindYAML", "RescindDiagnostics"]),
+        .executableTarget(name: "rescind", dependencies: [
+            "Rescind",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "RescindFuzz", dependencies: ["Rescind"]),
+        .executableTarget(name: "RescindBench", dependencies: ["Rescind"]),
+        .testTarget(name: "RescindDiagnosticsTests", dependencies: ["RescindDiagnostics"]),
+        .testTarget(name: "RescindYAMLTests", dependencies: ["RescindYAML"]),
+        .testTarget(name: "CELParserTests", dependencies: ["CELParser"]),
+        .testTarget(name: "CELCheckerTests", dependencies: ["CELChecker", "CELParser"]),
+        .testTarget(name: "CELRuntimeTests", dependencies: ["CEL"]),
+        .testTarget(name: "CELConformanceTests", dependencies: ["CEL"]),
+        .testTarget(name: "RescindCLITests", dependencies: ["rescind"]),
+    ]
+)

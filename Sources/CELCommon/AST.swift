@@ -1,0 +1,185 @@
+/// A range of an expression's source text as UTF-8 byte offsets (half-open). Callers
+/// that embed an expression in a larger file (a YAML scalar) map offsets to their own
+/// file positions.
+public struct TextRange: Hashable, Sendable {
+    public var start: Int32
+    public var end: Int32
+
+    public init(_ start: Int, _ end: Int) {
+        self.start = Int32(truncatingIfNeeded: start)
+        self.end = Int32(truncatingIfNeeded: end)
+    }
+
+    public static let none = TextRange(0, 0)
+}
+
+/// A literal constant in an expression.
+public enum Constant: Hashable, Sendable {
+    case null
+    case bool(Bool)
+    case int(Int64)
+    case uint(UInt64)
+    case double(Double)
+    case string(String)
+    case bytes([UInt8])
+}
+
+/// An expression node. `id` is unique within one parsed expression and keys the
+/// checker's type and reference maps. The range is metadata: it is not part of `==`.
+public struct Expr: Sendable, Hashable {
+    public var id: Int32
+    public var kind: ExprKind
+    public var range: TextRange
+
+    public init(id: Int32, _ kind: ExprKind, range: TextRange = .none) {
+        self.id = id
+        self.kind = kind
+        self.range = range
+    }
+
+    public static func == (lhs: Expr, rhs: Expr) -> Bool { lhs.id == rhs.id && lhs.kind == rhs.kind }
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(id)
+        hasher.combine(kind)
+    }
+}
+
+/// The shape of an expression node, following CEL's canonical AST (cel.expr.Expr).
+/// Operators are calls with the spec's function names (see `Operator`).
+public indirect enum ExprKind: Sendable, Hashable {
+    case constant(Constant)
+    /// A (possibly dotted, after resolution) identifier.
+    case ident(String)
+    /// `operand.field`; with `testOnly` it is the `has(operand.field)` macro.
+    case select(operand: Expr, field: String, testOnly: Bool)
+    /// A global call `f(args)` (target nil) or a receiver call `target.f(args)`.
+    case call(target: Expr?, function: String, args: [Expr])
+    case list(elements: [Expr])
+    case map(entries: [MapEntry])
+    /// `Name{field: value, …}` message construction.
+    case structure(typeName: String, fields: [FieldInitializer])
+    /// The expansion of the macros `all`, `exists`, `exists_one`, `map` and `filter`.
+    case comprehension(Comprehension)
+}
+
+/// A key/value pair of a map literal.
+public struct MapEntry: Sendable, Hashable {
+    public var id: Int32
+    public var key: Expr
+    public var value: Expr
+
+    public init(id: Int32, key: Expr, value: Expr) {
+        self.id = id
+        self.key = key
+        self.value = value
+    }
+}
+
+/// A `field: value` pair of a message construction.
+public struct FieldInitializer: Sendable, Hashable {
+    public var id: Int32
+    public var field: String
+    public var value: Expr
+
+    public init(id: Int32, field: String, value: Expr) {
+        self.id = id
+        self.field = field
+        self.value = value
+    }
+}
+
+/// A fold over a list or map, as CEL macros expand to (cel.expr.Expr.Comprehension):
+///
+///     accu = accuInit
+///     for iterVar in iterRange:
+///         if !loopCondition(accu): break
+///         accu = loopStep
+///     return result
+public struct Comprehension: Sendable, Hashable {
+    public var iterVar: String
+    public var iterRange: Expr
+    public var accuVar: String
+    public var accuInit: Expr
+    public var loopCondition: Expr
+    public var loopStep: Expr
+    public var result: Expr
+    /// Which macro produced this fold, for explanations and unparsing.
+    public var macro: String
+
+    public init(
+        iterVar: String, iterRange: Expr, accuVar: String, accuInit: Expr,
+        loopCondition: Expr, loopStep: Expr, result: Expr, macro: String
+    ) {
+        self.iterVar = iterVar
+        self.iterRange = iterRange
+        self.accuVar = accuVar
+        self.accuInit = accuInit
+        self.loopCondition = loopCondition
+        self.loopStep = loopStep
+        self.result = result
+        self.macro = macro
+    }
+}
+
+/// The function names CEL gives its operators.
+public enum Operator {
+    public static let conditional = "_?_:_"
+    public static let logicalAnd = "_&&_"
+    public static let logicalOr = "_||_"
+    public static let logicalNot = "!_"
+    public static let equals = "_==_"
+    public static let notEquals = "_!=_"
+    public static let less = "_<_"
+    public static let lessEquals = "_<=_"
+    public static let greater = "_>_"
+    public static let greaterEquals = "_>=_"
+    public static let add = "_+_"
+    public static let subtract = "_-_"
+    public static let multiply = "_*_"
+    public static let divide = "_/_"
+    public static let modulo = "_%_"
+    public static let negate = "-_"
+    public static let index = "_[_]"
+    public static let `in` = "@in"
+    /// Internal: the loop condition of `all`/`exists` that stops once the result is known.
+    public static let notStrictlyFalse = "@not_strictly_false"
+
+    /// The infix spelling of a binary operator, for unparsing and messages.
+    public static func display(_ function: String) -> String? {
+        switch function {
+        case logicalAnd: "&&"
+        case logicalOr: "||"
+        case equals: "=="
+        case notEquals: "!="
+        case less: "<"
+        case lessEquals: "<="
+        case greater: ">"
+        case greaterEquals: ">="
+        case add: "+"
+        case subtract: "-"
+        case multiply: "*"
+        case divide: "/"
+        case modulo: "%"
+        case `in`: "in"
+        case logicalNot: "!"
+        case negate: "-"
+        case index: "[]"
+        case conditional: "?:"
+        default: nil
+        }
+    }
+}
+
+/// A parsed expression with its source text, the input to the checker and planner.
+public struct ParsedExpr: Sendable {
+    public var expr: Expr
+    public var source: String
+    /// One past the largest node id, so later stages can mint fresh ids.
+    public var nextID: Int32
+
+    public init(expr: Expr, source: String, nextID: Int32) {
+        self.expr = expr
+        self.source = source
+        self.nextID = nextID
+    }
+}

@@ -1,0 +1,210 @@
+/// Looks up the text of files named in spans so renderers can quote source lines.
+public struct SourceMap: Sendable {
+    private var files: [String: SourceFile] = [:]
+
+    public init(_ files: [SourceFile] = []) {
+        for file in files { self.files[file.path] = file }
+    }
+
+    public mutating func add(_ file: SourceFile) { files[file.path] = file }
+    public func file(_ path: String) -> SourceFile? { files[path] }
+}
+
+/// The output formats every command that reports diagnostics supports.
+public enum DiagnosticFormat: String, Sendable, CaseIterable {
+    case human
+    case json
+    case github
+}
+
+/// Renders diagnostics for people: the `path:line:col: severity[code]: message` line,
+/// the quoted source line with a caret under the span, then notes and `help:`.
+public struct HumanRenderer: Sendable {
+    public var sources: SourceMap
+    public var color: Bool
+
+    public init(sources: SourceMap, color: Bool = false) {
+        self.sources = sources
+        self.color = color
+    }
+
+    public func render(_ diagnostics: some Sequence<Diagnostic>) -> String {
+        diagnostics.map(render).joined()
+    }
+
+    public func render(_ diagnostic: Diagnostic) -> String {
+        var out = ""
+        if let span = diagnostic.span { out += paint("\(span): ", .bold) }
+        out += paint(diagnostic.severity.rawValue, severityStyle(diagnostic.severity))
+        out += paint("[\(diagnostic.code)]", severityStyle(diagnostic.severity))
+        out += paint(": \(diagnostic.message)", .bold) + "\n"
+        if let span = diagnostic.span { out += excerpt(span, style: severityStyle(diagnostic.severity)) }
+        for note in diagnostic.notes {
+            if let span = note.span {
+                out += paint("\(span): ", .bold) + paint("note", .cyan) + ": \(note.message)\n"
+                out += excerpt(span, style: .cyan)
+            } else {
+                out += "  = " + paint("note", .cyan) + ": \(note.message)\n"
+            }
+        }
+        if let help = diagnostic.help {
+            out += "  = " + paint("help", .cyan) + ": \(help)\n"
+        }
+        return out
+    }
+
+    /// The quoted source line and an underline (`^~~~`) for the span's first line.
+    private func excerpt(_ span: SourceSpan, style: Style) -> String {
+        guard let file = sources.file(span.file), let line = file.line(span.start.line) else { return "" }
+        let number = String(span.start.line)
+        let gutter = String(repeating: " ", count: number.count)
+        let lineText = line.replacingOccurrences(of: "\t", with: " ")
+        let lineLength = lineText.unicodeScalars.count
+        let startColumn = min(span.start.column, lineLength + 1)
+        let endColumn = span.end.line == span.start.line ? max(span.end.column, startColumn + 1) : lineLength + 1
+        let width = max(1, min(endColumn, lineLength + 1) - startColumn)
+        let marker = "^" + String(repeating: "~", count: width - 1)
+        return "\(gutter) |\n\(number) | \(lineText)\n\(gutter) | "
+            + String(repeating: " ", count: startColumn - 1) + paint(marker, style) + "\n"
+    }
+
+    private enum Style: String {
+        case bold = "1"
+        case red = "1;31"
+        case yellow = "1;33"
+        case cyan = "1;36"
+    }
+
+    private func severityStyle(_ severity: Severity) -> Style {
+        switch severity {
+        case .error: .red
+        case .warning: .yellow
+        case .note: .cyan
+        }
+    }
+
+    private func paint(_ text: String, _ style: Style) -> String {
+        color ? "\u{1B}[\(style.rawValue)m\(text)\u{1B}[0m" : text
+    }
+}
+
+/// Renders diagnostics as one JSON document: `{"diagnostics": [...]}` with stable keys.
+public struct JSONDiagnosticRenderer: Sendable {
+    public init() {}
+
+    public func render(_ diagnostics: some Sequence<Diagnostic>) -> String {
+        let items = diagnostics.map(object)
+        return "{\"diagnostics\":[" + items.joined(separator: ",") + "]}\n"
+    }
+
+    /// One diagnostic as a JSON object (keys in a fixed order so output is byte-stable).
+    public func object(_ d: Diagnostic) -> String {
+        var fields = [
+            "\"severity\":\(jsonString(d.severity.rawValue))",
+            "\"code\":\(jsonString(d.code.rawValue))",
+            "\"message\":\(jsonString(d.message))",
+        ]
+        if let span = d.span { fields.append("\"span\":\(spanObject(span))") }
+        if !d.notes.isEmpty {
+            let notes = d.notes.map { note -> String in
+                var parts = ["\"message\":\(jsonString(note.message))"]
+                if let span = note.span { parts.append("\"span\":\(spanObject(span))") }
+                return "{" + parts.joined(separator: ",") + "}"
+            }
+            fields.append("\"notes\":[" + notes.joined(separator: ",") + "]")
+        }
+        if let help = d.help { fields.append("\"help\":\(jsonString(help))") }
+        return "{" + fields.joined(separator: ",") + "}"
+    }
+
+    private func spanObject(_ span: SourceSpan) -> String {
+        "{\"file\":\(jsonString(span.file)),\"start\":{\"line\":\(span.start.line),\"column\":\(span.start.column)},"
+            + "\"end\":{\"line\":\(span.end.line),\"column\":\(span.end.column)}}"
+    }
+}
+
+/// Renders diagnostics as GitHub Actions workflow commands (`::error file=…::message`),
+/// which GitHub shows as annotations on the changed lines.
+public struct GitHubRenderer: Sendable {
+    public init() {}
+
+    public func render(_ diagnostics: some Sequence<Diagnostic>) -> String {
+        diagnostics.map(render).joined()
+    }
+
+    public func render(_ d: Diagnostic) -> String {
+        let command = switch d.severity {
+        case .error: "error"
+        case .warning: "warning"
+        case .note: "notice"
+        }
+        var properties: [String] = []
+        if let span = d.span {
+            properties.append("file=\(escapeProperty(span.file))")
+            properties.append("line=\(span.start.line)")
+            properties.append("col=\(span.start.column)")
+            if span.end.line >= span.start.line {
+                properties.append("endLine=\(span.end.line)")
+                if span.end.line == span.start.line { properties.append("endColumn=\(span.end.column)") }
+            }
+        }
+        properties.append("title=\(escapeProperty(d.code.rawValue))")
+        var message = d.message
+        for note in d.notes { message += "\nnote: \(note.message)" }
+        if let help = d.help { message += "\nhelp: \(help)" }
+        return "::\(command) \(properties.joined(separator: ","))::\(escapeData(message))\n"
+    }
+
+    private func escapeData(_ s: String) -> String {
+        s.replacingOccurrences(of: "%", with: "%25")
+            .replacingOccurrences(of: "\r", with: "%0D")
+            .replacingOccurrences(of: "\n", with: "%0A")
+    }
+
+    private func escapeProperty(_ s: String) -> String {
+        escapeData(s).replacingOccurrences(of: ":", with: "%3A").replacingOccurrences(of: ",", with: "%2C")
+    }
+}
+
+/// Quotes a string as a JSON string literal (RFC 8259), escaping control characters.
+public func jsonString(_ s: String) -> String {
+    var out = "\""
+    out.reserveCapacity(s.utf8.count + 2)
+    for scalar in s.unicodeScalars {
+        switch scalar {
+        case "\"": out += "\\\""
+        case "\\": out += "\\\\"
+        case "\n": out += "\\n"
+        case "\r": out += "\\r"
+        case "\t": out += "\\t"
+        case _ where scalar.value < 0x20 || scalar.value == 0x7F:
+            let hex = String(scalar.value, radix: 16)
+            out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+        default: out.unicodeScalars.append(scalar)
+        }
+    }
+    return out + "\""
+}
+
+extension Substring {
+    fileprivate func replacingOccurrences(of target: Character, with replacement: String) -> String {
+        var out = ""
+        for c in self { if c == target { out += replacement } else { out.append(c) } }
+        return out
+    }
+}
+
+extension String {
+    fileprivate func replacingOccurrences(of target: String, with replacement: String) -> String {
+        guard !target.isEmpty else { return self }
+        var out = ""
+        var rest = self[...]
+        while let range = rest.firstRange(of: target) {
+            out += rest[..<range.lowerBound]
+            out += replacement
+            rest = rest[range.upperBound...]
+        }
+        out += rest
+        return out
+    }
+}

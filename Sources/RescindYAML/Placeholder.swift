@@ -1,0 +1,2 @@
+import RescindDiagnostics
+import CYAML
