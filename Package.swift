@@ -37,6 +37,7 @@ let package = Package(
         .testTarget(name: "CELCheckerTests", dependencies: ["CELChecker", "CELParser"]),
         .testTarget(name: "CELRuntimeTests", dependencies: ["CEL"]),
         .testTarget(name: "CELConformanceTests", dependencies: ["CEL"]),
+        .testTarget(name: "CELExtensionsTests", dependencies: ["CEL"]),
         .testTarget(name: "RescindCLITests", dependencies: ["rescind"]),
     ]
 )

@@ -1,0 +1,2 @@
+// Placeholder until the parser and checker land.
+func fuzzCEL(_ data: UnsafeRawBufferPointer) {}
