@@ -155,14 +155,26 @@ public struct GitHubRenderer: Sendable {
         return "::\(command) \(properties.joined(separator: ","))::\(escapeData(message))\n"
     }
 
-    private func escapeData(_ s: String) -> String {
-        s.replacingOccurrences(of: "%", with: "%25")
-            .replacingOccurrences(of: "\r", with: "%0D")
-            .replacingOccurrences(of: "\n", with: "%0A")
-    }
+    private func escapeData(_ s: String) -> String { escape(s, isProperty: false) }
 
-    private func escapeProperty(_ s: String) -> String {
-        escapeData(s).replacingOccurrences(of: ":", with: "%3A").replacingOccurrences(of: ",", with: "%2C")
+    private func escapeProperty(_ s: String) -> String { escape(s, isProperty: true) }
+
+    /// Works on Unicode scalars, not Characters: "\r\n" is a single Character, so a
+    /// Character-based replacement of "\r" and "\n" would let a raw line break through
+    /// and end the workflow command early.
+    private func escape(_ s: String, isProperty: Bool) -> String {
+        var out = ""
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "%": out += "%25"
+            case "\r": out += "%0D"
+            case "\n": out += "%0A"
+            case ":" where isProperty: out += "%3A"
+            case "," where isProperty: out += "%2C"
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
     }
 }
 
@@ -190,21 +202,6 @@ extension Substring {
     fileprivate func replacingOccurrences(of target: Character, with replacement: String) -> String {
         var out = ""
         for c in self { if c == target { out += replacement } else { out.append(c) } }
-        return out
-    }
-}
-
-extension String {
-    fileprivate func replacingOccurrences(of target: String, with replacement: String) -> String {
-        guard !target.isEmpty else { return self }
-        var out = ""
-        var rest = self[...]
-        while let range = rest.firstRange(of: target) {
-            out += rest[..<range.lowerBound]
-            out += replacement
-            rest = rest[range.upperBound...]
-        }
-        out += rest
         return out
     }
 }

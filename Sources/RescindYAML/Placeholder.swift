@@ -1,2 +1,0 @@
-import RescindDiagnostics
-import CYAML

@@ -1,0 +1,346 @@
+public import RescindDiagnostics
+
+/// One node of a loaded YAML document: a scalar, a sequence or a mapping, with the
+/// span of source text it was read from.
+///
+/// Equality and hashing compare the *data* only: two nodes are equal when they have
+/// the same kind and the same resolved content (scalar values compared after core
+/// schema resolution, sequences element by element, mappings entry by entry in order).
+/// Spans, scalar styles, tags, anchors and alias information are metadata and are
+/// ignored, so `"a"`, `'a'` and `a` are equal, and so are `1` and `0x1`.
+public struct YAMLNode: Sendable, Hashable, CustomStringConvertible {
+    /// What the node holds.
+    public enum Content: Sendable {
+        /// A scalar with its text, style and resolved value.
+        case scalar(YAMLScalar)
+        /// A sequence's items in order.
+        case sequence([YAMLNode])
+        /// A mapping's entries in order.
+        case mapping(YAMLMapping)
+    }
+
+    /// The node's content.
+    public var content: Content
+    /// Where the node is written. For a node that stands for an alias (`*name`), this is
+    /// the alias itself; `alias` tells where the anchored node is.
+    public var span: SourceSpan
+    /// The explicit tag in its expanded form (`!!str` becomes `tag:yaml.org,2002:str`),
+    /// or nil when the node has none. The non-specific tag `!` is kept as `"!"`.
+    public var tag: String?
+    /// The anchor declared on this node (`&name`), if any.
+    public var anchor: String?
+    /// Set when this node was produced by an alias: the anchor's name and where the
+    /// anchored node is written.
+    public var alias: YAMLAliasReference?
+
+    /// Creates a node; loaders build these, tests and tools may too.
+    public init(
+        _ content: Content, span: SourceSpan = YAMLNode.syntheticSpan, tag: String? = nil,
+        anchor: String? = nil, alias: YAMLAliasReference? = nil
+    ) {
+        self.content = content
+        self.span = span
+        self.tag = tag
+        self.anchor = anchor
+        self.alias = alias
+    }
+
+    /// The span given to nodes that were not read from a file (built from literals).
+    public static let syntheticSpan = SourceSpan(
+        file: "<synthetic>", start: SourceLocation(line: 0, column: 0), end: SourceLocation(line: 0, column: 0))
+
+    // MARK: Inspecting
+
+    /// The broad kind of the node, for messages and quick checks.
+    public var kind: YAMLNodeKind {
+        switch content {
+        case .scalar(let scalar): scalar.value.kind
+        case .sequence: .sequence
+        case .mapping: .mapping
+        }
+    }
+
+    /// The scalar, when the node is one.
+    public var scalar: YAMLScalar? {
+        if case .scalar(let scalar) = content { return scalar }
+        return nil
+    }
+
+    /// The items, when the node is a sequence.
+    public var sequence: [YAMLNode]? {
+        if case .sequence(let items) = content { return items }
+        return nil
+    }
+
+    /// The mapping, when the node is one.
+    public var mapping: YAMLMapping? {
+        if case .mapping(let mapping) = content { return mapping }
+        return nil
+    }
+
+    /// True for a scalar that resolved to null (`null`, `~`, or nothing at all).
+    public var isNull: Bool { scalar?.value == .null }
+
+    /// The node's value in a compact YAML flow notation, for debugging and tests.
+    public var description: String {
+        switch content {
+        case .scalar(let scalar): scalar.value.description
+        case .sequence(let items): "[" + items.map(\.description).joined(separator: ", ") + "]"
+        case .mapping(let mapping):
+            "{" + mapping.entries.map { "\($0.key): \($0.value)" }.joined(separator: ", ") + "}"
+        }
+    }
+
+    // MARK: Equality on data only
+
+    /// Compares data only; see the type's documentation.
+    public static func == (lhs: YAMLNode, rhs: YAMLNode) -> Bool {
+        switch (lhs.content, rhs.content) {
+        case (.scalar(let a), .scalar(let b)): a.value == b.value
+        case (.sequence(let a), .sequence(let b)): a == b
+        case (.mapping(let a), .mapping(let b)): a == b
+        default: false
+        }
+    }
+
+    /// Hashes data only, consistently with `==`.
+    public func hash(into hasher: inout Hasher) {
+        switch content {
+        case .scalar(let scalar):
+            hasher.combine(0)
+            hasher.combine(scalar.value)
+        case .sequence(let items):
+            hasher.combine(1)
+            hasher.combine(items)
+        case .mapping(let mapping):
+            hasher.combine(2)
+            hasher.combine(mapping)
+        }
+    }
+}
+
+/// The broad kind of a node after core schema resolution, as named in messages.
+public enum YAMLNodeKind: String, Sendable, Hashable, CaseIterable {
+    case null
+    case bool
+    case int
+    case float
+    case string
+    case sequence
+    case mapping
+
+    /// The kind with an article, as used in messages ("expected a boolean").
+    public var describedWithArticle: String {
+        switch self {
+        case .null: "null"
+        case .bool: "a boolean"
+        case .int: "an integer"
+        case .float: "a number"
+        case .string: "a string"
+        case .sequence: "a sequence"
+        case .mapping: "a mapping"
+        }
+    }
+}
+
+/// Where a node produced by an alias came from.
+public struct YAMLAliasReference: Sendable, Hashable {
+    /// The anchor name, without `&` or `*`.
+    public var name: String
+    /// The span of the anchored node.
+    public var anchoredSpan: SourceSpan
+
+    /// Creates an alias reference.
+    public init(name: String, anchoredSpan: SourceSpan) {
+        self.name = name
+        self.anchoredSpan = anchoredSpan
+    }
+}
+
+/// How a scalar was written in the source.
+public enum YAMLScalarStyle: String, Sendable, Hashable, CaseIterable {
+    case plain
+    case singleQuoted
+    case doubleQuoted
+    /// `|` block scalar: line breaks kept.
+    case literal
+    /// `>` block scalar: line breaks folded into spaces.
+    case folded
+}
+
+/// A scalar: its text after unescaping and folding, how it was written, and the
+/// value it resolves to under the YAML 1.2 core schema.
+public struct YAMLScalar: Sendable, Hashable {
+    /// The scalar's content as parsed (quotes removed, escapes applied), before
+    /// resolution. Later stages use it to read exact values, e.g. money with `Decimal`.
+    public var text: String
+    /// How the scalar was written.
+    public var style: YAMLScalarStyle
+    /// The resolved value.
+    public var value: YAMLScalarValue
+
+    /// Creates a scalar.
+    public init(text: String, style: YAMLScalarStyle, value: YAMLScalarValue) {
+        self.text = text
+        self.style = style
+        self.value = value
+    }
+}
+
+/// The value of a scalar under the YAML 1.2 core schema.
+///
+/// Floats compare equal when they are numerically equal, and `.nan` equals `.nan` so
+/// that equality stays reflexive.
+public enum YAMLScalarValue: Sendable, Hashable, CustomStringConvertible {
+    case null
+    case bool(Bool)
+    case int(Int)
+    case float(Double)
+    case string(String)
+
+    /// The kind of value, as named in messages.
+    public var kind: YAMLNodeKind {
+        switch self {
+        case .null: .null
+        case .bool: .bool
+        case .int: .int
+        case .float: .float
+        case .string: .string
+        }
+    }
+
+    /// Values of the same kind and value; all NaNs are equal.
+    public static func == (lhs: YAMLScalarValue, rhs: YAMLScalarValue) -> Bool {
+        switch (lhs, rhs) {
+        case (.null, .null): true
+        case (.bool(let a), .bool(let b)): a == b
+        case (.int(let a), .int(let b)): a == b
+        case (.float(let a), .float(let b)): a == b || (a.isNaN && b.isNaN)
+        case (.string(let a), .string(let b)): a == b
+        default: false
+        }
+    }
+
+    /// Hashes consistently with `==`.
+    public func hash(into hasher: inout Hasher) {
+        switch self {
+        case .null: hasher.combine(0)
+        case .bool(let value):
+            hasher.combine(1)
+            hasher.combine(value)
+        case .int(let value):
+            hasher.combine(2)
+            hasher.combine(value)
+        case .float(let value):
+            hasher.combine(3)
+            // All NaNs are equal here, so they must hash alike; -0.0 == 0.0 hashes
+            // alike already.
+            if value.isNaN { hasher.combine(Double.nan.bitPattern) } else { hasher.combine(value) }
+        case .string(let value):
+            hasher.combine(4)
+            hasher.combine(value)
+        }
+    }
+
+    /// The value in YAML notation; strings are double-quoted when they would
+    /// otherwise read as something else.
+    public var description: String {
+        switch self {
+        case .null: "null"
+        case .bool(let value): value ? "true" : "false"
+        case .int(let value): String(value)
+        case .float(let value):
+            if value.isNaN { ".nan" } else if value.isInfinite { value < 0 ? "-.inf" : ".inf" } else { String(value) }
+        case .string(let value): jsonString(value)
+        }
+    }
+}
+
+/// One `key: value` pair of a mapping. Keys are nodes, so they carry spans.
+public struct YAMLMappingEntry: Sendable, Hashable {
+    /// The key, with its span.
+    public var key: YAMLNode
+    /// The value.
+    public var value: YAMLNode
+
+    /// Creates an entry.
+    public init(key: YAMLNode, value: YAMLNode) {
+        self.key = key
+        self.value = value
+    }
+}
+
+/// A mapping that keeps its keys in source order. Duplicate keys are reported by the
+/// loader and only the first occurrence is kept, so each key appears once.
+public struct YAMLMapping: Sendable, Hashable, RandomAccessCollection {
+    /// The entries in source order.
+    public var entries: [YAMLMappingEntry]
+
+    /// Creates a mapping from entries in order.
+    public init(_ entries: [YAMLMappingEntry] = []) { self.entries = entries }
+
+    /// The index of the first entry.
+    public var startIndex: Int { entries.startIndex }
+    /// The index past the last entry.
+    public var endIndex: Int { entries.endIndex }
+    /// The entry at a position, in source order.
+    public subscript(position: Int) -> YAMLMappingEntry { entries[position] }
+
+    /// The entry whose key is the string scalar `key` (plain or quoted), if any.
+    public func entry(forKey key: String) -> YAMLMappingEntry? {
+        entries.first { $0.key.scalar?.value == .string(key) }
+    }
+
+    /// The value of the entry whose key is the string `key`, if any.
+    public subscript(key: String) -> YAMLNode? { entry(forKey: key)?.value }
+
+    /// The entry whose key equals `key` as data (e.g. an integer key), if any.
+    public func entry(forKey key: YAMLNode) -> YAMLMappingEntry? {
+        entries.first { $0.key == key }
+    }
+
+    /// The keys in order.
+    public var keys: [YAMLNode] { entries.map(\.key) }
+}
+
+// MARK: Building nodes from literals (tests, defaults)
+
+extension YAMLNode: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral,
+    ExpressibleByBooleanLiteral, ExpressibleByNilLiteral, ExpressibleByArrayLiteral,
+    ExpressibleByDictionaryLiteral
+{
+    /// A plain string scalar with a synthetic span.
+    public init(stringLiteral value: String) {
+        self.init(.scalar(YAMLScalar(text: value, style: .plain, value: .string(value))))
+    }
+
+    /// An integer scalar with a synthetic span.
+    public init(integerLiteral value: Int) {
+        self.init(.scalar(YAMLScalar(text: String(value), style: .plain, value: .int(value))))
+    }
+
+    /// A float scalar with a synthetic span.
+    public init(floatLiteral value: Double) {
+        self.init(.scalar(YAMLScalar(text: String(value), style: .plain, value: .float(value))))
+    }
+
+    /// A boolean scalar with a synthetic span.
+    public init(booleanLiteral value: Bool) {
+        self.init(.scalar(YAMLScalar(text: value ? "true" : "false", style: .plain, value: .bool(value))))
+    }
+
+    /// A null scalar with a synthetic span.
+    public init(nilLiteral: ()) {
+        self.init(.scalar(YAMLScalar(text: "null", style: .plain, value: .null)))
+    }
+
+    /// A sequence with a synthetic span.
+    public init(arrayLiteral elements: YAMLNode...) {
+        self.init(.sequence(elements))
+    }
+
+    /// A mapping with a synthetic span, keys in the order written.
+    public init(dictionaryLiteral elements: (YAMLNode, YAMLNode)...) {
+        self.init(.mapping(YAMLMapping(elements.map { YAMLMappingEntry(key: $0.0, value: $0.1) })))
+    }
+}

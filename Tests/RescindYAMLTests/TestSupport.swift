@@ -1,0 +1,34 @@
+import RescindDiagnostics
+import RescindYAML
+
+/// Loads `text` as `test.yaml` with the given limits.
+func load(_ text: String, limits: YAMLLimits = .default) -> YAMLLoadResult {
+    YAMLLoader(limits: limits).load(text: text, path: "test.yaml")
+}
+
+/// The single document of a text that must load cleanly.
+func document(_ text: String) -> YAMLNode? {
+    let result = load(text)
+    guard result.diagnostics.isEmpty, result.documents.count == 1 else { return nil }
+    return result.documents[0]
+}
+
+/// The diagnostics rendered for people, without color: what golden tests compare.
+func rendered(_ result: YAMLLoadResult) -> String {
+    HumanRenderer(sources: SourceMap([result.source]), color: false).render(result.diagnostics)
+}
+
+/// The diagnostics of a decoding step rendered against the loaded source.
+func rendered(_ diagnostics: Diagnostics, source: SourceFile) -> String {
+    HumanRenderer(sources: SourceMap([source]), color: false).render(diagnostics)
+}
+
+/// A span as `line:col-line:col`, compact for assertions.
+func position(_ span: SourceSpan) -> String {
+    "\(span.start.line):\(span.start.column)-\(span.end.line):\(span.end.column)"
+}
+
+/// The diagnostic codes in order.
+func codes(_ diagnostics: Diagnostics) -> [String] {
+    diagnostics.map(\.code.rawValue)
+}
