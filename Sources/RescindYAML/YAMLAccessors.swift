@@ -8,16 +8,16 @@ extension YAMLNode {
     /// The boolean value of a `true`/`false` scalar (any core schema spelling).
     ///
     /// A plain `yes`, `no`, `on`, `off`, `y` or `n` (any case) is a string in YAML 1.2.
-    /// Where a boolean is expected it is almost certainly meant as one, so rather than a
-    /// generic type mismatch this reports `yaml-boolean-like`, which explains the YAML
-    /// 1.2 reading and suggests `true` or `false`. It is an *error*, not a warning:
-    /// the accessor cannot return a value, and a warning would let a policy load with
-    /// the setting silently missing.
+    /// Where a boolean is expected it is almost certainly meant as one (YAML 1.1 read it
+    /// so), so the accessor returns that meaning and adds a `yaml-boolean-like` *warning*
+    /// that explains the YAML 1.2 reading and suggests `true` or `false`. Dropping the
+    /// value instead would let a policy load with the setting silently missing.
     public func bool(diagnostics: inout Diagnostics) -> Bool? {
         if case .bool(let value)? = scalar?.value { return value }
         if let scalar, scalar.style == .plain, tag == nil, YAMLCoreSchema.isYAML11Boolean(scalar.text) {
-            diagnostics.append(YAMLMessages.booleanLike(scalar.text, at: span, notes: aliasNotes))
-            return nil
+            let meaning = YAMLCoreSchema.yaml11BooleanMeaning(scalar.text)
+            diagnostics.append(YAMLMessages.booleanLike(scalar.text, meaning: meaning, at: span, notes: aliasNotes))
+            return meaning
         }
         reportMismatch(expected: "a boolean (`true` or `false`)", accepting: [.bool], diagnostics: &diagnostics)
         return nil

@@ -72,6 +72,11 @@ public enum YAMLCoreSchema {
         }
     }
 
+    /// What YAML 1.1 meant by one of the words `isYAML11Boolean` accepts.
+    static func yaml11BooleanMeaning(_ text: String) -> Bool {
+        ["yes", "on", "y"].contains(text.lowercased())
+    }
+
     /// The digits (with their sign, for decimal) and radix of an integer in one of the
     /// core schema's three notations: `[-+]?[0-9]+`, `0o[0-7]+` or `0x[0-9a-fA-F]+`.
     static func integerSyntax(_ text: String) -> (digits: Substring, radix: Int)? {

@@ -194,11 +194,11 @@ enum YAMLMessages {
 
     // MARK: Typed access
 
-    static func booleanLike(_ text: String, at span: SourceSpan, notes: [DiagnosticNote]) -> Diagnostic {
-        let replacement = ["yes", "on", "y"].contains(text.lowercased()) ? "true" : "false"
-        return .error(
-            .yamlBooleanLike, "expected a boolean, found `\(text)`, which YAML 1.2 reads as a string", at: span,
-            notes: notes, help: "write `\(replacement)` (booleans are only `true` and `false`)")
+    static func booleanLike(_ text: String, meaning: Bool, at span: SourceSpan, notes: [DiagnosticNote]) -> Diagnostic {
+        .warning(
+            .yamlBooleanLike,
+            "`\(text)` is read as `\(meaning)` here, but YAML 1.2 reads it as a string elsewhere", at: span,
+            notes: notes, help: "write `\(meaning)` (booleans are only `true` and `false`)")
     }
 
     static func typeMismatch(

@@ -39,16 +39,17 @@ struct AccessorTests {
         #expect(diagnostics.isEmpty)
     }
 
-    @Test("a YAML 1.1 boolean word is an error that explains the YAML 1.2 reading")
+    @Test("a YAML 1.1 boolean word keeps its meaning with a warning that explains the YAML 1.2 reading")
     func booleanLikeWords() throws {
-        for word in ["yes", "No", "ON", "off", "y", "N"] {
+        for (word, meaning) in [("yes", true), ("No", false), ("ON", true), ("off", false), ("y", true), ("N", false)] {
             var diagnostics = Diagnostics()
             let node = try #require(document("v: \(word)")?.mapping?["v"])
-            #expect(node.bool(diagnostics: &diagnostics) == nil)
+            #expect(node.bool(diagnostics: &diagnostics) == meaning)
             #expect(codes(diagnostics) == ["yaml-boolean-like"])
-            #expect(diagnostics.items[0].severity == .error)
+            #expect(diagnostics.items[0].severity == .warning)
             #expect(
-                diagnostics.items[0].message == "expected a boolean, found `\(word)`, which YAML 1.2 reads as a string")
+                diagnostics.items[0].message
+                    == "`\(word)` is read as `\(meaning)` here, but YAML 1.2 reads it as a string elsewhere")
         }
         var diagnostics = Diagnostics()
         _ = try field("legacy").bool(diagnostics: &diagnostics)
