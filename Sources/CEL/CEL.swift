@@ -1,0 +1,156 @@
+@_exported import CELChecker
+@_exported import CELCommon
+@_exported import CELParser
+@_exported import CELRuntime
+@_exported import RescindDiagnostics
+
+/// Everything an expression may refer to, and how to compile and run it: declared
+/// variables with their types, a container for name resolution, extra functions
+/// (declarations for the checker plus implementations for the runtime) and limits.
+///
+///     var env = CELEnvironment(variables: ["order": .object(orderType)])
+///     let result = env.compile("order.total > 100")
+///     let value = try result.get().evaluate(["order": .object(order)]).get()
+public struct CELEnvironment: Sendable {
+    public var variables: [String: CELType]
+    public var container: String
+    /// Runtime implementations, by overload id and function name.
+    public var functions: FunctionRegistry
+    /// Declarations the checker sees in addition to the standard library's.
+    public var functionDeclarations: [FunctionDecl]
+    public var parserOptions: CELParser.Options
+    public var limits: EvaluationLimits
+    /// Whether `compile` type-checks. The one switch to turn the checker off (then
+    /// `compile` behaves like `compileUnchecked`).
+    public var typeCheck: Bool
+
+    public init(
+        variables: [String: CELType] = [:], container: String = "", functions: FunctionRegistry = .standard,
+        functionDeclarations: [FunctionDecl] = [], parserOptions: CELParser.Options = CELParser.Options(),
+        limits: EvaluationLimits = EvaluationLimits(), typeCheck: Bool = true
+    ) {
+        self.variables = variables
+        self.container = container
+        self.functions = functions
+        self.functionDeclarations = functionDeclarations
+        self.parserOptions = parserOptions
+        self.limits = limits
+        self.typeCheck = typeCheck
+    }
+
+    /// Declares a function for the checker and registers its implementations, given
+    /// per overload id. Overloads without an implementation are declared only.
+    public mutating func addFunction(
+        _ declaration: FunctionDecl, implementations: [String: FunctionBody], constantFoldable: Bool = false
+    ) {
+        functionDeclarations.append(declaration)
+        for overload in declaration.overloads {
+            guard let body = implementations[overload.id] else { continue }
+            functions.add(FunctionOverload(
+                function: declaration.name, declaration: overload, body: body, constantFoldable: constantFoldable))
+        }
+    }
+
+    /// Parses, type-checks and plans an expression.
+    public func compile(_ source: String) -> CompileResult {
+        guard typeCheck else { return compileUnchecked(source) }
+        let (parsed, parseIssues) = CELParser(options: parserOptions).parse(source)
+        guard let parsed, !parseIssues.contains(where: { $0.severity == .error }) else {
+            return CompileResult(program: nil, issues: parseIssues)
+        }
+        let environment = TypeEnvironment(
+            container: container, variables: variables,
+            functions: StandardLibrary.declarations + functionDeclarations)
+        let (checked, checkIssues) = Checker(environment: environment).check(parsed)
+        let issues = parseIssues + checkIssues
+        guard !checkIssues.contains(where: { $0.severity == .error }) else {
+            return CompileResult(program: nil, issues: issues)
+        }
+        let (program, planIssues) = planner.plan(checked)
+        return CompileResult(
+            program: program.map { CELProgram(source: source, parsed: parsed, checked: checked, program: $0) },
+            issues: issues + planIssues)
+    }
+
+    /// Parses and plans an expression without type-checking: names resolve against
+    /// the bindings at evaluation time and calls dispatch on runtime argument kinds.
+    public func compileUnchecked(_ source: String) -> CompileResult {
+        let (parsed, parseIssues) = CELParser(options: parserOptions).parse(source)
+        guard let parsed, !parseIssues.contains(where: { $0.severity == .error }) else {
+            return CompileResult(program: nil, issues: parseIssues)
+        }
+        let (program, planIssues) = planner.plan(parsed)
+        return CompileResult(
+            program: program.map { CELProgram(source: source, parsed: parsed, checked: nil, program: $0) },
+            issues: parseIssues + planIssues)
+    }
+
+    private var planner: Planner {
+        Planner(functions: functions, options: PlannerOptions(container: container, limits: limits))
+    }
+}
+
+/// The outcome of compiling: a program, or the issues (with the stage that found
+/// them) that prevented one. Warnings may accompany a program.
+public struct CompileResult: Sendable {
+    public let program: CELProgram?
+    public let issues: [CELIssue]
+
+    /// The errors among the issues.
+    public var errors: [CELIssue] { issues.filter { $0.severity == .error } }
+
+    /// The stage that failed, if compilation failed.
+    public var failedStage: CELIssue.Stage? { program == nil ? errors.first?.stage : nil }
+
+    /// The program, or the issues as an error.
+    public func get() throws(CompileError) -> CELProgram {
+        guard let program else { throw CompileError(issues: issues) }
+        return program
+    }
+}
+
+/// Compilation failed; `issues` says why.
+public struct CompileError: Error, Sendable, CustomStringConvertible {
+    public let issues: [CELIssue]
+    public var description: String { issues.map(\.description).joined(separator: "\n") }
+}
+
+/// A compiled expression: its source, AST, type information (when checked) and the
+/// executable program. Immutable, thread-safe, reusable.
+public final class CELProgram: Sendable {
+    public let source: String
+    public let parsed: ParsedExpr
+    /// The checker's annotations; nil for unchecked compilation.
+    public let checked: CheckedExpr?
+    public let program: Program
+
+    init(source: String, parsed: ParsedExpr, checked: CheckedExpr?, program: Program) {
+        self.source = source
+        self.parsed = parsed
+        self.checked = checked
+        self.program = program
+    }
+
+    /// The static type of the result (`dyn` when unchecked).
+    public var resultType: CELType { checked?.resultType ?? .dyn }
+
+    /// An activation for repeated evaluation; see `Program.makeActivation`.
+    public func makeActivation(_ bindings: [String: Value] = [:]) -> Activation {
+        program.makeActivation(bindings)
+    }
+
+    /// Evaluates against a prepared activation (the fast path).
+    public func evaluate(_ activation: Activation) -> Result<Value, EvalError> {
+        program.evaluate(activation)
+    }
+
+    /// Evaluates with variables by name.
+    public func evaluate(_ bindings: [String: Value] = [:]) -> Result<Value, EvalError> {
+        program.evaluate(bindings)
+    }
+
+    /// Evaluates and records every sub-expression's value by expression id.
+    public func evaluateWithTrace(_ activation: Activation) -> (result: Result<Value, EvalError>, trace: [Int32: Value]) {
+        program.evaluateWithTrace(activation)
+    }
+}

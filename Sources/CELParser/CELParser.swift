@@ -1,0 +1,109 @@
+import CELCommon
+import RescindDiagnostics
+
+/// Parses CEL source text into the shared AST (`ParsedExpr`), expanding the standard
+/// macros and reporting every problem as a located `CELIssue` of stage `.parse`.
+///
+///     let (parsed, issues) = CELParser().parse("request.size() < 10")
+///
+/// The parser never traps or loops on bad input: its recursion is bounded by
+/// `Options.maxDepth` and the input by `Options.maxLength`.
+public struct CELParser: Sendable {
+    /// Settings that change what the parser accepts.
+    public struct Options: Sendable, Hashable {
+        /// Expand `has`, `all`, `exists`, `exists_one`, `map` and `filter` into
+        /// comprehensions (the default). When false they stay ordinary calls.
+        public var macros: Bool
+        /// How deeply expressions may nest: parentheses, list/map/call nesting, chains of
+        /// unary operators, selections, indexes and same-precedence binary operators all
+        /// count. The default accepts everything in the CEL conformance suite with room
+        /// to spare, while keeping every stage's recursion far from the stack limit.
+        public var maxDepth: Int
+        /// The longest accepted expression, in UTF-8 bytes.
+        public var maxLength: Int
+
+        /// Creates options; the defaults suit policy conditions.
+        public init(macros: Bool = true, maxDepth: Int = 200, maxLength: Int = 100_000) {
+            self.macros = macros
+            self.maxDepth = maxDepth
+            self.maxLength = maxLength
+        }
+    }
+
+    /// The name of the accumulator variable in macro expansions (`__result__`).
+    public static let accumulatorVariable = "__result__"
+
+    /// The words that cannot be identifiers or global function names. They remain valid
+    /// as field names (`a.if`), receiver-call names (`a.if()`) and message fields.
+    public static let reservedWords: Set<String> = [
+        "as", "break", "const", "continue", "else", "for", "function", "if", "import", "let", "loop",
+        "package", "namespace", "return", "var", "void", "while",
+    ]
+
+    public var options: Options
+
+    /// Creates a parser with the given options.
+    public init(options: Options = Options()) {
+        self.options = options
+    }
+
+    /// Parses one expression.
+    ///
+    /// Returns the AST and all problems found, sorted by position. The AST is nil only
+    /// when the input could not be parsed into a complete tree (syntax errors, limits);
+    /// with literal, reserved-word or macro errors it is still returned, so callers must
+    /// check the issues for errors before using it.
+    public func parse(_ source: String) -> (ParsedExpr?, [CELIssue]) {
+        let length = source.utf8.count
+        guard length <= options.maxLength else {
+            return (nil, [ParserMessages.tooLong(length: length, limit: options.maxLength)])
+        }
+        var lexer = Lexer(bytes: Array(source.utf8), issues: IssueLog())
+        let tokens = lexer.tokenize()
+        let parser = Parser(
+            tokens: tokens, source: source, options: options, issues: lexer.issues,
+            quietAtEnd: lexer.reachedEndInsideString)
+        let root = parser.parseRoot()
+        // Lexer issues come first in the log; present everything in source order.
+        let issues = parser.issues.issues.enumerated().sorted {
+            ($0.element.range.start, $0.offset) < ($1.element.range.start, $1.offset)
+        }.map(\.element)
+        guard let root else { return (nil, issues) }
+        return (ParsedExpr(expr: root, source: source, nextID: largestID(in: root) + 1), issues)
+    }
+}
+
+/// The largest node id in a tree (map entries and field initializers included),
+/// walked with an explicit stack.
+func largestID(in root: Expr) -> Int32 {
+    var largest: Int32 = 0
+    var pending = [root]
+    while let expr = pending.popLast() {
+        largest = max(largest, expr.id)
+        switch expr.kind {
+        case .constant, .ident:
+            break
+        case .select(let operand, _, _):
+            pending.append(operand)
+        case .call(let target, _, let args):
+            if let target { pending.append(target) }
+            pending.append(contentsOf: args)
+        case .list(let elements):
+            pending.append(contentsOf: elements)
+        case .map(let entries):
+            for entry in entries {
+                largest = max(largest, entry.id)
+                pending.append(entry.key)
+                pending.append(entry.value)
+            }
+        case .structure(_, let fields):
+            for field in fields {
+                largest = max(largest, field.id)
+                pending.append(field.value)
+            }
+        case .comprehension(let c):
+            pending.append(contentsOf: [c.iterRange, c.accuInit, c.loopCondition, c.loopStep, c.result])
+        }
+    }
+    return largest
+}

@@ -1,0 +1,73 @@
+/// The variables a program reads, each assigned a slot at plan time. Evaluation reads
+/// variables by slot index; names are resolved once, when an activation is built.
+public struct ActivationLayout: Sendable {
+    /// Variable names by slot.
+    public let names: [String]
+    private let slots: [String: Int]
+
+    init(names: [String]) {
+        self.names = names
+        var slots: [String: Int] = [:]
+        for (index, name) in names.enumerated() { slots[name] = index }
+        self.slots = slots
+    }
+
+    /// The slot of a variable, or nil if the program never reads it.
+    public func slot(of name: String) -> Int? { slots[name] }
+
+    public var count: Int { names.count }
+}
+
+/// Variable values for one evaluation, stored by slot. Build one with
+/// `Program.makeActivation(_:)` and reuse it: setting a slot is an array store.
+///
+/// Unset slots hold an "undeclared reference" error value, so reading an unbound
+/// variable yields that error (which `||`/`&&` may absorb) rather than trapping; that
+/// marker is also how a slot is known to be unbound.
+public struct Activation: Sendable {
+    public let layout: ActivationLayout
+    @usableFromInline var values: ContiguousArray<Value>
+
+    /// An activation with every variable unbound.
+    public init(layout: ActivationLayout) {
+        self.layout = layout
+        self.values = ContiguousArray(layout.names.map { Activation.unboundValue($0) })
+    }
+
+    /// An activation binding the variables named in `bindings`; names the program does
+    /// not read are ignored.
+    public init(layout: ActivationLayout, bindings: [String: Value]) {
+        self.init(layout: layout)
+        for (name, value) in bindings { self[name] = value }
+    }
+
+    /// The value in a slot (an error value if unbound).
+    @inlinable
+    public subscript(slot slot: Int) -> Value {
+        get { values[slot] }
+        set { values[slot] = newValue }
+    }
+
+    /// The value of a variable by name; setting a name the program never reads does nothing.
+    public subscript(name: String) -> Value? {
+        get { layout.slot(of: name).map { values[$0] } }
+        set {
+            guard let slot = layout.slot(of: name) else { return }
+            values[slot] = newValue ?? Activation.unboundValue(name)
+        }
+    }
+
+    /// Whether a slot has been given a value.
+    public func isBound(slot: Int) -> Bool { Activation.isBound(values[slot]) }
+
+    /// Whether a slot value is a real binding rather than the unbound marker.
+    @inline(__always)
+    static func isBound(_ value: Value) -> Bool {
+        if case .error(let error) = value, error.code == .undeclaredReference { return false }
+        return true
+    }
+
+    static func unboundValue(_ name: String) -> Value {
+        .error(EvalError(.undeclaredReference, "undeclared reference to '\(name)'"))
+    }
+}

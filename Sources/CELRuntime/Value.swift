@@ -1,0 +1,214 @@
+import CELCommon
+
+/// A CEL runtime value.
+///
+/// Errors are values too: a failing sub-expression yields `.error`, which propagates
+/// through strict functions and is absorbed by `&&`, `||` and the comprehension loop
+/// condition exactly as the CEL spec prescribes.
+///
+/// The enum is kept small (payloads of at most 16 bytes; large or rare payloads are
+/// boxed) so that evaluation moves values around in registers and cheap copies.
+public enum Value: Sendable {
+    case null
+    case bool(Bool)
+    case int(Int64)
+    case uint(UInt64)
+    case double(Double)
+    case string(String)
+    case bytes([UInt8])
+    case list([Value])
+    case map(MapValue)
+    case timestamp(CELTimestamp)
+    case duration(CELDuration)
+    /// A type value: what `type(x)` returns and what `int`, `list`, … denote.
+    case type(TypeValue)
+    /// Rescind's exact money type (comparisons and equality here; functions are an extension).
+    indirect case decimal(CELDecimal)
+    /// An instance of a schema-declared object type, with fields by slot.
+    case object(ObjectValue)
+    /// An evaluation error travelling as a value.
+    case error(EvalError)
+}
+
+/// The kind of a value, without its payload: what dynamic dispatch matches on.
+public enum ValueKind: UInt8, Sendable, Hashable, CaseIterable {
+    case null, bool, int, uint, double, string, bytes, list, map, timestamp, duration, type, decimal, object, error
+
+    /// The CEL name of values of this kind (`int`, `list`, `google.protobuf.Timestamp`, …).
+    public var typeName: String {
+        switch self {
+        case .null: "null_type"
+        case .bool: "bool"
+        case .int: "int"
+        case .uint: "uint"
+        case .double: "double"
+        case .string: "string"
+        case .bytes: "bytes"
+        case .list: "list"
+        case .map: "map"
+        case .timestamp: "google.protobuf.Timestamp"
+        case .duration: "google.protobuf.Duration"
+        case .type: "type"
+        case .decimal: "decimal"
+        case .object: "object"
+        case .error: "error"
+        }
+    }
+
+    /// The runtime kind of values of a declared type, or nil when any kind may occur
+    /// (`dyn`, type parameters).
+    public init?(_ type: CELType) {
+        switch type {
+        case .null: self = .null
+        case .bool: self = .bool
+        case .int: self = .int
+        case .uint: self = .uint
+        case .double: self = .double
+        case .string, .enumString: self = .string
+        case .bytes: self = .bytes
+        case .timestamp: self = .timestamp
+        case .duration: self = .duration
+        case .list: self = .list
+        case .map: self = .map
+        case .type: self = .type
+        case .object: self = .object
+        case .opaque(let name, _) where name == "decimal": self = .decimal
+        default: return nil
+        }
+    }
+}
+
+extension Value {
+    /// The kind of this value.
+    @inlinable
+    public var kind: ValueKind {
+        switch self {
+        case .null: .null
+        case .bool: .bool
+        case .int: .int
+        case .uint: .uint
+        case .double: .double
+        case .string: .string
+        case .bytes: .bytes
+        case .list: .list
+        case .map: .map
+        case .timestamp: .timestamp
+        case .duration: .duration
+        case .type: .type
+        case .decimal: .decimal
+        case .object: .object
+        case .error: .error
+        }
+    }
+
+    /// Whether this value is an evaluation error.
+    @inlinable
+    public var isError: Bool {
+        if case .error = self { return true }
+        return false
+    }
+
+    /// The error carried by this value, if it is one.
+    @inlinable
+    public var error: EvalError? {
+        if case .error(let error) = self { return error }
+        return nil
+    }
+
+    /// The runtime type of this value, as `type(x)` returns it.
+    public var runtimeType: TypeValue {
+        switch self {
+        case .object(let object): TypeValue(object.type.name)
+        default: TypeValue(kind.typeName)
+        }
+    }
+
+    /// Convenience constructors for building values in Swift.
+    public static func string(_ s: Substring) -> Value { .string(String(s)) }
+    public static let `true` = Value.bool(true)
+    public static let `false` = Value.bool(false)
+}
+
+/// A type as a runtime value. Only the type's name matters at runtime: parameters are
+/// erased (`type([1]) == type(['a'])`), so the value is just the CEL name.
+public struct TypeValue: Sendable, Hashable, CustomStringConvertible {
+    public let name: String
+
+    public init(_ name: String) { self.name = name }
+
+    public var description: String { name }
+
+    public static let int = TypeValue("int")
+    public static let uint = TypeValue("uint")
+    public static let double = TypeValue("double")
+    public static let bool = TypeValue("bool")
+    public static let string = TypeValue("string")
+    public static let bytes = TypeValue("bytes")
+    public static let list = TypeValue("list")
+    public static let map = TypeValue("map")
+    public static let null = TypeValue("null_type")
+    public static let type = TypeValue("type")
+    public static let timestamp = TypeValue("google.protobuf.Timestamp")
+    public static let duration = TypeValue("google.protobuf.Duration")
+    public static let decimal = TypeValue("decimal")
+
+    /// Identifiers that denote types when no variable shadows them. (`dyn` is not one:
+    /// the spec makes a bare `dyn` an unknown identifier.)
+    public static let builtinNames: [String: TypeValue] = [
+        "int": .int, "uint": .uint, "double": .double, "bool": .bool, "string": .string,
+        "bytes": .bytes, "list": .list, "map": .map, "null_type": .null, "type": .type,
+        "google.protobuf.Timestamp": .timestamp, "google.protobuf.Duration": .duration,
+    ]
+}
+
+/// An instance of a schema-declared object type. Fields are stored by the slot the
+/// type assigns (`ObjectType.slot(of:)`); `nil` marks an absent field, for which
+/// `has()` is false and selection is an error.
+public final class ObjectValue: Sendable, Hashable {
+    public let type: ObjectType
+    public let fields: [Value?]
+
+    /// An object from field values by slot; missing trailing slots are absent.
+    public init(type: ObjectType, fields: [Value?]) {
+        var fields = fields
+        if fields.count < type.fields.count {
+            fields.append(contentsOf: repeatElement(nil, count: type.fields.count - fields.count))
+        }
+        self.type = type
+        self.fields = fields
+    }
+
+    /// An object from field values by name. Names the type does not declare are ignored;
+    /// use `unknownFields(in:)` first to report them.
+    public convenience init(type: ObjectType, values: [String: Value]) {
+        var fields = [Value?](repeating: nil, count: type.fields.count)
+        for (name, value) in values {
+            if let slot = type.slot(of: name) { fields[slot] = value }
+        }
+        self.init(type: type, fields: fields)
+    }
+
+    /// The value of a field by name, or nil if absent or undeclared.
+    public subscript(field: String) -> Value? {
+        guard let slot = type.slot(of: field) else { return nil }
+        return fields[slot]
+    }
+
+    public static func == (lhs: ObjectValue, rhs: ObjectValue) -> Bool {
+        guard lhs !== rhs else { return true }
+        guard lhs.type == rhs.type, lhs.fields.count == rhs.fields.count else { return false }
+        for (a, b) in zip(lhs.fields, rhs.fields) {
+            switch (a, b) {
+            case (nil, nil): continue
+            case (let a?, let b?): if !celEquals(a, b) { return false }
+            default: return false
+            }
+        }
+        return true
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(type.name)
+        for field in fields { hasher.combine(field) }
+    }
+}
