@@ -69,7 +69,7 @@ extension EvalError {
     }
 
     static func noSuchKey(_ key: Value) -> EvalError {
-        EvalError(.noSuchKey, "no such key: \(key.celLiteral)")
+        EvalError(.noSuchKey, "no such key: `\(key.celLiteral)`")
     }
 
     static func overflow(_ operation: String) -> EvalError {

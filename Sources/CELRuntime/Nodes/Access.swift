@@ -76,12 +76,12 @@ final class SelectNode: Node, @unchecked Sendable {
     static func select(_ value: Value, _ field: String) -> Value {
         switch value {
         case .map(let map):
-            return map[string: field] ?? .error(EvalError(.noSuchKey, "no such key: '\(field)'"))
+            return map[string: field] ?? .error(EvalError(.noSuchKey, "no such key: `\(field)`"))
         case .object(let object):
             guard let slot = object.type.slot(of: field) else {
-                return .error(EvalError(.noSuchField, "no such field '\(field)' in '\(object.type.name)'"))
+                return .error(EvalError(.noSuchField, "no such field `\(field)` in `\(object.type.name)`"))
             }
-            return object.fields[slot] ?? .error(EvalError(.noSuchKey, "no such key: '\(field)' (field is absent)"))
+            return object.fields[slot] ?? .error(EvalError(.noSuchKey, "no such key: `\(field)` (the field is absent)"))
         case .error:
             return value
         default:
@@ -114,7 +114,7 @@ final class ObjectFieldNode: Node, @unchecked Sendable {
         let value = operand.eval(&frame)
         if case .object(let object) = value, object.type === type {
             if let field = object.fields[slot] { return field }
-            return fail(EvalError(.noSuchKey, "no such key: '\(field)' (field is absent)"))
+            return fail(EvalError(.noSuchKey, "no such key: `\(field)` (the field is absent)"))
         }
         return locate(SelectNode.select(value, field))
     }
@@ -140,7 +140,7 @@ final class VariableObjectFieldNode: Node, @unchecked Sendable {
         switch frame.globals[variableSlot] {
         case .object(let object) where object.type === type:
             if let field = object.fields[slot] { return field }
-            return fail(EvalError(.noSuchKey, "no such key: '\(field)' (field is absent)"))
+            return fail(EvalError(.noSuchKey, "no such key: `\(field)` (the field is absent)"))
         case let value:
             return locate(SelectNode.select(value, field))
         }
@@ -166,7 +166,7 @@ final class HasFieldNode: Node, @unchecked Sendable {
         case .map(let map): return .bool(map[string: field] != nil)
         case .object(let object):
             guard let slot = object.type.slot(of: field) else {
-                return fail(EvalError(.noSuchField, "no such field '\(field)' in '\(object.type.name)'"))
+                return fail(EvalError(.noSuchField, "no such field `\(field)` in `\(object.type.name)`"))
             }
             return .bool(object.fields[slot] != nil)
         case .error: return value
