@@ -24,7 +24,12 @@ let package = Package(
         .target(name: "CELChecker", dependencies: ["CELCommon", "RescindDiagnostics"]),
         .target(name: "CELRuntime", dependencies: ["CELCommon"]),
         .target(name: "CEL", dependencies: ["CELCommon", "CELParser", "CELChecker", "CELRuntime", "RescindDiagnostics"]),
-        .target(name: "Rescind", dependencies: ["CEL", "RescindYAML", "RescindDiagnostics"]),
+        // The policy layer: RescindPolicy loads, checks and compiles YAML policies into a
+        // RescindEngine.PolicySet; RescindEngine decides and explains at runtime and, like
+        // CELRuntime, never imports a parser or checker.
+        .target(name: "RescindEngine", dependencies: ["CELRuntime", "CELCommon"]),
+        .target(name: "RescindPolicy", dependencies: ["RescindEngine", "CEL", "RescindYAML", "RescindDiagnostics"]),
+        .target(name: "Rescind", dependencies: ["CEL", "RescindYAML", "RescindDiagnostics", "RescindEngine", "RescindPolicy"]),
         .executableTarget(name: "rescind", dependencies: [
             "Rescind",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -38,6 +43,8 @@ let package = Package(
         .testTarget(name: "CELRuntimeTests", dependencies: ["CEL"]),
         .testTarget(name: "CELConformanceTests", dependencies: ["CEL"], exclude: ["Skipped.json"]),
         .testTarget(name: "CELExtensionsTests", dependencies: ["CEL"]),
+        .testTarget(name: "RescindEngineTests", dependencies: ["RescindEngine"]),
+        .testTarget(name: "RescindPolicyTests", dependencies: ["Rescind"]),
         .testTarget(name: "RescindCLITests", dependencies: ["rescind"]),
     ]
 )
