@@ -23,6 +23,8 @@ public struct CELEnvironment: Sendable {
     /// Whether `compile` type-checks. The one switch to turn the checker off (then
     /// `compile` behaves like `compileUnchecked`).
     public var typeCheck: Bool
+    /// Variables every program gets slots for, in this order (see `PlannerOptions.globals`).
+    public var sharedGlobals: [String] = []
 
     public init(
         variables: [String: CELType] = [:], container: String = "", functions: FunctionRegistry = .standard,
@@ -86,7 +88,9 @@ public struct CELEnvironment: Sendable {
     }
 
     private var planner: Planner {
-        Planner(functions: functions, options: PlannerOptions(container: container, limits: limits))
+        Planner(
+            functions: functions,
+            options: PlannerOptions(container: container, limits: limits, globals: sharedGlobals))
     }
 }
 

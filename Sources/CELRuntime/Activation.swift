@@ -5,7 +5,7 @@ public struct ActivationLayout: Sendable {
     public let names: [String]
     private let slots: [String: Int]
 
-    init(names: [String]) {
+    public init(names: [String]) {
         self.names = names
         var slots: [String: Int] = [:]
         for (index, name) in names.enumerated() { slots[name] = index }

@@ -9,11 +9,19 @@ public struct PlannerOptions: Sendable {
     /// Evaluate constant-only subexpressions (`duration("30m")`, literal lists) once,
     /// at plan time.
     public var foldConstants: Bool
+    /// Variables given slots first, in this order, whether or not the expression reads
+    /// them. Programs planned with the same list share one layout, so one activation per
+    /// request serves all of a policy set's expressions.
+    public var globals: [String]
 
-    public init(container: String = "", limits: EvaluationLimits = EvaluationLimits(), foldConstants: Bool = true) {
+    public init(
+        container: String = "", limits: EvaluationLimits = EvaluationLimits(), foldConstants: Bool = true,
+        globals: [String] = []
+    ) {
         self.container = container
         self.limits = limits
         self.foldConstants = foldConstants
+        self.globals = globals
     }
 }
 
@@ -44,6 +52,10 @@ public struct Planner: Sendable {
 
     private func build(_ parsed: ParsedExpr, checked: CheckedExpr?) -> (Program?, [CELIssue]) {
         let plain = PlanBuilder(functions: functions, options: options, checked: checked, traced: false)
+        for name in options.globals where plain.globalSlots[name] == nil {
+            plain.globalSlots[name] = plain.globalNames.count
+            plain.globalNames.append(name)
+        }
         let root = plain.plan(parsed.expr)
         guard plain.issues.isEmpty else { return (nil, plain.issues) }
         // The traced plan shares the slot table so one activation serves both.

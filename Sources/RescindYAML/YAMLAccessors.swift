@@ -2,7 +2,8 @@ public import RescindDiagnostics
 
 // Typed access for later stages (the policy loader). Each accessor returns the value,
 // or nil after appending a located error to `diagnostics`, so a caller can read every
-// field, collect all problems, and fail once at the end.
+// field, collect all problems, and fail once at the end. (A value may come with a
+// warning: see `bool`.)
 
 extension YAMLNode {
     /// The boolean value of a `true`/`false` scalar (any core schema spelling).

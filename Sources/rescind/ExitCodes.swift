@@ -2,6 +2,10 @@ import ArgumentParser
 
 /// Exit codes are a contract with scripts and CI: each outcome has its own.
 enum RescindExit {
+    /// The decision was deny.
+    static let deny = ExitCode(1)
+    /// The decision was review.
+    static let review = ExitCode(2)
     /// A policy, expression or request failed to parse, check or evaluate.
     static let invalidInput = ExitCode(3)
     /// Something went wrong inside Rescind itself.

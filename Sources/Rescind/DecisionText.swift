@@ -1,0 +1,63 @@
+extension Decision {
+    /// The decision for people: effect, deciding rules, reasons, obligations, and the
+    /// explanation when there is one.
+    public var text: String {
+        var out = "effect: \(effect.rawValue)"
+        out += decidingRules.isEmpty ? " (no rule matched; the policy set's default)\n" : " (\(decidingRules.joined(separator: ", ")))\n"
+        if !matchedRules.isEmpty { out += "matched: \(matchedRules.joined(separator: ", "))\n" }
+        out += "reasons:\n"
+        for reason in reasons { out += "  - \(reason.text)\n" }
+        if !obligations.isEmpty {
+            out += "obligations:\n"
+            for obligation in obligations {
+                let fields = obligation.fields.map { "\($0.name) \(Self.text($0.value))" }.joined(separator: ", ")
+                out += "  - \(obligation.type): \(fields)\n"
+            }
+        }
+        for problem in problems {
+            out += "problem: \(problem.location): rule `\(problem.rule)`: `\(problem.expression)`: \(problem.message)\n"
+        }
+        out += "policy: \(policy.name) \(policy.version) (sha256:\(policy.digest.prefix(12)))\n"
+        if let explanation { out += explanation.text }
+        return out
+    }
+
+    private static func text(_ value: Obligation.FieldValue) -> String {
+        switch value {
+        case .string(let s), .decimal(let s): s
+        case .int(let i): String(i)
+        case .bool(let b): String(b)
+        }
+    }
+}
+
+extension Explanation {
+    /// Rule by rule: matched or not, each condition with the values it saw and where it is.
+    public var text: String {
+        var out = "explanation:\n"
+        for rule in rules {
+            out += "  \(rule.matched ? "✔" : "✘") \(rule.id) → \(rule.effect.rawValue)  [\(rule.location)]\n"
+            for condition in rule.conditions {
+                let mark = switch condition.outcome {
+                case .true: "true "
+                case .false: "false"
+                case .notEvaluated: "  -  "
+                case .error(let message): "error (\(message))"
+                }
+                out += "      \(mark) \(condition.expression)"
+                if !condition.observed.isEmpty {
+                    out += "   (" + condition.observed.map { "\($0.path) = \($0.value)" }.joined(separator: ", ") + ")"
+                }
+                out += "\n"
+            }
+        }
+        for threshold in thresholds {
+            out += "  threshold \(threshold.id): \(threshold.text)  [\(threshold.location)]\n"
+        }
+        if !alternatives.isEmpty {
+            out += "what would change the outcome:\n"
+            for alternative in alternatives { out += "  - \(alternative)\n" }
+        }
+        return out
+    }
+}

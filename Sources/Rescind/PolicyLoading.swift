@@ -1,0 +1,35 @@
+@_exported import RescindEngine
+@_exported import RescindPolicy
+
+/// Loading a policy set end to end: read (YAML → model), check and compile.
+public struct LoadedPolicies: Sendable {
+    /// The compiled set; nil when any error was found.
+    public let policySet: PolicySet?
+    /// Every diagnostic from every stage, in file order.
+    public let diagnostics: Diagnostics
+    /// The sources, to render diagnostics with their lines.
+    public let sources: SourceMap
+
+    /// Loads, checks and compiles the policy files under `paths`.
+    public static func load(paths: [String], limits: YAMLLimits = .default) -> LoadedPolicies {
+        assemble(PolicyLoader(limits: limits).load(paths: paths))
+    }
+
+    /// Loads, checks and compiles in-memory files (path → text).
+    public static func load(sources: [(path: String, text: String)], limits: YAMLLimits = .default) -> LoadedPolicies {
+        assemble(PolicyLoader(limits: limits).load(sources: sources))
+    }
+
+    private static func assemble(_ loaded: PolicyLoadResult) -> LoadedPolicies {
+        var diagnostics = loaded.diagnostics
+        // Compile even after YAML errors, to report every problem at once; a set with
+        // any error is never returned.
+        var compiler = PolicyCompiler()
+        let compiled = compiler.compile(loaded.model, digest: loaded.digest)
+        diagnostics.append(contentsOf: compiled.diagnostics)
+        let policySet = compiled.policySet
+        return LoadedPolicies(
+            policySet: diagnostics.hasErrors ? nil : policySet, diagnostics: Diagnostics(diagnostics.sorted()),
+            sources: loaded.sources)
+    }
+}

@@ -1,0 +1,179 @@
+import CELRuntime
+
+extension Decision {
+    /// The decision as one line of JSON with fixed keys in a fixed order (services rely
+    /// on them): `request_id`, `effect`, `deciding_rules`, `matched_rules`,
+    /// `obligations`, `reasons`, `locale`, `policy`, `problems` (only when some
+    /// condition failed to evaluate) and `explanation` (only when asked for).
+    public var json: String {
+        var out = JSONWriter()
+        out.object {
+            $0.key("request_id") { $0.string(requestID) }
+            $0.key("effect") { $0.string(effect.rawValue) }
+            $0.key("deciding_rules") { $0.strings(decidingRules) }
+            $0.key("matched_rules") { $0.strings(matchedRules) }
+            $0.key("obligations") { w in
+                w.array(obligations) { w, obligation in
+                    w.object {
+                        $0.key("type") { $0.string(obligation.type) }
+                        $0.key("source") { $0.string(obligation.source) }
+                        for field in obligation.fields {
+                            $0.key(field.name) { w in
+                                switch field.value {
+                                case .string(let s), .decimal(let s): w.string(s)
+                                case .int(let i): w.raw(String(i))
+                                case .bool(let b): w.raw(b ? "true" : "false")
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            $0.key("reasons") { w in
+                w.array(reasons) { w, reason in
+                    w.object {
+                        $0.key("rule") { $0.string(reason.rule) }
+                        $0.key("text") { $0.string(reason.text) }
+                    }
+                }
+            }
+            $0.key("locale") { $0.string(locale) }
+            $0.key("policy") { w in
+                w.object {
+                    $0.key("name") { $0.string(policy.name) }
+                    $0.key("version") { $0.string(policy.version) }
+                    $0.key("digest") { $0.string(policy.digest) }
+                }
+            }
+            if !problems.isEmpty {
+                $0.key("problems") { w in
+                    w.array(problems) { w, problem in
+                        w.object {
+                            $0.key("rule") { $0.string(problem.rule) }
+                            $0.key("expression") { $0.string(problem.expression) }
+                            $0.key("location") { $0.string(problem.location.description) }
+                            $0.key("message") { $0.string(problem.message) }
+                        }
+                    }
+                }
+            }
+            if let explanation {
+                $0.key("explanation") { explanation.write(into: &$0) }
+            }
+        }
+        return out.text
+    }
+}
+
+extension Explanation {
+    func write(into w: inout JSONWriter) {
+        w.object {
+            $0.key("rules") { w in
+                w.array(rules) { w, rule in
+                    w.object {
+                        $0.key("id") { $0.string(rule.id) }
+                        $0.key("effect") { $0.string(rule.effect.rawValue) }
+                        $0.key("matched") { $0.raw(rule.matched ? "true" : "false") }
+                        $0.key("location") { $0.string(rule.location.description) }
+                        $0.key("conditions") { w in
+                            w.array(rule.conditions) { w, condition in
+                                w.object {
+                                    $0.key("expression") { $0.string(condition.expression) }
+                                    $0.key("location") { $0.string(condition.location.description) }
+                                    $0.key("outcome") { w in
+                                        switch condition.outcome {
+                                        case .true: w.string("true")
+                                        case .false: w.string("false")
+                                        case .notEvaluated: w.string("not_evaluated")
+                                        case .error: w.string("error")
+                                        }
+                                    }
+                                    if case .error(let message) = condition.outcome {
+                                        $0.key("error") { $0.string(message) }
+                                    }
+                                    $0.key("values") { w in
+                                        w.object {
+                                            for (path, value) in condition.observed {
+                                                $0.key(path) { $0.string(value) }
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            $0.key("thresholds") { w in
+                w.array(thresholds) { w, threshold in
+                    w.object {
+                        $0.key("id") { $0.string(threshold.id) }
+                        $0.key("applied") { $0.raw(threshold.applied ? "true" : "false") }
+                        if let count = threshold.count { $0.key("count") { $0.raw(String(count)) } }
+                        $0.key("tier") { $0.string(threshold.tier) }
+                        $0.key("text") { $0.string(threshold.text) }
+                        $0.key("location") { $0.string(threshold.location.description) }
+                    }
+                }
+            }
+            $0.key("alternatives") { $0.strings(alternatives) }
+        }
+    }
+}
+
+/// A small, allocation-light JSON writer that keeps keys in the order written, so
+/// the same decision always produces the same bytes.
+struct JSONWriter {
+    private(set) var text = ""
+    private var needsComma: [Bool] = []
+
+    mutating func raw(_ value: String) { text += value }
+
+    mutating func string(_ value: String?) {
+        guard let value else { return raw("null") }
+        text += "\""
+        for scalar in value.unicodeScalars {
+            switch scalar {
+            case "\"": text += "\\\""
+            case "\\": text += "\\\\"
+            case "\n": text += "\\n"
+            case "\r": text += "\\r"
+            case "\t": text += "\\t"
+            case _ where scalar.value < 0x20:
+                let hex = String(scalar.value, radix: 16)
+                text += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: text.unicodeScalars.append(scalar)
+            }
+        }
+        text += "\""
+    }
+
+    mutating func strings(_ values: [String]) {
+        array(values) { $0.string($1) }
+    }
+
+    mutating func object(_ body: (inout JSONWriter) -> Void) {
+        text += "{"
+        needsComma.append(false)
+        body(&self)
+        needsComma.removeLast()
+        text += "}"
+    }
+
+    mutating func key(_ name: String, _ value: (inout JSONWriter) -> Void) {
+        if needsComma[needsComma.count - 1] { text += "," }
+        needsComma[needsComma.count - 1] = true
+        string(name)
+        text += ":"
+        value(&self)
+    }
+
+    mutating func array<T>(_ items: [T], _ element: (inout JSONWriter, T) -> Void) {
+        text += "["
+        for (index, item) in items.enumerated() {
+            if index > 0 { text += "," }
+            element(&self, item)
+        }
+        text += "]"
+    }
+}

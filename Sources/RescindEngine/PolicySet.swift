@@ -1,0 +1,283 @@
+public import CELCommon
+public import CELRuntime
+
+/// What a rule or tier decides. Effects combine by precedence: deny beats review
+/// beats allow.
+public enum Effect: String, Sendable, Hashable, CaseIterable, Comparable {
+    case allow
+    case review
+    case deny
+
+    var precedence: Int {
+        switch self {
+        case .allow: 0
+        case .review: 1
+        case .deny: 2
+        }
+    }
+
+    public static func < (lhs: Effect, rhs: Effect) -> Bool { lhs.precedence < rhs.precedence }
+}
+
+/// Where a policy element was written, for explanations (`file:line`).
+public struct SourceReference: Sendable, Hashable, CustomStringConvertible {
+    public let file: String
+    public let line: Int
+    public let column: Int
+
+    public init(file: String, line: Int, column: Int) {
+        self.file = file
+        self.line = line
+        self.column = column
+    }
+
+    public var description: String { "\(file):\(line)" }
+}
+
+/// A compiled CEL expression with the text it came from and where it was written.
+public struct CompiledExpression: Sendable {
+    public let program: Program
+    public let source: String
+    public let location: SourceReference
+    /// The request paths the expression reads (`order.status`), by expression id, so an
+    /// explanation can show the values a condition saw.
+    public let observed: [ObservedPath]
+
+    public init(program: Program, source: String, location: SourceReference, observed: [ObservedPath] = []) {
+        self.program = program
+        self.source = source
+        self.location = location
+        self.observed = observed
+    }
+}
+
+/// A request path read by an expression, and the id of the node that reads it.
+public struct ObservedPath: Sendable, Hashable {
+    public let id: Int32
+    public let path: String
+
+    public init(id: Int32, path: String) {
+        self.id = id
+        self.path = path
+    }
+}
+
+/// A rule's `when`: CEL conditions combined with all / any / not.
+public indirect enum Condition: Sendable {
+    case expression(CompiledExpression)
+    case all([Condition])
+    case any([Condition])
+    case not(Condition)
+}
+
+/// A text with `{expr}` holes filled from the request.
+public struct MessageTemplate: Sendable {
+    public enum Part: Sendable {
+        case text(String)
+        case value(CompiledExpression)
+    }
+
+    public let parts: [Part]
+
+    public init(parts: [Part]) { self.parts = parts }
+}
+
+/// One text per locale; `text(for:)` falls back to English.
+public struct LocalizedMessage: Sendable {
+    public let byLocale: [String: MessageTemplate]
+
+    public init(byLocale: [String: MessageTemplate]) { self.byLocale = byLocale }
+
+    public func template(for locale: String) -> MessageTemplate? {
+        byLocale[locale] ?? byLocale["en"] ?? byLocale.values.first
+    }
+}
+
+/// An obligation as written in a policy: its type and fields, some computed from the
+/// request when the decision is made.
+public struct ObligationTemplate: Sendable {
+    /// How a field's value is produced.
+    public enum FieldValue: Sendable {
+        case text(String)
+        case int(Int64)
+        /// A CEL expression; decimals are rendered with `scale` places.
+        case expression(CompiledExpression, scale: Int)
+        /// `label` (the duration as written) then, under `key`, the deadline
+        /// `request.at + duration` in the policy's time zone.
+        case deadline(after: CELDuration, label: String, key: String)
+    }
+
+    public let type: String
+    public let fields: [(name: String, value: FieldValue)]
+    public let location: SourceReference
+
+    public init(type: String, fields: [(name: String, value: FieldValue)], location: SourceReference) {
+        self.type = type
+        self.fields = fields
+        self.location = location
+    }
+}
+
+/// A rule: when its condition holds, it contributes its effect, reason and obligations.
+public struct Rule: Sendable {
+    public let id: String
+    public let description: String
+    public let condition: Condition
+    public let effect: Effect
+    public let reason: LocalizedMessage
+    public let obligations: [ObligationTemplate]
+    /// Thresholds that do not apply to a request this rule matches.
+    public let suspends: [String]
+    public let location: SourceReference
+
+    public init(
+        id: String, description: String, condition: Condition, effect: Effect, reason: LocalizedMessage,
+        obligations: [ObligationTemplate], suspends: [String], location: SourceReference
+    ) {
+        self.id = id
+        self.description = description
+        self.condition = condition
+        self.effect = effect
+        self.reason = reason
+        self.obligations = obligations
+        self.suspends = suspends
+        self.location = location
+    }
+}
+
+/// A rolling-window counter with ordered tiers; only the highest tier reached applies.
+public struct Threshold: Sendable {
+    /// One step of a threshold.
+    public struct Tier: Sendable {
+        public let id: String
+        public let description: String
+        public let atLeast: Int64
+        public let effect: Effect
+        public let reason: LocalizedMessage
+        public let obligations: [ObligationTemplate]
+        public let location: SourceReference
+
+        public init(
+            id: String, description: String, atLeast: Int64, effect: Effect, reason: LocalizedMessage,
+            obligations: [ObligationTemplate], location: SourceReference
+        ) {
+            self.id = id
+            self.description = description
+            self.atLeast = atLeast
+            self.effect = effect
+            self.reason = reason
+            self.obligations = obligations
+            self.location = location
+        }
+    }
+
+    public let id: String
+    public let description: String
+    public let appliesWhen: Condition?
+    /// Evaluates to the number of matching items in the window (an `int`).
+    public let count: CompiledExpression
+    /// What is counted, in words, for explanations ("buyer_history.cancellations where …").
+    public let countedList: String
+    public let window: CELDuration
+    /// Ascending by `atLeast`.
+    public let tiers: [Tier]
+    public let location: SourceReference
+
+    public init(
+        id: String, description: String, appliesWhen: Condition?, count: CompiledExpression, countedList: String,
+        window: CELDuration, tiers: [Tier], location: SourceReference
+    ) {
+        self.id = id
+        self.description = description
+        self.appliesWhen = appliesWhen
+        self.count = count
+        self.countedList = countedList
+        self.window = window
+        self.tiers = tiers
+        self.location = location
+    }
+}
+
+/// How refunds are computed and when they are due.
+public struct RefundPolicy: Sendable {
+    /// The first case whose condition holds (or that has none) decides.
+    public struct Case<T: Sendable>: Sendable {
+        public let when: Condition?
+        public let value: T
+
+        public init(when: Condition?, value: T) {
+            self.when = when
+            self.value = value
+        }
+    }
+
+    public let calendar: BusinessCalendar
+    public let appliesWhen: Condition?
+    public let currency: CompiledExpression
+    public let fee: [Case<CompiledExpression>]
+    /// Reads the variable `fee`.
+    public let amount: CompiledExpression
+    public let initiateWithin: [Case<Int>]
+    public let expectWithin: [Case<Int>]
+    public let location: SourceReference
+
+    public init(
+        calendar: BusinessCalendar, appliesWhen: Condition?, currency: CompiledExpression,
+        fee: [Case<CompiledExpression>], amount: CompiledExpression, initiateWithin: [Case<Int>],
+        expectWithin: [Case<Int>], location: SourceReference
+    ) {
+        self.calendar = calendar
+        self.appliesWhen = appliesWhen
+        self.currency = currency
+        self.fee = fee
+        self.amount = amount
+        self.initiateWithin = initiateWithin
+        self.expectWithin = expectWithin
+        self.location = location
+    }
+}
+
+/// A loaded, checked and compiled policy set: immutable, `Sendable`, evaluated many
+/// times. Built by `RescindPolicy`'s compiler.
+public final class PolicySet: Sendable {
+    public let name: String
+    public let version: String
+    /// SHA-256 of the sources (file names and contents, in path order), hex.
+    public let digest: String
+    public let files: [String]
+    public let schema: RequestSchema
+    /// The variable names every compiled program was given slots for, in order.
+    public let globals: [String]
+    public let rules: [Rule]
+    public let thresholds: [Threshold]
+    public let refunds: RefundPolicy?
+    public let defaultEffect: Effect
+    public let defaultReason: LocalizedMessage
+    public let calendars: CalendarRegistry
+
+    public init(
+        name: String, version: String, digest: String, files: [String], schema: RequestSchema, globals: [String],
+        rules: [Rule], thresholds: [Threshold], refunds: RefundPolicy?, defaultEffect: Effect,
+        defaultReason: LocalizedMessage, calendars: CalendarRegistry
+    ) {
+        self.name = name
+        self.version = version
+        self.digest = digest
+        self.files = files
+        self.schema = schema
+        self.globals = globals
+        self.rules = rules
+        self.thresholds = thresholds
+        self.refunds = refunds
+        self.defaultEffect = defaultEffect
+        self.defaultReason = defaultReason
+        self.calendars = calendars
+    }
+
+    /// The variable every request field is also reachable through (`request.at`).
+    public static let requestVariable = "request"
+    /// The variable holding the computed refund fee while the amount is evaluated.
+    public static let feeVariable = "fee"
+    /// The variable holding a threshold's count while its tier's reason is rendered.
+    public static let countVariable = "count"
+}

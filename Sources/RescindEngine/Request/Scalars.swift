@@ -1,0 +1,210 @@
+import CELRuntime
+import Foundation
+
+// Scalar readers over raw bytes. They accept exactly what CELRuntime's `String`-based
+// parsers accept (`CELTimestamp(rfc3339:)`, `CELDecimal(parsing:)`; the tests compare
+// them), without building a `String` or a `Locale` first: those cost more than the
+// rest of a request's decoding together.
+
+private let zero = UInt8(ascii: "0")
+
+@inline(__always)
+private func isDigit(_ byte: UInt8) -> Bool { byte &- zero < 10 }
+
+/// An RFC 3339 timestamp, `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`, with an explicit
+/// offset; nil when malformed or outside CEL's range (years 1 … 9999).
+func parseTimestamp(_ text: UnsafeBufferPointer<UInt8>) -> CELTimestamp? {
+    guard let (local, nanos, afterTime) = parseLocalDateTime(text) else { return nil }
+    var i = afterTime
+    let count = text.count
+    guard i < count else { return nil }  // no offset: local time is ambiguous
+    var offset = 0
+    switch text[i] {
+    case UInt8(ascii: "Z"), UInt8(ascii: "z"):
+        i += 1
+    case UInt8(ascii: "+"), UInt8(ascii: "-"):
+        let sign = text[i] == UInt8(ascii: "-") ? -1 : 1
+        guard i + 6 <= count, let hours = twoDigits(text, i + 1), text[i + 3] == UInt8(ascii: ":"),
+            let minutes = twoDigits(text, i + 4), hours < 24, minutes < 60
+        else { return nil }
+        offset = sign * (hours * 3600 + minutes * 60)
+        i += 6
+    default:
+        return nil
+    }
+    guard i == count else { return nil }
+    return CELTimestamp(seconds: local - Int64(offset), nanos: nanos)
+}
+
+/// Whether `text` is a valid date and time that only lacks its offset, for a hint.
+func isTimestampLackingOffset(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
+    guard let (_, _, end) = parseLocalDateTime(text) else { return false }
+    return end == text.count
+}
+
+/// The local date-time part: seconds since the epoch as if UTC, nanoseconds, and where
+/// the offset starts.
+private func parseLocalDateTime(_ text: UnsafeBufferPointer<UInt8>) -> (Int64, Int64, Int)? {
+    let count = text.count
+    guard count >= 19, let century = twoDigits(text, 0), let yearInCentury = twoDigits(text, 2),
+        text[4] == UInt8(ascii: "-"), let month = twoDigits(text, 5), text[7] == UInt8(ascii: "-"),
+        let day = twoDigits(text, 8), text[10] == UInt8(ascii: "T") || text[10] == UInt8(ascii: "t"),
+        let hour = twoDigits(text, 11), text[13] == UInt8(ascii: ":"), let minute = twoDigits(text, 14),
+        text[16] == UInt8(ascii: ":"), let second = twoDigits(text, 17)
+    else { return nil }
+    let year = century * 100 + yearInCentury
+    guard year >= 1, month >= 1, month <= 12, day >= 1, day <= daysIn(month: month, year: year), hour < 24,
+        minute < 60, second < 60
+    else { return nil }
+    var i = 19
+    var nanos: Int64 = 0
+    if i < count, text[i] == UInt8(ascii: ".") {
+        i += 1
+        var digits = 0
+        while i < count, isDigit(text[i]) {
+            // Digits beyond nanoseconds are dropped, as CELTimestamp(rfc3339:) does.
+            if digits < 9 { nanos = nanos * 10 + Int64(text[i] &- zero) }
+            digits += 1
+            i += 1
+        }
+        guard digits > 0 else { return nil }
+        var scale = digits
+        while scale < 9 {
+            nanos *= 10
+            scale += 1
+        }
+    }
+    let days = daysSinceEpoch(year: Int64(year), month: Int64(month), day: Int64(day))
+    return (days * 86_400 + Int64(hour * 3600 + minute * 60 + second), nanos, i)
+}
+
+@inline(__always)
+private func twoDigits(_ text: UnsafeBufferPointer<UInt8>, _ at: Int) -> Int? {
+    let a = text[at] &- zero
+    let b = text[at + 1] &- zero
+    guard a < 10, b < 10 else { return nil }
+    return Int(a) * 10 + Int(b)
+}
+
+private func daysIn(month: Int, year: Int) -> Int {
+    switch month {
+    case 2: year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) ? 29 : 28
+    case 4, 6, 9, 11: 30
+    default: 31
+    }
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+private func daysSinceEpoch(year: Int64, month: Int64, day: Int64) -> Int64 {
+    let y = month <= 2 ? year - 1 : year
+    let era = (y >= 0 ? y : y - 399) / 400
+    let yearOfEra = y - era * 400
+    let shiftedMonth = (month + 9) % 12
+    let dayOfYear = (153 * shiftedMonth + 2) / 5 + day - 1
+    let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+    return era * 146_097 + dayOfEra - 719_468
+}
+
+/// A decimal written as a JSON string: what `CELDecimal(parsing:)` accepts (an
+/// optional leading sign, digits with at most one point, 1 … 38 digits, at most 48
+/// bytes, no exponent), built directly from its digits.
+func parseDecimalText(_ text: UnsafeBufferPointer<UInt8>) -> CELDecimal? {
+    let count = text.count
+    guard count > 0, count <= CELDecimal.maxTextLength else { return nil }
+    var i = 0
+    var negative = false
+    if text[0] == UInt8(ascii: "-") || text[0] == UInt8(ascii: "+") {
+        negative = text[0] == UInt8(ascii: "-")
+        i = 1
+    }
+    var significand: UInt64 = 0
+    var digits = 0
+    var fractionDigits = 0
+    var sawPoint = false
+    var overflow = false
+    while i < count {
+        let byte = text[i]
+        if isDigit(byte) {
+            digits += 1
+            if sawPoint { fractionDigits += 1 }
+            let (times10, o1) = significand.multipliedReportingOverflow(by: 10)
+            let (sum, o2) = times10.addingReportingOverflow(UInt64(byte &- zero))
+            overflow = overflow || o1 || o2
+            significand = sum
+        } else if byte == UInt8(ascii: "."), !sawPoint {
+            sawPoint = true
+        } else {
+            return nil
+        }
+        i += 1
+    }
+    guard digits > 0, digits <= 38 else { return nil }
+    if overflow {
+        // 20 … 38 digits: rare enough for the general parser.
+        return CELDecimal(parsing: String(decoding: text, as: UTF8.self))
+    }
+    return makeDecimal(negative: negative, significand: significand, exponent: -fractionDigits)
+}
+
+/// A decimal written as a JSON number (already checked against the JSON grammar), read
+/// from its text, never through `Double`: `129.99` is exactly 129.99. An exponent is
+/// allowed (`1.5e2` is 150); nil beyond 38 significant digits.
+func parseDecimalNumber(_ text: UnsafeBufferPointer<UInt8>) -> CELDecimal? {
+    let count = text.count
+    var i = 0
+    let negative = text[0] == UInt8(ascii: "-")
+    if negative { i = 1 }
+    var significand: UInt64 = 0
+    var digits = 0
+    var fractionDigits = 0
+    var sawPoint = false
+    var overflow = false
+    while i < count {
+        let byte = text[i]
+        if isDigit(byte) {
+            digits += 1
+            if sawPoint { fractionDigits += 1 }
+            let (times10, o1) = significand.multipliedReportingOverflow(by: 10)
+            let (sum, o2) = times10.addingReportingOverflow(UInt64(byte &- zero))
+            overflow = overflow || o1 || o2
+            significand = sum
+        } else if byte == UInt8(ascii: ".") {
+            sawPoint = true
+        } else {
+            break  // the exponent
+        }
+        i += 1
+    }
+    var exponent = 0
+    if i < count {
+        i += 1  // `e` or `E`
+        var exponentNegative = false
+        if text[i] == UInt8(ascii: "-") || text[i] == UInt8(ascii: "+") {
+            exponentNegative = text[i] == UInt8(ascii: "-")
+            i += 1
+        }
+        while i < count {
+            exponent = exponent * 10 + Int(text[i] &- zero)
+            // Far beyond what Decimal represents; stop before Int overflows.
+            guard exponent <= 1000 else { return nil }
+            i += 1
+        }
+        if exponentNegative { exponent = -exponent }
+    }
+    guard digits <= 38 else { return nil }
+    if overflow {
+        guard exponent == 0 else { return nil }
+        return CELDecimal(parsing: String(decoding: text, as: UTF8.self))
+    }
+    let scale = exponent - fractionDigits
+    // Decimal's exponent is a signed byte; beyond it the value is not representable exactly.
+    guard scale >= -128, scale <= 127 else { return nil }
+    return makeDecimal(negative: negative, significand: significand, exponent: scale)
+}
+
+@inline(__always)
+private func makeDecimal(negative: Bool, significand: UInt64, exponent: Int) -> CELDecimal {
+    // A zero is always positive: "-0" is 0, not a negative zero (which Decimal may treat as NaN).
+    let sign: FloatingPointSign = negative && significand != 0 ? .minus : .plus
+    return CELDecimal(Decimal(sign: sign, exponent: exponent, significand: Decimal(significand)))
+}

@@ -1,0 +1,129 @@
+import CEL
+import RescindDiagnostics
+import RescindEngine
+
+/// Compiles CEL written in policy files against the request schema, reporting problems
+/// at their position in the YAML file.
+struct ExpressionCompiler {
+    var environment: CELEnvironment
+    /// Variables that are part of the request, whose reads explanations show.
+    let requestVariables: Set<String>
+    /// Calendar names the policy set defines; calendar functions name one as a literal.
+    let calendars: [String]
+
+    static let calendarFunctions: Set<String> = ["addBusinessDays", "endOfDay", "isBusinessDay"]
+
+    /// Compiles `text`; on failure reports located diagnostics and returns nil.
+    /// `expecting` checks the result type (`bool` for conditions).
+    func compile(
+        _ text: ExpressionText, expecting: CELType?, role: String, diagnostics: inout Diagnostics
+    ) -> (expression: CompiledExpression, program: CELProgram)? {
+        let result = environment.compile(text.source)
+        for issue in result.issues {
+            diagnostics.append(issue.diagnostic { locate($0, in: text) })
+        }
+        guard let program = result.program else { return nil }
+        if !checkCalendarNames(program.parsed.expr, text, &diagnostics) { return nil }
+        if let expecting, !accepts(program.resultType, expecting) {
+            diagnostics.append(.error(
+                "cel-result-type", "\(role) must be a `\(expecting)`, found `\(program.resultType)`", at: text.span))
+            return nil
+        }
+        let location = SourceReference(file: text.span.file, line: text.span.start.line, column: text.span.start.column)
+        let observed = program.checked.map { observedPaths($0.expr) } ?? []
+        return (CompiledExpression(program: program.program, source: text.source, location: location, observed: observed), program)
+    }
+
+    /// An unknown calendar named as a literal is a load error, not an evaluation error.
+    private func checkCalendarNames(_ root: Expr, _ text: ExpressionText, _ diagnostics: inout Diagnostics) -> Bool {
+        var ok = true
+        var pending = [root]
+        while let expr = pending.popLast() {
+            switch expr.kind {
+            case .call(let target, let function, let args):
+                if Self.calendarFunctions.contains(function), let last = args.last,
+                    case .constant(.string(let name)) = last.kind, !calendars.contains(name)
+                {
+                    diagnostics.append(PolicyMessages.unknownCalendar(name, at: locate(last.range, in: text), known: calendars))
+                    ok = false
+                }
+                if let target { pending.append(target) }
+                pending.append(contentsOf: args)
+            case .select(let operand, _, _): pending.append(operand)
+            case .list(let elements): pending.append(contentsOf: elements)
+            case .map(let entries): pending.append(contentsOf: entries.flatMap { [$0.key, $0.value] })
+            case .comprehension(let c): pending.append(contentsOf: [c.iterRange, c.accuInit, c.loopStep, c.result])
+            case .constant, .ident, .structure: break
+            }
+        }
+        return ok
+    }
+
+    private func accepts(_ actual: CELType, _ expected: CELType) -> Bool {
+        actual == .dyn || actual.erased == expected.erased
+            || (expected == .decimal && actual == .int)
+    }
+
+    /// File position of an offset range inside an expression.
+    func locate(_ range: TextRange, in text: ExpressionText) -> SourceSpan {
+        func position(_ offset: Int32) -> SourceLocation {
+            var line = 0
+            var column = 0
+            var index = 0
+            for byte in text.source.utf8 {
+                if index >= Int(offset) { break }
+                if byte == UInt8(ascii: "\n") {
+                    line += 1
+                    column = 0
+                } else if byte & 0xC0 != 0x80 {
+                    column += 1
+                }
+                index += 1
+            }
+            let starts = text.origin.lineStarts
+            let start = starts[min(line, starts.count - 1)]
+            return SourceLocation(line: start.line + (line >= starts.count ? line - starts.count + 1 : 0), column: start.column + column)
+        }
+        return SourceSpan(file: text.span.file, start: position(range.start), end: position(max(range.start, range.end)))
+    }
+
+    /// The outermost field paths over request variables (`order.status`), with the ids
+    /// of the nodes that read them.
+    private func observedPaths(_ root: Expr) -> [ObservedPath] {
+        var paths: [ObservedPath] = []
+        var seen: Set<String> = []
+        func path(_ expr: Expr) -> String? {
+            switch expr.kind {
+            case .ident(let name): return requestVariables.contains(name) ? name : nil
+            case .select(let operand, let field, false): return path(operand).map { "\($0).\(field)" }
+            default: return nil
+            }
+        }
+        func visit(_ expr: Expr, bound: Set<String>) {
+            if let text = path(expr), !bound.contains(String(text.prefix { $0 != "." })) {
+                if seen.insert(text).inserted { paths.append(ObservedPath(id: expr.id, path: text)) }
+                return
+            }
+            switch expr.kind {
+            case .constant, .ident: break
+            case .select(let operand, _, _): visit(operand, bound: bound)
+            case .call(let target, _, let args):
+                if let target { visit(target, bound: bound) }
+                for arg in args { visit(arg, bound: bound) }
+            case .list(let elements): for e in elements { visit(e, bound: bound) }
+            case .map(let entries):
+                for entry in entries {
+                    visit(entry.key, bound: bound)
+                    visit(entry.value, bound: bound)
+                }
+            case .structure(_, let fields): for f in fields { visit(f.value, bound: bound) }
+            case .comprehension(let c):
+                visit(c.iterRange, bound: bound)
+                let inner = bound.union([c.iterVar, c.accuVar])
+                for e in [c.accuInit, c.loopCondition, c.loopStep, c.result] { visit(e, bound: inner) }
+            }
+        }
+        visit(root, bound: [])
+        return paths
+    }
+}

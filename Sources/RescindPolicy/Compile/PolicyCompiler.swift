@@ -1,0 +1,427 @@
+import CEL
+import Foundation
+public import RescindDiagnostics
+public import RescindEngine
+
+/// The result of checking and compiling a policy model: a policy set when there were
+/// no errors, and every diagnostic (warnings too) either way.
+public struct PolicyCompileResult: Sendable {
+    public let policySet: PolicySet?
+    public let diagnostics: Diagnostics
+}
+
+/// Checks a `PolicyModel` and compiles it into an immutable `PolicySet`. Every problem
+/// is collected; a set with any error is never produced.
+public struct PolicyCompiler {
+    static let obligationTypes = ["notify", "voucher", "seller_penalty", "warn_account", "restrict_account"]
+
+    var diagnostics = Diagnostics()
+    /// Rule, threshold and tier ids seen so far: one namespace across the policy set.
+    private var claimedIDs: [String: SourceSpan] = [:]
+
+    public init() {}
+
+    private mutating func claim(_ id: Located<String>) {
+        if let first = claimedIDs[id.value] {
+            diagnostics.append(PolicyMessages.duplicateID(id.value, at: id.span, first: first))
+        } else {
+            claimedIDs[id.value] = id.span
+        }
+    }
+
+    public mutating func compile(_ model: PolicyModel, digest: String) -> PolicyCompileResult {
+        guard let header = model.header else {
+            diagnostics.append(PolicyMessages.missingDocument("policy_set"))
+            return finish(nil)
+        }
+        guard let schemaModel = model.schema else {
+            diagnostics.append(PolicyMessages.missingDocument("schema"))
+            return finish(nil)
+        }
+        var schemaCompiler = SchemaCompiler()
+        let schema = schemaCompiler.compile(schemaModel)
+        diagnostics.append(contentsOf: schemaCompiler.diagnostics)
+
+        let calendars = compileCalendars(model.calendars)
+        let rootFields = schema.root.fields
+        var variables: [String: CELType] = [PolicySet.requestVariable: .object(schema.root)]
+        for field in rootFields { variables[field.name] = field.type }
+        let globals = [PolicySet.requestVariable] + rootFields.map(\.name)
+            + [PolicySet.feeVariable, PolicySet.countVariable]
+        var environment = CELEnvironment.rescind(variables: variables, calendars: calendars)
+        environment.sharedGlobals = globals
+        let requestVariables = Set([PolicySet.requestVariable] + rootFields.map(\.name))
+        var expressions = ExpressionCompiler(
+            environment: environment, requestVariables: requestVariables, calendars: calendars.names)
+
+        var rules: [Rule] = []
+        for rule in model.rules {
+            claim(rule.id)
+            let condition = rule.when.flatMap { compileCondition($0, expressions) }
+            let reason = compileMessage(rule.reason, locales: header.locales, at: rule.span, expressions)
+            let obligations = rule.obligations.compactMap { compileObligation($0, expressions) }
+            guard let condition, let reason else { continue }
+            rules.append(Rule(
+                id: rule.id.value, description: rule.description, condition: condition, effect: rule.effect.value,
+                reason: reason, obligations: obligations, suspends: rule.suspends.map(\.value),
+                location: reference(rule.id.span)))
+        }
+
+        var thresholds: [Threshold] = []
+        for threshold in model.thresholds {
+            claim(threshold.id)
+            if let compiled = compileThreshold(threshold, header: header, &expressions) {
+                thresholds.append(compiled)
+            }
+        }
+        let thresholdIDs = model.thresholds.map(\.id.value)
+        for rule in model.rules {
+            for name in rule.suspends where !thresholdIDs.contains(name.value) {
+                diagnostics.append(PolicyMessages.unknownThreshold(name.value, at: name.span, known: thresholdIDs))
+            }
+        }
+
+        var refunds: RefundPolicy?
+        if let model = model.refunds {
+            refunds = compileRefunds(model, calendars: calendars, expressions)
+        }
+
+        let defaultReason = compileMessage(header.defaultReason, locales: header.locales, at: header.span, expressions)
+            ?? LocalizedMessage(byLocale: [:])
+        diagnostics.append(contentsOf: StaticChecks(schema: schema).check(model.rules))
+
+        let set = PolicySet(
+            name: header.name.value, version: header.version.value, digest: digest, files: model.files,
+            schema: schema, globals: globals, rules: rules, thresholds: thresholds, refunds: refunds,
+            defaultEffect: header.defaultEffect.value, defaultReason: defaultReason, calendars: calendars)
+        return finish(set)
+    }
+
+    private func finish(_ set: PolicySet?) -> PolicyCompileResult {
+        PolicyCompileResult(policySet: diagnostics.hasErrors ? nil : set, diagnostics: diagnostics)
+    }
+
+    private func reference(_ span: SourceSpan) -> SourceReference {
+        SourceReference(file: span.file, line: span.start.line, column: span.start.column)
+    }
+
+    // MARK: - Calendars
+
+    private mutating func compileCalendars(_ models: [CalendarModel]) -> CalendarRegistry {
+        var registry = CalendarRegistry()
+        var seen: [String: SourceSpan] = [:]
+        let weekdays = ["monday": 1, "tuesday": 2, "wednesday": 3, "thursday": 4, "friday": 5, "saturday": 6, "sunday": 7]
+        for model in models {
+            if let first = seen[model.name.value] {
+                diagnostics.append(PolicyMessages.duplicateID(model.name.value, at: model.name.span, first: first))
+                continue
+            }
+            seen[model.name.value] = model.name.span
+            guard let zone = TimeZone(identifier: model.timeZone.value) else {
+                diagnostics.append(PolicyMessages.invalid(
+                    "time zone", model.timeZone.value, expected: "an IANA time zone name such as `Asia/Shanghai`",
+                    at: model.timeZone.span))
+                continue
+            }
+            var weekend: Set<Int> = []
+            for day in model.weekend {
+                guard let number = weekdays[day.value.lowercased()] else {
+                    diagnostics.append(PolicyMessages.invalid(
+                        "weekday", day.value, expected: "a weekday name such as `saturday`", at: day.span,
+                        help: Suggestions.didYouMean(day.value.lowercased(), in: weekdays.keys)))
+                    continue
+                }
+                weekend.insert(number)
+            }
+            registry.add(BusinessCalendar(
+                name: model.name.value, timeZone: zone, weekend: weekend, holidays: dates(model.holidays),
+                makeUpWorkdays: dates(model.workdays)))
+        }
+        return registry
+    }
+
+    /// Dates and inclusive ranges `2026-10-01..2026-10-07`.
+    private mutating func dates(_ items: [Located<String>]) -> Set<CivilDate> {
+        var result: Set<CivilDate> = []
+        for item in items {
+            let parts = item.value.components(separatedBy: "..")
+            let bounds = parts.map { CivilDate(iso: $0.trimmingCharacters(in: .whitespaces)) }
+            guard (1...2).contains(parts.count), let first = bounds.first ?? nil, let last = bounds.last ?? nil,
+                first <= last, last.daysSinceEpoch - first.daysSinceEpoch < 366
+            else {
+                diagnostics.append(PolicyMessages.invalid(
+                    "date", item.value, expected: "`YYYY-MM-DD` or a range `YYYY-MM-DD..YYYY-MM-DD`", at: item.span))
+                continue
+            }
+            for day in first.daysSinceEpoch...last.daysSinceEpoch { result.insert(CivilDate(daysSinceEpoch: day)) }
+        }
+        return result
+    }
+
+    // MARK: - Conditions and messages
+
+    private mutating func compileCondition(_ model: ConditionModel, _ expressions: ExpressionCompiler) -> Condition? {
+        switch model {
+        case .expression(let text):
+            return expressions.compile(text, expecting: .bool, role: "a condition", diagnostics: &diagnostics)
+                .map { .expression($0.expression) }
+        case .all(let items, _):
+            let compiled = items.map { compileCondition($0, expressions) }
+            return compiled.contains { $0 == nil } ? nil : .all(compiled.compactMap { $0 })
+        case .any(let items, _):
+            let compiled = items.map { compileCondition($0, expressions) }
+            return compiled.contains { $0 == nil } ? nil : .any(compiled.compactMap { $0 })
+        case .not(let inner, _):
+            return compileCondition(inner, expressions).map { .not($0) }
+        }
+    }
+
+    /// A localized text; every policy locale must be present. `{expr}` holes are CEL.
+    private mutating func compileMessage(
+        _ text: LocalizedText?, locales: [String], at span: SourceSpan, _ expressions: ExpressionCompiler
+    ) -> LocalizedMessage? {
+        guard let text else {
+            diagnostics.append(.error(
+                .yamlMissingKey, "missing `reason`", at: SourceSpan(file: span.file, start: span.start, end: span.start),
+                help: "give a reason in each of \(Suggestions.quotedList(locales, conjunction: "and"))"))
+            return nil
+        }
+        for locale in locales where !text.byLocale.contains(where: { $0.locale == locale }) {
+            diagnostics.append(PolicyMessages.missingLocale(locale, at: text.span))
+        }
+        var byLocale: [String: MessageTemplate] = [:]
+        var failed = false
+        for (locale, message) in text.byLocale {
+            guard let template = compileTemplate(message, expressions) else {
+                failed = true
+                continue
+            }
+            byLocale[locale] = template
+        }
+        return failed ? nil : LocalizedMessage(byLocale: byLocale)
+    }
+
+    private mutating func compileTemplate(_ text: ExpressionText, _ expressions: ExpressionCompiler) -> MessageTemplate? {
+        var parts: [MessageTemplate.Part] = []
+        var literal = ""
+        var rest = Substring(text.source)
+        var failed = false
+        while let open = rest.firstIndex(of: "{") {
+            literal += rest[..<open]
+            guard let close = rest[open...].firstIndex(of: "}") else {
+                diagnostics.append(.error(
+                    .policyInvalidValue, "unclosed `{` in a message", at: text.span,
+                    help: "a `{` starts a CEL expression that ends at the next `}`"))
+                return nil
+            }
+            if !literal.isEmpty { parts.append(.text(literal)) }
+            literal = ""
+            let source = String(rest[rest.index(after: open)..<close])
+            let offset = text.source.utf8.distance(from: text.source.utf8.startIndex, to: rest.index(after: open).samePosition(in: text.source.utf8) ?? text.source.utf8.startIndex)
+            var hole = text
+            hole.source = source
+            let origin = expressions.locate(TextRange(offset, offset), in: text).start
+            hole.origin = ExpressionOrigin(lineStarts: [origin])
+            if let compiled = expressions.compile(hole, expecting: nil, role: "a message value", diagnostics: &diagnostics) {
+                parts.append(.value(compiled.expression))
+            } else {
+                failed = true
+            }
+            rest = rest[rest.index(after: close)...]
+        }
+        literal += rest
+        if !literal.isEmpty { parts.append(.text(literal)) }
+        return failed ? nil : MessageTemplate(parts: parts)
+    }
+
+    // MARK: - Obligations
+
+    private mutating func compileObligation(_ model: ObligationModel, _ expressions: ExpressionCompiler) -> ObligationTemplate? {
+        let type = model.type.value
+        guard Self.obligationTypes.contains(type) else {
+            diagnostics.append(PolicyMessages.unknownObligation(type, at: model.type.span, known: Self.obligationTypes))
+            return nil
+        }
+        let allowed: [String: [String]] = [
+            "notify": ["to", "within", "template"],
+            "voucher": ["to", "amount", "currency"],
+            "seller_penalty": ["points", "seller"],
+            "warn_account": ["account"],
+            "restrict_account": ["account", "for"],
+        ]
+        var given: [String: Located<String>] = [:]
+        for (key, value, _) in model.fields {
+            guard allowed[type]!.contains(key.value) else {
+                diagnostics.append(.error(
+                    .yamlUnknownKey, "unknown key `\(key.value)` in a `\(type)` obligation", at: key.span,
+                    help: Suggestions.didYouMean(key.value, in: allowed[type]!)
+                        ?? "expected \(Suggestions.quotedList(allowed[type]!))"))
+                continue
+            }
+            given[key.value] = value
+        }
+        var fields: [(String, ObligationTemplate.FieldValue)] = []
+        var failed = false
+        func expression(_ key: String, default text: String, expecting: CELType, scale: Int = 2) {
+            let value = given[key]
+            let source = ExpressionText(
+                source: value?.value ?? text, span: value?.span ?? model.span,
+                origin: ExpressionOrigin(lineStarts: [(value?.span ?? model.span).start]))
+            if let compiled = expressions.compile(source, expecting: expecting, role: "`\(key)`", diagnostics: &diagnostics) {
+                fields.append((key, .expression(compiled.expression, scale: scale)))
+            } else {
+                failed = true
+            }
+        }
+        func duration(_ key: String, deadlineKey: String) {
+            guard let value = given[key] else {
+                diagnostics.append(.error(.yamlMissingKey, "a `\(type)` obligation needs `\(key)`", at: model.span))
+                failed = true
+                return
+            }
+            guard let parsed = PolicyDuration.parse(value.value) else {
+                diagnostics.append(PolicyMessages.invalid(
+                    "duration", value.value, expected: "a duration such as `24h`, `30m` or `14d`", at: value.span))
+                failed = true
+                return
+            }
+            fields.append((key, .deadline(after: parsed, label: value.value, key: deadlineKey)))
+        }
+        switch type {
+        case "notify":
+            fields.append(("to", .text(given["to"]?.value ?? "buyer")))
+            duration("within", deadlineKey: "due_by")
+            if let template = given["template"] { fields.append(("template", .text(template.value))) }
+        case "voucher":
+            fields.append(("to", .text(given["to"]?.value ?? "buyer")))
+            expression("amount", default: "decimal(\"0\")", expecting: .decimal)
+            expression("currency", default: "order.currency", expecting: .string)
+        case "seller_penalty":
+            expression("seller", default: "order.seller_id", expecting: .string)
+            let points = given["points"].flatMap { Int64($0.value) } ?? 1
+            fields.append(("points", .int(points)))
+        case "warn_account":
+            expression("account", default: "actor.id", expecting: .string)
+        default:
+            expression("account", default: "actor.id", expecting: .string)
+            duration("for", deadlineKey: "until")
+        }
+        guard !failed else { return nil }
+        return ObligationTemplate(type: type, fields: fields, location: reference(model.span))
+    }
+
+    // MARK: - Thresholds
+
+    private mutating func compileThreshold(
+        _ model: ThresholdModel, header: PolicySetHeader, _ expressions: inout ExpressionCompiler
+    ) -> Threshold? {
+        guard let window = PolicyDuration.parse(model.window.value) else {
+            diagnostics.append(PolicyMessages.invalid(
+                "window", model.window.value, expected: "a duration such as `720h` or `30d`", at: model.window.span))
+            return nil
+        }
+        // Check the list, then `where` and `timestamp` with `item` bound to its element type.
+        guard let list = expressions.compile(model.count, expecting: nil, role: "`count`", diagnostics: &diagnostics)
+        else { return nil }
+        guard case .list(let element)? = list.program.checked?.resultType else {
+            diagnostics.append(.error(
+                "cel-result-type", "`count` must be a list, found `\(list.program.resultType)`", at: model.count.span))
+            return nil
+        }
+        var itemScope = expressions
+        itemScope.environment.variables["item"] = element
+        itemScope.environment.sharedGlobals = []
+        var ok = true
+        if let filter = model.filter {
+            ok = itemScope.compile(filter, expecting: .bool, role: "`where`", diagnostics: &diagnostics) != nil && ok
+        }
+        ok = itemScope.compile(model.timestamp, expecting: .timestamp, role: "`timestamp`", diagnostics: &diagnostics) != nil && ok
+        let applies = model.appliesWhen.flatMap { compileCondition($0, expressions) }
+        if model.appliesWhen != nil && applies == nil { ok = false }
+
+        var tiers: [Threshold.Tier] = []
+        var previous: TierModel?
+        for tier in model.tiers {
+            claim(tier.id)
+            if let previous, tier.atLeast.value <= previous.atLeast.value {
+                diagnostics.append(PolicyMessages.tiersOutOfOrder(
+                    tier.id.value, tier.atLeast.value, after: previous.id.value, previous.atLeast.value,
+                    at: tier.atLeast.span, previousSpan: previous.atLeast.span))
+            }
+            previous = tier
+            var withCount = expressions
+            withCount.environment.variables[PolicySet.countVariable] = .int
+            let reason = compileMessage(tier.reason, locales: header.locales, at: tier.span, withCount)
+            let obligations = tier.obligations.compactMap { compileObligation($0, expressions) }
+            guard let reason else { continue }
+            tiers.append(Threshold.Tier(
+                id: tier.id.value, description: tier.description, atLeast: Int64(tier.atLeast.value),
+                effect: tier.effect.value, reason: reason, obligations: obligations, location: reference(tier.id.span)))
+        }
+        guard ok else { return nil }
+
+        // The count is one CEL expression, so it is planned, bounded and traced like any other.
+        let filter = model.filter.map { "(\($0.source)) && " } ?? ""
+        let ts = model.timestamp.source
+        let seconds = window.seconds
+        let counted = """
+            size((\(model.count.source)).filter(item, \(filter)(\(ts)) > request.at - duration("\(seconds)s") && (\(ts)) <= request.at))
+            """
+        let synthetic = ExpressionText(source: counted, span: model.count.span, origin: model.count.origin)
+        guard let count = expressions.compile(synthetic, expecting: .int, role: "the count", diagnostics: &diagnostics)
+        else { return nil }
+        let described = model.count.source + (model.filter.map { " where \($0.source)" } ?? "")
+        return Threshold(
+            id: model.id.value, description: model.description, appliesWhen: applies, count: count.expression,
+            countedList: described, window: window, tiers: tiers, location: reference(model.id.span))
+    }
+
+    // MARK: - Refunds
+
+    private mutating func compileRefunds(
+        _ model: RefundModel, calendars: CalendarRegistry, _ expressions: ExpressionCompiler
+    ) -> RefundPolicy? {
+        guard let calendar = calendars[model.calendar.value] else {
+            diagnostics.append(PolicyMessages.unknownCalendar(
+                model.calendar.value, at: model.calendar.span, known: calendars.names))
+            return nil
+        }
+        var ok = true
+        func condition(_ model: ConditionModel?) -> Condition? {
+            guard let model else { return nil }
+            let compiled = compileCondition(model, expressions)
+            if compiled == nil { ok = false }
+            return compiled
+        }
+        let applies = condition(model.appliesWhen)
+        let currency = expressions.compile(model.currency, expecting: .string, role: "`currency`", diagnostics: &diagnostics)
+        var fees: [RefundPolicy.Case<CompiledExpression>] = []
+        for fee in model.fee {
+            let when = condition(fee.when)
+            if let amount = expressions.compile(fee.value, expecting: .decimal, role: "a fee", diagnostics: &diagnostics) {
+                fees.append(.init(when: when, value: amount.expression))
+            } else {
+                ok = false
+            }
+        }
+        var withFee = expressions
+        withFee.environment.variables[PolicySet.feeVariable] = .decimal
+        let amount = withFee.compile(model.amount, expecting: .decimal, role: "`amount`", diagnostics: &diagnostics)
+        func days(_ cases: [RefundCase<Located<Int>>]) -> [RefundPolicy.Case<Int>] {
+            cases.map { item in
+                if !(0...BusinessCalendar.maxBusinessDays).contains(item.value.value) {
+                    diagnostics.append(PolicyMessages.invalid(
+                        "number of business days", String(item.value.value),
+                        expected: "0 to \(BusinessCalendar.maxBusinessDays)", at: item.value.span))
+                }
+                return .init(when: condition(item.when), value: item.value.value)
+            }
+        }
+        let initiate = days(model.initiateWithin)
+        let expect = days(model.expectWithin)
+        guard ok, let currency, let amount else { return nil }
+        return RefundPolicy(
+            calendar: calendar, appliesWhen: applies, currency: currency.expression, fee: fees,
+            amount: amount.expression, initiateWithin: initiate, expectWithin: expect, location: reference(model.span))
+    }
+}

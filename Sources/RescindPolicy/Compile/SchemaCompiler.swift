@@ -1,0 +1,130 @@
+import CEL
+import Foundation
+import RescindDiagnostics
+import RescindEngine
+
+/// Turns the schema model into object types the checker and the request decoder use.
+struct SchemaCompiler {
+    var diagnostics = Diagnostics()
+    private var enums: [String: StringEnum] = [:]
+    private var namedTypes: [String: ObjectType] = [:]
+    private var defaults: [String: [Int: Value]] = [:]
+
+    static let scalarTypes: [String: CELType] = [
+        "string": .string, "bool": .bool, "int": .int, "decimal": .decimal, "timestamp": .timestamp,
+        "duration": .duration, "dyn": .dyn,
+    ]
+
+    mutating func compile(_ schema: SchemaModel) -> RequestSchema {
+        var seen: [String: SourceSpan] = [:]
+        for (name, values) in schema.enums {
+            if let first = seen[name.value] {
+                diagnostics.append(PolicyMessages.duplicateID(name.value, at: name.span, first: first))
+            }
+            seen[name.value] = name.span
+            var unique: [String] = []
+            for value in values where !unique.contains(value.value) { unique.append(value.value) }
+            enums[name.value] = StringEnum(name: name.value, values: unique)
+        }
+        // Named types may refer to enums and to types declared before them.
+        for (name, fields) in schema.types {
+            if let first = seen[name.value] {
+                diagnostics.append(PolicyMessages.duplicateID(name.value, at: name.span, first: first))
+            }
+            seen[name.value] = name.span
+            namedTypes[name.value] = objectType(named: name.value, fields)
+        }
+        let root = objectType(named: "request", schema.request)
+        return RequestSchema(root: root, enums: enums, defaults: defaults)
+    }
+
+    private mutating func objectType(named name: String, _ fields: [FieldModel]) -> ObjectType {
+        var declared: [ObjectType.Field] = []
+        var pendingDefaults: [(Int, YAMLDefault, CELType)] = []
+        var seen: [String: SourceSpan] = [:]
+        for field in fields {
+            if let first = seen[field.name.value] {
+                diagnostics.append(PolicyMessages.duplicateID(field.name.value, at: field.name.span, first: first))
+                continue
+            }
+            seen[field.name.value] = field.name.span
+            let type: CELType
+            switch field.type {
+            case .named(let text): type = resolve(text)
+            case .object(let nested): type = .object(objectType(named: "\(name).\(field.name.value)", nested))
+            }
+            if let value = field.defaultValue { pendingDefaults.append((declared.count, value, type)) }
+            declared.append(ObjectType.Field(name: field.name.value, type: type, required: !field.optional))
+        }
+        for (slot, value, type) in pendingDefaults {
+            if let parsed = defaultValue(value, type) { defaults[name, default: [:]][slot] = parsed }
+        }
+        return ObjectType(name: name, fields: declared)
+    }
+
+    /// A type written as text: a scalar, an enum, a named type, `list(T)`, `map(string, T)`.
+    mutating func resolve(_ text: Located<String>) -> CELType {
+        let name = text.value.trimmingCharacters(in: .whitespaces)
+        if let scalar = Self.scalarTypes[name] { return scalar }
+        if let enumeration = enums[name] { return .enumString(enumeration) }
+        if let object = namedTypes[name] { return .object(object) }
+        if name.hasPrefix("list("), name.hasSuffix(")") {
+            return .list(resolve(Located(String(name.dropFirst(5).dropLast()), at: text.span)))
+        }
+        if name.hasPrefix("map("), name.hasSuffix(")") {
+            let inner = name.dropFirst(4).dropLast()
+            if let comma = inner.firstIndex(of: ","), inner[..<comma].trimmingCharacters(in: .whitespaces) == "string" {
+                return .map(.string, resolve(Located(String(inner[inner.index(after: comma)...]), at: text.span)))
+            }
+        }
+        let known = Array(Self.scalarTypes.keys) + Array(enums.keys) + Array(namedTypes.keys)
+        diagnostics.append(PolicyMessages.unknownType(name, at: text.span, known: known.sorted()))
+        return .dyn
+    }
+
+    private mutating func defaultValue(_ value: YAMLDefault, _ type: CELType) -> Value? {
+        let text = value.text
+        switch type {
+        case .string: return .string(text)
+        case .enumString(let e):
+            guard e.contains(text) else {
+                diagnostics.append(PolicyMessages.invalid(
+                    "default", text, expected: "one of \(Suggestions.quotedList(e.values))", at: value.span))
+                return nil
+            }
+            return .string(text)
+        case .int:
+            guard let int = Int64(text) else {
+                diagnostics.append(PolicyMessages.invalid("default", text, expected: "an integer", at: value.span))
+                return nil
+            }
+            return .int(int)
+        case .bool:
+            guard text == "true" || text == "false" else {
+                diagnostics.append(PolicyMessages.invalid("default", text, expected: "`true` or `false`", at: value.span))
+                return nil
+            }
+            return .bool(text == "true")
+        case .decimal:
+            guard let d = CELDecimal(parsing: text) else {
+                diagnostics.append(PolicyMessages.invalid("default", text, expected: "a decimal like `0.00`", at: value.span))
+                return nil
+            }
+            return .decimal(d)
+        default:
+            diagnostics.append(PolicyMessages.invalid(
+                "default", text, expected: "a default only for string, enum, int, bool or decimal fields", at: value.span))
+            return nil
+        }
+    }
+}
+
+/// Durations in policies: CEL's syntax (`30m`, `1.5h`) plus whole days (`30d`).
+enum PolicyDuration {
+    static func parse(_ text: String) -> CELDuration? {
+        if text.hasSuffix("d"), let days = Int64(text.dropLast()), days >= 0, days <= 36_500 {
+            return CELDuration(seconds: days * 86_400)
+        }
+        return CELDuration(parsing: text)
+    }
+}

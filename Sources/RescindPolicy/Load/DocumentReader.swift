@@ -1,0 +1,394 @@
+import RescindDiagnostics
+import RescindEngine
+import RescindYAML
+
+/// Reads YAML documents into the policy model, one `kind` at a time.
+struct DocumentReader {
+    var model = PolicyModel()
+    var diagnostics = Diagnostics()
+    /// The file being read, to map expression text to file positions.
+    var source: SourceFile?
+
+    mutating func read(_ document: YAMLNode) {
+        guard var fields = YAMLMappingDecoder(document, describedAs: "policy document", diagnostics: &diagnostics),
+            let kindNode = fields.entry("kind")?.value
+        else {
+            if document.mapping != nil { diagnostics.append(PolicyMessages.missingDocument("kind").located(document.span)) }
+            return
+        }
+        guard let kind = kindNode.string(diagnostics: &diagnostics) else { return }
+        switch kind {
+        case "policy_set": readPolicySet(&fields)
+        case "schema": readSchema(&fields)
+        case "calendar": readCalendar(&fields)
+        case "rules": readRules(&fields)
+        case "thresholds": readThresholds(&fields)
+        case "refunds": readRefunds(&fields)
+        default:
+            diagnostics.append(PolicyMessages.unknownKind(kind, at: kindNode.span))
+            return
+        }
+        fields.finish(diagnostics: &diagnostics)
+    }
+
+    // MARK: - Documents
+
+    private mutating func readPolicySet(_ fields: inout YAMLMappingDecoder) {
+        if let first = model.header {
+            diagnostics.append(PolicyMessages.duplicateDocument("policy_set", at: fields.node.span, first: first.span))
+            return
+        }
+        let name = locatedString(&fields, "name", required: true) ?? Located("", at: fields.node.span)
+        let version = locatedString(&fields, "version", required: true) ?? Located("", at: fields.node.span)
+        var effect = Located(Effect.deny, at: fields.node.span)
+        var reason: LocalizedText?
+        if let node = fields.entry("default")?.value,
+            var defaults = YAMLMappingDecoder(node, describedAs: "`default`", diagnostics: &diagnostics)
+        {
+            if let e = readEffect(&defaults, required: false) { effect = e }
+            reason = readLocalized(defaults.entry("reason")?.value)
+            defaults.finish(diagnostics: &diagnostics)
+        }
+        let locales = fields.optional("locales", as: [String].self, diagnostics: &diagnostics) ?? ["en", "zh-CN"]
+        model.header = PolicySetHeader(
+            name: name, version: version, defaultEffect: effect, defaultReason: reason, locales: locales,
+            span: fields.node.span)
+    }
+
+    private mutating func readSchema(_ fields: inout YAMLMappingDecoder) {
+        if let first = model.schema {
+            diagnostics.append(PolicyMessages.duplicateDocument("schema", at: fields.node.span, first: first.span))
+            return
+        }
+        var schema = SchemaModel(enums: [], types: [], request: [], span: fields.node.span)
+        if let enums = fields.entry("enums")?.value.mapping(diagnostics: &diagnostics) {
+            for entry in enums {
+                guard let name = locatedString(entry.key) else { continue }
+                let values = (entry.value.sequence(diagnostics: &diagnostics) ?? []).compactMap { locatedString($0) }
+                schema.enums.append((name, values))
+            }
+        }
+        if let types = fields.entry("types")?.value.mapping(diagnostics: &diagnostics) {
+            for entry in types {
+                guard let name = locatedString(entry.key) else { continue }
+                schema.types.append((name, readFields(entry.value)))
+            }
+        }
+        if let request = fields.entry("request")?.value {
+            schema.request = readFields(request)
+        } else {
+            diagnostics.append(.error(.yamlMissingKey, "the schema has no `request` fields", at: fields.node.span))
+        }
+        model.schema = schema
+    }
+
+    private mutating func readFields(_ node: YAMLNode) -> [FieldModel] {
+        guard let mapping = node.mapping(diagnostics: &diagnostics) else { return [] }
+        var result: [FieldModel] = []
+        for entry in mapping {
+            guard let name = locatedString(entry.key) else { continue }
+            if let field = readField(name: name, entry.value) { result.append(field) }
+        }
+        return result
+    }
+
+    private mutating func readField(name: Located<String>, _ node: YAMLNode) -> FieldModel? {
+        if let text = node.scalar?.text, node.scalar?.value != .null {
+            return FieldModel(name: name, type: .named(Located(text, at: node.span)), optional: false)
+        }
+        guard let mapping = node.mapping else {
+            node.reportMismatch(expected: "a type name or a mapping of fields", diagnostics: &diagnostics)
+            return nil
+        }
+        // A mapping with a scalar `type` describes one field; any other mapping is an
+        // inline object whose keys are field names.
+        guard let typeNode = mapping["type"], typeNode.scalar != nil else {
+            return FieldModel(name: name, type: .object(readFields(node)), optional: false)
+        }
+        guard var fields = YAMLMappingDecoder(node, describedAs: "field `\(name.value)`", diagnostics: &diagnostics)
+        else { return nil }
+        let typeName = locatedString(&fields, "type", required: true) ?? Located("string", at: node.span)
+        var optional = fields.optional("optional", as: Bool.self, diagnostics: &diagnostics) ?? false
+        var defaultValue: YAMLDefault?
+        if let value = fields.entry("default")?.value {
+            optional = true
+            defaultValue = YAMLDefault(
+                text: value.scalar?.text ?? "", isMapping: value.mapping != nil, span: value.span)
+        }
+        let description = fields.optional("description", as: String.self, diagnostics: &diagnostics)
+        var type = FieldModel.TypeSpec.named(typeName)
+        if typeName.value == "object" {
+            type = .object(fields.entry("fields").map { readFields($0.value) } ?? [])
+        }
+        fields.finish(diagnostics: &diagnostics)
+        return FieldModel(
+            name: name, type: type, optional: optional, defaultValue: defaultValue, description: description)
+    }
+
+    private mutating func readCalendar(_ fields: inout YAMLMappingDecoder) {
+        let name = locatedString(&fields, "name", required: true) ?? Located("", at: fields.node.span)
+        let zone = locatedString(&fields, "time_zone", required: true) ?? Located("UTC", at: fields.node.span)
+        let weekend = fields.entry("weekend").map { locatedStrings($0.value) }
+            ?? [Located("saturday", at: fields.node.span), Located("sunday", at: fields.node.span)]
+        let holidays = fields.entry("holidays").map { locatedStrings($0.value) } ?? []
+        let workdays = fields.entry("workdays").map { locatedStrings($0.value) } ?? []
+        _ = fields.optional("description", as: String.self, diagnostics: &diagnostics)
+        model.calendars.append(CalendarModel(
+            name: name, timeZone: zone, weekend: weekend, holidays: holidays, workdays: workdays,
+            span: fields.node.span))
+    }
+
+    private mutating func readRules(_ fields: inout YAMLMappingDecoder) {
+        guard let list = fields.entry("rules")?.value.sequence(diagnostics: &diagnostics) else {
+            _ = fields.required("rules", as: YAMLNode.self, diagnostics: &diagnostics)
+            return
+        }
+        for node in list {
+            guard var rule = YAMLMappingDecoder(node, describedAs: "rule", diagnostics: &diagnostics) else { continue }
+            let id = locatedString(&rule, "id", required: true) ?? Located("", at: node.span)
+            let description = rule.optional("description", as: String.self, diagnostics: &diagnostics) ?? ""
+            let when = rule.entry("when").flatMap { readCondition($0.value) }
+            if rule.entry("when") == nil {
+                _ = rule.required("when", as: YAMLNode.self, diagnostics: &diagnostics)
+            }
+            let effect = readEffect(&rule, required: true) ?? Located(.deny, at: node.span)
+            let reason = readLocalized(rule.entry("reason")?.value)
+            let obligations = readObligations(rule.entry("obligations")?.value)
+            let suspends = rule.entry("suspends").map { locatedStrings($0.value) } ?? []
+            rule.finish(diagnostics: &diagnostics)
+            model.rules.append(RuleModel(
+                id: id, description: description, when: when, effect: effect, reason: reason,
+                obligations: obligations, suspends: suspends, span: node.span))
+        }
+    }
+
+    private mutating func readThresholds(_ fields: inout YAMLMappingDecoder) {
+        guard let list = fields.entry("thresholds")?.value.sequence(diagnostics: &diagnostics) else { return }
+        for node in list {
+            guard var threshold = YAMLMappingDecoder(node, describedAs: "threshold", diagnostics: &diagnostics)
+            else { continue }
+            let id = locatedString(&threshold, "id", required: true) ?? Located("", at: node.span)
+            let description = threshold.optional("description", as: String.self, diagnostics: &diagnostics) ?? ""
+            let applies = threshold.entry("applies_when").flatMap { readCondition($0.value) }
+            let count = expression(&threshold, "count", required: true)
+            let filter = expression(&threshold, "where", required: false)
+            let timestamp = expression(&threshold, "timestamp", required: true)
+            let window = locatedString(&threshold, "window", required: true) ?? Located("0s", at: node.span)
+            var tiers: [TierModel] = []
+            for tierNode in threshold.entry("tiers")?.value.sequence(diagnostics: &diagnostics) ?? [] {
+                guard var tier = YAMLMappingDecoder(tierNode, describedAs: "tier", diagnostics: &diagnostics)
+                else { continue }
+                let tierID = locatedString(&tier, "id", required: true) ?? Located("", at: tierNode.span)
+                let tierDescription = tier.optional("description", as: String.self, diagnostics: &diagnostics) ?? ""
+                let atLeast: Located<Int>
+                if let entry = tier.entry("at_least"), let value = entry.value.int(diagnostics: &diagnostics) {
+                    atLeast = Located(value, at: entry.value.span)
+                } else {
+                    if tier.entry("at_least") == nil {
+                        _ = tier.required("at_least", as: Int.self, diagnostics: &diagnostics)
+                    }
+                    atLeast = Located(0, at: tierNode.span)
+                }
+                let effect = readEffect(&tier, required: true) ?? Located(.deny, at: tierNode.span)
+                let reason = readLocalized(tier.entry("reason")?.value)
+                let obligations = readObligations(tier.entry("obligations")?.value)
+                tier.finish(diagnostics: &diagnostics)
+                tiers.append(TierModel(
+                    id: tierID, description: tierDescription, atLeast: atLeast, effect: effect, reason: reason,
+                    obligations: obligations, span: tierNode.span))
+            }
+            threshold.finish(diagnostics: &diagnostics)
+            guard let count, let timestamp else { continue }
+            model.thresholds.append(ThresholdModel(
+                id: id, description: description, appliesWhen: applies, count: count, filter: filter,
+                timestamp: timestamp, window: window, tiers: tiers, span: node.span))
+        }
+    }
+
+    private mutating func readRefunds(_ fields: inout YAMLMappingDecoder) {
+        if let first = model.refunds {
+            diagnostics.append(PolicyMessages.duplicateDocument("refunds", at: fields.node.span, first: first.span))
+            return
+        }
+        let calendar = locatedString(&fields, "calendar", required: true) ?? Located("", at: fields.node.span)
+        let applies = fields.entry("applies_when").flatMap { readCondition($0.value) }
+        let currency = expression(&fields, "currency", required: false)
+            ?? syntheticExpression("order.currency", at: fields.node.span)
+        var fees: [RefundCase<ExpressionText>] = []
+        for node in fields.entry("fee")?.value.sequence(diagnostics: &diagnostics) ?? [] {
+            guard var entry = YAMLMappingDecoder(node, describedAs: "fee case", diagnostics: &diagnostics) else { continue }
+            let when = entry.entry("when").flatMap { readCondition($0.value) }
+            if let amount = expression(&entry, "amount", required: true) {
+                fees.append(RefundCase(when: when, value: amount, span: node.span))
+            }
+            entry.finish(diagnostics: &diagnostics)
+        }
+        let amount = expression(&fields, "amount", required: true) ?? syntheticExpression("order.total", at: fields.node.span)
+        let initiate = readDayCases(&fields, "initiate_within")
+        let expect = readDayCases(&fields, "expect_within")
+        model.refunds = RefundModel(
+            calendar: calendar, appliesWhen: applies, currency: currency, fee: fees, amount: amount,
+            initiateWithin: initiate, expectWithin: expect, span: fields.node.span)
+    }
+
+    private mutating func readDayCases(_ fields: inout YAMLMappingDecoder, _ key: String) -> [RefundCase<Located<Int>>] {
+        guard let entry = fields.entry(key) else {
+            _ = fields.required(key, as: YAMLNode.self, diagnostics: &diagnostics)
+            return []
+        }
+        var cases: [RefundCase<Located<Int>>] = []
+        for node in entry.value.sequence(diagnostics: &diagnostics) ?? [] {
+            guard var item = YAMLMappingDecoder(node, describedAs: "`\(key)` case", diagnostics: &diagnostics)
+            else { continue }
+            let when = item.entry("when").flatMap { readCondition($0.value) }
+            if let daysEntry = item.entry("days"), let days = daysEntry.value.int(diagnostics: &diagnostics) {
+                cases.append(RefundCase(when: when, value: Located(days, at: daysEntry.value.span), span: node.span))
+            } else if item.entry("days") == nil {
+                _ = item.required("days", as: Int.self, diagnostics: &diagnostics)
+            }
+            item.finish(diagnostics: &diagnostics)
+        }
+        return cases
+    }
+
+    // MARK: - Pieces
+
+    mutating func readCondition(_ node: YAMLNode) -> ConditionModel? {
+        if node.scalar != nil {
+            return expressionText(node).map(ConditionModel.expression)
+        }
+        guard let mapping = node.mapping(diagnostics: &diagnostics) else { return nil }
+        guard mapping.count == 1, case .string(let key)? = mapping[0].key.scalar?.value,
+            ["all", "any", "not"].contains(key)
+        else {
+            diagnostics.append(.error(
+                .yamlTypeMismatch, "a condition is a CEL expression or one of `all:`, `any:` or `not:`", at: node.span,
+                help: "write `all:` with a list of conditions that must all hold"))
+            return nil
+        }
+        let value = mapping[0].value
+        switch key {
+        case "not":
+            return readCondition(value).map { .not($0, node.span) }
+        default:
+            let items = (value.sequence(diagnostics: &diagnostics) ?? []).compactMap { readCondition($0) }
+            return key == "all" ? .all(items, node.span) : .any(items, node.span)
+        }
+    }
+
+    private mutating func readEffect(_ fields: inout YAMLMappingDecoder, required: Bool) -> Located<Effect>? {
+        guard let text = locatedString(&fields, "effect", required: required) else { return nil }
+        guard let effect = Effect(rawValue: text.value) else {
+            diagnostics.append(PolicyMessages.invalid(
+                "effect", text.value, expected: "`allow`, `deny` or `review`", at: text.span,
+                help: Suggestions.didYouMean(text.value, in: Effect.allCases.map(\.rawValue))))
+            return nil
+        }
+        return Located(effect, at: text.span)
+    }
+
+    mutating func readLocalized(_ node: YAMLNode?) -> LocalizedText? {
+        guard let node, let mapping = node.mapping(diagnostics: &diagnostics) else { return nil }
+        var texts: [(String, ExpressionText)] = []
+        for entry in mapping {
+            guard case .string(let locale)? = entry.key.scalar?.value, let text = expressionText(entry.value) else {
+                continue
+            }
+            texts.append((locale, text))
+        }
+        return LocalizedText(byLocale: texts, span: node.span)
+    }
+
+    private mutating func readObligations(_ node: YAMLNode?) -> [ObligationModel] {
+        guard let node else { return [] }
+        var result: [ObligationModel] = []
+        for item in node.sequence(diagnostics: &diagnostics) ?? [] {
+            guard let mapping = item.mapping(diagnostics: &diagnostics) else { continue }
+            guard let typeEntry = mapping.entry(forKey: "type"), let type = locatedString(typeEntry.value) else {
+                diagnostics.append(.error(.yamlMissingKey, "an obligation needs a `type`", at: item.span))
+                continue
+            }
+            var fields: [(Located<String>, Located<String>, Bool)] = []
+            for entry in mapping where entry.key.scalar?.text != "type" {
+                guard let key = locatedString(entry.key), let scalar = entry.value.scalar else {
+                    entry.value.reportMismatch(expected: "a value", diagnostics: &diagnostics)
+                    continue
+                }
+                fields.append((key, Located(scalar.text, at: entry.value.span), true))
+            }
+            result.append(ObligationModel(type: type, fields: fields, span: item.span))
+        }
+        return result
+    }
+
+    // MARK: - Scalars
+
+    private mutating func locatedString(_ fields: inout YAMLMappingDecoder, _ key: String, required: Bool) -> Located<String>? {
+        guard let entry = fields.entry(key), !entry.value.isNull else {
+            if required { _ = fields.required(key, as: String.self, diagnostics: &diagnostics) }
+            return nil
+        }
+        return locatedString(entry.value)
+    }
+
+    /// Any scalar's text (a version `2026.11` written unquoted is still its text).
+    private mutating func locatedString(_ node: YAMLNode) -> Located<String>? {
+        guard let scalar = node.scalar, scalar.value != .null else {
+            node.reportMismatch(expected: "a string", diagnostics: &diagnostics)
+            return nil
+        }
+        return Located(scalar.text, at: node.span)
+    }
+
+    private mutating func locatedStrings(_ node: YAMLNode) -> [Located<String>] {
+        (node.sequence(diagnostics: &diagnostics) ?? []).compactMap { locatedString($0) }
+    }
+
+    private mutating func expression(_ fields: inout YAMLMappingDecoder, _ key: String, required: Bool) -> ExpressionText? {
+        guard let entry = fields.entry(key), !entry.value.isNull else {
+            if required { _ = fields.required(key, as: String.self, diagnostics: &diagnostics) }
+            return nil
+        }
+        return expressionText(entry.value)
+    }
+
+    /// A scalar's text as CEL, with where each of its lines starts in the file.
+    mutating func expressionText(_ node: YAMLNode) -> ExpressionText? {
+        guard let scalar = node.scalar, scalar.value != .null else {
+            node.reportMismatch(expected: "a CEL expression", diagnostics: &diagnostics)
+            return nil
+        }
+        return ExpressionText(source: scalar.text, span: node.span, origin: origin(of: node, scalar))
+    }
+
+    private func origin(of node: YAMLNode, _ scalar: YAMLScalar) -> ExpressionOrigin {
+        let start = node.span.start
+        switch scalar.style {
+        case .literal, .folded:
+            // Content starts on the line after the indicator, at its indentation.
+            let lineCount = scalar.text.split(separator: "\n", omittingEmptySubsequences: false).count
+            return ExpressionOrigin(lineStarts: (0..<lineCount).map { index in
+                let line = start.line + 1 + index
+                let indent = source?.line(line)?.prefix { $0 == " " }.count ?? 0
+                return SourceLocation(line: line, column: indent + 1)
+            })
+        case .singleQuoted, .doubleQuoted:
+            return ExpressionOrigin(lineStarts: [SourceLocation(line: start.line, column: start.column + 1)])
+        default:
+            return ExpressionOrigin(lineStarts: [start])
+        }
+    }
+
+    private func syntheticExpression(_ text: String, at span: SourceSpan) -> ExpressionText {
+        ExpressionText(source: text, span: span, origin: ExpressionOrigin(lineStarts: [span.start]))
+    }
+}
+
+extension Diagnostic {
+    /// The same diagnostic pointing at `span`.
+    func located(_ span: SourceSpan) -> Diagnostic {
+        var copy = self
+        copy.span = span
+        return copy
+    }
+}

@@ -1,0 +1,118 @@
+public import RescindDiagnostics
+
+/// Diagnostic codes of the policy layer (load and check), all in one place.
+extension DiagnosticCode {
+    public static let policyNoFiles: DiagnosticCode = "policy-no-files"
+    public static let policyUnknownKind: DiagnosticCode = "policy-unknown-kind"
+    public static let policyMissingDocument: DiagnosticCode = "policy-missing-document"
+    public static let policyDuplicateDocument: DiagnosticCode = "policy-duplicate-document"
+    public static let policyInvalidValue: DiagnosticCode = "policy-invalid-value"
+    public static let policyDuplicateID: DiagnosticCode = "policy-duplicate-id"
+    public static let policyUnknownType: DiagnosticCode = "policy-unknown-type"
+    public static let policyUnknownCalendar: DiagnosticCode = "policy-unknown-calendar"
+    public static let policyUnknownThreshold: DiagnosticCode = "policy-unknown-threshold"
+    public static let policyTiersOutOfOrder: DiagnosticCode = "policy-tiers-out-of-order"
+    public static let policyMissingLocale: DiagnosticCode = "policy-missing-locale"
+    public static let policyNeverMatches: DiagnosticCode = "policy-rule-never-matches"
+    public static let policyShadowed: DiagnosticCode = "policy-rule-shadowed"
+    public static let policyUnknownObligation: DiagnosticCode = "policy-unknown-obligation"
+}
+
+/// The policy layer's messages: lowercase, user input in backticks, a `help:` where it helps.
+enum PolicyMessages {
+    static func noFiles(_ paths: [String]) -> Diagnostic {
+        .error(
+            .policyNoFiles, "no policy files found in \(paths.map { "`\($0)`" }.joined(separator: ", "))", at: nil,
+            help: "policy files end in `.yaml` or `.yml` (`*.tests.yaml` files are tests)")
+    }
+
+    static func unreadable(_ path: String, _ reason: String) -> Diagnostic {
+        .error(.policyNoFiles, "cannot read `\(path)`: \(reason)", at: nil)
+    }
+
+    static func unknownKind(_ kind: String, at span: SourceSpan) -> Diagnostic {
+        let kinds = ["policy_set", "schema", "calendar", "rules", "thresholds", "refunds"]
+        return .error(
+            .policyUnknownKind, "unknown document kind `\(kind)`", at: span,
+            help: Suggestions.didYouMean(kind, in: kinds) ?? "expected one of \(Suggestions.quotedList(kinds))")
+    }
+
+    static func missingDocument(_ kind: String) -> Diagnostic {
+        .error(
+            .policyMissingDocument, "the policy set has no `kind: \(kind)` document", at: nil,
+            help: "add a file with `kind: \(kind)`; see docs/policy-language.md")
+    }
+
+    static func duplicateDocument(_ kind: String, at span: SourceSpan, first: SourceSpan) -> Diagnostic {
+        .error(
+            .policyDuplicateDocument, "a second `kind: \(kind)` document; a policy set has one", at: span,
+            notes: [DiagnosticNote("the first one is here", span: first)])
+    }
+
+    static func invalid(_ what: String, _ value: String, expected: String, at span: SourceSpan, help: String? = nil)
+        -> Diagnostic
+    {
+        .error(.policyInvalidValue, "invalid \(what) `\(value)`: expected \(expected)", at: span, help: help)
+    }
+
+    static func duplicateID(_ id: String, at span: SourceSpan, first: SourceSpan) -> Diagnostic {
+        .error(
+            .policyDuplicateID, "duplicate id `\(id)`", at: span,
+            notes: [DiagnosticNote("`\(id)` is first defined here", span: first)],
+            help: "rule, threshold and tier ids must be unique across the policy set")
+    }
+
+    static func unknownType(_ name: String, at span: SourceSpan, known: [String]) -> Diagnostic {
+        .error(
+            .policyUnknownType, "unknown type `\(name)`", at: span,
+            help: Suggestions.didYouMean(name, in: known)
+                ?? "expected string, int, bool, decimal, timestamp, duration, list(T), map(string, T), an enum or a type name")
+    }
+
+    static func unknownCalendar(_ name: String, at span: SourceSpan, known: [String]) -> Diagnostic {
+        .error(
+            .policyUnknownCalendar, "unknown calendar `\(name)`", at: span,
+            help: Suggestions.didYouMean(name, in: known)
+                ?? (known.isEmpty ? "no `kind: calendar` document defines any calendar" : "known calendars: \(Suggestions.quotedList(known, conjunction: "and"))"))
+    }
+
+    static func unknownThreshold(_ name: String, at span: SourceSpan, known: [String]) -> Diagnostic {
+        .error(
+            .policyUnknownThreshold, "`suspends` names an unknown threshold `\(name)`", at: span,
+            help: Suggestions.didYouMean(name, in: known))
+    }
+
+    static func tiersOutOfOrder(_ tier: String, _ atLeast: Int, after previous: String, _ previousAtLeast: Int, at span: SourceSpan, previousSpan: SourceSpan) -> Diagnostic {
+        .error(
+            .policyTiersOutOfOrder,
+            "tier `\(tier)` starts at \(atLeast), not above the previous tier `\(previous)` (\(previousAtLeast))", at: span,
+            notes: [DiagnosticNote("`\(previous)` starts here", span: previousSpan)],
+            help: "list tiers by strictly increasing `at_least`")
+    }
+
+    static func missingLocale(_ locale: String, at span: SourceSpan) -> Diagnostic {
+        .error(
+            .policyMissingLocale, "the reason has no `\(locale)` text", at: span,
+            help: "every reason needs a text for each of the policy set's `locales`")
+    }
+
+    static func neverMatches(_ rule: String, path: String, first: String, second: String, at span: SourceSpan) -> Diagnostic {
+        .warning(
+            .policyNeverMatches,
+            "rule `\(rule)` can never match: `\(path)` cannot be both \(first) and \(second)", at: span,
+            help: "did you mean `any:` instead of `all:`?")
+    }
+
+    static func shadowed(_ rule: String, by other: String, effect: String, at span: SourceSpan, otherSpan: SourceSpan) -> Diagnostic {
+        .warning(
+            .policyShadowed,
+            "rule `\(rule)` never decides: whenever it matches, rule `\(other)` also matches and its `\(effect)` wins",
+            at: span, notes: [DiagnosticNote("`\(other)` is here", span: otherSpan)])
+    }
+
+    static func unknownObligation(_ type: String, at span: SourceSpan, known: [String]) -> Diagnostic {
+        .error(
+            .policyUnknownObligation, "unknown obligation type `\(type)`", at: span,
+            help: Suggestions.didYouMean(type, in: known) ?? "expected one of \(Suggestions.quotedList(known))")
+    }
+}

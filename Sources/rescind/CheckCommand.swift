@@ -1,0 +1,50 @@
+import ArgumentParser
+import Foundation
+import Rescind
+
+/// `rescind check`: load and check policies, as CI does on every change.
+struct CheckCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "Load and check policy files; report every problem with its location.",
+        discussion: """
+            Exit 0 when the policies are clean (warnings allowed), 3 when there are errors.
+
+            Examples:
+              rescind check Policies
+              rescind check Policies --format github     # annotations in a GitHub Actions run
+            """)
+
+    @Argument(help: "Policy files or folders (searched recursively).")
+    var paths: [String] = ["Policies"]
+
+    @Option(help: "Output format: human, json or github.")
+    var format: DiagnosticFormat = .human
+
+    func run() throws {
+        let loaded = LoadedPolicies.load(paths: paths)
+        let output = render(loaded.diagnostics, sources: loaded.sources, format: format)
+        FileHandle.standardOutput.write(Data(output.utf8))
+        if format == .human {
+            let errors = loaded.diagnostics.errors.count, warnings = loaded.diagnostics.warnings.count
+            let summary = loaded.policySet.map {
+                "ok: \($0.name) \($0.version): \($0.rules.count) rules, \($0.thresholds.count) thresholds, \($0.files.count) files"
+                    + (warnings > 0 ? ", \(warnings) warning\(warnings == 1 ? "" : "s")" : "")
+            } ?? "failed: \(errors) error\(errors == 1 ? "" : "s"), \(warnings) warning\(warnings == 1 ? "" : "s")"
+            FileHandle.standardError.write(Data((summary + "\n").utf8))
+        }
+        if loaded.policySet == nil { throw RescindExit.invalidInput }
+    }
+}
+
+extension DiagnosticFormat: ExpressibleByArgument {}
+
+/// Diagnostics in the chosen format; colour only on a terminal.
+func render(_ diagnostics: Diagnostics, sources: SourceMap, format: DiagnosticFormat) -> String {
+    switch format {
+    case .human:
+        HumanRenderer(sources: sources, color: isTerminal(fileDescriptor: STDOUT_FILENO)).render(diagnostics)
+    case .json: JSONDiagnosticRenderer().render(diagnostics)
+    case .github: GitHubRenderer().render(diagnostics)
+    }
+}
