@@ -46,16 +46,19 @@ struct Benchmark {
 enum BenchmarkMain {
     static func main() throws {
         let filter = CommandLine.arguments.dropFirst().first
-        let benchmarks = try CELBenchmarks.all()
+        // The reference pack is read from the package root (the working directory of
+        // `swift run`), or from RESCIND_ROOT.
+        let root = ProcessInfo.processInfo.environment["RESCIND_ROOT"] ?? FileManager.default.currentDirectoryPath
+        let benchmarks = try CELBenchmarks.all() + PolicyBenchmarks.all(root: root)
         #if DEBUG
         print("warning: a debug build; use `swift run -c release RescindBench` for real figures")
         #endif
-        print("benchmark".padding(toLength: 44, withPad: " ", startingAt: 0) + "   median ns     best ns")
+        print("benchmark".padding(toLength: 48, withPad: " ", startingAt: 0) + "   median ns     best ns")
         for benchmark in benchmarks where filter.map({ benchmark.name.contains($0) }) ?? true {
             let samples = benchmark.run()
             let median = samples[samples.count / 2]
             print(
-                benchmark.name.padding(toLength: 44, withPad: " ", startingAt: 0)
+                benchmark.name.padding(toLength: 48, withPad: " ", startingAt: 0)
                     + String(format: "%12.1f%12.1f", median, samples[0]))
         }
     }

@@ -96,6 +96,17 @@ public struct ConditionExplanation: Sendable {
     public let outcome: Outcome
     /// Request paths the condition read, with their values as CEL literals.
     public let observed: [(path: String, value: String)]
+
+    /// The explanation of `!(expression)`.
+    var negated: ConditionExplanation {
+        let flipped: Outcome = switch outcome {
+        case .true: .false
+        case .false: .true
+        default: outcome
+        }
+        return ConditionExplanation(
+            expression: "!(\(expression))", location: location, outcome: flipped, observed: observed)
+    }
 }
 
 /// A threshold's count and the tier it reached.

@@ -138,7 +138,13 @@ struct DecisionRun {
             }
             return holds
         case .not(let inner):
-            return !evaluate(inner)
+            let recorded = recording?.count ?? 0
+            let holds = !evaluate(inner)
+            if recording != nil, case .expression = inner, let last = recording?.popLast(), recording!.count == recorded {
+                // Show the negation itself, so the outcome reads the way the rule does.
+                recording?.append(last.negated)
+            }
+            return holds
         }
     }
 
@@ -176,6 +182,8 @@ struct DecisionRun {
         case .expression(let e):
             [ConditionExplanation(expression: e.source, location: e.location, outcome: .notEvaluated, observed: [])]
         case .all(let cs), .any(let cs): cs.flatMap(Self.notEvaluated)
+        case .not(.expression(let e)):
+            [ConditionExplanation(expression: "!(\(e.source))", location: e.location, outcome: .notEvaluated, observed: [])]
         case .not(let c): Self.notEvaluated(c)
         }
     }

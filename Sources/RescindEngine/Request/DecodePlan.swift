@@ -3,44 +3,33 @@ import CELRuntime
 
 /// How one JSON value is decoded: a `CELType` resolved once, when the decoder is built,
 /// so decoding never inspects types, dictionaries or field names as `String`s.
-indirect enum ValueShape: Sendable {
-    case string
-    case bool
-    case int
-    case uint
-    case double
-    case decimal
-    case timestamp
-    case duration
-    /// Any JSON value, mapped as `rescind cel --var` does (integers stay `int`).
-    case dyn
-    case enumeration(EnumPlan)
-    /// An object type, by index into `DecodePlan.objects` (an index, not the plan
-    /// itself, so recursive types do not make reference cycles).
-    case object(Int)
-    case list(ValueShape)
-    /// `map(string, T)`.
-    case map(ValueShape)
-    /// A type a JSON request cannot carry (`bytes`, `map(int, T)`, …), by CEL spelling.
-    case unsupported(String)
+///
+/// A plain value (a kind and an index into `DecodePlan`'s tables) rather than an enum
+/// with class payloads, so that reading one costs no reference counting.
+struct ValueShape: Sendable {
+    enum Kind: UInt8, Sendable {
+        case string, bool, int, uint, double, decimal, timestamp, duration
+        /// Any JSON value, mapped as `rescind cel --var` does (integers stay `int`).
+        case dyn
+        /// `index` is into `DecodePlan.enums`.
+        case enumeration
+        /// `index` is into `DecodePlan.objects` (an index, so recursive types make no cycles).
+        case object
+        /// `index` is the element's shape in `DecodePlan.shapes`.
+        case list
+        /// `map(string, T)`; `index` is the value's shape in `DecodePlan.shapes`.
+        case map
+        /// A type a JSON request cannot carry (`bytes`, `map(int, T)`, …); `index` is into
+        /// `DecodePlan.unsupported`, its CEL spelling.
+        case unsupported
+    }
 
-    /// "an integer", "a boolean": how messages name what was expected.
-    var expectation: String {
-        switch self {
-        case .string: "a string"
-        case .bool: "a boolean"
-        case .int: "an integer"
-        case .uint: "a non-negative integer"
-        case .double: "a number"
-        case .decimal: "a decimal such as `\"129.99\"`"
-        case .timestamp: "an RFC 3339 timestamp string such as `\"2026-11-27T10:00:00+08:00\"`"
-        case .duration: "a duration string such as `\"30m\"`"
-        case .dyn: "a JSON value"
-        case .enumeration(let plan): "one of \(quotedList(plan.values))"
-        case .object, .map: "an object"
-        case .list: "an array"
-        case .unsupported(let type): "a `\(type)`"
-        }
+    let kind: Kind
+    let index: Int32
+
+    init(_ kind: Kind, _ index: Int = 0) {
+        self.kind = kind
+        self.index = Int32(index)
     }
 }
 
@@ -54,6 +43,7 @@ struct NameTable: Sendable {
     /// Name indices grouped by byte length: bucket `n` is `order[bucketStart[n] ..< bucketStart[n + 1]]`.
     private let order: [Int]
     private let bucketStart: [Int]
+    private let lengths: [Int]
 
     init(_ names: [String]) {
         var pool: [UInt8] = []
@@ -77,6 +67,19 @@ struct NameTable: Sendable {
         self.starts = starts
         self.order = order
         self.bucketStart = bucketStart
+        self.lengths = lengths
+    }
+
+    /// The number of names.
+    var count: Int { lengths.count }
+
+    /// Whether `key` spells name `index`: the check for the field a writer most likely
+    /// sends next (JSON writers usually keep the schema's order).
+    @inline(__always)
+    func matches(_ index: Int, _ key: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard index < lengths.count, lengths[index] == key.count else { return false }
+        return key.count == 0
+            || pool.withUnsafeBufferPointer { memoryEqual($0.baseAddress! + starts[index], key.baseAddress!, key.count) }
     }
 
     /// The index of the name spelled by `key`, or nil.
@@ -100,14 +103,32 @@ struct NameTable: Sendable {
     }
 }
 
+/// Whether `count` bytes at `a` and `b` are equal, a word at a time (overlapping loads
+/// cover the ragged end, so no byte loop and few branches for short names).
 @inline(__always)
 func memoryEqual(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ count: Int) -> Bool {
-    var i = 0
-    while i < count {
-        if a[i] != b[i] { return false }
-        i += 1
+    let a = UnsafeRawPointer(a)
+    let b = UnsafeRawPointer(b)
+    if count >= 8 {
+        var offset = 0
+        while offset + 8 <= count {
+            if a.loadUnaligned(fromByteOffset: offset, as: UInt64.self) != b.loadUnaligned(fromByteOffset: offset, as: UInt64.self) {
+                return false
+            }
+            offset += 8
+        }
+        return offset == count
+            || a.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self) == b.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
     }
-    return true
+    if count >= 4 {
+        return a.loadUnaligned(as: UInt32.self) == b.loadUnaligned(as: UInt32.self)
+            && a.loadUnaligned(fromByteOffset: count - 4, as: UInt32.self) == b.loadUnaligned(fromByteOffset: count - 4, as: UInt32.self)
+    }
+    if count >= 2 {
+        return a.loadUnaligned(as: UInt16.self) == b.loadUnaligned(as: UInt16.self)
+            && a.load(fromByteOffset: count - 1, as: UInt8.self) == b.load(fromByteOffset: count - 1, as: UInt8.self)
+    }
+    return count == 0 || a.load(as: UInt8.self) == b.load(as: UInt8.self)
 }
 
 /// An enum's values, as `String`s to reuse (a decoded enum value shares the schema's
@@ -158,15 +179,27 @@ final class ObjectPlan: Sendable {
 final class DecodePlan: Sendable {
     /// Object types reachable from the root; the root is at index 0.
     let objects: [ObjectPlan]
+    /// Enums, for `ValueShape.Kind.enumeration`.
+    let enums: [EnumPlan]
+    /// Element and value shapes of lists and maps, for `ValueShape.Kind.list` and `.map`.
+    let shapes: [ValueShape]
+    /// CEL spellings of types requests cannot carry, for `ValueShape.Kind.unsupported`.
+    let unsupported: [String]
     /// Root slots of the conventional `id`, `at` and `locale` fields, or -1.
     let idSlot: Int
     let atSlot: Int
     let localeSlot: Int
+    /// Always nil. Read at run time so the optimiser cannot see the constant and turn
+    /// the parser's array literals of it into a static array (see `absentFields`).
+    let absentFiller: Value?
 
     init(schema: RequestSchema) {
         var builder = PlanBuilder(schema: schema)
         _ = builder.index(of: schema.root)
         objects = builder.finish()
+        enums = builder.enums
+        shapes = builder.shapes
+        unsupported = builder.unsupported
         let root = schema.root
         func slot(_ name: String, _ kind: ValueKind) -> Int {
             guard let slot = root.slot(of: name), ValueKind(root.fields[slot].type) == kind else { return -1 }
@@ -175,6 +208,27 @@ final class DecodePlan: Sendable {
         idSlot = slot("id", .string)
         atSlot = slot("at", .timestamp)
         localeSlot = slot("locale", .string)
+        // Never true: an expression the compiler cannot fold, so this stays a load.
+        absentFiller = root.fields.count < 0 ? .null : nil
+    }
+
+    /// "an integer", "a boolean": how messages name what a shape expects.
+    func expectation(_ shape: ValueShape) -> String {
+        switch shape.kind {
+        case .string: "a string"
+        case .bool: "a boolean"
+        case .int: "an integer"
+        case .uint: "a non-negative integer"
+        case .double: "a number"
+        case .decimal: "a decimal such as `\"129.99\"`"
+        case .timestamp: "an RFC 3339 timestamp string such as `\"2026-11-27T10:00:00+08:00\"`"
+        case .duration: "a duration string such as `\"30m\"`"
+        case .dyn: "a JSON value"
+        case .enumeration: "one of \(quotedList(enums[Int(shape.index)].values))"
+        case .object, .map: "an object"
+        case .list: "an array"
+        case .unsupported: "a `\(unsupported[Int(shape.index)])`"
+        }
     }
 }
 
@@ -183,10 +237,15 @@ private struct PlanBuilder {
     let schema: RequestSchema
     var indices: [ObjectIdentifier: Int] = [:]
     var types: [ObjectType] = []
+    /// Field shapes by type index.
+    var fieldShapes: [Int: [ValueShape]] = [:]
     /// Zero values of object types, memoised; `nil` entry while being computed (a type
     /// that contains itself gets an absent slot instead of an infinite value).
     var zeroObjects: [ObjectIdentifier: ObjectValue?] = [:]
-    var enumPlans: [StringEnum: EnumPlan] = [:]
+    var enumIndices: [StringEnum: Int] = [:]
+    var enums: [EnumPlan] = []
+    var shapes: [ValueShape] = []
+    var unsupported: [String] = []
 
     init(schema: RequestSchema) { self.schema = schema }
 
@@ -196,33 +255,45 @@ private struct PlanBuilder {
         let index = types.count
         indices[ObjectIdentifier(type)] = index
         types.append(type)
-        for field in type.fields { _ = shape(of: field.type) }
+        // Registered before its fields so a type that reaches itself finds its index.
+        let shapes = type.fields.map { shape(of: $0.type) }
+        fieldShapes[index] = shapes
         return index
     }
 
     mutating func shape(of type: CELType) -> ValueShape {
         switch type {
-        case .string: return .string
-        case .bool: return .bool
-        case .int: return .int
-        case .uint: return .uint
-        case .double: return .double
-        case .timestamp: return .timestamp
-        case .duration: return .duration
-        case .dyn: return .dyn
-        case .opaque("decimal", let params) where params.isEmpty: return .decimal
+        case .string: return ValueShape(.string)
+        case .bool: return ValueShape(.bool)
+        case .int: return ValueShape(.int)
+        case .uint: return ValueShape(.uint)
+        case .double: return ValueShape(.double)
+        case .timestamp: return ValueShape(.timestamp)
+        case .duration: return ValueShape(.duration)
+        case .dyn: return ValueShape(.dyn)
+        case .opaque("decimal", let params) where params.isEmpty: return ValueShape(.decimal)
         case .enumString(let enumeration):
-            if let plan = enumPlans[enumeration] { return .enumeration(plan) }
-            let plan = EnumPlan(enumeration)
-            enumPlans[enumeration] = plan
-            return .enumeration(plan)
-        case .object(let object): return .object(index(of: object))
-        case .list(let element): return .list(shape(of: element))
+            if let index = enumIndices[enumeration] { return ValueShape(.enumeration, index) }
+            enumIndices[enumeration] = enums.count
+            enums.append(EnumPlan(enumeration))
+            return ValueShape(.enumeration, enums.count - 1)
+        case .object(let object): return ValueShape(.object, index(of: object))
+        case .list(let element): return ValueShape(.list, nested(shape(of: element)))
         case .map(let key, let value):
-            guard key.erased == .string else { return .unsupported(type.description) }
-            return .map(shape(of: value))
-        default: return .unsupported(type.description)
+            guard key.erased == .string else { return unsupportedShape(type) }
+            return ValueShape(.map, nested(shape(of: value)))
+        default: return unsupportedShape(type)
         }
+    }
+
+    private mutating func nested(_ shape: ValueShape) -> Int {
+        shapes.append(shape)
+        return shapes.count - 1
+    }
+
+    private mutating func unsupportedShape(_ type: CELType) -> ValueShape {
+        unsupported.append(type.description)
+        return ValueShape(.unsupported, unsupported.count - 1)
     }
 
     /// The value an optional field without a default takes (docs/policy-language.md,
@@ -261,14 +332,11 @@ private struct PlanBuilder {
     mutating func finish() -> [ObjectPlan] {
         var plans: [ObjectPlan] = []
         var position = 0
-        // `types` grows while shapes are resolved; every registered type gets a plan.
         while position < types.count {
             let type = types[position]
             let defaults = schema.defaults[type.name] ?? [:]
-            var shapes: [ValueShape] = []
             var absent: [AbsentRule] = []
             for (slot, field) in type.fields.enumerated() {
-                shapes.append(shape(of: field.type))
                 if let value = defaults[slot] {
                     absent.append(.fill(value))  // a default implies optional
                 } else if field.required {
@@ -279,7 +347,7 @@ private struct PlanBuilder {
                     absent.append(.leaveAbsent)
                 }
             }
-            plans.append(ObjectPlan(type: type, shapes: shapes, absent: absent))
+            plans.append(ObjectPlan(type: type, shapes: fieldShapes[position] ?? [], absent: absent))
             position += 1
         }
         return plans

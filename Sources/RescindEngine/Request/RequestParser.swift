@@ -22,7 +22,10 @@ private let zero = UInt8(ascii: "0")
 /// sees that errors were added while it decoded a child. Input that is not JSON, or that
 /// breaks a limit, stops decoding (`aborted`).
 struct RequestParser: ~Copyable {
+    private let plan: DecodePlan
     private let objects: [ObjectPlan]
+    private let enums: [EnumPlan]
+    private let shapes: [ValueShape]
     private let limits: RequestLimits
     private let input: UnsafePointer<UInt8>
     private let count: Int
@@ -37,7 +40,10 @@ struct RequestParser: ~Copyable {
     private var scratch: UnsafeMutablePointer<UInt8>?
 
     init(plan: DecodePlan, limits: RequestLimits, input: UnsafeRawBufferPointer) {
+        self.plan = plan
         self.objects = plan.objects
+        self.enums = plan.enums
+        self.shapes = plan.shapes
         self.limits = limits
         // An empty buffer may have no base address; any valid pointer will do as nothing is read.
         self.input = input.baseAddress.map { $0.assumingMemoryBound(to: UInt8.self) } ?? UnsafePointer(bitPattern: 1)!
@@ -81,6 +87,10 @@ struct RequestParser: ~Copyable {
 
     /// Records a problem that stops decoding: malformed JSON or a broken limit.
     private mutating func fail(_ problem: RequestProblem, at offset: Int? = nil) {
+        // Text that is not JSON cannot be judged field by field: what was found before
+        // the syntax error may be a symptom of it (a missing quote swallowing a field),
+        // so the syntax error is reported alone. A broken limit keeps earlier errors.
+        if case .invalidJSON = problem { errors.removeAll() }
         errors.append(PendingError(problem: problem, reversedPath: [], offset: offset ?? position))
         aborted = true
     }
@@ -191,20 +201,25 @@ struct RequestParser: ~Copyable {
         let objectStart = position
         guard enter() else { return nil }
         let fieldCount = plan.shapes.count
-        var fields = [Value?](repeating: nil, count: fieldCount)
+        var fields = absentFields(fieldCount, filler: self.plan.absentFiller)
         var seen = SlotSet(count: fieldCount)
+        // The slot after the last one read: checked first, as writers usually follow
+        // the schema's order.
+        var expectedSlot = 0
         skipWhitespace()
         if position < count, input[position] == closeBrace {
             position += 1
         } else {
             repeat {
                 guard let (key, keyOffset) = readKey() else { return nil }
-                guard let slot = plan.table.index(of: key) else {
+                let hinted = plan.table.matches(expectedSlot, key) ? expectedSlot : nil
+                guard let slot = hinted ?? plan.table.index(of: key) else {
                     let name = String(decoding: key, as: UTF8.self)
                     record(.unknownField(candidates: plan.names), at: keyOffset, path: [.field(name)])
                     guard skipValue(), !aborted else { return nil }
                     continue
                 }
+                expectedSlot = slot + 1
                 if seen.insert(slot) == false {
                     record(.duplicateField, at: keyOffset, path: [.field(plan.names[slot])])
                     guard skipValue(), !aborted else { return nil }
@@ -230,7 +245,10 @@ struct RequestParser: ~Copyable {
             if aborted { return nil }
         }
         depth -= 1
-        for slot in 0..<fieldCount where fields[slot] == nil {
+        for slot in 0..<fieldCount {
+            // A pattern, not `== nil`: the generic Optional comparison goes through
+            // value witnesses for a type from another module.
+            guard case .none = fields[slot] else { continue }
             switch plan.absent[slot] {
             case .fill(let value): fields[slot] = value
             case .required:
@@ -353,7 +371,7 @@ struct RequestParser: ~Copyable {
             depth -= 1
             return makeMap(entries, offsets: offsets)
         case openBracket:
-            return decodeList(.dyn)
+            return decodeList(ValueShape(.dyn))
         case quote:
             return scanString().map { .string(String(decoding: $0, as: UTF8.self)) }
         case UInt8(ascii: "t"):
@@ -382,15 +400,16 @@ struct RequestParser: ~Copyable {
         }
         let byte = input[position]
         let start = position
-        switch shape {
+        switch shape.kind {
         case .string:
             guard byte == quote else { break }
             return scanString().map { .string(String(decoding: $0, as: UTF8.self)) }
-        case .enumeration(let plan):
+        case .enumeration:
             guard byte == quote else { break }
             guard let text = scanString() else { return nil }
-            if let index = plan.table.index(of: text) { return plan.wrapped[index] }
-            record(.invalidEnum(values: plan.values, found: String(decoding: text, as: UTF8.self)), at: start)
+            let enumeration = enums[Int(shape.index)]
+            if let index = enumeration.table.index(of: text) { return enumeration.wrapped[index] }
+            record(.invalidEnum(values: enumeration.values, found: String(decoding: text, as: UTF8.self)), at: start)
             return nil
         case .bool:
             if byte == UInt8(ascii: "t") { return literal("true") ? .bool(true) : nil }
@@ -398,10 +417,9 @@ struct RequestParser: ~Copyable {
         case .int, .uint:
             guard byte == minus || (byte &- zero) < 10 else { break }
             guard let number = scanNumber() else { return nil }
-            let unsigned: Bool
-            if case .uint = shape { unsigned = true } else { unsigned = false }
+            let unsigned = shape.kind == .uint
             guard number.isIntegral else {
-                record(.typeMismatch(expected: shape.expectation, found: "`\(quoteUserText(text(number.range)))`"), at: start)
+                record(.typeMismatch(expected: plan.expectation(shape), found: "`\(quoteUserText(text(number.range)))`"), at: start)
                 return nil
             }
             if unsigned {
@@ -443,23 +461,23 @@ struct RequestParser: ~Copyable {
             if let duration = CELDuration(parsing: string) { return .duration(duration) }
             record(.invalidDuration(found: string), at: start)
             return nil
-        case .object(let index):
+        case .object:
             guard byte == openBrace else { break }
-            return decodeObject(objects[index]).map { .object($0) }
-        case .list(let element):
+            return decodeObject(objects[Int(shape.index)]).map { .object($0) }
+        case .list:
             guard byte == openBracket else { break }
-            return decodeList(element)
-        case .map(let valueShape):
+            return decodeList(shapes[Int(shape.index)])
+        case .map:
             guard byte == openBrace else { break }
-            return decodeMap(valueShape)
+            return decodeMap(shapes[Int(shape.index)])
         case .dyn:
             return decodeAny()
-        case .unsupported(let type):
+        case .unsupported:
             guard skipValue() else { return nil }
-            record(.unsupportedType(type), at: start)
+            record(.unsupportedType(plan.unsupported[Int(shape.index)]), at: start)
             return nil
         }
-        mismatch(expected: shape.expectation)
+        mismatch(expected: plan.expectation(shape))
         return nil
     }
 
@@ -572,7 +590,23 @@ struct RequestParser: ~Copyable {
     private mutating func scanString() -> UnsafeBufferPointer<UInt8>? {
         position += 1
         let start = position
-        // Fast path: plain ASCII up to the closing quote.
+        // Fast path: plain ASCII up to the closing quote, eight bytes at a time while
+        // none of them is a quote, a backslash, a control character or non-ASCII.
+        while position + 8 <= count {
+            let word = UInt64(littleEndian: UnsafeRawPointer(input + position).loadUnaligned(as: UInt64.self))
+            let special = specialBytes(in: word)
+            if special == 0 {
+                position += 8
+                continue
+            }
+            // The lowest flagged byte is exact (the bit tricks only over-flag above it).
+            position += special.trailingZeroBitCount >> 3
+            if input[position] == quote {
+                position += 1
+                return UnsafeBufferPointer(start: input + start, count: position - 1 - start)
+            }
+            return scanStringSlowly(from: start)
+        }
         while position < count {
             let byte = input[position]
             if byte == quote {
@@ -795,6 +829,46 @@ struct RequestParser: ~Copyable {
             fail(.invalidJSON("unexpected \(describeByte(at: position))"))
             return false
         }
+    }
+}
+
+/// The high bit of every byte of `word` that is `"`, `\\`, below 0x20 or above 0x7F
+/// (exact for the lowest such byte; bytes above it may be flagged spuriously).
+@inline(__always)
+private func specialBytes(in word: UInt64) -> UInt64 {
+    let ones: UInt64 = 0x0101_0101_0101_0101
+    let highs: UInt64 = 0x8080_8080_8080_8080
+    let quotes = word ^ (ones &* UInt64(quote))
+    let backslashes = word ^ (ones &* UInt64(backslash))
+    let hasQuote = (quotes &- ones) & ~quotes
+    let hasBackslash = (backslashes &- ones) & ~backslashes
+    let hasControl = (word &- ones &* 0x20) & ~word
+    return (hasQuote | hasBackslash | hasControl | word) & highs
+}
+
+/// `count` absent field slots (`filler` is nil; see `DecodePlan.absentFiller`).
+///
+/// Array literals of a runtime value allocate with statically known storage metadata.
+/// `Array(repeating: nil, count:)` looks the generic storage type up at run time on
+/// every call, and a literal of constant `nil`s becomes a static array that is copied
+/// element by element on the first write; both measured several times slower.
+@inline(__always)
+private func absentFields(_ count: Int, filler f: Value?) -> [Value?] {
+    switch count {
+    case 0: []
+    case 1: [f]
+    case 2: [f, f]
+    case 3: [f, f, f]
+    case 4: [f, f, f, f]
+    case 5: [f, f, f, f, f]
+    case 6: [f, f, f, f, f, f]
+    case 7: [f, f, f, f, f, f, f]
+    case 8: [f, f, f, f, f, f, f, f]
+    case 9: [f, f, f, f, f, f, f, f, f]
+    case 10: [f, f, f, f, f, f, f, f, f, f]
+    case 11: [f, f, f, f, f, f, f, f, f, f, f]
+    case 12: [f, f, f, f, f, f, f, f, f, f, f, f]
+    default: [Value?](repeating: f, count: count)
     }
 }
 

@@ -66,6 +66,22 @@ struct ExpressionCompiler {
 
     /// File position of an offset range inside an expression.
     func locate(_ range: TextRange, in text: ExpressionText) -> SourceSpan {
+        if let positions = text.origin.positions, let last = positions.last {
+            // The index of the Unicode scalar at a UTF-8 offset.
+            func index(_ offset: Int32) -> Int {
+                text.source.utf8.prefix(Int(max(offset, 0))).lazy.filter { $0 & 0xC0 != 0x80 }.count
+            }
+            let after = SourceLocation(line: last.line, column: last.column + 1)
+            let first = index(range.start)
+            let start = first < positions.count ? positions[first] : after
+            let stop = index(max(range.start, range.end))
+            var end = start
+            if stop > first {
+                let final = stop - 1 < positions.count ? positions[stop - 1] : last
+                end = SourceLocation(line: final.line, column: final.column + 1)
+            }
+            return SourceSpan(file: text.span.file, start: start, end: end)
+        }
         func position(_ offset: Int32) -> SourceLocation {
             var line = 0
             var column = 0

@@ -221,7 +221,9 @@ public struct PolicyCompiler {
             var hole = text
             hole.source = source
             let origin = expressions.locate(TextRange(offset, offset), in: text).start
-            hole.origin = ExpressionOrigin(lineStarts: [origin])
+            let skipped = text.source.utf8.prefix(offset).lazy.filter { $0 & 0xC0 != 0x80 }.count
+            hole.origin = ExpressionOrigin(
+                lineStarts: [origin], positions: text.origin.positions.map { Array($0.dropFirst(skipped)) })
             if let compiled = expressions.compile(hole, expecting: nil, role: "a message value", diagnostics: &diagnostics) {
                 parts.append(.value(compiled.expression))
             } else {
@@ -266,7 +268,7 @@ public struct PolicyCompiler {
             let value = given[key]
             let source = ExpressionText(
                 source: value?.value ?? text, span: value?.span ?? model.span,
-                origin: ExpressionOrigin(lineStarts: [(value?.span ?? model.span).start]))
+                origin: model.origins[key] ?? ExpressionOrigin(lineStarts: [(value?.span ?? model.span).start]))
             if let compiled = expressions.compile(source, expecting: expecting, role: "`\(key)`", diagnostics: &diagnostics) {
                 fields.append((key, .expression(compiled.expression, scale: scale)))
             } else {
@@ -367,7 +369,9 @@ public struct PolicyCompiler {
         let counted = """
             size((\(model.count.source)).filter(item, \(filter)(\(ts)) > request.at - duration("\(seconds)s") && (\(ts)) <= request.at))
             """
-        let synthetic = ExpressionText(source: counted, span: model.count.span, origin: model.count.origin)
+        // Positions describe the written text, not this one: locate by line starts only.
+        let synthetic = ExpressionText(
+            source: counted, span: model.count.span, origin: ExpressionOrigin(lineStarts: model.count.origin.lineStarts))
         guard let count = expressions.compile(synthetic, expecting: .int, role: "the count", diagnostics: &diagnostics)
         else { return nil }
         let described = model.count.source + (model.filter.map { " where \($0.source)" } ?? "")

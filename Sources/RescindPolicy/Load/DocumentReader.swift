@@ -17,6 +17,12 @@ struct DocumentReader {
             return
         }
         guard let kind = kindNode.string(diagnostics: &diagnostics) else { return }
+        // A second document of a kind the set has once: report it and read nothing more
+        // of it (its keys are not "unknown").
+        if let first = firstDocument(ofKind: kind) {
+            diagnostics.append(PolicyMessages.duplicateDocument(kind, at: fields.node.span, first: first))
+            return
+        }
         switch kind {
         case "policy_set": readPolicySet(&fields)
         case "schema": readSchema(&fields)
@@ -31,13 +37,19 @@ struct DocumentReader {
         fields.finish(diagnostics: &diagnostics)
     }
 
+    /// Where the document of a kind the policy set may have only once was read, if it was.
+    private func firstDocument(ofKind kind: String) -> SourceSpan? {
+        switch kind {
+        case "policy_set": model.header?.span
+        case "schema": model.schema?.span
+        case "refunds": model.refunds?.span
+        default: nil
+        }
+    }
+
     // MARK: - Documents
 
     private mutating func readPolicySet(_ fields: inout YAMLMappingDecoder) {
-        if let first = model.header {
-            diagnostics.append(PolicyMessages.duplicateDocument("policy_set", at: fields.node.span, first: first.span))
-            return
-        }
         let name = locatedString(&fields, "name", required: true) ?? Located("", at: fields.node.span)
         let version = locatedString(&fields, "version", required: true) ?? Located("", at: fields.node.span)
         var effect = Located(Effect.deny, at: fields.node.span)
@@ -56,10 +68,6 @@ struct DocumentReader {
     }
 
     private mutating func readSchema(_ fields: inout YAMLMappingDecoder) {
-        if let first = model.schema {
-            diagnostics.append(PolicyMessages.duplicateDocument("schema", at: fields.node.span, first: first.span))
-            return
-        }
         var schema = SchemaModel(enums: [], types: [], request: [], span: fields.node.span)
         if let enums = fields.entry("enums")?.value.mapping(diagnostics: &diagnostics) {
             for entry in enums {
@@ -206,10 +214,6 @@ struct DocumentReader {
     }
 
     private mutating func readRefunds(_ fields: inout YAMLMappingDecoder) {
-        if let first = model.refunds {
-            diagnostics.append(PolicyMessages.duplicateDocument("refunds", at: fields.node.span, first: first.span))
-            return
-        }
         let calendar = locatedString(&fields, "calendar", required: true) ?? Located("", at: fields.node.span)
         let applies = fields.entry("applies_when").flatMap { readCondition($0.value) }
         let currency = expression(&fields, "currency", required: false)
@@ -309,14 +313,16 @@ struct DocumentReader {
                 continue
             }
             var fields: [(Located<String>, Located<String>, Bool)] = []
+            var origins: [String: ExpressionOrigin] = [:]
             for entry in mapping where entry.key.scalar?.text != "type" {
                 guard let key = locatedString(entry.key), let scalar = entry.value.scalar else {
                     entry.value.reportMismatch(expected: "a value", diagnostics: &diagnostics)
                     continue
                 }
                 fields.append((key, Located(scalar.text, at: entry.value.span), true))
+                origins[key.value] = origin(of: entry.value, scalar)
             }
-            result.append(ObligationModel(type: type, fields: fields, span: item.span))
+            result.append(ObligationModel(type: type, fields: fields, span: item.span, origins: origins))
         }
         return result
     }
@@ -365,18 +371,74 @@ struct DocumentReader {
         let start = node.span.start
         switch scalar.style {
         case .literal, .folded:
-            // Content starts on the line after the indicator, at its indentation.
+            // Content starts on the line after the indicator. Every line is indented by the
+            // block's indentation, that of its first non-blank line; spaces beyond it on a
+            // more-indented line are part of the text.
             let lineCount = scalar.text.split(separator: "\n", omittingEmptySubsequences: false).count
-            return ExpressionOrigin(lineStarts: (0..<lineCount).map { index in
-                let line = start.line + 1 + index
-                let indent = source?.line(line)?.prefix { $0 == " " }.count ?? 0
-                return SourceLocation(line: line, column: indent + 1)
-            })
+            let lines = (0..<lineCount).map { source?.line(start.line + 1 + $0) }
+            let indent = lines.lazy.compactMap { $0 }.first { !$0.allSatisfy { $0 == " " } }?
+                .prefix { $0 == " " }.count ?? 0
+            // A `>` block folds lines into spaces, so its lines are not the file's.
+            return ExpressionOrigin(
+                lineStarts: (0..<lineCount).map { index in
+                    SourceLocation(line: start.line + 1 + index, column: indent + 1)
+                },
+                positions: scalar.style == .folded ? positions(of: node, scalar, quoted: false) : nil)
         case .singleQuoted, .doubleQuoted:
-            return ExpressionOrigin(lineStarts: [SourceLocation(line: start.line, column: start.column + 1)])
+            return ExpressionOrigin(
+                lineStarts: [SourceLocation(line: start.line, column: start.column + 1)],
+                positions: positions(of: node, scalar, quoted: true))
         default:
-            return ExpressionOrigin(lineStarts: [start])
+            return ExpressionOrigin(lineStarts: [start], positions: positions(of: node, scalar, quoted: false))
         }
+    }
+
+    /// Where each Unicode scalar of a scalar's text is written, when the text is not a
+    /// plain copy of the file's characters: escapes and doubled quotes in quoted
+    /// scalars, and line breaks that YAML folds into spaces (plain or quoted scalars over
+    /// several lines, `>` blocks). Found by walking the file alongside the text: each
+    /// character of the text is the next matching character of the file, a folded space
+    /// matches a line break, and anything else in the file (quotes, backslashes,
+    /// indentation) is skipped. Nil when the text is the file's characters verbatim.
+    private func positions(of node: YAMLNode, _ scalar: YAMLScalar, quoted: Bool) -> [SourceLocation]? {
+        guard let source else { return nil }
+        let span = node.span
+        let utf8 = source.text.utf8
+        guard span.start.offset >= 0, span.start.offset < span.end.offset, span.end.offset <= utf8.count else {
+            return nil
+        }
+        let bytes = utf8.dropFirst(span.start.offset).prefix(span.end.offset - span.start.offset)
+        var raw: [(scalar: Unicode.Scalar, location: SourceLocation)] = []
+        var line = span.start.line
+        var column = span.start.column
+        for character in String(decoding: bytes, as: UTF8.self).unicodeScalars {
+            raw.append((character, SourceLocation(line: line, column: column)))
+            if character == "\n" {
+                line += 1
+                column = 1
+            } else {
+                column += 1
+            }
+        }
+        let written = raw.dropFirst(quoted ? 1 : 0).dropLast(quoted ? 1 : 0).map(\.scalar)
+        if written.elementsEqual(scalar.text.unicodeScalars) { return nil }
+        var result: [SourceLocation] = []
+        var index = quoted ? 1 : 0
+        for character in scalar.text.unicodeScalars {
+            var next = index
+            while next < raw.count, raw[next].scalar != character, !(character == " " && raw[next].scalar == "\n") {
+                next += 1
+            }
+            if next < raw.count {
+                result.append(raw[next].location)
+                index = next + 1
+            } else {
+                // Not written as itself (an escape such as `\t`): just after the previous one.
+                let previous = result.last ?? span.start
+                result.append(SourceLocation(line: previous.line, column: previous.column + 1))
+            }
+        }
+        return result
     }
 
     private func syntheticExpression(_ text: String, at span: SourceSpan) -> ExpressionText {

@@ -21,21 +21,29 @@ public struct PolicyLoader: Sendable {
 
     /// The policy files under `paths`: `*.yaml`/`*.yml`, not `*.tests.yaml`, sorted.
     public static func policyFiles(in paths: [String]) -> [String] {
-        var files: [String] = []
+        policyFileEntries(in: paths).map(\.path)
+    }
+
+    /// The policy files with the names the digest uses: the path inside the folder given
+    /// (or the file name for a file given directly), so the digest does not depend on
+    /// where the folder is or how it was named (`Policies`, `./Policies`, an absolute path).
+    static func policyFileEntries(in paths: [String]) -> [(path: String, name: String)] {
+        var files: [String: String] = [:]
         let manager = FileManager.default
         for path in paths {
             var isDirectory: ObjCBool = false
             guard manager.fileExists(atPath: path, isDirectory: &isDirectory) else { continue }
             if !isDirectory.boolValue {
-                files.append(path)
+                if files[path] == nil { files[path] = (path as NSString).lastPathComponent }
                 continue
             }
             guard let walker = manager.enumerator(atPath: path) else { continue }
             for case let relative as String in walker where isPolicyFile(relative) {
-                files.append((path as NSString).appendingPathComponent(relative))
+                let file = (path as NSString).appendingPathComponent(relative)
+                if files[file] == nil { files[file] = relative }
             }
         }
-        return Array(Set(files)).sorted()
+        return files.sorted { $0.key < $1.key }.map { (path: $0.key, name: $0.value) }
     }
 
     static func isPolicyFile(_ path: String) -> Bool {
@@ -45,8 +53,9 @@ public struct PolicyLoader: Sendable {
 
     /// Loads files from disk.
     public func load(paths: [String]) -> PolicyLoadResult {
-        let files = Self.policyFiles(in: paths)
-        var result = assemble(files.map { YAMLLoader(limits: limits).load(contentsOf: $0) })
+        let files = Self.policyFileEntries(in: paths)
+        var result = assemble(
+            files.map { YAMLLoader(limits: limits).load(contentsOf: $0.path) }, digestNames: files.map(\.name))
         if files.isEmpty { result.diagnostics.append(PolicyMessages.noFiles(paths)) }
         return result
     }
@@ -56,15 +65,16 @@ public struct PolicyLoader: Sendable {
         assemble(sources.sorted { $0.path < $1.path }.map { YAMLLoader(limits: limits).load(text: $0.text, path: $0.path) })
     }
 
-    private func assemble(_ results: [YAMLLoadResult]) -> PolicyLoadResult {
+    /// `digestNames` are the names hashed with each file's text (default: its path).
+    private func assemble(_ results: [YAMLLoadResult], digestNames: [String]? = nil) -> PolicyLoadResult {
         var diagnostics = Diagnostics()
         var map = SourceMap()
         var reader = DocumentReader()
         var hash = SHA256()
-        for result in results {
+        for (index, result) in results.enumerated() {
             diagnostics.append(contentsOf: result.diagnostics)
             map.add(result.source)
-            hash.update(result.source.path.utf8)
+            hash.update((digestNames?[index] ?? result.source.path).utf8)
             hash.update([0])
             hash.update(result.source.text.utf8)
             hash.update([0])

@@ -38,11 +38,17 @@ public struct ExpressionText: Sendable, Equatable {
 }
 
 /// How expression text maps onto its file: line `i` of the expression starts at
-/// `lineStarts[i]` (a 1-based line and column in the file).
+/// `lineStarts[i]` (a 1-based line and column in the file). When the text is not a
+/// plain copy of the file's characters (quotes with escapes, folded lines),
+/// `positions[i]` is where the expression's `i`th Unicode scalar is written, and wins.
 public struct ExpressionOrigin: Sendable, Hashable {
     public var lineStarts: [SourceLocation]
+    public var positions: [SourceLocation]?
 
-    public init(lineStarts: [SourceLocation]) { self.lineStarts = lineStarts }
+    public init(lineStarts: [SourceLocation], positions: [SourceLocation]? = nil) {
+        self.lineStarts = lineStarts
+        self.positions = positions
+    }
 }
 
 /// `kind: policy_set`.
@@ -115,6 +121,8 @@ public struct ObligationModel: Sendable {
     public var type: Located<String>
     public var fields: [(key: Located<String>, value: Located<String>, isExpressionSyntax: Bool)]
     public var span: SourceSpan
+    /// Where the text of each field's value is in the file (for CEL values), by key.
+    public var origins: [String: ExpressionOrigin] = [:]
 }
 
 /// One rule.

@@ -1,0 +1,41 @@
+import Foundation
+import Rescind
+
+/// The reference pack on pre-decoded requests (the embedded case), with and without
+/// the explanation, plus request decoding and JSON rendering, which `--jsonl` adds.
+enum PolicyBenchmarks {
+    static func all(root: String) throws -> [Benchmark] {
+        let loaded = LoadedPolicies.load(paths: ["\(root)/Policies"])
+        guard let set = loaded.policySet else {
+            fatalError("the reference pack does not load: \(loaded.diagnostics.items)")
+        }
+        let decoder = RequestDecoder(schema: set.schema)
+        func request(_ name: String) throws -> (bytes: [UInt8], root: ObjectValue) {
+            let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: "\(root)/Examples/requests/\(name).json")))
+            return (bytes, try decoder.decode(bytes).get().root)
+        }
+        let paid = try request("buyer-paid-card")
+        let abuse = try request("abuse-review")
+        let explain = DecisionOptions(explain: true)
+
+        return [
+            Benchmark("decision, buyer-paid-card (allow + refund)", iterations: 500_000) { n in
+                for _ in 0..<n { blackHole(set.decide(paid.root)) }
+            },
+            Benchmark("decision, abuse-review (threshold count)", iterations: 500_000) { n in
+                for _ in 0..<n { blackHole(set.decide(abuse.root)) }
+            },
+            Benchmark("decision with explanation, buyer-paid-card", iterations: 50_000) { n in
+                for _ in 0..<n { blackHole(set.decide(paid.root, options: explain)) }
+            },
+            Benchmark("request decode, buyer-paid-card (JSON → typed)", iterations: 500_000) { n in
+                for _ in 0..<n { blackHole(decoder.decode(paid.bytes)) }
+            },
+            Benchmark("decode + decide + JSON, buyer-paid-card", iterations: 200_000) { n in
+                for _ in 0..<n {
+                    if case .success(let decoded) = decoder.decode(paid.bytes) { blackHole(set.decide(decoded.root).json) }
+                }
+            },
+        ]
+    }
+}
