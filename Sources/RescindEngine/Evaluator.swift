@@ -21,8 +21,6 @@ extension PolicySet {
         return run.decide(locale: options.locale)
     }
 
-    /// The activation layout shared by every program of this set.
-    var layout: ActivationLayout { ActivationLayout(names: globals) }
 }
 
 /// The state of one decision: the activation and what has been found so far.
@@ -43,10 +41,17 @@ struct DecisionRun {
         self.policy = policy
         self.request = request
         self.explain = explain
-        var activation = Activation(layout: ActivationLayout(names: policy.globals))
-        activation[PolicySet.requestVariable] = .object(request)
-        for (index, field) in request.type.fields.enumerated() {
-            if let value = request.fields[index] { activation[field.name] = value }
+        var activation = policy.emptyActivation
+        if let slot = policy.requestSlot { activation[slot: slot] = .object(request) }
+        // The decoder builds requests of the schema's root type, so field indexes agree.
+        if request.type === policy.schema.root {
+            for (index, slot) in policy.fieldSlots.enumerated() {
+                if let slot, let value = request.fields[index] { activation[slot: slot] = value }
+            }
+        } else {
+            for (index, field) in request.type.fields.enumerated() {
+                if let value = request.fields[index] { activation[field.name] = value }
+            }
         }
         self.activation = activation
     }
@@ -85,7 +90,7 @@ struct DecisionRun {
             reasons.append(Reason(rule: "default", text: render(policy.defaultReason, locale: locale)))
         }
         for entry in deciding {
-            if let count = entry.count { activation[PolicySet.countVariable] = .int(count) }
+            if let count = entry.count, let slot = policy.countSlot { activation[slot: slot] = .int(count) }
             let text = render(entry.reason, locale: locale)
             reasons.append(Reason(rule: entry.id, text: text))
             for template in entry.obligations {
@@ -250,7 +255,7 @@ struct DecisionRun {
             fee = value
             break
         }
-        activation[PolicySet.feeVariable] = .decimal(fee)
+        if let slot = self.policy.feeSlot { activation[slot: slot] = .decimal(fee) }
         guard let amount = decimal(policy.amount), let at = requestTimestamp else { return nil }
         let currency = string(policy.currency) ?? ""
         guard let initiateDays = firstCase(policy.initiateWithin), let expectDays = firstCase(policy.expectWithin)

@@ -272,7 +272,22 @@ public final class PolicySet: Sendable {
         self.defaultEffect = defaultEffect
         self.defaultReason = defaultReason
         self.calendars = calendars
+        let layout = ActivationLayout(names: globals)
+        self.emptyActivation = Activation(layout: layout)
+        self.requestSlot = layout.slot(of: Self.requestVariable)
+        self.fieldSlots = schema.root.fields.map { layout.slot(of: $0.name) }
+        self.feeSlot = layout.slot(of: Self.feeVariable)
+        self.countSlot = layout.slot(of: Self.countVariable)
     }
+
+    // Resolved once so a decision binds the request by slot, never by name.
+    /// An activation with every variable unbound; each decision starts from a copy.
+    let emptyActivation: Activation
+    let requestSlot: Int?
+    /// The slot of each root field of the request, by field index.
+    let fieldSlots: [Int?]
+    let feeSlot: Int?
+    let countSlot: Int?
 
     /// The variable every request field is also reachable through (`request.at`).
     public static let requestVariable = "request"
