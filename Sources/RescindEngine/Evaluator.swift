@@ -36,6 +36,8 @@ struct DecisionRun {
     var current = ""
     /// While explaining a rule: its conditions' outcomes so far.
     var recording: [ConditionExplanation]?
+    /// While explaining: how a reached tier could have been avoided.
+    var tierAlternatives: [(effect: Effect, text: String)] = []
 
     init(policy: PolicySet, request: ObjectValue, explain: Bool) {
         self.policy = policy
@@ -239,6 +241,12 @@ struct DecisionRun {
                 text += "; the first tier `\(first.id)` starts at \(first.atLeast)"
             }
             note(text, count: count, tier: tier?.id, applied: true)
+            if let tier {
+                tierAlternatives.append((
+                    tier.effect,
+                    "tier `\(tier.id)` of `\(threshold.id)` applies from \(tier.atLeast); the count is \(count)"
+                        + " (\(threshold.countedList) within the \(window))"))
+            }
         }
         return tier.map { ($0, count) }
     }
@@ -372,15 +380,31 @@ struct DecisionRun {
 
     /// For a deny or review: the allow rules that failed, each with the conditions that
     /// were false and the values they saw.
+    /// Who is asking cannot change, so conditions that read only the actor are not
+    /// offered as ways to a different outcome.
     private func alternatives(effect: Effect) -> [String] {
         guard effect != .allow else { return [] }
-        return ruleExplanations.filter { $0.effect == .allow && !$0.matched }.compactMap { rule in
-            let failing = rule.conditions.filter { $0.outcome == .false }
-            guard failing.count == 1, let condition = failing.first else { return nil }
-            let seen = condition.observed.map { "\($0.path) is \($0.value)" }.joined(separator: ", ")
-            return "rule `\(rule.id)` would allow if `\(condition.expression)` held"
-                + (seen.isEmpty ? "" : " (now \(seen))")
+        var result = tierAlternatives.filter { $0.effect == effect }.map(\.text)
+        // A matched deny or review rule outweighs any allow rule: name what it tests.
+        let blocking = ruleExplanations.filter { $0.matched && $0.effect > .allow }
+        for rule in blocking where rule.effect == effect {
+            let tests = rule.conditions.filter { $0.outcome == .true }.map { condition in
+                let seen = condition.observed.map { "\($0.path) is \($0.value)" }.joined(separator: ", ")
+                return "`\(condition.expression)`" + (seen.isEmpty ? "" : " (\(seen))")
+            }
+            result.append("rule `\(rule.id)` decides \(rule.effect.rawValue) while " + tests.joined(separator: " and ") + " hold")
         }
+        guard blocking.isEmpty else { return result }
+        result += ruleExplanations.filter { $0.effect == .allow && !$0.matched }.compactMap { rule in
+            let failing = rule.conditions.filter { $0.outcome == .false }
+            guard failing.count == 1, let condition = failing.first,
+                !condition.observed.isEmpty,
+                !condition.observed.allSatisfy({ $0.path.hasPrefix("actor.") })
+            else { return nil }
+            let seen = condition.observed.map { "\($0.path) is \($0.value)" }.joined(separator: ", ")
+            return "rule `\(rule.id)` would allow if `\(condition.expression)` held (now \(seen))"
+        }
+        return result
     }
 }
 
