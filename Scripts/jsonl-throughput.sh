@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# End-to-end `rescind eval --jsonl` throughput on one core: N requests (cycling through
+# Examples/requests, one JSON object per line) in, N decisions out.
+#
+#   Scripts/jsonl-throughput.sh [N]        # default 300000
+set -euo pipefail
+cd "$(dirname "$0")/.."
+n=${1:-300000}
+swift build -c release --product rescind >/dev/null
+bin=$(swift build -c release --show-bin-path)/rescind
+input=$(mktemp /tmp/rescind-requests.XXXXXX.jsonl)
+trap 'rm -f "$input"' EXIT
+python3 - "$n" "$input" <<'PY'
+import json, glob, sys
+n, path = int(sys.argv[1]), sys.argv[2]
+lines = [json.dumps(json.load(open(f)), ensure_ascii=False, separators=(",", ":"))
+         for f in sorted(glob.glob("Examples/requests/*.json"))]
+with open(path, "w") as out:
+    for i in range(n):
+        out.write(lines[i % len(lines)] + "\n")
+PY
+start=$(date +%s%N)
+taskset -c 0 "$bin" eval --policies Policies --jsonl "$input" > /tmp/rescind-decisions.jsonl
+end=$(date +%s%N)
+lines=$(wc -l < /tmp/rescind-decisions.jsonl)
+errors=$(grep -c '^{"error"' /tmp/rescind-decisions.jsonl || true)
+elapsed_ms=$(( (end - start) / 1000000 ))
+echo "$lines decisions ($errors errors) in ${elapsed_ms} ms: $(( lines * 1000 / (elapsed_ms > 0 ? elapsed_ms : 1) )) decisions/s"
