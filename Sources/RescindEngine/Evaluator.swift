@@ -277,8 +277,8 @@ struct DecisionRun {
             .init(name: "amount", value: .decimal(amount.formatted(scale: 2))),
             .init(name: "fee", value: .decimal(fee.formatted(scale: 2))),
             .init(name: "currency", value: .string(currency)),
-            .init(name: "initiate_by", value: .string(Deadline.format(calendar.endOfDay(initiateDate), in: calendar.timeZone))),
-            .init(name: "expected_by", value: .string(Deadline.format(calendar.endOfDay(expectDate), in: calendar.timeZone))),
+            .init(name: "initiate_by", value: .string(Deadline.format(calendar.endOfDay(initiateDate), in: calendar))),
+            .init(name: "expected_by", value: .string(Deadline.format(calendar.endOfDay(expectDate), in: calendar))),
         ])
     }
 
@@ -305,8 +305,7 @@ struct DecisionRun {
             case .deadline(let after, let label, let key):
                 fields.append(.init(name: name, value: .string(label)))
                 if let at = requestTimestamp, let due = at.adding(after) {
-                    let zone = policy.refunds?.calendar.timeZone ?? TimeZone(identifier: "UTC")!
-                    fields.append(.init(name: key, value: .string(Deadline.format(due.seconds, in: zone))))
+                    fields.append(.init(name: key, value: .string(localTime(due.seconds))))
                 }
             }
         }
@@ -345,13 +344,18 @@ struct DecisionRun {
                 case .success(.string(let s)): text += s
                 case .success(.decimal(let d)): text += d.formatted(scale: 2)
                 case .success(.timestamp(let t)):
-                    text += Deadline.format(t.seconds, in: policy.refunds?.calendar.timeZone ?? TimeZone(identifier: "UTC")!)
+                    text += localTime(t.seconds)
                 case .success(let value): text += value.celLiteral
                 case .failure: text += "{\(expression.source)}"
                 }
             }
         }
         return text
+    }
+
+    /// An instant as people read it here: in the refund calendar's zone (UTC without one).
+    private func localTime(_ seconds: Int64) -> String {
+        policy.refunds.map { Deadline.format(seconds, in: $0.calendar) } ?? Deadline.format(seconds, offset: 0)
     }
 
     private func stringField(_ name: String) -> String? {
@@ -365,7 +369,7 @@ struct DecisionRun {
     }
 
     private var requestTime: String? {
-        requestTimestamp.map { Deadline.format($0.seconds, in: policy.refunds?.calendar.timeZone ?? TimeZone(identifier: "UTC")!) }
+        requestTimestamp.map { localTime($0.seconds) }
     }
 
     private func describe(_ duration: CELDuration) -> String {
@@ -411,7 +415,14 @@ struct DecisionRun {
 /// Deadlines are shown in the calendar's zone: `2026-12-02T23:59:59+08:00`.
 public enum Deadline {
     public static func format(_ epochSeconds: Int64, in zone: TimeZone) -> String {
-        let offset = zone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(epochSeconds)))
+        format(epochSeconds, offset: zone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(epochSeconds))))
+    }
+
+    public static func format(_ epochSeconds: Int64, in calendar: BusinessCalendar) -> String {
+        format(epochSeconds, offset: calendar.offset(atEpochSeconds: epochSeconds))
+    }
+
+    static func format(_ epochSeconds: Int64, offset: Int) -> String {
         let local = epochSeconds + Int64(offset)
         let days = local >= 0 ? local / 86_400 : (local - 86_399) / 86_400
         let date = CivilDate(daysSinceEpoch: Int(days))

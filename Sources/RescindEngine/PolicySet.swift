@@ -35,7 +35,7 @@ public struct SourceReference: Sendable, Hashable, CustomStringConvertible {
 }
 
 /// A compiled CEL expression with the text it came from and where it was written.
-public struct CompiledExpression: Sendable {
+public final class CompiledExpression: Sendable {
     public let program: Program
     public let source: String
     public let location: SourceReference
@@ -71,7 +71,7 @@ public indirect enum Condition: Sendable {
 }
 
 /// A text with `{expr}` holes filled from the request.
-public struct MessageTemplate: Sendable {
+public final class MessageTemplate: Sendable {
     public enum Part: Sendable {
         case text(String)
         case value(CompiledExpression)
@@ -83,7 +83,7 @@ public struct MessageTemplate: Sendable {
 }
 
 /// One text per locale; `text(for:)` falls back to English.
-public struct LocalizedMessage: Sendable {
+public final class LocalizedMessage: Sendable {
     public let byLocale: [String: MessageTemplate]
 
     public init(byLocale: [String: MessageTemplate]) { self.byLocale = byLocale }
@@ -95,7 +95,7 @@ public struct LocalizedMessage: Sendable {
 
 /// An obligation as written in a policy: its type and fields, some computed from the
 /// request when the decision is made.
-public struct ObligationTemplate: Sendable {
+public final class ObligationTemplate: Sendable {
     /// How a field's value is produced.
     public enum FieldValue: Sendable {
         case text(String)
@@ -119,7 +119,7 @@ public struct ObligationTemplate: Sendable {
 }
 
 /// A rule: when its condition holds, it contributes its effect, reason and obligations.
-public struct Rule: Sendable {
+public final class Rule: Sendable {
     public let id: String
     public let description: String
     public let condition: Condition
@@ -146,9 +146,9 @@ public struct Rule: Sendable {
 }
 
 /// A rolling-window counter with ordered tiers; only the highest tier reached applies.
-public struct Threshold: Sendable {
+public final class Threshold: Sendable {
     /// One step of a threshold.
-    public struct Tier: Sendable {
+    public final class Tier: Sendable {
         public let id: String
         public let description: String
         public let atLeast: Int64

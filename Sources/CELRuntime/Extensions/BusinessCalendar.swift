@@ -102,13 +102,54 @@ public struct BusinessCalendar: Sendable, Hashable {
         self.weekend = weekend
         self.holidays = holidays
         self.makeUpWorkdays = makeUpWorkdays
+        self.holidayDays = Set(holidays.map(\.daysSinceEpoch))
+        self.workdayDays = Set(makeUpWorkdays.map(\.daysSinceEpoch))
+        self.weekendMask = weekend.reduce(0) { $0 | (1 << $1) }
+        self.modernOffset = Self.fixedOffset(of: timeZone)
     }
+
+    // Derived once: deadlines are computed on every allowed refund, and hashing day
+    // numbers and reading a fixed offset is far cheaper than hashing dates and asking
+    // the time-zone database each time.
+    private let holidayDays: Set<Int>
+    private let workdayDays: Set<Int>
+    /// Bit `d` set when ISO weekday `d` is off.
+    private let weekendMask: Int
+    /// The zone's offset from 1992 on, when it has kept one fixed offset since then
+    /// (Asia/Shanghai, for one); nil for zones with daylight saving.
+    private let modernOffset: Int?
+    private static let modernEra: Int64 = 694_224_000  // 1992-01-01T00:00:00Z
+
+    private static func fixedOffset(of zone: TimeZone) -> Int? {
+        let start = Date(timeIntervalSince1970: TimeInterval(modernEra))
+        guard zone.nextDaylightSavingTimeTransition(after: start) == nil else { return nil }
+        let offset = zone.secondsFromGMT(for: start)
+        return zone.secondsFromGMT(for: Date(timeIntervalSince1970: 4_102_444_800)) == offset ? offset : nil
+    }
+
+    /// The zone's offset from UTC at an instant.
+    public func offset(atEpochSeconds seconds: Int64) -> Int {
+        if let modernOffset, seconds >= Self.modernEra { return modernOffset }
+        return timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(seconds)))
+    }
+
+    private func isBusinessDay(dayNumber day: Int) -> Bool {
+        if workdayDays.contains(day) { return true }
+        let weekday = ((day + 3) % 7 + 7) % 7 + 1
+        return weekendMask & (1 << weekday) == 0 && !holidayDays.contains(day)
+    }
+
+    public static func == (lhs: BusinessCalendar, rhs: BusinessCalendar) -> Bool {
+        lhs.name == rhs.name && lhs.timeZone == rhs.timeZone && lhs.weekend == rhs.weekend
+            && lhs.holidays == rhs.holidays && lhs.makeUpWorkdays == rhs.makeUpWorkdays
+    }
+
+    public func hash(into hasher: inout Hasher) { hasher.combine(name) }
 
     /// Whether people work on `date`: a make-up workday always; otherwise not on a
     /// holiday nor a weekend day.
     public func isBusinessDay(_ date: CivilDate) -> Bool {
-        if makeUpWorkdays.contains(date) { return true }
-        return !holidays.contains(date) && !weekend.contains(date.weekday)
+        isBusinessDay(dayNumber: date.daysSinceEpoch)
     }
 
     /// The `count`-th business day after `date` (not counting `date` itself); `date`
@@ -118,24 +159,24 @@ public struct BusinessCalendar: Sendable, Hashable {
         guard count >= 0, count <= Self.maxBusinessDays, weekend.count < 7 || !makeUpWorkdays.isEmpty else {
             return nil
         }
-        var current = date
+        var current = date.daysSinceEpoch
         var remaining = count
         // Each week has at least one workday unless holidays cover it; holidays are a
         // finite set, so the walk ends. The cap is a belt for broken data.
         var steps = 0
         let maxSteps = count * 7 + holidays.count + 7
         while remaining > 0 {
-            current = current.adding(days: 1)
+            current += 1
             steps += 1
             if steps > maxSteps { return nil }
-            if isBusinessDay(current) { remaining -= 1 }
+            if isBusinessDay(dayNumber: current) { remaining -= 1 }
         }
-        return current
+        return CivilDate(daysSinceEpoch: current)
     }
 
     /// The local date of an instant (seconds since the Unix epoch) in this calendar's zone.
     public func localDate(ofEpochSeconds seconds: Int64) -> CivilDate {
-        let offset = Int64(timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(seconds))))
+        let offset = Int64(offset(atEpochSeconds: seconds))
         let local = seconds + offset
         let days = local >= 0 ? local / 86_400 : (local - 86_399) / 86_400
         return CivilDate(daysSinceEpoch: Int(days))
@@ -145,8 +186,8 @@ public struct BusinessCalendar: Sendable, Hashable {
     /// `date`. In a daylight-saving gap the later offset is used.
     public func epochSeconds(of date: CivilDate, secondOfDay: Int) -> Int64 {
         let local = Int64(date.daysSinceEpoch) * 86_400 + Int64(secondOfDay)
-        var guess = local - Int64(timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(local))))
-        let corrected = local - Int64(timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(guess))))
+        var guess = local - Int64(offset(atEpochSeconds: local))
+        let corrected = local - Int64(offset(atEpochSeconds: guess))
         guess = corrected
         return guess
     }

@@ -60,14 +60,19 @@ public struct CELDecimal: Sendable, Hashable, Comparable, CustomStringConvertibl
     /// more ("129.9" at scale 2 is "129.90"). For amounts shown to people and in JSON.
     public func formatted(scale: Int) -> String {
         let rounded = (try? self.rounded(scale: scale)) ?? self
-        var text = rounded.value.description
+        // Pad by hand: NSString's padding costs as much as the rest together, and
+        // amounts are formatted on every decision.
+        let text = rounded.value.description
         guard scale > 0 else { return text }
-        let negative = text.hasPrefix("-")
-        if negative { text.removeFirst() }
-        var parts = text.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
-        if parts.count == 1 { parts.append("") }
-        let fraction = parts[1].padding(toLength: scale, withPad: "0", startingAt: 0)
-        return (negative ? "-" : "") + parts[0] + "." + fraction
+        var integer = Substring(text)
+        var fraction: Substring = ""
+        if let point = text.firstIndex(of: ".") {
+            integer = text[..<point]
+            fraction = text[text.index(after: point)...]
+        }
+        let digits = fraction.count >= scale
+            ? String(fraction.prefix(scale)) : String(fraction) + String(repeating: "0", count: scale - fraction.count)
+        return integer + "." + digits
     }
 
     /// Rounds half-even ("banker's rounding") to `scale` fractional digits.
