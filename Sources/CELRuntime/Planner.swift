@@ -306,12 +306,16 @@ final class PlanBuilder {
             return ConstNode(id: id, .fail(code, message))
         }
 
-        // A constant regex is compiled once.
-        if candidates.allSatisfy({ $0.function == "matches" }), argNodes.count == 2,
-            case .string(let pattern)? = argNodes[1].constantValue,
-            case .success(let regex) = CompiledRegex.compile(pattern)
-        {
-            return MatchesNode(id: id, argNodes[0], regex)
+        // `matches` charges the regex engine's work to the evaluation cost; a constant
+        // regex is compiled once.
+        if candidates.allSatisfy({ $0.function == "matches" }), argNodes.count == 2 {
+            var compiled: CompiledRegex?
+            if case .string(let pattern)? = argNodes[1].constantValue,
+                case .success(let regex) = CompiledRegex.compile(pattern)
+            {
+                compiled = regex
+            }
+            return MatchesNode(id: id, argNodes[0], pattern: argNodes[1], compiled: compiled)
         }
 
         let node: Node

@@ -4,8 +4,9 @@ import CELCommon
 public struct EvaluationLimits: Sendable, Hashable {
     /// The most work one evaluation may do. Work is counted as loop-body nodes per
     /// comprehension iteration plus size-proportional charges for list/string
-    /// concatenation, `in` over lists and regex matching (1 per 16 elements or bytes).
-    /// Expressions without comprehensions cost nothing beyond their size.
+    /// concatenation, `in` over lists and regex matching (1 per 16 elements or bytes),
+    /// and 1 per backtracking step of the regex engine (counted in blocks of 10,000).
+    /// Other expressions without comprehensions cost nothing beyond their size.
     public var costLimit: Int
     /// The largest list a concatenation or comprehension may build.
     public var maxListSize: Int

@@ -243,7 +243,9 @@ public struct CELDuration: Sendable, Hashable, Comparable {
                 totalNanos += r + fraction * unitNanos / 1_000_000_000
             }
             let (carry, rest) = floorDivide(totalNanos, 1_000_000_000)
-            totalSeconds += carry
+            let (seconds, overflow) = totalSeconds.addingReportingOverflow(carry)
+            guard !overflow else { return nil }
+            totalSeconds = seconds
             totalNanos = rest
         }
         if negative {

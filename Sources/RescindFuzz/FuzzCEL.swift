@@ -108,13 +108,14 @@ func fuzzCEL(_ data: UnsafeRawBufferPointer) {
     } else {
         precondition(!checked.errors.isEmpty, "compilation failed without an error")
     }
-    _ = checked.issues.map(\.description)
+    checkIssues(checked.issues, in: source)
 
     // Unchecked: names resolve at evaluation time, calls dispatch on runtime kinds.
     let unchecked = environment.compileUnchecked(source)
     if let program = unchecked.program {
         exercise(program.evaluate(program.makeActivation(Schema.bindings)))
     }
+    checkIssues(unchecked.issues, in: source)
 
     // Unparse and re-parse: for a tree the parser accepts, the canonical text parses
     // back to the same tree, so unparsing again gives the same text.
@@ -133,6 +134,19 @@ func fuzzCEL(_ data: UnsafeRawBufferPointer) {
     }
     let again = Unparser.unparse(reparsed.expr)
     precondition(again == text, "unparse is not a fixed point: \(text) → \(again)")
+}
+
+/// Issues point into the source and render as `rescind cel` shows them. Rendering quotes
+/// source lines; a handful is enough to exercise it.
+private func checkIssues(_ issues: [CELIssue], in source: String) {
+    let length = source.utf8.count
+    for issue in issues {
+        precondition(
+            0 <= issue.range.start && issue.range.start <= issue.range.end && Int(issue.range.end) <= length,
+            "issue range \(issue.range) outside the source (\(length) bytes): \(issue)")
+    }
+    let file = SourceFile(path: "<expr>", text: source)
+    _ = HumanRenderer(sources: SourceMap([file])).render(issues.prefix(16).map { $0.diagnostic(in: file) })
 }
 
 /// Renders the result as `rescind cel` would, so value display runs on fuzzed values.

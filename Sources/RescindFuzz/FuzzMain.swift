@@ -1,16 +1,37 @@
-// libFuzzer entry point for Rescind's input-facing stages.
+// libFuzzer entry point for Rescind's input-facing stages: `yaml` (RescindYAML loader and
+// accessors) and `cel` (parse, check, plan, evaluate, unparse through the CEL façade).
 //
-//   swift build --scratch-path .build-fuzz -c debug --product RescindFuzz \
-//       -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING
-//   SWIFT_BACKTRACE=enable=no .build-fuzz/debug/RescindFuzz yaml -max_total_time=600 fuzz-corpus-yaml
-//   SWIFT_BACKTRACE=enable=no .build-fuzz/debug/RescindFuzz cel  -max_total_time=600 fuzz-corpus-cel
+// Build (lld: the default gold linker stops with "internal error in format_file_lineno"):
 //
-// Without -DFUZZING the executable runs each file named on the command line through
-// the chosen target once, which reproduces a crash from a saved input.
+//   swift build --scratch-path .build-fuzz --product RescindFuzz \
+//       -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING -Xswiftc -use-ld=lld
+//
+// Run, one target at a time (each takes a core). The first directory is the working
+// corpus libFuzzer adds to; the others are read-only seeds. Keep both outside the
+// repository (e.g. YAML snippets and `expr` strings from the CEL conformance files).
+// `-dict=FILE` (tokens such as `.matches(` or `&a `) is optional but helps.
+//
+//   mkdir -p /tmp/corpus-yaml /tmp/corpus-cel /tmp/fuzz-artifacts
+//   SWIFT_BACKTRACE=enable=no .build-fuzz/debug/RescindFuzz yaml -max_total_time=600 -timeout=10 \
+//       -rss_limit_mb=2048 -artifact_prefix=/tmp/fuzz-artifacts/yaml- /tmp/corpus-yaml /tmp/seed-yaml
+//   SWIFT_BACKTRACE=enable=no .build-fuzz/debug/RescindFuzz cel -max_total_time=600 -timeout=10 \
+//       -rss_limit_mb=2048 -artifact_prefix=/tmp/fuzz-artifacts/cel- /tmp/corpus-cel /tmp/seed-cel
+//
+// SWIFT_BACKTRACE=enable=no lets libFuzzer see the crash (the Swift backtracer would
+// take the signal). Reproduce or minimize a saved input with the same binary:
+//
+//   SWIFT_BACKTRACE=enable=no .build-fuzz/debug/RescindFuzz cel /tmp/fuzz-artifacts/cel-crash-…
+//   SWIFT_BACKTRACE=enable=no .build-fuzz/debug/RescindFuzz cel -minimize_crash=1 -runs=10000 CRASH
+//
+// Without -DFUZZING (a normal `swift build`) the executable runs each file named on the
+// command line through the chosen target once: `.build/debug/RescindFuzz cel FILE…`.
 
 #if canImport(Glibc)
 import Glibc
 #endif
+
+/// The environment variable that passes the target on to libFuzzer's child processes.
+private let targetVariable = "RESCIND_FUZZ_TARGET"
 
 /// Which stage the fuzzer drives; set once from argv before the driver starts.
 nonisolated(unsafe) private var selectedTarget: (UnsafeRawBufferPointer) -> Void = fuzzYAML
@@ -27,17 +48,28 @@ private func select(_ name: String) -> ((UnsafeRawBufferPointer) -> Void)? {
 enum FuzzMain {
     static func main() {
         var arguments = CommandLine.arguments
-        guard arguments.count >= 2, let target = select(arguments[1]) else {
+        if arguments.count >= 2, let target = select(arguments[1]) {
+            selectedTarget = target
+            // libFuzzer re-runs this executable for -merge, -minimize_crash, -fork and
+            // -jobs with the arguments it was given, which no longer name the target:
+            // the children find it in the environment.
+            setenv(targetVariable, arguments[1], 1)
+            arguments.remove(at: 1)
+        } else if let name = getenv(targetVariable), let target = select(String(cString: name)) {
+            selectedTarget = target
+        } else {
             print("usage: RescindFuzz yaml|cel [libFuzzer options | input files…]")
             exit(64)
         }
-        selectedTarget = target
-        arguments.remove(at: 1)
         #if FUZZING
         runLibFuzzer(arguments)
         #else
         for path in arguments.dropFirst() {
-            guard let file = fopen(path, "rb") else { continue }
+            guard let file = fopen(path, "rb") else {
+                let message = "cannot open \(path)\n"
+                _ = message.withCString { write(STDERR_FILENO, $0, strlen($0)) }
+                exit(66)
+            }
             var bytes: [UInt8] = []
             var buffer = [UInt8](repeating: 0, count: 65536)
             while true {

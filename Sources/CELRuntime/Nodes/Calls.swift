@@ -95,26 +95,43 @@ final class DynamicCallNode: Node, @unchecked Sendable {
     }
 }
 
-/// `s.matches(pattern)` with a constant pattern, compiled once at plan time.
+/// `s.matches(pattern)`. The matcher's work is charged to the evaluation cost (see
+/// `CompiledRegex`), so a pattern that backtracks exponentially stops at the cost limit.
+/// A constant pattern is compiled once, at plan time; any other is compiled per call.
 final class MatchesNode: Node, @unchecked Sendable {
     let text: Node
-    let regex: CompiledRegex
+    let pattern: Node
+    let compiled: CompiledRegex?
 
-    init(id: Int32, _ text: Node, _ regex: CompiledRegex) {
+    init(id: Int32, _ text: Node, pattern: Node, compiled: CompiledRegex? = nil) {
         self.text = text
-        self.regex = regex
+        self.pattern = pattern
+        self.compiled = compiled
         super.init(id: id)
     }
 
-    override var children: [Node] { [text] }
+    override var children: [Node] { [text, pattern] }
 
     override func eval(_ frame: inout Frame) -> Value {
         let a = text.eval(&frame)
-        guard case .string(let s) = a else {
-            if case .error = a { return a }
-            return fail(.noMatchingOverload("matches", a, .string("")))
+        if case .error = a { return a }
+        let b = pattern.eval(&frame)
+        if case .error = b { return b }
+        guard case .string(let s) = a else { return fail(.noMatchingOverload("matches", a, b)) }
+        let regex: CompiledRegex
+        if let compiled {
+            regex = compiled
+        } else {
+            guard case .string(let p) = b else { return fail(.noMatchingOverload("matches", a, b)) }
+            if !frame.charge(p.utf8.count / 16) { return .error(frame.abort!) }
+            switch CompiledRegex.compile(p) {
+            case .success(let r): regex = r
+            case .failure(let error): return fail(error)
+            }
         }
         if !frame.charge(s.utf8.count / 16) { return .error(frame.abort!) }
-        return .bool(regex.matches(s))
+        let (matched, cost) = regex.matches(s, budget: frame.costLimit - frame.cost)
+        if !frame.charge(cost) { return .error(frame.abort!) }
+        return .bool(matched ?? false)
     }
 }
