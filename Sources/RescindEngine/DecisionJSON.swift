@@ -124,13 +124,24 @@ extension Explanation {
 /// A small, allocation-light JSON writer that keeps keys in the order written, so
 /// the same decision always produces the same bytes.
 struct JSONWriter {
-    private(set) var text = ""
+    private(set) var text: String = {
+        var text = ""
+        text.reserveCapacity(1024)
+        return text
+    }()
     private var needsComma: [Bool] = []
 
     mutating func raw(_ value: String) { text += value }
 
     mutating func string(_ value: String?) {
         guard let value else { return raw("null") }
+        // Most strings need no escaping: append them whole.
+        if !value.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            text += "\""
+            text += value
+            text += "\""
+            return
+        }
         text += "\""
         for scalar in value.unicodeScalars {
             switch scalar {
