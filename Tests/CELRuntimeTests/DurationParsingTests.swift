@@ -3,9 +3,10 @@ import Testing
 
 /// `duration(string)`: Go-style text, checked for overflow at every step.
 @Suite struct DurationParsing {
-    // Found by fuzzing (RescindFuzz cel): the nanoseconds a fraction carries into the
-    // seconds were added without an overflow check, so a huge seconds count followed by
-    // a fractional unit trapped instead of failing to parse.
+    // Found while fuzzing (by code review; reproduced with `RescindFuzz cel`): the
+    // nanoseconds a fraction carries into the seconds were added without an overflow
+    // check, so a huge seconds count followed by a fractional unit trapped instead of
+    // failing to parse.
     @Test(arguments: ["9223372036854775807s0.5h", "9223372036854775807s.9999999999h", "9223372036854775807s1000ms0.5s"])
     func fractionCarryIntoHugeSecondsIsARangeError(text: String) throws {
         #expect(CELDuration(parsing: text) == nil)

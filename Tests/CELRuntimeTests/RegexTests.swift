@@ -15,9 +15,10 @@ import Testing
         return program.evaluate(bindings).value
     }
 
-    // Found by fuzzing (RescindFuzz cel): an ICU pattern that backtracks exponentially
-    // ran for hours on a 40-character text. RE2 would answer in linear time; here the
-    // work is metered and the evaluation stops at the cost limit.
+    // Found while fuzzing (by probing; reproduced with `RescindFuzz cel`): an ICU
+    // pattern that backtracks exponentially ran for hours on a 40-character text. RE2
+    // would answer in linear time; here the work is metered and the evaluation stops
+    // at the cost limit.
     @Test func catastrophicBacktrackingStopsAtTheCostLimit() {
         let text = String(repeating: "a", count: 40) + "!"
         let clock = ContinuousClock()
