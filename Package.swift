@@ -27,7 +27,7 @@ let package = Package(
         // The policy layer: RescindPolicy loads, checks and compiles YAML policies into a
         // RescindEngine.PolicySet; RescindEngine decides and explains at runtime and, like
         // CELRuntime, never imports a parser or checker.
-        .target(name: "RescindEngine", dependencies: ["CELRuntime", "CELCommon"]),
+        .target(name: "RescindEngine", dependencies: ["CELRuntime", "CELCommon", "RescindDiagnostics"]),
         .target(name: "RescindPolicy", dependencies: ["RescindEngine", "CEL", "RescindYAML", "RescindDiagnostics"]),
         .target(name: "Rescind", dependencies: ["CEL", "RescindYAML", "RescindDiagnostics", "RescindEngine", "RescindPolicy"]),
         .executableTarget(name: "rescind", dependencies: [

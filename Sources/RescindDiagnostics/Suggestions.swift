@@ -3,6 +3,9 @@ public enum Suggestions {
     /// The candidate closest to `word` by edit distance, if it is close enough to be a
     /// plausible typo (at most a third of the word's length, and at least one edit).
     public static func closest(to word: String, in candidates: some Sequence<String>) -> String? {
+        // No typo is that long, and a hostile name (a request key, a YAML key) must not
+        // cost quadratic time.
+        guard word.utf8.count <= 128 else { return nil }
         let limit = max(1, word.count / 3)
         var best: (name: String, distance: Int)?
         for candidate in candidates {

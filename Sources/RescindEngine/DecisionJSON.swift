@@ -1,4 +1,5 @@
 import CELRuntime
+import RescindDiagnostics
 
 extension Decision {
     /// The decision as one line of JSON with fixed keys in a fixed order (services rely
@@ -142,21 +143,7 @@ struct JSONWriter {
             text += "\""
             return
         }
-        text += "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": text += "\\\""
-            case "\\": text += "\\\\"
-            case "\n": text += "\\n"
-            case "\r": text += "\\r"
-            case "\t": text += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                text += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: text.unicodeScalars.append(scalar)
-            }
-        }
-        text += "\""
+        text += jsonString(value)
     }
 
     mutating func strings(_ values: [String]) {

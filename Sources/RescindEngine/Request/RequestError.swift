@@ -1,3 +1,4 @@
+import RescindDiagnostics
 /// Why a request was rejected: a stable, machine-readable code. The raw value is the
 /// code as services and logs show it (`request-invalid-enum`).
 public enum RequestErrorCode: String, Sendable, Hashable, CaseIterable, CustomStringConvertible {
@@ -161,7 +162,7 @@ private func render(_ problem: RequestProblem, path: [PathComponent]) -> (messag
         let name = path.last.map(componentName) ?? ""
         let parent = path.dropLast()
         let location = parent.isEmpty ? "" : " in `\(displayPath(Array(parent)))`"
-        var help = closestName(to: name, in: candidates).map { "did you mean `\($0)`?" }
+        var help = Suggestions.didYouMean(name, in: candidates)
         if help == nil, !candidates.isEmpty, candidates.count <= 12 {
             help = "expected one of \(quotedList(candidates))"
         }
@@ -174,7 +175,7 @@ private func render(_ problem: RequestProblem, path: [PathComponent]) -> (messag
         let range = unsigned ? "between 0 and \(UInt64.max)" : "between \(Int64.min) and \(Int64.max)"
         return ("\(subject) must be an integer \(range); found `\(found)`", nil)
     case .invalidEnum(let values, let found):
-        let help = closestName(to: found, in: values).map { "did you mean `\($0)`?" }
+        let help = Suggestions.didYouMean(found, in: values)
         return ("\(subject) must be one of \(quotedList(values)); found `\(quoteUserText(found))`", help)
     case .invalidTimestamp(let found, let lacksOffset):
         let help = lacksOffset ? "add `Z` for UTC or an offset such as `+08:00`" : nil
