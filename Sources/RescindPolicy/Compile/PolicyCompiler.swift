@@ -252,7 +252,7 @@ public struct PolicyCompiler {
             "restrict_account": ["account", "for"],
         ]
         var given: [String: Located<String>] = [:]
-        for (key, value, _) in model.fields {
+        for (key, value) in model.fields {
             guard allowed[type]!.contains(key.value) else {
                 diagnostics.append(.error(
                     .yamlUnknownKey, "unknown key `\(key.value)` in a `\(type)` obligation", at: key.span,

@@ -312,14 +312,14 @@ struct DocumentReader {
                 diagnostics.append(.error(.yamlMissingKey, "an obligation needs a `type`", at: item.span))
                 continue
             }
-            var fields: [(Located<String>, Located<String>, Bool)] = []
+            var fields: [(Located<String>, Located<String>)] = []
             var origins: [String: ExpressionOrigin] = [:]
             for entry in mapping where entry.key.scalar?.text != "type" {
                 guard let key = locatedString(entry.key), let scalar = entry.value.scalar else {
                     entry.value.reportMismatch(expected: "a value", diagnostics: &diagnostics)
                     continue
                 }
-                fields.append((key, Located(scalar.text, at: entry.value.span), true))
+                fields.append((key, Located(scalar.text, at: entry.value.span)))
                 origins[key.value] = origin(of: entry.value, scalar)
             }
             result.append(ObligationModel(type: type, fields: fields, span: item.span, origins: origins))

@@ -119,7 +119,7 @@ public indirect enum ConditionModel: Sendable {
 /// An obligation as written: a type and its fields.
 public struct ObligationModel: Sendable {
     public var type: Located<String>
-    public var fields: [(key: Located<String>, value: Located<String>, isExpressionSyntax: Bool)]
+    public var fields: [(key: Located<String>, value: Located<String>)]
     public var span: SourceSpan
     /// Where the text of each field's value is in the file (for CEL values), by key.
     public var origins: [String: ExpressionOrigin] = [:]
