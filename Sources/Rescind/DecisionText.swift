@@ -10,7 +10,7 @@ extension Decision {
         if !obligations.isEmpty {
             out += "obligations:\n"
             for obligation in obligations {
-                let fields = obligation.fields.map { "\($0.name) \(Self.text($0.value))" }.joined(separator: ", ")
+                let fields = obligation.fields.map { "\($0.name) \($0.value.text)" }.joined(separator: ", ")
                 out += "  - \(obligation.type): \(fields)\n"
             }
         }
@@ -20,14 +20,6 @@ extension Decision {
         out += "policy: \(policy.name) \(policy.version) (sha256:\(policy.digest.prefix(12)))\n"
         if let explanation { out += explanation.text }
         return out
-    }
-
-    private static func text(_ value: Obligation.FieldValue) -> String {
-        switch value {
-        case .string(let s), .decimal(let s): s
-        case .int(let i): String(i)
-        case .bool(let b): String(b)
-        }
     }
 }
 

@@ -1,22 +1,103 @@
 public import CELRuntime
 
 /// The answer to "may this cancellation go ahead, and what must happen next?".
+///
+/// Deciding records what matched and computes every value that can fail (refund
+/// amounts, obligation expressions); the texts people read — reasons, formatted
+/// amounts and deadlines — are rendered from those when asked for, so an embedding
+/// service that needs only the effect never pays for them. Rendering is deterministic:
+/// the same decision always yields the same texts.
 public struct Decision: Sendable {
     public let requestID: String?
     public let effect: Effect
-    /// The matched rules and tiers whose effect is the final effect (empty when the
-    /// default decided).
-    public let decidingRules: [String]
-    /// Every rule and tier that matched, in policy order.
-    public let matchedRules: [String]
-    public let obligations: [Obligation]
-    public let reasons: [Reason]
     public let locale: String
-    public let policy: PolicyIdentity
     /// Conditions that could not be evaluated (treated as not matched).
     public let problems: [EvaluationProblem]
     /// Present only when asked for.
     public let explanation: Explanation?
+    /// The refund, when the decision allows a cancellation of a paid order.
+    public let refund: Refund?
+
+    let policySet: PolicySet
+    let request: ObjectValue
+    let matched: OutcomeSet
+    /// The count of each threshold that reached a tier, for `{count}` in its reason.
+    let tierCounts: [(threshold: Int, count: Int64)]
+    /// The values of the deciding outcomes' computed obligation fields, in order.
+    let obligationValues: [Value]
+
+    /// Which policy set decided.
+    public var policy: PolicyIdentity { policySet.identity }
+
+    /// Every rule and tier that matched, in policy order (rules, then tiers).
+    public var matchedRules: [String] { matched.map { policySet.outcomes[$0].id } }
+
+    /// The matched rules and tiers whose effect is the final effect (empty when the
+    /// default decided).
+    public var decidingRules: [String] { deciding.map { policySet.outcomes[$0].id } }
+
+    var deciding: [Int] { matched.filter { policySet.outcomes[$0].effect == effect } }
+
+    /// One localized reason per deciding rule or tier, or the default's.
+    public var reasons: [Reason] {
+        let renderer = MessageRenderer(decision: self)
+        let deciding = self.deciding
+        if deciding.isEmpty { return [Reason(rule: "default", text: renderer.render(policySet.defaultReason))] }
+        return deciding.map { Reason(rule: policySet.outcomes[$0].id, text: renderer.render(outcome: $0)) }
+    }
+
+    /// The refund first (when there is one), then the deciding rules' and tiers'
+    /// obligations in policy order.
+    public var obligations: [Obligation] {
+        var result: [Obligation] = []
+        if let refund { result.append(refund.obligation) }
+        let renderer = MessageRenderer(decision: self)
+        var values = obligationValues.makeIterator()
+        for index in deciding {
+            let outcome = policySet.outcomes[index]
+            guard !outcome.obligations.isEmpty else { continue }
+            let reason = renderer.render(outcome: index)
+            for template in outcome.obligations {
+                result.append(renderer.obligation(template, source: outcome.id, reason: reason, values: &values))
+            }
+        }
+        return result
+    }
+}
+
+/// What a refund obligation carries, typed.
+public struct Refund: Sendable, Hashable {
+    public let amount: CELDecimal
+    public let fee: CELDecimal
+    public let currency: String
+    public let initiateBy: LocalTime
+    public let expectedBy: LocalTime
+
+    /// As an obligation, with the fixed field names `amount`, `fee`, `currency`,
+    /// `initiate_by`, `expected_by`.
+    public var obligation: Obligation {
+        Obligation(type: "refund", source: "refunds", fields: [
+            .init(name: "amount", value: .decimal(amount, scale: 2)),
+            .init(name: "fee", value: .decimal(fee, scale: 2)),
+            .init(name: "currency", value: .string(currency)),
+            .init(name: "initiate_by", value: .time(initiateBy)),
+            .init(name: "expected_by", value: .time(expectedBy)),
+        ])
+    }
+}
+
+/// An instant with the UTC offset it is shown in (a calendar's zone at that instant).
+public struct LocalTime: Sendable, Hashable, CustomStringConvertible {
+    public let epochSeconds: Int64
+    public let utcOffset: Int
+
+    public init(epochSeconds: Int64, utcOffset: Int) {
+        self.epochSeconds = epochSeconds
+        self.utcOffset = utcOffset
+    }
+
+    /// RFC 3339 with the offset: `2026-12-02T23:59:59+08:00`.
+    public var description: String { Deadline.format(epochSeconds, offset: utcOffset) }
 }
 
 /// Which policy set made a decision.
@@ -43,13 +124,26 @@ public struct EvaluationProblem: Sendable, Hashable {
 /// Something that must happen because of a decision: a refund, a notification, …
 /// Fields keep their policy order so output is stable.
 public struct Obligation: Sendable, Hashable {
-    /// A field's value as it appears in JSON.
+    /// A field's value, typed; `text` is how it appears in JSON and to people.
     public enum FieldValue: Sendable, Hashable {
         case string(String)
         case int(Int64)
         case bool(Bool)
-        /// Decimal amounts are JSON strings with a fixed scale ("6.50").
-        case decimal(String)
+        /// An amount, shown with a fixed number of decimal places ("6.50").
+        case decimal(CELDecimal, scale: Int)
+        /// An instant, shown in RFC 3339 with its offset.
+        case time(LocalTime)
+
+        /// The value as text: amounts at their scale, instants in RFC 3339.
+        public var text: String {
+            switch self {
+            case .string(let s): s
+            case .int(let i): String(i)
+            case .bool(let b): b ? "true" : "false"
+            case .decimal(let d, let scale): d.formatted(scale: scale)
+            case .time(let t): t.description
+            }
+        }
     }
 
     public let type: String
@@ -57,9 +151,20 @@ public struct Obligation: Sendable, Hashable {
     public let source: String
     public let fields: [Field]
 
+    public init(type: String, source: String, fields: [Field]) {
+        self.type = type
+        self.source = source
+        self.fields = fields
+    }
+
     public struct Field: Sendable, Hashable {
         public let name: String
         public let value: FieldValue
+
+        public init(name: String, value: FieldValue) {
+            self.name = name
+            self.value = value
+        }
     }
 
     public subscript(name: String) -> FieldValue? { fields.first { $0.name == name }?.value }

@@ -21,9 +21,8 @@ extension Decision {
                         for field in obligation.fields {
                             $0.key(field.name) { w in
                                 switch field.value {
-                                case .string(let s), .decimal(let s): w.string(s)
-                                case .int(let i): w.raw(String(i))
-                                case .bool(let b): w.raw(b ? "true" : "false")
+                                case .int, .bool: w.raw(field.value.text)
+                                case .string, .decimal, .time: w.string(field.value.text)
                                 }
                             }
                         }

@@ -5,7 +5,7 @@ import Foundation
 public struct DecisionOptions: Sendable {
     /// Overrides the request's `locale` for reasons.
     public var locale: String?
-    /// Record the explanation (costs a traced evaluation of every condition).
+    /// Record the explanation (every condition's outcome and the values it read).
     public var explain: Bool
 
     public init(locale: String? = nil, explain: Bool = false) {
@@ -17,18 +17,85 @@ public struct DecisionOptions: Sendable {
 extension PolicySet {
     /// Decides a decoded request. Deterministic: the clock is the request's `at`.
     public func decide(_ request: ObjectValue, options: DecisionOptions = DecisionOptions()) -> Decision {
-        var run = DecisionRun(policy: self, request: request, explain: options.explain)
-        return run.decide(locale: options.locale)
+        // The ordinal cache lives on the stack: a decision allocates only what it returns.
+        withUnsafeTemporaryAllocation(of: Int8.self, capacity: max(enumFieldCount, 1)) { ordinals in
+            ordinals.initialize(repeating: DecisionRun.unread)
+            var run = DecisionRun(policy: self, request: request, explain: options.explain, ordinals: ordinals)
+            return run.decide(locale: options.locale)
+        }
     }
 
+    /// The CEL variables bound to a request's values.
+    func activation(for request: ObjectValue) -> Activation {
+        var activation = emptyActivation
+        if let slot = requestSlot { activation[slot: slot] = .object(request) }
+        // The decoder builds requests of the schema's root type, so field indexes agree.
+        if request.type === schema.root {
+            for (index, slot) in fieldSlots.enumerated() {
+                if let slot, let value = request.fields[index] { activation[slot: slot] = value }
+            }
+        } else {
+            for (index, field) in request.type.fields.enumerated() {
+                if let value = request.fields[index] { activation[field.name] = value }
+            }
+        }
+        return activation
+    }
+
+    /// A root field of the request by slot, if it has the declared type.
+    func rootValue(_ slot: Int?, of request: ObjectValue) -> Value? {
+        guard let slot, request.type === schema.root else { return nil }
+        return request.fields[slot]
+    }
 }
 
-/// The state of one decision: the activation and what has been found so far.
+/// The rules and tiers a decision matched, as a set of indexes into `PolicySet.outcomes`;
+/// iterates in index order (policy order). Up to 64 outcomes need no allocation.
+struct OutcomeSet: Sendable, Sequence {
+    private var low: UInt64 = 0
+    private var high: [UInt64] = []
+
+    mutating func insert(_ index: Int) {
+        if index < 64 {
+            low |= 1 << UInt64(index)
+            return
+        }
+        let word = index / 64 - 1
+        while high.count <= word { high.append(0) }
+        high[word] |= 1 << UInt64(index % 64)
+    }
+
+    func makeIterator() -> AnyIterator<Int> {
+        var word = low
+        var base = 0
+        var rest = high.makeIterator()
+        return AnyIterator {
+            while word == 0 {
+                guard let next = rest.next() else { return nil }
+                word = next
+                base += 64
+            }
+            let bit = word.trailingZeroBitCount
+            word &= word - 1
+            return base + bit
+        }
+    }
+}
+
+/// The state of one decision: what has been found so far, and the caches that make
+/// each condition cheap.
 struct DecisionRun {
+    /// Ordinal cache markers: not read yet, or not decidable by shortcut (absent or
+    /// not one of the enum's values — CEL then decides).
+    static let unread: Int8 = -2
+    static let unknown: Int8 = -1
+
     let policy: PolicySet
     let request: ObjectValue
     let explain: Bool
-    var activation: Activation
+    let ordinals: UnsafeMutableBufferPointer<Int8>
+    /// Built on the first condition that needs CEL.
+    var activation: Activation?
     var problems: [EvaluationProblem] = []
     var ruleExplanations: [RuleExplanation] = []
     var thresholdExplanations: [ThresholdExplanation] = []
@@ -39,31 +106,19 @@ struct DecisionRun {
     /// While explaining: how a reached tier could have been avoided.
     var tierAlternatives: [(effect: Effect, text: String)] = []
 
-    init(policy: PolicySet, request: ObjectValue, explain: Bool) {
+    init(policy: PolicySet, request: ObjectValue, explain: Bool, ordinals: UnsafeMutableBufferPointer<Int8>) {
         self.policy = policy
         self.request = request
         self.explain = explain
-        var activation = policy.emptyActivation
-        if let slot = policy.requestSlot { activation[slot: slot] = .object(request) }
-        // The decoder builds requests of the schema's root type, so field indexes agree.
-        if request.type === policy.schema.root {
-            for (index, slot) in policy.fieldSlots.enumerated() {
-                if let slot, let value = request.fields[index] { activation[slot: slot] = value }
-            }
-        } else {
-            for (index, field) in request.type.fields.enumerated() {
-                if let value = request.fields[index] { activation[field.name] = value }
-            }
-        }
-        self.activation = activation
+        self.ordinals = ordinals
     }
 
     mutating func decide(locale requestedLocale: String?) -> Decision {
-        let locale = requestedLocale ?? stringField("locale") ?? "en"
-        var matched: [(id: String, effect: Effect, reason: LocalizedMessage, obligations: [ObligationTemplate], count: Int64?)] = []
+        var matched = OutcomeSet()
+        var strongest: Effect?
         var suspended: [String: String] = [:]
 
-        for rule in policy.rules {
+        for (index, rule) in policy.rules.enumerated() {
             current = rule.id
             recording = explain ? [] : nil
             let holds = evaluate(rule.condition)
@@ -73,44 +128,42 @@ struct DecisionRun {
             }
             recording = nil
             guard holds else { continue }
-            matched.append((rule.id, rule.effect, rule.reason, rule.obligations, nil))
+            matched.insert(index)
+            strongest = max(strongest ?? rule.effect, rule.effect)
             for threshold in rule.suspends where suspended[threshold] == nil { suspended[threshold] = rule.id }
         }
 
-        for threshold in policy.thresholds {
+        var tierCounts: [(threshold: Int, count: Int64)] = []
+        for (index, threshold) in policy.thresholds.enumerated() {
             current = threshold.id
             if let (tier, count) = reachedTier(threshold, suspendedBy: suspended[threshold.id]) {
-                matched.append((tier.id, tier.effect, tier.reason, tier.obligations, count))
+                matched.insert(policy.tierBase[index] + tier)
+                let effect = threshold.tiers[tier].effect
+                strongest = max(strongest ?? effect, effect)
+                tierCounts.append((index, count))
             }
         }
 
-        let effect = matched.map(\.effect).max() ?? policy.defaultEffect
-        let deciding = matched.filter { $0.effect == effect }
-        var reasons: [Reason] = []
-        var obligations: [Obligation] = []
-        if deciding.isEmpty {
-            reasons.append(Reason(rule: "default", text: render(policy.defaultReason, locale: locale)))
-        }
-        for entry in deciding {
-            if let count = entry.count, let slot = policy.countSlot { activation[slot: slot] = .int(count) }
-            let text = render(entry.reason, locale: locale)
-            reasons.append(Reason(rule: entry.id, text: text))
-            for template in entry.obligations {
-                obligations.append(materialize(template, source: entry.id, reason: text))
+        let effect = strongest ?? policy.defaultEffect
+        var obligationValues: [Value] = []
+        if strongest != nil {
+            for index in matched where policy.outcomes[index].effect == effect {
+                current = policy.outcomes[index].id
+                collectObligationValues(policy.outcomes[index].obligations, into: &obligationValues)
             }
         }
-        if effect == .allow, let refund = refund() { obligations.insert(refund, at: 0) }
+        let refund = effect == .allow ? refund() : nil
+        let locale = requestedLocale ?? stringField(policy.localeSlot) ?? "en"
 
         return Decision(
-            requestID: stringField("id"), effect: effect, decidingRules: deciding.map(\.id),
-            matchedRules: matched.map(\.id), obligations: obligations, reasons: reasons, locale: locale,
-            policy: PolicyIdentity(name: policy.name, version: policy.version, digest: policy.digest),
-            problems: problems,
+            requestID: stringField(policy.idSlot), effect: effect, locale: locale, problems: problems,
             explanation: explain
                 ? Explanation(
                     rules: ruleExplanations, thresholds: thresholdExplanations,
                     alternatives: alternatives(effect: effect))
-                : nil)
+                : nil,
+            refund: refund, policySet: policy, request: request, matched: matched, tierCounts: tierCounts,
+            obligationValues: obligationValues)
     }
 
     // MARK: - Conditions
@@ -126,8 +179,7 @@ struct DecisionRun {
             for condition in conditions where holds || recording != nil {
                 // With an explanation, every condition is still shown (as not evaluated).
                 if !holds {
-                    let skipped = Self.notEvaluated(condition)
-                    recording?.append(contentsOf: skipped)
+                    recording?.append(contentsOf: Self.notEvaluated(condition))
                     continue
                 }
                 holds = evaluate(condition)
@@ -137,8 +189,7 @@ struct DecisionRun {
             var holds = false
             for condition in conditions {
                 if holds {
-                    let skipped = Self.notEvaluated(condition)
-                    recording?.append(contentsOf: skipped)
+                    recording?.append(contentsOf: Self.notEvaluated(condition))
                     continue
                 }
                 holds = evaluate(condition)
@@ -156,32 +207,78 @@ struct DecisionRun {
     }
 
     private mutating func evaluate(_ expression: CompiledExpression) -> Bool {
-        if recording != nil {
-            let (result, trace) = expression.program.evaluateWithTrace(activation)
-            let outcome: ConditionExplanation.Outcome
-            switch result {
-            case .success(.bool(true)): outcome = .true
-            case .success(.bool(false)): outcome = .false
-            case .success(let other): outcome = .error("expected a bool, found \(other.celLiteral)")
-            case .failure(let error): outcome = .error(error.message)
-            }
-            if case .error(let message) = outcome { problem(expression, message) }
-            let observed = expression.observed.compactMap { path in
-                trace[path.id].map { (path: path.path, value: $0.celLiteral) }
-            }
-            recording?.append(ConditionExplanation(
-                expression: expression.source, location: expression.location, outcome: outcome, observed: observed))
-            return outcome == .true
+        let result = shortcutResult(expression) ?? run(expression)
+        let holds: Bool
+        var failure: String?
+        switch result {
+        case .bool(let value): holds = value
+        case .error(let error):
+            holds = false
+            failure = error.message
+        default:
+            holds = false
+            failure = "expected a bool, found \(result.celLiteral)"
         }
-        switch expression.program.evaluate(activation) {
-        case .success(.bool(let holds)): return holds
-        case .success(let other):
-            problem(expression, "expected a bool, found \(other.celLiteral)")
-            return false
-        case .failure(let error):
-            problem(expression, error.message)
-            return false
+        if let failure { problem(expression, failure) }
+        if recording != nil { record(expression, holds: holds, failure: failure) }
+        return holds
+    }
+
+    /// The value of an expression by its shortcut, or nil when CEL must run.
+    private mutating func shortcutResult(_ expression: CompiledExpression) -> Value? {
+        switch expression.shortcut {
+        case .none:
+            return nil
+        case .field(let path):
+            return path.read(from: request)
+        case .enumTests(let tests):
+            // `&&` is commutative in CEL, errors included: one false test decides.
+            var undecided = false
+            for test in tests {
+                let ordinal = ordinal(of: test.field)
+                if ordinal < 0 {
+                    undecided = true
+                } else if !test.accepts(ordinal: Int(ordinal)) {
+                    return .bool(false)
+                }
+            }
+            return undecided ? nil : .bool(true)
         }
+    }
+
+    private mutating func ordinal(of field: EnumField) -> Int8 {
+        let cached = ordinals[field.index]
+        if cached != Self.unread { return cached }
+        let ordinal = field.ordinal(in: request).map { Int8($0) } ?? Self.unknown
+        ordinals[field.index] = ordinal
+        return ordinal
+    }
+
+    private mutating func run(_ expression: CompiledExpression) -> Value {
+        if activation == nil { activation = policy.activation(for: request) }
+        switch expression.program.evaluate(activation!) {
+        case .success(let value): return value
+        case .failure(let error): return .error(error)
+        }
+    }
+
+    private mutating func record(_ expression: CompiledExpression, holds: Bool, failure: String?) {
+        var observed: [(path: String, value: String)] = []
+        if expression.observed.contains(where: { $0.field == nil }) {
+            // Some value is reachable only during evaluation (inside a map, say): trace it.
+            if activation == nil { activation = policy.activation(for: request) }
+            let trace = expression.program.evaluateWithTrace(activation!).trace
+            observed = expression.observed.compactMap { path in
+                (path.field.flatMap { $0.read(from: request) } ?? trace[path.id]).map { (path.path, $0.celLiteral) }
+            }
+        } else {
+            observed = expression.observed.compactMap { path in
+                path.field!.read(from: request).map { (path.path, $0.celLiteral) }
+            }
+        }
+        let outcome: ConditionExplanation.Outcome = failure.map { .error($0) } ?? (holds ? .true : .false)
+        recording?.append(ConditionExplanation(
+            expression: expression.source, location: expression.location, outcome: outcome, observed: observed))
     }
 
     private static func notEvaluated(_ condition: Condition) -> [ConditionExplanation] {
@@ -202,174 +299,146 @@ struct DecisionRun {
 
     // MARK: - Thresholds
 
-    private mutating func reachedTier(_ threshold: Threshold, suspendedBy rule: String?) -> (Threshold.Tier, Int64)? {
-        func note(_ text: String, count: Int64? = nil, tier: String? = nil, applied: Bool) {
-            guard explain else { return }
-            thresholdExplanations.append(ThresholdExplanation(
-                id: threshold.id, applied: applied, note: applied ? nil : text, count: count, tier: tier,
-                text: text, location: threshold.location))
-        }
+    /// The index of the highest tier reached, and the count.
+    private mutating func reachedTier(_ threshold: Threshold, suspendedBy rule: String?) -> (Int, Int64)? {
         if let rule {
-            note("suspended by rule `\(rule)`", applied: false)
+            if explain { note(threshold, "suspended by rule `\(rule)`", applied: false) }
             return nil
         }
         if let condition = threshold.appliesWhen, !evaluate(condition) {
-            note("does not apply: its `applies_when` is false", applied: false)
+            if explain { note(threshold, "does not apply: its `applies_when` is false", applied: false) }
             return nil
         }
         let count: Int64
-        switch threshold.count.program.evaluate(activation) {
-        case .success(.int(let value)): count = value
-        case .success(let other):
-            problem(threshold.count, "expected an int count, found \(other.celLiteral)")
-            return nil
-        case .failure(let error):
-            problem(threshold.count, error.message)
-            return nil
-        }
-        let tier = threshold.tiers.last { count >= $0.atLeast }
-        if explain {
-            let window = describe(threshold.window)
-            let at = requestTime.map { " before \($0)" } ?? ""
-            var text = "\(count) counted in \(threshold.countedList) within the \(window)\(at)"
-            if let tier {
-                text += "; tier `\(tier.id)` starts at \(tier.atLeast)"
-                if let next = threshold.tiers.first(where: { $0.atLeast > count }) {
-                    text += ", `\(next.id)` at \(next.atLeast)"
-                }
-            } else if let first = threshold.tiers.first {
-                text += "; the first tier `\(first.id)` starts at \(first.atLeast)"
-            }
-            note(text, count: count, tier: tier?.id, applied: true)
-            if let tier {
-                tierAlternatives.append((
-                    tier.effect,
-                    "tier `\(tier.id)` of `\(threshold.id)` applies from \(tier.atLeast); the count is \(count)"
-                        + " (\(threshold.countedList) within the \(window))"))
+        if let native = threshold.windowCount?.count(in: request, window: threshold.window) {
+            count = native
+        } else {
+            switch run(threshold.count) {
+            case .int(let value): count = value
+            case .error(let error):
+                problem(threshold.count, error.message)
+                return nil
+            case let other:
+                problem(threshold.count, "expected an int count, found \(other.celLiteral)")
+                return nil
             }
         }
-        return tier.map { ($0, count) }
+        let reached = threshold.tiers.lastIndex { count >= $0.atLeast }
+        if explain { explainCount(threshold, count: count, tier: reached.map { threshold.tiers[$0] }) }
+        return reached.map { ($0, count) }
+    }
+
+    private mutating func note(
+        _ threshold: Threshold, _ text: String, count: Int64? = nil, tier: String? = nil, applied: Bool
+    ) {
+        thresholdExplanations.append(ThresholdExplanation(
+            id: threshold.id, applied: applied, note: applied ? nil : text, count: count, tier: tier,
+            text: text, location: threshold.location))
+    }
+
+    private mutating func explainCount(_ threshold: Threshold, count: Int64, tier: Threshold.Tier?) {
+        let window = describe(threshold.window)
+        let at = requestTimestamp.map { " before \(localTime($0.seconds))" } ?? ""
+        var text = "\(count) counted in \(threshold.countedList) within the \(window)\(at)"
+        if let tier {
+            text += "; tier `\(tier.id)` starts at \(tier.atLeast)"
+            if let next = threshold.tiers.first(where: { $0.atLeast > count }) {
+                text += ", `\(next.id)` at \(next.atLeast)"
+            }
+        } else if let first = threshold.tiers.first {
+            text += "; the first tier `\(first.id)` starts at \(first.atLeast)"
+        }
+        note(threshold, text, count: count, tier: tier?.id, applied: true)
+        if let tier {
+            tierAlternatives.append((
+                tier.effect,
+                "tier `\(tier.id)` of `\(threshold.id)` applies from \(tier.atLeast); the count is \(count)"
+                    + " (\(threshold.countedList) within the \(window))"))
+        }
     }
 
     // MARK: - Refunds and obligations
 
-    private mutating func refund() -> Obligation? {
-        guard let policy = policy.refunds else { return nil }
+    private mutating func refund() -> Refund? {
+        guard let refunds = policy.refunds else { return nil }
         current = "refunds"
-        if let condition = policy.appliesWhen, !evaluate(condition) { return nil }
+        if let condition = refunds.appliesWhen, !evaluate(condition) { return nil }
         var fee = CELDecimal(Int64(0))
-        for option in policy.fee where option.when.map({ evaluate($0) }) ?? true {
+        for option in refunds.fee where option.when.map({ evaluate($0) }) ?? true {
             guard let value = decimal(option.value) else { return nil }
             fee = value
             break
         }
-        if let slot = self.policy.feeSlot { activation[slot: slot] = .decimal(fee) }
-        guard let amount = decimal(policy.amount), let at = requestTimestamp else { return nil }
-        let currency = string(policy.currency) ?? ""
-        guard let initiateDays = firstCase(policy.initiateWithin), let expectDays = firstCase(policy.expectWithin)
+        if let slot = policy.feeSlot {
+            if activation == nil { activation = policy.activation(for: request) }
+            activation![slot: slot] = .decimal(fee)
+        }
+        guard let amount = decimal(refunds.amount), let at = requestTimestamp else { return nil }
+        guard case .string(let currency) = evaluateValue(refunds.currency) else { return nil }
+        guard let initiateDays = firstCase(refunds.initiateWithin), let expectDays = firstCase(refunds.expectWithin)
         else { return nil }
-        let calendar = policy.calendar
+        let calendar = refunds.calendar
         let requestDate = calendar.localDate(ofEpochSeconds: at.seconds)
         guard let initiateDate = calendar.addingBusinessDays(initiateDays, to: requestDate),
             let expectDate = calendar.addingBusinessDays(expectDays, to: initiateDate)
         else { return nil }
-        return Obligation(type: "refund", source: "refunds", fields: [
-            .init(name: "amount", value: .decimal(amount.formatted(scale: 2))),
-            .init(name: "fee", value: .decimal(fee.formatted(scale: 2))),
-            .init(name: "currency", value: .string(currency)),
-            .init(name: "initiate_by", value: .string(Deadline.format(calendar.endOfDay(initiateDate), in: calendar))),
-            .init(name: "expected_by", value: .string(Deadline.format(calendar.endOfDay(expectDate), in: calendar))),
-        ])
+        func endOfDay(_ date: CivilDate) -> LocalTime {
+            let seconds = calendar.endOfDay(date)
+            return LocalTime(epochSeconds: seconds, utcOffset: calendar.offset(atEpochSeconds: seconds))
+        }
+        return Refund(
+            amount: amount, fee: fee, currency: currency, initiateBy: endOfDay(initiateDate),
+            expectedBy: endOfDay(expectDate))
     }
 
     private mutating func firstCase(_ cases: [RefundPolicy.Case<Int>]) -> Int? {
-        cases.first { $0.when.map { evaluate($0) } ?? true }?.value
+        for option in cases where option.when.map({ evaluate($0) }) ?? true { return option.value }
+        return nil
     }
 
-    private mutating func materialize(_ template: ObligationTemplate, source: String, reason: String) -> Obligation {
-        var fields: [Obligation.Field] = []
-        for (name, value) in template.fields {
-            switch value {
-            case .text(let text): fields.append(.init(name: name, value: .string(text)))
-            case .int(let int): fields.append(.init(name: name, value: .int(int)))
-            case .expression(let expression, let scale):
-                switch expression.program.evaluate(activation) {
-                case .success(.decimal(let d)): fields.append(.init(name: name, value: .decimal(d.formatted(scale: scale))))
-                case .success(.string(let s)): fields.append(.init(name: name, value: .string(s)))
-                case .success(.int(let i)): fields.append(.init(name: name, value: .int(i)))
-                case .success(.bool(let b)): fields.append(.init(name: name, value: .bool(b)))
-                case .success(.timestamp(let t)): fields.append(.init(name: name, value: .string(t.rfc3339)))
-                case .success(let other): fields.append(.init(name: name, value: .string(other.celLiteral)))
-                case .failure(let error): problem(expression, error.message)
-                }
-            case .deadline(let after, let label, let key):
-                fields.append(.init(name: name, value: .string(label)))
-                if let at = requestTimestamp, let due = at.adding(after) {
-                    fields.append(.init(name: key, value: .string(localTime(due.seconds))))
-                }
+    /// Evaluates the computed fields of obligations now, so failures are reported with
+    /// the decision; they are shown when the obligations are read.
+    private mutating func collectObligationValues(_ templates: [ObligationTemplate], into values: inout [Value]) {
+        for template in templates {
+            for (_, field) in template.fields {
+                guard case .expression(let expression, _) = field else { continue }
+                let value = evaluateValue(expression)
+                if case .error(let error) = value { problem(expression, error.message) }
+                values.append(value)
             }
         }
-        if template.type == "notify" { fields.append(.init(name: "reason", value: .string(reason))) }
-        return Obligation(type: template.type, source: source, fields: fields)
     }
 
     // MARK: - Values
 
+    private mutating func evaluateValue(_ expression: CompiledExpression) -> Value {
+        if case .field(let path) = expression.shortcut, let value = path.read(from: request) { return value }
+        return run(expression)
+    }
+
     private mutating func decimal(_ expression: CompiledExpression) -> CELDecimal? {
-        switch expression.program.evaluate(activation) {
-        case .success(.decimal(let d)): return d
-        case .success(.int(let i)): return CELDecimal(i)
-        case .success(let other):
-            problem(expression, "expected a decimal, found \(other.celLiteral)")
-            return nil
-        case .failure(let error):
+        switch evaluateValue(expression) {
+        case .decimal(let d): return d
+        case .int(let i): return CELDecimal(i)
+        case .error(let error):
             problem(expression, error.message)
             return nil
+        case let other:
+            problem(expression, "expected a decimal, found \(other.celLiteral)")
+            return nil
         }
     }
 
-    private mutating func string(_ expression: CompiledExpression) -> String? {
-        if case .success(.string(let s)) = expression.program.evaluate(activation) { return s }
-        return nil
-    }
+    private func localTime(_ seconds: Int64) -> String { policy.localTime(seconds).description }
 
-    func render(_ message: LocalizedMessage, locale: String) -> String {
-        guard let template = message.template(for: locale) else { return "" }
-        var text = ""
-        for part in template.parts {
-            switch part {
-            case .text(let literal): text += literal
-            case .value(let expression):
-                switch expression.program.evaluate(activation) {
-                case .success(.string(let s)): text += s
-                case .success(.decimal(let d)): text += d.formatted(scale: 2)
-                case .success(.timestamp(let t)):
-                    text += localTime(t.seconds)
-                case .success(let value): text += value.celLiteral
-                case .failure: text += "{\(expression.source)}"
-                }
-            }
-        }
-        return text
-    }
-
-    /// An instant as people read it here: in the refund calendar's zone (UTC without one).
-    private func localTime(_ seconds: Int64) -> String {
-        policy.refunds.map { Deadline.format(seconds, in: $0.calendar) } ?? Deadline.format(seconds, offset: 0)
-    }
-
-    private func stringField(_ name: String) -> String? {
-        if case .string(let s)? = request[name] { return s }
+    private func stringField(_ slot: Int?) -> String? {
+        if case .string(let s)? = policy.rootValue(slot, of: request) { return s }
         return nil
     }
 
     private var requestTimestamp: CELTimestamp? {
-        if case .timestamp(let t)? = request["at"] { return t }
+        if case .timestamp(let t)? = policy.rootValue(policy.atSlot, of: request) { return t }
         return nil
-    }
-
-    private var requestTime: String? {
-        requestTimestamp.map { localTime($0.seconds) }
     }
 
     private func describe(_ duration: CELDuration) -> String {
@@ -409,6 +478,91 @@ struct DecisionRun {
             return "rule `\(rule.id)` would allow if `\(condition.expression)` held (now \(seen))"
         }
         return result
+    }
+}
+
+extension PolicySet {
+    /// An instant as people read it here: in the refund calendar's zone (UTC without one).
+    func localTime(_ seconds: Int64) -> LocalTime {
+        LocalTime(epochSeconds: seconds, utcOffset: refunds?.calendar.offset(atEpochSeconds: seconds) ?? 0)
+    }
+}
+
+/// Renders a decision's texts: reasons from their templates, obligations from theirs.
+struct MessageRenderer {
+    let decision: Decision
+    private let activation: Activation
+
+    init(decision: Decision) {
+        self.decision = decision
+        self.activation = decision.policySet.activation(for: decision.request)
+    }
+
+    private var policy: PolicySet { decision.policySet }
+
+    /// The reason of a matched rule or tier in the decision's locale.
+    func render(outcome index: Int) -> String {
+        let outcome = policy.outcomes[index]
+        var activation = activation
+        if let threshold = outcome.threshold, let slot = policy.countSlot,
+            let count = decision.tierCounts.first(where: { $0.threshold == threshold })?.count
+        {
+            activation[slot: slot] = .int(count)
+        }
+        return render(outcome.reason, with: activation)
+    }
+
+    func render(_ message: LocalizedMessage) -> String { render(message, with: activation) }
+
+    private func render(_ message: LocalizedMessage, with activation: Activation) -> String {
+        guard let template = message.template(for: decision.locale) else { return "" }
+        var text = ""
+        for part in template.parts {
+            switch part {
+            case .text(let literal): text += literal
+            case .value(let expression):
+                switch expression.program.evaluate(activation) {
+                case .success(.string(let s)): text += s
+                case .success(.decimal(let d)): text += d.formatted(scale: 2)
+                case .success(.timestamp(let t)): text += policy.localTime(t.seconds).description
+                case .success(let value): text += value.celLiteral
+                case .failure: text += "{\(expression.source)}"
+                }
+            }
+        }
+        return text
+    }
+
+    /// An obligation from its template; computed fields take the next collected values.
+    func obligation(
+        _ template: ObligationTemplate, source: String, reason: String, values: inout IndexingIterator<[Value]>
+    ) -> Obligation {
+        var fields: [Obligation.Field] = []
+        for (name, value) in template.fields {
+            switch value {
+            case .text(let text): fields.append(.init(name: name, value: .string(text)))
+            case .int(let int): fields.append(.init(name: name, value: .int(int)))
+            case .expression(_, let scale):
+                switch values.next() {
+                case .decimal(let d)?: fields.append(.init(name: name, value: .decimal(d, scale: scale)))
+                case .string(let s)?: fields.append(.init(name: name, value: .string(s)))
+                case .int(let i)?: fields.append(.init(name: name, value: .int(i)))
+                case .bool(let b)?: fields.append(.init(name: name, value: .bool(b)))
+                case .timestamp(let t)?: fields.append(.init(name: name, value: .time(policy.localTime(t.seconds))))
+                case .error?, nil: break  // reported as a problem when decided
+                case let other?: fields.append(.init(name: name, value: .string(other.celLiteral)))
+                }
+            case .deadline(let after, let label, let key):
+                fields.append(.init(name: name, value: .string(label)))
+                if case .timestamp(let at)? = policy.rootValue(policy.atSlot, of: decision.request),
+                    let due = at.adding(after)
+                {
+                    fields.append(.init(name: key, value: .time(policy.localTime(due.seconds))))
+                }
+            }
+        }
+        if template.type == "notify" { fields.append(.init(name: "reason", value: .string(reason))) }
+        return Obligation(type: template.type, source: source, fields: fields)
     }
 }
 

@@ -42,23 +42,33 @@ public final class CompiledExpression: Sendable {
     /// The request paths the expression reads (`order.status`), by expression id, so an
     /// explanation can show the values a condition saw.
     public let observed: [ObservedPath]
+    /// How to decide it without CEL, when the compiler found a way.
+    public let shortcut: Shortcut
 
-    public init(program: Program, source: String, location: SourceReference, observed: [ObservedPath] = []) {
+    public init(
+        program: Program, source: String, location: SourceReference, observed: [ObservedPath] = [],
+        shortcut: Shortcut = .none
+    ) {
         self.program = program
         self.source = source
         self.location = location
         self.observed = observed
+        self.shortcut = shortcut
     }
 }
 
 /// A request path read by an expression, and the id of the node that reads it.
-public struct ObservedPath: Sendable, Hashable {
+public struct ObservedPath: Sendable {
     public let id: Int32
     public let path: String
+    /// The same path resolved against the schema, when it leads through objects, so an
+    /// explanation reads the value directly instead of tracing the evaluation.
+    public let field: FieldPath?
 
-    public init(id: Int32, path: String) {
+    public init(id: Int32, path: String, field: FieldPath? = nil) {
         self.id = id
         self.path = path
+        self.field = field
     }
 }
 
@@ -179,14 +189,17 @@ public final class Threshold: Sendable {
     /// What is counted, in words, for explanations ("buyer_history.cancellations where …").
     public let countedList: String
     public let window: CELDuration
+    /// The same count done natively, when the compiler could prove it equivalent.
+    public let windowCount: WindowCount?
     /// Ascending by `atLeast`.
     public let tiers: [Tier]
     public let location: SourceReference
 
     public init(
         id: String, description: String, appliesWhen: Condition?, count: CompiledExpression, countedList: String,
-        window: CELDuration, tiers: [Tier], location: SourceReference
+        window: CELDuration, windowCount: WindowCount? = nil, tiers: [Tier], location: SourceReference
     ) {
+        self.windowCount = windowCount
         self.id = id
         self.description = description
         self.appliesWhen = appliesWhen
@@ -199,7 +212,7 @@ public final class Threshold: Sendable {
 }
 
 /// How refunds are computed and when they are due.
-public struct RefundPolicy: Sendable {
+public final class RefundPolicy: Sendable {
     /// The first case whose condition holds (or that has none) decides.
     public struct Case<T: Sendable>: Sendable {
         public let when: Condition?
@@ -254,11 +267,13 @@ public final class PolicySet: Sendable {
     public let defaultEffect: Effect
     public let defaultReason: LocalizedMessage
     public let calendars: CalendarRegistry
+    /// How many enum fields conditions test by shortcut (the size of a decision's ordinal cache).
+    public let enumFieldCount: Int
 
     public init(
         name: String, version: String, digest: String, files: [String], schema: RequestSchema, globals: [String],
         rules: [Rule], thresholds: [Threshold], refunds: RefundPolicy?, defaultEffect: Effect,
-        defaultReason: LocalizedMessage, calendars: CalendarRegistry
+        defaultReason: LocalizedMessage, calendars: CalendarRegistry, enumFieldCount: Int = 0
     ) {
         self.name = name
         self.version = version
@@ -272,13 +287,39 @@ public final class PolicySet: Sendable {
         self.defaultEffect = defaultEffect
         self.defaultReason = defaultReason
         self.calendars = calendars
+        self.enumFieldCount = enumFieldCount
+        self.identity = PolicyIdentity(name: name, version: version, digest: digest)
         let layout = ActivationLayout(names: globals)
         self.emptyActivation = Activation(layout: layout)
         self.requestSlot = layout.slot(of: Self.requestVariable)
         self.fieldSlots = schema.root.fields.map { layout.slot(of: $0.name) }
         self.feeSlot = layout.slot(of: Self.feeVariable)
         self.countSlot = layout.slot(of: Self.countVariable)
+        let root = schema.root
+        func field(_ name: String, _ kind: ValueKind) -> Int? {
+            guard let slot = root.slot(of: name) else { return nil }
+            switch (root.fields[slot].type, kind) {
+            case (.string, .string), (.enumString, .string), (.timestamp, .timestamp): return slot
+            default: return nil
+            }
+        }
+        self.idSlot = field("id", .string)
+        self.atSlot = field("at", .timestamp)
+        self.localeSlot = field("locale", .string)
+        var outcomes = rules.map { Outcome(id: $0.id, effect: $0.effect, reason: $0.reason, obligations: $0.obligations, threshold: nil) }
+        var tierBase: [Int] = []
+        for (index, threshold) in thresholds.enumerated() {
+            tierBase.append(outcomes.count)
+            outcomes += threshold.tiers.map {
+                Outcome(id: $0.id, effect: $0.effect, reason: $0.reason, obligations: $0.obligations, threshold: index)
+            }
+        }
+        self.outcomes = outcomes
+        self.tierBase = tierBase
     }
+
+    /// Name, version and digest, as decisions report them.
+    public let identity: PolicyIdentity
 
     // Resolved once so a decision binds the request by slot, never by name.
     /// An activation with every variable unbound; each decision starts from a copy.
@@ -288,6 +329,14 @@ public final class PolicySet: Sendable {
     let fieldSlots: [Int?]
     let feeSlot: Int?
     let countSlot: Int?
+    /// Root-object slots of the request's `id`, `at` and `locale`, when declared so.
+    let idSlot: Int?
+    let atSlot: Int?
+    let localeSlot: Int?
+    /// Rules, then each threshold's tiers: a decision records what matched by index here.
+    let outcomes: [Outcome]
+    /// The index in `outcomes` of each threshold's first tier.
+    let tierBase: [Int]
 
     /// The variable every request field is also reachable through (`request.at`).
     public static let requestVariable = "request"
@@ -295,4 +344,14 @@ public final class PolicySet: Sendable {
     public static let feeVariable = "fee"
     /// The variable holding a threshold's count while its tier's reason is rendered.
     public static let countVariable = "count"
+}
+
+/// A rule or a tier, as a decision sees it: an id, an effect, and what it brings.
+struct Outcome: Sendable {
+    let id: String
+    let effect: Effect
+    let reason: LocalizedMessage
+    let obligations: [ObligationTemplate]
+    /// For a tier, the index of its threshold (its reason may show the count).
+    let threshold: Int?
 }

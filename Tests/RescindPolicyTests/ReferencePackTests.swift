@@ -183,12 +183,7 @@ struct ReferencePackTests {
     /// `restrict_account ACCOUNT UNTIL`.
     static func summary(of obligation: Obligation) -> String {
         func text(_ name: String) -> String {
-            switch obligation[name] {
-            case .string(let s)?, .decimal(let s)?: s
-            case .int(let i)?: String(i)
-            case .bool(let b)?: String(b)
-            case nil: "<missing \(name)>"
-            }
+            obligation[name]?.text ?? "<missing \(name)>"
         }
         return switch obligation.type {
         case "refund": "refund \(text("amount")) fee \(text("fee")) \(text("initiate_by")) \(text("expected_by"))"

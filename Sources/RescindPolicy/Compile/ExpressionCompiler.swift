@@ -10,6 +10,8 @@ struct ExpressionCompiler {
     let requestVariables: Set<String>
     /// Calendar names the policy set defines; calendar functions name one as a literal.
     let calendars: [String]
+    /// Finds ways to decide expressions without CEL; shared by the whole policy set.
+    let shortcuts: ShortcutFinder
 
     static let calendarFunctions: Set<String> = ["addBusinessDays", "endOfDay", "isBusinessDay"]
 
@@ -31,7 +33,10 @@ struct ExpressionCompiler {
         }
         let location = SourceReference(file: text.span.file, line: text.span.start.line, column: text.span.start.column)
         let observed = program.checked.map { observedPaths($0.expr) } ?? []
-        return (CompiledExpression(program: program.program, source: text.source, location: location, observed: observed), program)
+        let shortcut = program.checked.map { shortcuts.shortcut(for: $0.expr) } ?? .none
+        let compiled = CompiledExpression(
+            program: program.program, source: text.source, location: location, observed: observed, shortcut: shortcut)
+        return (compiled, program)
     }
 
     /// An unknown calendar named as a literal is a load error, not an evaluation error.
@@ -117,7 +122,10 @@ struct ExpressionCompiler {
         }
         func visit(_ expr: Expr, bound: Set<String>) {
             if let text = path(expr), !bound.contains(String(text.prefix { $0 != "." })) {
-                if seen.insert(text).inserted { paths.append(ObservedPath(id: expr.id, path: text)) }
+                if seen.insert(text).inserted {
+                    let field = WrittenPath(expr).flatMap(shortcuts.requestField)
+                    paths.append(ObservedPath(id: expr.id, path: text, field: field))
+                }
                 return
             }
             switch expr.kind {

@@ -51,8 +51,10 @@ public struct PolicyCompiler {
         var environment = CELEnvironment.rescind(variables: variables, calendars: calendars)
         environment.sharedGlobals = globals
         let requestVariables = Set([PolicySet.requestVariable] + rootFields.map(\.name))
+        let shortcuts = ShortcutFinder(schema: schema)
         var expressions = ExpressionCompiler(
-            environment: environment, requestVariables: requestVariables, calendars: calendars.names)
+            environment: environment, requestVariables: requestVariables, calendars: calendars.names,
+            shortcuts: shortcuts)
 
         var rules: [Rule] = []
         for rule in model.rules {
@@ -88,12 +90,13 @@ public struct PolicyCompiler {
 
         let defaultReason = compileMessage(header.defaultReason, locales: header.locales, at: header.span, expressions)
             ?? LocalizedMessage(byLocale: [:])
-        diagnostics.append(contentsOf: StaticChecks(schema: schema).check(model.rules))
+        diagnostics.append(contentsOf: StaticChecks(shortcuts: shortcuts).check(model.rules))
 
         let set = PolicySet(
             name: header.name.value, version: header.version.value, digest: digest, files: model.files,
             schema: schema, globals: globals, rules: rules, thresholds: thresholds, refunds: refunds,
-            defaultEffect: header.defaultEffect.value, defaultReason: defaultReason, calendars: calendars)
+            defaultEffect: header.defaultEffect.value, defaultReason: defaultReason, calendars: calendars,
+            enumFieldCount: shortcuts.enumFieldCount)
         return finish(set)
     }
 
@@ -334,10 +337,15 @@ public struct PolicyCompiler {
         itemScope.environment.variables["item"] = element
         itemScope.environment.sharedGlobals = []
         var ok = true
+        var filterExpr: Expr?
         if let filter = model.filter {
-            ok = itemScope.compile(filter, expecting: .bool, role: "`where`", diagnostics: &diagnostics) != nil && ok
+            let compiled = itemScope.compile(filter, expecting: .bool, role: "`where`", diagnostics: &diagnostics)
+            filterExpr = compiled?.program.parsed.expr
+            ok = compiled != nil && ok
         }
-        ok = itemScope.compile(model.timestamp, expecting: .timestamp, role: "`timestamp`", diagnostics: &diagnostics) != nil && ok
+        let timestamp = itemScope.compile(
+            model.timestamp, expecting: .timestamp, role: "`timestamp`", diagnostics: &diagnostics)
+        ok = timestamp != nil && ok
         let applies = model.appliesWhen.flatMap { compileCondition($0, expressions) }
         if model.appliesWhen != nil && applies == nil { ok = false }
 
@@ -375,9 +383,15 @@ public struct PolicyCompiler {
         guard let count = expressions.compile(synthetic, expecting: .int, role: "the count", diagnostics: &diagnostics)
         else { return nil }
         let described = model.count.source + (model.filter.map { " where \($0.source)" } ?? "")
+        let native = timestamp.flatMap {
+            expressions.shortcuts.windowCount(
+                list: list.program.parsed.expr, timestamp: $0.program.parsed.expr,
+                filter: model.filter == nil ? nil : filterExpr)
+        }
         return Threshold(
             id: model.id.value, description: model.description, appliesWhen: applies, count: count.expression,
-            countedList: described, window: window, tiers: tiers, location: reference(model.id.span))
+            countedList: described, window: window, windowCount: native, tiers: tiers,
+            location: reference(model.id.span))
     }
 
     // MARK: - Refunds

@@ -6,7 +6,8 @@ import RescindEngine
 /// (contradictory tests of one enum field) and rules that never decide (another rule
 /// with a stronger effect matches whenever they do).
 struct StaticChecks {
-    let schema: RequestSchema
+    /// Resolves request paths and their enum types against the schema.
+    let shortcuts: ShortcutFinder
 
     /// What a rule's top-level `all` requires: for enum-valued paths the set of values
     /// allowed, and every other condition as canonical text.
@@ -70,75 +71,26 @@ struct StaticChecks {
         return requirements
     }
 
-    private func conjuncts(_ expr: Expr) -> [Expr] {
-        if case .call(nil, Operator.logicalAnd, let args) = expr.kind { return args.flatMap(conjuncts) }
-        return [expr]
-    }
+    private func conjuncts(_ expr: Expr) -> [Expr] { EnumTestRecognizer.conjuncts(expr) }
 
     private func add(_ expr: Expr, to requirements: inout Requirements) {
         let text = Unparser.unparse(expr)
-        guard let (path, values) = enumTest(expr), let enumeration = enumType(of: path) else {
+        guard let test = EnumTestRecognizer(enumType: shortcuts.requestEnumType).test(expr),
+            let field = shortcuts.requestField(test.path)
+        else {
             requirements.others.insert(text)
             return
         }
-        let allowed = values.intersection(enumeration.values)
+        let path = field.description
         if let existing = requirements.allowed[path] {
-            let both = existing.intersection(allowed)
+            let both = existing.intersection(test.passing)
             if both.isEmpty, requirements.contradiction == nil {
                 requirements.contradiction = (path, "`\(requirements.firstTest[path] ?? path)`", "`\(text)`")
             }
             requirements.allowed[path] = both
         } else {
-            requirements.allowed[path] = allowed
+            requirements.allowed[path] = test.passing
             requirements.firstTest[path] = text
         }
-    }
-
-    /// `path == "v"`, `path != "v"`, `path in [...]`, `!(path in [...])` as the set of
-    /// values that satisfy it.
-    private func enumTest(_ expr: Expr) -> (String, Set<String>)? {
-        switch expr.kind {
-        case .call(nil, Operator.equals, let args) where args.count == 2:
-            guard let path = path(args[0]), case .constant(.string(let v)) = args[1].kind else { return nil }
-            return (path, [v])
-        case .call(nil, Operator.notEquals, let args) where args.count == 2:
-            guard let path = path(args[0]), case .constant(.string(let v)) = args[1].kind,
-                let all = enumType(of: path)?.values
-            else { return nil }
-            return (path, Set(all).subtracting([v]))
-        case .call(nil, Operator.in, let args) where args.count == 2:
-            guard let path = path(args[0]), case .list(let elements) = args[1].kind else { return nil }
-            var values: Set<String> = []
-            for element in elements {
-                guard case .constant(.string(let v)) = element.kind else { return nil }
-                values.insert(v)
-            }
-            return (path, values)
-        case .call(nil, Operator.logicalNot, let args) where args.count == 1:
-            guard let (path, values) = enumTest(args[0]), let all = enumType(of: path)?.values else { return nil }
-            return (path, Set(all).subtracting(values))
-        default:
-            return nil
-        }
-    }
-
-    private func path(_ expr: Expr) -> String? {
-        switch expr.kind {
-        case .ident(let name): name
-        case .select(let operand, let field, false): path(operand).map { "\($0).\(field)" }
-        default: nil
-        }
-    }
-
-    private func enumType(of path: String) -> StringEnum? {
-        var parts = path.split(separator: ".").map(String.init)
-        if parts.first == PolicySet.requestVariable { parts.removeFirst() }
-        var type = CELType.object(schema.root)
-        for part in parts {
-            guard case .object(let object) = type, let field = object.field(part) else { return nil }
-            type = field.type
-        }
-        if case .enumString(let e) = type { return e }
-        return nil
     }
 }

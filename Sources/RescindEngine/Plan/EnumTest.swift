@@ -1,0 +1,102 @@
+public import CELCommon
+import CELRuntime
+
+/// An enum-valued request field that conditions test. A decision reads it once and
+/// caches the value's ordinal in the slot `index`, so every later test of it is a bit test.
+public final class EnumField: Sendable {
+    public let path: FieldPath
+    /// The enum's values; a value's ordinal is its index here.
+    public let values: [String]
+    /// This field's slot in the per-decision ordinal cache (unique within a policy set).
+    public let index: Int
+
+    /// Enums with more values than this are tested by CEL, not by bit masks.
+    public static let maxValues = 64
+
+    public init(path: FieldPath, values: [String], index: Int) {
+        precondition(values.count <= Self.maxValues)
+        self.path = path
+        self.values = values
+        self.index = index
+    }
+
+    /// The ordinal of the field's value in `object`, or nil when it is absent or not
+    /// one of the enum's values (only a request built without the decoder can be so).
+    @inline(__always)
+    func ordinal(in object: ObjectValue) -> Int? {
+        guard case .string(let value)? = path.read(from: object) else { return nil }
+        // Enum values are short, so this is a few word comparisons: cheaper than hashing.
+        return values.firstIndex(of: value)
+    }
+}
+
+/// `field == "v"`, `field != "v"`, `field in [...]` or their negation, as the set of
+/// the enum's values that pass.
+public struct EnumTest: Sendable {
+    public let field: EnumField
+    /// Bit `i` is set when the enum's `i`-th value passes.
+    public let accepted: UInt64
+
+    public init(field: EnumField, accepted: UInt64) {
+        self.field = field
+        self.accepted = accepted
+    }
+
+    @inline(__always)
+    func accepts(ordinal: Int) -> Bool { accepted & (1 << UInt64(ordinal)) != 0 }
+}
+
+/// How an expression can be decided without running its CEL program. The compiler
+/// proves the equivalence; the evaluator still runs CEL whenever a field it would read
+/// is absent or unexpected, so errors are reported exactly as CEL reports them.
+public enum Shortcut: Sendable {
+    /// Run the CEL program.
+    case none
+    /// True exactly when every test passes (the expression is their conjunction).
+    case enumTests([EnumTest])
+    /// The expression is a request field; read it.
+    case field(FieldPath)
+}
+
+/// A threshold count done natively: the items of a request list whose timestamp falls in
+/// the window `(at - window, at]` and that pass the item tests. Equivalent to the
+/// threshold's CEL count expression, which is used whenever a value is missing.
+public struct WindowCount: Sendable {
+    /// The list, from the request root.
+    public let list: FieldPath
+    /// The items' object type and the slot of the timestamp that places them in time.
+    public let itemType: ObjectType
+    public let timestampSlot: Int
+    /// Tests on each item's enum fields (paths from the item); their `index` is unused.
+    public let itemTests: [EnumTest]
+    /// The request time, from the root.
+    public let at: FieldPath
+
+    public init(list: FieldPath, itemType: ObjectType, timestampSlot: Int, itemTests: [EnumTest], at: FieldPath) {
+        self.list = list
+        self.itemType = itemType
+        self.timestampSlot = timestampSlot
+        self.itemTests = itemTests
+        self.at = at
+    }
+
+    /// The count, or nil when CEL must decide (a value absent or not as declared).
+    func count(in request: ObjectValue, window: CELDuration) -> Int64? {
+        guard case .list(let items)? = list.read(from: request), case .timestamp(let at)? = at.read(from: request),
+            let back = CELDuration(seconds: -window.seconds, nanos: -Int64(window.nanos)), let start = at.adding(back)
+        else { return nil }
+        var count: Int64 = 0
+        for item in items {
+            guard case .object(let object) = item, object.type === itemType,
+                case .timestamp(let time)? = object.fields[timestampSlot]
+            else { return nil }
+            var passes = time > start && time <= at
+            for test in itemTests {
+                guard let ordinal = test.field.ordinal(in: object) else { return nil }
+                passes = passes && test.accepts(ordinal: ordinal)
+            }
+            if passes { count += 1 }
+        }
+        return count
+    }
+}

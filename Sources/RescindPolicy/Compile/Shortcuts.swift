@@ -1,0 +1,180 @@
+import CEL
+import RescindEngine
+
+/// A field path written in CEL: the variable it starts from and the fields selected.
+struct WrittenPath: Hashable {
+    let root: String
+    let names: [String]
+
+    /// `order.status` → ("order", ["status"]); nil for anything but a chain of field
+    /// selections (`has()` tests excluded) on a variable.
+    init?(_ expr: Expr) {
+        var names: [String] = []
+        var current = expr
+        while true {
+            switch current.kind {
+            case .ident(let name):
+                self.root = name
+                self.names = names.reversed()
+                return
+            case .select(let operand, let field, false):
+                names.append(field)
+                current = operand
+            default:
+                return nil
+            }
+        }
+    }
+
+    var text: String { ([root] + names).joined(separator: ".") }
+}
+
+/// Recognizes tests of enum-valued fields in CEL: `path == "v"`, `path != "v"`,
+/// `path in ["v", …]`, and `!` of those, as the set of the enum's values that pass.
+/// Shared by the static checks (contradictions, shadowing) and by the shortcuts the
+/// evaluator takes.
+struct EnumTestRecognizer {
+    /// The enum type of a written path, or nil when it is not an enum field.
+    let enumType: (WrittenPath) -> StringEnum?
+
+    struct Test {
+        let path: WrittenPath
+        let enumeration: StringEnum
+        /// The enum's values that pass, in no particular order.
+        let passing: Set<String>
+    }
+
+    func test(_ expr: Expr) -> Test? {
+        guard case .call(nil, let function, let args) = expr.kind else { return nil }
+        switch function {
+        case Operator.equals, Operator.notEquals:
+            guard args.count == 2, let path = WrittenPath(args[0]), let enumeration = enumType(path),
+                case .constant(.string(let value)) = args[1].kind
+            else { return nil }
+            let values = Set(enumeration.values)
+            let passing = function == Operator.equals ? values.intersection([value]) : values.subtracting([value])
+            return Test(path: path, enumeration: enumeration, passing: passing)
+        case Operator.in:
+            guard args.count == 2, let path = WrittenPath(args[0]), let enumeration = enumType(path),
+                case .list(let elements) = args[1].kind
+            else { return nil }
+            var listed: Set<String> = []
+            for element in elements {
+                guard case .constant(.string(let value)) = element.kind else { return nil }
+                listed.insert(value)
+            }
+            return Test(path: path, enumeration: enumeration, passing: listed.intersection(enumeration.values))
+        case Operator.logicalNot:
+            guard args.count == 1, let inner = test(args[0]) else { return nil }
+            return Test(
+                path: inner.path, enumeration: inner.enumeration,
+                passing: Set(inner.enumeration.values).subtracting(inner.passing))
+        default:
+            return nil
+        }
+    }
+
+    /// The operands of a chain of `&&`.
+    static func conjuncts(_ expr: Expr) -> [Expr] {
+        if case .call(nil, Operator.logicalAnd, let args) = expr.kind { return args.flatMap(conjuncts) }
+        return [expr]
+    }
+}
+
+/// Finds, for each compiled expression, a way to decide it without running CEL
+/// (`Shortcut`), and assigns every enum field such shortcuts test a slot in the
+/// per-decision ordinal cache. One instance per policy set: expressions that test the
+/// same field share its slot, so a decision reads `actor.role` once.
+final class ShortcutFinder {
+    private let schema: RequestSchema
+    private var fields: [String: EnumField] = [:]
+
+    init(schema: RequestSchema) { self.schema = schema }
+
+    /// How many enum fields have a slot.
+    var enumFieldCount: Int { fields.count }
+
+    /// The shortcut for a whole expression over request variables.
+    func shortcut(for expr: Expr) -> Shortcut {
+        if let path = WrittenPath(expr), let field = requestField(path) { return .field(field) }
+        let recognizer = EnumTestRecognizer(enumType: requestEnumType)
+        var tests: [EnumTest] = []
+        for conjunct in EnumTestRecognizer.conjuncts(expr) {
+            guard let test = recognizer.test(conjunct), let enumTest = cachedTest(test) else { return .none }
+            tests.append(enumTest)
+        }
+        return tests.isEmpty ? .none : .enumTests(tests)
+    }
+
+    /// A request path resolved against the schema. `request.order.status` and
+    /// `order.status` are one field, described as the latter.
+    func requestField(_ path: WrittenPath) -> FieldPath? {
+        let names = path.root == PolicySet.requestVariable ? path.names : [path.root] + path.names
+        return FieldPath(names, from: schema.root)
+    }
+
+    func requestEnumType(_ path: WrittenPath) -> StringEnum? {
+        guard let field = requestField(path), case .enumString(let enumeration) = field.type else { return nil }
+        return enumeration
+    }
+
+    private func cachedTest(_ test: EnumTestRecognizer.Test) -> EnumTest? {
+        guard test.enumeration.values.count <= EnumField.maxValues, let path = requestField(test.path) else {
+            return nil
+        }
+        let field = fields[path.description] ?? {
+            let field = EnumField(path: path, values: test.enumeration.values, index: fields.count)
+            fields[path.description] = field
+            return field
+        }()
+        return EnumTest(field: field, accepted: Self.mask(test.passing, of: test.enumeration))
+    }
+
+    private static func mask(_ passing: Set<String>, of enumeration: StringEnum) -> UInt64 {
+        var mask: UInt64 = 0
+        for (ordinal, value) in enumeration.values.enumerated() where passing.contains(value) {
+            mask |= 1 << UInt64(ordinal)
+        }
+        return mask
+    }
+
+    /// A threshold's count done natively, when it has the shape `count` = a request list
+    /// of objects, `timestamp` = `item.<field>` and `where` absent or a conjunction of
+    /// enum tests on the item's fields.
+    func windowCount(list: Expr, timestamp: Expr, filter: Expr?) -> WindowCount? {
+        guard let listPath = WrittenPath(list), let listField = requestField(listPath),
+            case .list(.object(let itemType)) = listField.type,
+            let at = requestField(WrittenPath(root: "at")),
+            case .timestamp = at.type,
+            let stamp = WrittenPath(timestamp), stamp.root == "item", stamp.names.count == 1,
+            let timestampSlot = itemType.slot(of: stamp.names[0]),
+            case .timestamp = itemType.fields[timestampSlot].type
+        else { return nil }
+        var itemTests: [EnumTest] = []
+        if let filter {
+            func itemField(_ path: WrittenPath) -> FieldPath? {
+                path.root == "item" ? FieldPath(path.names, from: itemType) : nil
+            }
+            let recognizer = EnumTestRecognizer { path in
+                guard let field = itemField(path), case .enumString(let enumeration) = field.type else { return nil }
+                return enumeration
+            }
+            for conjunct in EnumTestRecognizer.conjuncts(filter) {
+                guard let test = recognizer.test(conjunct), test.enumeration.values.count <= EnumField.maxValues,
+                    let path = itemField(test.path)
+                else { return nil }
+                // Item fields are read per item, not cached per decision: the index is unused.
+                let field = EnumField(path: path, values: test.enumeration.values, index: -1)
+                itemTests.append(EnumTest(field: field, accepted: Self.mask(test.passing, of: test.enumeration)))
+            }
+        }
+        return WindowCount(list: listField, itemType: itemType, timestampSlot: timestampSlot, itemTests: itemTests, at: at)
+    }
+}
+
+extension WrittenPath {
+    init(root: String, names: [String] = []) {
+        self.root = root
+        self.names = names
+    }
+}
