@@ -4,18 +4,25 @@ public struct ActivationLayout: Sendable {
     /// Variable names by slot.
     public let names: [String]
     private let slots: [String: Int]
+    /// Each slot's "unbound" marker, made once so activations share them.
+    let unbound: ContiguousArray<Value>
 
     public init(names: [String]) {
         self.names = names
         var slots: [String: Int] = [:]
         for (index, name) in names.enumerated() { slots[name] = index }
         self.slots = slots
+        self.unbound = ContiguousArray(names.map { Activation.unboundValue($0) })
     }
 
     /// The slot of a variable, or nil if the program never reads it.
     public func slot(of name: String) -> Int? { slots[name] }
 
     public var count: Int { names.count }
+
+    /// The marker an unbound slot holds.
+    @usableFromInline
+    func unboundValue(_ slot: Int) -> Value { unbound[slot] }
 }
 
 /// Variable values for one evaluation, stored by slot. Build one with
@@ -31,7 +38,20 @@ public struct Activation: Sendable {
     /// An activation with every variable unbound.
     public init(layout: ActivationLayout) {
         self.layout = layout
-        self.values = ContiguousArray(layout.names.map { Activation.unboundValue($0) })
+        self.values = layout.unbound
+    }
+
+    /// An activation whose slot `i` holds `value(i)`, or is unbound where that is nil.
+    /// Builds the storage in one pass, for callers that bind many variables per evaluation.
+    @inlinable
+    public init(layout: ActivationLayout, value: (Int) -> Value?) {
+        self.layout = layout
+        self.values = ContiguousArray(unsafeUninitializedCapacity: layout.count) { buffer, count in
+            for slot in 0..<layout.count {
+                (buffer.baseAddress! + slot).initialize(to: value(slot) ?? layout.unboundValue(slot))
+            }
+            count = layout.count
+        }
     }
 
     /// An activation binding the variables named in `bindings`; names the program does

@@ -66,6 +66,13 @@ public struct FunctionOverload: Sendable {
 
     /// Whether runtime arguments have the kinds this overload takes.
     @inlinable
+    func accepts(_ a: Value, _ b: Value) -> Bool {
+        guard argumentKinds.count == 2 else { return false }
+        if let kind = argumentKinds[0], a.kind != kind { return false }
+        if let kind = argumentKinds[1], b.kind != kind { return false }
+        return true
+    }
+
     func accepts(_ args: [Value]) -> Bool {
         guard args.count == argumentKinds.count else { return false }
         for (arg, kind) in zip(args, argumentKinds) {

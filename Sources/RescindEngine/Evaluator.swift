@@ -20,26 +20,35 @@ extension PolicySet {
         // The ordinal cache lives on the stack: a decision allocates only what it returns.
         withUnsafeTemporaryAllocation(of: Int8.self, capacity: max(enumFieldCount, 1)) { ordinals in
             ordinals.initialize(repeating: DecisionRun.unread)
-            var run = DecisionRun(policy: self, request: request, explain: options.explain, ordinals: ordinals)
-            return run.decide(locale: options.locale)
+            // Borrowed for the whole decision: the hot loop touches no reference counts.
+            return plan.tests.withUnsafeBufferPointer { tests in
+                var run = DecisionRun(
+                    policy: self, request: request, explain: options.explain, ordinals: ordinals, tests: tests)
+                return run.decide(locale: options.locale)
+            }
         }
     }
 
     /// The CEL variables bound to a request's values.
     func activation(for request: ObjectValue) -> Activation {
-        var activation = emptyActivation
-        if let slot = requestSlot { activation[slot: slot] = .object(request) }
         // The decoder builds requests of the schema's root type, so field indexes agree.
         if request.type === schema.root {
-            for (index, slot) in fieldSlots.enumerated() {
-                if let slot, let value = request.fields[index] { activation[slot: slot] = value }
+            let fields = request.fields
+            return Activation(layout: emptyActivation.layout) { slot in
+                switch self.slotSources[slot] {
+                case SlotSource.request: .object(request)
+                case let field where field >= 0: fields[field]
+                default: nil
+                }
             }
         } else {
+            var activation = emptyActivation
+            if let slot = requestSlot { activation[slot: slot] = .object(request) }
             for (index, field) in request.type.fields.enumerated() {
                 if let value = request.fields[index] { activation[field.name] = value }
             }
+            return activation
         }
-        return activation
     }
 
     /// A root field of the request by slot, if it has the declared type.
@@ -65,11 +74,14 @@ struct OutcomeSet: Sendable, Sequence {
         high[word] |= 1 << UInt64(index % 64)
     }
 
-    func makeIterator() -> AnyIterator<Int> {
-        var word = low
+    func makeIterator() -> Iterator { Iterator(word: low, rest: high.makeIterator()) }
+
+    struct Iterator: IteratorProtocol {
+        var word: UInt64
+        var rest: IndexingIterator<[UInt64]>
         var base = 0
-        var rest = high.makeIterator()
-        return AnyIterator {
+
+        mutating func next() -> Int? {
             while word == 0 {
                 guard let next = rest.next() else { return nil }
                 word = next
@@ -94,6 +106,8 @@ struct DecisionRun {
     let request: ObjectValue
     let explain: Bool
     let ordinals: UnsafeMutableBufferPointer<Int8>
+    /// `policy.plan.tests`, borrowed.
+    let tests: UnsafeBufferPointer<FlatTest>
     /// Built on the first condition that needs CEL.
     var activation: Activation?
     var problems: [EvaluationProblem] = []
@@ -106,7 +120,11 @@ struct DecisionRun {
     /// While explaining: how a reached tier could have been avoided.
     var tierAlternatives: [(effect: Effect, text: String)] = []
 
-    init(policy: PolicySet, request: ObjectValue, explain: Bool, ordinals: UnsafeMutableBufferPointer<Int8>) {
+    init(
+        policy: PolicySet, request: ObjectValue, explain: Bool, ordinals: UnsafeMutableBufferPointer<Int8>,
+        tests: UnsafeBufferPointer<FlatTest>
+    ) {
+        self.tests = tests
         self.policy = policy
         self.request = request
         self.explain = explain
@@ -116,27 +134,40 @@ struct DecisionRun {
     mutating func decide(locale requestedLocale: String?) -> Decision {
         var matched = OutcomeSet()
         var strongest: Effect?
-        var suspended: [String: String] = [:]
+        // The rule that suspends each threshold, by threshold index; allocated only if one does.
+        var suspendedBy: [Int] = []
 
-        for (index, rule) in policy.rules.enumerated() {
-            current = rule.id
-            recording = explain ? [] : nil
-            let holds = evaluate(rule.condition)
-            if let conditions = recording {
-                ruleExplanations.append(RuleExplanation(
-                    id: rule.id, effect: rule.effect, matched: holds, location: rule.location, conditions: conditions))
+        let rulePlans = policy.plan.rules
+        for index in rulePlans.indices {
+            // Most rules are settled by their leading enum tests, without touching the rule.
+            let settled = explain ? nil : settle(rulePlans[index])
+            if settled == false { continue }
+            let rule = policy.rules[index]
+            if settled == nil {
+                current = rule.id
+                recording = explain ? [] : nil
+                let holds = evaluate(rule.condition)
+                if let conditions = recording {
+                    ruleExplanations.append(RuleExplanation(
+                        id: rule.id, effect: rule.effect, matched: holds, location: rule.location,
+                        conditions: conditions))
+                }
+                recording = nil
+                guard holds else { continue }
             }
-            recording = nil
-            guard holds else { continue }
             matched.insert(index)
             strongest = max(strongest ?? rule.effect, rule.effect)
-            for threshold in rule.suspends where suspended[threshold] == nil { suspended[threshold] = rule.id }
+            for threshold in policy.plan.suspends[index] {
+                if suspendedBy.isEmpty { suspendedBy = Array(repeating: -1, count: policy.thresholds.count) }
+                if suspendedBy[threshold] < 0 { suspendedBy[threshold] = index }
+            }
         }
 
         var tierCounts: [(threshold: Int, count: Int64)] = []
         for (index, threshold) in policy.thresholds.enumerated() {
             current = threshold.id
-            if let (tier, count) = reachedTier(threshold, suspendedBy: suspended[threshold.id]) {
+            let suspender = suspendedBy.isEmpty || suspendedBy[index] < 0 ? nil : policy.rules[suspendedBy[index]].id
+            if let (tier, count) = reachedTier(index, suspendedBy: suspender) {
                 matched.insert(policy.tierBase[index] + tier)
                 let effect = threshold.tiers[tier].effect
                 strongest = max(strongest ?? effect, effect)
@@ -167,6 +198,24 @@ struct DecisionRun {
     }
 
     // MARK: - Conditions
+
+    /// The outcome of a condition's leading enum tests: false when one fails, true when
+    /// they pass and are the whole condition, nil when the condition must be evaluated.
+    private func settle(_ plan: ConditionPlan) -> Bool? {
+        for index in plan.tests {
+            let test = tests[index]
+            let ordinal = ordinal(slot: test.field, resolving: policy.plan.fields[test.field])
+            if ordinal < 0 { return nil }
+            if test.accepted & (1 << UInt64(ordinal)) == 0 { return false }
+        }
+        return plan.complete ? true : nil
+    }
+
+    /// Whether a planned condition holds: settled by its tests when they suffice.
+    private mutating func holds(_ condition: Condition, _ plan: ConditionPlan?) -> Bool {
+        if !explain, let plan, let settled = settle(plan) { return settled }
+        return evaluate(condition)
+    }
 
     /// Whether a condition holds. Evaluation errors count as "does not hold" and are
     /// reported as problems, so a broken condition never allows by accident.
@@ -246,11 +295,14 @@ struct DecisionRun {
         }
     }
 
-    private mutating func ordinal(of field: EnumField) -> Int8 {
-        let cached = ordinals[field.index]
+    private func ordinal(of field: EnumField) -> Int8 { ordinal(slot: field.index, resolving: field) }
+
+    /// The cached ordinal of an enum field; read from the request the first time.
+    private func ordinal(slot: Int, resolving field: @autoclosure () -> EnumField?) -> Int8 {
+        let cached = ordinals[slot]
         if cached != Self.unread { return cached }
-        let ordinal = field.ordinal(in: request).map { Int8($0) } ?? Self.unknown
-        ordinals[field.index] = ordinal
+        let ordinal = field()?.ordinal(in: request).map { Int8($0) } ?? Self.unknown
+        ordinals[slot] = ordinal
         return ordinal
     }
 
@@ -300,12 +352,13 @@ struct DecisionRun {
     // MARK: - Thresholds
 
     /// The index of the highest tier reached, and the count.
-    private mutating func reachedTier(_ threshold: Threshold, suspendedBy rule: String?) -> (Int, Int64)? {
+    private mutating func reachedTier(_ index: Int, suspendedBy rule: String?) -> (Int, Int64)? {
+        let threshold = policy.thresholds[index]
         if let rule {
             if explain { note(threshold, "suspended by rule `\(rule)`", applied: false) }
             return nil
         }
-        if let condition = threshold.appliesWhen, !evaluate(condition) {
+        if let condition = threshold.appliesWhen, !holds(condition, policy.plan.thresholds[index]) {
             if explain { note(threshold, "does not apply: its `applies_when` is false", applied: false) }
             return nil
         }
@@ -362,9 +415,10 @@ struct DecisionRun {
     private mutating func refund() -> Refund? {
         guard let refunds = policy.refunds else { return nil }
         current = "refunds"
-        if let condition = refunds.appliesWhen, !evaluate(condition) { return nil }
+        let plan = policy.plan
+        if let condition = refunds.appliesWhen, !holds(condition, plan.refundApplies) { return nil }
         var fee = CELDecimal(Int64(0))
-        for option in refunds.fee where option.when.map({ evaluate($0) }) ?? true {
+        for (index, option) in refunds.fee.enumerated() where option.when.map({ holds($0, plan.fees[index]) }) ?? true {
             guard let value = decimal(option.value) else { return nil }
             fee = value
             break
@@ -375,7 +429,8 @@ struct DecisionRun {
         }
         guard let amount = decimal(refunds.amount), let at = requestTimestamp else { return nil }
         guard case .string(let currency) = evaluateValue(refunds.currency) else { return nil }
-        guard let initiateDays = firstCase(refunds.initiateWithin), let expectDays = firstCase(refunds.expectWithin)
+        guard let initiateDays = firstCase(refunds.initiateWithin, plan.initiate),
+            let expectDays = firstCase(refunds.expectWithin, plan.expect)
         else { return nil }
         let calendar = refunds.calendar
         let requestDate = calendar.localDate(ofEpochSeconds: at.seconds)
@@ -391,8 +446,10 @@ struct DecisionRun {
             expectedBy: endOfDay(expectDate))
     }
 
-    private mutating func firstCase(_ cases: [RefundPolicy.Case<Int>]) -> Int? {
-        for option in cases where option.when.map({ evaluate($0) }) ?? true { return option.value }
+    private mutating func firstCase(_ cases: [RefundPolicy.Case<Int>], _ plans: [ConditionPlan?]) -> Int? {
+        for (index, option) in cases.enumerated() where option.when.map({ holds($0, plans[index]) }) ?? true {
+            return option.value
+        }
         return nil
     }
 

@@ -292,7 +292,12 @@ public final class PolicySet: Sendable {
         let layout = ActivationLayout(names: globals)
         self.emptyActivation = Activation(layout: layout)
         self.requestSlot = layout.slot(of: Self.requestVariable)
-        self.fieldSlots = schema.root.fields.map { layout.slot(of: $0.name) }
+        var sources = Array(repeating: SlotSource.none, count: layout.count)
+        for (field, declared) in schema.root.fields.enumerated() {
+            if let slot = layout.slot(of: declared.name) { sources[slot] = field }
+        }
+        if let slot = requestSlot { sources[slot] = SlotSource.request }
+        self.slotSources = sources
         self.feeSlot = layout.slot(of: Self.feeVariable)
         self.countSlot = layout.slot(of: Self.countVariable)
         let root = schema.root
@@ -316,6 +321,8 @@ public final class PolicySet: Sendable {
         }
         self.outcomes = outcomes
         self.tierBase = tierBase
+        self.plan = DecisionPlan(
+            rules: rules, thresholds: thresholds, refunds: refunds, enumFieldCount: enumFieldCount)
     }
 
     /// Name, version and digest, as decisions report them.
@@ -325,8 +332,8 @@ public final class PolicySet: Sendable {
     /// An activation with every variable unbound; each decision starts from a copy.
     let emptyActivation: Activation
     let requestSlot: Int?
-    /// The slot of each root field of the request, by field index.
-    let fieldSlots: [Int?]
+    /// For each activation slot, the root field index that fills it, or a `SlotSource` marker.
+    let slotSources: [Int]
     let feeSlot: Int?
     let countSlot: Int?
     /// Root-object slots of the request's `id`, `at` and `locale`, when declared so.
@@ -337,6 +344,8 @@ public final class PolicySet: Sendable {
     let outcomes: [Outcome]
     /// The index in `outcomes` of each threshold's first tier.
     let tierBase: [Int]
+    /// The enum tests each condition starts with.
+    let plan: DecisionPlan
 
     /// The variable every request field is also reachable through (`request.at`).
     public static let requestVariable = "request"
@@ -354,4 +363,10 @@ struct Outcome: Sendable {
     let obligations: [ObligationTemplate]
     /// For a tier, the index of its threshold (its reason may show the count).
     let threshold: Int?
+}
+
+/// Markers in `PolicySet.slotSources` for slots not filled from a root field.
+enum SlotSource {
+    static let none = -1
+    static let request = -2
 }

@@ -72,7 +72,7 @@ final class CompareNode: Node, @unchecked Sendable {
         let b = rhs.eval(&frame)
         if case .error = b { return b }
         if let ordering = celCompare(a, b) { return .bool(op.holds(ordering)) }
-        return locate(callExtension(extensions, op.function, [a, b]))
+        return locate(callExtension(extensions, op.function, a, b))
     }
 }
 
@@ -134,7 +134,7 @@ final class ArithmeticNode: Node, @unchecked Sendable {
         case .modulo: result = Arithmetic.modulo(a, b)
         }
         if let result { return locate(result) }
-        return locate(callExtension(extensions, op.function, [a, b]))
+        return locate(callExtension(extensions, op.function, a, b))
     }
 }
 
@@ -224,6 +224,19 @@ final class InConstantStringsNode: Node, @unchecked Sendable {
         guard let index = set.firstIndex(of: s) else { return .bool(false) }
         return .bool(stringsEqual(set[index], s))
     }
+}
+
+/// Dispatches a binary operator to the first extension overload that accepts its
+/// operands, without building an argument array (operators on decimals are hot).
+func callExtension(_ overloads: [FunctionOverload], _ function: String, _ a: Value, _ b: Value) -> Value {
+    for overload in overloads {
+        if case .binary(let body) = overload.body {
+            if overload.accepts(a, b) { return body(a, b) }
+        } else if overload.accepts([a, b]) {
+            return overload.body.call([a, b])
+        }
+    }
+    return .error(.noMatchingOverload(function, a, b))
 }
 
 /// Dispatches to the first extension overload that accepts the arguments.

@@ -61,7 +61,7 @@ public enum Shortcut: Sendable {
 /// A threshold count done natively: the items of a request list whose timestamp falls in
 /// the window `(at - window, at]` and that pass the item tests. Equivalent to the
 /// threshold's CEL count expression, which is used whenever a value is missing.
-public struct WindowCount: Sendable {
+public final class WindowCount: Sendable {
     /// The list, from the request root.
     public let list: FieldPath
     /// The items' object type and the slot of the timestamp that places them in time.

@@ -12,33 +12,31 @@ public struct FieldPath: Sendable, CustomStringConvertible {
     public let description: String
     private let steps: [Step]
 
+    /// The type is kept as an identifier: comparing it costs no reference counting.
+    /// The types themselves stay alive in the schema, which lives as long as the policy
+    /// set that holds this path.
     private struct Step: Sendable {
-        let type: ObjectType
+        let type: ObjectIdentifier
         let slot: Int
     }
+
+    /// The declared type of the field the path ends at.
+    public let type: CELType
 
     /// Resolves `names` (`["order", "status"]`) from `root`; nil when a step is not a
     /// declared field of an object.
     public init?(_ names: [String], from root: ObjectType) {
         guard !names.isEmpty else { return nil }
         var steps: [Step] = []
-        var type = root
-        for (index, name) in names.enumerated() {
-            guard let slot = type.slot(of: name) else { return nil }
-            steps.append(Step(type: type, slot: slot))
-            if index < names.count - 1 {
-                guard case .object(let next) = type.fields[slot].type else { return nil }
-                type = next
-            }
+        var type = CELType.object(root)
+        for name in names {
+            guard case .object(let object) = type, let slot = object.slot(of: name) else { return nil }
+            steps.append(Step(type: ObjectIdentifier(object), slot: slot))
+            type = object.fields[slot].type
         }
         self.steps = steps
+        self.type = type
         self.description = names.joined(separator: ".")
-    }
-
-    /// The declared type of the field the path ends at.
-    public var type: CELType {
-        let last = steps[steps.count - 1]
-        return last.type.fields[last.slot].type
     }
 
     /// The field's value, or nil when it (or an object on the way) is absent or not of
@@ -52,7 +50,7 @@ public struct FieldPath: Sendable, CustomStringConvertible {
         var index = 0
         while true {
             let step = steps[index]
-            guard object.type === step.type, let value = object.fields[step.slot] else { return nil }
+            guard ObjectIdentifier(object.type) == step.type, let value = object.fields[step.slot] else { return nil }
             index += 1
             if index == steps.count { return value }
             guard case .object(let next) = value else { return nil }
