@@ -1,7 +1,11 @@
 extension Decision {
     /// The decision for people: effect, deciding rules, reasons, obligations, and the
     /// explanation when there is one.
-    public var text: String {
+    public var text: String { text(showing: .all) }
+
+    /// The decision for people, with only the selected rules and thresholds in its
+    /// explanation.
+    public func text(showing selection: ExplanationSelection) -> String {
         var out = "effect: \(effect.rawValue)"
         out += decidingRules.isEmpty ? " (no rule matched; the policy set's default)\n" : " (\(decidingRules.joined(separator: ", ")))\n"
         if !matchedRules.isEmpty { out += "matched: \(matchedRules.joined(separator: ", "))\n" }
@@ -18,16 +22,22 @@ extension Decision {
             out += "problem: \(problem.location): rule `\(problem.rule)`: `\(problem.expression)`: \(problem.message)\n"
         }
         out += "policy: \(policy.name) \(policy.version) (sha256:\(policy.digest.prefix(12)))\n"
-        if let explanation { out += explanation.text }
+        if let explanation { out += explanation.text(showing: selection) }
         return out
     }
 }
 
 extension Explanation {
     /// Rule by rule: matched or not, each condition with the values it saw and where it is.
-    public var text: String {
-        var out = "explanation:\n"
-        for rule in rules {
+    public var text: String { text(showing: .all) }
+
+    /// The selected rules and thresholds; the heading names the selection so a partial
+    /// explanation is never mistaken for the whole one.
+    public func text(showing selection: ExplanationSelection) -> String {
+        var out = selection.isAll
+            ? "explanation:\n"
+            : "explanation (only \(Suggestions.quotedList(selection.names, conjunction: "and"))):\n"
+        for rule in rules where selection.shows(rule) {
             out += "  \(rule.matched ? "✔" : "✘") \(rule.id) → \(rule.effect.rawValue)  [\(rule.location)]\n"
             for condition in rule.conditions {
                 let mark = switch condition.outcome {
@@ -43,7 +53,7 @@ extension Explanation {
                 out += "\n"
             }
         }
-        for threshold in thresholds {
+        for threshold in thresholds where selection.shows(threshold) {
             out += "  threshold \(threshold.id): \(threshold.text)  [\(threshold.location)]\n"
         }
         if !alternatives.isEmpty {

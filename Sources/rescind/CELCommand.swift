@@ -12,21 +12,30 @@ struct CELCommand: ParsableCommand {
             Prints `VALUE : TYPE`, or the located error. Variables come from --bindings \
             (a JSON object) and --var (one JSON value each, overriding --bindings); they are \
             typed `dyn`. JSON integers stay ints. Rescind's extensions (decimal, business \
-            calendars) are available.
+            calendars) are available. Exit 0 with a value, 3 when the expression fails to \
+            parse, check or evaluate, 64 on a usage error.
 
             Examples:
               rescind cel '[1, 2, 3].map(x, x * 2)'
-              rescind cel 'order.status in ["paid", "processing"]' --var 'order={"status": "paid"}'
+              rescind cel 'order.status in ["paid", "processing"]' \\
+                  --var 'order={"status": "paid"}'
+              rescind cel 'decimal(order.total) > decimal("100")' \\
+                  --bindings Examples/requests/buyer-paid-card.json
               rescind cel '(decimal("129.99") * decimal("0.05")).round(2)' --json
             """)
 
-    @Argument(help: "The CEL expression.")
+    // No completion: an expression is typed, and file names would only get in the way.
+    @Argument(help: "The CEL expression.", completion: .list([]))
     var expression: String
 
-    @Option(name: .long, help: ArgumentHelp("A JSON object of variable bindings.", valueName: "FILE.json"))
+    @Option(
+        name: .long, help: ArgumentHelp("A JSON object of variable bindings.", valueName: "FILE.json"),
+        completion: .file(extensions: ["json"]))
     var bindings: String?
 
-    @Option(name: .customLong("var"), help: ArgumentHelp("A variable binding; repeatable.", valueName: "name=JSON"))
+    @Option(
+        name: .customLong("var"), help: ArgumentHelp("A variable binding; repeatable.", valueName: "name=JSON"),
+        completion: .list([]))
     var variables: [String] = []
 
     @Flag(name: .long, help: "Print {\"value\", \"type\"} or {\"error\": {\"kind\", \"message\"}} as JSON.")

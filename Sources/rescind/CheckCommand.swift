@@ -8,14 +8,17 @@ struct CheckCommand: ParsableCommand {
         commandName: "check",
         abstract: "Load and check policy files; report every problem with its location.",
         discussion: """
-            Exit 0 when the policies are clean (warnings allowed), 3 when there are errors.
+            Exit 0 when the policies are clean (warnings allowed), 3 when there are errors, \
+            64 on a usage error. The summary line goes to standard error.
 
             Examples:
               rescind check Policies
-              rescind check Policies --format github     # annotations in a GitHub Actions run
+              rescind check Policies/*.yaml
+              rescind check Policies --format json
+              rescind check Policies --format github    # annotations in GitHub Actions
             """)
 
-    @Argument(help: "Policy files or folders (searched recursively).")
+    @Argument(help: "Policy files or folders (searched recursively).", completion: .file(extensions: ["yaml", "yml"]))
     var paths: [String] = ["Policies"]
 
     @Option(help: "Output format: human, json or github.")

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 /// The `rescind` command: policy engine for order cancellations.
 @main
@@ -14,8 +15,48 @@ struct RescindCommand: ParsableCommand {
               3   invalid input: a policy, expression or request has errors
               64  usage error (bad flags or arguments)
               70  internal error
+
+            Examples:
+              rescind check Policies
+              rescind eval --policies Policies Examples/requests/buyer-paid-card.json
+              rescind explain --policies Policies --locale en \\
+                  Examples/requests/abuse-review.json
+              rescind cel '[1, 2, 3].map(x, x * 2)'
+              rescind help explain
+
+            Shell completions for bash (docs/cli.md has zsh and fish):
+              mkdir -p ~/.bash_completions
+              rescind --generate-completion-script bash > ~/.bash_completions/rescind.bash
+              echo 'source ~/.bash_completions/rescind.bash' >> ~/.bashrc
             """,
         version: "0.1.0",
-        subcommands: [CheckCommand.self, EvalCommand.self, CELCommand.self]
+        subcommands: [CheckCommand.self, EvalCommand.self, ExplainCommand.self, CELCommand.self]
     )
+
+    /// ArgumentParser's `main`, except that a usage error found while running (an
+    /// unreadable request, an unknown `--rule`) shows the subcommand's usage: left to
+    /// ArgumentParser it would show the root's, which does not say what was wrong.
+    static func main() {
+        var command: any ParsableCommand
+        do {
+            command = try parseAsRoot()
+        } catch {
+            exit(withError: error)
+        }
+        do {
+            try command.run()
+        } catch let error as ValidationError {
+            let name = type(of: command).configuration.commandName ?? ""
+            let usage = usageString(for: type(of: command))
+            FileHandle.standardError.write(Data("""
+                Error: \(error.message)
+                Usage: \(usage)
+                  See 'rescind \(name) --help' for more information.
+
+                """.utf8))
+            exit(withError: ExitCode.validationFailure)
+        } catch {
+            exit(withError: error)
+        }
+    }
 }

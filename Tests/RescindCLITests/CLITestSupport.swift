@@ -22,7 +22,9 @@ enum CLI {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     }
 
-    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> CLIRun {
+    /// Runs `rescind` with `arguments` from the package root; `input`, when given, is its
+    /// standard input.
+    static func run(_ arguments: [String], environment: [String: String] = [:], input: String? = nil) throws -> CLIRun {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
@@ -34,6 +36,16 @@ enum CLI {
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
+        // Standard input comes from a file, not a pipe: a child that exits without reading
+        // cannot make a write fail (SIGPIPE would end the whole test run).
+        let inputFile = input.map { _ in
+            FileManager.default.temporaryDirectory.appendingPathComponent("rescind-cli-stdin-\(UUID().uuidString)")
+        }
+        defer { if let inputFile { try? FileManager.default.removeItem(at: inputFile) } }
+        if let input, let inputFile {
+            try Data(input.utf8).write(to: inputFile)
+            process.standardInput = try FileHandle(forReadingFrom: inputFile)
+        }
         try process.run()
         // Read before waiting so a large output cannot fill the pipe and block the child.
         let stdout = out.fileHandleForReading.readDataToEndOfFile()

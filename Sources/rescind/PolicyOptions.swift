@@ -1,0 +1,94 @@
+import ArgumentParser
+import Foundation
+import Rescind
+
+/// The options `eval` and `explain` share, and the one-request path they both take:
+/// load the policies, read and decode the request, decide, print, exit by effect.
+struct PolicyOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("The policy folder.", valueName: "DIR"), completion: .directory)
+    var policies: String = "Policies"
+
+    @Option(
+        help: ArgumentHelp("The language of the reasons; overrides the request's `locale`.", valueName: "en|zh-CN"),
+        completion: .list(PolicyOptions.locales))
+    var locale: String?
+
+    /// The locales the policy language requires by default (`locales:` in
+    /// `policy_set`); offered as completions, though a policy set may declare others.
+    static let locales = ["en", "zh-CN"]
+
+    /// The compiled policy set; with errors, prints the diagnostics and exits 3.
+    func loadPolicySet() throws -> PolicySet {
+        let loaded = LoadedPolicies.load(paths: [policies])
+        guard let policySet = loaded.policySet else {
+            FileHandle.standardError.write(Data(render(loaded.diagnostics, sources: loaded.sources, format: .human).utf8))
+            throw RescindExit.invalidInput
+        }
+        return policySet
+    }
+
+    /// Decides the request at `path` (a file, or - for standard input), prints it as
+    /// `output` asks and exits by its effect. A bad request prints its errors on
+    /// standard error (and, for JSON output, the error object on standard output) and
+    /// exits 3.
+    func decide(_ path: String, with policySet: PolicySet, explain: Bool, output: DecisionOutput) throws {
+        let bytes = try readInput(path)
+        switch RequestDecoder(schema: policySet.schema).decode(bytes) {
+        case .failure(let error):
+            FileHandle.standardError.write(Data(error.humanDescription.utf8))
+            if output == .json { FileHandle.standardOutput.write(Data((error.errorObject(line: nil) + "\n").utf8)) }
+            throw RescindExit.invalidInput
+        case .success(let decoded):
+            let decision = policySet.decide(decoded.root, options: DecisionOptions(locale: locale, explain: explain))
+            FileHandle.standardOutput.write(Data(output.render(decision).utf8))
+            switch decision.effect {
+            case .allow: return
+            case .deny: throw RescindExit.deny
+            case .review: throw RescindExit.review
+            }
+        }
+    }
+
+    private func readInput(_ path: String) throws -> [UInt8] {
+        if path == "-" { return Array(FileHandle.standardInput.readDataToEndOfFile()) }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ValidationError("cannot read `\(path)`")
+        }
+        return Array(data)
+    }
+}
+
+/// How one decision is printed.
+enum DecisionOutput: Equatable {
+    /// For people, with the selected part of the explanation.
+    case text(ExplanationSelection)
+    /// The decision JSON services read, on one line.
+    case json
+    /// Markdown for a pull request or a ticket, with the selected part of the explanation.
+    case markdown(ExplanationSelection)
+
+    func render(_ decision: Decision) -> String {
+        switch self {
+        case .text(let selection): decision.text(showing: selection)
+        case .json: decision.json + "\n"
+        case .markdown(let selection): decision.markdown(showing: selection)
+        }
+    }
+}
+
+extension RequestError {
+    /// Every error on its own line with its JSON path, and the help when there is one.
+    var humanDescription: String {
+        errors.map { item in
+            "error[\(item.code)]: \(item.path): \(item.message)\n" + (item.help.map { "  = help: \($0)\n" } ?? "")
+        }.joined()
+    }
+
+    /// `{"error": {"code", "message", "path"}}`, with the input line number when streaming.
+    func errorObject(line: Int?) -> String {
+        var text = "{\"error\":{\"code\":\(jsonString(code.rawValue)),\"message\":\(jsonString(message)),\"path\":\(jsonString(path))"
+        if let help { text += ",\"help\":\(jsonString(help))" }
+        if let line { text += ",\"line\":\(line)" }
+        return text + "}}"
+    }
+}
