@@ -184,7 +184,7 @@ public struct RuleExplanation: Sendable {
     public let effect: Effect
     public let matched: Bool
     public let location: SourceReference
-    public let conditions: [ConditionExplanation]
+    public let conditions: ArraySlice<ConditionExplanation>
 }
 
 /// One CEL condition's outcome and the request values it read.
@@ -199,19 +199,18 @@ public struct ConditionExplanation: Sendable {
     public let expression: String
     public let location: SourceReference
     public let outcome: Outcome
-    /// Request paths the condition read, with their values as CEL literals.
-    public let observed: [(path: String, value: String)]
+    /// Request paths the condition read, with their values.
+    public let observed: ArraySlice<ObservedValue>
+}
 
-    /// The explanation of `!(expression)`.
-    var negated: ConditionExplanation {
-        let flipped: Outcome = switch outcome {
-        case .true: .false
-        case .false: .true
-        default: outcome
-        }
-        return ConditionExplanation(
-            expression: "!(\(expression))", location: location, outcome: flipped, observed: observed)
-    }
+/// A request value a condition read.
+public struct ObservedValue: Sendable {
+    /// The path as written in the condition (`order.status`).
+    public let path: String
+    public let raw: Value
+
+    /// The value as a CEL literal (`"paid"`, `decimal("129.99")`).
+    public var value: String { raw.celLiteral }
 }
 
 /// A threshold's count and the tier it reached.
@@ -222,6 +221,50 @@ public struct ThresholdExplanation: Sendable {
     public let note: String?
     public let count: Int64?
     public let tier: String?
-    public let text: String
     public let location: SourceReference
+    let threshold: Threshold
+    /// The request time, as the window's end is shown.
+    let at: LocalTime?
+
+    /// The note, or what was counted and where the count stands among the tiers:
+    /// "5 counted in … within the 30 days before 2026-11-27T10:00:00+08:00; tier
+    /// `abuse-review` starts at 5, `abuse-block` at 8".
+    public var text: String {
+        if let note { return note }
+        guard let count else { return "" }
+        let at = self.at.map { " before \($0)" } ?? ""
+        var text = "\(count) counted in \(threshold.countedList) within the \(threshold.windowText)\(at)"
+        if let tier = reachedTier {
+            text += "; tier `\(tier.id)` starts at \(tier.atLeast)"
+            if let next = threshold.tiers.first(where: { $0.atLeast > count }) {
+                text += ", `\(next.id)` at \(next.atLeast)"
+            }
+        } else if let first = threshold.tiers.first {
+            text += "; the first tier `\(first.id)` starts at \(first.atLeast)"
+        }
+        return text
+    }
+
+    var reachedTier: Threshold.Tier? { tier.flatMap { id in threshold.tiers.first { $0.id == id } } }
+
+    /// How the reached tier could have been avoided, for "what would change the outcome".
+    var alternative: (effect: Effect, text: String)? {
+        guard let tier = reachedTier, let count else { return nil }
+        return (
+            tier.effect,
+            "tier `\(tier.id)` of `\(threshold.id)` applies from \(tier.atLeast); the count is \(count)"
+                + " (\(threshold.countedList) within the \(threshold.windowText))"
+        )
+    }
+}
+
+extension Threshold {
+    /// The window in words: "30 days", "12 hours".
+    var windowText: String {
+        let seconds = window.seconds
+        if seconds % 86_400 == 0 { return "\(seconds / 86_400) days" }
+        if seconds % 3600 == 0 { return "\(seconds / 3600) hours" }
+        if seconds % 60 == 0 { return "\(seconds / 60) minutes" }
+        return "\(seconds) seconds"
+    }
 }

@@ -93,8 +93,8 @@ extension Explanation {
                                     }
                                     $0.key("values") { w in
                                         w.object {
-                                            for (path, value) in condition.observed {
-                                                $0.key(path) { $0.string(value) }
+                                            for observed in condition.observed {
+                                                $0.key(observed.path) { $0.string(observed.value) }
                                             }
                                         }
                                     }
@@ -165,10 +165,12 @@ struct JSONWriter {
         value(&self)
     }
 
-    mutating func array<T>(_ items: [T], _ element: (inout JSONWriter, T) -> Void) {
+    mutating func array<Items: Sequence>(_ items: Items, _ element: (inout JSONWriter, Items.Element) -> Void) {
         text += "["
-        for (index, item) in items.enumerated() {
-            if index > 0 { text += "," }
+        var first = true
+        for item in items {
+            if !first { text += "," }
+            first = false
             element(&self, item)
         }
         text += "]"

@@ -111,14 +111,15 @@ struct DecisionRun {
     /// Built on the first condition that needs CEL.
     var activation: Activation?
     var problems: [EvaluationProblem] = []
-    var ruleExplanations: [RuleExplanation] = []
+    /// While explaining: every recorded condition and value, flat, sliced per rule at the end.
+    var recordedRules: [(rule: Int, matched: Bool, conditions: Range<Int>)] = []
+    var recordedConditions: [RecordedCondition] = []
+    var observedValues: [ObservedValue] = []
     var thresholdExplanations: [ThresholdExplanation] = []
     /// The rule or tier being evaluated, for problem reports.
     var current = ""
-    /// While explaining a rule: its conditions' outcomes so far.
-    var recording: [ConditionExplanation]?
-    /// While explaining: how a reached tier could have been avoided.
-    var tierAlternatives: [(effect: Effect, text: String)] = []
+    /// Whether conditions are being recorded (while explaining a rule).
+    var recording = false
 
     init(
         policy: PolicySet, request: ObjectValue, explain: Bool, ordinals: UnsafeMutableBufferPointer<Int8>,
@@ -145,14 +146,11 @@ struct DecisionRun {
             let rule = policy.rules[index]
             if settled == nil {
                 current = rule.id
-                recording = explain ? [] : nil
+                recording = explain
+                let first = recordedConditions.count
                 let holds = evaluate(rule.condition)
-                if let conditions = recording {
-                    ruleExplanations.append(RuleExplanation(
-                        id: rule.id, effect: rule.effect, matched: holds, location: rule.location,
-                        conditions: conditions))
-                }
-                recording = nil
+                if explain { recordedRules.append((index, holds, first..<recordedConditions.count)) }
+                recording = false
                 guard holds else { continue }
             }
             matched.insert(index)
@@ -188,13 +186,26 @@ struct DecisionRun {
 
         return Decision(
             requestID: stringField(policy.idSlot), effect: effect, locale: locale, problems: problems,
-            explanation: explain
-                ? Explanation(
-                    rules: ruleExplanations, thresholds: thresholdExplanations,
-                    alternatives: alternatives(effect: effect))
-                : nil,
+            explanation: explain ? explanation(effect: effect) : nil,
             refund: refund, policySet: policy, request: request, matched: matched, tierCounts: tierCounts,
             obligationValues: obligationValues)
+    }
+
+    /// The recorded conditions, sliced per rule: a few allocations for the whole explanation.
+    private func explanation(effect: Effect) -> Explanation {
+        let observed = observedValues
+        let conditions = recordedConditions.map {
+            ConditionExplanation(
+                expression: $0.expression, location: $0.location, outcome: $0.outcome, observed: observed[$0.observed])
+        }
+        let rules = recordedRules.map { recorded in
+            let rule = policy.rules[recorded.rule]
+            return RuleExplanation(
+                id: rule.id, effect: rule.effect, matched: recorded.matched, location: rule.location,
+                conditions: conditions[recorded.conditions])
+        }
+        return Explanation(
+            rules: rules, thresholds: thresholdExplanations, alternatives: alternatives(effect: effect, rules: rules))
     }
 
     // MARK: - Conditions
@@ -225,10 +236,10 @@ struct DecisionRun {
             return evaluate(expression)
         case .all(let conditions):
             var holds = true
-            for condition in conditions where holds || recording != nil {
+            for condition in conditions where holds || recording {
                 // With an explanation, every condition is still shown (as not evaluated).
                 if !holds {
-                    recording?.append(contentsOf: Self.notEvaluated(condition))
+                    recordNotEvaluated(condition)
                     continue
                 }
                 holds = evaluate(condition)
@@ -238,18 +249,18 @@ struct DecisionRun {
             var holds = false
             for condition in conditions {
                 if holds {
-                    recording?.append(contentsOf: Self.notEvaluated(condition))
+                    if recording { recordNotEvaluated(condition) }
                     continue
                 }
                 holds = evaluate(condition)
             }
             return holds
         case .not(let inner):
-            let recorded = recording?.count ?? 0
+            let recorded = recordedConditions.count
             let holds = !evaluate(inner)
-            if recording != nil, case .expression = inner, let last = recording?.popLast(), recording!.count == recorded {
+            if recording, case .expression(let expression) = inner, recordedConditions.count == recorded + 1 {
                 // Show the negation itself, so the outcome reads the way the rule does.
-                recording?.append(last.negated)
+                recordedConditions[recorded].negate(expression)
             }
             return holds
         }
@@ -269,7 +280,7 @@ struct DecisionRun {
             failure = "expected a bool, found \(result.celLiteral)"
         }
         if let failure { problem(expression, failure) }
-        if recording != nil { record(expression, holds: holds, failure: failure) }
+        if recording { record(expression, holds: holds, failure: failure) }
         return holds
     }
 
@@ -315,32 +326,41 @@ struct DecisionRun {
     }
 
     private mutating func record(_ expression: CompiledExpression, holds: Bool, failure: String?) {
-        var observed: [(path: String, value: String)] = []
+        let first = observedValues.count
         if expression.observed.contains(where: { $0.field == nil }) {
             // Some value is reachable only during evaluation (inside a map, say): trace it.
             if activation == nil { activation = policy.activation(for: request) }
             let trace = expression.program.evaluateWithTrace(activation!).trace
-            observed = expression.observed.compactMap { path in
-                (path.field.flatMap { $0.read(from: request) } ?? trace[path.id]).map { (path.path, $0.celLiteral) }
+            for path in expression.observed {
+                if let value = path.field.flatMap({ $0.read(from: request) }) ?? trace[path.id] {
+                    observedValues.append(ObservedValue(path: path.path, raw: value))
+                }
             }
         } else {
-            observed = expression.observed.compactMap { path in
-                path.field!.read(from: request).map { (path.path, $0.celLiteral) }
+            for path in expression.observed {
+                if let value = path.field!.read(from: request) {
+                    observedValues.append(ObservedValue(path: path.path, raw: value))
+                }
             }
         }
         let outcome: ConditionExplanation.Outcome = failure.map { .error($0) } ?? (holds ? .true : .false)
-        recording?.append(ConditionExplanation(
-            expression: expression.source, location: expression.location, outcome: outcome, observed: observed))
+        recordedConditions.append(RecordedCondition(
+            expression: expression.source, location: expression.location, outcome: outcome,
+            observed: first..<observedValues.count))
     }
 
-    private static func notEvaluated(_ condition: Condition) -> [ConditionExplanation] {
+    private mutating func recordNotEvaluated(_ condition: Condition) {
         switch condition {
         case .expression(let e):
-            [ConditionExplanation(expression: e.source, location: e.location, outcome: .notEvaluated, observed: [])]
-        case .all(let cs), .any(let cs): cs.flatMap(Self.notEvaluated)
+            recordedConditions.append(RecordedCondition(
+                expression: e.source, location: e.location, outcome: .notEvaluated, observed: 0..<0))
+        case .all(let cs), .any(let cs):
+            for c in cs { recordNotEvaluated(c) }
         case .not(.expression(let e)):
-            [ConditionExplanation(expression: "!(\(e.source))", location: e.location, outcome: .notEvaluated, observed: [])]
-        case .not(let c): Self.notEvaluated(c)
+            recordedConditions.append(RecordedCondition(
+                expression: e.negatedSource, location: e.location, outcome: .notEvaluated, observed: 0..<0))
+        case .not(let c):
+            recordNotEvaluated(c)
         }
     }
 
@@ -355,11 +375,11 @@ struct DecisionRun {
     private mutating func reachedTier(_ index: Int, suspendedBy rule: String?) -> (Int, Int64)? {
         let threshold = policy.thresholds[index]
         if let rule {
-            if explain { note(threshold, "suspended by rule `\(rule)`", applied: false) }
+            if explain { note(threshold, "suspended by rule `\(rule)`") }
             return nil
         }
         if let condition = threshold.appliesWhen, !holds(condition, policy.plan.thresholds[index]) {
-            if explain { note(threshold, "does not apply: its `applies_when` is false", applied: false) }
+            if explain { note(threshold, "does not apply: its `applies_when` is false") }
             return nil
         }
         let count: Int64
@@ -377,37 +397,17 @@ struct DecisionRun {
             }
         }
         let reached = threshold.tiers.lastIndex { count >= $0.atLeast }
-        if explain { explainCount(threshold, count: count, tier: reached.map { threshold.tiers[$0] }) }
+        if explain { note(threshold, count: count, tier: reached.map { threshold.tiers[$0].id }) }
         return reached.map { ($0, count) }
     }
 
     private mutating func note(
-        _ threshold: Threshold, _ text: String, count: Int64? = nil, tier: String? = nil, applied: Bool
+        _ threshold: Threshold, _ note: String? = nil, count: Int64? = nil, tier: String? = nil
     ) {
+        let at = requestTimestamp.map { policy.localTime($0.seconds) }
         thresholdExplanations.append(ThresholdExplanation(
-            id: threshold.id, applied: applied, note: applied ? nil : text, count: count, tier: tier,
-            text: text, location: threshold.location))
-    }
-
-    private mutating func explainCount(_ threshold: Threshold, count: Int64, tier: Threshold.Tier?) {
-        let window = describe(threshold.window)
-        let at = requestTimestamp.map { " before \(localTime($0.seconds))" } ?? ""
-        var text = "\(count) counted in \(threshold.countedList) within the \(window)\(at)"
-        if let tier {
-            text += "; tier `\(tier.id)` starts at \(tier.atLeast)"
-            if let next = threshold.tiers.first(where: { $0.atLeast > count }) {
-                text += ", `\(next.id)` at \(next.atLeast)"
-            }
-        } else if let first = threshold.tiers.first {
-            text += "; the first tier `\(first.id)` starts at \(first.atLeast)"
-        }
-        note(threshold, text, count: count, tier: tier?.id, applied: true)
-        if let tier {
-            tierAlternatives.append((
-                tier.effect,
-                "tier `\(tier.id)` of `\(threshold.id)` applies from \(tier.atLeast); the count is \(count)"
-                    + " (\(threshold.countedList) within the \(window))"))
-        }
+            id: threshold.id, applied: note == nil, note: note, count: count, tier: tier,
+            location: threshold.location, threshold: threshold, at: at))
     }
 
     // MARK: - Refunds and obligations
@@ -486,8 +486,6 @@ struct DecisionRun {
         }
     }
 
-    private func localTime(_ seconds: Int64) -> String { policy.localTime(seconds).description }
-
     private func stringField(_ slot: Int?) -> String? {
         if case .string(let s)? = policy.rootValue(slot, of: request) { return s }
         return nil
@@ -498,13 +496,6 @@ struct DecisionRun {
         return nil
     }
 
-    private func describe(_ duration: CELDuration) -> String {
-        let seconds = duration.seconds
-        if seconds % 86_400 == 0 { return "\(seconds / 86_400) days" }
-        if seconds % 3600 == 0 { return "\(seconds / 3600) hours" }
-        if seconds % 60 == 0 { return "\(seconds / 60) minutes" }
-        return "\(seconds) seconds"
-    }
 
     // MARK: - Alternatives
 
@@ -512,9 +503,9 @@ struct DecisionRun {
     /// were false and the values they saw.
     /// Who is asking cannot change, so conditions that read only the actor are not
     /// offered as ways to a different outcome.
-    private func alternatives(effect: Effect) -> [String] {
+    private func alternatives(effect: Effect, rules ruleExplanations: [RuleExplanation]) -> [String] {
         guard effect != .allow else { return [] }
-        var result = tierAlternatives.filter { $0.effect == effect }.map(\.text)
+        var result = thresholdExplanations.compactMap(\.alternative).filter { $0.effect == effect }.map(\.text)
         // A matched deny or review rule outweighs any allow rule: name what it tests.
         let blocking = ruleExplanations.filter { $0.matched && $0.effect > .allow }
         for rule in blocking where rule.effect == effect {
@@ -542,6 +533,25 @@ extension PolicySet {
     /// An instant as people read it here: in the refund calendar's zone (UTC without one).
     func localTime(_ seconds: Int64) -> LocalTime {
         LocalTime(epochSeconds: seconds, utcOffset: refunds?.calendar.offset(atEpochSeconds: seconds) ?? 0)
+    }
+}
+
+/// A condition's outcome while a decision is being explained; its values are a range
+/// of the run's flat value list.
+struct RecordedCondition {
+    var expression: String
+    let location: SourceReference
+    var outcome: ConditionExplanation.Outcome
+    let observed: Range<Int>
+
+    /// Shows `!(expression)` with the flipped outcome, so it reads the way the rule does.
+    mutating func negate(_ inner: CompiledExpression) {
+        expression = inner.negatedSource
+        switch outcome {
+        case .true: outcome = .false
+        case .false: outcome = .true
+        default: break
+        }
     }
 }
 

@@ -44,6 +44,8 @@ public final class CompiledExpression: Sendable {
     public let observed: [ObservedPath]
     /// How to decide it without CEL, when the compiler found a way.
     public let shortcut: Shortcut
+    /// `!(source)`, as explanations show a negated condition.
+    public let negatedSource: String
 
     public init(
         program: Program, source: String, location: SourceReference, observed: [ObservedPath] = [],
@@ -54,6 +56,7 @@ public final class CompiledExpression: Sendable {
         self.location = location
         self.observed = observed
         self.shortcut = shortcut
+        self.negatedSource = "!(\(source))"
     }
 }
 
