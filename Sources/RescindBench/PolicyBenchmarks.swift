@@ -31,9 +31,23 @@ enum PolicyBenchmarks {
             Benchmark("request decode, buyer-paid-card (JSON → typed)", iterations: 500_000) { n in
                 for _ in 0..<n { blackHole(decoder.decode(paid.bytes)) }
             },
-            Benchmark("decode + decide + JSON, buyer-paid-card", iterations: 200_000) { n in
+            Benchmark("decide + JSON, buyer-paid-card (texts rendered)", iterations: 200_000) { n in
+                var buffer: [UInt8] = []
                 for _ in 0..<n {
-                    if case .success(let decoded) = decoder.decode(paid.bytes) { blackHole(set.decide(decoded.root).json) }
+                    buffer.removeAll(keepingCapacity: true)
+                    set.decide(paid.root).writeJSON(into: &buffer)
+                    blackHole(buffer)
+                }
+            },
+            Benchmark("decode + decide + JSON, buyer-paid-card", iterations: 200_000) { n in
+                // What `eval --jsonl` does per line, minus reading and writing the stream.
+                var buffer: [UInt8] = []
+                for _ in 0..<n {
+                    buffer.removeAll(keepingCapacity: true)
+                    if case .success(let decoded) = decoder.decode(paid.bytes) {
+                        set.decide(decoded.root).writeJSON(into: &buffer)
+                    }
+                    blackHole(buffer)
                 }
             },
         ]

@@ -7,7 +7,16 @@ extension Decision {
     /// `obligations`, `reasons`, `locale`, `policy`, `problems` (only when some
     /// condition failed to evaluate) and `explanation` (only when asked for).
     public var json: String {
-        var out = JSONWriter()
+        var bytes: [UInt8] = []
+        writeJSON(into: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Appends `json`'s bytes to `buffer` (for streams: no intermediate string).
+    public func writeJSON(into buffer: inout [UInt8]) {
+        var out = JSONWriter(buffer: buffer)
+        buffer = []  // hand the storage to the writer: appending stays in place
+        defer { buffer = out.bytes }
         out.object {
             $0.key("request_id") { $0.string(requestID) }
             $0.key("effect") { $0.string(effect.rawValue) }
@@ -22,7 +31,8 @@ extension Decision {
                             $0.key(field.name) { w in
                                 switch field.value {
                                 case .int, .bool: w.raw(field.value.text)
-                                case .string, .decimal, .time: w.string(field.value.text)
+                                case .string(let text): w.string(text)
+                                case .decimal, .time: w.quotedPlain(field.value.text)
                                 }
                             }
                         }
@@ -61,7 +71,6 @@ extension Decision {
                 $0.key("explanation") { explanation.write(into: &$0) }
             }
         }
-        return out.text
     }
 }
 
@@ -121,28 +130,38 @@ extension Explanation {
     }
 }
 
-/// A small, allocation-light JSON writer that keeps keys in the order written, so
-/// the same decision always produces the same bytes.
+/// A small, allocation-light JSON writer over bytes that keeps keys in the order
+/// written, so the same decision always produces the same bytes.
 struct JSONWriter {
-    private(set) var text: String = {
-        var text = ""
-        text.reserveCapacity(1024)
-        return text
-    }()
-    private var needsComma: [Bool] = []
+    private(set) var bytes: [UInt8]
+    /// One bit per open object or array: whether it already has a member. Decisions
+    /// nest a few levels; deeper nesting spills into `overflow`.
+    private var hasMember: UInt64 = 0
+    private var depth = 0
+    private var overflow: [Bool] = []
 
-    mutating func raw(_ value: String) { text += value }
+    init(buffer: [UInt8] = []) {
+        bytes = buffer
+        if bytes.capacity < 1024 { bytes.reserveCapacity(1024) }
+    }
+
+    mutating func raw(_ value: String) { bytes.append(contentsOf: value.utf8) }
 
     mutating func string(_ value: String?) {
         guard let value else { return raw("null") }
         // Most strings need no escaping: append them whole.
-        if !value.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
-            text += "\""
-            text += value
-            text += "\""
-            return
+        if value.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0x7F }) {
+            raw(jsonString(value))
+        } else {
+            quotedPlain(value)
         }
-        text += jsonString(value)
+    }
+
+    /// A string known to need no escaping (numbers, times), in quotes.
+    mutating func quotedPlain(_ value: String) {
+        bytes.append(0x22)
+        bytes.append(contentsOf: value.utf8)
+        bytes.append(0x22)
     }
 
     mutating func strings(_ values: [String]) {
@@ -150,29 +169,50 @@ struct JSONWriter {
     }
 
     mutating func object(_ body: (inout JSONWriter) -> Void) {
-        text += "{"
-        needsComma.append(false)
+        bytes.append(UInt8(ascii: "{"))
+        open()
         body(&self)
-        needsComma.removeLast()
-        text += "}"
+        close()
+        bytes.append(UInt8(ascii: "}"))
     }
 
     mutating func key(_ name: String, _ value: (inout JSONWriter) -> Void) {
-        if needsComma[needsComma.count - 1] { text += "," }
-        needsComma[needsComma.count - 1] = true
+        separate()
         string(name)
-        text += ":"
+        bytes.append(UInt8(ascii: ":"))
         value(&self)
     }
 
     mutating func array<Items: Sequence>(_ items: Items, _ element: (inout JSONWriter, Items.Element) -> Void) {
-        text += "["
-        var first = true
+        bytes.append(UInt8(ascii: "["))
+        open()
         for item in items {
-            if !first { text += "," }
-            first = false
+            separate()
             element(&self, item)
         }
-        text += "]"
+        close()
+        bytes.append(UInt8(ascii: "]"))
+    }
+
+    private mutating func open() {
+        depth += 1
+        if depth <= 64 { hasMember &= ~(1 << UInt64(depth - 1)) } else { overflow.append(false) }
+    }
+
+    private mutating func close() {
+        if depth > 64 { overflow.removeLast() }
+        depth -= 1
+    }
+
+    /// A comma before every member but the first.
+    private mutating func separate() {
+        if depth <= 64 {
+            let bit: UInt64 = 1 << UInt64(depth - 1)
+            if hasMember & bit != 0 { bytes.append(UInt8(ascii: ",")) }
+            hasMember |= bit
+        } else {
+            if overflow[overflow.count - 1] { bytes.append(UInt8(ascii: ",")) }
+            overflow[overflow.count - 1] = true
+        }
     }
 }

@@ -73,7 +73,7 @@ struct EvalCommand: ParsableCommand {
             if count == 0 { continue }
             let bytes = UnsafeRawBufferPointer(start: line, count: count)
             switch decoder.decode(bytes) {
-            case .success(let decoded): output.write(policySet.decide(decoded.root, options: options).json)
+            case .success(let decoded): output.write(policySet.decide(decoded.root, options: options))
             case .failure(let error): output.write(error.errorObject(line: number))
             }
             output.write("\n")
@@ -92,6 +92,12 @@ struct BufferedOutput {
 
     mutating func write(_ text: String) {
         buffer.append(contentsOf: text.utf8)
+        if buffer.count >= 1 << 16 { flush() }
+    }
+
+    /// A decision's JSON, written straight into the buffer.
+    mutating func write(_ decision: Decision) {
+        decision.writeJSON(into: &buffer)
         if buffer.count >= 1 << 16 { flush() }
     }
 
