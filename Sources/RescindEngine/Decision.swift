@@ -40,7 +40,7 @@ public struct Decision: Sendable {
 
     /// One localized reason per deciding rule or tier, or the default's.
     public var reasons: [Reason] {
-        let renderer = MessageRenderer(decision: self)
+        var renderer = MessageRenderer(decision: self)
         let deciding = self.deciding
         if deciding.isEmpty { return [Reason(rule: "default", text: renderer.render(policySet.defaultReason))] }
         return deciding.map { Reason(rule: policySet.outcomes[$0].id, text: renderer.render(outcome: $0)) }
@@ -51,7 +51,7 @@ public struct Decision: Sendable {
     public var obligations: [Obligation] {
         var result: [Obligation] = []
         if let refund { result.append(refund.obligation) }
-        let renderer = MessageRenderer(decision: self)
+        var renderer = MessageRenderer(decision: self)
         var values = obligationValues.makeIterator()
         for index in deciding {
             let outcome = policySet.outcomes[index]

@@ -32,7 +32,8 @@ extension Decision {
                                 switch field.value {
                                 case .int, .bool: w.raw(field.value.text)
                                 case .string(let text): w.string(text)
-                                case .decimal, .time: w.quotedPlain(field.value.text)
+                                case .decimal: w.quotedPlain(field.value.text)
+                                case .time(let time): w.time(time)
                                 }
                             }
                         }
@@ -149,18 +150,31 @@ struct JSONWriter {
 
     mutating func string(_ value: String?) {
         guard let value else { return raw("null") }
-        // Most strings need no escaping: append them whole.
-        if value.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0x7F }) {
-            raw(jsonString(value))
-        } else {
-            quotedPlain(value)
+        // Most strings need no escaping: append them whole, scanning contiguous UTF-8.
+        let plain = value.utf8.withContiguousStorageIfAvailable { utf8 in
+            for byte in utf8 where byte < 0x20 || byte == 0x22 || byte == 0x5C || byte == 0x7F { return false }
+            bytes.append(0x22)
+            bytes.append(contentsOf: utf8)
+            bytes.append(0x22)
+            return true
         }
+        if plain == true { return }
+        if plain == nil, !value.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0x7F }) {
+            return quotedPlain(value)
+        }
+        raw(jsonString(value))
     }
 
     /// A string known to need no escaping (numbers, times), in quotes.
     mutating func quotedPlain(_ value: String) {
         bytes.append(0x22)
         bytes.append(contentsOf: value.utf8)
+        bytes.append(0x22)
+    }
+
+    mutating func time(_ time: LocalTime) {
+        bytes.append(0x22)
+        Deadline.write(time.epochSeconds, offset: time.utcOffset, into: &bytes)
         bytes.append(0x22)
     }
 

@@ -558,46 +558,50 @@ struct RecordedCondition {
 /// Renders a decision's texts: reasons from their templates, obligations from theirs.
 struct MessageRenderer {
     let decision: Decision
-    private let activation: Activation
+    /// Built when a template needs CEL; most holes are request fields, read directly.
+    private var activation: Activation?
 
-    init(decision: Decision) {
-        self.decision = decision
-        self.activation = decision.policySet.activation(for: decision.request)
-    }
+    init(decision: Decision) { self.decision = decision }
 
     private var policy: PolicySet { decision.policySet }
 
     /// The reason of a matched rule or tier in the decision's locale.
-    func render(outcome index: Int) -> String {
+    mutating func render(outcome index: Int) -> String {
         let outcome = policy.outcomes[index]
-        var activation = activation
-        if let threshold = outcome.threshold, let slot = policy.countSlot,
-            let count = decision.tierCounts.first(where: { $0.threshold == threshold })?.count
-        {
-            activation[slot: slot] = .int(count)
+        let count = outcome.threshold.flatMap { threshold in
+            decision.tierCounts.first { $0.threshold == threshold }?.count
         }
-        return render(outcome.reason, with: activation)
+        return render(outcome.reason, count: count)
     }
 
-    func render(_ message: LocalizedMessage) -> String { render(message, with: activation) }
-
-    private func render(_ message: LocalizedMessage, with activation: Activation) -> String {
+    mutating func render(_ message: LocalizedMessage, count: Int64? = nil) -> String {
         guard let template = message.template(for: decision.locale) else { return "" }
         var text = ""
         for part in template.parts {
             switch part {
             case .text(let literal): text += literal
             case .value(let expression):
-                switch expression.program.evaluate(activation) {
-                case .success(.string(let s)): text += s
-                case .success(.decimal(let d)): text += d.formatted(scale: 2)
-                case .success(.timestamp(let t)): text += policy.localTime(t.seconds).description
-                case .success(let value): text += value.celLiteral
-                case .failure: text += "{\(expression.source)}"
+                switch value(of: expression, count: count) {
+                case .string(let s): text += s
+                case .decimal(let d): text += d.formatted(scale: 2)
+                case .timestamp(let t): text += policy.localTime(t.seconds).description
+                case .error: text += "{\(expression.source)}"
+                case let value: text += value.celLiteral
                 }
             }
         }
         return text
+    }
+
+    private mutating func value(of expression: CompiledExpression, count: Int64?) -> Value {
+        if case .field(let path) = expression.shortcut, let value = path.read(from: decision.request) { return value }
+        if activation == nil { activation = policy.activation(for: decision.request) }
+        // Only tier reasons can read `count`, and each passes its own.
+        if let slot = policy.countSlot, let count { activation![slot: slot] = .int(count) }
+        switch expression.program.evaluate(activation!) {
+        case .success(let value): return value
+        case .failure(let error): return .error(error)
+        }
     }
 
     /// An obligation from its template; computed fields take the next collected values.
@@ -644,14 +648,51 @@ public enum Deadline {
     }
 
     static func format(_ epochSeconds: Int64, offset: Int) -> String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(25)
+        write(epochSeconds, offset: offset, into: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Appends `2026-12-02T23:59:59+08:00` (or `…Z` at offset 0), digit by digit: this
+    /// runs twice per refund in every decision rendered.
+    static func write(_ epochSeconds: Int64, offset: Int, into bytes: inout [UInt8]) {
         let local = epochSeconds + Int64(offset)
         let days = local >= 0 ? local / 86_400 : (local - 86_399) / 86_400
         let date = CivilDate(daysSinceEpoch: Int(days))
         let secondOfDay = Int(local - days * 86_400)
-        func pad(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
-        let time = "\(pad(secondOfDay / 3600)):\(pad(secondOfDay / 60 % 60)):\(pad(secondOfDay % 60))"
-        let sign = offset < 0 ? "-" : "+"
-        let zoneText = offset == 0 ? "Z" : "\(sign)\(pad(abs(offset) / 3600)):\(pad(abs(offset) / 60 % 60))"
-        return "\(date)T\(time)\(zoneText)"
+        func digits(_ value: Int, _ count: Int) {
+            var divisor = 1
+            for _ in 1..<count { divisor *= 10 }
+            var rest = value
+            while divisor > 0 {
+                bytes.append(UInt8(ascii: "0") + UInt8(rest / divisor % 10))
+                rest %= divisor
+                divisor /= 10
+            }
+        }
+        if date.year > 9999 || date.year < 0 {
+            bytes.append(contentsOf: "\(date)".utf8)
+        } else {
+            digits(date.year, 4)
+            bytes.append(UInt8(ascii: "-"))
+            digits(date.month, 2)
+            bytes.append(UInt8(ascii: "-"))
+            digits(date.day, 2)
+        }
+        bytes.append(UInt8(ascii: "T"))
+        digits(secondOfDay / 3600, 2)
+        bytes.append(UInt8(ascii: ":"))
+        digits(secondOfDay / 60 % 60, 2)
+        bytes.append(UInt8(ascii: ":"))
+        digits(secondOfDay % 60, 2)
+        if offset == 0 {
+            bytes.append(UInt8(ascii: "Z"))
+        } else {
+            bytes.append(UInt8(ascii: offset < 0 ? "-" : "+"))
+            digits(abs(offset) / 3600, 2)
+            bytes.append(UInt8(ascii: ":"))
+            digits(abs(offset) / 60 % 60, 2)
+        }
     }
 }

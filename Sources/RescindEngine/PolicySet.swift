@@ -97,12 +97,22 @@ public final class MessageTemplate: Sendable {
 
 /// One text per locale; `text(for:)` falls back to English.
 public final class LocalizedMessage: Sendable {
-    public let byLocale: [String: MessageTemplate]
+    /// The templates by locale, sorted by locale so any fallback is deterministic.
+    private let entries: [(locale: String, template: MessageTemplate)]
 
-    public init(byLocale: [String: MessageTemplate]) { self.byLocale = byLocale }
+    public init(byLocale: [String: MessageTemplate]) {
+        entries = byLocale.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+    }
 
+    public var byLocale: [String: MessageTemplate] {
+        Dictionary(uniqueKeysWithValues: entries.map { ($0.locale, $0.template) })
+    }
+
+    /// The template for `locale`, else English, else the first by locale name. A
+    /// linear scan: a message has a handful of locales, and short strings compare fast.
     public func template(for locale: String) -> MessageTemplate? {
-        byLocale[locale] ?? byLocale["en"] ?? byLocale.values.first
+        entries.first { $0.locale == locale }?.template ?? entries.first { $0.locale == "en" }?.template
+            ?? entries.first?.template
     }
 }
 
