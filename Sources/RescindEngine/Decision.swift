@@ -196,11 +196,16 @@ public struct ConditionExplanation: Sendable {
         case error(String)
     }
 
-    public let expression: String
-    public let location: SourceReference
+    /// The condition as compiled; shown negated when the rule wrote `not:` around it.
+    public let condition: CompiledExpression
+    public let negated: Bool
     public let outcome: Outcome
     /// Request paths the condition read, with their values.
     public let observed: ArraySlice<ObservedValue>
+
+    /// The CEL text as written, or `!(text)` under a `not:`.
+    public var expression: String { negated ? condition.negatedSource : condition.source }
+    public var location: SourceReference { condition.location }
 }
 
 /// A request value a condition read.

@@ -196,7 +196,7 @@ struct DecisionRun {
         let observed = observedValues
         let conditions = recordedConditions.map {
             ConditionExplanation(
-                expression: $0.expression, location: $0.location, outcome: $0.outcome, observed: observed[$0.observed])
+                condition: $0.condition, negated: $0.negated, outcome: $0.outcome, observed: observed[$0.observed])
         }
         let rules = recordedRules.map { recorded in
             let rule = policy.rules[recorded.rule]
@@ -260,7 +260,7 @@ struct DecisionRun {
             let holds = !evaluate(inner)
             if recording, case .expression(let expression) = inner, recordedConditions.count == recorded + 1 {
                 // Show the negation itself, so the outcome reads the way the rule does.
-                recordedConditions[recorded].negate(expression)
+                recordedConditions[recorded].negate()
             }
             return holds
         }
@@ -345,20 +345,19 @@ struct DecisionRun {
         }
         let outcome: ConditionExplanation.Outcome = failure.map { .error($0) } ?? (holds ? .true : .false)
         recordedConditions.append(RecordedCondition(
-            expression: expression.source, location: expression.location, outcome: outcome,
-            observed: first..<observedValues.count))
+            condition: expression, negated: false, outcome: outcome, observed: first..<observedValues.count))
     }
 
     private mutating func recordNotEvaluated(_ condition: Condition) {
         switch condition {
         case .expression(let e):
             recordedConditions.append(RecordedCondition(
-                expression: e.source, location: e.location, outcome: .notEvaluated, observed: 0..<0))
+                condition: e, negated: false, outcome: .notEvaluated, observed: 0..<0))
         case .all(let cs), .any(let cs):
             for c in cs { recordNotEvaluated(c) }
         case .not(.expression(let e)):
             recordedConditions.append(RecordedCondition(
-                expression: e.negatedSource, location: e.location, outcome: .notEvaluated, observed: 0..<0))
+                condition: e, negated: true, outcome: .notEvaluated, observed: 0..<0))
         case .not(let c):
             recordNotEvaluated(c)
         }
@@ -539,14 +538,14 @@ extension PolicySet {
 /// A condition's outcome while a decision is being explained; its values are a range
 /// of the run's flat value list.
 struct RecordedCondition {
-    var expression: String
-    let location: SourceReference
+    let condition: CompiledExpression
+    var negated: Bool
     var outcome: ConditionExplanation.Outcome
     let observed: Range<Int>
 
     /// Shows `!(expression)` with the flipped outcome, so it reads the way the rule does.
-    mutating func negate(_ inner: CompiledExpression) {
-        expression = inner.negatedSource
+    mutating func negate() {
+        negated = true
         switch outcome {
         case .true: outcome = .false
         case .false: outcome = .true
