@@ -11,20 +11,25 @@ public struct LoadedPolicies: Sendable {
     public let sources: SourceMap
 
     /// Loads, checks and compiles the policy files under `paths`.
-    public static func load(paths: [String], limits: YAMLLimits = .default) -> LoadedPolicies {
-        assemble(PolicyLoader(limits: limits).load(paths: paths))
+    public static func load(
+        paths: [String], limits: YAMLLimits = .default, options: PolicyCompiler.Options = .init()
+    ) -> LoadedPolicies {
+        assemble(PolicyLoader(limits: limits).load(paths: paths), options)
     }
 
     /// Loads, checks and compiles in-memory files (path → text).
-    public static func load(sources: [(path: String, text: String)], limits: YAMLLimits = .default) -> LoadedPolicies {
-        assemble(PolicyLoader(limits: limits).load(sources: sources))
+    public static func load(
+        sources: [(path: String, text: String)], limits: YAMLLimits = .default,
+        options: PolicyCompiler.Options = .init()
+    ) -> LoadedPolicies {
+        assemble(PolicyLoader(limits: limits).load(sources: sources), options)
     }
 
-    private static func assemble(_ loaded: PolicyLoadResult) -> LoadedPolicies {
+    private static func assemble(_ loaded: PolicyLoadResult, _ options: PolicyCompiler.Options) -> LoadedPolicies {
         var diagnostics = loaded.diagnostics
         // Compile even after YAML errors, to report every problem at once; a set with
         // any error is never returned.
-        var compiler = PolicyCompiler()
+        var compiler = PolicyCompiler(options: options)
         let compiled = compiler.compile(loaded.model, digest: loaded.digest)
         diagnostics.append(contentsOf: compiled.diagnostics)
         let policySet = compiled.policySet

@@ -15,11 +15,22 @@ public struct PolicyCompileResult: Sendable {
 public struct PolicyCompiler {
     static let obligationTypes = ["notify", "voucher", "seller_penalty", "warn_account", "restrict_account"]
 
+    /// How a policy set is compiled.
+    public struct Options: Sendable {
+        /// Decide enum tests, plain field reads and window counts natively wherever the
+        /// compiler proves them equivalent to the CEL (the default). Off, every condition
+        /// runs through CEL: for differential tests and for ruling the shortcuts out.
+        public var shortcuts: Bool
+
+        public init(shortcuts: Bool = true) { self.shortcuts = shortcuts }
+    }
+
     var diagnostics = Diagnostics()
     /// Rule, threshold and tier ids seen so far: one namespace across the policy set.
     private var claimedIDs: [String: SourceSpan] = [:]
+    private let options: Options
 
-    public init() {}
+    public init(options: Options = Options()) { self.options = options }
 
     private mutating func claim(_ id: Located<String>) {
         if let first = claimedIDs[id.value] {
@@ -51,7 +62,7 @@ public struct PolicyCompiler {
         var environment = CELEnvironment.rescind(variables: variables, calendars: calendars)
         environment.sharedGlobals = globals
         let requestVariables = Set([PolicySet.requestVariable] + rootFields.map(\.name))
-        let shortcuts = ShortcutFinder(schema: schema)
+        let shortcuts = ShortcutFinder(schema: schema, enabled: options.shortcuts)
         var expressions = ExpressionCompiler(
             environment: environment, requestVariables: requestVariables, calendars: calendars.names,
             shortcuts: shortcuts)

@@ -87,15 +87,21 @@ struct EnumTestRecognizer {
 /// same field share its slot, so a decision reads `actor.role` once.
 final class ShortcutFinder {
     private let schema: RequestSchema
+    /// When false, no expression gets a shortcut (paths still resolve, for the static checks).
+    private let enabled: Bool
     private var fields: [String: EnumField] = [:]
 
-    init(schema: RequestSchema) { self.schema = schema }
+    init(schema: RequestSchema, enabled: Bool = true) {
+        self.schema = schema
+        self.enabled = enabled
+    }
 
     /// How many enum fields have a slot.
     var enumFieldCount: Int { fields.count }
 
     /// The shortcut for a whole expression over request variables.
     func shortcut(for expr: Expr) -> Shortcut {
+        guard enabled else { return .none }
         if let path = WrittenPath(expr), let field = requestField(path) { return .field(field) }
         let recognizer = EnumTestRecognizer(enumType: requestEnumType)
         var tests: [EnumTest] = []
@@ -142,6 +148,7 @@ final class ShortcutFinder {
     /// of objects, `timestamp` = `item.<field>` and `where` absent or a conjunction of
     /// enum tests on the item's fields.
     func windowCount(list: Expr, timestamp: Expr, filter: Expr?) -> WindowCount? {
+        guard enabled else { return nil }
         guard let listPath = WrittenPath(list), let listField = requestField(listPath),
             case .list(.object(let itemType)) = listField.type,
             let at = requestField(WrittenPath(root: "at")),

@@ -1,0 +1,118 @@
+import Foundation
+import Rescind
+import Testing
+
+/// The evaluator's shortcuts (enum tests as bit masks, plain field reads, native window
+/// counts, conditions settled by their leading tests) must never change a decision. The
+/// reference pack is compiled twice — with shortcuts and with every condition run
+/// through CEL — and both must produce the same decision JSON, byte for byte, with and
+/// without explanations, over thousands of requests and over requests the decoder would
+/// never produce (a value outside its enum, a field missing).
+@Suite("shortcuts decide exactly as CEL does")
+struct ShortcutEquivalenceTests {
+    static let fast = ReferencePackTests.policies.policySet!
+    static let plain = LoadedPolicies.load(
+        paths: [ReferencePackTests.root.appendingPathComponent("Policies").path],
+        options: PolicyCompiler.Options(shortcuts: false)
+    ).policySet!
+
+    static let examples: [String] = {
+        let folder = ReferencePackTests.root.appendingPathComponent("Examples/requests")
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+        return files.filter { $0.hasSuffix(".json") }.sorted()
+    }()
+
+    /// Every example with actor.role × order.status × reason varied over their enums,
+    /// and each payment method: the combinations the rules' enum tests split on.
+    static func variants(of file: String) throws -> [[String: Any]] {
+        let url = ReferencePackTests.root.appendingPathComponent("Examples/requests/\(file)")
+        let base = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
+        var result: [[String: Any]] = []
+        for role in ["buyer", "seller", "support", "system"] {
+            for status in ["pending_payment", "paid", "processing", "shipped", "delivered", "cancelled"] {
+                for reason in ["changed_mind", "input_error", "payment_failed", "stock_out", "price_change",
+                               "fraud_suspected", "other"] {
+                    var request = base
+                    var actor = request["actor"] as? [String: Any] ?? [:]
+                    actor["role"] = role
+                    request["actor"] = actor
+                    var order = request["order"] as? [String: Any] ?? [:]
+                    order["status"] = status
+                    request["order"] = order
+                    request["reason"] = reason
+                    result.append(request)
+                }
+            }
+        }
+        for method in ["card", "wallet", "bank_transfer"] {
+            var request = base
+            var order = request["order"] as? [String: Any] ?? [:]
+            order["payment_method"] = method
+            request["order"] = order
+            result.append(request)
+        }
+        return result
+    }
+
+    static func decode(_ request: [String: Any], _ set: PolicySet) throws -> ObjectValue {
+        let data = try JSONSerialization.data(withJSONObject: request)
+        return try RequestDecoder(schema: set.schema).decode(Array(data)).get().root
+    }
+
+    static func expectSameDecisions(_ fast: ObjectValue, _ plain: ObjectValue, _ label: String) {
+        for explain in [false, true] {
+            let options = DecisionOptions(explain: explain)
+            let a = Self.fast.decide(fast, options: options).json
+            let b = Self.plain.decide(plain, options: options).json
+            #expect(a == b, "\(label), explain: \(explain)")
+        }
+    }
+
+    @Test("every example and its enum variants", arguments: examples)
+    func examplesAndVariants(_ file: String) throws {
+        for (index, request) in try Self.variants(of: file).enumerated() {
+            Self.expectSameDecisions(
+                try Self.decode(request, Self.fast), try Self.decode(request, Self.plain), "\(file) variant \(index)")
+        }
+    }
+
+    /// A copy of `object` with one field replaced (nil: absent), built as an embedding
+    /// service might build it, bypassing the decoder's validation.
+    static func replacing(_ field: String, in object: ObjectValue, with value: Value?) -> ObjectValue {
+        var fields = object.fields
+        fields[object.type.slot(of: field)!] = value
+        return ObjectValue(type: object.type, fields: fields)
+    }
+
+    static func replacingActorRole(_ root: ObjectValue, _ role: Value?) -> ObjectValue {
+        guard case .object(let actor)? = root["actor"] else { return root }
+        return replacing("actor", in: root, with: .object(replacing("role", in: actor, with: role)))
+    }
+
+    @Test("values the decoder would reject fall back to CEL, problems included")
+    func outsideTheEnum() throws {
+        for file in ["buyer-paid-card.json", "abuse-review.json", "seller-stock-out-wallet.json"] {
+            let url = ReferencePackTests.root.appendingPathComponent("Examples/requests/\(file)")
+            let fast = try RequestDecoder(schema: Self.fast.schema).decode(Array(Data(contentsOf: url))).get().root
+            let plain = try RequestDecoder(schema: Self.plain.schema).decode(Array(Data(contentsOf: url))).get().root
+            for role: Value? in [.string("admin"), .string(""), nil, .int(1)] {
+                Self.expectSameDecisions(
+                    Self.replacingActorRole(fast, role), Self.replacingActorRole(plain, role), "\(file) role \(String(describing: role))")
+            }
+            // No history list at all: the native count must defer to CEL's error.
+            Self.expectSameDecisions(
+                Self.replacing("buyer_history", in: fast, with: nil), Self.replacing("buyer_history", in: plain, with: nil),
+                "\(file) without buyer_history")
+        }
+    }
+
+    @Test("an unknown role is reported, not silently skipped")
+    func unknownRoleStillDecides() throws {
+        let url = ReferencePackTests.root.appendingPathComponent("Examples/requests/buyer-paid-card.json")
+        let root = try RequestDecoder(schema: Self.fast.schema).decode(Array(Data(contentsOf: url))).get().root
+        let decision = Self.fast.decide(Self.replacingActorRole(root, nil))
+        // Every rule reading actor.role fails to evaluate: the default decides, with problems.
+        #expect(decision.effect == .deny)
+        #expect(!decision.problems.isEmpty)
+    }
+}
