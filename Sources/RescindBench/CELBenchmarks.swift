@@ -47,6 +47,32 @@ enum CELBenchmarks {
                 let environment = CELEnvironment(variables: ["order": .object(order), "request": .object(request)])
                 for _ in 0..<n { blackHole(environment.compile(condition)) }
             },
+        ] + decimalBenchmarks()
+    }
+
+    /// The money arithmetic of a refund decision: parse an amount, take a fee off it,
+    /// round the fee, and render amounts as text.
+    private static func decimalBenchmarks() -> [Benchmark] {
+        let priceText = "129.99"
+        guard let price = CELDecimal(parsing: priceText), let fee = CELDecimal(parsing: "6.50"),
+            let rate = CELDecimal(parsing: "0.05")
+        else { fatalError("benchmark decimals do not parse") }
+        return [
+            Benchmark("decimal parse \"129.99\"", iterations: 1_000_000) { n in
+                for _ in 0..<n { blackHole(CELDecimal(parsing: priceText)) }
+            },
+            Benchmark("decimal subtract", iterations: 1_000_000) { n in
+                for _ in 0..<n { blackHole(try! price.subtracting(fee)) }
+            },
+            Benchmark("decimal multiply + rounded(scale: 2)", iterations: 1_000_000) { n in
+                for _ in 0..<n { blackHole(try! price.multiplying(by: rate).rounded(scale: 2)) }
+            },
+            Benchmark("decimal formatted(scale: 2)", iterations: 1_000_000) { n in
+                for _ in 0..<n { blackHole(price.formatted(scale: 2)) }
+            },
+            Benchmark("decimal description", iterations: 1_000_000) { n in
+                for _ in 0..<n { blackHole(fee.description) }
+            },
         ]
     }
 }
