@@ -46,10 +46,13 @@ public final class CompiledExpression: Sendable {
     public let shortcut: Shortcut
     /// `!(source)`, as explanations show a negated condition.
     public let negatedSource: String
+    /// The comparisons in the expression that depend on the request, for test coverage
+    /// (`rescind test`); deciding never reads them.
+    public let boundaries: [Boundary]
 
     public init(
         program: Program, source: String, location: SourceReference, observed: [ObservedPath] = [],
-        shortcut: Shortcut = .none
+        shortcut: Shortcut = .none, boundaries: [Boundary] = []
     ) {
         self.program = program
         self.source = source
@@ -57,6 +60,7 @@ public final class CompiledExpression: Sendable {
         self.observed = observed
         self.shortcut = shortcut
         self.negatedSource = "!(\(source))"
+        self.boundaries = boundaries
     }
 }
 
@@ -207,11 +211,17 @@ public final class Threshold: Sendable {
     /// Ascending by `atLeast`.
     public let tiers: [Tier]
     public let location: SourceReference
+    /// The timestamps of the items `count` would count if the window were endless (the
+    /// list filtered by `where`), so test coverage can tell which side of the window's
+    /// edge each item fell on; deciding never evaluates it.
+    public let countedTimestamps: CompiledExpression?
 
     public init(
         id: String, description: String, appliesWhen: Condition?, count: CompiledExpression, countedList: String,
-        window: CELDuration, windowCount: WindowCount? = nil, tiers: [Tier], location: SourceReference
+        window: CELDuration, windowCount: WindowCount? = nil, tiers: [Tier], location: SourceReference,
+        countedTimestamps: CompiledExpression? = nil
     ) {
+        self.countedTimestamps = countedTimestamps
         self.windowCount = windowCount
         self.id = id
         self.description = description

@@ -32,9 +32,12 @@ enum PolicyMessages {
 
     static func unknownKind(_ kind: String, at span: SourceSpan) -> Diagnostic {
         let kinds = ["policy_set", "schema", "calendar", "rules", "thresholds", "refunds"]
+        // A test file named directly (a glob such as `Policies/*.yaml` picks them up).
+        let testHelp = ["tests", "fixtures"].contains(kind)
+            ? "this is a policy test file: run it with `rescind test`; folders skip `*.tests.yaml` files" : nil
         return .error(
             .policyUnknownKind, "unknown document kind `\(kind)`", at: span,
-            help: Suggestions.didYouMean(kind, in: kinds) ?? "expected one of \(Suggestions.quotedList(kinds))")
+            help: testHelp ?? Suggestions.didYouMean(kind, in: kinds) ?? "expected one of \(Suggestions.quotedList(kinds))")
     }
 
     static func missingDocument(_ kind: String) -> Diagnostic {

@@ -13,7 +13,8 @@ struct CheckCommand: ParsableCommand {
 
             Examples:
               rescind check Policies
-              rescind check Policies/*.yaml
+              rescind check Policies/policy-set.yaml Policies/schema.yaml \\
+                  Policies/calendar-cn-mainland.yaml Policies/refunds.yaml
               rescind check Policies --format json
               rescind check Policies --format github    # annotations in GitHub Actions
             """)

@@ -8,6 +8,8 @@ enum RescindExit {
     static let review = ExitCode(2)
     /// A policy, expression or request failed to parse, check or evaluate.
     static let invalidInput = ExitCode(3)
+    /// `rescind test`: a policy test failed, or coverage is below `--coverage-min`.
+    static let testsFailed = ExitCode(4)
     /// Something went wrong inside Rescind itself.
     static let internalError = ExitCode(70)
 }

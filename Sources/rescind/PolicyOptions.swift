@@ -19,9 +19,17 @@ struct PolicyOptions: ParsableArguments {
 
     /// The compiled policy set; with errors, prints the diagnostics and exits 3.
     func loadPolicySet() throws -> PolicySet {
-        let loaded = LoadedPolicies.load(paths: [policies])
+        try Self.loadPolicySet(from: policies)
+    }
+
+    /// The compiled policy set in `folder`; with errors, prints the diagnostics in
+    /// `format` on `output` and exits 3.
+    static func loadPolicySet(
+        from folder: String, format: DiagnosticFormat = .human, output: FileHandle = .standardError
+    ) throws -> PolicySet {
+        let loaded = LoadedPolicies.load(paths: [folder])
         guard let policySet = loaded.policySet else {
-            FileHandle.standardError.write(Data(render(loaded.diagnostics, sources: loaded.sources, format: .human).utf8))
+            output.write(Data(render(loaded.diagnostics, sources: loaded.sources, format: format).utf8))
             throw RescindExit.invalidInput
         }
         return policySet

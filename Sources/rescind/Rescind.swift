@@ -12,12 +12,14 @@ struct RescindCommand: ParsableCommand {
               0   success (a value, an allowed decision, checks passed)
               1   the decision is deny
               2   the decision is review
-              3   invalid input: a policy, expression or request has errors
+              3   invalid input: a policy, expression, request or test file has errors
+              4   a policy test failed, or coverage is below --coverage-min
               64  usage error (bad flags or arguments)
               70  internal error
 
             Examples:
               rescind check Policies
+              rescind test Policies --coverage-min 100
               rescind eval --policies Policies Examples/requests/buyer-paid-card.json
               rescind explain --policies Policies --locale en \\
                   Examples/requests/abuse-review.json
@@ -30,7 +32,7 @@ struct RescindCommand: ParsableCommand {
               echo 'source ~/.bash_completions/rescind.bash' >> ~/.bashrc
             """,
         version: "0.1.0",
-        subcommands: [CheckCommand.self, EvalCommand.self, ExplainCommand.self, CELCommand.self]
+        subcommands: [CheckCommand.self, TestCommand.self, EvalCommand.self, ExplainCommand.self, CELCommand.self]
     )
 
     /// ArgumentParser's `main`, except that a usage error found while running (an

@@ -393,6 +393,14 @@ public struct PolicyCompiler {
             source: counted, span: model.count.span, origin: ExpressionOrigin(lineStarts: model.count.origin.lineStarts))
         guard let count = expressions.compile(synthetic, expecting: .int, role: "the count", diagnostics: &diagnostics)
         else { return nil }
+        // For coverage of the window's edge: the counted items' times, whatever their age.
+        // It compiles whenever the count does; a failure would only cost that coverage.
+        let everyTimestamp = "(\(model.count.source))" + (model.filter.map { ".filter(item, \($0.source))" } ?? "")
+            + ".map(item, \(ts))"
+        var ignored = Diagnostics()
+        let countedTimestamps = expressions.compile(
+            ExpressionText(source: everyTimestamp, span: model.count.span, origin: synthetic.origin),
+            expecting: nil, role: "the counted items' timestamps", diagnostics: &ignored)?.expression
         let described = model.count.source + (model.filter.map { " where \($0.source)" } ?? "")
         let native = timestamp.flatMap {
             expressions.shortcuts.windowCount(
@@ -402,7 +410,7 @@ public struct PolicyCompiler {
         return Threshold(
             id: model.id.value, description: model.description, appliesWhen: applies, count: count.expression,
             countedList: described, window: window, windowCount: native, tiers: tiers,
-            location: reference(model.id.span))
+            location: reference(model.id.span), countedTimestamps: countedTimestamps)
     }
 
     // MARK: - Refunds

@@ -1,0 +1,232 @@
+// How a test run is reported: for people, as JSON, as JUnit XML for CI test reporters,
+// and as GitHub Actions annotations. Every format is deterministic: no times, no
+// durations, cases in file order.
+
+extension PolicyTestResults {
+    /// "tests: 59 passed, 1 failed (60 cases in 5 files)".
+    public var summary: String {
+        let files = Set(results.map(\.testCase.file)).count
+        return "tests: \(passedCount) passed, \(failed.count) failed (\(results.count) case\(results.count == 1 ? "" : "s") "
+            + "in \(files) file\(files == 1 ? "" : "s"))"
+    }
+
+    /// Each case with ✔ or ✘ under its file; a failure shows each unmet expectation
+    /// where it is written and the explained decision; then the summary and coverage.
+    public func human(sources: SourceMap, color: Bool = false, coverageDetail: Bool = false) -> String {
+        let renderer = HumanRenderer(sources: sources, color: color)
+        var out = ""
+        var file: String?
+        for result in results {
+            if result.testCase.file != file {
+                file = result.testCase.file
+                out += "\(result.testCase.file)\n"
+            }
+            let mark = result.passed ? paint("✔", "32", color) : paint("✘", "31", color)
+            out += "  \(mark) \(result.testCase.name)\n"
+            guard !result.passed else { continue }
+            for diagnostic in result.diagnostics {
+                out += indent(renderer.render(diagnostic), by: 4)
+            }
+            out += "    the decision:\n" + indent(result.decision.text, by: 6)
+        }
+        out += "\n\(summary)\n"
+        return out + coverage.text(detailed: coverageDetail)
+    }
+
+    /// `{"summary", "cases", "coverage"}`; a failed case carries its failures and its
+    /// explained decision (the bytes of `rescind eval --json --explain`).
+    public var json: String {
+        let files = Set(results.map(\.testCase.file)).count
+        var out = "{\"summary\":{\"cases\":\(results.count),\"passed\":\(passedCount),\"failed\":\(failed.count),"
+            + "\"files\":\(files)},\"cases\":["
+        out += results.map { result in
+            var fields = [
+                "\"file\":\(jsonString(result.testCase.file))", "\"name\":\(jsonString(result.testCase.name))",
+                "\"line\":\(result.testCase.location.start.line)",
+                "\"status\":\(jsonString(result.passed ? "passed" : "failed"))",
+            ]
+            if !result.passed {
+                let failures = result.failures.map { failure in
+                    "{\"expectation\":\(jsonString(failure.expectation)),\"message\":\(jsonString(failure.message)),"
+                        + "\"location\":\(jsonString(failure.location.description))}"
+                }
+                fields.append("\"failures\":[\(failures.joined(separator: ","))]")
+                fields.append("\"decision\":\(result.decision.json)")
+            }
+            return "{" + fields.joined(separator: ",") + "}"
+        }.joined(separator: ",")
+        return out + "],\"coverage\":\(coverage.json)}\n"
+    }
+
+    /// One `::error` annotation per failed case, on the case's line in the test file
+    /// (a table row's own line), then the summary as a plain log line.
+    public var github: String {
+        let annotations = failed.map { result in
+            Diagnostic.error(
+                .testFailed,
+                "case `\(result.testCase.name)`: "
+                    + result.failures.map { "\($0.expectation): \($0.message)" }.joined(separator: "\n"),
+                at: SourceSpan(file: result.testCase.file, start: result.testCase.location.start, end: result.testCase.location.start))
+        }
+        return GitHubRenderer().render(annotations) + summary + "\n"
+    }
+
+    /// JUnit XML (`testsuites` / `testsuite` / `testcase` / `failure`), one suite per
+    /// test file, as CI test reporters read it. No `time` attributes: runs are deterministic.
+    public var junit: String {
+        var out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+        out += "<testsuites name=\"rescind test\" tests=\"\(results.count)\" failures=\"\(failed.count)\" errors=\"0\">\n"
+        var files: [String] = []
+        for result in results where !files.contains(result.testCase.file) { files.append(result.testCase.file) }
+        for file in files {
+            let cases = results.filter { $0.testCase.file == file }
+            let failures = cases.filter { !$0.passed }.count
+            out += "  <testsuite name=\"\(XML.escape(file))\" tests=\"\(cases.count)\" failures=\"\(failures)\" "
+                + "errors=\"0\" skipped=\"0\">\n"
+            for result in cases {
+                let attributes = "name=\"\(XML.escape(result.testCase.name))\" classname=\"\(XML.escape(file))\""
+                guard !result.passed else {
+                    out += "    <testcase \(attributes)/>\n"
+                    continue
+                }
+                let message = result.failures.map { "\($0.expectation): \($0.message)" }.joined(separator: "; ")
+                var body = result.failures.map { "\($0.location): \($0.expectation): \($0.message)\n" }.joined()
+                body += "\nthe decision:\n" + result.decision.text
+                out += "    <testcase \(attributes)>\n"
+                out += "      <failure message=\"\(XML.escape(message))\" type=\"expectation\">\(XML.escape(body, attribute: false))</failure>\n"
+                out += "    </testcase>\n"
+            }
+            out += "  </testsuite>\n"
+        }
+        return out + "</testsuites>\n"
+    }
+}
+
+extension PolicyTestResult {
+    /// The failures as diagnostics, located at the expectations.
+    public var diagnostics: [Diagnostic] {
+        failures.map { .error(.testFailed, "\($0.expectation): \($0.message)", at: $0.location) }
+    }
+}
+
+extension CoverageReport {
+    /// "coverage: 98.4% (62 of 63): rules 12/12, …", then what no case covered; with
+    /// `detailed`, every item and side with the first case that covered it.
+    public func text(detailed: Bool = false) -> String {
+        let kinds = Kind.allCases.compactMap { kind -> String? in
+            let (covered, total) = count(kind)
+            return total == 0 ? nil : "\(kind.plural) \(covered)/\(total)"
+        }
+        var out = "coverage: \(percentText)% (\(covered) of \(total)): \(kinds.joined(separator: ", "))\n"
+        if detailed {
+            out += "coverage by item:\n"
+            for item in items {
+                out += "  \(item.coveredBy == nil ? "✘" : "✔") \(item.title)  [\(item.location)]"
+                    + (item.coveredBy.map { "  by `\($0.name)`" } ?? "") + "\n"
+            }
+            for boundary in boundaries {
+                let complete = boundary.sides.allSatisfy { $0.coveredBy != nil }
+                out += "  \(complete ? "✔" : "✘") boundary \(boundary.title)  [\(boundary.location)]\n"
+                for side in boundary.sides {
+                    out += "      \(side.coveredBy == nil ? "✘" : "✔") \(side.name): \(side.meaning)"
+                        + (side.coveredBy.map { "  by `\($0.name)`" } ?? "") + "\n"
+                }
+            }
+        }
+        let missing = uncovered
+        if !missing.isEmpty {
+            out += "not covered:\n"
+            for item in missing { out += "  - \(item.text)  [\(item.location)]\n" }
+        }
+        return out
+    }
+
+    /// What no case covered, in policy order: each item, and each boundary with its missing sides.
+    public var uncovered: [(text: String, location: SourceReference)] {
+        var result = items.filter { $0.coveredBy == nil }.map { ($0.title, $0.location) }
+        for boundary in boundaries {
+            let missing = boundary.sides.filter { $0.coveredBy == nil }
+            guard !missing.isEmpty else { continue }
+            result.append(("boundary \(boundary.title): no case " + Self.alternatives(missing.map(\.meaning)), boundary.location))
+        }
+        return result
+    }
+
+    /// "a, b, or c".
+    private static func alternatives(_ parts: [String]) -> String {
+        guard parts.count > 1 else { return parts.first ?? "" }
+        return parts.dropLast().joined(separator: ", ") + (parts.count > 2 ? "," : "") + " or " + parts.last!
+    }
+
+    /// The uncovered items as GitHub annotations on the policy lines.
+    public func githubWarnings() -> String {
+        GitHubRenderer().render(uncovered.map { item in
+            let location = SourceLocation(line: item.location.line, column: item.location.column)
+            return Diagnostic.warning(
+                .testNotCovered, "not covered by any test: \(item.text)",
+                at: SourceSpan(file: item.location.file, start: location, end: location))
+        })
+    }
+
+    /// `{"percent", "covered", "total", "kinds", "items", "boundaries"}`.
+    public var json: String {
+        func reference(_ reference: CaseReference?) -> String {
+            reference.map { "{\"file\":\(jsonString($0.file)),\"case\":\(jsonString($0.name))}" } ?? "null"
+        }
+        let kinds = Kind.allCases.map { kind in
+            let (covered, total) = count(kind)
+            return "\(jsonString(kind.key)):{\"covered\":\(covered),\"total\":\(total)}"
+        }
+        let items = self.items.map { item in
+            "{\"kind\":\(jsonString(item.kind.rawValue)),\"id\":\(jsonString(item.id)),\"title\":\(jsonString(item.title)),"
+                + "\"location\":\(jsonString(item.location.description)),\"covered_by\":\(reference(item.coveredBy))}"
+        }
+        let boundaries = self.boundaries.map { boundary in
+            let sides = boundary.sides.map { side in
+                "{\"side\":\(jsonString(side.name)),\"meaning\":\(jsonString(side.meaning)),"
+                    + "\"covered_by\":\(reference(side.coveredBy))}"
+            }
+            return "{\"id\":\(jsonString(boundary.id)),\"owner\":\(jsonString(boundary.owner)),"
+                + "\"expression\":\(jsonString(boundary.expression)),\"title\":\(jsonString(boundary.title)),"
+                + "\"location\":\(jsonString("\(boundary.location.file):\(boundary.location.line):\(boundary.location.column)")),"
+                + "\"sides\":[\(sides.joined(separator: ","))]}"
+        }
+        return "{\"percent\":\(percentText),\"covered\":\(covered),\"total\":\(total),\"kinds\":{\(kinds.joined(separator: ","))},"
+            + "\"items\":[\(items.joined(separator: ","))],\"boundaries\":[\(boundaries.joined(separator: ","))]}"
+    }
+}
+
+/// Every line of `text` indented by `count` spaces.
+private func indent(_ text: String, by count: Int) -> String {
+    let pad = String(repeating: " ", count: count)
+    return text.split(separator: "\n", omittingEmptySubsequences: false).dropLast(text.hasSuffix("\n") ? 1 : 0)
+        .map { $0.isEmpty ? "\n" : pad + $0 + "\n" }.joined()
+}
+
+private func paint(_ text: String, _ style: String, _ color: Bool) -> String {
+    color ? "\u{1B}[\(style)m\(text)\u{1B}[0m" : text
+}
+
+/// XML escaping for text and attributes; characters XML 1.0 cannot hold at all become
+/// U+FFFD. Attributes also escape quotes and line breaks (which parsers would fold into spaces).
+enum XML {
+    static func escape(_ text: String, attribute: Bool = true) -> String {
+        var out = ""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"" where attribute: out += "&quot;"
+            case "\n" where attribute: out += "&#10;"
+            case "\t" where attribute: out += "&#9;"
+            case "\n", "\t", "\"": out.unicodeScalars.append(scalar)
+            case "\r": out += "&#13;"
+            case _ where scalar.value < 0x20 || scalar.value == 0xFFFE || scalar.value == 0xFFFF:
+                out += "\u{FFFD}"
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
+}
