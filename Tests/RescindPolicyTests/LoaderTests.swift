@@ -43,17 +43,20 @@ struct LoaderTests {
         #expect(set.calendars.names == ["cn-mainland"])
     }
 
-    @Test("a single file path is loaded as given; a folder without policies is an error")
+    @Test("a single file path is loaded as given, unless it is a test file; a folder without policies is an error")
     func explicitFileAndEmptyFolder() throws {
-        let root = try Self.folder(["only.tests.yaml": "kind: rules\nrules: []\n"])
+        let root = try Self.folder(["only.tests.yaml": "kind: rules\nrules: []\n", "rules.txt": "kind: rules\n"])
         defer { try? FileManager.default.removeItem(at: root) }
         #expect(PolicyLoader.policyFiles(in: [root.path]).isEmpty)
         let loaded = LoadedPolicies.load(paths: [root.path])
         #expect(loaded.policySet == nil)
         #expect(loaded.diagnostics.items.map(\.code.rawValue).contains("policy-no-files"))
 
-        let file = root.appendingPathComponent("only.tests.yaml").path
-        #expect(PolicyLoader.policyFiles(in: [file]) == [file])
+        let other = root.appendingPathComponent("rules.txt").path
+        #expect(PolicyLoader.policyFiles(in: [other]) == [other])
+        // `rescind check Policies/*.yaml` names the test files too: they are not policies.
+        let tests = root.appendingPathComponent("only.tests.yaml").path
+        #expect(PolicyLoader.policyFiles(in: [tests, other]) == [other])
     }
 
     @Test("the digest is stable for the same content and changes with one byte")

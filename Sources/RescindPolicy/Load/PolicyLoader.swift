@@ -34,7 +34,9 @@ public struct PolicyLoader: Sendable {
             var isDirectory: ObjCBool = false
             guard manager.fileExists(atPath: path, isDirectory: &isDirectory) else { continue }
             if !isDirectory.boolValue {
-                if files[path] == nil { files[path] = (path as NSString).lastPathComponent }
+                // Any file named is loaded as given, except test files: `check Policies/*.yaml`
+                // must not read the tests that sit beside the policies.
+                if !isTestFile(path), files[path] == nil { files[path] = (path as NSString).lastPathComponent }
                 continue
             }
             guard let walker = manager.enumerator(atPath: path) else { continue }
@@ -47,8 +49,12 @@ public struct PolicyLoader: Sendable {
     }
 
     static func isPolicyFile(_ path: String) -> Bool {
-        (path.hasSuffix(".yaml") || path.hasSuffix(".yml")) && !path.hasSuffix(".tests.yaml")
-            && !path.hasSuffix(".tests.yml")
+        (path.hasSuffix(".yaml") || path.hasSuffix(".yml")) && !isTestFile(path)
+    }
+
+    /// `*.tests.yaml`: read by `rescind test`, never as policies.
+    static func isTestFile(_ path: String) -> Bool {
+        path.hasSuffix(".tests.yaml") || path.hasSuffix(".tests.yml")
     }
 
     /// Loads files from disk.
