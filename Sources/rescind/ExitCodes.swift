@@ -8,6 +8,9 @@ enum RescindExit {
     static let review = ExitCode(2)
     /// A policy, expression or request failed to parse, check or evaluate.
     static let invalidInput = ExitCode(3)
+    /// `rescind replay`: a `--fail-on` threshold was exceeded (4 is kept for failed
+    /// policy tests).
+    static let replayThresholdExceeded = ExitCode(5)
     /// Something went wrong inside Rescind itself.
     static let internalError = ExitCode(70)
 }
