@@ -25,6 +25,16 @@ public struct LoadedPolicies: Sendable {
         assemble(PolicyLoader(limits: limits).load(sources: sources), options)
     }
 
+    /// Loads, checks and compiles in-memory files read from one policy folder (e.g. at
+    /// a git revision); `name` is the path inside the folder, so the digest equals that
+    /// of the same files loaded from disk.
+    public static func load(
+        folder: String, files: [(path: String, name: String, text: String)], limits: YAMLLimits = .default,
+        options: PolicyCompiler.Options = .init()
+    ) -> LoadedPolicies {
+        assemble(PolicyLoader(limits: limits).load(folder: folder, files: files), options)
+    }
+
     private static func assemble(_ loaded: PolicyLoadResult, _ options: PolicyCompiler.Options) -> LoadedPolicies {
         var diagnostics = loaded.diagnostics
         // Compile even after YAML errors, to report every problem at once; a set with

@@ -56,29 +56,15 @@ struct EvalCommand: ParsableCommand {
 
     /// One decision (or error object) per input line, written as it goes.
     private func stream(_ path: String, _ policySet: PolicySet, _ decoder: RequestDecoder, _ options: DecisionOptions) throws {
-        guard let input = path == "-" ? fdopen(STDIN_FILENO, "r") : fopen(path, "r") else {
-            throw ValidationError("cannot open `\(path)`")
-        }
-        defer { if path != "-" { fclose(input) } }
+        guard let reader = LineReader(path: path) else { throw ValidationError("cannot open `\(path)`") }
         var output = BufferedOutput()
-        var line: UnsafeMutablePointer<CChar>?
-        var capacity = 0
-        var number = 0
-        while true {
-            let length = getline(&line, &capacity, input)
-            if length < 0 { break }
-            number += 1
-            var count = length
-            while count > 0, line![count - 1] == 10 || line![count - 1] == 13 { count -= 1 }
-            if count == 0 { continue }
-            let bytes = UnsafeRawBufferPointer(start: line, count: count)
+        while let bytes = reader.next() {
             switch decoder.decode(bytes) {
             case .success(let decoded): output.write(policySet.decide(decoded.root, options: options))
-            case .failure(let error): output.write(error.errorObject(line: number))
+            case .failure(let error): output.write(error.errorObject(line: reader.number))
             }
             output.write("\n")
         }
-        free(line)
         output.flush()
     }
 }

@@ -10,6 +10,8 @@ enum RescindExit {
     static let invalidInput = ExitCode(3)
     /// `rescind test`: a policy test failed, or coverage is below `--coverage-min`.
     static let testsFailed = ExitCode(4)
+    /// `rescind replay`: a `--fail-on` threshold was exceeded.
+    static let replayThresholdExceeded = ExitCode(5)
     /// Something went wrong inside Rescind itself.
     static let internalError = ExitCode(70)
 }

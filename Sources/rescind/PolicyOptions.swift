@@ -83,20 +83,3 @@ enum DecisionOutput: Equatable {
         }
     }
 }
-
-extension RequestError {
-    /// Every error on its own line with its JSON path, and the help when there is one.
-    var humanDescription: String {
-        errors.map { item in
-            "error[\(item.code)]: \(item.path): \(item.message)\n" + (item.help.map { "  = help: \($0)\n" } ?? "")
-        }.joined()
-    }
-
-    /// `{"error": {"code", "message", "path"}}`, with the input line number when streaming.
-    func errorObject(line: Int?) -> String {
-        var text = "{\"error\":{\"code\":\(jsonString(code.rawValue)),\"message\":\(jsonString(message)),\"path\":\(jsonString(path))"
-        if let help { text += ",\"help\":\(jsonString(help))" }
-        if let line { text += ",\"line\":\(line)" }
-        return text + "}}"
-    }
-}

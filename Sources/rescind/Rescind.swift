@@ -14,6 +14,7 @@ struct RescindCommand: ParsableCommand {
               2   the decision is review
               3   invalid input: a policy, expression, request or test file has errors
               4   a policy test failed, or coverage is below --coverage-min
+              5   replay: a --fail-on threshold was exceeded
               64  usage error (bad flags or arguments)
               70  internal error
 
@@ -24,6 +25,8 @@ struct RescindCommand: ParsableCommand {
               rescind explain --policies Policies --locale en \\
                   Examples/requests/abuse-review.json
               rescind cel '[1, 2, 3].map(x, x * 2)'
+              rescind replay --requests Examples/ci/sample-requests.jsonl \\
+                  --baseline Policies --candidate Policies
               rescind help explain
 
             Shell completions for bash (docs/cli.md has zsh and fish):
@@ -32,7 +35,10 @@ struct RescindCommand: ParsableCommand {
               echo 'source ~/.bash_completions/rescind.bash' >> ~/.bashrc
             """,
         version: "0.1.0",
-        subcommands: [CheckCommand.self, TestCommand.self, EvalCommand.self, ExplainCommand.self, CELCommand.self]
+        subcommands: [
+            CheckCommand.self, TestCommand.self, EvalCommand.self, ExplainCommand.self, ReplayCommand.self,
+            CELCommand.self,
+        ]
     )
 
     /// ArgumentParser's `main`, except that a usage error found while running (an

@@ -48,12 +48,13 @@ public struct PolicyLoader: Sendable {
         return files.sorted { $0.key < $1.key }.map { (path: $0.key, name: $0.value) }
     }
 
-    static func isPolicyFile(_ path: String) -> Bool {
+    /// Whether a file name is a policy file: `*.yaml` or `*.yml`, not a test file.
+    public static func isPolicyFile(_ path: String) -> Bool {
         (path.hasSuffix(".yaml") || path.hasSuffix(".yml")) && !isTestFile(path)
     }
 
     /// `*.tests.yaml`: read by `rescind test`, never as policies.
-    static func isTestFile(_ path: String) -> Bool {
+    public static func isTestFile(_ path: String) -> Bool {
         path.hasSuffix(".tests.yaml") || path.hasSuffix(".tests.yml")
     }
 
@@ -69,6 +70,18 @@ public struct PolicyLoader: Sendable {
     /// Loads in-memory files (path → text), e.g. a candidate sent to a service.
     public func load(sources: [(path: String, text: String)]) -> PolicyLoadResult {
         assemble(sources.sorted { $0.path < $1.path }.map { YAMLLoader(limits: limits).load(text: $0.text, path: $0.path) })
+    }
+
+    /// Loads in-memory files read from one policy folder, e.g. at a git revision:
+    /// `name` is the file's path inside the folder, which the digest hashes as
+    /// `load(paths:)` does, so the same files give the same digest wherever they were
+    /// read from. `folder` names the folder when it holds no policy files.
+    public func load(folder: String, files: [(path: String, name: String, text: String)]) -> PolicyLoadResult {
+        let sorted = files.sorted { $0.path < $1.path }
+        var result = assemble(
+            sorted.map { YAMLLoader(limits: limits).load(text: $0.text, path: $0.path) }, digestNames: sorted.map(\.name))
+        if files.isEmpty { result.diagnostics.append(PolicyMessages.noFiles([folder])) }
+        return result
     }
 
     /// `digestNames` are the names hashed with each file's text (default: its path).

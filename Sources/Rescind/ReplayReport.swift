@@ -1,0 +1,143 @@
+/// What a replay found, ready to print (`text`, `json`, `markdown`) and to check
+/// against `--fail-on` thresholds. Every list is in a fixed order, so the same input
+/// always gives the same report.
+public struct ReplayReport: Sendable {
+    /// The policies in force, and those proposed.
+    public let baseline: ReplaySide
+    public let candidate: ReplaySide
+    /// Lines read (empty lines are skipped), of which decision-log entries; the rest are
+    /// plain requests.
+    public let lines: Int
+    public let logEntries: Int
+    /// Lines neither policy set could decide, and the first few of them.
+    public let badLines: Int
+    public let badLineSamples: [ReplayBadLine]
+    /// Requests by (baseline, candidate) effect, unchanged pairs too, in effect order.
+    public let transitions: [(from: ReplayEffect, to: ReplayEffect, count: Int)]
+    /// Requests with any change: a flip, other deciding rules, or changed obligations.
+    public let changed: Int
+    /// Requests whose obligations changed (under the same effect), in all and by type.
+    public let obligationRequests: Int
+    public let obligationTypeRequests: [String: Int]
+    /// Every kind of change seen, in kind order (flips, deciding rules, obligations).
+    public let changes: [ChangeSummary]
+    /// The first requests of each kind, decided again with explanations, in kind order.
+    public let samples: [ReplaySample]
+    /// How many samples were kept per kind at most.
+    public let sampleLimit: Int
+    /// The `--fail-on` thresholds, checked.
+    public var checks: [ReplayCheck] = []
+
+    /// Requests decided by at least one side: every line but the bad ones.
+    public var replayed: Int { lines - badLines }
+    public var plainRequests: Int { lines - logEntries }
+    /// Effect flips (including to and from `invalid`).
+    public var flips: Int { transitions.filter { $0.from != $0.to }.reduce(0) { $0 + $1.count } }
+    /// Whether some `--fail-on` threshold was exceeded.
+    public var failed: Bool { checks.contains(where: \.exceeded) }
+
+    /// One kind of change: how many requests, and for flips and deciding-rule changes
+    /// the causes, for obligation fields how the values moved.
+    public struct ChangeSummary: Sendable {
+        /// The kind of change.
+        public let change: ReplayChange
+        /// The requests that show it.
+        public let requests: Int
+        /// Most requests first, then by rule.
+        public let causes: [(cause: ReplayCause, requests: Int)]
+        /// Requests counted for causes beyond the first 64 distinct ones.
+        public let otherCauses: Int
+        /// How the values moved, for an obligation field.
+        public let stats: FieldChangeStats?
+    }
+
+    init(baseline: ReplaySide, candidate: ReplaySide, tally: ReplayTally, samples: [ReplaySample], sampleLimit: Int) {
+        self.baseline = baseline
+        self.candidate = candidate
+        lines = tally.lines
+        logEntries = tally.logEntries
+        badLines = tally.badLines
+        badLineSamples = tally.badLineSamples
+        var transitions: [(from: ReplayEffect, to: ReplayEffect, count: Int)] = []
+        for from in ReplayEffect.allCases {
+            for to in ReplayEffect.allCases {
+                let count = tally.transitions[from.index * ReplayEffect.allCases.count + to.index]
+                if count > 0 { transitions.append((from, to, count)) }
+            }
+        }
+        self.transitions = transitions
+        changed = tally.changed
+        obligationRequests = tally.obligationRequests
+        obligationTypeRequests = tally.obligationTypeRequests
+        changes = tally.counts.keys.sorted().map { change in
+            let counter = tally.causes[change] ?? ReplayTally.causeCounter
+            // Most requests first, then by cause: a total order, so the output is stable.
+            let causes = counter.sorted(by: <).sorted { ($1.count, $0.key) < ($0.count, $1.key) }
+            return ChangeSummary(
+                change: change, requests: tally.counts[change]!, causes: causes.map { ($0.key, $0.count) },
+                otherCauses: counter.other, stats: tally.fieldStats[change])
+        }
+        self.samples = samples
+        self.sampleLimit = sampleLimit
+    }
+
+    /// Checks `thresholds` (in the order given) and keeps the results in `checks`.
+    public mutating func check(_ thresholds: [ReplayThreshold]) {
+        checks = thresholds.map { $0.check(self) }
+    }
+
+    /// A count with its share of the requests replayed: "12 (1.20%)".
+    func share(_ count: Int) -> String { "\(count) (\(percentText(count, of: replayed)))" }
+}
+
+/// A sample request: the kind of change it shows, where it was, and both decisions
+/// with their explanations.
+public struct ReplaySample: Sendable {
+    /// A decision, or the first error of a schema that rejected the request.
+    public enum Outcome: Sendable {
+        case decided(Decision)
+        case rejected(RequestError)
+    }
+
+    /// The kind of change it is a sample of.
+    public let change: ReplayChange
+    /// Its line number in the input.
+    public let line: Int
+    /// The request's `id`, when it has one.
+    public let requestID: String?
+    /// The two decisions, with their explanations.
+    public let baseline: Outcome
+    public let candidate: Outcome
+    /// The obligation differences, as text ("refund.amount 129.99 → 123.49 (-6.50)").
+    public let differences: [String]
+    /// The rules and tiers that made the flip or the deciding-rule change.
+    public let causes: [ReplayCause]
+    /// The kind under which the same request was shown before, when it was: the text
+    /// and Markdown reports then do not repeat its decisions.
+    public private(set) var shownUnder: ReplayChange?
+
+    init(
+        change: ReplayChange, line: Int, requestID: String?, baseline: Outcome, candidate: Outcome,
+        differences: [String], causes: [ReplayCause]
+    ) {
+        self.change = change
+        self.line = line
+        self.requestID = requestID
+        self.baseline = baseline
+        self.candidate = candidate
+        self.differences = differences
+        self.causes = causes
+    }
+
+    /// The same request as the sample of another kind of change.
+    func again(as change: ReplayChange) -> ReplaySample {
+        var sample = ReplaySample(
+            change: change, line: line, requestID: requestID, baseline: baseline, candidate: candidate,
+            differences: differences, causes: causes)
+        sample.shownUnder = shownUnder ?? self.change
+        return sample
+    }
+
+    /// "line 17, request `req-42`".
+    public var title: String { "line \(line)" + (requestID.map { ", request `\($0)`" } ?? "") }
+}
