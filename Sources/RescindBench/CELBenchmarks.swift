@@ -1,3 +1,4 @@
+import Foundation
 import Rescind
 
 /// The CEL hot path from the foundation issue: a typical policy condition on a prepared
@@ -33,7 +34,7 @@ enum CELBenchmarks {
             }
         }
 
-        return [
+        return calendarBenchmarks() + [
             Benchmark("cel condition, schema objects") { n in
                 for _ in 0..<n { blackHole(typed.evaluate(typedActivation)) }
             },
@@ -72,6 +73,45 @@ enum CELBenchmarks {
             },
             Benchmark("decimal description", iterations: 1_000_000) { n in
                 for _ in 0..<n { blackHole(fee.description) }
+            },
+        ]
+    }
+
+    /// A refund deadline's calendar work, as `RescindEngine` does it on every allowed
+    /// refund: the request's local date, two business-day steps, the end of each day.
+    static func calendarBenchmarks() -> [Benchmark] {
+        func date(_ text: String) -> CivilDate { CivilDate(iso: text)! }
+        func days(_ first: String, _ last: String) -> Set<CivilDate> {
+            Set((date(first).daysSinceEpoch...date(last).daysSinceEpoch).map { CivilDate(daysSinceEpoch: $0) })
+        }
+        // cn-mainland's 2026 arrangement (Policies/calendar-cn-mainland.yaml).
+        let holidays = days("2026-01-01", "2026-01-03").union(days("2026-02-15", "2026-02-23"))
+            .union(days("2026-04-04", "2026-04-06")).union(days("2026-05-01", "2026-05-05"))
+            .union(days("2026-06-19", "2026-06-21")).union(days("2026-09-25", "2026-09-27"))
+            .union(days("2026-10-01", "2026-10-07"))
+        let workdays: Set<CivilDate> = [
+            date("2026-01-04"), date("2026-02-14"), date("2026-02-28"), date("2026-05-09"), date("2026-09-20"),
+            date("2026-10-10"),
+        ]
+        let shanghai = BusinessCalendar(
+            name: "cn", timeZone: TimeZone(identifier: "Asia/Shanghai")!, holidays: holidays, makeUpWorkdays: workdays)
+        let newYork = BusinessCalendar(
+            name: "us", timeZone: TimeZone(identifier: "America/New_York")!, holidays: [date("2026-11-26")])
+        // 2026-09-30T12:00:00+08:00: the National Day break lies ahead.
+        let at: Int64 = 1_790_740_800
+        func deadline(_ calendar: BusinessCalendar) -> Int64 {
+            let requestDate = calendar.localDate(ofEpochSeconds: at)
+            guard let initiate = calendar.addingBusinessDays(3, to: requestDate),
+                let expect = calendar.addingBusinessDays(7, to: initiate)
+            else { fatalError("no deadline") }
+            return calendar.endOfDay(initiate) &+ calendar.endOfDay(expect)
+        }
+        return [
+            Benchmark("calendar deadline, Asia/Shanghai, 3+7 days") { n in
+                for _ in 0..<n { blackHole(deadline(shanghai)) }
+            },
+            Benchmark("calendar deadline, America/New_York, 3+7 days") { n in
+                for _ in 0..<n { blackHole(deadline(newYork)) }
             },
         ]
     }

@@ -80,4 +80,114 @@ struct BusinessCalendarTests {
         // 2026-03-08 is the spring-forward day; 23:59:59 EDT (-04:00) = 03:59:59Z next day.
         #expect(ny.endOfDay(date("2026-03-08")) == Int64(CivilDate(iso: "2026-03-09")!.daysSinceEpoch * 86_400 + 3 * 3600 + 3599))
     }
+
+    // MARK: Tables against the day-by-day reference
+
+    /// Days from `first` to `last`, inclusive.
+    private func days(_ first: String, _ last: String) -> Set<CivilDate> {
+        Set((date(first).daysSinceEpoch...date(last).daysSinceEpoch).map { CivilDate(daysSinceEpoch: $0) })
+    }
+
+    /// Policies/calendar-cn-mainland.yaml, 2025 and 2026.
+    private var cnMainland: BusinessCalendar {
+        let holidays = [
+            ("2025-01-01", "2025-01-01"), ("2025-01-28", "2025-02-04"), ("2025-04-04", "2025-04-06"),
+            ("2025-05-01", "2025-05-05"), ("2025-05-31", "2025-06-02"), ("2025-10-01", "2025-10-08"),
+            ("2026-01-01", "2026-01-03"), ("2026-02-15", "2026-02-23"), ("2026-04-04", "2026-04-06"),
+            ("2026-05-01", "2026-05-05"), ("2026-06-19", "2026-06-21"), ("2026-09-25", "2026-09-27"),
+            ("2026-10-01", "2026-10-07"),
+        ].reduce(into: Set<CivilDate>()) { $0.formUnion(days($1.0, $1.1)) }
+        let workdays = [
+            "2025-01-26", "2025-02-08", "2025-04-27", "2025-09-28", "2025-10-11",
+            "2026-01-04", "2026-02-14", "2026-02-28", "2026-05-09", "2026-09-20", "2026-10-10",
+        ].map(date)
+        return BusinessCalendar(
+            name: "cn-mainland", timeZone: TimeZone(identifier: "Asia/Shanghai")!, holidays: holidays,
+            makeUpWorkdays: Set(workdays))
+    }
+
+    /// Calendars whose walks are long or give up: one workday a week with holidays on it
+    /// (the walk's step limit is reached), and no weekly workday at all, only make-up days.
+    private var sparseCalendars: [BusinessCalendar] {
+        let utc = TimeZone(identifier: "UTC")!
+        let sundays = stride(from: date("2026-01-04").daysSinceEpoch, through: date("2026-03-29").daysSinceEpoch, by: 7)
+            .map { CivilDate(daysSinceEpoch: $0) }
+        return [
+            BusinessCalendar(name: "sundays", timeZone: utc, weekend: Set(1...6), holidays: Set(sundays.prefix(6))),
+            BusinessCalendar(
+                name: "make-up only", timeZone: utc, weekend: Set(1...7),
+                makeUpWorkdays: Set(sundays.enumerated().filter { $0.offset % 3 == 0 }.map(\.element))),
+        ]
+    }
+
+    @Test("business-day tables answer as the day-by-day walk, from every day they cover and either side")
+    func tablesMatchWalk() {
+        for calendar in [cnMainland, shanghai] + sparseCalendars {
+            let listed = calendar.holidays.union(calendar.makeUpWorkdays)
+            // The table covers the listed years and one year either side; start 20 days
+            // beyond it both ways, where the walk answers alone.
+            let first = CivilDate(year: listed.min()!.year - 1, month: 1, day: 1)!.daysSinceEpoch - 20
+            let last = CivilDate(year: listed.max()!.year + 1, month: 12, day: 31)!.daysSinceEpoch + 20
+            for start in first...last {
+                let day = CivilDate(daysSinceEpoch: start)
+                for count in 0...30 {
+                    let walked = calendar.walkBusinessDays(count, from: start)
+                    #expect(calendar.addingBusinessDays(count, to: day) == walked, "\(calendar.name): \(day) + \(count)")
+                }
+                let isWorkday = calendar.walkBusinessDays(1, from: start - 1) == day
+                #expect(calendar.isBusinessDay(day) == isWorkday, "\(calendar.name): \(day)")
+            }
+        }
+    }
+
+    @Test("the walk's step limit is kept: a run of holidays on the only workday gives up")
+    func stepLimit() {
+        let sundays = sparseCalendars[0]
+        // Monday 2026-01-05: the next six Sundays are holidays, more than the walk allows.
+        #expect(sundays.addingBusinessDays(1, to: date("2026-01-05")) == nil)
+        #expect(sundays.addingBusinessDays(1, to: date("2026-02-09")) == date("2026-02-15"))
+    }
+
+    @Test("offsets match the time-zone database, at every transition and in between", arguments: [
+        "Asia/Shanghai", "America/New_York", "Europe/London", "Australia/Lord_Howe", "Africa/Casablanca",
+        "Asia/Pyongyang", "America/Sao_Paulo", "Pacific/Chatham", "Asia/Kolkata", "America/St_Johns", "Europe/Moscow",
+        "UTC",
+    ])
+    func offsetsMatchDatabase(_ identifier: String) throws {
+        let zone = try #require(TimeZone(identifier: identifier))
+        let calendar = BusinessCalendar(name: identifier, timeZone: zone)
+        func expectDatabaseOffset(at seconds: Int64) {
+            let expected = zone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(seconds)))
+            #expect(calendar.offset(atEpochSeconds: seconds) == expected, "\(identifier) at \(seconds)")
+        }
+        // 1899 to 2101: the table's span (1900 ..< 2100) and past both ends.
+        let first: Int64 = -2_240_524_800
+        let last: Int64 = 4_133_980_800
+        var instant = Date(timeIntervalSince1970: TimeInterval(first))
+        while let next = zone.nextDaylightSavingTimeTransition(after: instant), next.timeIntervalSince1970 < TimeInterval(last) {
+            let seconds = Int64(next.timeIntervalSince1970)
+            for delta: Int64 in [-3601, -1, 0, 1, 3601] { expectDatabaseOffset(at: seconds + delta) }
+            instant = next
+        }
+        // Every 13 hours and 17 minutes, so that each hour of the day comes up.
+        for seconds in stride(from: first, through: last, by: 13 * 3600 + 17 * 60) { expectDatabaseOffset(at: seconds) }
+    }
+
+    @Test("deadlines in a zone with daylight saving follow the database on every day of a year")
+    func localDatesAcrossDaylightSaving() {
+        let zone = TimeZone(identifier: "America/New_York")!
+        let ny = BusinessCalendar(name: "ny", timeZone: zone, holidays: [date("2026-11-26")])
+        for day in date("2026-01-01").daysSinceEpoch...date("2026-12-31").daysSinceEpoch {
+            let civil = CivilDate(daysSinceEpoch: day)
+            let end = ny.endOfDay(civil)
+            // 23:59:59 local: one second later the database's local date is the next day.
+            var gregorian = Calendar(identifier: .gregorian)
+            gregorian.timeZone = zone
+            let parts = gregorian.dateComponents([.year, .month, .day, .hour, .minute, .second], from: Date(timeIntervalSince1970: TimeInterval(end)))
+            #expect([parts.year, parts.month, parts.day] == [civil.year, civil.month, civil.day], "\(civil)")
+            #expect([parts.hour, parts.minute, parts.second] == [23, 59, 59], "\(civil)")
+            #expect(ny.localDate(ofEpochSeconds: end) == civil)
+            #expect(ny.localDate(ofEpochSeconds: end + 1) == civil.adding(days: 1))
+        }
+    }
 }

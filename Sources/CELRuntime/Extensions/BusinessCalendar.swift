@@ -102,38 +102,39 @@ public struct BusinessCalendar: Sendable, Hashable {
         self.weekend = weekend
         self.holidays = holidays
         self.makeUpWorkdays = makeUpWorkdays
-        self.holidayDays = Set(holidays.map(\.daysSinceEpoch))
-        self.workdayDays = Set(makeUpWorkdays.map(\.daysSinceEpoch))
-        self.weekendMask = weekend.reduce(0) { $0 | (1 << $1) }
-        self.modernOffset = Self.fixedOffset(of: timeZone)
+        let holidayDays = Set(holidays.map(\.daysSinceEpoch))
+        let workdayDays = Set(makeUpWorkdays.map(\.daysSinceEpoch))
+        let weekendMask = weekend.reduce(0) { $0 | (1 << $1) }
+        self.holidayDays = holidayDays
+        self.workdayDays = workdayDays
+        self.weekendMask = weekendMask
+        self.offsets = ZoneOffsets(timeZone)
+        self.businessDays = BusinessDayTable(listing: holidays.union(makeUpWorkdays)) { day in
+            Self.isBusinessDay(day, holidayDays: holidayDays, workdayDays: workdayDays, weekendMask: weekendMask)
+        }
     }
 
-    // Derived once: deadlines are computed on every allowed refund, and hashing day
-    // numbers and reading a fixed offset is far cheaper than hashing dates and asking
-    // the time-zone database each time.
+    // Derived once: deadlines are computed on every allowed refund, and looking days up
+    // in arrays is far cheaper than hashing dates or asking the time-zone database.
     private let holidayDays: Set<Int>
     private let workdayDays: Set<Int>
     /// Bit `d` set when ISO weekday `d` is off.
     private let weekendMask: Int
-    /// The zone's offset from 1992 on, when it has kept one fixed offset since then
-    /// (Asia/Shanghai, for one); nil for zones with daylight saving.
-    private let modernOffset: Int?
-    private static let modernEra: Int64 = 694_224_000  // 1992-01-01T00:00:00Z
-
-    private static func fixedOffset(of zone: TimeZone) -> Int? {
-        let start = Date(timeIntervalSince1970: TimeInterval(modernEra))
-        guard zone.nextDaylightSavingTimeTransition(after: start) == nil else { return nil }
-        let offset = zone.secondsFromGMT(for: start)
-        return zone.secondsFromGMT(for: Date(timeIntervalSince1970: 4_102_444_800)) == offset ? offset : nil
-    }
+    private let offsets: ZoneOffsets
+    /// The listed years' business days; nil when the calendar lists no dates.
+    private let businessDays: BusinessDayTable?
 
     /// The zone's offset from UTC at an instant.
     public func offset(atEpochSeconds seconds: Int64) -> Int {
-        if let modernOffset, seconds >= Self.modernEra { return modernOffset }
-        return timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(seconds)))
+        offsets.offset(atEpochSeconds: seconds)
+            ?? timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(seconds)))
     }
 
     private func isBusinessDay(dayNumber day: Int) -> Bool {
+        Self.isBusinessDay(day, holidayDays: holidayDays, workdayDays: workdayDays, weekendMask: weekendMask)
+    }
+
+    private static func isBusinessDay(_ day: Int, holidayDays: Set<Int>, workdayDays: Set<Int>, weekendMask: Int) -> Bool {
         if workdayDays.contains(day) { return true }
         let weekday = ((day + 3) % 7 + 7) % 7 + 1
         return weekendMask & (1 << weekday) == 0 && !holidayDays.contains(day)
@@ -149,7 +150,8 @@ public struct BusinessCalendar: Sendable, Hashable {
     /// Whether people work on `date`: a make-up workday always; otherwise not on a
     /// holiday nor a weekend day.
     public func isBusinessDay(_ date: CivilDate) -> Bool {
-        isBusinessDay(dayNumber: date.daysSinceEpoch)
+        let day = date.daysSinceEpoch
+        return businessDays?.isBusinessDay(day) ?? isBusinessDay(dayNumber: day)
     }
 
     /// The `count`-th business day after `date` (not counting `date` itself); `date`
@@ -159,12 +161,21 @@ public struct BusinessCalendar: Sendable, Hashable {
         guard count >= 0, count <= Self.maxBusinessDays, weekend.count < 7 || !makeUpWorkdays.isEmpty else {
             return nil
         }
-        var current = date.daysSinceEpoch
+        let start = date.daysSinceEpoch
+        guard count > 0, let day = businessDays?.day(afterBusinessDays: count, from: start) else {
+            return walkBusinessDays(count, from: start)
+        }
+        // The walk gives up past `maxSteps`; so must the table, to answer the same.
+        return day - start <= maxSteps(count) ? CivilDate(daysSinceEpoch: day) : nil
+    }
+
+    /// `addingBusinessDays` day by day: the reference the table is tested against, and
+    /// the answer outside the years the table covers.
+    func walkBusinessDays(_ count: Int, from start: Int) -> CivilDate? {
+        var current = start
         var remaining = count
-        // Each week has at least one workday unless holidays cover it; holidays are a
-        // finite set, so the walk ends. The cap is a belt for broken data.
         var steps = 0
-        let maxSteps = count * 7 + holidays.count + 7
+        let maxSteps = maxSteps(count)
         while remaining > 0 {
             current += 1
             steps += 1
@@ -173,6 +184,11 @@ public struct BusinessCalendar: Sendable, Hashable {
         }
         return CivilDate(daysSinceEpoch: current)
     }
+
+    /// How far a search for `count` business days may go. Each week has at least one
+    /// workday unless holidays cover it; holidays are a finite set, so the walk ends. The
+    /// cap is a belt for broken data.
+    private func maxSteps(_ count: Int) -> Int { count * 7 + holidays.count + 7 }
 
     /// The local date of an instant (seconds since the Unix epoch) in this calendar's zone.
     public func localDate(ofEpochSeconds seconds: Int64) -> CivilDate {
@@ -194,6 +210,117 @@ public struct BusinessCalendar: Sendable, Hashable {
 
     /// 23:59:59 local time on `date`: the end of a business day for deadlines.
     public func endOfDay(_ date: CivilDate) -> Int64 { epochSeconds(of: date, secondOfDay: 86_399) }
+}
+
+/// A time zone's offsets from UTC from 1900 to 2100, read from the time-zone database
+/// once: the offset changes only at the transitions the database reports, so between
+/// two of them it is one number, found by a binary search instead of a database call.
+struct ZoneOffsets: Sendable {
+    /// The first instant covered (1900-01-01T00:00:00Z).
+    private static let firstCovered: Int64 = -2_208_988_800
+    /// The end of the instants covered for zones that still change then (2100-01-01T00:00:00Z).
+    private static let lastCovered: Int64 = 4_102_444_800
+
+    /// Instants covered: `firstCovered ..< coveredUntil`: to 2100 for zones that still
+    /// change then, for good (`Int64.max`) for zones that change no more after their last
+    /// transition (Asia/Shanghai since 1991).
+    private let coveredUntil: Int64
+    /// The instants at which the offset changes, ascending.
+    private let transitions: [Int64]
+    /// `offsets[i]` holds from `transitions[i - 1]` (or the first instant covered) until
+    /// `transitions[i]`; the last one holds until `coveredUntil`.
+    private let offsets: [Int32]
+
+    init(_ zone: TimeZone) {
+        var transitions: [Int64] = []
+        var offsets = [Int32(zone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(Self.firstCovered))))]
+        var coveredUntil = Int64.max
+        var instant = Date(timeIntervalSince1970: TimeInterval(Self.firstCovered))
+        while let next = zone.nextDaylightSavingTimeTransition(after: instant) {
+            // Whole seconds: from the first one at or after the transition on.
+            let seconds = Int64(next.timeIntervalSince1970.rounded(.up))
+            // Past 2100, or a database that does not move forward, the database answers.
+            guard seconds < Self.lastCovered, next > instant else {
+                coveredUntil = min(seconds, Self.lastCovered)
+                break
+            }
+            transitions.append(seconds)
+            offsets.append(Int32(zone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(seconds)))))
+            instant = next
+        }
+        self.transitions = transitions
+        self.offsets = offsets
+        self.coveredUntil = coveredUntil
+    }
+
+    /// The offset at an instant, or nil outside the instants covered.
+    func offset(atEpochSeconds seconds: Int64) -> Int? {
+        guard seconds >= Self.firstCovered, seconds < coveredUntil else { return nil }
+        // Most instants asked about are recent: past the last change, for zones without
+        // daylight saving.
+        if transitions.isEmpty || seconds >= transitions[transitions.count - 1] { return Int(offsets[offsets.count - 1]) }
+        // The number of transitions at or before `seconds` picks the offset.
+        var low = 0
+        var high = transitions.count
+        while low < high {
+            let middle = (low + high) / 2
+            if transitions[middle] <= seconds { low = middle + 1 } else { high = middle }
+        }
+        return Int(offsets[low])
+    }
+}
+
+/// A calendar's business days over the years it lists, and one year either side,
+/// counted once so that within them a day's status and the `n`-th business day after
+/// it are array lookups, whatever `n`.
+struct BusinessDayTable: Sendable {
+    /// The longest span tabulated; a calendar listing dates further apart walks instead.
+    /// It keeps every count and index below 2¹⁶.
+    private static let maxDays = 100 * 366
+
+    /// The day number of the first day covered.
+    private let firstDay: Int
+    /// `businessDaysBefore[i]`: how many of the first `i` days covered are business days
+    /// (one entry more than there are days).
+    private let businessDaysBefore: [UInt16]
+    /// `businessDayOffsets[k]`: the `k`-th business day covered, as days after `firstDay`.
+    private let businessDayOffsets: [UInt16]
+
+    /// Nil when `listing` is empty or spans more than `maxDays`.
+    init?(listing dates: Set<CivilDate>, isBusinessDay: (Int) -> Bool) {
+        guard let earliest = dates.min(), let latest = dates.max(),
+            let first = CivilDate(year: max(1, earliest.year - 1), month: 1, day: 1),
+            let last = CivilDate(year: min(9999, latest.year + 1), month: 12, day: 31),
+            last.daysSinceEpoch - first.daysSinceEpoch < Self.maxDays
+        else { return nil }
+        firstDay = first.daysSinceEpoch
+        var before: [UInt16] = [0]
+        var offsets: [UInt16] = []
+        for offset in 0...(last.daysSinceEpoch - firstDay) {
+            if isBusinessDay(firstDay + offset) { offsets.append(UInt16(offset)) }
+            before.append(UInt16(offsets.count))
+        }
+        businessDaysBefore = before
+        businessDayOffsets = offsets
+    }
+
+    /// Whether `day` is a business day; nil outside the days covered.
+    func isBusinessDay(_ day: Int) -> Bool? {
+        let index = day - firstDay
+        guard index >= 0, index + 1 < businessDaysBefore.count else { return nil }
+        return businessDaysBefore[index + 1] != businessDaysBefore[index]
+    }
+
+    /// The `count`-th business day after `day` (`count` > 0); nil when `day` or the
+    /// answer lies outside the days covered.
+    func day(afterBusinessDays count: Int, from day: Int) -> Int? {
+        let index = day - firstDay
+        guard index >= 0, index + 1 < businessDaysBefore.count else { return nil }
+        // Business days up to and including `day`, then `count` more.
+        let target = Int(businessDaysBefore[index + 1]) + count - 1
+        guard target < businessDayOffsets.count else { return nil }
+        return firstDay + Int(businessDayOffsets[target])
+    }
 }
 
 /// Calendars by name, as loaded from policy files; CEL's calendar functions look

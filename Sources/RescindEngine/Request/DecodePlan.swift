@@ -36,7 +36,8 @@ struct ValueShape: Sendable {
 /// Names matched against raw UTF-8 bytes: buckets by byte length, then a byte compare,
 /// so a lookup costs one or two short comparisons and no hashing or `String`.
 struct NameTable: Sendable {
-    /// All names' bytes, concatenated.
+    /// All names' bytes, each followed by `":`, concatenated: so followed, a name can be
+    /// compared with a member's key where it stands in the input.
     private let pool: [UInt8]
     /// Where name `i` starts in `pool` (its length is the bucket it sits in).
     private let starts: [Int]
@@ -44,6 +45,10 @@ struct NameTable: Sendable {
     private let order: [Int]
     private let bucketStart: [Int]
     private let lengths: [Int]
+    /// The length of name `i` with its `":`, or 0 when the name has a `"`, a `\` or a
+    /// control character: JSON spells such a name differently, so only its decoded form
+    /// can be compared.
+    private let keyLengths: [Int]
 
     init(_ names: [String]) {
         var pool: [UInt8] = []
@@ -51,6 +56,7 @@ struct NameTable: Sendable {
         for name in names {
             starts.append(pool.count)
             pool.append(contentsOf: name.utf8)
+            pool.append(contentsOf: "\":".utf8)
         }
         let lengths = names.map(\.utf8.count)
         let longest = lengths.max() ?? 0
@@ -68,6 +74,10 @@ struct NameTable: Sendable {
         self.order = order
         self.bucketStart = bucketStart
         self.lengths = lengths
+        self.keyLengths = names.map { name in
+            let spelledAsIs = name.utf8.allSatisfy { $0 >= 0x20 && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }
+            return spelledAsIs ? name.utf8.count + 2 : 0
+        }
     }
 
     /// The number of names.
@@ -80,6 +90,20 @@ struct NameTable: Sendable {
         guard index < lengths.count, lengths[index] == key.count else { return false }
         return key.count == 0
             || pool.withUnsafeBufferPointer { memoryEqual($0.baseAddress! + starts[index], key.baseAddress!, key.count) }
+    }
+
+    /// How many bytes of `text` (a member's raw bytes after the key's opening quote,
+    /// `available` of them left) spell name `index`, the closing quote and the `:`, with
+    /// no escapes; 0 when they do not. The common case, `"status":` expected and found,
+    /// so checked with one compare before the key is scanned at all.
+    @inline(__always)
+    func keyMatchLength(_ index: Int, _ text: UnsafePointer<UInt8>, available: Int) -> Int {
+        guard index < keyLengths.count else { return 0 }
+        let length = keyLengths[index]
+        guard length > 0, length <= available,
+            pool.withUnsafeBufferPointer({ memoryEqual($0.baseAddress! + starts[index], text, length) })
+        else { return 0 }
+        return length
     }
 
     /// The index of the name spelled by `key`, or nil.
@@ -110,6 +134,11 @@ func memoryEqual(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ count: 
     let a = UnsafeRawPointer(a)
     let b = UnsafeRawPointer(b)
     if count >= 8 {
+        if count <= 16 {
+            return a.loadUnaligned(as: UInt64.self) == b.loadUnaligned(as: UInt64.self)
+                && a.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
+                    == b.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
+        }
         var offset = 0
         while offset + 8 <= count {
             if a.loadUnaligned(fromByteOffset: offset, as: UInt64.self) != b.loadUnaligned(fromByteOffset: offset, as: UInt64.self) {
@@ -145,6 +174,12 @@ final class EnumPlan: Sendable {
         values = enumeration.values
         wrapped = enumeration.values.map { .string($0) }
         table = NameTable(enumeration.values)
+    }
+
+    /// The value `text` spells, or nil when it is none of them.
+    @inline(__always)
+    func value(spelledBy text: UnsafeBufferPointer<UInt8>) -> Value? {
+        table.index(of: text).map { wrapped[$0] }
     }
 }
 

@@ -106,6 +106,7 @@ public struct RequestDecoder: Sendable {
     }
 
     /// Decodes a request from UTF-8 bytes (`[UInt8]`, `Data`, a slice, …).
+    @inlinable  // specialised in the caller, so `[UInt8]` reaches its bytes without dynamic dispatch
     public func decode(_ bytes: some Collection<UInt8>) -> Result<DecodedRequest, RequestError> {
         if let result = bytes.withContiguousStorageIfAvailable({ decode(UnsafeRawBufferPointer($0)) }) {
             return result

@@ -46,13 +46,28 @@ func isTimestampLackingOffset(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
 /// the offset starts.
 private func parseLocalDateTime(_ text: UnsafeBufferPointer<UInt8>) -> (Int64, Int64, Int)? {
     let count = text.count
-    guard count >= 19, let century = twoDigits(text, 0), let yearInCentury = twoDigits(text, 2),
-        text[4] == UInt8(ascii: "-"), let month = twoDigits(text, 5), text[7] == UInt8(ascii: "-"),
-        let day = twoDigits(text, 8), text[10] == UInt8(ascii: "T") || text[10] == UInt8(ascii: "t"),
-        let hour = twoDigits(text, 11), text[13] == UInt8(ascii: ":"), let minute = twoDigits(text, 14),
+    guard count >= 19 else { return nil }
+    // `YYYY-MM-` and `DDTHH:MM` are checked a word each: digits where digits belong and
+    // the separators in between, with no branch per character.
+    let bytes = UnsafeRawPointer(text.baseAddress!)
+    let date = UInt64(littleEndian: bytes.loadUnaligned(as: UInt64.self))
+    let time = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+    let dateDigits: UInt64 = 0x00FF_FF00_FFFF_FFFF  // bytes 0–3, 5, 6
+    let timeDigits: UInt64 = 0xFFFF_00FF_FF00_FFFF  // bytes 8, 9, 11, 12, 14, 15
+    guard areDigits(date, where: dateDigits), areDigits(time, where: timeDigits),
+        date & ~dateDigits == 0x2D00_002D_0000_0000,  // `-` at 4 and 7
+        time & 0x0000_FF00_00DF_0000 == 0x0000_3A00_0054_0000,  // `T` or `t` at 10, `:` at 13
         text[16] == UInt8(ascii: ":"), let second = twoDigits(text, 17)
     else { return nil }
-    let year = century * 100 + yearInCentury
+    // The digits' values, byte by byte (no borrows: each byte subtracted from is a digit).
+    let dateValues = (date & dateDigits) &- (0x3030_3030_3030_3030 & dateDigits)
+    let timeValues = (time & timeDigits) &- (0x3030_3030_3030_3030 & timeDigits)
+    func digit(_ word: UInt64, _ byte: Int) -> Int { Int(truncatingIfNeeded: word >> (byte * 8)) & 0xFF }
+    let year = digit(dateValues, 0) * 1000 + digit(dateValues, 1) * 100 + digit(dateValues, 2) * 10 + digit(dateValues, 3)
+    let month = digit(dateValues, 5) * 10 + digit(dateValues, 6)
+    let day = digit(timeValues, 0) * 10 + digit(timeValues, 1)
+    let hour = digit(timeValues, 3) * 10 + digit(timeValues, 4)
+    let minute = digit(timeValues, 6) * 10 + digit(timeValues, 7)
     guard year >= 1, month >= 1, month <= 12, day >= 1, day <= daysIn(month: month, year: year), hour < 24,
         minute < 60, second < 60
     else { return nil }
@@ -74,8 +89,18 @@ private func parseLocalDateTime(_ text: UnsafeBufferPointer<UInt8>) -> (Int64, I
             scale += 1
         }
     }
-    let days = daysSinceEpoch(year: Int64(year), month: Int64(month), day: Int64(day))
-    return (days * 86_400 + Int64(hour * 3600 + minute * 60 + second), nanos, i)
+    let days = daysSinceEpoch(year: year, month: month, day: day)
+    return (Int64(days * 86_400 + hour * 3600 + minute * 60 + second), nanos, i)
+}
+
+/// Whether every byte of `word` selected by `mask` (whole bytes) is an ASCII digit: its
+/// high nibble is 3 and its low nibble plus 6 stays below 16 (no carry leaves a byte).
+@inline(__always)
+private func areDigits(_ word: UInt64, where mask: UInt64) -> Bool {
+    let highNibbles = mask & 0xF0F0_F0F0_F0F0_F0F0
+    let lowNibbles = mask & 0x0F0F_0F0F_0F0F_0F0F
+    return word & highNibbles == 0x3030_3030_3030_3030 & highNibbles
+        && ((word & lowNibbles) &+ (0x0606_0606_0606_0606 & lowNibbles)) & (0x1010_1010_1010_1010 & mask) == 0
 }
 
 @inline(__always)
@@ -94,15 +119,17 @@ private func daysIn(month: Int, year: Int) -> Int {
     }
 }
 
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-private func daysSinceEpoch(year: Int64, month: Int64, day: Int64) -> Int64 {
-    let y = month <= 2 ? year - 1 : year
-    let era = (y >= 0 ? y : y - 399) / 400
-    let yearOfEra = y - era * 400
-    let shiftedMonth = (month + 9) % 12
-    let dayOfYear = (153 * shiftedMonth + 2) / 5 + day - 1
+/// Days since 1970-01-01 of a date in years 1 … 9999 (Howard Hinnant's algorithm; the
+/// years are positive, so unsigned division serves).
+@inline(__always)
+private func daysSinceEpoch(year: Int, month: Int, day: Int) -> Int {
+    let shiftedYear = UInt(month <= 2 ? year - 1 : year)
+    let era = shiftedYear / 400
+    let yearOfEra = shiftedYear - era * 400
+    let shiftedMonth = UInt(month <= 2 ? month + 9 : month - 3)
+    let dayOfYear = (153 * shiftedMonth + 2) / 5 + UInt(day) - 1
     let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-    return era * 146_097 + dayOfEra - 719_468
+    return Int(era * 146_097 + dayOfEra) - 719_468
 }
 
 /// A decimal written as a JSON string: what `CELDecimal(parsing:)` accepts (an
