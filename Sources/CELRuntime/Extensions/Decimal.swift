@@ -52,6 +52,17 @@ public struct CELDecimal: Sendable, Hashable, Comparable, CustomStringConvertibl
         storage = Self.native(negative: int < 0, magnitude: int.magnitude, exponent: 0) ?? .foundation(Decimal(int))
     }
 
+    /// Exactly `±magnitude × 10^exponent`, for decoders that read the digits themselves
+    /// (a JSON number with an exponent). A zero is positive whatever `negative` says.
+    public init(negative: Bool, magnitude: UInt64, exponent: Int) {
+        if let native = Self.native(negative: negative, magnitude: magnitude, exponent: exponent) {
+            storage = native
+        } else {
+            let sign: FloatingPointSign = negative && magnitude != 0 ? .minus : .plus
+            storage = Self.storage(of: Decimal(sign: sign, exponent: exponent, significand: Decimal(magnitude)))
+        }
+    }
+
     /// The largest number of characters accepted by `init(parsing:)`; money never needs more.
     public static let maxTextLength = 48
 

@@ -500,7 +500,7 @@ struct RequestParser: ~Copyable {
         case .decimal:
             if byte == quote {
                 guard let text = scanString() else { return nil }
-                if let decimal = parseDecimalText(text) { return .decimal(decimal) }
+                if let decimal = CELDecimal(parsingUTF8: text) { return .decimal(decimal) }
                 record(.invalidDecimal(found: makeString(text)), at: start)
                 return nil
             }

@@ -132,47 +132,6 @@ private func daysSinceEpoch(year: Int, month: Int, day: Int) -> Int {
     return Int(era * 146_097 + dayOfEra) - 719_468
 }
 
-/// A decimal written as a JSON string: what `CELDecimal(parsing:)` accepts (an
-/// optional leading sign, digits with at most one point, 1 … 38 digits, at most 48
-/// bytes, no exponent), built directly from its digits.
-func parseDecimalText(_ text: UnsafeBufferPointer<UInt8>) -> CELDecimal? {
-    let count = text.count
-    guard count > 0, count <= CELDecimal.maxTextLength else { return nil }
-    var i = 0
-    var negative = false
-    if text[0] == UInt8(ascii: "-") || text[0] == UInt8(ascii: "+") {
-        negative = text[0] == UInt8(ascii: "-")
-        i = 1
-    }
-    var significand: UInt64 = 0
-    var digits = 0
-    var fractionDigits = 0
-    var sawPoint = false
-    var overflow = false
-    while i < count {
-        let byte = text[i]
-        if isDigit(byte) {
-            digits += 1
-            if sawPoint { fractionDigits += 1 }
-            let (times10, o1) = significand.multipliedReportingOverflow(by: 10)
-            let (sum, o2) = times10.addingReportingOverflow(UInt64(byte &- zero))
-            overflow = overflow || o1 || o2
-            significand = sum
-        } else if byte == UInt8(ascii: "."), !sawPoint {
-            sawPoint = true
-        } else {
-            return nil
-        }
-        i += 1
-    }
-    guard digits > 0, digits <= 38 else { return nil }
-    if overflow {
-        // 20 … 38 digits: rare enough for the general parser.
-        return CELDecimal(parsing: String(decoding: text, as: UTF8.self))
-    }
-    return makeDecimal(negative: negative, significand: significand, exponent: -fractionDigits)
-}
-
 /// A decimal written as a JSON number (already checked against the JSON grammar), read
 /// from its text, never through `Double`: `129.99` is exactly 129.99. An exponent is
 /// allowed (`1.5e2` is 150); nil beyond 38 significant digits.
@@ -231,7 +190,5 @@ func parseDecimalNumber(_ text: UnsafeBufferPointer<UInt8>) -> CELDecimal? {
 
 @inline(__always)
 private func makeDecimal(negative: Bool, significand: UInt64, exponent: Int) -> CELDecimal {
-    // A zero is always positive: "-0" is 0, not a negative zero (which Decimal may treat as NaN).
-    let sign: FloatingPointSign = negative && significand != 0 ? .minus : .plus
-    return CELDecimal(Decimal(sign: sign, exponent: exponent, significand: Decimal(significand)))
+    CELDecimal(negative: negative, magnitude: significand, exponent: exponent)
 }
