@@ -431,18 +431,8 @@ struct DecisionRun {
         guard let initiateDays = firstCase(refunds.initiateWithin, plan.initiate),
             let expectDays = firstCase(refunds.expectWithin, plan.expect)
         else { return nil }
-        let calendar = refunds.calendar
-        let requestDate = calendar.localDate(ofEpochSeconds: at.seconds)
-        guard let initiateDate = calendar.addingBusinessDays(initiateDays, to: requestDate),
-            let expectDate = calendar.addingBusinessDays(expectDays, to: initiateDate)
-        else { return nil }
-        func endOfDay(_ date: CivilDate) -> LocalTime {
-            let seconds = calendar.endOfDay(date)
-            return LocalTime(epochSeconds: seconds, utcOffset: calendar.offset(atEpochSeconds: seconds))
-        }
-        return Refund(
-            amount: amount, fee: fee, currency: currency, initiateBy: endOfDay(initiateDate),
-            expectedBy: endOfDay(expectDate))
+        guard let (initiateBy, expectedBy) = refunds.deadlines(at: at, initiateDays, expectDays) else { return nil }
+        return Refund(amount: amount, fee: fee, currency: currency, initiateBy: initiateBy, expectedBy: expectedBy)
     }
 
     private mutating func firstCase(_ cases: [RefundPolicy.Case<Int>], _ plans: [ConditionPlan?]) -> Int? {
@@ -531,7 +521,7 @@ struct DecisionRun {
 extension PolicySet {
     /// An instant as people read it here: in the refund calendar's zone (UTC without one).
     func localTime(_ seconds: Int64) -> LocalTime {
-        LocalTime(epochSeconds: seconds, utcOffset: refunds?.calendar.offset(atEpochSeconds: seconds) ?? 0)
+        LocalTime(epochSeconds: seconds, utcOffset: refunds?.utcOffset(atEpochSeconds: seconds) ?? 0)
     }
 }
 

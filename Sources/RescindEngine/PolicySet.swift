@@ -273,6 +273,27 @@ public final class RefundPolicy: Sendable {
     }
 }
 
+extension RefundPolicy {
+    /// The ends of the business days `initiate` after the request's local date and
+    /// `expect` after that, in the calendar's zone. A method on the policy so the
+    /// calendar (a large value) is used in place, not copied, on every decision.
+    func deadlines(at: CELTimestamp, _ initiate: Int, _ expect: Int) -> (LocalTime, LocalTime)? {
+        let requestDate = calendar.localDate(ofEpochSeconds: at.seconds)
+        guard let initiateDate = calendar.addingBusinessDays(initiate, to: requestDate),
+            let expectDate = calendar.addingBusinessDays(expect, to: initiateDate)
+        else { return nil }
+        return (endOfDay(initiateDate), endOfDay(expectDate))
+    }
+
+    /// The calendar's UTC offset at an instant.
+    func utcOffset(atEpochSeconds seconds: Int64) -> Int { calendar.offset(atEpochSeconds: seconds) }
+
+    private func endOfDay(_ date: CivilDate) -> LocalTime {
+        let seconds = calendar.endOfDay(date)
+        return LocalTime(epochSeconds: seconds, utcOffset: calendar.offset(atEpochSeconds: seconds))
+    }
+}
+
 /// A loaded, checked and compiled policy set: immutable, `Sendable`, evaluated many
 /// times. Built by `RescindPolicy`'s compiler.
 public final class PolicySet: Sendable {
