@@ -152,7 +152,7 @@ struct JSONWriter {
         guard let value else { return raw("null") }
         // Most strings need no escaping: append them whole, scanning contiguous UTF-8.
         let plain = value.utf8.withContiguousStorageIfAvailable { utf8 in
-            for byte in utf8 where byte < 0x20 || byte == 0x22 || byte == 0x5C || byte == 0x7F { return false }
+            guard !Self.needsEscaping(utf8) else { return false }
             bytes.append(0x22)
             bytes.append(contentsOf: utf8)
             bytes.append(0x22)
@@ -163,6 +163,34 @@ struct JSONWriter {
             return quotedPlain(value)
         }
         raw(jsonString(value))
+    }
+
+    /// Whether any byte is a control character, `"`, `\\` or DEL. Eight bytes at a time:
+    /// every reason and digest in every decision passes through here.
+    static func needsEscaping(_ utf8: UnsafeBufferPointer<UInt8>) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        /// Whether some byte of `word` is zero.
+        func hasZero(_ word: UInt64) -> Bool { (word &- ones) & ~word & highs != 0 }
+        guard let base = utf8.baseAddress else { return false }
+        var index = 0
+        while index + 8 <= utf8.count {
+            let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
+            // Bytes below 0x20 (ASCII only: UTF-8 continuation bytes have the high bit set).
+            let control = (word &- ones &* 0x20) & ~word & highs != 0
+            if control || hasZero(word ^ (ones &* 0x22)) || hasZero(word ^ (ones &* 0x5C))
+                || hasZero(word ^ (ones &* 0x7F))
+            {
+                return true
+            }
+            index += 8
+        }
+        while index < utf8.count {
+            let byte = utf8[index]
+            if byte < 0x20 || byte == 0x22 || byte == 0x5C || byte == 0x7F { return true }
+            index += 1
+        }
+        return false
     }
 
     /// A string known to need no escaping (numbers, times), in quotes.

@@ -1,0 +1,32 @@
+@testable import RescindEngine
+import Testing
+
+/// The word-at-a-time scan that lets plain strings skip escaping must agree with the
+/// byte rule for every position and every byte value.
+@Suite("JSON escape scan")
+struct JSONEscapeScanTests {
+    static func naive(_ bytes: [UInt8]) -> Bool {
+        bytes.contains { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0x7F }
+    }
+
+    @Test("every byte value at every position of strings up to 24 bytes")
+    func everyByteEverywhere() {
+        for length in 1...24 {
+            for position in 0..<length {
+                for value in 0...255 {
+                    var bytes = [UInt8](repeating: UInt8(ascii: "a"), count: length)
+                    bytes[position] = UInt8(value)
+                    let scanned = bytes.withUnsafeBufferPointer { JSONWriter.needsEscaping($0) }
+                    #expect(scanned == Self.naive(bytes), "length \(length), byte \(value) at \(position)")
+                }
+            }
+        }
+    }
+
+    @Test("UTF-8 text with no special bytes needs no escaping")
+    func utf8Text() {
+        let text = Array("订单 o-1 尚未发货，您可以取消该订单。 Order o-1 has not shipped yet.".utf8)
+        #expect(!text.withUnsafeBufferPointer { JSONWriter.needsEscaping($0) })
+        #expect(Array("a\"b".utf8).withUnsafeBufferPointer { JSONWriter.needsEscaping($0) })
+    }
+}
