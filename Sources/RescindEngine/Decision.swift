@@ -36,14 +36,29 @@ public struct Decision: Sendable {
     /// default decided).
     public var decidingRules: [String] { deciding.map { policySet.outcomes[$0].id } }
 
-    var deciding: [Int] { matched.filter { policySet.outcomes[$0].effect == effect } }
+    /// Indexes of the deciding outcomes, computed as iterated (no array).
+    var deciding: LazyFilterSequence<OutcomeSet> {
+        let outcomes = policySet.outcomes
+        let effect = self.effect
+        return matched.lazy.filter { outcomes[$0].effect == effect }
+    }
 
     /// One localized reason per deciding rule or tier, or the default's.
     public var reasons: [Reason] {
+        var reasons: [Reason] = []
+        forEachReason { reasons.append(Reason(rule: $0, text: $1)) }
+        return reasons
+    }
+
+    /// Renders each reason in order: `body(rule, text)`.
+    func forEachReason(_ body: (String, String) -> Void) {
         var renderer = MessageRenderer(decision: self)
-        let deciding = self.deciding
-        if deciding.isEmpty { return [Reason(rule: "default", text: renderer.render(policySet.defaultReason))] }
-        return deciding.map { Reason(rule: policySet.outcomes[$0].id, text: renderer.render(outcome: $0)) }
+        var any = false
+        for index in deciding {
+            any = true
+            body(policySet.outcomes[index].id, renderer.render(outcome: index))
+        }
+        if !any { body("default", renderer.render(policySet.defaultReason)) }
     }
 
     /// The refund first (when there is one), then the deciding rules' and tiers'
@@ -51,6 +66,14 @@ public struct Decision: Sendable {
     public var obligations: [Obligation] {
         var result: [Obligation] = []
         if let refund { result.append(refund.obligation) }
+        forEachRuleObligation { result.append($0) }
+        return result
+    }
+
+    /// The deciding rules' and tiers' obligations in policy order (not the refund).
+    func forEachRuleObligation(_ body: (Obligation) -> Void) {
+        guard !obligationValues.isEmpty || deciding.contains(where: { !policySet.outcomes[$0].obligations.isEmpty })
+        else { return }
         var renderer = MessageRenderer(decision: self)
         var values = obligationValues.makeIterator()
         for index in deciding {
@@ -58,10 +81,9 @@ public struct Decision: Sendable {
             guard !outcome.obligations.isEmpty else { continue }
             let reason = renderer.render(outcome: index)
             for template in outcome.obligations {
-                result.append(renderer.obligation(template, source: outcome.id, reason: reason, values: &values))
+                body(renderer.obligation(template, source: outcome.id, reason: reason, values: &values))
             }
         }
-        return result
     }
 }
 
@@ -73,16 +95,25 @@ public struct Refund: Sendable, Hashable {
     public let initiateBy: LocalTime
     public let expectedBy: LocalTime
 
+    static let type = "refund"
+    static let source = "refunds"
+
     /// As an obligation, with the fixed field names `amount`, `fee`, `currency`,
     /// `initiate_by`, `expected_by`.
     public var obligation: Obligation {
-        Obligation(type: "refund", source: "refunds", fields: [
-            .init(name: "amount", value: .decimal(amount, scale: 2)),
-            .init(name: "fee", value: .decimal(fee, scale: 2)),
-            .init(name: "currency", value: .string(currency)),
-            .init(name: "initiate_by", value: .time(initiateBy)),
-            .init(name: "expected_by", value: .time(expectedBy)),
-        ])
+        var fields: [Obligation.Field] = []
+        fields.reserveCapacity(5)
+        forEachField { fields.append(.init(name: $0, value: $1)) }
+        return Obligation(type: Self.type, source: Self.source, fields: fields)
+    }
+
+    /// The fields in order, without building the obligation (the JSON writer's path).
+    func forEachField(_ body: (String, Obligation.FieldValue) -> Void) {
+        body("amount", .decimal(amount, scale: 2))
+        body("fee", .decimal(fee, scale: 2))
+        body("currency", .string(currency))
+        body("initiate_by", .time(initiateBy))
+        body("expected_by", .time(expectedBy))
     }
 }
 

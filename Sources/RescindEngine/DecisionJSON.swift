@@ -20,31 +20,33 @@ extension Decision {
         out.object {
             $0.key("request_id") { $0.string(requestID) }
             $0.key("effect") { $0.string(effect.rawValue) }
-            $0.key("deciding_rules") { $0.strings(decidingRules) }
-            $0.key("matched_rules") { $0.strings(matchedRules) }
+            // Written straight from the decision: no arrays of ids, reasons or obligations.
+            let outcomes = policySet.outcomes
+            $0.key("deciding_rules") { $0.array(deciding) { $0.string(outcomes[$1].id) } }
+            $0.key("matched_rules") { $0.array(matched) { $0.string(outcomes[$1].id) } }
             $0.key("obligations") { w in
-                w.array(obligations) { w, obligation in
-                    w.object {
-                        $0.key("type") { $0.string(obligation.type) }
-                        $0.key("source") { $0.string(obligation.source) }
-                        for field in obligation.fields {
-                            $0.key(field.name) { w in
-                                switch field.value {
-                                case .int, .bool: w.raw(field.value.text)
-                                case .string(let text): w.string(text)
-                                case .decimal: w.quotedPlain(field.value.text)
-                                case .time(let time): w.time(time)
-                                }
+                w.array { w in
+                    if let refund {
+                        w.element { $0.obligation(type: Refund.type, source: Refund.source, refund.forEachField) }
+                    }
+                    forEachRuleObligation { obligation in
+                        w.element { w in
+                            w.obligation(type: obligation.type, source: obligation.source) { field in
+                                for each in obligation.fields { field(each.name, each.value) }
                             }
                         }
                     }
                 }
             }
             $0.key("reasons") { w in
-                w.array(reasons) { w, reason in
-                    w.object {
-                        $0.key("rule") { $0.string(reason.rule) }
-                        $0.key("text") { $0.string(reason.text) }
+                w.array { w in
+                    forEachReason { rule, text in
+                        w.element {
+                            $0.object {
+                                $0.key("rule") { $0.string(rule) }
+                                $0.key("text") { $0.string(text) }
+                            }
+                        }
                     }
                 }
             }
@@ -223,6 +225,40 @@ struct JSONWriter {
         string(name)
         bytes.append(UInt8(ascii: ":"))
         value(&self)
+    }
+
+    /// An array whose elements `body` writes with `element`.
+    mutating func array(_ body: (inout JSONWriter) -> Void) {
+        bytes.append(UInt8(ascii: "["))
+        open()
+        body(&self)
+        close()
+        bytes.append(UInt8(ascii: "]"))
+    }
+
+    mutating func element(_ value: (inout JSONWriter) -> Void) {
+        separate()
+        value(&self)
+    }
+
+    /// `{"type": …, "source": …, fields…}`; `fields` calls back once per field.
+    mutating func obligation(
+        type: String, source: String, _ fields: ((String, Obligation.FieldValue) -> Void) -> Void
+    ) {
+        object { w in
+            w.key("type") { $0.string(type) }
+            w.key("source") { $0.string(source) }
+            fields { name, value in
+                w.key(name) { w in
+                    switch value {
+                    case .int, .bool: w.raw(value.text)
+                    case .string(let text): w.string(text)
+                    case .decimal: w.quotedPlain(value.text)
+                    case .time(let time): w.time(time)
+                    }
+                }
+            }
+        }
     }
 
     mutating func array<Items: Sequence>(_ items: Items, _ element: (inout JSONWriter, Items.Element) -> Void) {

@@ -258,7 +258,7 @@ struct DecisionRun {
         case .not(let inner):
             let recorded = recordedConditions.count
             let holds = !evaluate(inner)
-            if recording, case .expression(let expression) = inner, recordedConditions.count == recorded + 1 {
+            if recording, case .expression = inner, recordedConditions.count == recorded + 1 {
                 // Show the negation itself, so the outcome reads the way the rule does.
                 recordedConditions[recorded].negate()
             }
