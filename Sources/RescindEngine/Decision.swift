@@ -304,3 +304,22 @@ extension Threshold {
         return "\(seconds) seconds"
     }
 }
+
+/// A condition's outcome while a decision is being explained; its values are a range
+/// of the run's flat value list.
+struct RecordedCondition {
+    let condition: CompiledExpression
+    var negated: Bool
+    var outcome: ConditionExplanation.Outcome
+    let observed: Range<Int>
+
+    /// Shows `!(expression)` with the flipped outcome, so it reads the way the rule does.
+    mutating func negate() {
+        negated = true
+        switch outcome {
+        case .true: outcome = .false
+        case .false: outcome = .true
+        default: break
+        }
+    }
+}

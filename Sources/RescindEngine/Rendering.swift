@@ -1,0 +1,135 @@
+import CELRuntime
+
+/// Renders a decision's texts: reasons from their templates, obligations from theirs.
+struct MessageRenderer {
+    let decision: Decision
+    /// Built when a template needs CEL; most holes are request fields, read directly.
+    private var activation: Activation?
+
+    init(decision: Decision) { self.decision = decision }
+
+    private var policy: PolicySet { decision.policySet }
+
+    /// The reason of a matched rule or tier in the decision's locale.
+    mutating func render(outcome index: Int) -> String {
+        let outcome = policy.outcomes[index]
+        let count = outcome.threshold.flatMap { threshold in
+            decision.tierCounts.first { $0.threshold == threshold }?.count
+        }
+        return render(outcome.reason, count: count)
+    }
+
+    mutating func render(_ message: LocalizedMessage, count: Int64? = nil) -> String {
+        guard let template = message.template(for: decision.locale) else { return "" }
+        var text = ""
+        for part in template.parts {
+            switch part {
+            case .text(let literal): text += literal
+            case .value(let expression):
+                switch value(of: expression, count: count) {
+                case .string(let s): text += s
+                case .decimal(let d): text += d.formatted(scale: 2)
+                case .timestamp(let t): text += policy.localTime(t.seconds).description
+                case .error: text += "{\(expression.source)}"
+                case let value: text += value.celLiteral
+                }
+            }
+        }
+        return text
+    }
+
+    private mutating func value(of expression: CompiledExpression, count: Int64?) -> Value {
+        if case .field(let path) = expression.shortcut, let value = path.read(from: decision.request) { return value }
+        if activation == nil { activation = policy.activation(for: decision.request) }
+        // Only tier reasons can read `count`, and each passes its own.
+        if let slot = policy.countSlot, let count { activation![slot: slot] = .int(count) }
+        switch expression.program.evaluate(activation!) {
+        case .success(let value): return value
+        case .failure(let error): return .error(error)
+        }
+    }
+
+    /// An obligation from its template; computed fields take the next collected values.
+    func obligation(
+        _ template: ObligationTemplate, source: String, reason: String, values: inout IndexingIterator<[Value]>
+    ) -> Obligation {
+        var fields: [Obligation.Field] = []
+        for (name, value) in template.fields {
+            switch value {
+            case .text(let text): fields.append(.init(name: name, value: .string(text)))
+            case .int(let int): fields.append(.init(name: name, value: .int(int)))
+            case .expression(_, let scale):
+                switch values.next() {
+                case .decimal(let d)?: fields.append(.init(name: name, value: .decimal(d, scale: scale)))
+                case .string(let s)?: fields.append(.init(name: name, value: .string(s)))
+                case .int(let i)?: fields.append(.init(name: name, value: .int(i)))
+                case .bool(let b)?: fields.append(.init(name: name, value: .bool(b)))
+                case .timestamp(let t)?: fields.append(.init(name: name, value: .time(policy.localTime(t.seconds))))
+                case .error?, nil: break  // reported as a problem when decided
+                case let other?: fields.append(.init(name: name, value: .string(other.celLiteral)))
+                }
+            case .deadline(let after, let label, let key):
+                fields.append(.init(name: name, value: .string(label)))
+                if case .timestamp(let at)? = policy.rootValue(policy.atSlot, of: decision.request),
+                    let due = at.adding(after)
+                {
+                    fields.append(.init(name: key, value: .time(policy.localTime(due.seconds))))
+                }
+            }
+        }
+        if template.type == "notify" { fields.append(.init(name: "reason", value: .string(reason))) }
+        return Obligation(type: template.type, source: source, fields: fields)
+    }
+}
+
+/// Deadlines are shown in the calendar's zone: `2026-12-02T23:59:59+08:00`.
+enum Deadline {
+    static func format(_ epochSeconds: Int64, offset: Int) -> String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(25)
+        write(epochSeconds, offset: offset, into: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Appends `2026-12-02T23:59:59+08:00` (or `…Z` at offset 0), digit by digit: this
+    /// runs twice per refund in every decision rendered.
+    static func write(_ epochSeconds: Int64, offset: Int, into bytes: inout [UInt8]) {
+        let local = epochSeconds + Int64(offset)
+        let days = local >= 0 ? local / 86_400 : (local - 86_399) / 86_400
+        let date = CivilDate(daysSinceEpoch: Int(days))
+        let secondOfDay = Int(local - days * 86_400)
+        func digits(_ value: Int, _ count: Int) {
+            var divisor = 1
+            for _ in 1..<count { divisor *= 10 }
+            var rest = value
+            while divisor > 0 {
+                bytes.append(UInt8(ascii: "0") + UInt8(rest / divisor % 10))
+                rest %= divisor
+                divisor /= 10
+            }
+        }
+        if date.year > 9999 || date.year < 0 {
+            bytes.append(contentsOf: "\(date)".utf8)
+        } else {
+            digits(date.year, 4)
+            bytes.append(UInt8(ascii: "-"))
+            digits(date.month, 2)
+            bytes.append(UInt8(ascii: "-"))
+            digits(date.day, 2)
+        }
+        bytes.append(UInt8(ascii: "T"))
+        digits(secondOfDay / 3600, 2)
+        bytes.append(UInt8(ascii: ":"))
+        digits(secondOfDay / 60 % 60, 2)
+        bytes.append(UInt8(ascii: ":"))
+        digits(secondOfDay % 60, 2)
+        if offset == 0 {
+            bytes.append(UInt8(ascii: "Z"))
+        } else {
+            bytes.append(UInt8(ascii: offset < 0 ? "-" : "+"))
+            digits(abs(offset) / 3600, 2)
+            bytes.append(UInt8(ascii: ":"))
+            digits(abs(offset) / 60 % 60, 2)
+        }
+    }
+}
