@@ -1,4 +1,4 @@
-public import CELCommon
+import CELCommon
 public import CELRuntime
 
 /// What a rule or tier decides. Effects combine by precedence: deny beats review

@@ -1,6 +1,6 @@
 import Foundation
 public import RescindDiagnostics
-public import RescindEngine
+import RescindEngine
 public import RescindYAML
 
 /// What loading a policy folder produced: the model, every diagnostic, the sources
