@@ -46,15 +46,21 @@ public struct FieldPath: Sendable, CustomStringConvertible {
 
     @usableFromInline
     func read(_ root: ObjectValue) -> Value? {
-        var object = root
-        var index = 0
-        while true {
-            let step = steps[index]
-            guard ObjectIdentifier(object.type) == step.type, let value = object.fields[step.slot] else { return nil }
-            index += 1
-            if index == steps.count { return value }
-            guard case .object(let next) = value else { return nil }
-            object = next
+        // Intermediate objects are kept alive by the root, which the caller holds for
+        // the whole call: walk them unretained, so a read costs no reference counting
+        // but for the value returned.
+        var object = Unmanaged.passUnretained(root)
+        let last = steps.count - 1
+        for (index, step) in steps.enumerated() {
+            let found: Value? = object._withUnsafeGuaranteedRef { object in
+                guard ObjectIdentifier(object.type) == step.type else { return nil }
+                return object.fields[step.slot]
+            }
+            guard let found else { return nil }
+            if index == last { return found }
+            guard case .object(let child) = found else { return nil }
+            object = Unmanaged.passUnretained(child)
         }
+        return nil
     }
 }
