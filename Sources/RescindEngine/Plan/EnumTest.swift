@@ -86,17 +86,26 @@ public final class WindowCount: Sendable {
             let back = CELDuration(seconds: -window.seconds, nanos: -Int64(window.nanos)), let start = at.adding(back)
         else { return nil }
         var count: Int64 = 0
-        for item in items {
-            guard case .object(let object) = item, object.type === itemType,
-                case .timestamp(let time)? = object.fields[timestampSlot]
-            else { return nil }
-            var passes = time > start && time <= at
-            for test in itemTests {
-                guard let ordinal = test.field.ordinal(in: object) else { return nil }
-                passes = passes && test.accepts(ordinal: ordinal)
+        let itemType = ObjectIdentifier(self.itemType)
+        // `items` holds every item for the whole loop: read them unretained.
+        return items.withUnsafeBufferPointer { items -> Int64? in
+            for index in items.indices {
+                guard case .object(let item) = items[index] else { return nil }
+                let passes: Bool? = Unmanaged.passUnretained(item)._withUnsafeGuaranteedRef { object in
+                    guard ObjectIdentifier(object.type) == itemType,
+                        case .timestamp(let time)? = object.fields[timestampSlot]
+                    else { return nil }
+                    var passes = time > start && time <= at
+                    for test in itemTests {
+                        guard let ordinal = test.field.ordinal(in: object) else { return nil }
+                        passes = passes && test.accepts(ordinal: ordinal)
+                    }
+                    return passes
+                }
+                guard let passes else { return nil }
+                if passes { count += 1 }
             }
-            if passes { count += 1 }
+            return count
         }
-        return count
     }
 }
