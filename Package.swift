@@ -14,6 +14,10 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", exact: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", exact: "2.4.1"),
     ],
     targets: [
         .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
@@ -30,9 +34,20 @@ let package = Package(
         .target(name: "RescindEngine", dependencies: ["CELRuntime", "CELCommon", "RescindDiagnostics"]),
         .target(name: "RescindPolicy", dependencies: ["RescindEngine", "CEL", "RescindYAML", "RescindDiagnostics"]),
         .target(name: "Rescind", dependencies: ["CEL", "RescindYAML", "RescindDiagnostics", "RescindEngine", "RescindPolicy"]),
+        // The HTTP service (`rescind serve`): the application is built by a library
+        // function so tests drive it through Hummingbird's test client without a socket.
+        .target(name: "RescindServer", dependencies: [
+            "Rescind",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+        ], resources: [.copy("openapi.json")]),  // served at /openapi.json; docs/openapi.json links to it
         .executableTarget(name: "rescind", dependencies: [
             "Rescind",
+            "RescindServer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "RescindFuzz", dependencies: ["Rescind"]),
         .executableTarget(name: "RescindBench", dependencies: ["Rescind"]),
@@ -46,5 +61,9 @@ let package = Package(
         .testTarget(name: "RescindEngineTests", dependencies: ["RescindEngine"]),
         .testTarget(name: "RescindPolicyTests", dependencies: ["Rescind"]),
         .testTarget(name: "RescindCLITests", dependencies: ["rescind"]),
+        .testTarget(name: "RescindServerTests", dependencies: [
+            "RescindServer",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ]),
     ]
 )

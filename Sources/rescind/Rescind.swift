@@ -37,7 +37,7 @@ struct RescindCommand: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             CheckCommand.self, TestCommand.self, EvalCommand.self, ExplainCommand.self, ReplayCommand.self,
-            CELCommand.self,
+            CELCommand.self, ServeCommand.self,
         ]
     )
 

@@ -1,0 +1,76 @@
+import Hummingbird
+import Rescind
+
+/// An error answered as JSON, `{"error": {"code", "message", "path"?, "help"?}}`. The
+/// code is stable (clients branch on it); the message is for people and may change.
+public struct APIError: HTTPResponseError, Sendable {
+    public let status: HTTPResponse.Status
+    /// The error object's JSON, without a trailing newline.
+    let object: String
+
+    /// A service error: `code` is one of the codes in docs/server.md.
+    public init(_ status: HTTPResponse.Status, code: String, message: String) {
+        self.status = status
+        self.object = "{\"error\":{\"code\":\(jsonString(code)),\"message\":\(jsonString(message))}}"
+    }
+
+    /// A rejected request: the same error object `rescind eval --json` prints, with its
+    /// JSON path, so clients parse one shape wherever they meet it.
+    public init(_ error: RequestError) {
+        self.status = .badRequest
+        self.object = error.errorObject(line: nil)
+    }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        var headers: HTTPFields = [.contentType: "application/json"]
+        if status == .unauthorized { headers[.wwwAuthenticate] = "Bearer" }
+        return .json(status: status, object + "\n", headers: headers)
+    }
+
+    static func notReady() -> APIError {
+        APIError(.serviceUnavailable, code: "not-ready", message: "no policy set is loaded")
+    }
+}
+
+/// Turns Hummingbird's own errors (no route, body too large, …) into the same JSON
+/// shape as ours, so a client never has to parse two kinds of error.
+struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
+        do {
+            return try await next(request, context)
+        } catch let error as APIError {
+            throw error
+        } catch let error as any HTTPResponseError {
+            throw APIError(error.status, code: Self.code(for: error.status), message: error.status.reasonPhrase.lowercased())
+        } catch {
+            context.logger.error("internal error", metadata: ["error": "\(error)"])
+            throw APIError(.internalServerError, code: "internal", message: "internal error")
+        }
+    }
+
+    static func code(for status: HTTPResponse.Status) -> String {
+        switch status {
+        case .notFound: "not-found"
+        case .methodNotAllowed: "method-not-allowed"
+        case .contentTooLarge: "body-too-large"
+        case .badRequest: "bad-request"
+        default: status.code >= 500 ? "internal" : "http-\(status.code)"
+        }
+    }
+}
+
+extension Response {
+    /// A JSON response from text already encoded.
+    static func json(status: HTTPResponse.Status = .ok, _ text: String, headers: HTTPFields = [:]) -> Response {
+        json(status: status, Array(text.utf8), headers: headers)
+    }
+
+    /// A JSON response from bytes already encoded.
+    static func json(status: HTTPResponse.Status = .ok, _ bytes: [UInt8], headers: HTTPFields = [:]) -> Response {
+        var headers = headers
+        headers[.contentType] = "application/json"
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+}

@@ -1,0 +1,285 @@
+import Foundation
+import Hummingbird
+import Logging
+import Rescind
+
+/// The HTTP application `rescind serve` runs: loads the policies (start-up waits for
+/// them; the application starts even when they fail, and `/readyz` says not ready).
+public func buildApplication(
+    configuration: ServerConfiguration, logger: Logger = Logger(label: "rescind.server")
+) -> some ApplicationProtocol {
+    let store = PolicyStore(
+        paths: configuration.policies, limits: RequestLimits(maxBytes: configuration.maxBodyBytes), logger: logger)
+    store.loadNow()
+    return buildApplication(configuration: configuration, store: store, logger: logger)
+}
+
+/// The application serving `store`, which the caller loads and reloads (SIGHUP, the
+/// folder watcher, tests).
+public func buildApplication(
+    configuration: ServerConfiguration, store: PolicyStore, metrics: ServerMetrics = ServerMetrics(),
+    logger: Logger = Logger(label: "rescind.server")
+) -> some ApplicationProtocol {
+    let router = Router(context: BasicRequestContext.self)
+    router.add(middleware: JSONErrorMiddleware())
+    ServerRoutes(configuration: configuration, store: store, metrics: metrics).register(on: router)
+    return Application(
+        router: router,
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "rescind"),
+        logger: logger)
+}
+
+/// The endpoints; docs/server.md and docs/openapi.json describe them.
+struct ServerRoutes: Sendable {
+    let configuration: ServerConfiguration
+    let store: PolicyStore
+    let metrics: ServerMetrics
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.get("/healthz") { _, _ in Response.json("{\"status\":\"ok\"}\n") }
+        router.get("/readyz") { _, _ in try ready() }
+        router.get("/metrics") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+                body: ResponseBody(byteBuffer: ByteBuffer(bytes: metrics.exposition(store: store))))
+        }
+        router.get("/openapi.json") { _, _ in
+            guard let document = openAPIDocument else { throw APIError(.notFound, code: "not-found", message: "no OpenAPI document") }
+            return Response.json(document)
+        }
+        router.post("/v1/decisions") { request, _ in try await decide(request) }
+        router.post("/v1/decisions:batch") { request, _ in try await decideBatch(request) }
+        router.get("/v1/policies") { _, _ in Response.json(policiesDocument() + "\n") }
+        router.post("/v1/policies:reload") { request, _ in try await reload(request) }
+        router.post("/v1/policies:check") { request, _ in try await check(request) }
+    }
+
+    // MARK: Decisions
+
+    func decide(_ request: Request) async throws -> Response {
+        let started = ContinuousClock.now
+        try authorize(request, token: configuration.decisionToken, admin: false)
+        guard let snapshot = store.current else { throw APIError.notReady() }
+        let options = try decisionOptions(request, snapshot)
+        let body = try await readBody(request)
+        let result = body.withUnsafeReadableBytes { snapshot.decoder.decode($0) }
+        switch result {
+        case .failure(let error):
+            metrics.recordRejected(code: error.code.rawValue)
+            throw APIError(error)
+        case .success(let decoded):
+            let decision = snapshot.policySet.decide(decoded.root, options: options)
+            // The bytes of `rescind eval --json`: the decision on one line, then a newline.
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(2048)
+            decision.writeJSON(into: &bytes)
+            bytes.append(0x0A)
+            metrics.record(decision, nanoseconds: nanoseconds(since: started))
+            return .json(bytes)
+        }
+    }
+
+    /// A JSON array of requests → `{"results": [...]}`, one decision or error object
+    /// per item, in order: a bad item does not stop the others.
+    func decideBatch(_ request: Request) async throws -> Response {
+        let started = ContinuousClock.now
+        try authorize(request, token: configuration.decisionToken, admin: false)
+        guard let snapshot = store.current else { throw APIError.notReady() }
+        let options = try decisionOptions(request, snapshot)
+        let body = try await readBody(request)
+        guard let items = body.withUnsafeReadableBytes({ jsonArrayItems($0) }) else {
+            throw APIError(.badRequest, code: "batch-not-array", message: "the body must be a JSON array of requests")
+        }
+        guard items.count <= configuration.maxBatch else {
+            throw APIError(
+                .contentTooLarge, code: "batch-too-large",
+                message: "a batch holds at most \(configuration.maxBatch) requests; found \(items.count)")
+        }
+        var bytes = Array("{\"results\":[".utf8)
+        bytes.reserveCapacity(items.count * 2048)
+        body.withUnsafeReadableBytes { raw in
+            for (index, range) in items.enumerated() {
+                if index > 0 { bytes.append(UInt8(ascii: ",")) }
+                switch snapshot.decoder.decode(UnsafeRawBufferPointer(rebasing: raw[range])) {
+                case .failure(let error):
+                    metrics.recordRejected(code: error.code.rawValue)
+                    bytes.append(contentsOf: error.errorObject(line: nil).utf8)
+                case .success(let decoded):
+                    let decision = snapshot.policySet.decide(decoded.root, options: options)
+                    decision.writeJSON(into: &bytes)
+                    metrics.record(decision, nanoseconds: nanoseconds(since: started) / UInt64(items.count))
+                }
+            }
+        }
+        bytes.append(contentsOf: "]}\n".utf8)
+        return .json(bytes)
+    }
+
+    /// `?explain=true`, and the locale: `?locale=` first, then the first
+    /// `Accept-Language` tag the set has reasons in; else the request's own `locale`.
+    func decisionOptions(_ request: Request, _ snapshot: PolicySnapshot) throws -> DecisionOptions {
+        let query = request.uri.queryParameters
+        let explain: Bool
+        switch query.get("explain") {
+        case nil, "false"?: explain = false
+        case "true"?: explain = true
+        case let other?:
+            throw APIError(.badRequest, code: "invalid-query", message: "`explain` must be `true` or `false`; found `\(other)`")
+        }
+        var locale: String?
+        if let requested = query.get("locale") {
+            guard let match = snapshot.locales.first(where: { $0.caseInsensitiveCompare(requested) == .orderedSame }) else {
+                throw APIError(
+                    .badRequest, code: "unsupported-locale",
+                    message: "`locale` must be one of \(snapshot.locales.map { "`\($0)`" }.joined(separator: ", ")); found `\(requested)`")
+            }
+            locale = match
+        } else if let header = request.headers[.acceptLanguage] {
+            locale = negotiateLocale(header, supported: snapshot.locales)
+        }
+        return DecisionOptions(locale: locale, explain: explain)
+    }
+
+    // MARK: Policies
+
+    func ready() throws -> Response {
+        guard let snapshot = store.current else { throw APIError.notReady() }
+        return .json("{\"status\":\"ready\",\"policy\":\(identityJSON(snapshot.policySet))}\n")
+    }
+
+    /// The loaded set and how the last reload went (a failed one included: the old set
+    /// is still served, and this is where operators see why the new one was not).
+    func policiesDocument() -> String {
+        var fields: [String] = []
+        if let snapshot = store.current {
+            let set = snapshot.policySet
+            fields.append("\"policy\":\(identityJSON(set))")
+            fields.append("\"files\":[\(set.files.map(jsonString).joined(separator: ","))]")
+            fields.append("\"locales\":[\(snapshot.locales.map(jsonString).joined(separator: ","))]")
+            fields.append("\"rules\":\(set.rules.count),\"thresholds\":\(set.thresholds.count)")
+            fields.append("\"loaded_at\":\(jsonString(rfc3339(snapshot.loadedAt)))")
+        } else {
+            fields.append("\"policy\":null")
+        }
+        fields.append("\"source\":[\(store.paths.map(jsonString).joined(separator: ","))]")
+        let counts = store.reloadCounts
+        fields.append("\"reloads\":{\"total\":\(counts.total),\"failed\":\(counts.failed)}")
+        if let last = store.lastReload {
+            var text = "{\"at\":\(jsonString(rfc3339(last.at))),\"ok\":\(last.succeeded)"
+            if let diagnostics = last.diagnosticsJSON { text += ",\"diagnostics\":\(diagnostics)" }
+            fields.append("\"last_reload\":" + text + "}")
+        }
+        return "{" + fields.joined(separator: ",") + "}"
+    }
+
+    func reload(_ request: Request) async throws -> Response {
+        try authorize(request, token: configuration.adminToken, admin: true)
+        let status = await store.reload()
+        guard status.succeeded else {
+            throw APIError(
+                .unprocessableContent, code: "policies-invalid",
+                message: "the policies have errors; still serving the previous set: \(status.firstError ?? "")")
+        }
+        return .json(policiesDocument() + "\n")
+    }
+
+    /// Checks a candidate set sent as `{"file.yaml": "text", …}` without serving it.
+    func check(_ request: Request) async throws -> Response {
+        try authorize(request, token: configuration.adminToken, admin: true)
+        let body = try await readBody(request)
+        guard let object = try? JSONSerialization.jsonObject(with: body.withUnsafeReadableBytes { Data($0) }) as? [String: Any],
+            let files = object as? [String: String]
+        else {
+            throw APIError(
+                .badRequest, code: "check-invalid-body",
+                message: "the body must be a JSON object mapping file names to their YAML text")
+        }
+        let loaded = await store.check(files.sorted { $0.key < $1.key }.map { (path: $0.key, text: $0.value) })
+        let renderer = JSONDiagnosticRenderer()
+        let policy = loaded.policySet.map(identityJSON) ?? "null"
+        let diagnostics = loaded.diagnostics.map(renderer.object).joined(separator: ",")
+        return .json("{\"ok\":\(loaded.policySet != nil),\"policy\":\(policy),\"diagnostics\":[\(diagnostics)]}\n")
+    }
+
+    // MARK: Shared
+
+    /// The body, up to the configured limit; 413 beyond (checked against
+    /// Content-Length first, so an oversized body is refused before it is read).
+    func readBody(_ request: Request) async throws -> ByteBuffer {
+        let limit = configuration.maxBodyBytes
+        let tooLarge = APIError(.contentTooLarge, code: "body-too-large", message: "the body is larger than \(limit) bytes")
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > limit { throw tooLarge }
+        do {
+            return try await request.body.collect(upTo: limit)
+        } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
+            throw tooLarge
+        }
+    }
+
+    /// Bearer-token check: 401 without a token, 403 with a wrong one. Admin endpoints
+    /// are refused (403) when no admin token is configured.
+    func authorize(_ request: Request, token: String?, admin: Bool) throws {
+        guard let token else {
+            if admin {
+                throw APIError(.forbidden, code: "admin-disabled", message: "no admin token is configured (RESCIND_ADMIN_TOKEN)")
+            }
+            return
+        }
+        guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else {
+            throw APIError(.unauthorized, code: "unauthorized", message: "a bearer token is required")
+        }
+        guard constantTimeEqual(Array(header.utf8.dropFirst(7)), Array(token.utf8)) else {
+            throw APIError(.forbidden, code: "forbidden", message: "the bearer token is not valid here")
+        }
+    }
+}
+
+/// The first tag of an `Accept-Language` header (by weight, then order) that names one
+/// of `supported`, exactly or by its primary language (`zh` → `zh-CN`, `en-US` → `en`).
+func negotiateLocale(_ header: String, supported: [String]) -> String? {
+    let ranges = header.split(separator: ",").enumerated().compactMap { index, part -> (tag: String, q: Double, index: Int)? in
+        let pieces = part.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
+        guard let tag = pieces.first, !tag.isEmpty, tag != "*" else { return nil }
+        let q = pieces.dropFirst().first { $0.hasPrefix("q=") }.flatMap { Double($0.dropFirst(2)) } ?? 1
+        return q > 0 ? (tag, q, index) : nil
+    }.sorted { $0.q != $1.q ? $0.q > $1.q : $0.index < $1.index }
+    func primary(_ tag: String) -> Substring { tag.split(separator: "-").first?.lowercased()[...] ?? "" }
+    for range in ranges {
+        if let exact = supported.first(where: { $0.caseInsensitiveCompare(range.tag) == .orderedSame }) { return exact }
+        if let loose = supported.first(where: { primary($0) == primary(range.tag) }) { return loose }
+    }
+    return nil
+}
+
+/// docs/openapi.json, bundled with the library (read once). Looked up beside the
+/// executable rather than through `Bundle.module`, which ends the process when the
+/// bundle was not deployed with the binary; then the route answers 404 instead.
+let openAPIDocument: [UInt8]? = {
+    let bundle = "Rescind_RescindServer.resources/openapi.json"
+    let folders = [Bundle.main.bundleURL, Bundle.main.bundleURL.deletingLastPathComponent()]
+    return folders.lazy.compactMap { FileManager.default.contents(atPath: $0.appendingPathComponent(bundle).path) }
+        .first.map(Array.init)
+}()
+
+/// `{"name","version","digest"}`, the same object as a decision's `policy`.
+func identityJSON(_ set: PolicySet) -> String {
+    "{\"name\":\(jsonString(set.name)),\"version\":\(jsonString(set.version)),\"digest\":\(jsonString(set.digest))}"
+}
+
+/// RFC 3339 in UTC with milliseconds.
+func rfc3339(_ date: Date) -> String {
+    let formatter = ISO8601DateFormatter()
+    formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+    return formatter.string(from: date)
+}
+
+private func nanoseconds(since start: ContinuousClock.Instant) -> UInt64 {
+    let elapsed = ContinuousClock.now - start
+    return UInt64(max(0, elapsed.components.seconds)) * 1_000_000_000 + UInt64(max(0, elapsed.components.attoseconds / 1_000_000_000))
+}
+
+/// Compares tokens in time independent of where they differ.
+private func constantTimeEqual(_ lhs: [UInt8], _ rhs: [UInt8]) -> Bool {
+    guard lhs.count == rhs.count else { return false }
+    return zip(lhs, rhs).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
+}

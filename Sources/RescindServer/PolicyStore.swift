@@ -1,0 +1,131 @@
+import Dispatch
+import Foundation
+import Logging
+import Rescind
+
+/// One loaded policy set with what serving it needs; immutable, so a request keeps
+/// deciding with the set it started with while a reload swaps in another.
+public struct PolicySnapshot: Sendable {
+    public let policySet: PolicySet
+    /// Built once per set: the decoder's plan depends on the schema.
+    public let decoder: RequestDecoder
+    public let loadedAt: Date
+    /// The locales the set's reasons are written in (every message has them all).
+    public let locales: [String]
+
+    init(policySet: PolicySet, loadedAt: Date, limits: RequestLimits) {
+        self.policySet = policySet
+        self.decoder = RequestDecoder(schema: policySet.schema, limits: limits)
+        self.loadedAt = loadedAt
+        self.locales = policySet.defaultReason.byLocale.keys.sorted()
+    }
+}
+
+/// How the last reload went.
+public struct ReloadStatus: Sendable {
+    public let at: Date
+    /// Nil when it succeeded; else the error diagnostics as a JSON array.
+    public let diagnosticsJSON: String?
+    /// The first error, for logs and the summary message.
+    public let firstError: String?
+
+    public var succeeded: Bool { diagnosticsJSON == nil }
+}
+
+/// The policy set being served, swapped atomically on reload. Loading and checking run
+/// on a private serial queue, off the request path, and one at a time; a set with
+/// errors never replaces the one being served.
+public final class PolicyStore: @unchecked Sendable {
+    /// What `load` reads.
+    public let paths: [String]
+    private let limits: RequestLimits
+    // The lock guards only the swap and the reads of these fields: deciding holds a
+    // snapshot, never the lock.
+    private let lock = NSLock()
+    private var _current: PolicySnapshot?
+    private var _lastReload: ReloadStatus?
+    private var _reloads = 0, _failures = 0
+    private let queue = DispatchQueue(label: "rescind.policy-reload")
+    private let logger: Logger
+
+    public init(paths: [String], limits: RequestLimits = .default, logger: Logger = Logger(label: "rescind.policies")) {
+        self.paths = paths
+        self.limits = limits
+        self.logger = logger
+    }
+
+    /// The set being served; nil until a load succeeds.
+    public var current: PolicySnapshot? { lock.withLock { _current } }
+    /// The last load attempt, good or bad.
+    public var lastReload: ReloadStatus? { lock.withLock { _lastReload } }
+    /// Load attempts after the first, and how many of them failed.
+    public var reloadCounts: (total: Int, failed: Int) { lock.withLock { (_reloads, _failures) } }
+
+    /// Loads and checks the policies now, on the caller's thread (start-up); returns
+    /// what was loaded, so the caller can print diagnostics.
+    @discardableResult
+    public func loadNow() -> LoadedPolicies {
+        queue.sync { loadOnQueue() }
+    }
+
+    /// Loads and checks the policies on the reload queue and swaps them in when clean.
+    @discardableResult
+    public func reload() async -> ReloadStatus {
+        await withCheckedContinuation { continuation in
+            queue.async {
+                self.loadOnQueue()
+                // Read on the queue: no other load can have run in between.
+                continuation.resume(returning: self.lastReload!)
+            }
+        }
+    }
+
+    /// Checks a candidate set (path → text) without serving it, on the reload queue so
+    /// a large candidate does not hold up a request thread.
+    public func check(_ sources: [(path: String, text: String)]) async -> LoadedPolicies {
+        await withCheckedContinuation { continuation in
+            queue.async { continuation.resume(returning: LoadedPolicies.load(sources: sources)) }
+        }
+    }
+
+    /// Runs on `queue` only.
+    @discardableResult
+    private func loadOnQueue() -> LoadedPolicies {
+        let loaded = LoadedPolicies.load(paths: paths)
+        let now = Date()
+        let status: ReloadStatus
+        if let policySet = loaded.policySet {
+            let snapshot = PolicySnapshot(policySet: policySet, loadedAt: now, limits: limits)
+            status = ReloadStatus(at: now, diagnosticsJSON: nil, firstError: nil)
+            lock.withLock {
+                if _lastReload != nil { _reloads += 1 }
+                _current = snapshot
+                _lastReload = status
+            }
+        } else {
+            let renderer = JSONDiagnosticRenderer()
+            let errors = loaded.diagnostics.errors
+            status = ReloadStatus(
+                at: now, diagnosticsJSON: "[" + loaded.diagnostics.map(renderer.object).joined(separator: ",") + "]",
+                firstError: errors.first.map { "\($0.code): \($0.message)" } ?? "policy set failed to load")
+            lock.withLock {
+                if _lastReload != nil {
+                    _reloads += 1
+                    _failures += 1
+                }
+                _lastReload = status
+            }
+        }
+        if let policySet = loaded.policySet {
+            logger.info(
+                "policies loaded",
+                metadata: ["policy": "\(policySet.name)", "version": "\(policySet.version)", "digest": "\(policySet.digest)"])
+        } else {
+            // The set being served (if any) stays: a broken edit must not take decisions down.
+            logger.error(
+                "policy load failed; keeping the current set",
+                metadata: ["errors": "\(loaded.diagnostics.errors.count)", "first": "\(status.firstError ?? "")"])
+        }
+        return loaded
+    }
+}

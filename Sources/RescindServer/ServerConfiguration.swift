@@ -1,0 +1,34 @@
+/// Everything `rescind serve` can be told, by flag or environment variable. Defaults
+/// are safe for a loopback deployment: no tokens means admin endpoints are refused.
+public struct ServerConfiguration: Sendable {
+    /// The policy folder (or files) served and reloaded.
+    public var policies: [String]
+    /// The address to listen on.
+    public var host: String
+    public var port: Int
+    /// The bearer token `POST /v1/policies:reload` and `POST /v1/policies:check`
+    /// require; nil refuses them (403), so an operator must opt in.
+    public var adminToken: String?
+    /// When set, the bearer token the decision endpoints require.
+    public var decisionToken: String?
+    /// The largest request body accepted, in bytes, on every endpoint (413 beyond).
+    public var maxBodyBytes: Int
+    /// The most requests one `POST /v1/decisions:batch` may carry.
+    public var maxBatch: Int
+    /// How often the policy folder is polled for changes (seconds); 0 turns watching off.
+    public var watchInterval: Double
+
+    public init(
+        policies: [String] = ["Policies"], host: String = "127.0.0.1", port: Int = 8080, adminToken: String? = nil,
+        decisionToken: String? = nil, maxBodyBytes: Int = 1 << 20, maxBatch: Int = 100, watchInterval: Double = 2
+    ) {
+        self.policies = policies
+        self.host = host
+        self.port = port
+        self.adminToken = adminToken
+        self.decisionToken = decisionToken
+        self.maxBodyBytes = maxBodyBytes
+        self.maxBatch = maxBatch
+        self.watchInterval = watchInterval
+    }
+}

@@ -1,0 +1,113 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import Logging
+import Rescind
+import RescindServer
+
+/// `rescind serve`: decide requests over HTTP (docs/server.md).
+struct ServeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve decisions over HTTP, reloading the policies when they change.",
+        discussion: """
+            Every flag has an environment variable, used when the flag is not given: \
+            RESCIND_POLICIES, RESCIND_HOST, RESCIND_PORT, RESCIND_ADMIN_TOKEN, \
+            RESCIND_DECISION_TOKEN, RESCIND_MAX_BODY_BYTES, RESCIND_MAX_BATCH, \
+            RESCIND_WATCH_INTERVAL; LOG_LEVEL sets the log level (info). SIGHUP reloads the \
+            policies; SIGTERM and SIGINT stop after the requests in flight. Exits 3 when the \
+            policies do not load at start-up.
+
+            Examples:
+              rescind serve --policies Policies
+              RESCIND_ADMIN_TOKEN=secret rescind serve --policies Policies --port 9000
+              curl -s localhost:8080/v1/decisions -d @Examples/requests/buyer-paid-card.json
+            """)
+
+    @Option(help: ArgumentHelp("The policy folder.", valueName: "DIR"), completion: .directory)
+    var policies: String?
+
+    @Option(help: "The address to listen on (default 127.0.0.1).")
+    var host: String?
+
+    @Option(help: "The port to listen on (default 8080).")
+    var port: Int?
+
+    @Option(help: ArgumentHelp("The bearer token for reload and check; without one they are refused.", valueName: "TOKEN"))
+    var adminToken: String?
+
+    @Option(help: ArgumentHelp("A bearer token the decision endpoints require.", valueName: "TOKEN"))
+    var decisionToken: String?
+
+    @Option(help: ArgumentHelp("The largest request body, in bytes (default 1048576).", valueName: "BYTES"))
+    var maxBodyBytes: Int?
+
+    @Option(help: ArgumentHelp("The most requests in one batch (default 100).", valueName: "N"))
+    var maxBatch: Int?
+
+    @Option(help: ArgumentHelp("Seconds between checks of the policy files for changes; 0 turns it off (default 2).", valueName: "SECONDS"))
+    var watchInterval: Double?
+
+    /// Flags first, then environment variables, then the defaults.
+    func serverConfiguration(environment: [String: String] = ProcessInfo.processInfo.environment) throws
+        -> ServerConfiguration
+    {
+        func number<T: LosslessStringConvertible>(_ flag: T?, _ name: String) throws -> T? {
+            if let flag { return flag }
+            guard let text = environment[name] else { return nil }
+            guard let value = T(text) else { throw ValidationError("\(name) must be a number; found `\(text)`") }
+            return value
+        }
+        let defaults = ServerConfiguration()
+        let configuration = ServerConfiguration(
+            policies: [policies ?? environment["RESCIND_POLICIES"] ?? "Policies"],
+            host: host ?? environment["RESCIND_HOST"] ?? defaults.host,
+            port: try number(port, "RESCIND_PORT") ?? defaults.port,
+            adminToken: adminToken ?? environment["RESCIND_ADMIN_TOKEN"].flatMap { $0.isEmpty ? nil : $0 },
+            decisionToken: decisionToken ?? environment["RESCIND_DECISION_TOKEN"].flatMap { $0.isEmpty ? nil : $0 },
+            maxBodyBytes: try number(maxBodyBytes, "RESCIND_MAX_BODY_BYTES") ?? defaults.maxBodyBytes,
+            maxBatch: try number(maxBatch, "RESCIND_MAX_BATCH") ?? defaults.maxBatch,
+            watchInterval: try number(watchInterval, "RESCIND_WATCH_INTERVAL") ?? defaults.watchInterval)
+        guard (0...65535).contains(configuration.port) else { throw ValidationError("the port must be 0…65535") }
+        guard configuration.maxBodyBytes > 0, configuration.maxBatch > 0 else {
+            throw ValidationError("--max-body-bytes and --max-batch must be positive")
+        }
+        return configuration
+    }
+
+    func run() throws {
+        let configuration = try serverConfiguration()
+        var logger = Logger(label: "rescind.server")
+        logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0) } ?? .info
+        let store = PolicyStore(
+            paths: configuration.policies, limits: RequestLimits(maxBytes: configuration.maxBodyBytes), logger: logger)
+        // A service that starts without policies would only answer 503: refuse to start,
+        // with the diagnostics `rescind check` prints.
+        let loaded = store.loadNow()
+        if loaded.policySet == nil {
+            FileHandle.standardError.write(Data(render(loaded.diagnostics, sources: loaded.sources, format: .human).utf8))
+            throw RescindExit.invalidInput
+        }
+        let triggers = ReloadTriggers(store: store)
+        triggers.reloadOnHangup()
+        triggers.watch(every: configuration.watchInterval)
+        let app = buildApplication(configuration: configuration, store: store, logger: logger)
+        // The root command is synchronous; the server runs on the concurrency pool while
+        // this thread waits. `runService` stops gracefully on SIGTERM and SIGINT.
+        let done = DispatchSemaphore(value: 0)
+        let failure = FailureBox()
+        Task {
+            do { try await app.runService() } catch { failure.error = error }
+            done.signal()
+        }
+        done.wait()
+        triggers.cancel()
+        if let error = failure.error { throw error }
+    }
+}
+
+/// Carries the server's error from its task to the waiting thread; the semaphore
+/// orders the write before the read.
+private final class FailureBox: @unchecked Sendable {
+    var error: (any Error)?
+}
