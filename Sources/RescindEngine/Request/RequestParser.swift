@@ -410,30 +410,7 @@ struct RequestParser: ~Copyable {
         }
         switch input[position] {
         case openBrace:
-            guard enter() else { return nil }
-            var entries: [(key: Value, value: Value)] = []
-            var offsets: [Int] = []
-            skipWhitespace()
-            if position < count, input[position] == closeBrace {
-                position += 1
-            } else {
-                repeat {
-                    guard let (keyBytes, keyOffset) = readKey() else { return nil }
-                    let key = makeString(keyBytes)
-                    let mark = errors.count
-                    let value = decodeAny()
-                    if errors.count > mark {
-                        addPath(.field(key), since: mark)
-                        if aborted { return nil }
-                    } else if let value {
-                        entries.append((.string(key), value))
-                        offsets.append(keyOffset)
-                    }
-                } while nextElement(closer: closeBrace)
-                if aborted { return nil }
-            }
-            depth -= 1
-            return makeMap(entries, offsets: offsets)
+            return decodeMap(ValueShape(.dyn))
         case openBracket:
             return decodeList(ValueShape(.dyn))
         case quote:
