@@ -230,7 +230,7 @@ struct DecisionRun {
     }
 
     private mutating func evaluate(_ expression: CompiledExpression) -> Bool {
-        let result = shortcutResult(expression) ?? run(expression)
+        let result = evaluateValue(expression)
         let holds: Bool
         var failure: String?
         switch result {
@@ -345,7 +345,7 @@ struct DecisionRun {
             return nil
         }
         let count: Int64
-        if let native = threshold.windowCount?.count(in: request, window: threshold.window) {
+        if let native = threshold.windowCount?.count(in: request) {
             count = native
         } else {
             switch run(threshold.count) {
@@ -421,8 +421,7 @@ struct DecisionRun {
     // MARK: - Values
 
     private mutating func evaluateValue(_ expression: CompiledExpression) -> Value {
-        if case .field(let path) = expression.shortcut, let value = path.read(from: request) { return value }
-        return run(expression)
+        shortcutResult(expression) ?? run(expression)
     }
 
     private mutating func decimal(_ expression: CompiledExpression) -> CELDecimal? {

@@ -108,9 +108,8 @@ public final class LocalizedMessage: Sendable {
         entries = byLocale.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
     }
 
-    public var byLocale: [String: MessageTemplate] {
-        Dictionary(uniqueKeysWithValues: entries.map { ($0.locale, $0.template) })
-    }
+    /// The locales it has texts in, sorted.
+    public var locales: [String] { entries.map(\.locale) }
 
     /// The template for `locale`, else English, else the first by locale name. A
     /// linear scan: a message has a handful of locales, and short strings compare fast.

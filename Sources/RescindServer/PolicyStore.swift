@@ -17,7 +17,7 @@ public struct PolicySnapshot: Sendable {
         self.policySet = policySet
         self.decoder = RequestDecoder(schema: policySet.schema, limits: limits)
         self.loadedAt = loadedAt
-        self.locales = policySet.defaultReason.byLocale.keys.sorted()
+        self.locales = policySet.defaultReason.locales
     }
 }
 

@@ -82,7 +82,7 @@ struct PolicyVocabulary {
             }
         }
         obligationFields = fields
-        locales = policySet.defaultReason.byLocale.keys.sorted()
+        locales = policySet.defaultReason.locales
     }
 }
 

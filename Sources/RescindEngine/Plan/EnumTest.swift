@@ -71,8 +71,15 @@ public final class WindowCount: Sendable {
     public let itemTests: [EnumTest]
     /// The request time, from the root.
     public let at: FieldPath
+    /// The window, negated: the window starts at `at + back` (nil when out of range,
+    /// so CEL reports it).
+    let back: CELDuration?
 
-    public init(list: FieldPath, itemType: ObjectType, timestampSlot: Int, itemTests: [EnumTest], at: FieldPath) {
+    public init(
+        list: FieldPath, itemType: ObjectType, timestampSlot: Int, itemTests: [EnumTest], at: FieldPath,
+        window: CELDuration
+    ) {
+        self.back = CELDuration(seconds: -window.seconds, nanos: -Int64(window.nanos))
         self.list = list
         self.itemType = itemType
         self.timestampSlot = timestampSlot
@@ -81,9 +88,9 @@ public final class WindowCount: Sendable {
     }
 
     /// The count, or nil when CEL must decide (a value absent or not as declared).
-    func count(in request: ObjectValue, window: CELDuration) -> Int64? {
+    func count(in request: ObjectValue) -> Int64? {
         guard case .list(let items)? = list.read(from: request), case .timestamp(let at)? = at.read(from: request),
-            let back = CELDuration(seconds: -window.seconds, nanos: -Int64(window.nanos)), let start = at.adding(back)
+            let back, let start = at.adding(back)
         else { return nil }
         var count: Int64 = 0
         let itemType = ObjectIdentifier(self.itemType)

@@ -405,7 +405,7 @@ public struct PolicyCompiler {
         let native = timestamp.flatMap {
             expressions.shortcuts.windowCount(
                 list: list.program.parsed.expr, timestamp: $0.program.parsed.expr,
-                filter: model.filter == nil ? nil : filterExpr)
+                filter: filterExpr, window: window)
         }
         return Threshold(
             id: model.id.value, description: model.description, appliesWhen: applies, count: count.expression,

@@ -147,7 +147,7 @@ final class ShortcutFinder {
     /// A threshold's count done natively, when it has the shape `count` = a request list
     /// of objects, `timestamp` = `item.<field>` and `where` absent or a conjunction of
     /// enum tests on the item's fields.
-    func windowCount(list: Expr, timestamp: Expr, filter: Expr?) -> WindowCount? {
+    func windowCount(list: Expr, timestamp: Expr, filter: Expr?, window: CELDuration) -> WindowCount? {
         guard enabled else { return nil }
         guard let listPath = WrittenPath(list), let listField = requestField(listPath),
             case .list(.object(let itemType)) = listField.type,
@@ -175,7 +175,9 @@ final class ShortcutFinder {
                 itemTests.append(EnumTest(field: field, accepted: Self.mask(test.passing, of: test.enumeration)))
             }
         }
-        return WindowCount(list: listField, itemType: itemType, timestampSlot: timestampSlot, itemTests: itemTests, at: at)
+        return WindowCount(
+            list: listField, itemType: itemType, timestampSlot: timestampSlot, itemTests: itemTests, at: at,
+            window: window)
     }
 }
 
