@@ -213,11 +213,7 @@ struct JSONWriter {
     }
 
     mutating func object(_ body: (inout JSONWriter) -> Void) {
-        bytes.append(UInt8(ascii: "{"))
-        open()
-        body(&self)
-        close()
-        bytes.append(UInt8(ascii: "}"))
+        container(UInt8(ascii: "{"), UInt8(ascii: "}"), body)
     }
 
     mutating func key(_ name: String, _ value: (inout JSONWriter) -> Void) {
@@ -229,11 +225,7 @@ struct JSONWriter {
 
     /// An array whose elements `body` writes with `element`.
     mutating func array(_ body: (inout JSONWriter) -> Void) {
-        bytes.append(UInt8(ascii: "["))
-        open()
-        body(&self)
-        close()
-        bytes.append(UInt8(ascii: "]"))
+        container(UInt8(ascii: "["), UInt8(ascii: "]"), body)
     }
 
     mutating func element(_ value: (inout JSONWriter) -> Void) {
@@ -262,14 +254,17 @@ struct JSONWriter {
     }
 
     mutating func array<Items: Sequence>(_ items: Items, _ element: (inout JSONWriter, Items.Element) -> Void) {
-        bytes.append(UInt8(ascii: "["))
-        open()
-        for item in items {
-            separate()
-            element(&self, item)
+        array { w in
+            for item in items { w.element { element(&$0, item) } }
         }
+    }
+
+    private mutating func container(_ opener: UInt8, _ closer: UInt8, _ body: (inout JSONWriter) -> Void) {
+        bytes.append(opener)
+        open()
+        body(&self)
         close()
-        bytes.append(UInt8(ascii: "]"))
+        bytes.append(closer)
     }
 
     private mutating func open() {
