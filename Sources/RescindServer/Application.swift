@@ -56,12 +56,18 @@ struct ServerRoutes: Sendable {
 
     // MARK: Decisions
 
-    func decide(_ request: Request) async throws -> Response {
-        let started = ContinuousClock.now
+    /// What every decision endpoint does first: authorize, take the served set (one
+    /// snapshot for the whole request, whatever reloads meanwhile), read options and body.
+    private func prepare(_ request: Request) async throws -> (PolicySnapshot, DecisionOptions, ByteBuffer) {
         try authorize(request, token: configuration.decisionToken, admin: false)
         guard let snapshot = store.current else { throw APIError.notReady() }
         let options = try decisionOptions(request, snapshot)
-        let body = try await readBody(request)
+        return (snapshot, options, try await readBody(request))
+    }
+
+    func decide(_ request: Request) async throws -> Response {
+        let started = ContinuousClock.now
+        let (snapshot, options, body) = try await prepare(request)
         let result = body.withUnsafeReadableBytes { snapshot.decoder.decode($0) }
         switch result {
         case .failure(let error):
@@ -82,11 +88,7 @@ struct ServerRoutes: Sendable {
     /// A JSON array of requests → `{"results": [...]}`, one decision or error object
     /// per item, in order: a bad item does not stop the others.
     func decideBatch(_ request: Request) async throws -> Response {
-        let started = ContinuousClock.now
-        try authorize(request, token: configuration.decisionToken, admin: false)
-        guard let snapshot = store.current else { throw APIError.notReady() }
-        let options = try decisionOptions(request, snapshot)
-        let body = try await readBody(request)
+        let (snapshot, options, body) = try await prepare(request)
         guard let items = body.withUnsafeReadableBytes({ jsonArrayItems($0) }) else {
             throw APIError(.badRequest, code: "batch-not-array", message: "the body must be a JSON array of requests")
         }
@@ -100,6 +102,7 @@ struct ServerRoutes: Sendable {
         body.withUnsafeReadableBytes { raw in
             for (index, range) in items.enumerated() {
                 if index > 0 { bytes.append(UInt8(ascii: ",")) }
+                let started = ContinuousClock.now
                 switch snapshot.decoder.decode(UnsafeRawBufferPointer(rebasing: raw[range])) {
                 case .failure(let error):
                     metrics.recordRejected(code: error.code.rawValue)
@@ -107,7 +110,7 @@ struct ServerRoutes: Sendable {
                 case .success(let decoded):
                     let decision = snapshot.policySet.decide(decoded.root, options: options)
                     decision.writeJSON(into: &bytes)
-                    metrics.record(decision, nanoseconds: nanoseconds(since: started) / UInt64(items.count))
+                    metrics.record(decision, nanoseconds: nanoseconds(since: started))
                 }
             }
         }
