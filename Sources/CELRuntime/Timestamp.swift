@@ -93,10 +93,10 @@ public struct CELTimestamp: Sendable, Hashable, Comparable {
         } else {
             return nil
         }
-        guard i == b.count, year >= 1, (1...12).contains(month), day >= 1, day <= daysInMonth(year, month),
+        guard i == b.count, year >= 1, (1...12).contains(month), day >= 1, day <= CivilDate.daysIn(month: month, year: year),
             hour < 24, minute < 60, second < 60
         else { return nil }
-        let days = daysFromCivil(year: Int64(year), month: Int64(month), day: Int64(day))
+        let days = Int64(CivilDate.daysSinceEpoch(year: year, month: month, day: day))
         let local = days * 86_400 + Int64(hour * 3600 + minute * 60 + second)
         self.init(seconds: local - Int64(offset), nanos: nanos)
     }
@@ -274,27 +274,6 @@ func floorDivide(_ a: Int64, _ b: Int64) -> (quotient: Int64, remainder: Int64) 
     return (q, r)
 }
 
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-func daysFromCivil(year: Int64, month: Int64, day: Int64) -> Int64 {
-    let y = month <= 2 ? year - 1 : year
-    let era = (y >= 0 ? y : y - 399) / 400
-    let yoe = y - era * 400
-    let mp = (month + 9) % 12
-    let doy = (153 * mp + 2) / 5 + day - 1
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-    return era * 146_097 + doe - 719_468
-}
-
-func isLeapYear(_ year: Int) -> Bool { year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) }
-
-func daysInMonth(_ year: Int, _ month: Int) -> Int {
-    switch month {
-    case 2: isLeapYear(year) ? 29 : 28
-    case 4, 6, 9, 11: 30
-    default: 31
-    }
-}
-
 /// A broken-down wall-clock time in the proleptic Gregorian calendar.
 struct CivilTime {
     var year: Int
@@ -309,22 +288,14 @@ struct CivilTime {
     /// The civil time of a count of seconds since the epoch (already shifted to local time).
     init(unixSeconds: Int64) {
         let (days, secondOfDay) = floorDivide(unixSeconds, 86_400)
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
-        year = Int(y)
-        month = Int(m)
-        day = Int(d)
+        let date = CivilDate(daysSinceEpoch: Int(days))
+        year = date.year
+        month = date.month
+        day = date.day
         hour = Int(secondOfDay / 3600)
         minute = Int(secondOfDay % 3600 / 60)
         second = Int(secondOfDay % 60)
-        dayOfYear = Int(days - daysFromCivil(year: y, month: 1, day: 1))
+        dayOfYear = Int(days) - CivilDate.daysSinceEpoch(year: year, month: 1, day: 1)
         dayOfWeek = Int(floorDivide(days + 4, 7).remainder)  // 1970-01-01 was a Thursday
     }
 }

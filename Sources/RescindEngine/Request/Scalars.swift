@@ -68,7 +68,7 @@ private func parseLocalDateTime(_ text: UnsafeBufferPointer<UInt8>) -> (Int64, I
     let day = digit(timeValues, 0) * 10 + digit(timeValues, 1)
     let hour = digit(timeValues, 3) * 10 + digit(timeValues, 4)
     let minute = digit(timeValues, 6) * 10 + digit(timeValues, 7)
-    guard year >= 1, month >= 1, month <= 12, day >= 1, day <= daysIn(month: month, year: year), hour < 24,
+    guard year >= 1, month >= 1, month <= 12, day >= 1, day <= CivilDate.daysIn(month: month, year: year), hour < 24,
         minute < 60, second < 60
     else { return nil }
     var i = 19
@@ -89,7 +89,7 @@ private func parseLocalDateTime(_ text: UnsafeBufferPointer<UInt8>) -> (Int64, I
             scale += 1
         }
     }
-    let days = daysSinceEpoch(year: year, month: month, day: day)
+    let days = CivilDate.daysSinceEpoch(year: year, month: month, day: day)
     return (Int64(days * 86_400 + hour * 3600 + minute * 60 + second), nanos, i)
 }
 
@@ -109,27 +109,6 @@ private func twoDigits(_ text: UnsafeBufferPointer<UInt8>, _ at: Int) -> Int? {
     let b = text[at + 1] &- zero
     guard a < 10, b < 10 else { return nil }
     return Int(a) * 10 + Int(b)
-}
-
-private func daysIn(month: Int, year: Int) -> Int {
-    switch month {
-    case 2: year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) ? 29 : 28
-    case 4, 6, 9, 11: 30
-    default: 31
-    }
-}
-
-/// Days since 1970-01-01 of a date in years 1 … 9999 (Howard Hinnant's algorithm; the
-/// years are positive, so unsigned division serves).
-@inline(__always)
-private func daysSinceEpoch(year: Int, month: Int, day: Int) -> Int {
-    let shiftedYear = UInt(month <= 2 ? year - 1 : year)
-    let era = shiftedYear / 400
-    let yearOfEra = shiftedYear - era * 400
-    let shiftedMonth = UInt(month <= 2 ? month + 9 : month - 3)
-    let dayOfYear = (153 * shiftedMonth + 2) / 5 + UInt(day) - 1
-    let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-    return Int(era * 146_097 + dayOfEra) - 719_468
 }
 
 /// A decimal written as a JSON number (already checked against the JSON grammar), read
