@@ -254,8 +254,11 @@ struct JSONWriter {
     }
 
     mutating func array<Items: Sequence>(_ items: Items, _ element: (inout JSONWriter, Items.Element) -> Void) {
-        array { w in
-            for item in items { w.element { element(&$0, item) } }
+        container(UInt8(ascii: "["), UInt8(ascii: "]")) { w in
+            for item in items {
+                w.separate()
+                element(&w, item)
+            }
         }
     }
 
@@ -278,7 +281,7 @@ struct JSONWriter {
     }
 
     /// A comma before every member but the first.
-    private mutating func separate() {
+    mutating func separate() {
         if depth <= 64 {
             let bit: UInt64 = 1 << UInt64(depth - 1)
             if hasMember & bit != 0 { bytes.append(UInt8(ascii: ",")) }
