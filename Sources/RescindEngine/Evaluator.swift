@@ -73,6 +73,8 @@ struct DecisionRun {
     let tests: UnsafeBufferPointer<FlatTest>
     /// Built on the first condition that needs CEL.
     var activation: Activation?
+    /// The refund's fee once computed: `fee` in the amount expression.
+    var fee: CELDecimal?
     var problems: [EvaluationProblem] = []
     /// While explaining: every recorded condition and value, flat, sliced per rule at the end.
     var recordedRules: [(rule: Int, matched: Bool, conditions: Range<Int>)] = []
@@ -254,6 +256,8 @@ struct DecisionRun {
             return nil
         case .field(let path):
             return path.read(from: request)
+        case .decimal(let formula):
+            return formula.evaluate(request, fee: fee).map(Value.decimal)
         case .enumTests(let tests):
             // `&&` is commutative in CEL, errors included: one false test decides.
             var undecided = false
@@ -281,18 +285,25 @@ struct DecisionRun {
     }
 
     private mutating func run(_ expression: CompiledExpression) -> Value {
-        if activation == nil { activation = policy.activation(for: request) }
+        prepareActivation()
         switch expression.program.evaluate(activation!) {
         case .success(let value): return value
         case .failure(let error): return .error(error)
         }
     }
 
+    /// Builds the activation the first time CEL runs, with the fee if it is known by then.
+    private mutating func prepareActivation() {
+        guard activation == nil else { return }
+        activation = policy.activation(for: request)
+        if let fee, let slot = policy.feeSlot { activation![slot: slot] = .decimal(fee) }
+    }
+
     private mutating func record(_ expression: CompiledExpression, holds: Bool, failure: String?) {
         let first = observedValues.count
         if expression.observed.contains(where: { $0.field == nil }) {
             // Some value is reachable only during evaluation (inside a map, say): trace it.
-            if activation == nil { activation = policy.activation(for: request) }
+            prepareActivation()
             let trace = expression.program.evaluateWithTrace(activation!).trace
             for path in expression.observed {
                 if let value = path.field.flatMap({ $0.read(from: request) }) ?? trace[path.id] {
@@ -385,10 +396,8 @@ struct DecisionRun {
             fee = value
             break
         }
-        if let slot = policy.feeSlot {
-            if activation == nil { activation = policy.activation(for: request) }
-            activation![slot: slot] = .decimal(fee)
-        }
+        self.fee = fee
+        if activation != nil, let slot = policy.feeSlot { activation![slot: slot] = .decimal(fee) }
         guard let amount = decimal(refunds.amount), let at = requestTimestamp else { return nil }
         guard case .string(let currency) = evaluateValue(refunds.currency) else { return nil }
         guard let initiateDays = firstCase(refunds.initiateWithin, plan.initiate),

@@ -277,18 +277,19 @@ extension RefundPolicy {
     /// `expect` after that, in the calendar's zone. A method on the policy so the
     /// calendar (a large value) is used in place, not copied, on every decision.
     func deadlines(at: CELTimestamp, _ initiate: Int, _ expect: Int) -> (LocalTime, LocalTime)? {
-        let requestDate = calendar.localDate(ofEpochSeconds: at.seconds)
-        guard let initiateDate = calendar.addingBusinessDays(initiate, to: requestDate),
-            let expectDate = calendar.addingBusinessDays(expect, to: initiateDate)
+        // Day numbers throughout: no civil date is needed until the deadlines are shown.
+        let requestDay = calendar.localDay(ofEpochSeconds: at.seconds)
+        guard let initiateDay = calendar.addingBusinessDays(initiate, toDay: requestDay),
+            let expectDay = calendar.addingBusinessDays(expect, toDay: initiateDay)
         else { return nil }
-        return (endOfDay(initiateDate), endOfDay(expectDate))
+        return (endOfDay(initiateDay), endOfDay(expectDay))
     }
 
     /// The calendar's UTC offset at an instant.
     func utcOffset(atEpochSeconds seconds: Int64) -> Int { calendar.offset(atEpochSeconds: seconds) }
 
-    private func endOfDay(_ date: CivilDate) -> LocalTime {
-        let seconds = calendar.endOfDay(date)
+    private func endOfDay(_ day: Int) -> LocalTime {
+        let seconds = calendar.epochSeconds(ofDay: day, secondOfDay: 86_399)
         return LocalTime(epochSeconds: seconds, utcOffset: calendar.offset(atEpochSeconds: seconds))
     }
 }

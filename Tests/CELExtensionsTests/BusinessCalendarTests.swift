@@ -132,9 +132,12 @@ struct BusinessCalendarTests {
                 let day = CivilDate(daysSinceEpoch: start)
                 for count in 0...30 {
                     let walked = calendar.walkBusinessDays(count, from: start)
-                    #expect(calendar.addingBusinessDays(count, to: day) == walked, "\(calendar.name): \(day) + \(count)")
+                    #expect(calendar.addingBusinessDays(count, toDay: start) == walked, "\(calendar.name): \(day) + \(count)")
+                    #expect(
+                        calendar.addingBusinessDays(count, to: day) == walked.map(CivilDate.init(daysSinceEpoch:)),
+                        "\(calendar.name): \(day) + \(count)")
                 }
-                let isWorkday = calendar.walkBusinessDays(1, from: start - 1) == day
+                let isWorkday = calendar.walkBusinessDays(1, from: start - 1) == start
                 #expect(calendar.isBusinessDay(day) == isWorkday, "\(calendar.name): \(day)")
             }
         }

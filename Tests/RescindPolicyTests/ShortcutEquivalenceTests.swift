@@ -106,6 +106,50 @@ struct ShortcutEquivalenceTests {
         }
     }
 
+    /// The refund's fee and amount and the voucher's cap are decimal formulas: they
+    /// must give CEL's values at the fee cap's edges, with totals beyond an Int64
+    /// significand (Foundation's path) and with totals the decoder would reject.
+    @Test("decimal formulas compute what CEL computes")
+    func decimalFormulas() throws {
+        let refunds = try #require(Self.fast.refunds)
+        for expression in [refunds.amount] + refunds.fee.map(\.value) {
+            guard case .decimal = expression.shortcut else {
+                Issue.record("`\(expression.source)` is not computed by a formula")
+                continue
+            }
+        }
+        let totals = ["0", "0.01", "0.10", "19.99", "399.99", "400.00", "400.01", "400.05", "1000000",
+                      "12345678901234567.89", "99999999999999999999999999999999999.99"]
+        for file in ["buyer-processing-fee.json", "buyer-processing-fee-capped.json", "seller-stock-out-wallet.json"] {
+            let url = ReferencePackTests.root.appendingPathComponent("Examples/requests/\(file)")
+            guard FileManager.default.fileExists(atPath: url.path) else {
+                Issue.record("missing example \(file)")
+                continue
+            }
+            let base = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
+            for total in totals {
+                var request = base
+                var order = request["order"] as? [String: Any] ?? [:]
+                order["total"] = total
+                request["order"] = order
+                Self.expectSameDecisions(
+                    try Self.decode(request, Self.fast), try Self.decode(request, Self.plain), "\(file) total \(total)")
+            }
+            let fast = try Self.decode(base, Self.fast)
+            let plain = try Self.decode(base, Self.plain)
+            for total: Value? in [nil, .int(250), .string("129.99"), .decimal(CELDecimal(Int64.max))] {
+                Self.expectSameDecisions(
+                    Self.replacingOrderTotal(fast, total), Self.replacingOrderTotal(plain, total),
+                    "\(file) total \(String(describing: total))")
+            }
+        }
+    }
+
+    static func replacingOrderTotal(_ root: ObjectValue, _ total: Value?) -> ObjectValue {
+        guard case .object(let order)? = root["order"] else { return root }
+        return replacing("order", in: root, with: .object(replacing("total", in: order, with: total)))
+    }
+
     @Test("an unknown role is reported, not silently skipped")
     func unknownRoleStillDecides() throws {
         let url = ReferencePackTests.root.appendingPathComponent("Examples/requests/buyer-paid-card.json")

@@ -163,20 +163,25 @@ public struct BusinessCalendar: Sendable, Hashable {
     /// itself when `count` is 0. Nil when `count` is negative or too large, or when the
     /// calendar has no business day in sight (every weekday off).
     public func addingBusinessDays(_ count: Int, to date: CivilDate) -> CivilDate? {
+        addingBusinessDays(count, toDay: date.daysSinceEpoch).map(CivilDate.init(daysSinceEpoch:))
+    }
+
+    /// `addingBusinessDays(_:to:)` on day numbers (days since 1970-01-01), for callers
+    /// that never need the civil date.
+    public func addingBusinessDays(_ count: Int, toDay start: Int) -> Int? {
         guard count >= 0, count <= Self.maxBusinessDays, weekend.count < 7 || !makeUpWorkdays.isEmpty else {
             return nil
         }
-        let start = date.daysSinceEpoch
         guard count > 0, let day = businessDays?.day(afterBusinessDays: count, from: start) else {
             return walkBusinessDays(count, from: start)
         }
         // The walk gives up past `maxSteps`; so must the table, to answer the same.
-        return day - start <= maxSteps(count) ? CivilDate(daysSinceEpoch: day) : nil
+        return day - start <= maxSteps(count) ? day : nil
     }
 
     /// `addingBusinessDays` day by day: the reference the table is tested against, and
     /// the answer outside the years the table covers.
-    func walkBusinessDays(_ count: Int, from start: Int) -> CivilDate? {
+    func walkBusinessDays(_ count: Int, from start: Int) -> Int? {
         var current = start
         var remaining = count
         var steps = 0
@@ -187,7 +192,7 @@ public struct BusinessCalendar: Sendable, Hashable {
             if steps > maxSteps { return nil }
             if isBusinessDay(dayNumber: current) { remaining -= 1 }
         }
-        return CivilDate(daysSinceEpoch: current)
+        return current
     }
 
     /// How far a search for `count` business days may go. Each week has at least one
@@ -197,16 +202,24 @@ public struct BusinessCalendar: Sendable, Hashable {
 
     /// The local date of an instant (seconds since the Unix epoch) in this calendar's zone.
     public func localDate(ofEpochSeconds seconds: Int64) -> CivilDate {
-        let offset = Int64(offset(atEpochSeconds: seconds))
-        let local = seconds + offset
-        let days = local >= 0 ? local / 86_400 : (local - 86_399) / 86_400
-        return CivilDate(daysSinceEpoch: Int(days))
+        CivilDate(daysSinceEpoch: localDay(ofEpochSeconds: seconds))
+    }
+
+    /// The local date of an instant as a day number (days since 1970-01-01).
+    public func localDay(ofEpochSeconds seconds: Int64) -> Int {
+        let local = seconds + Int64(offset(atEpochSeconds: seconds))
+        return Int(local >= 0 ? local / 86_400 : (local - 86_399) / 86_400)
     }
 
     /// The instant (epoch seconds) at which the local wall clock shows `secondOfDay` on
     /// `date`. In a daylight-saving gap the later offset is used.
     public func epochSeconds(of date: CivilDate, secondOfDay: Int) -> Int64 {
-        let local = Int64(date.daysSinceEpoch) * 86_400 + Int64(secondOfDay)
+        epochSeconds(ofDay: date.daysSinceEpoch, secondOfDay: secondOfDay)
+    }
+
+    /// `epochSeconds(of:secondOfDay:)` for a day number.
+    public func epochSeconds(ofDay day: Int, secondOfDay: Int) -> Int64 {
+        let local = Int64(day) * 86_400 + Int64(secondOfDay)
         var guess = local - Int64(offset(atEpochSeconds: local))
         let corrected = local - Int64(offset(atEpochSeconds: guess))
         guess = corrected

@@ -56,6 +56,8 @@ public enum Shortcut: Sendable {
     case enumTests([EnumTest])
     /// The expression is a request field; read it.
     case field(FieldPath)
+    /// The expression is decimal arithmetic the formula computes.
+    case decimal(DecimalFormula)
 }
 
 /// A threshold count done natively: the items of a request list whose timestamp falls in

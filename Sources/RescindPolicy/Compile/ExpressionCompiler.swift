@@ -33,7 +33,7 @@ struct ExpressionCompiler {
         }
         let location = SourceReference(file: text.span.file, line: text.span.start.line, column: text.span.start.column)
         let observed = program.checked.map { observedPaths($0.expr) } ?? []
-        let shortcut = program.checked.map { shortcuts.shortcut(for: $0.expr) } ?? .none
+        let shortcut = program.checked.map { shortcuts.shortcut(for: $0) } ?? .none
         let boundaries = expecting == .bool ? boundaries(in: program.parsed.expr, text) : []
         let compiled = CompiledExpression(
             program: program.program, source: text.source, location: location, observed: observed, shortcut: shortcut,

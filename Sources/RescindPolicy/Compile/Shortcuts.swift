@@ -100,9 +100,14 @@ final class ShortcutFinder {
     var enumFieldCount: Int { fields.count }
 
     /// The shortcut for a whole expression over request variables.
-    func shortcut(for expr: Expr) -> Shortcut {
+    func shortcut(for checked: CheckedExpr) -> Shortcut {
         guard enabled else { return .none }
+        let expr = checked.expr
         if let path = WrittenPath(expr), let field = requestField(path) { return .field(field) }
+        if checked.resultType == .decimal {
+            var builder = DecimalFormulaBuilder(checked: checked, finder: self)
+            if let formula = builder.build() { return .decimal(formula) }
+        }
         let recognizer = EnumTestRecognizer(enumType: requestEnumType)
         var tests: [EnumTest] = []
         for conjunct in EnumTestRecognizer.conjuncts(expr) {
@@ -185,5 +190,85 @@ extension WrittenPath {
     init(root: String, names: [String] = []) {
         self.root = root
         self.names = names
+    }
+}
+
+/// Turns a decimal-typed expression into a `DecimalFormula` when every node is a request
+/// field, a constant, `fee`, or a call the checker resolved to one of the decimal
+/// overloads the formula computes the same way.
+private struct DecimalFormulaBuilder {
+    let checked: CheckedExpr
+    let finder: ShortcutFinder
+    var steps: [DecimalFormula.Step] = []
+    var fields: [FieldPath] = []
+    var constants: [CELDecimal] = []
+
+    init(checked: CheckedExpr, finder: ShortcutFinder) {
+        self.checked = checked
+        self.finder = finder
+    }
+
+    /// The binary overloads, by the id the checker resolved, and the step computing them.
+    private static let binary: [String: DecimalFormula.Step] = {
+        var table: [String: DecimalFormula.Step] = ["min_decimal": .minimum, "max_decimal": .maximum]
+        for (name, step) in [("add", DecimalFormula.Step.add), ("subtract", .subtract), ("multiply", .multiply)] {
+            for shape in ["decimal", "decimal_int64", "int64_decimal"] { table["\(name)_\(shape)"] = step }
+        }
+        return table
+    }()
+
+    mutating func build() -> DecimalFormula? {
+        guard append(checked.expr) else { return nil }
+        return DecimalFormula(steps: steps, fields: fields, constants: constants)
+    }
+
+    /// Appends the steps computing `expr` (a decimal, or an int operand of a decimal
+    /// overload); false when some node has no native equivalent.
+    private mutating func append(_ expr: Expr) -> Bool {
+        switch expr.kind {
+        case .constant(.int(let int)):
+            return constant(CELDecimal(int))
+        case .ident(PolicySet.feeVariable) where checked.references[expr.id] == .variable(PolicySet.feeVariable):
+            steps.append(.fee)
+            return true
+        case .ident, .select:
+            guard let path = WrittenPath(expr), let field = finder.requestField(path) else { return false }
+            guard field.type == .decimal || field.type == .int else { return false }
+            steps.append(.field(fields.count))
+            fields.append(field)
+            return true
+        case .call(let target, _, let args):
+            guard case .function(let overloads)? = checked.references[expr.id], overloads.count == 1 else { return false }
+            let overload = overloads[0]
+            let operands = (target.map { [$0] } ?? []) + args
+            switch overload {
+            case "string_to_decimal":
+                guard case .constant(.string(let text))? = operands.first.map(\.kind),
+                    let value = CELDecimal(parsing: text)
+                else { return false }
+                return constant(value)
+            case "int64_to_decimal", "decimal_to_decimal":
+                return operands.count == 1 && append(operands[0])
+            case "decimal_round_int64":
+                guard operands.count == 2, case .constant(.int(let places)) = operands[1].kind, append(operands[0])
+                else { return false }
+                steps.append(.round(Int(clamping: places)))
+                return true
+            default:
+                guard let step = Self.binary[overload], operands.count == 2,
+                    append(operands[0]), append(operands[1])
+                else { return false }
+                steps.append(step)
+                return true
+            }
+        default:
+            return false
+        }
+    }
+
+    private mutating func constant(_ value: CELDecimal) -> Bool {
+        steps.append(.constant(constants.count))
+        constants.append(value)
+        return true
     }
 }

@@ -1,0 +1,106 @@
+import CELRuntime
+
+/// Decimal arithmetic over request fields, constants and the refund's `fee`, computed
+/// natively: refund amounts, fees and voucher caps without building a CEL activation.
+///
+/// The compiler builds a formula only from calls the checker resolved to the decimal
+/// overloads (`+ - *`, `min`, `max`, `round`, `decimal(…)`), and each step calls the same
+/// `CELDecimal` operation the CEL function calls, so the value is the one CEL computes.
+/// When a step cannot be taken — a field absent or not a number, an overflow, a scale out
+/// of range — `evaluate` returns nil and the evaluator runs the CEL program, which
+/// reports the error exactly as written.
+public final class DecimalFormula: Sendable {
+    /// One step of the formula in postfix order: operands push a value, operators pop
+    /// theirs. Payloads are indexes, so stepping through costs no reference counting.
+    public enum Step: Sendable, Equatable {
+        /// A request field (decimal or int), by index into `fields`.
+        case field(Int)
+        /// A constant, by index into `constants`.
+        case constant(Int)
+        /// The refund's fee, as computed for this decision.
+        case fee
+        case add, subtract, multiply, minimum, maximum
+        /// `round(places)` of the value on top.
+        case round(Int)
+    }
+
+    let steps: [Step]
+    let fields: [FieldPath]
+    let constants: [CELDecimal]
+    /// The most values on the stack at once.
+    let depth: Int
+    /// Whether the formula reads `fee`.
+    public let readsFee: Bool
+
+    /// Nil when `steps` is not a well-formed postfix formula over the given fields and constants.
+    public init?(steps: [Step], fields: [FieldPath], constants: [CELDecimal]) {
+        var height = 0
+        var depth = 0
+        for step in steps {
+            switch step {
+            case .field(let index):
+                guard fields.indices.contains(index) else { return nil }
+                height += 1
+            case .constant(let index):
+                guard constants.indices.contains(index) else { return nil }
+                height += 1
+            case .fee:
+                height += 1
+            case .add, .subtract, .multiply, .minimum, .maximum:
+                guard height >= 2 else { return nil }
+                height -= 1
+            case .round:
+                guard height >= 1 else { return nil }
+            }
+            depth = max(depth, height)
+        }
+        guard height == 1 else { return nil }
+        self.steps = steps
+        self.fields = fields
+        self.constants = constants
+        self.depth = depth
+        self.readsFee = steps.contains(.fee)
+    }
+
+    /// The formula's value, or nil when CEL must compute it (see the type's summary).
+    func evaluate(_ request: ObjectValue, fee: CELDecimal?) -> CELDecimal? {
+        withUnsafeTemporaryAllocation(of: CELDecimal.self, capacity: depth) { stack -> CELDecimal? in
+            // CELDecimal is a plain value: the stack needs no deinitialization.
+            var height = 0
+            for step in steps {
+                let value: CELDecimal
+                switch step {
+                case .field(let index):
+                    switch fields[index].read(from: request) {
+                    case .decimal(let decimal)?: value = decimal
+                    case .int(let int)?: value = CELDecimal(int)
+                    default: return nil
+                    }
+                case .constant(let index):
+                    value = constants[index]
+                case .fee:
+                    guard let fee else { return nil }
+                    value = fee
+                case .round(let places):
+                    guard let rounded = try? stack[height - 1].rounded(scale: places) else { return nil }
+                    stack[height - 1] = rounded
+                    continue
+                case .add, .subtract, .multiply, .minimum, .maximum:
+                    let rhs = stack[height - 1]
+                    let lhs = stack[height - 2]
+                    height -= 2
+                    switch step {
+                    case .add: guard let sum = try? lhs.adding(rhs) else { return nil }; value = sum
+                    case .subtract: guard let difference = try? lhs.subtracting(rhs) else { return nil }; value = difference
+                    case .multiply: guard let product = try? lhs.multiplying(by: rhs) else { return nil }; value = product
+                    case .minimum: value = min(lhs, rhs)
+                    default: value = max(lhs, rhs)
+                    }
+                }
+                stack.initializeElement(at: height, to: value)
+                height += 1
+            }
+            return stack[0]
+        }
+    }
+}
