@@ -49,7 +49,14 @@ public final class Program: Sendable {
 
     /// Evaluates the program. An evaluation error (including a tripped limit) is a failure.
     public func evaluate(_ activation: Activation) -> Result<Value, EvalError> {
-        run(root, activation, trace: nil)
+        var budget = limits.costLimit
+        return run(root, activation, trace: nil, budget: &budget)
+    }
+
+    /// Evaluates with at most `budget` cost (or the program's own limit, if smaller) and
+    /// subtracts the cost spent, so a caller can share one budget among many programs.
+    public func evaluate(_ activation: Activation, budget: inout Int) -> Result<Value, EvalError> {
+        run(root, activation, trace: nil, budget: &budget)
     }
 
     /// Evaluates with variables given by name (builds a fresh activation each call).
@@ -59,35 +66,48 @@ public final class Program: Sendable {
 
     /// Evaluates while recording the value of every sub-expression by expression id.
     public func evaluateWithTrace(_ activation: Activation) -> (result: Result<Value, EvalError>, trace: [Int32: Value]) {
+        var budget = limits.costLimit
+        return evaluateWithTrace(activation, budget: &budget)
+    }
+
+    /// `evaluateWithTrace(_:)` within a shared budget, as `evaluate(_:budget:)`.
+    public func evaluateWithTrace(_ activation: Activation, budget: inout Int)
+        -> (result: Result<Value, EvalError>, trace: [Int32: Value])
+    {
         let recorder = TraceRecorder()
-        let result = run(tracedRoot, activation, trace: recorder)
+        let result = run(tracedRoot, activation, trace: recorder, budget: &budget)
         return (result, recorder.values)
     }
 
-    private func run(_ root: Node, _ activation: Activation, trace: TraceRecorder?) -> Result<Value, EvalError> {
+    private func run(_ root: Node, _ activation: Activation, trace: TraceRecorder?, budget: inout Int)
+        -> Result<Value, EvalError>
+    {
         precondition(activation.values.count == layout.count, "activation was built for a different program")
         let recorder = trace.map { Unmanaged.passUnretained($0) }
+        let costLimit = max(0, min(budget, limits.costLimit))
         let value: Value
         let abort: EvalError?
-        (value, abort) = activation.values.withUnsafeBufferPointer { globals in
+        let cost: Int
+        (value, abort, cost) = activation.values.withUnsafeBufferPointer { globals in
             let globals = globals.baseAddress ?? UnsafePointer(noLocals)
             guard localCount > 0 else {
                 // No comprehensions: no local storage to set up.
                 var frame = Frame(
-                    globals: globals, locals: noLocals, costLimit: limits.costLimit,
+                    globals: globals, locals: noLocals, costLimit: costLimit,
                     maxListSize: limits.maxListSize, trace: recorder)
-                return (root.eval(&frame), frame.abort)
+                return (root.eval(&frame), frame.abort, frame.cost)
             }
             return withUnsafeTemporaryAllocation(of: Value.self, capacity: localCount) { locals in
                 let base = locals.baseAddress!
                 base.initialize(repeating: .null, count: localCount)
                 defer { base.deinitialize(count: localCount) }
                 var frame = Frame(
-                    globals: globals, locals: base, costLimit: limits.costLimit,
+                    globals: globals, locals: base, costLimit: costLimit,
                     maxListSize: limits.maxListSize, trace: recorder)
-                return (root.eval(&frame), frame.abort)
+                return (root.eval(&frame), frame.abort, frame.cost)
             }
         }
+        budget -= min(cost, budget)
         withExtendedLifetime(trace) {}
         if let abort { return .failure(abort) }
         if case .error(let error) = value { return .failure(error) }

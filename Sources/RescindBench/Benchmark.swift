@@ -28,8 +28,15 @@ struct Benchmark {
         self.body = body
     }
 
-    /// Nanoseconds per call of each round, sorted.
+    /// Nanoseconds per call of each round, sorted. With `RESCIND_BENCH_ITERATIONS=N`, one
+    /// round of N calls and no warm-up: for counting instructions under
+    /// `valgrind --tool=callgrind`, which the load of other processes does not disturb.
     func run() -> [Double] {
+        if let fixed = ProcessInfo.processInfo.environment["RESCIND_BENCH_ITERATIONS"].flatMap(Int.init) {
+            let start = DispatchTime.now().uptimeNanoseconds
+            body(fixed)
+            return [Double(DispatchTime.now().uptimeNanoseconds - start) / Double(max(fixed, 1))]
+        }
         body(max(1, iterations / 10))  // warm caches and lazy statics
         var samples: [Double] = []
         for _ in 0..<rounds {

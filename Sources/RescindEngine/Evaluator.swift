@@ -6,23 +6,39 @@ public struct DecisionOptions: Sendable {
     public var locale: String?
     /// Record the explanation (every condition's outcome and the values it read).
     public var explain: Bool
+    /// The most CEL work (comprehension steps, size-proportional operations; see
+    /// `EvaluationLimits.costLimit`) one decision may do across all its expressions; nil
+    /// leaves each expression to its own limit. Deterministic, unlike a timeout: the same
+    /// request spends the same cost. An expression that would exceed it fails, is
+    /// reported as a problem, and counts as not holding, like any evaluation error.
+    public var costBudget: Int?
 
-    public init(locale: String? = nil, explain: Bool = false) {
+    public init(locale: String? = nil, explain: Bool = false, costBudget: Int? = nil) {
         self.locale = locale
         self.explain = explain
+        self.costBudget = costBudget
     }
 }
 
 extension PolicySet {
     /// Decides a decoded request. Deterministic: the clock is the request's `at`.
     public func decide(_ request: ObjectValue, options: DecisionOptions = DecisionOptions()) -> Decision {
-        // The ordinal cache lives on the stack: a decision allocates only what it returns.
-        withUnsafeTemporaryAllocation(of: Int8.self, capacity: max(enumFieldCount, 1)) { ordinals in
+        // The ordinal cache and the candidate set live on the stack: a decision allocates
+        // only what it returns.
+        let words = plan.wordCount
+        let ordinalWords = (max(enumFieldCount, 1) + 7) / 8
+        return withUnsafeTemporaryAllocation(of: UInt64.self, capacity: words + ordinalWords) { storage in
+            let base = UnsafeMutableRawPointer(storage.baseAddress!)
+            let candidates = UnsafeMutableBufferPointer(start: storage.baseAddress!, count: words)
+            let ordinals = UnsafeMutableBufferPointer(
+                start: (base + words * 8).bindMemory(to: Int8.self, capacity: ordinalWords * 8), count: enumFieldCount)
             ordinals.initialize(repeating: DecisionRun.unread)
             // Borrowed for the whole decision: the hot loop touches no reference counts.
             return plan.tests.withUnsafeBufferPointer { tests in
                 var run = DecisionRun(
                     policy: self, request: request, explain: options.explain, ordinals: ordinals, tests: tests)
+                run.budget = options.costBudget
+                if !options.explain { run.settleAll(into: candidates) }
                 return run.decide(locale: options.locale)
             }
         }
@@ -60,13 +76,23 @@ extension PolicySet {
 /// The state of one decision: what has been found so far, and the caches that make
 /// each condition cheap.
 struct DecisionRun {
+    /// A rule or tier (by outcome index), a threshold, or the refund policy: named only
+    /// when a problem is reported, so evaluating costs no string copies.
+    enum Owner {
+        case outcome(Int)
+        case threshold(Int)
+        case refunds
+    }
+
     /// Ordinal cache markers: not read yet, or not decidable by shortcut (absent or
     /// not one of the enum's values — CEL then decides).
     static let unread: Int8 = -2
     static let unknown: Int8 = -1
 
-    let policy: PolicySet
-    let request: ObjectValue
+    // Unowned: a run lives only inside `PolicySet.decide`, whose caller holds both, so
+    // starting and ending a decision costs no reference counting for them.
+    unowned(unsafe) let policy: PolicySet
+    unowned(unsafe) let request: ObjectValue
     let explain: Bool
     let ordinals: UnsafeMutableBufferPointer<Int8>
     /// `policy.plan.tests`, borrowed.
@@ -75,14 +101,17 @@ struct DecisionRun {
     var activation: Activation?
     /// The refund's fee once computed: `fee` in the amount expression.
     var fee: CELDecimal?
+    /// What is left of the decision's cost budget, when it has one.
+    var budget: Int?
     var problems: [EvaluationProblem] = []
-    /// While explaining: every recorded condition and value, flat, sliced per rule at the end.
-    var recordedRules: [(rule: Int, matched: Bool, conditions: Range<Int>)] = []
-    var recordedConditions: [RecordedCondition] = []
-    var observedValues: [ObservedValue] = []
-    var thresholdExplanations: [ThresholdExplanation] = []
-    /// The rule or tier being evaluated, for problem reports.
-    var current = ""
+    /// What an explanation is built from; nil unless explaining, so a plain decision
+    /// neither allocates nor releases any of it.
+    let recorder: ExplanationRecorder?
+    /// Every planned condition whose leading tests pass (see `DecisionPlan.candidates`);
+    /// nil when explaining, or when a tested value is absent or unexpected.
+    var candidates: UnsafeMutableBufferPointer<UInt64>?
+    /// What is being evaluated, for problem reports.
+    var current = Owner.refunds
     /// Whether conditions are being recorded (while explaining a rule).
     var recording = false
 
@@ -95,6 +124,7 @@ struct DecisionRun {
         self.request = request
         self.explain = explain
         self.ordinals = ordinals
+        self.recorder = explain ? ExplanationRecorder() : nil
     }
 
     mutating func decide(locale requestedLocale: String?) -> Decision {
@@ -103,36 +133,38 @@ struct DecisionRun {
         // The rule that suspends each threshold, by threshold index; allocated only if one does.
         var suspendedBy: [Int] = []
 
-        let rulePlans = policy.plan.rules
-        for index in rulePlans.indices {
+        let plan = policy.plan
+        for index in 0..<plan.rules.count {
             // Most rules are settled by their leading enum tests, without touching the rule.
-            let settled = explain ? nil : settle(rulePlans[index])
+            let settled = explain ? nil : settle(plan.rules[index])
             if settled == false { continue }
-            let rule = policy.rules[index]
             if settled == nil {
-                current = rule.id
+                current = .outcome(index)
                 recording = explain
-                let first = recordedConditions.count
-                let holds = evaluate(rule.condition)
-                if explain { recordedRules.append((index, holds, first..<recordedConditions.count)) }
+                let first = recorder?.conditions.count ?? 0
+                let holds = evaluate(policy.rules[index].condition)
+                if let recorder { recorder.rules.append((index, holds, first..<recorder.conditions.count)) }
                 recording = false
                 guard holds else { continue }
             }
             matched.insert(index)
-            strongest = max(strongest ?? rule.effect, rule.effect)
-            for threshold in policy.plan.suspends[index] {
+            let effect = policy.outcomes[index].effect
+            strongest = max(strongest ?? effect, effect)
+            guard plan.suspendsAny[index] else { continue }
+            for threshold in plan.suspends[index] {
                 if suspendedBy.isEmpty { suspendedBy = Array(repeating: -1, count: policy.thresholds.count) }
                 if suspendedBy[threshold] < 0 { suspendedBy[threshold] = index }
             }
         }
 
         var tierCounts: [(threshold: Int, count: Int64)] = []
-        for (index, threshold) in policy.thresholds.enumerated() {
-            current = threshold.id
-            let suspender = suspendedBy.isEmpty || suspendedBy[index] < 0 ? nil : policy.rules[suspendedBy[index]].id
+        for index in 0..<policy.thresholds.count {
+            current = .threshold(index)
+            let suspender = suspendedBy.isEmpty || suspendedBy[index] < 0 ? nil : suspendedBy[index]
             if let (tier, count) = reachedTier(index, suspendedBy: suspender) {
-                matched.insert(policy.tierBase[index] + tier)
-                let effect = threshold.tiers[tier].effect
+                let outcome = policy.tierBase[index] + tier
+                matched.insert(outcome)
+                let effect = policy.outcomes[outcome].effect
                 strongest = max(strongest ?? effect, effect)
                 tierCounts.append((index, count))
             }
@@ -141,8 +173,8 @@ struct DecisionRun {
         let effect = strongest ?? policy.defaultEffect
         var obligationValues: [Value] = []
         if strongest != nil {
-            for index in matched where policy.outcomes[index].effect == effect {
-                current = policy.outcomes[index].id
+            for index in matched where policy.outcomes[index].effect == effect && plan.computesObligations[index] {
+                current = .outcome(index)
                 collectObligationValues(policy.outcomes[index].obligations, into: &obligationValues)
             }
         }
@@ -158,26 +190,39 @@ struct DecisionRun {
 
     /// The recorded conditions, sliced per rule: a few allocations for the whole explanation.
     private func explanation(effect: Effect) -> Explanation {
-        let observed = observedValues
-        let conditions = recordedConditions.map {
+        let recorder = recorder!
+        let observed = recorder.observed
+        let conditions = recorder.conditions.map {
             ConditionExplanation(
                 condition: $0.condition, negated: $0.negated, outcome: $0.outcome, observed: observed[$0.observed])
         }
-        let rules = recordedRules.map { recorded in
+        let rules = recorder.rules.map { recorded in
             let rule = policy.rules[recorded.rule]
             return RuleExplanation(
                 id: rule.id, effect: rule.effect, matched: recorded.matched, location: rule.location,
                 conditions: conditions[recorded.conditions])
         }
         return Explanation(
-            rules: rules, thresholds: thresholdExplanations, alternatives: alternatives(effect: effect, rules: rules))
+            rules: rules, thresholds: recorder.thresholds, alternatives: alternatives(effect: effect, rules: rules))
     }
 
     // MARK: - Conditions
 
+    /// Reads every tested enum field, then settles all planned conditions at once.
+    mutating func settleAll(into words: UnsafeMutableBufferPointer<UInt64>) {
+        let plan = policy.plan
+        for slot in plan.testedSlots { _ = ordinal(slot: slot, resolving: plan.fields[slot]) }
+        if plan.candidates(ordinals: ordinals, into: words) { candidates = words }
+    }
+
     /// The outcome of a condition's leading enum tests: false when one fails, true when
     /// they pass and are the whole condition, nil when the condition must be evaluated.
+    @inline(__always)
     private func settle(_ plan: ConditionPlan) -> Bool? {
+        if let candidates {
+            guard candidates[plan.id &>> 6] & (1 &<< UInt64(plan.id & 63)) != 0 else { return false }
+            return plan.complete ? true : nil
+        }
         for index in plan.tests {
             let test = tests[index]
             let ordinal = ordinal(slot: test.field, resolving: policy.plan.fields[test.field])
@@ -221,11 +266,11 @@ struct DecisionRun {
             }
             return holds
         case .not(let inner):
-            let recorded = recordedConditions.count
+            let recorded = recorder?.conditions.count ?? 0
             let holds = !evaluate(inner)
-            if recording, case .expression = inner, recordedConditions.count == recorded + 1 {
+            if recording, case .expression = inner, let recorder, recorder.conditions.count == recorded + 1 {
                 // Show the negation itself, so the outcome reads the way the rule does.
-                recordedConditions[recorded].negate()
+                recorder.conditions[recorded].negate()
             }
             return holds
         }
@@ -286,11 +331,19 @@ struct DecisionRun {
 
     private mutating func run(_ expression: CompiledExpression) -> Value {
         prepareActivation()
-        switch expression.program.evaluate(activation!) {
-        case .success(let value): return value
-        case .failure(let error): return .error(error)
-        }
+        guard budget != nil else { return expression.program.evaluate(activation!).value }
+        return budgeted(expression.program.evaluate(activation!, budget: &budget!))
     }
+
+    /// A budgeted evaluation's value; running out is reported as the decision's budget.
+    private func budgeted(_ result: Result<Value, EvalError>) -> Value {
+        if case .failure(let error) = result, error.code == .costLimitExceeded {
+            return .error(EvalError(.costLimitExceeded, DecisionRun.budgetSpent))
+        }
+        return result.value
+    }
+
+    static let budgetSpent = "the decision's evaluation cost budget is spent"
 
     /// Builds the activation the first time CEL runs, with the fee if it is known by then.
     private mutating func prepareActivation() {
@@ -300,37 +353,40 @@ struct DecisionRun {
     }
 
     private mutating func record(_ expression: CompiledExpression, holds: Bool, failure: String?) {
-        let first = observedValues.count
+        let recorder = recorder!
+        let first = recorder.observed.count
         if expression.observed.contains(where: { $0.field == nil }) {
             // Some value is reachable only during evaluation (inside a map, say): trace it.
             prepareActivation()
-            let trace = expression.program.evaluateWithTrace(activation!).trace
+            let trace = budget == nil
+                ? expression.program.evaluateWithTrace(activation!).trace
+                : expression.program.evaluateWithTrace(activation!, budget: &budget!).trace
             for path in expression.observed {
                 if let value = path.field.flatMap({ $0.read(from: request) }) ?? trace[path.id] {
-                    observedValues.append(ObservedValue(path: path.path, raw: value))
+                    recorder.observed.append(ObservedValue(path: path.path, raw: value))
                 }
             }
         } else {
             for path in expression.observed {
                 if let value = path.field!.read(from: request) {
-                    observedValues.append(ObservedValue(path: path.path, raw: value))
+                    recorder.observed.append(ObservedValue(path: path.path, raw: value))
                 }
             }
         }
         let outcome: ConditionExplanation.Outcome = failure.map { .error($0) } ?? (holds ? .true : .false)
-        recordedConditions.append(RecordedCondition(
-            condition: expression, negated: false, outcome: outcome, observed: first..<observedValues.count))
+        recorder.conditions.append(RecordedCondition(
+            condition: expression, negated: false, outcome: outcome, observed: first..<recorder.observed.count))
     }
 
     private mutating func recordNotEvaluated(_ condition: Condition) {
         switch condition {
         case .expression(let e):
-            recordedConditions.append(RecordedCondition(
+            recorder!.conditions.append(RecordedCondition(
                 condition: e, negated: false, outcome: .notEvaluated, observed: 0..<0))
         case .all(let cs), .any(let cs):
             for c in cs { recordNotEvaluated(c) }
         case .not(.expression(let e)):
-            recordedConditions.append(RecordedCondition(
+            recorder!.conditions.append(RecordedCondition(
                 condition: e, negated: true, outcome: .notEvaluated, observed: 0..<0))
         case .not(let c):
             recordNotEvaluated(c)
@@ -338,17 +394,22 @@ struct DecisionRun {
     }
 
     private mutating func problem(_ expression: CompiledExpression, _ message: String) {
+        let owner = switch current {
+        case .outcome(let index): policy.outcomes[index].id
+        case .threshold(let index): policy.thresholds[index].id
+        case .refunds: "refunds"
+        }
         problems.append(EvaluationProblem(
-            rule: current, expression: expression.source, location: expression.location, message: message))
+            rule: owner, expression: expression.source, location: expression.location, message: message))
     }
 
     // MARK: - Thresholds
 
     /// The index of the highest tier reached, and the count.
-    private mutating func reachedTier(_ index: Int, suspendedBy rule: String?) -> (Int, Int64)? {
+    private mutating func reachedTier(_ index: Int, suspendedBy rule: Int?) -> (Int, Int64)? {
         let threshold = policy.thresholds[index]
         if let rule {
-            if explain { note(threshold, "suspended by rule `\(rule)`") }
+            if explain { note(threshold, "suspended by rule `\(policy.rules[rule].id)`") }
             return nil
         }
         if let condition = threshold.appliesWhen, !holds(condition, policy.plan.thresholds[index]) {
@@ -378,7 +439,7 @@ struct DecisionRun {
         _ threshold: Threshold, _ note: String? = nil, count: Int64? = nil, tier: String? = nil
     ) {
         let at = requestTimestamp.map { policy.localTime($0.seconds) }
-        thresholdExplanations.append(ThresholdExplanation(
+        recorder!.thresholds.append(ThresholdExplanation(
             id: threshold.id, applied: note == nil, note: note, count: count, tier: tier,
             location: threshold.location, threshold: threshold, at: at))
     }
@@ -387,12 +448,12 @@ struct DecisionRun {
 
     private mutating func refund() -> Refund? {
         guard let refunds = policy.refunds else { return nil }
-        current = "refunds"
+        current = .refunds
         let plan = policy.plan
         if let condition = refunds.appliesWhen, !holds(condition, plan.refundApplies) { return nil }
         var fee = CELDecimal(Int64(0))
-        for (index, option) in refunds.fee.enumerated() where option.when.map({ holds($0, plan.fees[index]) }) ?? true {
-            guard let value = decimal(option.value) else { return nil }
+        for index in refunds.fee.indices where chooses(refunds.fee[index].when, plan.fees[index]) {
+            guard let value = decimal(refunds.fee[index].value) else { return nil }
             fee = value
             break
         }
@@ -408,10 +469,16 @@ struct DecisionRun {
     }
 
     private mutating func firstCase(_ cases: [RefundPolicy.Case<Int>], _ plans: [ConditionPlan?]) -> Int? {
-        for (index, option) in cases.enumerated() where option.when.map({ holds($0, plans[index]) }) ?? true {
-            return option.value
-        }
+        for index in cases.indices where chooses(cases[index].when, plans[index]) { return cases[index].value }
         return nil
+    }
+
+    /// Whether a case's `when` holds (a case without one always does); settled by its plan
+    /// when it can be, without touching the condition.
+    private mutating func chooses(_ condition: @autoclosure () -> Condition?, _ plan: ConditionPlan?) -> Bool {
+        if !explain, let plan, let settled = settle(plan) { return settled }
+        guard let condition = condition() else { return true }
+        return evaluate(condition)
     }
 
     /// Evaluates the computed fields of obligations now, so failures are reported with
@@ -465,7 +532,7 @@ struct DecisionRun {
     /// offered as ways to a different outcome.
     private func alternatives(effect: Effect, rules ruleExplanations: [RuleExplanation]) -> [String] {
         guard effect != .allow else { return [] }
-        var result = thresholdExplanations.compactMap(\.alternative).filter { $0.effect == effect }.map(\.text)
+        var result = recorder!.thresholds.compactMap(\.alternative).filter { $0.effect == effect }.map(\.text)
         // A matched deny or review rule outweighs any allow rule: name what it tests.
         let blocking = ruleExplanations.filter { $0.matched && $0.effect > .allow }
         for rule in blocking where rule.effect == effect {
@@ -494,4 +561,14 @@ extension PolicySet {
     func localTime(_ seconds: Int64) -> LocalTime {
         LocalTime(epochSeconds: seconds, utcOffset: refunds?.utcOffset(atEpochSeconds: seconds) ?? 0)
     }
+}
+
+/// The conditions, values and threshold notes recorded while explaining, flat; sliced
+/// per rule when the explanation is built. A class so a run holds one reference, and
+/// none when not explaining.
+final class ExplanationRecorder {
+    var rules: [(rule: Int, matched: Bool, conditions: Range<Int>)] = []
+    var conditions: [RecordedCondition] = []
+    var observed: [ObservedValue] = []
+    var thresholds: [ThresholdExplanation] = []
 }

@@ -366,7 +366,12 @@ public final class PolicySet: Sendable {
         self.outcomes = outcomes
         self.tierBase = tierBase
         self.plan = DecisionPlan(
-            rules: rules, thresholds: thresholds, refunds: refunds, enumFieldCount: enumFieldCount)
+            rules: rules, thresholds: thresholds, refunds: refunds, enumFieldCount: enumFieldCount,
+            computesObligations: outcomes.map { outcome in
+                outcome.obligations.contains { template in
+                    template.fields.contains { if case .expression = $0.value { true } else { false } }
+                }
+            })
     }
 
     /// Name, version and digest, as decisions report them.

@@ -10,6 +10,8 @@ struct ConditionPlan: Sendable {
     let tests: Range<Int>
     /// Whether the tests are the whole condition (it holds when they all pass).
     let complete: Bool
+    /// The condition's bit in a decision's candidate set (see `DecisionPlan.passing`).
+    let id: Int
 }
 
 /// One enum test, flattened: the field's slot in the ordinal cache and the ordinals that pass.
@@ -24,21 +26,39 @@ final class DecisionPlan: Sendable {
     let tests: ContiguousArray<FlatTest>
     /// The enum fields the tests read, by cache slot (nil where none reads it).
     let fields: [EnumField?]
+    /// The cache slots of the fields some test reads, in slot order: a decision reads
+    /// them all first, then settles every condition at once (`candidates(_:)`).
+    let testedSlots: [Int]
+    /// For each tested field and each of its values, the conditions whose tests on that
+    /// field pass with that value, as a bit set of `wordCount` words; a condition without
+    /// tests on the field passes. Row of field slot `s`, ordinal `o`: `rowStart[s] + o`.
+    let passing: [UInt64]
+    let rowStart: [Int]
+    /// Words in a candidate set: one bit per planned condition.
+    let wordCount: Int
     let rules: [ConditionPlan]
-    /// For each rule, the indexes of the thresholds it suspends.
+    /// For each rule, the indexes of the thresholds it suspends, and whether there are any.
     let suspends: [[Int]]
+    let suspendsAny: [Bool]
+    /// For each outcome (rules, then tiers), whether an obligation of it has a computed field.
+    let computesObligations: [Bool]
     let thresholds: [ConditionPlan?]
     let refundApplies: ConditionPlan?
     let fees: [ConditionPlan?]
     let initiate: [ConditionPlan?]
     let expect: [ConditionPlan?]
 
-    init(rules: [Rule], thresholds: [Threshold], refunds: RefundPolicy?, enumFieldCount: Int) {
+    init(
+        rules: [Rule], thresholds: [Threshold], refunds: RefundPolicy?, enumFieldCount: Int,
+        computesObligations: [Bool]
+    ) {
         var builder = Builder(fields: Array(repeating: nil, count: enumFieldCount))
         self.rules = rules.map { builder.plan($0.condition) }
         self.suspends = rules.map { rule in
             rule.suspends.compactMap { id in thresholds.firstIndex { $0.id == id } }
         }
+        self.suspendsAny = suspends.map { !$0.isEmpty }
+        self.computesObligations = computesObligations
         self.thresholds = thresholds.map { $0.appliesWhen.map { builder.plan($0) } }
         refundApplies = refunds?.appliesWhen.map { builder.plan($0) }
         fees = refunds?.fee.map { $0.when.map { builder.plan($0) } } ?? []
@@ -46,11 +66,46 @@ final class DecisionPlan: Sendable {
         expect = refunds?.expectWithin.map { $0.when.map { builder.plan($0) } } ?? []
         self.tests = builder.tests
         self.fields = builder.fields
+        let wordCount = max(1, (builder.conditions.count + 63) / 64)
+        self.wordCount = wordCount
+        let slots = builder.fields.indices.filter { builder.fields[$0] != nil }
+        self.testedSlots = slots
+        var rowStart = Array(repeating: 0, count: builder.fields.count)
+        var rows = 0
+        for slot in slots {
+            rowStart[slot] = rows
+            rows += builder.fields[slot]!.values.count
+        }
+        var passing = Array(repeating: UInt64.max, count: rows * wordCount)
+        for condition in builder.conditions {
+            for test in builder.tests[condition.tests] {
+                for ordinal in builder.fields[test.field]!.values.indices where test.accepted & (1 << UInt64(ordinal)) == 0 {
+                    passing[(rowStart[test.field] + ordinal) * wordCount + condition.id / 64] &= ~(1 << UInt64(condition.id % 64))
+                }
+            }
+        }
+        self.passing = passing
+        self.rowStart = rowStart
+    }
+
+    /// Every planned condition whose tests all pass, as a bit set written to `words`,
+    /// from the ordinals of the tested fields; false (nothing written) when one of them
+    /// is absent or unexpected, and conditions must be settled test by test.
+    func candidates(ordinals: UnsafeMutableBufferPointer<Int8>, into words: UnsafeMutableBufferPointer<UInt64>) -> Bool {
+        for index in 0..<wordCount { words[index] = .max }
+        for slot in testedSlots {
+            let ordinal = ordinals[slot]
+            guard ordinal >= 0 else { return false }
+            let row = (rowStart[slot] + Int(ordinal)) * wordCount
+            for index in 0..<wordCount { words[index] &= passing[row + index] }
+        }
+        return true
     }
 
     private struct Builder {
         var tests: ContiguousArray<FlatTest> = []
         var fields: [EnumField?]
+        var conditions: [ConditionPlan] = []
 
         init(fields: [EnumField?]) { self.fields = fields }
 
@@ -64,7 +119,10 @@ final class DecisionPlan: Sendable {
                 tests.append(FlatTest(field: test.field.index, accepted: test.accepted))
             }
             let planned = tests.count - start
-            return ConditionPlan(tests: start..<tests.count, complete: complete && planned == prefix.count)
+            let plan = ConditionPlan(
+                tests: start..<tests.count, complete: complete && planned == prefix.count, id: conditions.count)
+            conditions.append(plan)
+            return plan
         }
     }
 
