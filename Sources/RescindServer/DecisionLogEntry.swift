@@ -87,6 +87,7 @@ public struct DecisionLogSampler: Sendable, Equatable {
     /// The fraction kept, 0…1.
     public let rate: Double
 
+    /// A sampler keeping `rate` of the keys (all from 1, none at 0).
     public init(rate: Double) { self.rate = rate }
 
     /// Whether the entry keyed `key` is logged.

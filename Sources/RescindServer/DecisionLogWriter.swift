@@ -18,9 +18,14 @@ public struct DecisionLogConfiguration: Sendable, Equatable {
     /// dropped (and counted), never waited for.
     public var bufferBytes: Int
 
+    /// 100 MiB per file.
     public static let defaultMaxBytes = 100 << 20
+    /// Five rotated files.
     public static let defaultKeep = 5
+    /// 16 MiB: thousands of typical entries, and several of the largest requests.
     public static let defaultBufferBytes = 16 << 20
+
+    /// A log at `path`; the defaults are `--decision-log`'s.
 
     public init(
         path: String, maxBytes: Int = defaultMaxBytes, keep: Int = defaultKeep, sampleRate: Double = 1,
@@ -36,6 +41,7 @@ public struct DecisionLogConfiguration: Sendable, Equatable {
 
 /// The decision log could not be opened.
 public struct DecisionLogError: Error, CustomStringConvertible {
+    /// What failed, for the user: `cannot open the decision log `PATH`: …`.
     public let description: String
 }
 
@@ -56,12 +62,12 @@ public final class DecisionLogWriter: @unchecked Sendable {
     public let configuration: DecisionLogConfiguration
     let sampler: DecisionLogSampler
     private let logger: Logger
-    /// Guards everything down to `thread`; the writer thread waits on it.
+    /// Guards the fields down to `counts`; the writer thread waits on it for entries,
+    /// `close()` for the thread to finish.
     private let condition = NSCondition()
     private var pending: [DecisionLogEntry] = []
     /// Bytes of the entries pending or being written (freed once written).
     private var bufferedBytes = 0
-    private var writing = false
     private var closing = false
     private var finished = false
     private var counts = (written: 0, dropped: 0, droppedUnreported: 0)
@@ -120,23 +126,19 @@ public final class DecisionLogWriter: @unchecked Sendable {
         let cost = entry.cost
         condition.lock()
         guard !closing, bufferedBytes + cost <= configuration.bufferBytes else {
+            // After `close()` (nothing answers requests then) the entry is only counted.
+            let full = !closing
             counts.dropped += 1
-            counts.droppedUnreported += 1
+            if full { counts.droppedUnreported += 1 }
             condition.unlock()
-            droppedFull.increment()
+            if full { droppedFull.increment() }
             return
         }
         pending.append(entry)
         bufferedBytes += cost
-        // Not `signal()`: a `flush()` waiting on the same condition could take the wake-up.
-        condition.broadcast()
-        condition.unlock()
-    }
-
-    /// Waits until every entry queued so far is in the file (tests, and `close`).
-    public func flush() {
-        condition.lock()
-        while !(pending.isEmpty && !writing) && !finished { condition.wait() }
+        // Only the writer thread can be waiting: `close()` waits after setting `closing`,
+        // and then no entry gets this far.
+        condition.signal()
         condition.unlock()
     }
 
@@ -163,7 +165,6 @@ public final class DecisionLogWriter: @unchecked Sendable {
             }
             let batch = pending
             pending.removeAll(keepingCapacity: true)
-            writing = true
             condition.unlock()
 
             beforeWrite?()
@@ -178,12 +179,10 @@ public final class DecisionLogWriter: @unchecked Sendable {
             }
             condition.lock()
             bufferedBytes -= bytes
-            writing = false
             counts.written += written
             counts.dropped += failed
             let unreported = counts.droppedUnreported
             let total = counts.dropped
-            condition.broadcast()
             condition.unlock()
             writtenCounter.increment(by: Int64(written))
             if failed > 0 { droppedWriteError.increment(by: Int64(failed)) }

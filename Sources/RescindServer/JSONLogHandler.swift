@@ -24,9 +24,13 @@ public enum LogFormat: String, Sendable, CaseIterable {
 /// without a schema for nested ones; an array becomes an array of strings. A metadata key
 /// that would shadow one of the fixed keys is written as `metadata.KEY`.
 public struct JSONLogHandler: LogHandler {
+    /// The logger's own metadata (`logger[metadataKey:]`).
     public var metadata: Logger.Metadata = [:]
+    /// Contextual metadata, read at each event.
     public var metadataProvider: Logger.MetadataProvider?
+    /// The lowest level written; `rescind serve` sets it from `LOG_LEVEL`.
     public var logLevel: Logger.Level = .info
+    /// The logger's label, written as `label`.
     public let label: String
     private let output: @Sendable ([UInt8]) -> Void
 
@@ -44,11 +48,13 @@ public struct JSONLogHandler: LogHandler {
         self.output = output
     }
 
+    /// One of the logger's own metadata values.
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
         set { metadata[key] = newValue }
     }
 
+    /// Writes `event` as one line.
     public func log(event: LogEvent) {
         output(line(for: event, at: WallClock.now()))
     }
