@@ -15,17 +15,23 @@ public func buildApplication(
 }
 
 /// The application serving `store`, which the caller loads and reloads (SIGHUP, the
-/// folder watcher, tests).
+/// folder watcher, tests). Decisions go to `decisionLog` when given (the caller closes
+/// it once the application has stopped, so the entries accepted are all written).
 public func buildApplication(
     configuration: ServerConfiguration, store: PolicyStore, metrics: ServerMetrics = ServerMetrics(),
-    logger: Logger = Logger(label: "rescind.server")
+    decisionLog: DecisionLogWriter? = nil, logger: Logger = Logger(label: "rescind.server")
 ) -> some ApplicationProtocol {
     let router = Router(context: BasicRequestContext.self)
     router.add(middleware: JSONErrorMiddleware())
-    ServerRoutes(configuration: configuration, store: store, metrics: metrics).register(on: router)
+    ServerRoutes(configuration: configuration, store: store, metrics: metrics, decisionLog: decisionLog).register(on: router)
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "rescind"),
+        onServerRunning: { channel in
+            logListening(
+                host: channel.localAddress?.ipAddress, port: channel.localAddress?.port, configuration: configuration,
+                store: store, decisionLog: decisionLog, logger: logger)
+        },
         logger: logger)
 }
 
@@ -34,6 +40,7 @@ struct ServerRoutes: Sendable {
     let configuration: ServerConfiguration
     let store: PolicyStore
     let metrics: ServerMetrics
+    var decisionLog: DecisionLogWriter? = nil
 
     func register(on router: Router<BasicRequestContext>) {
         router.get("/healthz") { _, _ in Response.json("{\"status\":\"ok\"}\n") }
@@ -72,6 +79,10 @@ struct ServerRoutes: Sendable {
         switch result {
         case .failure(let error):
             metrics.recordRejected(code: error.code.rawValue)
+            body.withUnsafeReadableBytes {
+                decisionLog?.record(
+                    rejected: error, request: $0, policySet: snapshot.policySet, nanoseconds: nanoseconds(since: started))
+            }
             throw APIError(error)
         case .success(let decoded):
             let decision = snapshot.policySet.decide(decoded.root, options: options)
@@ -80,7 +91,11 @@ struct ServerRoutes: Sendable {
             bytes.reserveCapacity(2048)
             decision.writeJSON(into: &bytes)
             bytes.append(0x0A)
-            metrics.record(decision, nanoseconds: nanoseconds(since: started))
+            let elapsed = nanoseconds(since: started)
+            metrics.record(decision, nanoseconds: elapsed)
+            body.withUnsafeReadableBytes {
+                decisionLog?.record(decision, request: $0, response: bytes, policySet: snapshot.policySet, nanoseconds: elapsed)
+            }
             return .json(bytes)
         }
     }
@@ -103,14 +118,24 @@ struct ServerRoutes: Sendable {
             for (index, range) in items.enumerated() {
                 if index > 0 { bytes.append(UInt8(ascii: ",")) }
                 let started = ContinuousClock.now
-                switch snapshot.decoder.decode(UnsafeRawBufferPointer(rebasing: raw[range])) {
+                let item = UnsafeRawBufferPointer(rebasing: raw[range])
+                switch snapshot.decoder.decode(item) {
                 case .failure(let error):
                     metrics.recordRejected(code: error.code.rawValue)
                     bytes.append(contentsOf: error.errorObject(line: nil).utf8)
+                    decisionLog?.record(
+                        rejected: error, request: item, policySet: snapshot.policySet, nanoseconds: nanoseconds(since: started))
                 case .success(let decoded):
                     let decision = snapshot.policySet.decide(decoded.root, options: options)
+                    let start = bytes.count
                     decision.writeJSON(into: &bytes)
-                    metrics.record(decision, nanoseconds: nanoseconds(since: started))
+                    let elapsed = nanoseconds(since: started)
+                    metrics.record(decision, nanoseconds: elapsed)
+                    if let decisionLog {
+                        decisionLog.record(
+                            decision, request: item, response: Array(bytes[start...]), policySet: snapshot.policySet,
+                            nanoseconds: elapsed)
+                    }
                 }
             }
         }

@@ -17,6 +17,10 @@ public struct ServerConfiguration: Sendable {
     public var maxBatch: Int
     /// How often the policy folder is polled for changes (seconds); 0 turns watching off.
     public var watchInterval: Double
+    /// The decision log; nil (the default) logs no decisions.
+    public var decisionLog: DecisionLogConfiguration? = nil
+    /// How the service's own logs are written.
+    public var logFormat: LogFormat = .text
 
     public init(
         policies: [String] = ["Policies"], host: String = "127.0.0.1", port: Int = 8080, adminToken: String? = nil,

@@ -8,7 +8,8 @@ import Rescind
 /// own counts and `/metrics` shows exactly them.
 public final class ServerMetrics: Sendable {
     let registry = PrometheusCollectorRegistry()
-    private let factory: PrometheusMetricsFactory
+    /// Internal: the decision log records its counts here too.
+    let factory: PrometheusMetricsFactory
     private let latency: Metrics.Timer
 
     public init() {

@@ -14,14 +14,24 @@ struct ServeCommand: ParsableCommand {
             Every flag has an environment variable, used when the flag is not given: \
             RESCIND_POLICIES, RESCIND_HOST, RESCIND_PORT, RESCIND_ADMIN_TOKEN, \
             RESCIND_DECISION_TOKEN, RESCIND_MAX_BODY_BYTES, RESCIND_MAX_BATCH, \
-            RESCIND_WATCH_INTERVAL; LOG_LEVEL sets the log level (info). SIGHUP reloads the \
-            policies; SIGTERM and SIGINT stop after the requests in flight. Exits 3 when the \
-            policies do not load at start-up.
+            RESCIND_WATCH_INTERVAL, RESCIND_DECISION_LOG, RESCIND_DECISION_LOG_MAX_BYTES, \
+            RESCIND_DECISION_LOG_KEEP, RESCIND_DECISION_LOG_SAMPLE, \
+            RESCIND_DECISION_LOG_BUFFER_BYTES, RESCIND_LOG_FORMAT; LOG_LEVEL sets the log level \
+            (info). The address bound is logged (`listening`, with `address`): --port 0 picks a \
+            free port. SIGHUP reloads the policies; SIGTERM and SIGINT stop after the requests \
+            in flight, write out the decision log and exit 0. Exits 3 when the policies do not \
+            load at start-up.
 
             Examples:
               rescind serve --policies Policies
               RESCIND_ADMIN_TOKEN=secret rescind serve --policies Policies --port 9000
               curl -s localhost:8080/v1/decisions -d @Examples/requests/buyer-paid-card.json
+              rescind serve --policies Policies --log-format json \\
+                  --decision-log /var/log/rescind/decisions.jsonl --decision-log-keep 10
+              rescind serve --port 0 --decision-log decisions.jsonl \\
+                  --decision-log-sample 0.1 --decision-log-max-bytes 10485760
+              rescind replay --requests decisions.jsonl \\
+                  --baseline Policies --candidate Candidate
             """)
 
     @Option(help: ArgumentHelp("The policy folder.", valueName: "DIR"), completion: .directory)
@@ -48,6 +58,9 @@ struct ServeCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Seconds between checks of the policy files for changes; 0 turns it off (default 2).", valueName: "SECONDS"))
     var watchInterval: Double?
 
+    @OptionGroup(title: "Operations")
+    var operations: ServeOperationOptions
+
     /// Flags first, then environment variables, then the defaults.
     func serverConfiguration(environment: [String: String] = ProcessInfo.processInfo.environment) throws
         -> ServerConfiguration
@@ -59,7 +72,7 @@ struct ServeCommand: ParsableCommand {
             return value
         }
         let defaults = ServerConfiguration()
-        let configuration = ServerConfiguration(
+        var configuration = ServerConfiguration(
             policies: [policies ?? environment["RESCIND_POLICIES"] ?? "Policies"],
             host: host ?? environment["RESCIND_HOST"] ?? defaults.host,
             port: try number(port, "RESCIND_PORT") ?? defaults.port,
@@ -72,11 +85,13 @@ struct ServeCommand: ParsableCommand {
         guard configuration.maxBodyBytes > 0, configuration.maxBatch > 0 else {
             throw ValidationError("--max-body-bytes and --max-batch must be positive")
         }
+        try operations.apply(to: &configuration, environment: environment)
         return configuration
     }
 
     func run() throws {
         let configuration = try serverConfiguration()
+        bootstrapLogging(configuration.logFormat)
         var logger = Logger(label: "rescind.server")
         logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0) } ?? .info
         let store = PolicyStore(
@@ -91,9 +106,21 @@ struct ServeCommand: ParsableCommand {
         let triggers = ReloadTriggers(store: store)
         triggers.reloadOnHangup()
         triggers.watch(every: configuration.watchInterval)
-        let app = buildApplication(configuration: configuration, store: store, logger: logger)
+        let metrics = ServerMetrics()
+        let decisionLog: DecisionLogWriter?
+        do {
+            decisionLog = try configuration.decisionLog.map {
+                try DecisionLogWriter(configuration: $0, metrics: metrics, logger: logger)
+            }
+        } catch let error as DecisionLogError {
+            throw ValidationError(error.description)
+        }
+        let app = buildApplication(
+            configuration: configuration, store: store, metrics: metrics, decisionLog: decisionLog, logger: logger)
+        let notice = ShutdownNotice(logger: logger)
         // The root command is synchronous; the server runs on the concurrency pool while
-        // this thread waits. `runService` stops gracefully on SIGTERM and SIGINT.
+        // this thread waits. `runService` stops gracefully on SIGTERM and SIGINT: the
+        // listener closes, the requests in flight are answered, then it returns.
         let done = DispatchSemaphore(value: 0)
         let failure = FailureBox()
         Task {
@@ -102,6 +129,10 @@ struct ServeCommand: ParsableCommand {
         }
         done.wait()
         triggers.cancel()
+        notice.cancel()
+        // Only now: every request has been answered, so every entry is in the buffer.
+        decisionLog?.close()
+        logger.info("stopped", metadata: failure.error.map { ["error": "\($0)"] } ?? [:])
         if let error = failure.error { throw error }
     }
 }

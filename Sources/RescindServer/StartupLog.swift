@@ -1,0 +1,24 @@
+import Logging
+import Rescind
+
+/// The line operators and scripts wait for: the address actually bound (with `--port 0`
+/// the system picks the port), the policy set served and where decisions are logged.
+func logListening(
+    host: String?, port: Int?, configuration: ServerConfiguration, store: PolicyStore, decisionLog: DecisionLogWriter?,
+    logger: Logger
+) {
+    let host = host ?? configuration.host
+    let port = port ?? configuration.port
+    let address = host.contains(":") ? "http://[\(host)]:\(port)" : "http://\(host):\(port)"
+    var metadata: Logger.Metadata = ["address": "\(address)", "port": "\(port)"]
+    if let set = store.current?.policySet {
+        metadata["policy"] = "\(set.name)"
+        metadata["version"] = "\(set.version)"
+        metadata["digest"] = "\(set.digest)"
+    }
+    if let decisionLog {
+        metadata["decision_log"] = "\(decisionLog.configuration.path)"
+        metadata["decision_log_sample"] = "\(decisionLog.configuration.sampleRate)"
+    }
+    logger.info("listening", metadata: metadata)
+}

@@ -1,0 +1,29 @@
+import Foundation
+
+/// A wall-clock instant, read cheaply on the request path and formatted later (off it).
+struct WallClock: Sendable {
+    let seconds: Int
+    let nanoseconds: Int
+
+    static func now() -> WallClock {
+        var spec = timespec()
+        clock_gettime(CLOCK_REALTIME, &spec)
+        return WallClock(seconds: Int(spec.tv_sec), nanoseconds: Int(spec.tv_nsec))
+    }
+
+    /// RFC 3339 in UTC with microseconds: `2026-07-03T05:26:22.000830Z` (truncated, not
+    /// rounded, so an instant never moves into the next second).
+    var rfc3339: String {
+        var time = time_t(seconds)
+        var parts = tm()
+        gmtime_r(&time, &parts)
+        func pad(_ value: Int32, _ width: Int) -> String {
+            let digits = String(value)
+            return String(repeating: "0", count: max(0, width - digits.count)) + digits
+        }
+        let micro = String(nanoseconds / 1000)
+        return pad(parts.tm_year + 1900, 4) + "-" + pad(parts.tm_mon + 1, 2) + "-" + pad(parts.tm_mday, 2) + "T"
+            + pad(parts.tm_hour, 2) + ":" + pad(parts.tm_min, 2) + ":" + pad(parts.tm_sec, 2) + "."
+            + String(repeating: "0", count: 6 - micro.count) + micro + "Z"
+    }
+}
