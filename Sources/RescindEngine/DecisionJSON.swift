@@ -14,66 +14,89 @@ extension Decision {
 
     /// Appends `json`'s bytes to `buffer` (for streams: no intermediate string).
     public func writeJSON(into buffer: inout [UInt8]) {
-        var out = JSONWriter(buffer: buffer)
-        buffer = []  // hand the storage to the writer: appending stays in place
-        defer { buffer = out.bytes }
-        out.object {
-            $0.key("request_id") { $0.string(requestID) }
-            $0.key("effect") { $0.string(effect.rawValue) }
-            // Written straight from the decision: no arrays of ids, reasons or obligations.
-            let outcomes = policySet.outcomes
-            $0.key("deciding_rules") { $0.array(deciding) { $0.string(outcomes[$1].id) } }
-            $0.key("matched_rules") { $0.array(matched) { $0.string(outcomes[$1].id) } }
-            $0.key("obligations") { w in
-                w.array { w in
-                    if let refund {
-                        w.element { $0.obligation(type: Refund.type, source: Refund.source, refund.forEachField) }
-                    }
-                    forEachRuleObligation { obligation in
-                        w.element { w in
-                            w.obligation(type: obligation.type, source: obligation.source) { field in
-                                for each in obligation.fields { field(each.name, each.value) }
-                            }
-                        }
-                    }
-                }
-            }
-            $0.key("reasons") { w in
-                w.array { w in
-                    forEachReason { rule, text in
-                        w.element {
-                            $0.object {
-                                $0.key("rule") { $0.string(rule) }
-                                $0.key("text") { $0.string(text) }
-                            }
-                        }
-                    }
-                }
-            }
-            $0.key("locale") { $0.string(locale) }
-            $0.key("policy") { w in
-                w.object {
-                    $0.key("name") { $0.string(policy.name) }
-                    $0.key("version") { $0.string(policy.version) }
-                    $0.key("digest") { $0.string(policy.digest) }
-                }
-            }
-            if !problems.isEmpty {
-                $0.key("problems") { w in
-                    w.array(problems) { w, problem in
-                        w.object {
-                            $0.key("rule") { $0.string(problem.rule) }
-                            $0.key("expression") { $0.string(problem.expression) }
-                            $0.key("location") { $0.string(problem.location.description) }
-                            $0.key("message") { $0.string(problem.message) }
-                        }
-                    }
-                }
-            }
-            if let explanation {
-                $0.key("explanation") { explanation.write(into: &$0) }
+        var out = JSONWriter()
+        defer { out.finish(appendingTo: &buffer) }
+        // Written straight from the decision, member by member: no arrays of ids,
+        // reasons or obligations, and no closures holding copies of the decision.
+        let outcomes = policySet.outcomes
+        out.beginObject()
+        out.key("request_id")
+        out.string(requestID)
+        out.key("effect")
+        out.string(effect.rawValue)
+        out.key("deciding_rules")
+        out.beginArray()
+        for index in deciding {
+            out.element()
+            out.string(outcomes[index].id)
+        }
+        out.endArray()
+        out.key("matched_rules")
+        out.beginArray()
+        for index in matched {
+            out.element()
+            out.string(outcomes[index].id)
+        }
+        out.endArray()
+        out.key("obligations")
+        out.beginArray()
+        if let refund {
+            out.element()
+            out.obligation(type: Refund.type, source: Refund.source, refund.forEachField)
+        }
+        forEachRuleObligation { obligation in
+            out.element()
+            out.obligation(type: obligation.type, source: obligation.source) { field in
+                for each in obligation.fields { field(each.name, each.value) }
             }
         }
+        out.endArray()
+        out.key("reasons")
+        out.beginArray()
+        forEachReason { rule, text in
+            out.element()
+            out.beginObject()
+            out.key("rule")
+            out.string(rule)
+            out.key("text")
+            out.string(text)
+            out.endObject()
+        }
+        out.endArray()
+        out.key("locale")
+        out.string(locale)
+        out.key("policy")
+        out.beginObject()
+        out.key("name")
+        out.string(policySet.name)
+        out.key("version")
+        out.string(policySet.version)
+        out.key("digest")
+        out.string(policySet.digest)
+        out.endObject()
+        if !problems.isEmpty {
+            out.key("problems")
+            out.beginArray()
+            for problem in problems {
+                out.element()
+                out.beginObject()
+                out.key("rule")
+                out.string(problem.rule)
+                out.key("expression")
+                out.string(problem.expression)
+                out.key("location")
+                out.string(problem.location.description)
+                out.key("message")
+                out.string(problem.message)
+                out.endObject()
+            }
+            out.endArray()
+        }
+        if let explanation {
+            out.key("explanation")
+            explanation.write(into: &out)
+        }
+        out.endObject()
     }
 }
 
@@ -106,7 +129,7 @@ extension Explanation {
                                     $0.key("values") { w in
                                         w.object {
                                             for observed in condition.observed {
-                                                $0.key(observed.path) { $0.string(observed.value) }
+                                                $0.key(named: observed.path) { $0.string(observed.value) }
                                             }
                                         }
                                     }
@@ -135,29 +158,79 @@ extension Explanation {
 
 /// A small, allocation-light JSON writer over bytes that keeps keys in the order
 /// written, so the same decision always produces the same bytes.
+///
+/// It writes into raw memory it owns (one allocation per document, grown by doubling)
+/// rather than appending to an `Array`, whose every append checks uniqueness and
+/// capacity: a decision is a few hundred small appends. `finish` hands the bytes over
+/// and frees the memory; a writer must be finished exactly once.
 struct JSONWriter {
-    private(set) var bytes: [UInt8]
+    private var base: UnsafeMutablePointer<UInt8>
+    private var count = 0
+    private var capacity: Int
     /// One bit per open object or array: whether it already has a member. Decisions
     /// nest a few levels; deeper nesting spills into `overflow`.
     private var hasMember: UInt64 = 0
     private var depth = 0
     private var overflow: [Bool] = []
 
-    init(buffer: [UInt8] = []) {
-        bytes = buffer
-        if bytes.capacity < 1024 { bytes.reserveCapacity(1024) }
+    init(capacity: Int = 2048) {
+        self.capacity = max(capacity, 64)
+        base = .allocate(capacity: self.capacity)
     }
 
-    mutating func raw(_ value: String) { bytes.append(contentsOf: value.utf8) }
+    /// Appends what was written to `buffer` and releases the writer's memory.
+    mutating func finish(appendingTo buffer: inout [UInt8]) {
+        buffer.append(contentsOf: UnsafeBufferPointer(start: base, count: count))
+        base.deallocate()
+        count = 0
+        capacity = 0
+    }
+
+    @inline(__always)
+    private mutating func reserve(_ extra: Int) {
+        if capacity - count < extra { grow(extra) }
+    }
+
+    private mutating func grow(_ extra: Int) {
+        let newCapacity = max(capacity * 2, count + extra)
+        let newBase = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
+        newBase.initialize(from: base, count: count)
+        base.deallocate()
+        base = newBase
+        capacity = newCapacity
+    }
+
+    @inline(__always)
+    mutating func append(_ byte: UInt8) {
+        reserve(1)
+        base[count] = byte
+        count += 1
+    }
+
+    mutating func append(_ bytes: UnsafeBufferPointer<UInt8>) {
+        guard let source = bytes.baseAddress, !bytes.isEmpty else { return }
+        reserve(bytes.count)
+        (base + count).initialize(from: source, count: bytes.count)
+        count += bytes.count
+    }
+
+    mutating func append(_ text: String) {
+        if text.utf8.withContiguousStorageIfAvailable({ append($0) }) == nil {
+            for byte in text.utf8 { append(byte) }
+        }
+    }
+
+    mutating func raw(_ value: String) { append(value) }
 
     mutating func string(_ value: String?) {
         guard let value else { return raw("null") }
         // Most strings need no escaping: append them whole, scanning contiguous UTF-8.
         let plain = value.utf8.withContiguousStorageIfAvailable { utf8 in
             guard !Self.needsEscaping(utf8) else { return false }
-            bytes.append(0x22)
-            bytes.append(contentsOf: utf8)
-            bytes.append(0x22)
+            reserve(utf8.count + 2)
+            append(0x22)
+            append(utf8)
+            append(0x22)
             return true
         }
         if plain == true { return }
@@ -197,15 +270,18 @@ struct JSONWriter {
 
     /// A string known to need no escaping (numbers, times), in quotes.
     mutating func quotedPlain(_ value: String) {
-        bytes.append(0x22)
-        bytes.append(contentsOf: value.utf8)
-        bytes.append(0x22)
+        append(0x22)
+        append(value)
+        append(0x22)
     }
 
     mutating func time(_ time: LocalTime) {
-        bytes.append(0x22)
-        Deadline.write(time.epochSeconds, offset: time.utcOffset, into: &bytes)
-        bytes.append(0x22)
+        reserve(Deadline.maxLength + 2)
+        base[count] = 0x22
+        count += 1
+        count += Deadline.write(time.epochSeconds, offset: time.utcOffset, to: base + count)
+        base[count] = 0x22
+        count += 1
     }
 
     mutating func strings(_ values: [String]) {
@@ -216,11 +292,50 @@ struct JSONWriter {
         container(UInt8(ascii: "{"), UInt8(ascii: "}"), body)
     }
 
-    mutating func key(_ name: String, _ value: (inout JSONWriter) -> Void) {
+    /// Starts a member whose name is written in the source: plain ASCII, no scan.
+    mutating func key(_ name: StaticString) {
+        separate()
+        reserve(name.utf8CodeUnitCount + 3)
+        append(0x22)
+        append(UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
+        append(0x22)
+        append(UInt8(ascii: ":"))
+    }
+
+    mutating func key(_ name: StaticString, _ value: (inout JSONWriter) -> Void) {
+        key(name)
+        value(&self)
+    }
+
+    /// A member whose name comes from a policy or a request (escaped as needed).
+    mutating func key(named name: String, _ value: (inout JSONWriter) -> Void) {
         separate()
         string(name)
-        bytes.append(UInt8(ascii: ":"))
+        append(UInt8(ascii: ":"))
         value(&self)
+    }
+
+    /// Starts an array element (the comma before all but the first).
+    mutating func element() { separate() }
+
+    mutating func beginObject() {
+        append(UInt8(ascii: "{"))
+        open()
+    }
+
+    mutating func endObject() {
+        close()
+        append(UInt8(ascii: "}"))
+    }
+
+    mutating func beginArray() {
+        append(UInt8(ascii: "["))
+        open()
+    }
+
+    mutating func endArray() {
+        close()
+        append(UInt8(ascii: "]"))
     }
 
     /// An array whose elements `body` writes with `element`.
@@ -228,29 +343,28 @@ struct JSONWriter {
         container(UInt8(ascii: "["), UInt8(ascii: "]"), body)
     }
 
-    mutating func element(_ value: (inout JSONWriter) -> Void) {
-        separate()
-        value(&self)
-    }
 
     /// `{"type": …, "source": …, fields…}`; `fields` calls back once per field.
     mutating func obligation(
         type: String, source: String, _ fields: ((String, Obligation.FieldValue) -> Void) -> Void
     ) {
-        object { w in
-            w.key("type") { $0.string(type) }
-            w.key("source") { $0.string(source) }
-            fields { name, value in
-                w.key(name) { w in
-                    switch value {
-                    case .int, .bool: w.raw(value.text)
-                    case .string(let text): w.string(text)
-                    case .decimal: w.quotedPlain(value.text)
-                    case .time(let time): w.time(time)
-                    }
-                }
+        beginObject()
+        key("type")
+        string(type)
+        key("source")
+        string(source)
+        fields { name, value in
+            separate()
+            string(name)
+            append(UInt8(ascii: ":"))
+            switch value {
+            case .int, .bool: raw(value.text)
+            case .string(let text): string(text)
+            case .decimal: quotedPlain(value.text)
+            case .time(let time): self.time(time)
             }
         }
+        endObject()
     }
 
     mutating func array<Items: Sequence>(_ items: Items, _ element: (inout JSONWriter, Items.Element) -> Void) {
@@ -263,11 +377,11 @@ struct JSONWriter {
     }
 
     private mutating func container(_ opener: UInt8, _ closer: UInt8, _ body: (inout JSONWriter) -> Void) {
-        bytes.append(opener)
+        append(opener)
         open()
         body(&self)
         close()
-        bytes.append(closer)
+        append(closer)
     }
 
     private mutating func open() {
@@ -284,10 +398,10 @@ struct JSONWriter {
     mutating func separate() {
         if depth <= 64 {
             let bit: UInt64 = 1 << UInt64(depth - 1)
-            if hasMember & bit != 0 { bytes.append(UInt8(ascii: ",")) }
+            if hasMember & bit != 0 { append(UInt8(ascii: ",")) }
             hasMember |= bit
         } else {
-            if overflow[overflow.count - 1] { bytes.append(UInt8(ascii: ",")) }
+            if overflow[overflow.count - 1] { append(UInt8(ascii: ",")) }
             overflow[overflow.count - 1] = true
         }
     }

@@ -89,10 +89,8 @@ struct DecisionRun {
     static let unread: Int8 = -2
     static let unknown: Int8 = -1
 
-    // Unowned: a run lives only inside `PolicySet.decide`, whose caller holds both, so
-    // starting and ending a decision costs no reference counting for them.
-    unowned(unsafe) let policy: PolicySet
-    unowned(unsafe) let request: ObjectValue
+    let policy: PolicySet
+    let request: ObjectValue
     let explain: Bool
     let ordinals: UnsafeMutableBufferPointer<Int8>
     /// `policy.plan.tests`, borrowed.
@@ -106,7 +104,7 @@ struct DecisionRun {
     var problems: [EvaluationProblem] = []
     /// What an explanation is built from; nil unless explaining, so a plain decision
     /// neither allocates nor releases any of it.
-    let recorder: ExplanationRecorder?
+    var recorder: ExplanationRecorder?
     /// Every planned condition whose leading tests pass (see `DecisionPlan.candidates`);
     /// nil when explaining, or when a tested value is absent or unexpected.
     var candidates: UnsafeMutableBufferPointer<UInt64>?
@@ -143,7 +141,7 @@ struct DecisionRun {
                 recording = explain
                 let first = recorder?.conditions.count ?? 0
                 let holds = evaluate(policy.rules[index].condition)
-                if let recorder { recorder.rules.append((index, holds, first..<recorder.conditions.count)) }
+                if explain { recorder!.rules.append((index, holds, first..<recorder!.conditions.count)) }
                 recording = false
                 guard holds else { continue }
             }
@@ -268,9 +266,9 @@ struct DecisionRun {
         case .not(let inner):
             let recorded = recorder?.conditions.count ?? 0
             let holds = !evaluate(inner)
-            if recording, case .expression = inner, let recorder, recorder.conditions.count == recorded + 1 {
+            if recording, case .expression = inner, recorder!.conditions.count == recorded + 1 {
                 // Show the negation itself, so the outcome reads the way the rule does.
-                recorder.conditions[recorded].negate()
+                recorder!.conditions[recorded].negate()
             }
             return holds
         }
@@ -353,8 +351,7 @@ struct DecisionRun {
     }
 
     private mutating func record(_ expression: CompiledExpression, holds: Bool, failure: String?) {
-        let recorder = recorder!
-        let first = recorder.observed.count
+        let first = recorder!.observed.count
         if expression.observed.contains(where: { $0.field == nil }) {
             // Some value is reachable only during evaluation (inside a map, say): trace it.
             prepareActivation()
@@ -363,19 +360,20 @@ struct DecisionRun {
                 : expression.program.evaluateWithTrace(activation!, budget: &budget!).trace
             for path in expression.observed {
                 if let value = path.field.flatMap({ $0.read(from: request) }) ?? trace[path.id] {
-                    recorder.observed.append(ObservedValue(path: path.path, raw: value))
+                    recorder!.observed.append(ObservedValue(path: path.path, raw: value))
                 }
             }
         } else {
             for path in expression.observed {
                 if let value = path.field!.read(from: request) {
-                    recorder.observed.append(ObservedValue(path: path.path, raw: value))
+                    recorder!.observed.append(ObservedValue(path: path.path, raw: value))
                 }
             }
         }
         let outcome: ConditionExplanation.Outcome = failure.map { .error($0) } ?? (holds ? .true : .false)
-        recorder.conditions.append(RecordedCondition(
-            condition: expression, negated: false, outcome: outcome, observed: first..<recorder.observed.count))
+        let observed = first..<recorder!.observed.count
+        recorder!.conditions.append(RecordedCondition(
+            condition: expression, negated: false, outcome: outcome, observed: observed))
     }
 
     private mutating func recordNotEvaluated(_ condition: Condition) {
@@ -564,9 +562,9 @@ extension PolicySet {
 }
 
 /// The conditions, values and threshold notes recorded while explaining, flat; sliced
-/// per rule when the explanation is built. A class so a run holds one reference, and
-/// none when not explaining.
-final class ExplanationRecorder {
+/// per rule when the explanation is built. Optional in a run, so a plain decision
+/// neither creates nor destroys its arrays.
+struct ExplanationRecorder {
     var rules: [(rule: Int, matched: Bool, conditions: Range<Int>)] = []
     var conditions: [RecordedCondition] = []
     var observed: [ObservedValue] = []

@@ -84,52 +84,60 @@ struct MessageRenderer {
 
 /// Deadlines are shown in the calendar's zone: `2026-12-02T23:59:59+08:00`.
 enum Deadline {
+    /// The most bytes `write` produces (a year far outside 0…9999 included).
+    static let maxLength = 48
+
     static func format(_ epochSeconds: Int64, offset: Int) -> String {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(25)
-        write(epochSeconds, offset: offset, into: &bytes)
-        return String(decoding: bytes, as: UTF8.self)
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: maxLength) { buffer in
+            let count = write(epochSeconds, offset: offset, to: buffer.baseAddress!)
+            return String(decoding: UnsafeBufferPointer(rebasing: buffer[..<count]), as: UTF8.self)
+        }
     }
 
-    /// Appends `2026-12-02T23:59:59+08:00` (or `…Z` at offset 0), digit by digit: this
-    /// runs twice per refund in every decision rendered.
-    static func write(_ epochSeconds: Int64, offset: Int, into bytes: inout [UInt8]) {
+    /// Writes `2026-12-02T23:59:59+08:00` (or `…Z` at offset 0) at `out`, which has room
+    /// for `maxLength` bytes, and returns how many it wrote. Digit by digit into raw
+    /// memory: this runs twice per refund in every decision rendered.
+    static func write(_ epochSeconds: Int64, offset: Int, to out: UnsafeMutablePointer<UInt8>) -> Int {
         let local = epochSeconds + Int64(offset)
         let days = local >= 0 ? local / 86_400 : (local - 86_399) / 86_400
         let date = CivilDate(daysSinceEpoch: Int(days))
         let secondOfDay = Int(local - days * 86_400)
-        func digits(_ value: Int, _ count: Int) {
-            var divisor = 1
-            for _ in 1..<count { divisor *= 10 }
+        var count = 0
+        func byte(_ value: UInt8) {
+            out[count] = value
+            count += 1
+        }
+        func digits(_ value: Int, _ width: Int) {
             var rest = value
-            while divisor > 0 {
-                bytes.append(UInt8(ascii: "0") + UInt8(rest / divisor % 10))
-                rest %= divisor
-                divisor /= 10
+            for position in stride(from: width - 1, through: 0, by: -1) {
+                out[count + position] = UInt8(ascii: "0") + UInt8(rest % 10)
+                rest /= 10
             }
+            count += width
         }
         if date.year > 9999 || date.year < 0 {
-            bytes.append(contentsOf: "\(date)".utf8)
+            for character in "\(date)".utf8.prefix(maxLength - 16) { byte(character) }
         } else {
             digits(date.year, 4)
-            bytes.append(UInt8(ascii: "-"))
+            byte(UInt8(ascii: "-"))
             digits(date.month, 2)
-            bytes.append(UInt8(ascii: "-"))
+            byte(UInt8(ascii: "-"))
             digits(date.day, 2)
         }
-        bytes.append(UInt8(ascii: "T"))
+        byte(UInt8(ascii: "T"))
         digits(secondOfDay / 3600, 2)
-        bytes.append(UInt8(ascii: ":"))
+        byte(UInt8(ascii: ":"))
         digits(secondOfDay / 60 % 60, 2)
-        bytes.append(UInt8(ascii: ":"))
+        byte(UInt8(ascii: ":"))
         digits(secondOfDay % 60, 2)
         if offset == 0 {
-            bytes.append(UInt8(ascii: "Z"))
+            byte(UInt8(ascii: "Z"))
         } else {
-            bytes.append(UInt8(ascii: offset < 0 ? "-" : "+"))
+            byte(UInt8(ascii: offset < 0 ? "-" : "+"))
             digits(abs(offset) / 3600, 2)
-            bytes.append(UInt8(ascii: ":"))
+            byte(UInt8(ascii: ":"))
             digits(abs(offset) / 60 % 60, 2)
         }
+        return count
     }
 }

@@ -7,7 +7,11 @@ public import CELRuntime
 /// Each step checks that the object there has the type the path was resolved against,
 /// so a request built by hand with other types reads as "absent" rather than as the
 /// wrong field; callers then fall back to evaluating CEL, which reports properly.
-public struct FieldPath: Sendable, CustomStringConvertible {
+///
+/// A class: shortcuts, formulas and window counts hold and pass paths around on every
+/// decision, and a reference is one count to adjust where a struct of a name, steps
+/// and a type would be several.
+public final class FieldPath: Sendable, CustomStringConvertible {
     /// The field names from the root, joined (`order.status`).
     public let description: String
     private let steps: [Step]
