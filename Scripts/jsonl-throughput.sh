@@ -20,7 +20,7 @@ with open(path, "w") as out:
         out.write(lines[i % len(lines)] + "\n")
 PY
 start=$(date +%s%N)
-taskset -c 0 "$bin" eval --policies Policies --jsonl "$input" > /tmp/rescind-decisions.jsonl
+taskset -c "${RESCIND_CPU:-0}" "$bin" eval --policies Policies --jsonl "$input" > /tmp/rescind-decisions.jsonl
 end=$(date +%s%N)
 lines=$(wc -l < /tmp/rescind-decisions.jsonl)
 errors=$(grep -c '^{"error"' /tmp/rescind-decisions.jsonl || true)

@@ -150,6 +150,13 @@ public struct EvaluationProblem: Sendable, Hashable {
     public let expression: String
     public let location: SourceReference
     public let message: String
+
+    /// The message of an expression stopped because the decision's cost budget
+    /// (`DecisionOptions.costBudget`) was spent.
+    public static let costBudgetSpent = "the decision's evaluation cost budget is spent"
+
+    /// Whether the expression was stopped by the decision's cost budget.
+    public var spentCostBudget: Bool { message == Self.costBudgetSpent }
 }
 
 /// Something that must happen because of a decision: a refund, a notification, …

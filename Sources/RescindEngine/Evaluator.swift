@@ -336,12 +336,11 @@ struct DecisionRun {
     /// A budgeted evaluation's value; running out is reported as the decision's budget.
     private func budgeted(_ result: Result<Value, EvalError>) -> Value {
         if case .failure(let error) = result, error.code == .costLimitExceeded {
-            return .error(EvalError(.costLimitExceeded, DecisionRun.budgetSpent))
+            return .error(EvalError(.costLimitExceeded, EvaluationProblem.costBudgetSpent))
         }
         return result.value
     }
 
-    static let budgetSpent = "the decision's evaluation cost budget is spent"
 
     /// Builds the activation the first time CEL runs, with the fee if it is known by then.
     private mutating func prepareActivation() {

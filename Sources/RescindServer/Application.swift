@@ -165,7 +165,7 @@ struct ServerRoutes: Sendable {
         } else if let header = request.headers[.acceptLanguage] {
             locale = negotiateLocale(header, supported: snapshot.locales)
         }
-        return DecisionOptions(locale: locale, explain: explain)
+        return DecisionOptions(locale: locale, explain: explain, costBudget: configuration.maxEvaluationCost)
     }
 
     // MARK: Policies

@@ -17,6 +17,11 @@ public struct ServerConfiguration: Sendable {
     public var maxBatch: Int
     /// How often the policy folder is polled for changes (seconds); 0 turns watching off.
     public var watchInterval: Double
+    /// The CEL work one decision may do across all its expressions
+    /// (`DecisionOptions.costBudget`): a policy whose comprehensions meet a huge request
+    /// list cannot hold a worker. A decision that runs out reports a problem and, as for
+    /// any failed condition, the condition does not hold.
+    public var maxEvaluationCost: Int = 100_000
     /// The decision log; nil (the default) logs no decisions.
     public var decisionLog: DecisionLogConfiguration? = nil
     /// How the service's own logs are written.

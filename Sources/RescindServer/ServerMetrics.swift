@@ -22,6 +22,9 @@ public final class ServerMetrics: Sendable {
         latency.recordNanoseconds(Int64(clamping: nanoseconds))
         Counter(label: "rescind_decisions_total", dimensions: [("effect", decision.effect.rawValue)], factory: factory)
             .increment()
+        if decision.problems.contains(where: \.spentCostBudget) {
+            Counter(label: "rescind_decisions_cost_budget_spent_total", dimensions: [], factory: factory).increment()
+        }
         for rule in decision.decidingRules {
             Counter(
                 label: "rescind_rule_decisions_total", dimensions: [("rule", rule), ("effect", decision.effect.rawValue)],

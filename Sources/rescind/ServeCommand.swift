@@ -13,7 +13,7 @@ struct ServeCommand: ParsableCommand {
         discussion: """
             Every flag has an environment variable, used when the flag is not given: \
             RESCIND_POLICIES, RESCIND_HOST, RESCIND_PORT, RESCIND_ADMIN_TOKEN, \
-            RESCIND_DECISION_TOKEN, RESCIND_MAX_BODY_BYTES, RESCIND_MAX_BATCH, \
+            RESCIND_DECISION_TOKEN, RESCIND_MAX_BODY_BYTES, RESCIND_MAX_BATCH, RESCIND_MAX_EVALUATION_COST, \
             RESCIND_WATCH_INTERVAL, RESCIND_DECISION_LOG, RESCIND_DECISION_LOG_MAX_BYTES, \
             RESCIND_DECISION_LOG_KEEP, RESCIND_DECISION_LOG_SAMPLE, \
             RESCIND_DECISION_LOG_BUFFER_BYTES, RESCIND_LOG_FORMAT; LOG_LEVEL sets the log level \
@@ -55,6 +55,11 @@ struct ServeCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The most requests in one batch (default 100).", valueName: "N"))
     var maxBatch: Int?
 
+    @Option(help: ArgumentHelp(
+        "The CEL work one decision may do, across its expressions (default 100000); see docs/server.md.",
+        valueName: "COST"))
+    var maxEvaluationCost: Int?
+
     @Option(help: ArgumentHelp("Seconds between checks of the policy files for changes; 0 turns it off (default 2).", valueName: "SECONDS"))
     var watchInterval: Double?
 
@@ -81,6 +86,11 @@ struct ServeCommand: ParsableCommand {
             maxBodyBytes: try number(maxBodyBytes, "RESCIND_MAX_BODY_BYTES") ?? defaults.maxBodyBytes,
             maxBatch: try number(maxBatch, "RESCIND_MAX_BATCH") ?? defaults.maxBatch,
             watchInterval: try number(watchInterval, "RESCIND_WATCH_INTERVAL") ?? defaults.watchInterval)
+        configuration.maxEvaluationCost =
+            try number(maxEvaluationCost, "RESCIND_MAX_EVALUATION_COST") ?? configuration.maxEvaluationCost
+        guard configuration.maxEvaluationCost >= 0 else {
+            throw ValidationError("--max-evaluation-cost must be 0 or more; found `\(configuration.maxEvaluationCost)`")
+        }
         guard (0...65535).contains(configuration.port) else { throw ValidationError("the port must be 0…65535") }
         guard configuration.maxBodyBytes > 0, configuration.maxBatch > 0 else {
             throw ValidationError("--max-body-bytes and --max-batch must be positive")

@@ -15,6 +15,11 @@ import RescindServer
         #expect(defaults.port == 8080)
         #expect(defaults.decisionLog == nil)
         #expect(defaults.logFormat == .text)
+        #expect(defaults.maxEvaluationCost == 100_000)
+        #expect(try configuration([], ["RESCIND_MAX_EVALUATION_COST": "500"]).maxEvaluationCost == 500)
+        #expect(
+            try configuration(["--max-evaluation-cost", "0"], ["RESCIND_MAX_EVALUATION_COST": "500"]).maxEvaluationCost
+                == 0)
 
         let environment = [
             "RESCIND_PORT": "9001", "RESCIND_LOG_FORMAT": "json", "RESCIND_DECISION_LOG": "/var/log/d.jsonl",
@@ -51,6 +56,7 @@ import RescindServer
             (["RESCIND_DECISION_LOG": "d", "RESCIND_DECISION_LOG_SAMPLE": "1.5"], "`1.5`"),
             (["RESCIND_DECISION_LOG": "d", "RESCIND_DECISION_LOG_KEEP": "-1"], "`-1`"),
             (["RESCIND_DECISION_LOG": "d", "RESCIND_DECISION_LOG_BUFFER_BYTES": "0"], "`0`"),
+            (["RESCIND_MAX_EVALUATION_COST": "-5"], "`-5`"), (["RESCIND_MAX_EVALUATION_COST": "lots"], "`lots`"),
         ] {
             let error = #expect(throws: (any Error).self) { try configuration([], environment) }
             #expect(error.map { "\($0)".contains(mention) } == true, "\(environment): \(String(describing: error))")
