@@ -186,18 +186,14 @@ struct ServerRoutes: Sendable {
         return .json(policiesDocument() + "\n")
     }
 
-    /// Checks a candidate set sent as `{"file.yaml": "text", …}` without serving it.
+    /// Checks a candidate set sent as `{"file.yaml": "text", …}` or as a tar archive
+    /// (CheckCandidate.swift) without serving it.
     func check(_ request: Request) async throws -> Response {
         try authorize(request, token: configuration.adminToken, admin: true)
         let body = try await readBody(request)
-        guard let object = try? JSONSerialization.jsonObject(with: body.withUnsafeReadableBytes { Data($0) }) as? [String: Any],
-            let files = object as? [String: String]
-        else {
-            throw APIError(
-                .badRequest, code: "check-invalid-body",
-                message: "the body must be a JSON object mapping file names to their YAML text")
-        }
-        let loaded = await store.check(files.sorted { $0.key < $1.key }.map { (path: $0.key, text: $0.value) })
+        let sources = try candidateSources(
+            body, contentType: request.headers[.contentType], maxBodyBytes: configuration.maxBodyBytes)
+        let loaded = await store.check(sources)
         let renderer = JSONDiagnosticRenderer()
         let policy = loaded.policySet.map(identityJSON) ?? "null"
         let diagnostics = loaded.diagnostics.map(renderer.object).joined(separator: ",")
