@@ -57,6 +57,11 @@ struct RescindLoad: ParsableCommand {
     @Flag(help: "Ask for explanations (`?explain=true`).")
     var explain = false
 
+    @Option(help: ArgumentHelp(
+        "GET this path instead of posting decisions (e.g. /healthz: the HTTP stack's own cost, for comparison).",
+        valueName: "PATH"))
+    var get: String?
+
     @Flag(help: "Print the summary as one JSON object.")
     var json = false
 
@@ -81,7 +86,9 @@ struct RescindLoad: ParsableCommand {
         if let token { headers.append(("Authorization", "Bearer \(token)")) }
         let authority = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
         let loadRequests: [LoadRequest]
-        if batch > 0 {
+        if let get {
+            loadRequests = [LoadRequest(method: "GET", path: get, host: authority, headers: Array(headers.dropFirst()), body: [])]
+        } else if batch > 0 {
             // As many batches as there are bodies, each starting one body further on.
             loadRequests = bodies.indices.map { first in
                 let items = (0..<batch).map { bodies[(first + $0) % bodies.count] }
@@ -97,8 +104,10 @@ struct RescindLoad: ParsableCommand {
         let configuration = LoadConfiguration(
             host: host, port: port, connections: connections, threads: threads, duration: duration, warmup: warmup,
             timeout: timeout, requests: loadRequests)
+        let before = cpuSeconds()
         let result = try runLoad(configuration)
-        print(json ? jsonSummary(result) : textSummary(result))
+        let cpu = cpuSeconds() - before
+        print(json ? jsonSummary(result, cpu: cpu) : textSummary(result, cpu: cpu))
         if result.requests == 0 { throw ExitCode(2) }
     }
 
@@ -121,12 +130,24 @@ struct RescindLoad: ParsableCommand {
         return try files.map { Array(try Data(contentsOf: URL(fileURLWithPath: $0))) }
     }
 
+    /// This process's user and system CPU time: what the client took from the machine.
+    func cpuSeconds() -> Double {
+        var usage = rusage()
+        #if canImport(Glibc)
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        #else
+        getrusage(RUSAGE_SELF, &usage)
+        #endif
+        func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1e6 }
+        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
+    }
+
     func milliseconds(_ nanoseconds: UInt64) -> String { String(format: "%.3f", Double(nanoseconds) / 1e6) }
 
-    func textSummary(_ result: LoadResult) -> String {
+    func textSummary(_ result: LoadResult, cpu: Double) -> String {
         let seconds = max(result.seconds, 1e-9)
         let latency = result.latency
-        let kind = batch > 0 ? "batches of \(batch)" : "single decisions"
+        let kind = get.map { "GET \($0)" } ?? (batch > 0 ? "batches of \(batch)" : "single decisions")
         var lines = [
             "\(result.requests) requests (\(result.decisions) decisions, \(kind)) in \(String(format: "%.2f", seconds)) s "
                 + "over \(connections) connections, \(threads) client thread(s): "
@@ -136,12 +157,13 @@ struct RescindLoad: ParsableCommand {
                 + "max \(milliseconds(latency.max))  mean \(String(format: "%.3f", latency.mean / 1e6))",
             "statuses: " + result.statuses.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", ")
                 + "; connect errors \(result.connectErrors), broken \(result.ioErrors), timeouts \(result.timeouts)",
+            String(format: "client CPU %.2f s (%.2f cores, %.1f us per request)", cpu, cpu / seconds, cpu * 1e6 / Double(max(1, result.requests))),
         ]
         if !result.errorMessages.isEmpty { lines.append("first errors: " + result.errorMessages.joined(separator: "; ")) }
         return lines.joined(separator: "\n")
     }
 
-    func jsonSummary(_ result: LoadResult) -> String {
+    func jsonSummary(_ result: LoadResult, cpu: Double) -> String {
         let seconds = max(result.seconds, 1e-9)
         let latency = result.latency
         func ms(_ value: UInt64) -> String { milliseconds(value) }
@@ -154,6 +176,7 @@ struct RescindLoad: ParsableCommand {
             + "\"p99\":\(ms(latency.percentile(0.99))),\"p999\":\(ms(latency.percentile(0.999))),\"max\":\(ms(latency.max)),"
             + "\"mean\":\(String(format: "%.3f", latency.mean / 1e6))},"
             + "\"statuses\":{\(statuses)},\"connect_errors\":\(result.connectErrors),\"broken\":\(result.ioErrors),"
-            + "\"timeouts\":\(result.timeouts),\"failed\":\(result.failures)}"
+            + "\"timeouts\":\(result.timeouts),\"failed\":\(result.failures),"
+            + "\"client_cpu_seconds\":\(String(format: "%.3f", cpu))}"
     }
 }
