@@ -206,12 +206,15 @@ struct ServerRoutes: Sendable {
     /// Content-Length first, so an oversized body is refused before it is read).
     func readBody(_ request: Request) async throws -> ByteBuffer {
         let limit = configuration.maxBodyBytes
-        let tooLarge = APIError(.contentTooLarge, code: "body-too-large", message: "the body is larger than \(limit) bytes")
-        if let length = request.headers[.contentLength].flatMap(Int.init), length > limit { throw tooLarge }
+        // Built only when thrown: its JSON text costs more than the rest of this function.
+        func tooLarge() -> APIError {
+            APIError(.contentTooLarge, code: "body-too-large", message: "the body is larger than \(limit) bytes")
+        }
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > limit { throw tooLarge() }
         do {
             return try await request.body.collect(upTo: limit)
         } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
-            throw tooLarge
+            throw tooLarge()
         }
     }
 
