@@ -2,8 +2,6 @@ import ArgumentParser
 import Dispatch
 import Foundation
 import Logging
-import NIOCore
-import NIOPosix
 import Rescind
 import RescindServer
 
@@ -79,10 +77,6 @@ struct ServeCommand: ParsableCommand {
 
     func run() throws {
         let configuration = try serverConfiguration()
-        // Swift tasks then run on NIO's event loops: a request no longer hops to the
-        // cooperative pool and back (docs/server.md, "Load benchmark", has the figures).
-        // Only here, on the main thread and before any task runs, as NIO requires.
-        NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
         var logger = Logger(label: "rescind.server")
         logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0) } ?? .info
         let store = PolicyStore(
