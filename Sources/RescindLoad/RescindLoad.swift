@@ -62,6 +62,11 @@ struct RescindLoad: ParsableCommand {
         valueName: "PATH"))
     var get: String?
 
+    @Option(help: ArgumentHelp(
+        "The server's process id: its CPU time during the measured seconds is reported too (Linux, /proc).",
+        valueName: "PID"))
+    var serverPid: Int32?
+
     @Flag(help: "Print the summary as one JSON object.")
     var json = false
 
@@ -101,12 +106,18 @@ struct RescindLoad: ParsableCommand {
                 LoadRequest(path: "/v1/decisions" + query, host: authority, headers: headers, body: $0)
             }
         }
-        let configuration = LoadConfiguration(
-            host: host, port: port, connections: connections, threads: threads, duration: duration, warmup: warmup,
+        var configuration = LoadConfiguration(
+            host: host, port: port, connections: connections, threads: threads, duration: warmup, warmup: 0,
             timeout: timeout, requests: loadRequests)
-        let before = cpuSeconds()
+        // The warm-up is a run of its own, so the CPU times below cover the measured
+        // seconds only.
+        if warmup > 0 { _ = try runLoad(configuration) }
+        configuration.duration = duration
+        let before = cpuSeconds(), serverBefore = serverPid.flatMap(processCPUSeconds)
         let result = try runLoad(configuration)
-        let cpu = cpuSeconds() - before
+        let cpu = CPUTimes(
+            client: cpuSeconds() - before,
+            server: serverBefore.flatMap { start in serverPid.flatMap(processCPUSeconds).map { $0 - start } })
         print(json ? jsonSummary(result, cpu: cpu) : textSummary(result, cpu: cpu))
         if result.requests == 0 { throw ExitCode(2) }
     }
@@ -142,28 +153,43 @@ struct RescindLoad: ParsableCommand {
         return seconds(usage.ru_utime) + seconds(usage.ru_stime)
     }
 
+    /// Another process's user and system CPU time, from /proc/PID/stat; nil elsewhere.
+    func processCPUSeconds(_ pid: Int32) -> Double? {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let close = stat.lastIndex(of: ")")
+        else { return nil }
+        // After the command name: state is field 3, utime and stime are fields 14 and 15.
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+
     func milliseconds(_ nanoseconds: UInt64) -> String { String(format: "%.3f", Double(nanoseconds) / 1e6) }
 
-    func textSummary(_ result: LoadResult, cpu: Double) -> String {
+    func textSummary(_ result: LoadResult, cpu: CPUTimes) -> String {
         let seconds = max(result.seconds, 1e-9)
         let latency = result.latency
         let kind = get.map { "GET \($0)" } ?? (batch > 0 ? "batches of \(batch)" : "single decisions")
         var lines = [
-            "\(result.requests) requests (\(result.decisions) decisions, \(kind)) in \(String(format: "%.2f", seconds)) s "
-                + "over \(connections) connections, \(threads) client thread(s): "
-                + String(format: "%.0f requests/s, %.0f decisions/s", Double(result.requests) / seconds, Double(result.decisions) / seconds),
+            (get == nil
+                ? "\(result.requests) requests (\(result.decisions) decisions, \(kind))"
+                : "\(result.requests) requests (\(kind))")
+                + " in \(String(format: "%.2f", seconds)) s over \(connections) connections, \(threads) client thread(s): "
+                + String(format: "%.0f requests/s", Double(result.requests) / seconds)
+                + (get == nil ? String(format: ", %.0f decisions/s", Double(result.decisions) / seconds) : ""),
             "latency ms per request: p50 \(milliseconds(latency.percentile(0.5)))  p90 \(milliseconds(latency.percentile(0.9)))  "
                 + "p99 \(milliseconds(latency.percentile(0.99)))  p99.9 \(milliseconds(latency.percentile(0.999)))  "
                 + "max \(milliseconds(latency.max))  mean \(String(format: "%.3f", latency.mean / 1e6))",
             "statuses: " + result.statuses.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", ")
                 + "; connect errors \(result.connectErrors), broken \(result.ioErrors), timeouts \(result.timeouts)",
-            String(format: "client CPU %.2f s (%.2f cores, %.1f us per request)", cpu, cpu / seconds, cpu * 1e6 / Double(max(1, result.requests))),
+            cpu.text(name: "client", seconds: seconds, requests: result.requests),
         ]
+        if cpu.server != nil { lines.append(cpu.text(name: "server", seconds: seconds, requests: result.requests)) }
         if !result.errorMessages.isEmpty { lines.append("first errors: " + result.errorMessages.joined(separator: "; ")) }
         return lines.joined(separator: "\n")
     }
 
-    func jsonSummary(_ result: LoadResult, cpu: Double) -> String {
+    func jsonSummary(_ result: LoadResult, cpu: CPUTimes) -> String {
         let seconds = max(result.seconds, 1e-9)
         let latency = result.latency
         func ms(_ value: UInt64) -> String { milliseconds(value) }
@@ -177,6 +203,20 @@ struct RescindLoad: ParsableCommand {
             + "\"mean\":\(String(format: "%.3f", latency.mean / 1e6))},"
             + "\"statuses\":{\(statuses)},\"connect_errors\":\(result.connectErrors),\"broken\":\(result.ioErrors),"
             + "\"timeouts\":\(result.timeouts),\"failed\":\(result.failures),"
-            + "\"client_cpu_seconds\":\(String(format: "%.3f", cpu))}"
+            + "\"client_cpu_seconds\":\(String(format: "%.3f", cpu.client)),"
+            + "\"server_cpu_seconds\":\(cpu.server.map { String(format: "%.3f", $0) } ?? "null")}"
+    }
+}
+
+/// CPU seconds spent during the measured run: the client's own, and the server's when
+/// its process id was given.
+struct CPUTimes {
+    let client: Double
+    let server: Double?
+
+    func text(name: String, seconds: Double, requests: Int) -> String {
+        let value = name == "client" ? client : server ?? 0
+        return "\(name) CPU "
+            + String(format: "%.2f s (%.2f cores, %.1f us per request)", value, value / seconds, value * 1e6 / Double(max(1, requests)))
     }
 }
