@@ -16,16 +16,10 @@ func jsonArrayItems(_ bytes: UnsafeRawBufferPointer) -> [Range<Int>]? {
     while index < bytes.count {
         let byte = bytes[index]
         if inString {
-            // Most of a request is string contents: run to the next quote or backslash
-            // in a tight loop rather than going round the whole classification per byte.
-            while index < bytes.count, bytes[index] != quote, bytes[index] != backslash { index += 1 }
-            guard index < bytes.count else { break }
-            if bytes[index] == backslash { index += 1 } else { inString = false }
+            if byte == backslash { index += 1 } else if byte == quote { inString = false }
         } else if byte == quote {
             inString = true
             sawValue = true
-        } else if isSpace(byte) {
-            // Indentation of a pretty-printed item: nothing to track.
         } else if byte == UInt8(ascii: "{") || byte == UInt8(ascii: "[") {
             depth += 1
             sawValue = true
@@ -44,7 +38,7 @@ func jsonArrayItems(_ bytes: UnsafeRawBufferPointer) -> [Range<Int>]? {
             items.append(start..<index)
             start = index + 1
             sawValue = false
-        } else {
+        } else if !isSpace(byte) {
             sawValue = true
         }
         index += 1
