@@ -57,6 +57,7 @@ public struct LatencyHistogram: Sendable {
         if index < subBuckets { return UInt64(index) }
         let shift = index / subBuckets - 1
         let sub = UInt64(index % subBuckets + subBuckets)
-        return ((sub + 1) << UInt64(shift)) - 1
+        // The bucket's last value, written so the top bucket (ending at UInt64.max) does not overflow.
+        return (sub << UInt64(shift)) | ((1 << UInt64(shift)) - 1)
     }
 }
