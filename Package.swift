@@ -51,6 +51,12 @@ let package = Package(
         ]),
         .executableTarget(name: "RescindFuzz", dependencies: ["Rescind"]),
         .executableTarget(name: "RescindBench", dependencies: ["Rescind"]),
+        // The load generator for `rescind serve` (Scripts/serve-bench.sh): plain sockets
+        // and poll on threads of its own; the kit is shared with the reload-under-load test.
+        .target(name: "RescindLoadKit"),
+        .executableTarget(name: "RescindLoad", dependencies: [
+            "RescindLoadKit", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
         .testTarget(name: "RescindDiagnosticsTests", dependencies: ["RescindDiagnostics"]),
         .testTarget(name: "RescindYAMLTests", dependencies: ["RescindYAML"]),
         .testTarget(name: "CELParserTests", dependencies: ["CELParser"]),
@@ -63,6 +69,7 @@ let package = Package(
         .testTarget(name: "RescindCLITests", dependencies: ["rescind"]),
         .testTarget(name: "RescindServerTests", dependencies: [
             "RescindServer",
+            "RescindLoadKit",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
     ]

@@ -211,18 +211,14 @@ struct ServerRoutes: Sendable {
         return .json(policiesDocument() + "\n")
     }
 
-    /// Checks a candidate set sent as `{"file.yaml": "text", …}` without serving it.
+    /// Checks a candidate set sent as `{"file.yaml": "text", …}` or as a tar archive
+    /// (CheckCandidate.swift) without serving it.
     func check(_ request: Request) async throws -> Response {
         try authorize(request, token: configuration.adminToken, admin: true)
         let body = try await readBody(request)
-        guard let object = try? JSONSerialization.jsonObject(with: body.withUnsafeReadableBytes { Data($0) }) as? [String: Any],
-            let files = object as? [String: String]
-        else {
-            throw APIError(
-                .badRequest, code: "check-invalid-body",
-                message: "the body must be a JSON object mapping file names to their YAML text")
-        }
-        let loaded = await store.check(files.sorted { $0.key < $1.key }.map { (path: $0.key, text: $0.value) })
+        let sources = try candidateSources(
+            body, contentType: request.headers[.contentType], maxBodyBytes: configuration.maxBodyBytes)
+        let loaded = await store.check(sources)
         let renderer = JSONDiagnosticRenderer()
         let policy = loaded.policySet.map(identityJSON) ?? "null"
         let diagnostics = loaded.diagnostics.map(renderer.object).joined(separator: ",")
@@ -235,12 +231,15 @@ struct ServerRoutes: Sendable {
     /// Content-Length first, so an oversized body is refused before it is read).
     func readBody(_ request: Request) async throws -> ByteBuffer {
         let limit = configuration.maxBodyBytes
-        let tooLarge = APIError(.contentTooLarge, code: "body-too-large", message: "the body is larger than \(limit) bytes")
-        if let length = request.headers[.contentLength].flatMap(Int.init), length > limit { throw tooLarge }
+        // Built only when thrown: its JSON text costs more than the rest of this function.
+        func tooLarge() -> APIError {
+            APIError(.contentTooLarge, code: "body-too-large", message: "the body is larger than \(limit) bytes")
+        }
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > limit { throw tooLarge() }
         do {
             return try await request.body.collect(upTo: limit)
         } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
-            throw tooLarge
+            throw tooLarge()
         }
     }
 

@@ -1,0 +1,539 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+
+/// One HTTP/1.1 request, built once and written as is every time it is sent.
+public struct LoadRequest: Sendable {
+    /// The request head and body.
+    public let bytes: [UInt8]
+    /// The decisions it asks for: 1, or the number of items of a batch.
+    public let decisions: Int
+
+    public init(
+        method: String = "POST", path: String, host: String, headers: [(String, String)] = [], body: [UInt8],
+        decisions: Int = 1
+    ) {
+        var head = "\(method) \(path) HTTP/1.1\r\nHost: \(host)\r\nContent-Length: \(body.count)\r\n"
+        for (name, value) in headers { head += "\(name): \(value)\r\n" }
+        self.bytes = Array((head + "\r\n").utf8) + body
+        self.decisions = decisions
+    }
+}
+
+/// What a load run does: `connections` keep-alive connections, each with one request
+/// in flight at a time (a closed loop), spread over `threads` threads, for `warmup`
+/// seconds unmeasured and then `duration` seconds measured.
+public struct LoadConfiguration: Sendable {
+    public var host: String
+    public var port: Int
+    public var connections: Int
+    public var threads: Int
+    public var duration: Double
+    public var warmup: Double
+    /// A request not answered in this many seconds counts as a timeout, and its
+    /// connection is opened again.
+    public var timeout: Double
+    /// Sent in turn: connection `c` starts at request `c` and moves on by one.
+    public var requests: [LoadRequest]
+
+    public init(
+        host: String = "127.0.0.1", port: Int, connections: Int = 16, threads: Int = 1, duration: Double = 10,
+        warmup: Double = 1, timeout: Double = 5, requests: [LoadRequest]
+    ) {
+        self.host = host
+        self.port = port
+        self.connections = connections
+        self.threads = threads
+        self.duration = duration
+        self.warmup = warmup
+        self.timeout = timeout
+        self.requests = requests
+    }
+}
+
+/// Looks at every answer (warm-up included): the index of the request in
+/// `LoadConfiguration.requests`, the status and the body. False counts as a failed check.
+/// Called on a load thread, between requests: keep it quick.
+public typealias ResponseCheck = @Sendable (_ request: Int, _ status: Int, _ body: UnsafeRawBufferPointer) -> Bool
+
+/// What a run measured. Requests sent during the warm-up are checked and counted in
+/// `warmupRequests` only; requests still in flight when the time is up are waited for
+/// (up to the timeout) and counted, so none is left unanswered.
+public struct LoadResult: Sendable {
+    /// Per request, from the first byte written to the last byte of the answer read.
+    public var latency = LatencyHistogram()
+    /// Answered requests sent in the measured window.
+    public var requests = 0
+    public var decisions = 0
+    /// Answers by HTTP status.
+    public var statuses: [Int: Int] = [:]
+    public var failedChecks = 0
+    public var connectErrors = 0
+    /// Connections closed or broken mid-request, and answers that were not HTTP.
+    public var ioErrors = 0
+    public var timeouts = 0
+    /// From the end of the warm-up to the last measured answer.
+    public var seconds: Double = 0
+    public var warmupRequests = 0
+    /// The first few error messages, for the report.
+    public var errorMessages: [String] = []
+
+    public init() {}
+
+    /// Answers that were not 200, failed checks, broken connections and timeouts.
+    public var failures: Int {
+        statuses.filter { $0.key != 200 }.values.reduce(0, +) + failedChecks + connectErrors + ioErrors + timeouts
+    }
+
+    mutating func merge(_ other: LoadResult) {
+        latency.merge(other.latency)
+        requests += other.requests
+        decisions += other.decisions
+        statuses.merge(other.statuses, uniquingKeysWith: +)
+        failedChecks += other.failedChecks
+        connectErrors += other.connectErrors
+        ioErrors += other.ioErrors
+        timeouts += other.timeouts
+        seconds = max(seconds, other.seconds)
+        warmupRequests += other.warmupRequests
+        errorMessages += other.errorMessages.prefix(max(0, 10 - errorMessages.count))
+    }
+}
+
+public enum LoadError: Error, CustomStringConvertible {
+    case resolve(String)
+
+    public var description: String {
+        switch self {
+        case .resolve(let message): message
+        }
+    }
+}
+
+/// Runs the load on threads of its own (blocking sockets and `poll`, no Swift
+/// concurrency, so it never competes with a server's tasks for the cooperative pool)
+/// and returns when every thread is done.
+public func runLoad(_ configuration: LoadConfiguration, check: ResponseCheck? = nil) throws -> LoadResult {
+    precondition(!configuration.requests.isEmpty && configuration.connections > 0)
+    let address = try SocketAddress(host: configuration.host, port: configuration.port)
+    let threads = max(1, min(configuration.threads, configuration.connections))
+    let start = monotonicNanoseconds()
+    let warmupEnd = start + UInt64(configuration.warmup * 1e9)
+    let deadline = warmupEnd + UInt64(configuration.duration * 1e9)
+    let results = ResultBox()
+    let done = DispatchGroup()
+    for thread in 0..<threads {
+        let mine = Array(stride(from: thread, to: configuration.connections, by: threads))
+        done.enter()
+        let worker = Thread {
+            var worker = Worker(
+                configuration: configuration, address: address, connections: mine, warmupEnd: warmupEnd,
+                deadline: deadline, check: check)
+            results.add(worker.run())
+            done.leave()
+        }
+        worker.name = "rescind-load-\(thread)"
+        worker.start()
+    }
+    done.wait()
+    return results.result
+}
+
+/// Collects the threads' results.
+private final class ResultBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var merged = LoadResult()
+    func add(_ result: LoadResult) { lock.withLock { merged.merge(result) } }
+    var result: LoadResult { lock.withLock { merged } }
+}
+
+/// CLOCK_MONOTONIC in nanoseconds.
+@inline(__always)
+public func monotonicNanoseconds() -> UInt64 {
+    var time = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &time)
+    return UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec)
+}
+
+/// The server's address, resolved once (loopback names resolve to one address).
+struct SocketAddress: @unchecked Sendable {
+    var storage = sockaddr_storage()
+    var length: socklen_t = 0
+    var family: Int32 = 0
+
+    init(host: String, port: Int) throws {
+        var hints = addrinfo()
+        hints.ai_family = AF_UNSPEC
+        #if canImport(Glibc)
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        #else
+        hints.ai_socktype = SOCK_STREAM
+        #endif
+        var list: UnsafeMutablePointer<addrinfo>?
+        let status = getaddrinfo(host, String(port), &hints, &list)
+        guard status == 0, let first = list else {
+            throw LoadError.resolve("cannot resolve `\(host)`: \(String(cString: gai_strerror(status)))")
+        }
+        defer { freeaddrinfo(list) }
+        family = first.pointee.ai_family
+        length = first.pointee.ai_addrlen
+        withUnsafeMutableBytes(of: &storage) { target in
+            target.copyMemory(from: UnsafeRawBufferPointer(start: first.pointee.ai_addr, count: Int(first.pointee.ai_addrlen)))
+        }
+    }
+
+    /// A connected, non-blocking socket with Nagle off, or an error message.
+    func connect() -> Result<Int32, ConnectFailure> {
+        #if canImport(Glibc)
+        let fd = socket(family, Int32(SOCK_STREAM.rawValue), 0)
+        #else
+        let fd = socket(family, SOCK_STREAM, 0)
+        #endif
+        guard fd >= 0 else { return .failure(ConnectFailure(message: "socket: \(errnoText())")) }
+        var one: Int32 = 1
+        setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+        #if canImport(Darwin)
+        setsockopt(fd, SOL_SOCKET, SO_NOSIGPIPE, &one, socklen_t(MemoryLayout<Int32>.size))
+        #endif
+        var address = storage
+        let status = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { systemConnect(fd, $0, length) }
+        }
+        guard status == 0 else {
+            let message = "connect: \(errnoText())"
+            close(fd)
+            return .failure(ConnectFailure(message: message))
+        }
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+        return .success(fd)
+    }
+}
+
+struct ConnectFailure: Error {
+    let message: String
+}
+
+@inline(__always)
+private func systemConnect(_ fd: Int32, _ address: UnsafePointer<sockaddr>, _ length: socklen_t) -> Int32 {
+    connect(fd, address, length)
+}
+
+private func errnoText() -> String { String(cString: strerror(errno)) }
+
+/// One keep-alive connection and the request it has in flight.
+private struct Connection {
+    var fd: Int32 = -1
+    /// The next request to send (an index into the configuration's requests).
+    var next: Int
+    /// The request in flight, or -1.
+    var current = -1
+    var written = 0
+    var sentAt: UInt64 = 0
+    var buffer = [UInt8](repeating: 0, count: 16 * 1024)
+    var filled = 0
+    /// Where the answer's body starts, once its head is read; its length.
+    var bodyStart = -1
+    var bodyLength = 0
+    var status = 0
+    var closeAfter = false
+    /// After a failed connect, when to try again.
+    var retryAt: UInt64 = 0
+
+    init(next: Int) { self.next = next }
+
+    mutating func resetAnswer() {
+        filled = 0
+        bodyStart = -1
+        bodyLength = 0
+        status = 0
+        closeAfter = false
+    }
+}
+
+private struct Worker {
+    let configuration: LoadConfiguration
+    let address: SocketAddress
+    let warmupEnd: UInt64
+    let deadline: UInt64
+    let timeout: UInt64
+    let check: ResponseCheck?
+    var connections: [Connection]
+    var result = LoadResult()
+    var lastAnswer: UInt64 = 0
+
+    init(
+        configuration: LoadConfiguration, address: SocketAddress, connections: [Int], warmupEnd: UInt64,
+        deadline: UInt64, check: ResponseCheck?
+    ) {
+        self.configuration = configuration
+        self.address = address
+        self.warmupEnd = warmupEnd
+        self.deadline = deadline
+        self.timeout = UInt64(configuration.timeout * 1e9)
+        self.check = check
+        self.connections = connections.map { Connection(next: $0 % configuration.requests.count) }
+    }
+
+    mutating func run() -> LoadResult {
+        for index in connections.indices { send(index, now: monotonicNanoseconds()) }
+        var polled: [pollfd] = []
+        var owners: [Int] = []
+        while true {
+            let now = monotonicNanoseconds()
+            polled.removeAll(keepingCapacity: true)
+            owners.removeAll(keepingCapacity: true)
+            var waiting = false
+            for index in connections.indices {
+                let connection = connections[index]
+                if connection.current >= 0 {
+                    if now > connection.sentAt, now - connection.sentAt > timeout {
+                        fail(index, timedOut: true, message: "no answer in \(configuration.timeout) s")
+                        send(index, now: now)
+                        continue
+                    }
+                    var events = Int16(POLLIN)
+                    if connection.written < configuration.requests[connection.current].bytes.count { events |= Int16(POLLOUT) }
+                    polled.append(pollfd(fd: connection.fd, events: events, revents: 0))
+                    owners.append(index)
+                } else if connection.retryAt > 0, now < deadline {
+                    waiting = true
+                    if now >= connection.retryAt { send(index, now: now) }
+                }
+            }
+            if polled.isEmpty {
+                if now >= deadline || !waiting { break }
+                usleep(1000)
+                continue
+            }
+            let ready = poll(&polled, nfds_t(polled.count), 20)
+            guard ready > 0 else { continue }
+            for (slot, entry) in polled.enumerated() where entry.revents != 0 {
+                let index = owners[slot]
+                if entry.revents & Int16(POLLOUT) != 0 { write(index) }
+                if entry.revents & (Int16(POLLIN) | Int16(POLLHUP) | Int16(POLLERR)) != 0 { read(index) }
+            }
+        }
+        for index in connections.indices where connections[index].fd >= 0 { close(connections[index].fd) }
+        if lastAnswer > warmupEnd { result.seconds = Double(max(lastAnswer, deadline) - warmupEnd) / 1e9 }
+        return result
+    }
+
+    /// Sends the connection's next request, connecting first when needed; after the
+    /// deadline it leaves the connection idle instead.
+    mutating func send(_ index: Int, now: UInt64) {
+        guard now < deadline else {
+            connections[index].current = -1
+            connections[index].retryAt = 0
+            return
+        }
+        if connections[index].fd < 0 {
+            switch address.connect() {
+            case .success(let fd):
+                connections[index].fd = fd
+                connections[index].retryAt = 0
+            case .failure(let failure):
+                result.connectErrors += 1
+                note(failure.message)
+                connections[index].current = -1
+                connections[index].retryAt = now + 10_000_000
+                return
+            }
+        }
+        let request = connections[index].next
+        connections[index].next = (request + 1) % configuration.requests.count
+        connections[index].current = request
+        connections[index].written = 0
+        connections[index].sentAt = monotonicNanoseconds()
+        connections[index].resetAnswer()
+        write(index)
+    }
+
+    mutating func write(_ index: Int) {
+        let bytes = configuration.requests[connections[index].current].bytes
+        let fd = connections[index].fd
+        while connections[index].written < bytes.count {
+            let offset = connections[index].written
+            let sent = bytes.withUnsafeBytes { raw in
+                #if canImport(Glibc)
+                Glibc.send(fd, raw.baseAddress! + offset, raw.count - offset, Int32(MSG_NOSIGNAL))
+                #else
+                Darwin.send(fd, raw.baseAddress! + offset, raw.count - offset, 0)
+                #endif
+            }
+            if sent > 0 {
+                connections[index].written += sent
+            } else if sent < 0, errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR {
+                return  // the rest goes when poll says the socket is writable
+            } else {
+                fail(index, timedOut: false, message: "send: \(errnoText())")
+                send(index, now: monotonicNanoseconds())
+                return
+            }
+        }
+    }
+
+    mutating func read(_ index: Int) {
+        while true {
+            if connections[index].filled == connections[index].buffer.count {
+                connections[index].buffer += [UInt8](repeating: 0, count: connections[index].buffer.count)
+            }
+            let fd = connections[index].fd
+            let filled = connections[index].filled
+            let count = connections[index].buffer.withUnsafeMutableBytes { raw in
+                systemRead(fd, raw.baseAddress! + filled, raw.count - filled)
+            }
+            if count > 0 {
+                connections[index].filled += count
+                if parse(index) { return }
+                continue
+            }
+            if count < 0, errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR { return }
+            fail(index, timedOut: false, message: count == 0 ? "the server closed the connection" : "read: \(errnoText())")
+            send(index, now: monotonicNanoseconds())
+            return
+        }
+    }
+
+    /// Reads the answer's head once it is all there; when the whole answer is, records
+    /// it and sends the next request. True when the answer was complete (or broken).
+    mutating func parse(_ index: Int) -> Bool {
+        if connections[index].bodyStart < 0 {
+            guard let head = connections[index].buffer.withUnsafeBytes({ parseHead($0.prefix(connections[index].filled)) })
+            else { return false }
+            guard let length = head.contentLength, head.status > 0 else {
+                fail(index, timedOut: false, message: "an answer without a status or Content-Length")
+                send(index, now: monotonicNanoseconds())
+                return true
+            }
+            connections[index].bodyStart = head.bodyStart
+            connections[index].bodyLength = length
+            connections[index].status = head.status
+            connections[index].closeAfter = head.close
+        }
+        let end = connections[index].bodyStart + connections[index].bodyLength
+        guard connections[index].filled >= end else { return false }
+        let now = monotonicNanoseconds()
+        let connection = connections[index]
+        guard connection.filled == end else {
+            fail(index, timedOut: false, message: "bytes after the answer (no request was pipelined)")
+            send(index, now: now)
+            return true
+        }
+        let measured = connection.sentAt >= warmupEnd
+        if let check {
+            let passed = connection.buffer.withUnsafeBytes { raw in
+                check(connection.current, connection.status, UnsafeRawBufferPointer(rebasing: raw[connection.bodyStart..<end]))
+            }
+            if !passed {
+                result.failedChecks += 1
+                note("request \(connection.current): the answer failed the check (status \(connection.status))")
+            }
+        }
+        if measured {
+            result.latency.record(now - connection.sentAt)
+            result.requests += 1
+            result.decisions += configuration.requests[connection.current].decisions
+            result.statuses[connection.status, default: 0] += 1
+            lastAnswer = now
+        } else {
+            result.warmupRequests += 1
+            if connection.status != 200 { result.statuses[connection.status, default: 0] += 1 }
+        }
+        connections[index].current = -1
+        if connection.closeAfter {
+            close(connection.fd)
+            connections[index].fd = -1
+        }
+        send(index, now: now)
+        return true
+    }
+
+    /// Counts a failed request and drops its connection (the next send reconnects).
+    mutating func fail(_ index: Int, timedOut: Bool, message: String) {
+        if timedOut { result.timeouts += 1 } else { result.ioErrors += 1 }
+        note(message)
+        if connections[index].fd >= 0 { close(connections[index].fd) }
+        connections[index].fd = -1
+        connections[index].current = -1
+        connections[index].resetAnswer()
+    }
+
+    mutating func note(_ message: String) {
+        if result.errorMessages.count < 10 { result.errorMessages.append(message) }
+    }
+}
+
+@inline(__always)
+private func systemRead(_ fd: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int) -> Int {
+    read(fd, buffer, count)
+}
+
+/// An answer's head: the status, where the body starts, its Content-Length, and
+/// whether the server closes the connection after it.
+struct ResponseHead {
+    var status = 0
+    var bodyStart = 0
+    var contentLength: Int?
+    var close = false
+}
+
+/// Parses the head once `\r\n\r\n` has arrived; nil before. Only what a load client
+/// needs: chunked answers are not expected from this server and have no length here.
+func parseHead(_ bytes: Slice<UnsafeRawBufferPointer>) -> ResponseHead? {
+    let base = bytes.startIndex
+    var end = -1
+    var index = base
+    while index + 3 < bytes.endIndex {
+        if bytes[index] == 13, bytes[index + 1] == 10, bytes[index + 2] == 13, bytes[index + 3] == 10 {
+            end = index
+            break
+        }
+        index += 1
+    }
+    guard end >= 0 else { return nil }
+    var head = ResponseHead(bodyStart: end + 4 - base)
+    // "HTTP/1.1 200 OK"
+    if end - base >= 12, bytes[base] == UInt8(ascii: "H"), bytes[base + 8] == UInt8(ascii: " ") {
+        var status = 0
+        for offset in 9..<12 where (48...57).contains(bytes[base + offset]) {
+            status = status * 10 + Int(bytes[base + offset] - 48)
+        }
+        head.status = status
+    }
+    // Header lines: name (case-insensitive) and value.
+    var lineStart = base
+    while lineStart < end, !(bytes[lineStart] == 13 && bytes[lineStart + 1] == 10) { lineStart += 1 }
+    lineStart += 2
+    while lineStart < end {
+        var lineEnd = lineStart
+        while lineEnd < end, !(bytes[lineEnd] == 13 && bytes[lineEnd + 1] == 10) { lineEnd += 1 }
+        // Compared as bytes: this runs for every answer, on the client's share of the CPU.
+        if let colon = bytes[lineStart..<lineEnd].firstIndex(of: UInt8(ascii: ":")) {
+            var valueStart = colon + 1
+            while valueStart < lineEnd, bytes[valueStart] == 32 { valueStart += 1 }
+            if asciiLowercaseEquals(bytes[lineStart..<colon], "content-length") {
+                var length = 0, digits = 0
+                for byte in bytes[valueStart..<lineEnd] {
+                    guard (48...57).contains(byte), digits < 12 else { digits = 0; break }
+                    length = length * 10 + Int(byte - 48)
+                    digits += 1
+                }
+                head.contentLength = digits > 0 ? length : nil
+            } else if asciiLowercaseEquals(bytes[lineStart..<colon], "connection") {
+                head.close = asciiLowercaseEquals(bytes[valueStart..<lineEnd], "close")
+            }
+        }
+        lineStart = lineEnd + 2
+    }
+    return head
+}
+
+private func asciiLowercaseEquals(_ bytes: Slice<UnsafeRawBufferPointer>, _ text: StaticString) -> Bool {
+    guard bytes.count == text.utf8CodeUnitCount else { return false }
+    let expected = text.utf8Start
+    for (offset, byte) in bytes.enumerated() where (byte | 0x20) != expected[offset] { return false }
+    return true
+}

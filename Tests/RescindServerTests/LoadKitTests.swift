@@ -1,0 +1,44 @@
+import Testing
+
+@testable import RescindLoadKit
+
+/// The load generator's own arithmetic: what the benchmark figures rest on.
+@Suite struct LoadKitTests {
+    @Test func histogramPercentilesAreWithinOnePercent() {
+        var histogram = LatencyHistogram()
+        for value in 1...100_000 { histogram.record(UInt64(value) * 1_000) }  // 1 µs … 100 ms, uniform
+        #expect(histogram.count == 100_000)
+        #expect(histogram.min == 1_000 && histogram.max == 100_000_000)
+        for (fraction, exact) in [(0.5, 50_000_000.0), (0.9, 90_000_000.0), (0.99, 99_000_000.0), (0.999, 99_900_000.0)] {
+            let reported = Double(histogram.percentile(fraction))
+            #expect(reported >= exact && reported <= exact * 1.01, "p\(fraction * 100): \(reported)")
+        }
+        #expect(abs(histogram.mean - 50_000_500) < 1)
+        var other = LatencyHistogram()
+        other.record(7)
+        histogram.merge(other)
+        #expect(histogram.min == 7 && histogram.percentile(0) == 7)
+    }
+
+    @Test func bucketsCoverEveryValue() {
+        for value: UInt64 in [0, 1, 127, 128, 129, 255, 256, 1 << 20, 123_456_789, .max] {
+            let index = LatencyHistogram.index(value)
+            #expect(LatencyHistogram.upperBound(index) >= value)
+            #expect(index == 0 || LatencyHistogram.upperBound(index - 1) < value)
+        }
+    }
+
+    @Test func responseHeads() {
+        func head(_ text: String) -> ResponseHead? {
+            Array(text.utf8).withUnsafeBytes { parseHead($0[...]) }
+        }
+        let okHead = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\ncontent-length: 12\r\n\r\n"
+        let ok = head(okHead + "{\"a\":")
+        #expect(ok?.status == 200 && ok?.contentLength == 12 && ok?.close == false)
+        #expect(ok?.bodyStart == okHead.utf8.count)
+        let closing = head("HTTP/1.1 413 Content Too Large\r\nConnection: close\r\nContent-Length: 0\r\n\r\n")
+        #expect(closing?.status == 413 && closing?.contentLength == 0 && closing?.close == true)
+        #expect(head("HTTP/1.1 200 OK\r\nContent-Length: 3\r\n") == nil)  // the head is not complete yet
+        #expect(head("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")?.contentLength == nil)
+    }
+}
