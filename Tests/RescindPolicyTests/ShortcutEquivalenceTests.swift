@@ -84,6 +84,16 @@ struct ShortcutEquivalenceTests {
         return ObjectValue(type: object.type, fields: fields)
     }
 
+    /// The request with one field of its first past cancellation replaced (unchanged
+    /// when it has none).
+    static func replacingFirstCancellation(_ field: String, in root: ObjectValue, with value: Value?) -> ObjectValue {
+        guard case .object(let history)? = root["buyer_history"], case .list(var items)? = history["cancellations"],
+            case .object(let first)? = items.first
+        else { return root }
+        items[0] = .object(replacing(field, in: first, with: value))
+        return replacing("buyer_history", in: root, with: .object(replacing("cancellations", in: history, with: .list(items))))
+    }
+
     static func replacingActorRole(_ root: ObjectValue, _ role: Value?) -> ObjectValue {
         guard case .object(let actor)? = root["actor"] else { return root }
         return replacing("actor", in: root, with: .object(replacing("role", in: actor, with: role)))
@@ -98,6 +108,14 @@ struct ShortcutEquivalenceTests {
             for role: Value? in [.string("admin"), .string(""), nil, .int(1)] {
                 Self.expectSameDecisions(
                     Self.replacingActorRole(fast, role), Self.replacingActorRole(plain, role), "\(file) role \(String(describing: role))")
+            }
+            // A past cancellation with its initiator outside the enum, absent, or its time
+            // absent: the native count must defer to CEL for the whole list.
+            for (field, value) in [("initiator", Value.string("robot")), ("initiator", nil), ("at", nil)] as [(String, Value?)] {
+                Self.expectSameDecisions(
+                    Self.replacingFirstCancellation(field, in: fast, with: value),
+                    Self.replacingFirstCancellation(field, in: plain, with: value),
+                    "\(file) first cancellation's \(field) = \(String(describing: value))")
             }
             // No history list at all: the native count must defer to CEL's error.
             Self.expectSameDecisions(

@@ -76,6 +76,16 @@ public final class WindowCount: Sendable {
     /// The window, negated: the window starts at `at + back` (nil when out of range,
     /// so CEL reports it).
     let back: CELDuration?
+    /// `itemTests` flattened, when every one reads a field of the item itself (the usual
+    /// `item.initiator == "buyer"`): the slot, the enum's values and the ordinals that
+    /// pass, read per item without following paths or touching the tests' objects.
+    private let directTests: [DirectTest]?
+
+    private struct DirectTest {
+        let slot: Int
+        let values: [String]
+        let accepted: UInt64
+    }
 
     public init(
         list: FieldPath, itemType: ObjectType, timestampSlot: Int, itemTests: [EnumTest], at: FieldPath,
@@ -87,6 +97,12 @@ public final class WindowCount: Sendable {
         self.timestampSlot = timestampSlot
         self.itemTests = itemTests
         self.at = at
+        let direct = itemTests.compactMap { test in
+            test.field.path.directSlot(in: itemType).map {
+                DirectTest(slot: $0, values: test.field.values, accepted: test.accepted)
+            }
+        }
+        self.directTests = direct.count == itemTests.count ? direct : nil
     }
 
     /// The count, or nil when CEL must decide (a value absent or not as declared).
@@ -96,6 +112,9 @@ public final class WindowCount: Sendable {
         else { return nil }
         var count: Int64 = 0
         let itemType = ObjectIdentifier(self.itemType)
+        if let directTests {
+            return directCount(items, itemType, from: start, to: at, directTests)
+        }
         // `items` holds every item for the whole loop: read them unretained.
         return items.withUnsafeBufferPointer { items -> Int64? in
             for index in items.indices {
@@ -115,6 +134,40 @@ public final class WindowCount: Sendable {
                 if passes { count += 1 }
             }
             return count
+        }
+    }
+
+    /// `count(in:)` with every item test a field of the item: each item is one type
+    /// check, one timestamp comparison and, when it falls in the window, a few string
+    /// comparisons.
+    private func directCount(
+        _ items: [Value], _ itemType: ObjectIdentifier, from start: CELTimestamp, to at: CELTimestamp,
+        _ tests: [DirectTest]
+    ) -> Int64? {
+        var count: Int64 = 0
+        return tests.withUnsafeBufferPointer { tests in
+            items.withUnsafeBufferPointer { items -> Int64? in
+                for index in items.indices {
+                    guard case .object(let item) = items[index] else { return nil }
+                    let passes: Bool? = Unmanaged.passUnretained(item)._withUnsafeGuaranteedRef { object in
+                        guard ObjectIdentifier(object.type) == itemType else { return nil }
+                        return object.fields.withUnsafeBufferPointer { fields -> Bool? in
+                            guard case .timestamp(let time)? = fields[timestampSlot] else { return nil }
+                            guard time > start && time <= at else { return false }
+                            for test in tests {
+                                guard case .string(let value)? = fields[test.slot],
+                                    let ordinal = test.values.firstIndex(of: value)
+                                else { return nil }
+                                if test.accepted & (1 << UInt64(ordinal)) == 0 { return false }
+                            }
+                            return true
+                        }
+                    }
+                    guard let passes else { return nil }
+                    if passes { count += 1 }
+                }
+                return count
+            }
         }
     }
 }

@@ -43,6 +43,12 @@ public final class FieldPath: Sendable, CustomStringConvertible {
         self.description = names.joined(separator: ".")
     }
 
+    /// The slot of a one-step path resolved against `type`, else nil.
+    func directSlot(in type: ObjectType) -> Int? {
+        guard steps.count == 1, steps[0].type == ObjectIdentifier(type) else { return nil }
+        return steps[0].slot
+    }
+
     /// The field's value, or nil when it (or an object on the way) is absent or not of
     /// the resolved type.
     @inlinable @inline(__always)
