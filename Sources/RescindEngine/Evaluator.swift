@@ -71,6 +71,18 @@ extension PolicySet {
         guard let slot, request.type === schema.root else { return nil }
         return request.fields[slot]
     }
+
+    /// A root string field (`id`, `locale`) by slot.
+    func stringValue(_ slot: Int?, of request: ObjectValue) -> String? {
+        if case .string(let s)? = rootValue(slot, of: request) { return s }
+        return nil
+    }
+
+    /// The request's `at`.
+    func timestamp(of request: ObjectValue) -> CELTimestamp? {
+        if case .timestamp(let t)? = rootValue(atSlot, of: request) { return t }
+        return nil
+    }
 }
 
 /// The state of one decision: what has been found so far, and the caches that make
@@ -177,10 +189,10 @@ struct DecisionRun {
             }
         }
         let refund = effect == .allow ? refund() : nil
-        let locale = requestedLocale ?? stringField(policy.localeSlot) ?? "en"
+        let locale = requestedLocale ?? policy.stringValue(policy.localeSlot, of: request) ?? "en"
 
         return Decision(
-            requestID: stringField(policy.idSlot), effect: effect, locale: locale, problems: problems,
+            requestID: policy.stringValue(policy.idSlot, of: request), effect: effect, locale: locale, problems: problems,
             explanation: explain ? explanation(effect: effect) : nil,
             refund: refund, policySet: policy, request: request, matched: matched, tierCounts: tierCounts,
             obligationValues: obligationValues)
@@ -228,12 +240,6 @@ struct DecisionRun {
             if test.accepted & (1 << UInt64(ordinal)) == 0 { return false }
         }
         return plan.complete ? true : nil
-    }
-
-    /// Whether a planned condition holds: settled by its tests when they suffice.
-    private mutating func holds(_ condition: Condition, _ plan: ConditionPlan?) -> Bool {
-        if !explain, let plan, let settled = settle(plan) { return settled }
-        return evaluate(condition)
     }
 
     /// Whether a condition holds. Evaluation errors count as "does not hold" and are
@@ -316,9 +322,11 @@ struct DecisionRun {
         }
     }
 
+    @inline(__always)
     private func ordinal(of field: EnumField) -> Int8 { ordinal(slot: field.index, resolving: field) }
 
     /// The cached ordinal of an enum field; read from the request the first time.
+    @inline(__always)
     private func ordinal(slot: Int, resolving field: @autoclosure () -> EnumField?) -> Int8 {
         let cached = ordinals[slot]
         if cached != Self.unread { return cached }
@@ -409,7 +417,7 @@ struct DecisionRun {
             if explain { note(threshold, "suspended by rule `\(policy.rules[rule].id)`") }
             return nil
         }
-        if let condition = threshold.appliesWhen, !holds(condition, policy.plan.thresholds[index]) {
+        if !chooses(threshold.appliesWhen, policy.plan.thresholds[index]) {
             if explain { note(threshold, "does not apply: its `applies_when` is false") }
             return nil
         }
@@ -435,7 +443,7 @@ struct DecisionRun {
     private mutating func note(
         _ threshold: Threshold, _ note: String? = nil, count: Int64? = nil, tier: String? = nil
     ) {
-        let at = requestTimestamp.map { policy.localTime($0.seconds) }
+        let at = policy.timestamp(of: request).map { policy.localTime($0.seconds) }
         recorder!.thresholds.append(ThresholdExplanation(
             id: threshold.id, applied: note == nil, note: note, count: count, tier: tier,
             location: threshold.location, threshold: threshold, at: at))
@@ -447,7 +455,7 @@ struct DecisionRun {
         guard let refunds = policy.refunds else { return nil }
         current = .refunds
         let plan = policy.plan
-        if let condition = refunds.appliesWhen, !holds(condition, plan.refundApplies) { return nil }
+        if !chooses(refunds.appliesWhen, plan.refundApplies) { return nil }
         var fee = CELDecimal(Int64(0))
         for index in refunds.fee.indices where chooses(refunds.fee[index].when, plan.fees[index]) {
             guard let value = decimal(refunds.fee[index].value) else { return nil }
@@ -456,22 +464,27 @@ struct DecisionRun {
         }
         self.fee = fee
         if activation != nil, let slot = policy.feeSlot { activation![slot: slot] = .decimal(fee) }
-        guard let amount = decimal(refunds.amount), let at = requestTimestamp else { return nil }
+        guard let amount = decimal(refunds.amount), let at = policy.timestamp(of: request) else { return nil }
         guard case .string(let currency) = evaluateValue(refunds.currency) else { return nil }
-        guard let initiateDays = firstCase(refunds.initiateWithin, plan.initiate),
-            let expectDays = firstCase(refunds.expectWithin, plan.expect)
-        else { return nil }
+        var initiateDays: Int?
+        for index in refunds.initiateWithin.indices
+        where chooses(refunds.initiateWithin[index].when, plan.initiate[index]) {
+            initiateDays = refunds.initiateWithin[index].value
+            break
+        }
+        var expectDays: Int?
+        for index in refunds.expectWithin.indices where chooses(refunds.expectWithin[index].when, plan.expect[index]) {
+            expectDays = refunds.expectWithin[index].value
+            break
+        }
+        guard let initiateDays, let expectDays else { return nil }
         guard let (initiateBy, expectedBy) = refunds.deadlines(at: at, initiateDays, expectDays) else { return nil }
         return Refund(amount: amount, fee: fee, currency: currency, initiateBy: initiateBy, expectedBy: expectedBy)
     }
 
-    private mutating func firstCase(_ cases: [RefundPolicy.Case<Int>], _ plans: [ConditionPlan?]) -> Int? {
-        for index in cases.indices where chooses(cases[index].when, plans[index]) { return cases[index].value }
-        return nil
-    }
-
-    /// Whether a case's `when` holds (a case without one always does); settled by its plan
-    /// when it can be, without touching the condition.
+    /// Whether an optional condition holds (a refund case's `when`, an `applies_when`;
+    /// none always does); settled by its plan when it can be, without touching the
+    /// condition.
     private mutating func chooses(_ condition: @autoclosure () -> Condition?, _ plan: ConditionPlan?) -> Bool {
         if !explain, let plan, let settled = settle(plan) { return settled }
         guard let condition = condition() else { return true }
@@ -509,17 +522,6 @@ struct DecisionRun {
             return nil
         }
     }
-
-    private func stringField(_ slot: Int?) -> String? {
-        if case .string(let s)? = policy.rootValue(slot, of: request) { return s }
-        return nil
-    }
-
-    private var requestTimestamp: CELTimestamp? {
-        if case .timestamp(let t)? = policy.rootValue(policy.atSlot, of: request) { return t }
-        return nil
-    }
-
 
     // MARK: - Alternatives
 
