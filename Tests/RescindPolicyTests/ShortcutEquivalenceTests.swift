@@ -168,6 +168,47 @@ struct ShortcutEquivalenceTests {
         return replacing("order", in: root, with: .object(replacing("total", in: order, with: total)))
     }
 
+    /// More planned conditions than one 64-bit word holds: the candidate set spans
+    /// several words, and every rule must still settle as CEL decides it.
+    @Test("a policy set with more than 64 planned conditions")
+    func manyConditions() throws {
+        let body = (1...80).map { index in
+            """
+              - id: rule-\(index)
+                when: actor.role == "\(index % 2 == 0 ? "buyer" : "seller")" && order.status == "\(index % 3 == 0 ? "paid" : "shipped")" && order.total > decimal("\(index)")
+                effect: \(index % 5 == 0 ? "review" : "allow")
+                reason:
+                  en: Rule \(index).
+                  zh-CN: 规则 \(index)。
+
+            """
+        }.joined()
+        let sources = PolicyFixture.sources(["p/many.yaml": PolicyFixture.rules(body)])
+        let loadedFast = LoadedPolicies.load(sources: sources)
+        let fast = try #require(loadedFast.policySet, "\(loadedFast.diagnostics.items)")
+        let plain = try #require(LoadedPolicies.load(sources: sources, options: PolicyCompiler.Options(shortcuts: false)).policySet)
+        for role in ["buyer", "seller"] {
+            for status in ["paid", "shipped"] {
+                for total in ["0.50", "12.00", "40.50", "79.99", "100"] {
+                    let json = """
+                        {"id": "r", "at": "2026-11-27T10:00:00Z", "actor": {"id": "u", "role": "\(role)"},
+                         "order": {"status": "\(status)", "total": "\(total)", "currency": "CNY"}}
+                        """
+                    let a = fast.decide(try RequestDecoder(schema: fast.schema).decode(json).get().root)
+                    let b = plain.decide(try RequestDecoder(schema: plain.schema).decode(json).get().root)
+                    #expect(a.json == b.json, "\(role) \(status) \(total)")
+                }
+            }
+        }
+        // The set does match rules beyond the first 64 conditions.
+        let json = """
+            {"id": "r", "at": "2026-11-27T10:00:00Z", "actor": {"id": "u", "role": "buyer"},
+             "order": {"status": "paid", "total": "100", "currency": "CNY"}}
+            """
+        let decision = fast.decide(try RequestDecoder(schema: fast.schema).decode(json).get().root)
+        #expect(decision.matchedRules.contains("rule-78"))
+    }
+
     @Test("an unknown role is reported, not silently skipped")
     func unknownRoleStillDecides() throws {
         let url = ReferencePackTests.root.appendingPathComponent("Examples/requests/buyer-paid-card.json")

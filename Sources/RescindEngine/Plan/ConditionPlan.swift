@@ -27,7 +27,7 @@ final class DecisionPlan: Sendable {
     /// The enum fields the tests read, by cache slot (nil where none reads it).
     let fields: [EnumField?]
     /// The cache slots of the fields some test reads, in slot order: a decision reads
-    /// them all first, then settles every condition at once (`candidates(_:)`).
+    /// them all first, then settles every condition at once (`candidates(ordinals:into:)`).
     let testedSlots: [Int]
     /// For each tested field and each of its values, the conditions whose tests on that
     /// field pass with that value, as a bit set of `wordCount` words; a condition without
