@@ -25,19 +25,9 @@ extension Decision {
         out.key("effect")
         out.string(effect.rawValue)
         out.key("deciding_rules")
-        out.beginArray()
-        for index in deciding {
-            out.element()
-            out.string(outcomes[index].id)
-        }
-        out.endArray()
+        out.strings(deciding) { outcomes[$0].id }
         out.key("matched_rules")
-        out.beginArray()
-        for index in matched {
-            out.element()
-            out.string(outcomes[index].id)
-        }
-        out.endArray()
+        out.strings(matched) { outcomes[$0].id }
         out.key("obligations")
         out.beginArray()
         if let refund {
@@ -313,6 +303,16 @@ struct JSONWriter {
         string(name)
         append(UInt8(ascii: ":"))
         value(&self)
+    }
+
+    /// An array of strings, one per item.
+    mutating func strings<Items: Sequence>(_ items: Items, _ text: (Items.Element) -> String) {
+        beginArray()
+        for item in items {
+            separate()
+            string(text(item))
+        }
+        endArray()
     }
 
     /// Starts an array element (the comma before all but the first).

@@ -324,19 +324,19 @@ extension DecisionLogWriter {
         nanoseconds: UInt64
     ) {
         let at = WallClock.now()
-        var decisionID: UUID?
-        let key: String
-        if let requestID = decision.requestID {
-            key = requestID
-        } else {
-            let id = UUID()
-            decisionID = id
-            key = id.uuidString.lowercased()
-        }
+        let (key, decisionID) = Self.samplingKey(requestID: decision.requestID)
         guard sampler.keeps(key) else { return }
         submit(DecisionLogEntry(
             decisionID: decisionID, loggedAt: at, policySet: policySet, latencyMicroseconds: Int(nanoseconds / 1000),
             request: Array(request), requestCompacted: false, outcome: .decision(response())))
+    }
+
+    /// What sampling decides on: the request's `id`, or, for a request without one, the
+    /// decision id made for it here (and then kept for the entry).
+    private static func samplingKey(requestID: String?) -> (key: String, decisionID: UUID?) {
+        if let requestID { return (requestID, nil) }
+        let id = UUID()
+        return (id.uuidString.lowercased(), id)
     }
 
     /// A request the decoder rejected: logged with its error when the body is a JSON
@@ -348,15 +348,7 @@ extension DecisionLogWriter {
         guard error.code != .invalidJSON, let compacted = compactJSONObject(request),
             String(decoding: compacted.bytes, as: UTF8.self).utf8.elementsEqual(compacted.bytes)
         else { return }
-        var decisionID: UUID?
-        let key: String
-        if let id = compacted.id {
-            key = id
-        } else {
-            let id = UUID()
-            decisionID = id
-            key = id.uuidString.lowercased()
-        }
+        let (key, decisionID) = Self.samplingKey(requestID: compacted.id)
         guard sampler.keeps(key) else { return }
         submit(DecisionLogEntry(
             decisionID: decisionID, loggedAt: at, policySet: policySet, latencyMicroseconds: Int(nanoseconds / 1000),
