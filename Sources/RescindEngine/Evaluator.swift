@@ -66,10 +66,13 @@ extension PolicySet {
         }
     }
 
-    /// A root field of the request by slot, if it has the declared type.
+    /// A root field of the request by its slot in this set's schema. A request built
+    /// with another type (decoded by another policy set's decoder, say, one loaded
+    /// before a reload) is read by the field's name instead.
     func rootValue(_ slot: Int?, of request: ObjectValue) -> Value? {
-        guard let slot, request.type === schema.root else { return nil }
-        return request.fields[slot]
+        guard let slot else { return nil }
+        if request.type === schema.root { return request.fields[slot] }
+        return request[schema.root.fields[slot].name]
     }
 
     /// A root string field (`id`, `locale`) by slot.

@@ -209,6 +209,21 @@ struct ShortcutEquivalenceTests {
         #expect(decision.matchedRules.contains("rule-78"))
     }
 
+    /// A service may hold requests decoded by the set it served before a reload: their
+    /// objects have the other set's types, so nothing is read by slot, yet the decision
+    /// (its id, locale, time, refund) must be the same.
+    @Test("a request decoded by another policy set's decoder decides the same")
+    func requestFromAnotherSet() throws {
+        for file in Self.examples {
+            let url = ReferencePackTests.root.appendingPathComponent("Examples/requests/\(file)")
+            let bytes = Array(try Data(contentsOf: url))
+            let own = try RequestDecoder(schema: Self.fast.schema).decode(bytes).get().root
+            let foreign = try RequestDecoder(schema: Self.plain.schema).decode(bytes).get().root
+            #expect(foreign.type !== own.type)
+            #expect(Self.fast.decide(foreign).json == Self.fast.decide(own).json, "\(file)")
+        }
+    }
+
     @Test("an unknown role is reported, not silently skipped")
     func unknownRoleStillDecides() throws {
         let url = ReferencePackTests.root.appendingPathComponent("Examples/requests/buyer-paid-card.json")
