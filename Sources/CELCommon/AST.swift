@@ -183,3 +183,30 @@ public struct ParsedExpr: Sendable {
         self.nextID = nextID
     }
 }
+
+extension Expr {
+    /// The node's direct sub-expressions in source order; a comprehension's are its
+    /// range, accumulator start, loop condition, step and result.
+    public var children: [Expr] {
+        switch kind {
+        case .constant, .ident: []
+        case .select(let operand, _, _): [operand]
+        case .call(let target, _, let args): (target.map { [$0] } ?? []) + args
+        case .list(let elements): elements
+        case .map(let entries): entries.flatMap { [$0.key, $0.value] }
+        case .structure(_, let fields): fields.map(\.value)
+        case .comprehension(let c): [c.iterRange, c.accuInit, c.loopCondition, c.loopStep, c.result]
+        }
+    }
+
+    /// Visits this node and its descendants, each before its children; `visit` returns
+    /// whether to go on into the node's children. Iterative, so a deep tree (the parser
+    /// allows deep nesting) cannot overflow the stack.
+    public func walk(_ visit: (Expr) -> Bool) {
+        var pending = [self]
+        while let expr = pending.popLast() {
+            guard visit(expr) else { continue }
+            pending.append(contentsOf: expr.children.reversed())
+        }
+    }
+}

@@ -73,37 +73,17 @@ public struct CELParser: Sendable {
     }
 }
 
-/// The largest node id in a tree (map entries and field initializers included),
-/// walked with an explicit stack.
+/// The largest node id in a tree (map entries and field initializers included).
 func largestID(in root: Expr) -> Int32 {
     var largest: Int32 = 0
-    var pending = [root]
-    while let expr = pending.popLast() {
+    root.walk { expr in
         largest = max(largest, expr.id)
         switch expr.kind {
-        case .constant, .ident:
-            break
-        case .select(let operand, _, _):
-            pending.append(operand)
-        case .call(let target, _, let args):
-            if let target { pending.append(target) }
-            pending.append(contentsOf: args)
-        case .list(let elements):
-            pending.append(contentsOf: elements)
-        case .map(let entries):
-            for entry in entries {
-                largest = max(largest, entry.id)
-                pending.append(entry.key)
-                pending.append(entry.value)
-            }
-        case .structure(_, let fields):
-            for field in fields {
-                largest = max(largest, field.id)
-                pending.append(field.value)
-            }
-        case .comprehension(let c):
-            pending.append(contentsOf: [c.iterRange, c.accuInit, c.loopCondition, c.loopStep, c.result])
+        case .map(let entries): largest = entries.reduce(largest) { max($0, $1.id) }
+        case .structure(_, let fields): largest = fields.reduce(largest) { max($0, $1.id) }
+        default: break
         }
+        return true
     }
     return largest
 }

@@ -93,21 +93,9 @@ public struct ExpressionTrial: Sendable {
     /// Every node's source range by id, to point evaluation errors at the sub-expression.
     static func ranges(of root: Expr) -> [Int32: TextRange] {
         var ranges: [Int32: TextRange] = [:]
-        var pending = [root]
-        while let expr = pending.popLast() {
+        root.walk { expr in
             ranges[expr.id] = expr.range
-            switch expr.kind {
-            case .constant, .ident: break
-            case .select(let operand, _, _): pending.append(operand)
-            case .call(let target, _, let args):
-                if let target { pending.append(target) }
-                pending.append(contentsOf: args)
-            case .list(let elements): pending.append(contentsOf: elements)
-            case .map(let entries): pending.append(contentsOf: entries.flatMap { [$0.key, $0.value] })
-            case .structure(_, let fields): pending.append(contentsOf: fields.map(\.value))
-            case .comprehension(let c):
-                pending.append(contentsOf: [c.iterRange, c.accuInit, c.loopCondition, c.loopStep, c.result])
-            }
+            return true
         }
         return ranges
     }

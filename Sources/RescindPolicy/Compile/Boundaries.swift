@@ -12,13 +12,10 @@ extension ExpressionCompiler {
     /// they run once per element, and a trace keeps only the last element's values.
     func boundaries(in root: Expr, _ text: ExpressionText) -> [Boundary] {
         var found: [Boundary] = []
-        var pending = [root]
-        while let expr = pending.popLast() {
+        func visit(_ expr: Expr) -> Bool {
             switch expr.kind {
-            case .call(let target, let function, let args):
-                if target == nil, args.count == 2, let comparison = Self.comparisons[function],
-                    args.contains(where: readsRequest)
-                {
+            case .call(nil, let function, let args):
+                if args.count == 2, let comparison = Self.comparisons[function], args.contains(where: readsRequest) {
                     let span = locate(expr.range, in: text)
                     let utf8 = Array(text.source.utf8)
                     let start = min(max(Int(expr.range.start), 0), utf8.count)
@@ -28,17 +25,17 @@ extension ExpressionCompiler {
                         source: String(decoding: utf8[start..<end], as: UTF8.self),
                         location: SourceReference(file: span.file, line: span.start.line, column: span.start.column)))
                 }
-                if let target { pending.append(target) }
-                pending.append(contentsOf: args)
-            case .select(let operand, _, _): pending.append(operand)
-            case .list(let elements): pending.append(contentsOf: elements)
-            case .map(let entries): pending.append(contentsOf: entries.flatMap { [$0.key, $0.value] })
-            case .structure(_, let fields): pending.append(contentsOf: fields.map(\.value))
-            case .comprehension(let comprehension): pending.append(comprehension.iterRange)
-            case .constant, .ident: break
+                return true
+            case .comprehension(let comprehension):
+                // Only the range is evaluated once; the rest runs per element.
+                comprehension.iterRange.walk(visit)
+                return false
+            default:
+                return true
             }
         }
-        // Depth-first from the end: put them back in the order written.
+        root.walk(visit)
+        // In the order written (a walk meets a comparison's operands after it).
         return found.sorted { ($0.location.line, $0.location.column) < ($1.location.line, $1.location.column) }
     }
 
@@ -53,13 +50,8 @@ extension ExpressionCompiler {
         case .ident(let name):
             let bare = name.hasPrefix(".") ? name.dropFirst() : Substring(name)
             return requestVariables.contains(String(bare.prefix { $0 != "." }))
-        case .constant: return false
-        case .select(let operand, _, _): return readsRequest(operand)
-        case .call(let target, _, let args): return (target.map(readsRequest) ?? false) || args.contains(where: readsRequest)
-        case .list(let elements): return elements.contains(where: readsRequest)
-        case .map(let entries): return entries.contains { readsRequest($0.key) || readsRequest($0.value) }
-        case .structure(_, let fields): return fields.contains { readsRequest($0.value) }
         case .comprehension(let comprehension): return readsRequest(comprehension.iterRange)
+        default: return expr.children.contains(where: readsRequest)
         }
     }
 }

@@ -44,24 +44,14 @@ struct ExpressionCompiler {
     /// An unknown calendar named as a literal is a load error, not an evaluation error.
     private func checkCalendarNames(_ root: Expr, _ text: ExpressionText, _ diagnostics: inout Diagnostics) -> Bool {
         var ok = true
-        var pending = [root]
-        while let expr = pending.popLast() {
-            switch expr.kind {
-            case .call(let target, let function, let args):
-                if Self.calendarFunctions.contains(function), let last = args.last,
-                    case .constant(.string(let name)) = last.kind, !calendars.contains(name)
-                {
-                    diagnostics.append(PolicyMessages.unknownCalendar(name, at: locate(last.range, in: text), known: calendars))
-                    ok = false
-                }
-                if let target { pending.append(target) }
-                pending.append(contentsOf: args)
-            case .select(let operand, _, _): pending.append(operand)
-            case .list(let elements): pending.append(contentsOf: elements)
-            case .map(let entries): pending.append(contentsOf: entries.flatMap { [$0.key, $0.value] })
-            case .comprehension(let c): pending.append(contentsOf: [c.iterRange, c.accuInit, c.loopStep, c.result])
-            case .constant, .ident, .structure: break
+        root.walk { expr in
+            if case .call(_, let function, let args) = expr.kind, Self.calendarFunctions.contains(function),
+                let last = args.last, case .constant(.string(let name)) = last.kind, !calendars.contains(name)
+            {
+                diagnostics.append(PolicyMessages.unknownCalendar(name, at: locate(last.range, in: text), known: calendars))
+                ok = false
             }
+            return true
         }
         return ok
     }
