@@ -182,6 +182,7 @@ struct JSONWriter {
     }
 
     private mutating func grow(_ extra: Int) {
+        precondition(capacity > 0, "a JSONWriter was written to after `finish`")
         let newCapacity = max(capacity * 2, count + extra)
         let newBase = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
         newBase.initialize(from: base, count: count)
