@@ -26,7 +26,19 @@ enum PolicyBenchmarks {
                 for _ in 0..<n { blackHole(set.decide(abuse.root)) }
             },
             Benchmark("decision with explanation, buyer-paid-card", iterations: 50_000) { n in
+                // Recorded while deciding; the `Explanation` value is assembled when read.
                 for _ in 0..<n { blackHole(set.decide(paid.root, options: explain)) }
+            },
+            Benchmark("decision with explanation assembled, buyer-paid-card", iterations: 50_000) { n in
+                for _ in 0..<n { blackHole(set.decide(paid.root, options: explain).explanation) }
+            },
+            Benchmark("decision with explanation + JSON, buyer-paid-card", iterations: 20_000) { n in
+                var buffer: [UInt8] = []
+                for _ in 0..<n {
+                    buffer.removeAll(keepingCapacity: true)
+                    set.decide(paid.root, options: explain).writeJSON(into: &buffer)
+                    blackHole(buffer)
+                }
             },
             Benchmark("request decode, buyer-paid-card (JSON → typed)", iterations: 500_000) { n in
                 for _ in 0..<n { blackHole(decoder.decode(paid.bytes)) }

@@ -13,8 +13,11 @@ public struct Decision: Sendable {
     public let locale: String
     /// Conditions that could not be evaluated (treated as not matched).
     public let problems: [EvaluationProblem]
-    /// Present only when asked for.
-    public let explanation: Explanation?
+    /// Present only when asked for; assembled from what deciding recorded each time it
+    /// is read (rendering reads it once).
+    public var explanation: Explanation? { explanationRecord?.assemble(effect: effect, policy: policySet) }
+    /// What the explanation is assembled from; nil unless asked for.
+    let explanationRecord: ExplanationRecord?
     /// The refund, when the decision allows a cancellation of a paid order.
     public let refund: Refund?
 

@@ -91,58 +91,80 @@ extension Decision {
 }
 
 extension Explanation {
-    func write(into w: inout JSONWriter) {
-        w.object {
-            $0.key("rules") { w in
-                w.array(rules) { w, rule in
-                    w.object {
-                        $0.key("id") { $0.string(rule.id) }
-                        $0.key("effect") { $0.string(rule.effect.rawValue) }
-                        $0.key("matched") { $0.raw(rule.matched ? "true" : "false") }
-                        $0.key("location") { $0.string(rule.location.description) }
-                        $0.key("conditions") { w in
-                            w.array(rule.conditions) { w, condition in
-                                w.object {
-                                    $0.key("expression") { $0.string(condition.expression) }
-                                    $0.key("location") { $0.string(condition.location.description) }
-                                    $0.key("outcome") { w in
-                                        switch condition.outcome {
-                                        case .true: w.string("true")
-                                        case .false: w.string("false")
-                                        case .notEvaluated: w.string("not_evaluated")
-                                        case .error: w.string("error")
-                                        }
-                                    }
-                                    if case .error(let message) = condition.outcome {
-                                        $0.key("error") { $0.string(message) }
-                                    }
-                                    $0.key("values") { w in
-                                        w.object {
-                                            for observed in condition.observed {
-                                                $0.key(named: observed.path) { $0.string(observed.value) }
-                                            }
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                    }
+    /// Member by member, like the decision: no closures, locations and counts written
+    /// as bytes rather than built as strings.
+    func write(into out: inout JSONWriter) {
+        out.beginObject()
+        out.key("rules")
+        out.beginArray()
+        for rule in rules {
+            out.element()
+            out.beginObject()
+            out.key("id")
+            out.string(rule.id)
+            out.key("effect")
+            out.string(rule.effect.rawValue)
+            out.key("matched")
+            out.bool(rule.matched)
+            out.key("location")
+            out.location(rule.location)
+            out.key("conditions")
+            out.beginArray()
+            for condition in rule.conditions {
+                out.element()
+                out.beginObject()
+                out.key("expression")
+                out.string(condition.expression)
+                out.key("location")
+                out.location(condition.location)
+                out.key("outcome")
+                switch condition.outcome {
+                case .true: out.string("true")
+                case .false: out.string("false")
+                case .notEvaluated: out.string("not_evaluated")
+                case .error(let message):
+                    out.string("error")
+                    out.key("error")
+                    out.string(message)
                 }
-            }
-            $0.key("thresholds") { w in
-                w.array(thresholds) { w, threshold in
-                    w.object {
-                        $0.key("id") { $0.string(threshold.id) }
-                        $0.key("applied") { $0.raw(threshold.applied ? "true" : "false") }
-                        if let count = threshold.count { $0.key("count") { $0.raw(String(count)) } }
-                        $0.key("tier") { $0.string(threshold.tier) }
-                        $0.key("text") { $0.string(threshold.text) }
-                        $0.key("location") { $0.string(threshold.location.description) }
-                    }
+                out.key("values")
+                out.beginObject()
+                for observed in condition.observed {
+                    out.key(named: observed.path)
+                    out.string(observed.value)
                 }
+                out.endObject()
+                out.endObject()
             }
-            $0.key("alternatives") { $0.strings(alternatives) }
+            out.endArray()
+            out.endObject()
         }
+        out.endArray()
+        out.key("thresholds")
+        out.beginArray()
+        for threshold in thresholds {
+            out.element()
+            out.beginObject()
+            out.key("id")
+            out.string(threshold.id)
+            out.key("applied")
+            out.bool(threshold.applied)
+            if let count = threshold.count {
+                out.key("count")
+                out.integer(count)
+            }
+            out.key("tier")
+            out.string(threshold.tier)
+            out.key("text")
+            out.string(threshold.text)
+            out.key("location")
+            out.location(threshold.location)
+            out.endObject()
+        }
+        out.endArray()
+        out.key("alternatives")
+        out.strings(alternatives)
+        out.endObject()
     }
 }
 
@@ -215,21 +237,62 @@ struct JSONWriter {
 
     mutating func string(_ value: String?) {
         guard let value else { return raw("null") }
-        // Most strings need no escaping: append them whole, scanning contiguous UTF-8.
-        let plain = value.utf8.withContiguousStorageIfAvailable { utf8 in
-            guard !Self.needsEscaping(utf8) else { return false }
-            reserve(utf8.count + 2)
-            append(0x22)
-            append(utf8)
-            append(0x22)
-            return true
+        if value.utf8.withContiguousStorageIfAvailable({ quoted($0) }) == nil {
+            var contiguous = value
+            contiguous.withUTF8 { quoted($0) }
         }
-        if plain == true { return }
-        if plain == nil, !value.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0x7F }) {
-            return quotedPlain(value)
-        }
-        raw(jsonString(value))
     }
+
+    /// A string's UTF-8 in quotes; most need no escaping and are appended whole.
+    private mutating func quoted(_ utf8: UnsafeBufferPointer<UInt8>) {
+        if Self.needsEscaping(utf8) { return escaped(utf8) }
+        reserve(utf8.count + 2)
+        append(0x22)
+        append(utf8)
+        append(0x22)
+    }
+
+    /// `utf8` quoted and escaped as `jsonString` escapes it (`\"`, `\\`, `\n`, `\r`,
+    /// `\t`, other controls and DEL as `\u00xx`; everything else, non-ASCII included,
+    /// as is), written into the reserved bytes directly instead of building a `String`.
+    private mutating func escaped(_ utf8: UnsafeBufferPointer<UInt8>) {
+        reserve(utf8.count * 6 + 2)
+        var out = base + count
+        func put(_ byte: UInt8) {
+            out.pointee = byte
+            out += 1
+        }
+        put(0x22)
+        for byte in utf8 {
+            switch byte {
+            case 0x22, 0x5C:
+                put(0x5C)
+                put(byte)
+            case 0x0A:
+                put(0x5C)
+                put(UInt8(ascii: "n"))
+            case 0x0D:
+                put(0x5C)
+                put(UInt8(ascii: "r"))
+            case 0x09:
+                put(0x5C)
+                put(UInt8(ascii: "t"))
+            case 0..<0x20, 0x7F:
+                put(0x5C)
+                put(UInt8(ascii: "u"))
+                put(UInt8(ascii: "0"))
+                put(UInt8(ascii: "0"))
+                put(Self.hexDigits[Int(byte >> 4)])
+                put(Self.hexDigits[Int(byte & 0x0F)])
+            default:
+                put(byte)
+            }
+        }
+        put(0x22)
+        count = out - base
+    }
+
+    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
     /// Whether any byte is a control character, `"`, `\\` or DEL. Eight bytes at a time:
     /// every reason and digest in every decision passes through here.
@@ -275,14 +338,6 @@ struct JSONWriter {
         count += 1
     }
 
-    mutating func strings(_ values: [String]) {
-        array(values) { $0.string($1) }
-    }
-
-    mutating func object(_ body: (inout JSONWriter) -> Void) {
-        container(UInt8(ascii: "{"), UInt8(ascii: "}"), body)
-    }
-
     /// Starts a member whose name is written in the source: plain ASCII, no scan.
     mutating func key(_ name: StaticString) {
         separate()
@@ -293,18 +348,51 @@ struct JSONWriter {
         append(UInt8(ascii: ":"))
     }
 
-    mutating func key(_ name: StaticString, _ value: (inout JSONWriter) -> Void) {
-        key(name)
-        value(&self)
-    }
-
-    /// A member whose name comes from a policy or a request (escaped as needed).
-    mutating func key(named name: String, _ value: (inout JSONWriter) -> Void) {
+    /// Starts a member whose name comes from a policy or a request (escaped as needed).
+    mutating func key(named name: String) {
         separate()
         string(name)
         append(UInt8(ascii: ":"))
-        value(&self)
     }
+
+    mutating func bool(_ value: Bool) { raw(value ? "true" : "false") }
+
+    /// A decimal integer, digit by digit.
+    mutating func integer(_ value: Int64) {
+        reserve(20)
+        if value < 0 { append(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        var digits = 0
+        repeat {
+            base[count + digits] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+            magnitude /= 10
+            digits += 1
+        } while magnitude > 0
+        // Written least significant first: turn them around.
+        var written = UnsafeMutableBufferPointer(start: base + count, count: digits)
+        written.reverse()
+        count += digits
+    }
+
+    /// `"file:line"`, as `SourceReference.description` reads, without building it.
+    mutating func location(_ location: SourceReference) {
+        var file = location.file
+        file.withUTF8 { utf8 in
+            if Self.needsEscaping(utf8) {
+                string(location.description)
+                return
+            }
+            reserve(utf8.count + 24)
+            append(0x22)
+            append(utf8)
+            append(UInt8(ascii: ":"))
+            integer(Int64(location.line))
+            append(0x22)
+        }
+    }
+
+    /// An array of strings.
+    mutating func strings(_ values: [String]) { strings(values) { $0 } }
 
     /// An array of strings, one per item.
     mutating func strings<Items: Sequence>(_ items: Items, _ text: (Items.Element) -> String) {
@@ -339,12 +427,6 @@ struct JSONWriter {
         append(UInt8(ascii: "]"))
     }
 
-    /// An array whose elements `body` writes with `element`.
-    mutating func array(_ body: (inout JSONWriter) -> Void) {
-        container(UInt8(ascii: "["), UInt8(ascii: "]"), body)
-    }
-
-
     /// `{"type": …, "source": …, fields…}`; `fields` calls back once per field.
     mutating func obligation(
         type: String, source: String, _ fields: ((String, Obligation.FieldValue) -> Void) -> Void
@@ -355,9 +437,7 @@ struct JSONWriter {
         key("source")
         string(source)
         fields { name, value in
-            separate()
-            string(name)
-            append(UInt8(ascii: ":"))
+            key(named: name)
             switch value {
             case .int, .bool: raw(value.text)
             case .string(let text): string(text)
@@ -366,23 +446,6 @@ struct JSONWriter {
             }
         }
         endObject()
-    }
-
-    mutating func array<Items: Sequence>(_ items: Items, _ element: (inout JSONWriter, Items.Element) -> Void) {
-        container(UInt8(ascii: "["), UInt8(ascii: "]")) { w in
-            for item in items {
-                w.separate()
-                element(&w, item)
-            }
-        }
-    }
-
-    private mutating func container(_ opener: UInt8, _ closer: UInt8, _ body: (inout JSONWriter) -> Void) {
-        append(opener)
-        open()
-        body(&self)
-        close()
-        append(closer)
     }
 
     private mutating func open() {

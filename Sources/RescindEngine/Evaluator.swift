@@ -119,7 +119,7 @@ struct DecisionRun {
     var problems: [EvaluationProblem] = []
     /// What an explanation is built from; nil unless explaining, so a plain decision
     /// neither allocates nor releases any of it.
-    var recorder: ExplanationRecorder?
+    var recorder: ExplanationRecord?
     /// Every planned condition whose leading tests pass (see `DecisionPlan.candidates`);
     /// nil when explaining, or when a tested value is absent or unexpected.
     var candidates: UnsafeMutableBufferPointer<UInt64>?
@@ -137,7 +137,7 @@ struct DecisionRun {
         self.request = request
         self.explain = explain
         self.ordinals = ordinals
-        self.recorder = explain ? ExplanationRecorder() : nil
+        self.recorder = explain ? ExplanationRecord() : nil
     }
 
     mutating func decide(locale requestedLocale: String?) -> Decision {
@@ -196,27 +196,9 @@ struct DecisionRun {
 
         return Decision(
             requestID: policy.stringValue(policy.idSlot, of: request), effect: effect, locale: locale, problems: problems,
-            explanation: explain ? explanation(effect: effect) : nil,
+            explanationRecord: recorder,
             refund: refund, policySet: policy, request: request, matched: matched, tierCounts: tierCounts,
             obligationValues: obligationValues)
-    }
-
-    /// The recorded conditions, sliced per rule: a few allocations for the whole explanation.
-    private func explanation(effect: Effect) -> Explanation {
-        let recorder = recorder!
-        let observed = recorder.observed
-        let conditions = recorder.conditions.map {
-            ConditionExplanation(
-                condition: $0.condition, negated: $0.negated, outcome: $0.outcome, observed: observed[$0.observed])
-        }
-        let rules = recorder.rules.map { recorded in
-            let rule = policy.rules[recorded.rule]
-            return RuleExplanation(
-                id: rule.id, effect: rule.effect, matched: recorded.matched, location: rule.location,
-                conditions: conditions[recorded.conditions])
-        }
-        return Explanation(
-            rules: rules, thresholds: recorder.thresholds, alternatives: alternatives(effect: effect, rules: rules))
     }
 
     // MARK: - Conditions
@@ -526,7 +508,40 @@ struct DecisionRun {
         }
     }
 
-    // MARK: - Alternatives
+}
+
+extension PolicySet {
+    /// An instant as people read it here: in the refund calendar's zone (UTC without one).
+    func localTime(_ seconds: Int64) -> LocalTime {
+        LocalTime(epochSeconds: seconds, utcOffset: refunds?.utcOffset(atEpochSeconds: seconds) ?? 0)
+    }
+}
+
+/// What an explanation is made of, recorded flat while deciding: every evaluated rule
+/// with the range of its conditions, every condition with the range of the values it
+/// read, and the thresholds' notes. A decision keeps it and assembles the `Explanation`
+/// (slices per rule, the "what would change the outcome" texts) when it is read.
+struct ExplanationRecord: Sendable {
+    var rules: [(rule: Int, matched: Bool, conditions: Range<Int>)] = []
+    var conditions: [RecordedCondition] = []
+    var observed: [ObservedValue] = []
+    var thresholds: [ThresholdExplanation] = []
+
+    /// The explanation of a decision with `effect` by `policy`.
+    func assemble(effect: Effect, policy: PolicySet) -> Explanation {
+        let observed = self.observed
+        let conditions = self.conditions.map {
+            ConditionExplanation(
+                condition: $0.condition, negated: $0.negated, outcome: $0.outcome, observed: observed[$0.observed])
+        }
+        let rules = self.rules.map { recorded in
+            let rule = policy.rules[recorded.rule]
+            return RuleExplanation(
+                id: rule.id, effect: rule.effect, matched: recorded.matched, location: rule.location,
+                conditions: conditions[recorded.conditions])
+        }
+        return Explanation(rules: rules, thresholds: thresholds, alternatives: alternatives(effect: effect, rules: rules))
+    }
 
     /// For a deny or review: the allow rules that failed, each with the conditions that
     /// were false and the values they saw.
@@ -534,7 +549,7 @@ struct DecisionRun {
     /// offered as ways to a different outcome.
     private func alternatives(effect: Effect, rules ruleExplanations: [RuleExplanation]) -> [String] {
         guard effect != .allow else { return [] }
-        var result = recorder!.thresholds.compactMap(\.alternative).filter { $0.effect == effect }.map(\.text)
+        var result = thresholds.compactMap(\.alternative).filter { $0.effect == effect }.map(\.text)
         // A matched deny or review rule outweighs any allow rule: name what it tests.
         let blocking = ruleExplanations.filter { $0.matched && $0.effect > .allow }
         for rule in blocking where rule.effect == effect {
@@ -556,21 +571,4 @@ struct DecisionRun {
         }
         return result
     }
-}
-
-extension PolicySet {
-    /// An instant as people read it here: in the refund calendar's zone (UTC without one).
-    func localTime(_ seconds: Int64) -> LocalTime {
-        LocalTime(epochSeconds: seconds, utcOffset: refunds?.utcOffset(atEpochSeconds: seconds) ?? 0)
-    }
-}
-
-/// The conditions, values and threshold notes recorded while explaining, flat; sliced
-/// per rule when the explanation is built. Optional in a run, so a plain decision
-/// neither creates nor destroys its arrays.
-struct ExplanationRecorder {
-    var rules: [(rule: Int, matched: Bool, conditions: Range<Int>)] = []
-    var conditions: [RecordedCondition] = []
-    var observed: [ObservedValue] = []
-    var thresholds: [ThresholdExplanation] = []
 }

@@ -1,3 +1,4 @@
+import RescindDiagnostics
 @testable import RescindEngine
 import Testing
 
@@ -28,5 +29,23 @@ struct JSONEscapeScanTests {
         let text = Array("订单 o-1 尚未发货，您可以取消该订单。 Order o-1 has not shipped yet.".utf8)
         #expect(!text.withUnsafeBufferPointer { JSONWriter.needsEscaping($0) })
         #expect(Array("a\"b".utf8).withUnsafeBufferPointer { JSONWriter.needsEscaping($0) })
+    }
+
+    /// The writer escapes in place what needs it; the result must be exactly
+    /// `jsonString`'s, the escaping every other JSON text of the project uses.
+    @Test("strings written by the decision writer are jsonString's text, byte for byte")
+    func writerEscapesAsJSONString() {
+        var samples = [
+            "", "plain", "a\"b", "back\\slash", "line\nbreak", "tab\there", "cr\rlf", "\u{7F}del",
+            "订单 \"o-1\" 尚未发货", "emoji 🙂 \u{1} \u{1F}", "`actor.role == \"buyer\"`", String(repeating: "\"", count: 40),
+        ]
+        for value in 0..<0x80 { samples.append("x" + String(UnicodeScalar(UInt8(value))) + "y") }
+        for sample in samples {
+            var writer = JSONWriter()
+            writer.string(sample)
+            var bytes: [UInt8] = []
+            writer.finish(appendingTo: &bytes)
+            #expect(String(decoding: bytes, as: UTF8.self) == jsonString(sample), "\(sample.debugDescription)")
+        }
     }
 }
