@@ -29,10 +29,10 @@ enum PolicyBenchmarks {
                 // Recorded while deciding; the `Explanation` value is assembled when read.
                 for _ in 0..<n { blackHole(set.decide(paid.root, options: explain)) }
             },
-            Benchmark("decision with explanation assembled, buyer-paid-card", iterations: 50_000) { n in
+            Benchmark("explanation assembled, buyer-paid-card", iterations: 50_000) { n in
                 for _ in 0..<n { blackHole(set.decide(paid.root, options: explain).explanation) }
             },
-            Benchmark("decision with explanation + JSON, buyer-paid-card", iterations: 20_000) { n in
+            Benchmark("explanation + JSON, buyer-paid-card", iterations: 20_000) { n in
                 var buffer: [UInt8] = []
                 for _ in 0..<n {
                     buffer.removeAll(keepingCapacity: true)
