@@ -70,19 +70,17 @@ struct ServeCommand: ParsableCommand {
     func serverConfiguration(environment: [String: String] = ProcessInfo.processInfo.environment) throws
         -> ServerConfiguration
     {
+        let settings = FlagOrVariable(environment: environment)
         func number<T: LosslessStringConvertible>(_ flag: T?, _ name: String) throws -> T? {
-            if let flag { return flag }
-            guard let text = environment[name] else { return nil }
-            guard let value = T(text) else { throw ValidationError("\(name) must be a number; found `\(text)`") }
-            return value
+            try settings.value(flag, name, "a number")
         }
         let defaults = ServerConfiguration()
         var configuration = ServerConfiguration(
-            policies: [policies ?? environment["RESCIND_POLICIES"] ?? "Policies"],
-            host: host ?? environment["RESCIND_HOST"] ?? defaults.host,
+            policies: [settings.text(policies, "RESCIND_POLICIES") ?? "Policies"],
+            host: settings.text(host, "RESCIND_HOST") ?? defaults.host,
             port: try number(port, "RESCIND_PORT") ?? defaults.port,
-            adminToken: adminToken ?? environment["RESCIND_ADMIN_TOKEN"].flatMap { $0.isEmpty ? nil : $0 },
-            decisionToken: decisionToken ?? environment["RESCIND_DECISION_TOKEN"].flatMap { $0.isEmpty ? nil : $0 },
+            adminToken: settings.text(adminToken, "RESCIND_ADMIN_TOKEN"),
+            decisionToken: settings.text(decisionToken, "RESCIND_DECISION_TOKEN"),
             maxBodyBytes: try number(maxBodyBytes, "RESCIND_MAX_BODY_BYTES") ?? defaults.maxBodyBytes,
             maxBatch: try number(maxBatch, "RESCIND_MAX_BATCH") ?? defaults.maxBatch,
             watchInterval: try number(watchInterval, "RESCIND_WATCH_INTERVAL") ?? defaults.watchInterval)

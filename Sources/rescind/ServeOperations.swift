@@ -36,11 +36,9 @@ struct ServeOperationOptions: ParsableArguments {
     /// Sets the decision log and the log format of `configuration`: flags first, then
     /// `environment`, then the defaults.
     func apply(to configuration: inout ServerConfiguration, environment: [String: String]) throws {
+        let settings = FlagOrVariable(environment: environment)
         func value<T: LosslessStringConvertible>(_ flag: T?, _ name: String, _ what: String) throws -> T? {
-            if let flag { return flag }
-            guard let text = environment[name], !text.isEmpty else { return nil }
-            guard let value = T(text) else { throw ValidationError("\(name) must be \(what); found `\(text)`") }
-            return value
+            try settings.value(flag, name, what)
         }
         if let format = try value(logFormat?.rawValue, "RESCIND_LOG_FORMAT", "`text` or `json`") {
             guard let parsed = LogFormat(rawValue: format) else {
@@ -112,5 +110,25 @@ final class ShutdownNotice: @unchecked Sendable {
     func cancel() {
         for source in sources { source.cancel() }
         sources.removeAll()
+    }
+}
+
+/// How `rescind serve` reads a setting: the flag when given, else the environment
+/// variable (an empty one counts as unset), else nil for the caller's default.
+struct FlagOrVariable {
+    let environment: [String: String]
+
+    /// The flag, or the variable parsed as `T`; a variable that does not parse is a
+    /// usage error naming it, what it must be and what it holds.
+    func value<T: LosslessStringConvertible>(_ flag: T?, _ name: String, _ what: String) throws -> T? {
+        if let flag { return flag }
+        guard let text = environment[name], !text.isEmpty else { return nil }
+        guard let value = T(text) else { throw ValidationError("\(name) must be \(what); found `\(text)`") }
+        return value
+    }
+
+    /// The flag, or the variable as text.
+    func text(_ flag: String?, _ name: String) -> String? {
+        flag ?? environment[name].flatMap { $0.isEmpty ? nil : $0 }
     }
 }

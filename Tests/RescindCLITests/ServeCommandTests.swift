@@ -16,6 +16,9 @@ import RescindServer
         #expect(defaults.decisionLog == nil)
         #expect(defaults.logFormat == .text)
         #expect(defaults.maxEvaluationCost == 100_000)
+        // An empty variable counts as unset, for every setting.
+        let empty = try configuration([], ["RESCIND_PORT": "", "RESCIND_HOST": "", "RESCIND_POLICIES": "", "RESCIND_LOG_FORMAT": ""])
+        #expect(empty.port == 8080 && empty.host == "127.0.0.1" && empty.policies == ["Policies"] && empty.logFormat == .text)
         #expect(try configuration([], ["RESCIND_MAX_EVALUATION_COST": "500"]).maxEvaluationCost == 500)
         #expect(
             try configuration(["--max-evaluation-cost", "0"], ["RESCIND_MAX_EVALUATION_COST": "500"]).maxEvaluationCost
