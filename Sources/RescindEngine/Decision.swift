@@ -75,8 +75,8 @@ public struct Decision: Sendable {
 
     /// The deciding rules' and tiers' obligations in policy order (not the refund).
     func forEachRuleObligation(_ body: (Obligation) -> Void) {
-        guard !obligationValues.isEmpty || deciding.contains(where: { !policySet.outcomes[$0].obligations.isEmpty })
-        else { return }
+        // Computed obligation values come only from deciding outcomes with obligations.
+        guard hasRuleObligations else { return }
         var renderer = MessageRenderer(decision: self)
         var values = obligationValues.makeIterator()
         for index in deciding {

@@ -37,7 +37,7 @@ extension PolicySet {
             return plan.tests.withUnsafeBufferPointer { tests in
                 var run = DecisionRun(
                     policy: self, request: request, explain: options.explain, ordinals: ordinals, tests: tests)
-                run.budget = options.costBudget
+                run.budget = options.costBudget ?? .max
                 if !options.explain { run.settleAll(into: candidates) }
                 return run.decide(locale: options.locale)
             }
@@ -106,7 +106,8 @@ struct DecisionRun {
 
     let policy: PolicySet
     let request: ObjectValue
-    let explain: Bool
+    /// Whether the decision is explained: conditions are then evaluated in full and recorded.
+    var explain: Bool { recorder != nil }
     let ordinals: UnsafeMutableBufferPointer<Int8>
     /// `policy.plan.tests`, borrowed.
     let tests: UnsafeBufferPointer<FlatTest>
@@ -114,8 +115,9 @@ struct DecisionRun {
     var activation: Activation?
     /// The refund's fee once computed: `fee` in the amount expression.
     var fee: CELDecimal?
-    /// What is left of the decision's cost budget, when it has one.
-    var budget: Int?
+    /// What is left of the decision's cost budget (`.max` without one: each expression
+    /// then stops only at its own limit).
+    var budget = Int.max
     var problems: [EvaluationProblem] = []
     /// What an explanation is built from; nil unless explaining, so a plain decision
     /// neither allocates nor releases any of it.
@@ -135,7 +137,6 @@ struct DecisionRun {
         self.tests = tests
         self.policy = policy
         self.request = request
-        self.explain = explain
         self.ordinals = ordinals
         self.recorder = explain ? ExplanationRecord() : nil
     }
@@ -163,7 +164,6 @@ struct DecisionRun {
             matched.insert(index)
             let effect = policy.outcomes[index].effect
             strongest = max(strongest ?? effect, effect)
-            guard plan.suspendsAny[index] else { continue }
             for threshold in plan.suspends[index] {
                 if suspendedBy.isEmpty { suspendedBy = Array(repeating: -1, count: policy.thresholds.count) }
                 if suspendedBy[threshold] < 0 { suspendedBy[threshold] = index }
@@ -322,18 +322,19 @@ struct DecisionRun {
 
     private mutating func run(_ expression: CompiledExpression) -> Value {
         prepareActivation()
-        guard budget != nil else { return expression.program.evaluate(activation!).value }
-        return budgeted(expression.program.evaluate(activation!, budget: &budget!))
+        // Evaluated first: `budgeted` must see what is left after this evaluation.
+        let result = expression.program.evaluate(activation!, budget: &budget)
+        return budgeted(result)
     }
 
-    /// A budgeted evaluation's value; running out is reported as the decision's budget.
+    /// An evaluation's value; running out of cost with nothing left of the decision's
+    /// budget is reported as the budget, not as the expression's own limit.
     private func budgeted(_ result: Result<Value, EvalError>) -> Value {
-        if case .failure(let error) = result, error.code == .costLimitExceeded {
+        if case .failure(let error) = result, error.code == .costLimitExceeded, budget == 0 {
             return .error(EvalError(.costLimitExceeded, EvaluationProblem.costBudgetSpent))
         }
         return result.value
     }
-
 
     /// Builds the activation the first time CEL runs, with the fee if it is known by then.
     private mutating func prepareActivation() {
@@ -347,9 +348,7 @@ struct DecisionRun {
         if expression.observed.contains(where: { $0.field == nil }) {
             // Some value is reachable only during evaluation (inside a map, say): trace it.
             prepareActivation()
-            let trace = budget == nil
-                ? expression.program.evaluateWithTrace(activation!).trace
-                : expression.program.evaluateWithTrace(activation!, budget: &budget!).trace
+            let trace = expression.program.evaluateWithTrace(activation!, budget: &budget).trace
             for path in expression.observed {
                 if let value = path.field.flatMap({ $0.read(from: request) }) ?? trace[path.id] {
                     recorder!.observed.append(ObservedValue(path: path.path, raw: value))
@@ -442,29 +441,25 @@ struct DecisionRun {
         let plan = policy.plan
         if !chooses(refunds.appliesWhen, plan.refundApplies) { return nil }
         var fee = CELDecimal(Int64(0))
-        for index in refunds.fee.indices where chooses(refunds.fee[index].when, plan.fees[index]) {
-            guard let value = decimal(refunds.fee[index].value) else { return nil }
+        if let expression = firstCase(refunds.fee, plan.fees) {
+            guard let value = decimal(expression) else { return nil }
             fee = value
-            break
         }
         self.fee = fee
         if activation != nil, let slot = policy.feeSlot { activation![slot: slot] = .decimal(fee) }
         guard let amount = decimal(refunds.amount), let at = policy.timestamp(of: request) else { return nil }
         guard case .string(let currency) = evaluateValue(refunds.currency) else { return nil }
-        var initiateDays: Int?
-        for index in refunds.initiateWithin.indices
-        where chooses(refunds.initiateWithin[index].when, plan.initiate[index]) {
-            initiateDays = refunds.initiateWithin[index].value
-            break
-        }
-        var expectDays: Int?
-        for index in refunds.expectWithin.indices where chooses(refunds.expectWithin[index].when, plan.expect[index]) {
-            expectDays = refunds.expectWithin[index].value
-            break
-        }
-        guard let initiateDays, let expectDays else { return nil }
+        guard let initiateDays = firstCase(refunds.initiateWithin, plan.initiate),
+            let expectDays = firstCase(refunds.expectWithin, plan.expect)
+        else { return nil }
         guard let (initiateBy, expectedBy) = refunds.deadlines(at: at, initiateDays, expectDays) else { return nil }
         return Refund(amount: amount, fee: fee, currency: currency, initiateBy: initiateBy, expectedBy: expectedBy)
+    }
+
+    /// The value of the first case whose `when` holds (or that has none).
+    private mutating func firstCase<T>(_ cases: [RefundPolicy.Case<T>], _ plans: [ConditionPlan?]) -> T? {
+        for index in cases.indices where chooses(cases[index].when, plans[index]) { return cases[index].value }
+        return nil
     }
 
     /// Whether an optional condition holds (a refund case's `when`, an `applies_when`;

@@ -37,9 +37,8 @@ final class DecisionPlan: Sendable {
     /// Words in a candidate set: one bit per planned condition.
     let wordCount: Int
     let rules: [ConditionPlan]
-    /// For each rule, the indexes of the thresholds it suspends, and whether there are any.
+    /// For each rule, the indexes of the thresholds it suspends.
     let suspends: [[Int]]
-    let suspendsAny: [Bool]
     /// For each outcome (rules, then tiers), whether an obligation of it has a computed field.
     let computesObligations: [Bool]
     let thresholds: [ConditionPlan?]
@@ -57,7 +56,6 @@ final class DecisionPlan: Sendable {
         self.suspends = rules.map { rule in
             rule.suspends.compactMap { id in thresholds.firstIndex { $0.id == id } }
         }
-        self.suspendsAny = suspends.map { !$0.isEmpty }
         self.computesObligations = computesObligations
         self.thresholds = thresholds.map { $0.appliesWhen.map { builder.plan($0) } }
         refundApplies = refunds?.appliesWhen.map { builder.plan($0) }

@@ -12,7 +12,7 @@ import CELRuntime
 public final class DecimalFormula: Sendable {
     /// One step of the formula in postfix order: operands push a value, operators pop
     /// theirs. Payloads are indexes, so stepping through costs no reference counting.
-    public enum Step: Sendable, Equatable {
+    public enum Step: Sendable {
         /// A request field (decimal or int), by index into `fields`.
         case field(Int)
         /// A constant, by index into `constants`.
@@ -29,8 +29,6 @@ public final class DecimalFormula: Sendable {
     let constants: [CELDecimal]
     /// The most values on the stack at once.
     let depth: Int
-    /// Whether the formula reads `fee`.
-    public let readsFee: Bool
 
     /// Nil when `steps` is not a well-formed postfix formula over the given fields and constants.
     public init?(steps: [Step], fields: [FieldPath], constants: [CELDecimal]) {
@@ -59,7 +57,6 @@ public final class DecimalFormula: Sendable {
         self.fields = fields
         self.constants = constants
         self.depth = depth
-        self.readsFee = steps.contains(.fee)
     }
 
     /// The formula's value, or nil when CEL must compute it (see the type's summary).

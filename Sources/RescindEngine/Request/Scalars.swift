@@ -164,10 +164,5 @@ func parseDecimalNumber(_ text: UnsafeBufferPointer<UInt8>) -> CELDecimal? {
     let scale = exponent - fractionDigits
     // Decimal's exponent is a signed byte; beyond it the value is not representable exactly.
     guard scale >= -128, scale <= 127 else { return nil }
-    return makeDecimal(negative: negative, significand: significand, exponent: scale)
-}
-
-@inline(__always)
-private func makeDecimal(negative: Bool, significand: UInt64, exponent: Int) -> CELDecimal {
-    CELDecimal(negative: negative, magnitude: significand, exponent: exponent)
+    return CELDecimal(negative: negative, magnitude: significand, exponent: scale)
 }

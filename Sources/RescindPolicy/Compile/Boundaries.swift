@@ -12,12 +12,12 @@ extension ExpressionCompiler {
     /// they run once per element, and a trace keeps only the last element's values.
     func boundaries(in root: Expr, _ text: ExpressionText) -> [Boundary] {
         var found: [Boundary] = []
+        let utf8 = Array(text.source.utf8)
         func visit(_ expr: Expr) -> Bool {
             switch expr.kind {
             case .call(nil, let function, let args):
                 if args.count == 2, let comparison = Self.comparisons[function], args.contains(where: readsRequest) {
                     let span = locate(expr.range, in: text)
-                    let utf8 = Array(text.source.utf8)
                     let start = min(max(Int(expr.range.start), 0), utf8.count)
                     let end = min(max(Int(expr.range.end), start), utf8.count)
                     found.append(Boundary(
