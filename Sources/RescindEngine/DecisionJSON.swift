@@ -252,47 +252,12 @@ struct JSONWriter {
         append(0x22)
     }
 
-    /// `utf8` quoted and escaped as `jsonString` escapes it (`\"`, `\\`, `\n`, `\r`,
-    /// `\t`, other controls and DEL as `\u00xx`; everything else, non-ASCII included,
-    /// as is), written into the reserved bytes directly instead of building a `String`.
+    /// `utf8` quoted and escaped (`JSONEscaping`, as every JSON text here), straight
+    /// into the reserved bytes.
     private mutating func escaped(_ utf8: UnsafeBufferPointer<UInt8>) {
-        reserve(utf8.count * 6 + 2)
-        var out = base + count
-        func put(_ byte: UInt8) {
-            out.pointee = byte
-            out += 1
-        }
-        put(0x22)
-        for byte in utf8 {
-            switch byte {
-            case 0x22, 0x5C:
-                put(0x5C)
-                put(byte)
-            case 0x0A:
-                put(0x5C)
-                put(UInt8(ascii: "n"))
-            case 0x0D:
-                put(0x5C)
-                put(UInt8(ascii: "r"))
-            case 0x09:
-                put(0x5C)
-                put(UInt8(ascii: "t"))
-            case 0..<0x20, 0x7F:
-                put(0x5C)
-                put(UInt8(ascii: "u"))
-                put(UInt8(ascii: "0"))
-                put(UInt8(ascii: "0"))
-                put(Self.hexDigits[Int(byte >> 4)])
-                put(Self.hexDigits[Int(byte & 0x0F)])
-            default:
-                put(byte)
-            }
-        }
-        put(0x22)
-        count = out - base
+        reserve(JSONEscaping.maxLength(utf8.count))
+        count += JSONEscaping.write(utf8, to: base + count)
     }
-
-    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
     /// Whether any byte is a control character, `"`, `\\` or DEL. Eight bytes at a time:
     /// every reason and digest in every decision passes through here.
