@@ -63,8 +63,8 @@ extension ReplayReport {
         if !samples.isEmpty {
             out += "\n### Samples (up to \(sampleLimit) per kind of change, the first in input order)\n"
             for sample in samples {
-                out += "\n<details>\n<summary>\(HTML.escape(sample.change.label)): line \(sample.line)"
-                if let id = sample.requestID { out += ", request <code>\(HTML.escape(id))</code>" }
+                out += "\n<details>\n<summary>\(XML.escape(sample.change.label, attribute: false)): line \(sample.line)"
+                if let id = sample.requestID { out += ", request <code>\(XML.escape(id, attribute: false))</code>" }
                 out += "</summary>\n\n"
                 for cause in sample.causes { out += Markdown.item("**cause:** " + Markdown.prose(cause.text)) }
                 for difference in sample.differences { out += Markdown.item("**changed:** " + Markdown.prose(difference)) }
@@ -107,22 +107,5 @@ extension ReplaySample.Outcome {
                     Markdown.item("\(Markdown.code($0.code.rawValue)) at \(Markdown.code($0.path)): \(Markdown.prose($0.message))")
                 }.joined()
         }
-    }
-}
-
-/// Text inside the HTML of a `<details>` summary, where Markdown is not read.
-enum HTML {
-    static func escape(_ text: String) -> String {
-        var out = ""
-        for character in text {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            default: out.append(character)
-            }
-        }
-        return out
     }
 }

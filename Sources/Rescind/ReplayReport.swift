@@ -33,6 +33,10 @@ public struct ReplayReport: Sendable {
     public var plainRequests: Int { lines - logEntries }
     /// Effect flips (including to and from `invalid`).
     public var flips: Int { transitions.filter { $0.from != $0.to }.reduce(0) { $0 + $1.count } }
+    /// Requests with the same effect but other deciding rules.
+    public var decidingRuleChanges: Int {
+        changes.filter { if case .decidingRules = $0.change { true } else { false } }.reduce(0) { $0 + $1.requests }
+    }
     /// Whether some `--fail-on` threshold was exceeded.
     public var failed: Bool { checks.contains(where: \.exceeded) }
 

@@ -63,8 +63,7 @@ extension ReplayReport {
     var changeCounts: [(count: Int, what: String)] {
         var counts: [(count: Int, what: String)] = []
         if flips > 0 { counts.append((flips, "effect flip\(flips == 1 ? "" : "s")")) }
-        let deciding = changes.filter { if case .decidingRules = $0.change { true } else { false } }.reduce(0) { $0 + $1.requests }
-        if deciding > 0 { counts.append((deciding, "with other deciding rules")) }
+        if decidingRuleChanges > 0 { counts.append((decidingRuleChanges, "with other deciding rules")) }
         if obligationRequests > 0 { counts.append((obligationRequests, "with changed obligations")) }
         return counts
     }

@@ -163,8 +163,7 @@ public struct ReplayThreshold: Sendable, Hashable {
             }.reduce(0) { $0 + $1.count }
         case .changed: count = report.changed
         case .decidingRules:
-            count = report.changes.filter { if case .decidingRules = $0.change { true } else { false } }
-                .reduce(0) { $0 + $1.requests }
+            count = report.decidingRuleChanges
         case .obligations: count = report.obligationRequests
         case .obligationType(let type): count = report.obligationTypeRequests[type] ?? 0
         case .obligation(let change): count = report.changes.first { $0.change == change }?.requests ?? 0

@@ -185,7 +185,7 @@ struct ServerRoutes: Sendable {
             fields.append("\"files\":[\(set.files.map(jsonString).joined(separator: ","))]")
             fields.append("\"locales\":[\(snapshot.locales.map(jsonString).joined(separator: ","))]")
             fields.append("\"rules\":\(set.rules.count),\"thresholds\":\(set.thresholds.count)")
-            fields.append("\"loaded_at\":\(jsonString(rfc3339(snapshot.loadedAt)))")
+            fields.append("\"loaded_at\":\(jsonString(WallClock(snapshot.loadedAt).rfc3339))")
         } else {
             fields.append("\"policy\":null")
         }
@@ -193,7 +193,7 @@ struct ServerRoutes: Sendable {
         let counts = store.reloadCounts
         fields.append("\"reloads\":{\"total\":\(counts.total),\"failed\":\(counts.failed)}")
         if let last = store.lastReload {
-            var text = "{\"at\":\(jsonString(rfc3339(last.at))),\"ok\":\(last.succeeded)"
+            var text = "{\"at\":\(jsonString(WallClock(last.at).rfc3339)),\"ok\":\(last.succeeded)"
             if let diagnostics = last.diagnosticsJSON { text += ",\"diagnostics\":\(diagnostics)" }
             fields.append("\"last_reload\":" + text + "}")
         }
@@ -291,13 +291,6 @@ let openAPIDocument: [UInt8]? = {
 /// `{"name","version","digest"}`, the same object as a decision's `policy`.
 func identityJSON(_ set: PolicySet) -> String {
     "{\"name\":\(jsonString(set.name)),\"version\":\(jsonString(set.version)),\"digest\":\(jsonString(set.digest))}"
-}
-
-/// RFC 3339 in UTC with milliseconds.
-func rfc3339(_ date: Date) -> String {
-    let formatter = ISO8601DateFormatter()
-    formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-    return formatter.string(from: date)
 }
 
 private func nanoseconds(since start: ContinuousClock.Instant) -> UInt64 {

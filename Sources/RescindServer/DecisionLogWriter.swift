@@ -323,11 +323,10 @@ extension DecisionLogWriter {
         _ decision: Decision, request: UnsafeRawBufferPointer, response: @autoclosure () -> [UInt8], policySet: PolicySet,
         nanoseconds: UInt64
     ) {
-        let at = WallClock.now()
         let (key, decisionID) = Self.samplingKey(requestID: decision.requestID)
         guard sampler.keeps(key) else { return }
         submit(DecisionLogEntry(
-            decisionID: decisionID, loggedAt: at, policySet: policySet, latencyMicroseconds: Int(nanoseconds / 1000),
+            decisionID: decisionID, loggedAt: WallClock.now(), policySet: policySet, latencyMicroseconds: Int(nanoseconds / 1000),
             request: Array(request), requestCompacted: false, outcome: .decision(response())))
     }
 
@@ -342,7 +341,6 @@ extension DecisionLogWriter {
     /// A request the decoder rejected: logged with its error when the body is a JSON
     /// object, as docs/decision-log.md says; a body that is not is not logged.
     func record(rejected error: RequestError, request: UnsafeRawBufferPointer, policySet: PolicySet, nanoseconds: UInt64) {
-        let at = WallClock.now()
         // Compacted here, not by the writer: sampling needs the request's `id`, and the
         // log must not hold a line that is not JSON.
         guard error.code != .invalidJSON, let compacted = compactJSONObject(request),
@@ -351,7 +349,7 @@ extension DecisionLogWriter {
         let (key, decisionID) = Self.samplingKey(requestID: compacted.id)
         guard sampler.keeps(key) else { return }
         submit(DecisionLogEntry(
-            decisionID: decisionID, loggedAt: at, policySet: policySet, latencyMicroseconds: Int(nanoseconds / 1000),
+            decisionID: decisionID, loggedAt: WallClock.now(), policySet: policySet, latencyMicroseconds: Int(nanoseconds / 1000),
             request: compacted.bytes, requestCompacted: true, outcome: .error(error.errorObject(line: nil))))
     }
 }

@@ -3,11 +3,14 @@ import Logging
 import Rescind
 
 /// How `rescind serve` writes its own logs (`--log-format`).
-public enum LogFormat: String, Sendable, CaseIterable {
+public enum LogFormat: String, Sendable, CaseIterable, LosslessStringConvertible {
     /// swift-log's default: `2026-07-03T13:26:22+0800 info rescind.server: key=value [Module] message`.
     case text
     /// One JSON object per line (`JSONLogHandler`), for log collectors.
     case json
+
+    public init?(_ description: String) { self.init(rawValue: description) }
+    public var description: String { rawValue }
 }
 
 /// A swift-log handler writing one JSON object per line:

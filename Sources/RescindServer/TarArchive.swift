@@ -155,11 +155,6 @@ private struct Reader {
         let path = try normalizedPath(name, isDirectory: isDirectory)
         switch type {
         case UInt8(ascii: "0"), 0, UInt8(ascii: "7"):
-            guard size <= limits.maxMemberBytes else {
-                throw TarError(
-                    code: "tar-member-too-large",
-                    message: "`\(path)` is \(size) bytes; a member may hold at most \(limits.maxMemberBytes)")
-            }
             let data = try memberData(header: header, size: size, name: "`\(path)`")
             total += size
             guard total <= limits.maxTotalBytes else {

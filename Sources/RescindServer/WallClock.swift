@@ -5,6 +5,18 @@ struct WallClock: Sendable {
     let seconds: Int
     let nanoseconds: Int
 
+    /// The instant a `Date` stands for, to the nanosecond.
+    init(_ date: Date) {
+        let interval = date.timeIntervalSince1970
+        let whole = interval.rounded(.down)
+        self.init(seconds: Int(whole), nanoseconds: min(999_999_999, Int((interval - whole) * 1_000_000_000)))
+    }
+
+    init(seconds: Int, nanoseconds: Int) {
+        self.seconds = seconds
+        self.nanoseconds = nanoseconds
+    }
+
     static func now() -> WallClock {
         var spec = timespec()
         clock_gettime(CLOCK_REALTIME, &spec)

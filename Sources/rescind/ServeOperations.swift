@@ -40,12 +40,8 @@ struct ServeOperationOptions: ParsableArguments {
         func value<T: LosslessStringConvertible>(_ flag: T?, _ name: String, _ what: String) throws -> T? {
             try settings.value(flag, name, what)
         }
-        if let format = try value(logFormat?.rawValue, "RESCIND_LOG_FORMAT", "`text` or `json`") {
-            guard let parsed = LogFormat(rawValue: format) else {
-                throw ValidationError("RESCIND_LOG_FORMAT must be `text` or `json`; found `\(format)`")
-            }
-            configuration.logFormat = parsed
-        }
+        configuration.logFormat =
+            try value(logFormat, "RESCIND_LOG_FORMAT", "`text` or `json`") ?? configuration.logFormat
 
         let path = try value(decisionLog, "RESCIND_DECISION_LOG", "a path")
         guard let path else {

@@ -76,8 +76,5 @@ extension TestResponse {
     var errorCode: String? { (object["error"] as? [String: Any])?["code"] as? String }
 }
 
-extension ByteBuffer {
-    init(text: String) { self.init(string: text) }
-}
 
 func bearer(_ token: String) -> HTTPFields { [.authorization: "Bearer \(token)"] }

@@ -306,12 +306,14 @@ import Testing
         }
     }
 
-    /// Decisions keep succeeding, with one set or the other and never an error, while
-    /// reloads swap sets underneath them.
+    /// Decisions keep succeeding, never an error and always the set's decision, while
+    /// reloads swap (equal) sets underneath them; `ReloadUnderLoadTests` does this over
+    /// a socket with sets that differ.
     @Test func reloadUnderLoad() async throws {
         let folder = try Fixture.policyCopy()
         defer { try? FileManager.default.removeItem(at: folder) }
         let request = try Fixture.request("buyer-paid-card")
+        let expected = try Fixture.expectedDecision(request, policies: folder.path)
         let (app, store) = Fixture.app(policies: folder.path)
         try await app.test(.router) { client in
             try await withThrowingTaskGroup(of: Void.self) { group in
@@ -323,6 +325,7 @@ import Testing
                         for _ in 0..<25 {
                             try await client.execute(uri: "/v1/decisions", method: .post, body: ByteBuffer(string: request)) {
                                 #expect($0.status == .ok)
+                                #expect($0.text == expected)
                             }
                         }
                     }

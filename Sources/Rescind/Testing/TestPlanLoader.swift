@@ -29,16 +29,11 @@ public struct PolicyTestPlan: Sendable {
                 continue
             }
             guard let walker = manager.enumerator(atPath: path) else { continue }
-            for case let relative as String in walker where isTestFile(relative) {
+            for case let relative as String in walker where PolicyLoader.isTestFile(relative) {
                 files.insert((path as NSString).appendingPathComponent(relative))
             }
         }
         return files.sorted()
-    }
-
-    /// Whether a file name is a test file's: the suffixes the policy loader skips.
-    public static func isTestFile(_ path: String) -> Bool {
-        path.hasSuffix(".tests.yaml") || path.hasSuffix(".tests.yml")
     }
 
     /// Loads the test files under `paths` for `policySet`.
