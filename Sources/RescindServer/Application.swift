@@ -75,29 +75,15 @@ struct ServerRoutes: Sendable {
     func decide(_ request: Request) async throws -> Response {
         let started = ContinuousClock.now
         let (snapshot, options, body) = try await prepare(request)
-        let result = body.withUnsafeReadableBytes { snapshot.decoder.decode($0) }
-        switch result {
-        case .failure(let error):
-            metrics.recordRejected(code: error.code.rawValue)
-            body.withUnsafeReadableBytes {
-                decisionLog?.record(
-                    rejected: error, request: $0, policySet: snapshot.policySet, nanoseconds: nanoseconds(since: started))
-            }
-            throw APIError(error)
-        case .success(let decoded):
-            let decision = snapshot.policySet.decide(decoded.root, options: options)
-            // The bytes of `rescind eval --json`: the decision on one line, then a newline.
-            var bytes: [UInt8] = []
-            bytes.reserveCapacity(2048)
-            decision.writeJSON(into: &bytes)
-            bytes.append(0x0A)
-            let elapsed = nanoseconds(since: started)
-            metrics.record(decision, nanoseconds: elapsed)
-            body.withUnsafeReadableBytes {
-                decisionLog?.record(decision, request: $0, response: bytes, policySet: snapshot.policySet, nanoseconds: elapsed)
-            }
-            return .json(bytes)
+        // The bytes of `rescind eval --json`: the decision on one line, then a newline.
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(2048)
+        let rejected = body.withUnsafeReadableBytes {
+            decideItem($0, snapshot: snapshot, options: options, started: started, into: &bytes)
         }
+        if let rejected { throw APIError(rejected) }
+        bytes.append(0x0A)
+        return .json(bytes)
     }
 
     /// A JSON array of requests → `{"results": [...]}`, one decision or error object
@@ -117,30 +103,42 @@ struct ServerRoutes: Sendable {
         body.withUnsafeReadableBytes { raw in
             for (index, range) in items.enumerated() {
                 if index > 0 { bytes.append(UInt8(ascii: ",")) }
-                let started = ContinuousClock.now
                 let item = UnsafeRawBufferPointer(rebasing: raw[range])
-                switch snapshot.decoder.decode(item) {
-                case .failure(let error):
-                    metrics.recordRejected(code: error.code.rawValue)
-                    bytes.append(contentsOf: error.errorObject(line: nil).utf8)
-                    decisionLog?.record(
-                        rejected: error, request: item, policySet: snapshot.policySet, nanoseconds: nanoseconds(since: started))
-                case .success(let decoded):
-                    let decision = snapshot.policySet.decide(decoded.root, options: options)
-                    let start = bytes.count
-                    decision.writeJSON(into: &bytes)
-                    let elapsed = nanoseconds(since: started)
-                    metrics.record(decision, nanoseconds: elapsed)
-                    if let decisionLog {
-                        decisionLog.record(
-                            decision, request: item, response: Array(bytes[start...]), policySet: snapshot.policySet,
-                            nanoseconds: elapsed)
-                    }
+                if let rejected = decideItem(
+                    item, snapshot: snapshot, options: options, started: ContinuousClock.now, into: &bytes)
+                {
+                    bytes.append(contentsOf: rejected.errorObject(line: nil).utf8)
                 }
             }
         }
         bytes.append(contentsOf: "]}\n".utf8)
         return .json(bytes)
+    }
+
+    /// Decodes and decides one request, appends the decision's JSON to `bytes`, and
+    /// records it in the metrics and the decision log; a request the decoder rejects is
+    /// recorded and returned, for the caller to answer as it answers errors.
+    private func decideItem(
+        _ item: UnsafeRawBufferPointer, snapshot: PolicySnapshot, options: DecisionOptions,
+        started: ContinuousClock.Instant, into bytes: inout [UInt8]
+    ) -> RequestError? {
+        switch snapshot.decoder.decode(item) {
+        case .failure(let error):
+            metrics.recordRejected(code: error.code.rawValue)
+            decisionLog?.record(
+                rejected: error, request: item, policySet: snapshot.policySet, nanoseconds: nanoseconds(since: started))
+            return error
+        case .success(let decoded):
+            let decision = snapshot.policySet.decide(decoded.root, options: options)
+            let start = bytes.count
+            decision.writeJSON(into: &bytes)
+            let elapsed = nanoseconds(since: started)
+            metrics.record(decision, nanoseconds: elapsed)
+            decisionLog?.record(
+                decision, request: item, response: Array(bytes[start...]), policySet: snapshot.policySet,
+                nanoseconds: elapsed)
+            return nil
+        }
     }
 
     /// `?explain=true`, and the locale: `?locale=` first, then the first

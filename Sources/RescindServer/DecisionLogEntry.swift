@@ -51,8 +51,7 @@ struct DecisionLogEntry: Sendable {
         line.append(contentsOf: ",\"latency_us\":\(latencyMicroseconds),\"request\":".utf8)
         line.append(contentsOf: request)
         switch outcome {
-        case .decision(var bytes):
-            while bytes.last == 0x0A { bytes.removeLast() }
+        case .decision(let bytes):
             line.append(contentsOf: ",\"decision\":".utf8)
             bytes.withUnsafeBytes { raw in
                 if let member = topLevelMember(named: "explanation", in: raw) {
