@@ -231,26 +231,15 @@ public final class DecisionLogWriter: @unchecked Sendable {
             reportWriteError("cannot open the decision log: \(error)")
             return .failed
         }
-        let result = line.withUnsafeBytes { raw -> Int in
-            var offset = 0
-            while offset < raw.count {
-                // One write for the whole line; a short write (a full disk) is finished
-                // with another, still in place: this thread is the file's only writer.
-                let written = writeFile(fd, raw.baseAddress! + offset, raw.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    return -offset - 1
-                }
-                offset += written
-            }
-            return offset
-        }
-        if result >= 0 {
-            size += result
+        // One write for the whole line; a short write (a full disk) is finished with
+        // another, still in place: this thread is the file's only writer.
+        let written = writeFully(fd, line)
+        if written == line.count {
+            size += written
             tornLine = false
             return .written
         }
-        let partial = -result - 1
+        let partial = written
         size += partial
         // A partial line: the next entry starts with a newline, so only this one is lost.
         if partial > 0 { tornLine = true }
@@ -356,4 +345,3 @@ extension DecisionLogWriter {
 
 // The system calls by other names: inside the writer, `close` and `write` are its own.
 private func closeFile(_ fd: Int32) { _ = close(fd) }
-private func writeFile(_ fd: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -> Int { write(fd, bytes, count) }

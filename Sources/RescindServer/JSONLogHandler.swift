@@ -113,19 +113,20 @@ public struct JSONLogHandler: LogHandler {
 
 private let stderrLock = NSLock()
 
-/// Writes all of `bytes` to `fd`, retrying interrupted and short writes; false on an error.
+/// Writes all of `bytes` to `fd`, retrying interrupted and short writes. Returns how
+/// many bytes were written: `bytes.count`, or fewer when a write failed (a full disk).
 @discardableResult
-func writeFully(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
+func writeFully(_ fd: Int32, _ bytes: [UInt8]) -> Int {
     bytes.withUnsafeBytes { raw in
         var offset = 0
         while offset < raw.count {
             let written = write(fd, raw.baseAddress! + offset, raw.count - offset)
             if written < 0 {
                 if errno == EINTR { continue }
-                return false
+                return offset
             }
             offset += written
         }
-        return true
+        return offset
     }
 }
