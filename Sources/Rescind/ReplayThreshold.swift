@@ -137,19 +137,7 @@ public struct ReplayThreshold: Sendable, Hashable {
 
     /// The obligation types a policy set can produce, with their fields.
     static func obligationFields(of policySet: PolicySet) -> [String: Set<String>] {
-        var fields: [String: Set<String>] = [:]
-        if policySet.refunds != nil { fields["refund"] = ["amount", "fee", "currency", "initiate_by", "expected_by"] }
-        let templates = policySet.rules.flatMap(\.obligations) + policySet.thresholds.flatMap(\.tiers).flatMap(\.obligations)
-        for template in templates {
-            var names = fields[template.type, default: []]
-            for (name, value) in template.fields {
-                names.insert(name)
-                if case .deadline(_, _, let key) = value { names.insert(key) }
-            }
-            if template.type == "notify" { names.insert("reason") }
-            fields[template.type] = names
-        }
-        return fields
+        Dictionary(uniqueKeysWithValues: policySet.obligationFieldNames.map { ($0.type, Set($0.fields)) })
     }
 
     /// Checks the threshold against a replay's counts.

@@ -100,6 +100,8 @@ public struct Refund: Sendable, Hashable {
 
     static let type = "refund"
     static let source = "refunds"
+    /// The fields `forEachField` writes, in order.
+    static let fieldNames = ["amount", "fee", "currency", "initiate_by", "expected_by"]
 
     /// As an obligation, with the fixed field names `amount`, `fee`, `currency`,
     /// `initiate_by`, `expected_by`.

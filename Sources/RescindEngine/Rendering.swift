@@ -82,6 +82,30 @@ struct MessageRenderer {
     }
 }
 
+extension PolicySet {
+    /// The obligation types decisions of this set can carry, each with the names of its
+    /// fields in the decision JSON (besides `type` and `source`), in policy order: what
+    /// `MessageRenderer.obligation` and `Refund` write.
+    public var obligationFieldNames: [(type: String, fields: [String])] {
+        var result: [(type: String, fields: [String])] = []
+        if refunds != nil { result.append((Refund.type, Refund.fieldNames)) }
+        for template in outcomes.flatMap(\.obligations) {
+            var names: [String] = []
+            for (name, value) in template.fields {
+                names.append(name)
+                if case .deadline(_, _, let key) = value { names.append(key) }
+            }
+            if template.type == "notify" { names.append("reason") }
+            if let index = result.firstIndex(where: { $0.type == template.type }) {
+                result[index].fields += names.filter { !result[index].fields.contains($0) }
+            } else {
+                result.append((template.type, names))
+            }
+        }
+        return result
+    }
+}
+
 /// Deadlines are shown in the calendar's zone: `2026-12-02T23:59:59+08:00`.
 enum Deadline {
     /// The most bytes `write` produces (a year far outside 0…9999 included).

@@ -58,30 +58,11 @@ struct PolicyVocabulary {
     let obligationFields: [(type: String, fields: [String])]
     let locales: [String]
 
-    /// The refund's fields, as `Refund.obligation` writes them.
-    static let refundFields = ["amount", "fee", "currency", "initiate_by", "expected_by"]
-
     init(_ policySet: PolicySet) {
         name = policySet.name
         tiers = policySet.thresholds.flatMap { $0.tiers.map(\.id) }
         outcomes = policySet.rules.map(\.id) + tiers
-        var fields: [(type: String, fields: [String])] = []
-        if policySet.refunds != nil { fields.append(("refund", ["source"] + Self.refundFields)) }
-        let templates = policySet.rules.flatMap(\.obligations) + policySet.thresholds.flatMap { $0.tiers.flatMap(\.obligations) }
-        for template in templates {
-            var names = ["source"]
-            for (name, value) in template.fields {
-                names.append(name)
-                if case .deadline(_, _, let key) = value { names.append(key) }
-            }
-            if template.type == "notify" { names.append("reason") }
-            if let index = fields.firstIndex(where: { $0.type == template.type }) {
-                fields[index].fields += names.filter { !fields[index].fields.contains($0) }
-            } else {
-                fields.append((template.type, names))
-            }
-        }
-        obligationFields = fields
+        obligationFields = policySet.obligationFieldNames.map { ($0.type, ["source"] + $0.fields) }
         locales = policySet.defaultReason.locales
     }
 }

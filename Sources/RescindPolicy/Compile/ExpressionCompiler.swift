@@ -120,23 +120,13 @@ struct ExpressionCompiler {
                 }
                 return
             }
-            switch expr.kind {
-            case .constant, .ident: break
-            case .select(let operand, _, _): visit(operand, bound: bound)
-            case .call(let target, _, let args):
-                if let target { visit(target, bound: bound) }
-                for arg in args { visit(arg, bound: bound) }
-            case .list(let elements): for e in elements { visit(e, bound: bound) }
-            case .map(let entries):
-                for entry in entries {
-                    visit(entry.key, bound: bound)
-                    visit(entry.value, bound: bound)
-                }
-            case .structure(_, let fields): for f in fields { visit(f.value, bound: bound) }
-            case .comprehension(let c):
+            if case .comprehension(let c) = expr.kind {
+                // The loop's variables shadow request variables of the same name.
                 visit(c.iterRange, bound: bound)
                 let inner = bound.union([c.iterVar, c.accuVar])
                 for e in [c.accuInit, c.loopCondition, c.loopStep, c.result] { visit(e, bound: inner) }
+            } else {
+                for child in expr.children { visit(child, bound: bound) }
             }
         }
         visit(root, bound: [])
