@@ -12,22 +12,49 @@ public struct Decision: Sendable {
     public let effect: Effect
     public let locale: String
     /// Conditions that could not be evaluated (treated as not matched).
-    public let problems: [EvaluationProblem]
+    public var problems: [EvaluationProblem] { details?.problems ?? [] }
     /// Present only when asked for; assembled from what deciding recorded each time it
     /// is read (rendering reads it once).
-    public var explanation: Explanation? { explanationRecord?.assemble(effect: effect, policy: policySet) }
-    /// What the explanation is assembled from; nil unless asked for.
-    let explanationRecord: ExplanationRecord?
+    public var explanation: Explanation? {
+        details?.explanationRecord?.assemble(effect: effect, policy: policySet, request: request)
+    }
     /// The refund, when the decision allows a cancellation of a paid order.
     public let refund: Refund?
 
     let policySet: PolicySet
     let request: ObjectValue
     let matched: OutcomeSet
-    /// The count of each threshold that reached a tier, for `{count}` in its reason.
-    let tierCounts: [(threshold: Int, count: Int64)]
+    /// What most decisions do not have, in one reference: nil when there are no problems,
+    /// no explanation, no tier reached and no computed obligation values, so a plain
+    /// decision is small to return and to release.
+    let details: DecisionDetails?
+
+    /// The count of the first threshold that reached a tier (the usual only one);
+    /// further ones are in `details`.
+    let firstTierCount: TierCount?
+
+    /// The count of a threshold that reached a tier, for `{count}` in its reason.
+    func tierCount(of threshold: Int) -> Int64? {
+        if let first = firstTierCount, first.threshold == threshold { return first.count }
+        return details?.moreTierCounts.first { $0.threshold == threshold }?.count
+    }
     /// The values of the deciding outcomes' computed obligation fields, in order.
-    let obligationValues: [Value]
+    var obligationValues: [Value] { details?.obligationValues ?? [] }
+
+    init(
+        requestID: String?, effect: Effect, locale: String, refund: Refund?, policySet: PolicySet,
+        request: ObjectValue, matched: OutcomeSet, firstTierCount: TierCount?, details: DecisionDetails?
+    ) {
+        self.firstTierCount = firstTierCount
+        self.requestID = requestID
+        self.effect = effect
+        self.locale = locale
+        self.refund = refund
+        self.policySet = policySet
+        self.request = request
+        self.matched = matched
+        self.details = details
+    }
 
     /// Which policy set decided.
     public var policy: PolicyIdentity { policySet.identity }
@@ -87,6 +114,46 @@ public struct Decision: Sendable {
                 body(renderer.obligation(template, source: outcome.id, reason: reason, values: &values))
             }
         }
+    }
+}
+
+/// A threshold (by index) that reached a tier, and its count.
+struct TierCount: Sendable {
+    let threshold: Int
+    let count: Int64
+}
+
+/// The parts of a decision that most decisions do not have. (On this platform an array
+/// allocation costs about as much as a whole plain decision, so a decision keeps
+/// none of its own and one reference to these.)
+final class DecisionDetails: Sendable {
+    let problems: [EvaluationProblem]
+    let explanationRecord: ExplanationRecord?
+    /// Tier counts after `Decision.firstTierCount`.
+    let moreTierCounts: [TierCount]
+    let obligationValues: [Value]
+
+    /// Nil when every part is empty.
+    static func make(
+        problems: [EvaluationProblem], explanationRecord: ExplanationRecord?, moreTierCounts: [TierCount],
+        obligationValues: [Value]
+    ) -> DecisionDetails? {
+        if problems.isEmpty && explanationRecord == nil && moreTierCounts.isEmpty && obligationValues.isEmpty {
+            return nil
+        }
+        return DecisionDetails(
+            problems: problems, explanationRecord: explanationRecord, moreTierCounts: moreTierCounts,
+            obligationValues: obligationValues)
+    }
+
+    private init(
+        problems: [EvaluationProblem], explanationRecord: ExplanationRecord?, moreTierCounts: [TierCount],
+        obligationValues: [Value]
+    ) {
+        self.problems = problems
+        self.explanationRecord = explanationRecord
+        self.moreTierCounts = moreTierCounts
+        self.obligationValues = obligationValues
     }
 }
 
@@ -217,8 +284,12 @@ public struct Obligation: Sendable, Hashable {
 public struct Explanation: Sendable {
     public let rules: [RuleExplanation]
     public let thresholds: [ThresholdExplanation]
-    /// What would have changed a deny or review, read off the conditions.
-    public let alternatives: [String]
+    /// The decision's effect, which the alternatives are read against.
+    let effect: Effect
+
+    /// What would have changed a deny or review, read off the conditions; rendered
+    /// when read, like every other text of a decision.
+    public var alternatives: [String] { Self.alternatives(effect: effect, rules: rules, thresholds: thresholds) }
 }
 
 /// One rule's outcome with the values its conditions saw.
@@ -314,24 +385,5 @@ extension Threshold {
         if seconds % 3600 == 0 { return "\(seconds / 3600) hours" }
         if seconds % 60 == 0 { return "\(seconds / 60) minutes" }
         return "\(seconds) seconds"
-    }
-}
-
-/// A condition's outcome while a decision is being explained; its values are a range
-/// of the run's flat value list.
-struct RecordedCondition {
-    let condition: CompiledExpression
-    var negated: Bool
-    var outcome: ConditionExplanation.Outcome
-    let observed: Range<Int>
-
-    /// Shows `!(expression)` with the flipped outcome, so it reads the way the rule does.
-    mutating func negate() {
-        negated = true
-        switch outcome {
-        case .true: outcome = .false
-        case .false: outcome = .true
-        default: break
-        }
     }
 }

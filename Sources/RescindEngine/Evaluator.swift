@@ -24,24 +24,37 @@ extension PolicySet {
     /// Decides a decoded request. Deterministic: the clock is the request's `at`.
     public func decide(_ request: ObjectValue, options: DecisionOptions = DecisionOptions()) -> Decision {
         // The ordinal cache and the candidate set live on the stack: a decision allocates
-        // only what it returns.
+        // only what it returns. Most policy sets fit in `inline`; passing it through
+        // `withUnsafeMutableBytes` returns the decision as is, where a temporary
+        // allocation would wrap it in a `Result` and copy it on the way out.
         let words = plan.wordCount
         let ordinalWords = (max(enumFieldCount, 1) + 7) / 8
-        return withUnsafeTemporaryAllocation(of: UInt64.self, capacity: words + ordinalWords) { storage in
-            let base = UnsafeMutableRawPointer(storage.baseAddress!)
-            let candidates = UnsafeMutableBufferPointer(start: storage.baseAddress!, count: words)
-            let ordinals = UnsafeMutableBufferPointer(
-                start: (base + words * 8).bindMemory(to: Int8.self, capacity: ordinalWords * 8), count: enumFieldCount)
-            ordinals.initialize(repeating: DecisionRun.unread)
-            // Borrowed for the whole decision: the hot loop touches no reference counts.
-            return plan.tests.withUnsafeBufferPointer { tests in
-                var run = DecisionRun(
-                    policy: self, request: request, explain: options.explain, ordinals: ordinals, tests: tests)
-                run.budget = options.costBudget ?? .max
-                if !options.explain { run.settleAll(into: candidates) }
-                return run.decide(locale: options.locale)
+        if words + ordinalWords <= 8 {
+            var inline: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
+            return withUnsafeMutableBytes(of: &inline) { storage in
+                decide(request, options, storage: storage.bindMemory(to: UInt64.self), words: words)
             }
         }
+        return withUnsafeTemporaryAllocation(of: UInt64.self, capacity: words + ordinalWords) { storage in
+            decide(request, options, storage: storage, words: words)
+        }
+    }
+
+    /// `decide(_:options:)` with `storage` for the candidate set (`words` words) and,
+    /// after it, the ordinal cache.
+    @inline(__always)
+    private func decide(
+        _ request: ObjectValue, _ options: DecisionOptions, storage: UnsafeMutableBufferPointer<UInt64>, words: Int
+    ) -> Decision {
+        let candidates = UnsafeMutableBufferPointer(rebasing: storage[..<words])
+        let ordinals = UnsafeMutableRawPointer(storage.baseAddress! + words)
+            .bindMemory(to: Int8.self, capacity: enumFieldCount)
+        let cache = UnsafeMutableBufferPointer(start: ordinals, count: enumFieldCount)
+        cache.initialize(repeating: DecisionRun.unread)
+        var run = DecisionRun(policy: self, request: request, ordinals: cache, budget: options.costBudget ?? .max)
+        if options.explain { run.recorder = ExplanationRecord(sites: plan.sites.count, rules: plan.rules.count) }
+        run.settleAll(into: candidates)
+        return run.decide(locale: options.locale)
     }
 
     /// The CEL variables bound to a request's values.
@@ -104,13 +117,16 @@ struct DecisionRun {
     static let unread: Int8 = -2
     static let unknown: Int8 = -1
 
-    let policy: PolicySet
-    let request: ObjectValue
+    // Unretained: `PolicySet.decide` holds both for the whole run, and a run is copied
+    // and passed around, which would otherwise adjust their counts each time.
+    unowned(unsafe) let policy: PolicySet
+    unowned(unsafe) let request: ObjectValue
+    unowned(unsafe) let plan: DecisionPlan
+    /// The request's `at`, read once: window counts, refund deadlines and notes use it.
+    let at: CELTimestamp?
     /// Whether the decision is explained: conditions are then evaluated in full and recorded.
     var explain: Bool { recorder != nil }
     let ordinals: UnsafeMutableBufferPointer<Int8>
-    /// `policy.plan.tests`, borrowed.
-    let tests: UnsafeBufferPointer<FlatTest>
     /// Built on the first condition that needs CEL.
     var activation: Activation?
     /// The refund's fee once computed: `fee` in the amount expression.
@@ -123,22 +139,19 @@ struct DecisionRun {
     /// neither allocates nor releases any of it.
     var recorder: ExplanationRecord?
     /// Every planned condition whose leading tests pass (see `DecisionPlan.candidates`);
-    /// nil when explaining, or when a tested value is absent or unexpected.
+    /// nil when a tested value is absent or unexpected.
     var candidates: UnsafeMutableBufferPointer<UInt64>?
     /// What is being evaluated, for problem reports.
     var current = Owner.refunds
-    /// Whether conditions are being recorded (while explaining a rule).
-    var recording = false
 
-    init(
-        policy: PolicySet, request: ObjectValue, explain: Bool, ordinals: UnsafeMutableBufferPointer<Int8>,
-        tests: UnsafeBufferPointer<FlatTest>
-    ) {
-        self.tests = tests
+    @inline(__always)
+    init(policy: PolicySet, request: ObjectValue, ordinals: UnsafeMutableBufferPointer<Int8>, budget: Int) {
+        self.budget = budget
         self.policy = policy
+        self.plan = policy.plan
         self.request = request
         self.ordinals = ordinals
-        self.recorder = explain ? ExplanationRecord() : nil
+        self.at = policy.timestamp(of: request)
     }
 
     mutating func decide(locale requestedLocale: String?) -> Decision {
@@ -147,46 +160,61 @@ struct DecisionRun {
         // The rule that suspends each threshold, by threshold index; allocated only if one does.
         var suspendedBy: [Int] = []
 
-        let plan = policy.plan
-        for index in 0..<plan.rules.count {
-            // Most rules are settled by their leading enum tests, without touching the rule.
-            let settled = explain ? nil : settle(plan.rules[index])
-            if settled == false { continue }
-            if settled == nil {
+        let ruleCount = plan.rules.count
+        var index = -1
+        while true {
+            // Most rules are settled by their leading enum tests, without touching the
+            // rule: with a candidate set, only the rules in it are visited at all.
+            // An explanation shows every rule, so every rule is evaluated in full.
+            if let candidates, !explain {
+                index = DecisionPlan.nextMember(candidates, after: index, below: ruleCount)
+            } else {
+                index += 1
+            }
+            guard index < ruleCount else { break }
+            if explain {
                 current = .outcome(index)
-                recording = explain
-                let first = recorder?.conditions.count ?? 0
-                let holds = evaluate(policy.rules[index].condition)
-                if explain { recorder!.rules.append((index, holds, first..<recorder!.conditions.count)) }
-                recording = false
+                let holds = evaluateRecorded(node: plan.sites.roots[index])
+                recorder!.ruleMatched[index] = holds
                 guard holds else { continue }
+            } else if let settled = settle(plan.rules[index]) {
+                guard settled else { continue }
+            } else {
+                current = .outcome(index)
+                guard evaluate(policy.rules[index].condition) else { continue }
             }
             matched.insert(index)
-            let effect = policy.outcomes[index].effect
+            let effect = plan.effects[index]
             strongest = max(strongest ?? effect, effect)
-            for threshold in plan.suspends[index] {
+            for position in plan.suspends[index] {
+                let threshold = plan.suspended[position]
                 if suspendedBy.isEmpty { suspendedBy = Array(repeating: -1, count: policy.thresholds.count) }
                 if suspendedBy[threshold] < 0 { suspendedBy[threshold] = index }
             }
         }
 
-        var tierCounts: [(threshold: Int, count: Int64)] = []
-        for index in 0..<policy.thresholds.count {
+        var firstTierCount: TierCount?
+        var moreTierCounts: [TierCount] = []
+        for index in 0..<plan.thresholds.count {
             current = .threshold(index)
             let suspender = suspendedBy.isEmpty || suspendedBy[index] < 0 ? nil : suspendedBy[index]
             if let (tier, count) = reachedTier(index, suspendedBy: suspender) {
-                let outcome = policy.tierBase[index] + tier
+                let outcome = plan.tierBase[index] + tier
                 matched.insert(outcome)
-                let effect = policy.outcomes[outcome].effect
+                let effect = plan.effects[outcome]
                 strongest = max(strongest ?? effect, effect)
-                tierCounts.append((index, count))
+                if firstTierCount == nil {
+                    firstTierCount = TierCount(threshold: index, count: count)
+                } else {
+                    moreTierCounts.append(TierCount(threshold: index, count: count))
+                }
             }
         }
 
         let effect = strongest ?? policy.defaultEffect
         var obligationValues: [Value] = []
         if strongest != nil {
-            for index in matched where policy.outcomes[index].effect == effect && plan.computesObligations[index] {
+            for index in matched where plan.effects[index] == effect && plan.computesObligations[index] {
                 current = .outcome(index)
                 collectObligationValues(policy.outcomes[index].obligations, into: &obligationValues)
             }
@@ -195,18 +223,18 @@ struct DecisionRun {
         let locale = requestedLocale ?? policy.stringValue(policy.localeSlot, of: request) ?? "en"
 
         return Decision(
-            requestID: policy.stringValue(policy.idSlot, of: request), effect: effect, locale: locale, problems: problems,
-            explanationRecord: recorder,
-            refund: refund, policySet: policy, request: request, matched: matched, tierCounts: tierCounts,
-            obligationValues: obligationValues)
+            requestID: policy.stringValue(policy.idSlot, of: request), effect: effect, locale: locale, refund: refund,
+            policySet: policy, request: request, matched: matched, firstTierCount: firstTierCount,
+            details: DecisionDetails.make(
+                problems: problems, explanationRecord: recorder, moreTierCounts: moreTierCounts,
+                obligationValues: obligationValues))
     }
 
     // MARK: - Conditions
 
     /// Reads every tested enum field, then settles all planned conditions at once.
     mutating func settleAll(into words: UnsafeMutableBufferPointer<UInt64>) {
-        let plan = policy.plan
-        for slot in plan.testedSlots { _ = ordinal(slot: slot, resolving: plan.fields[slot]) }
+        for slot in plan.testedSlots.elements { _ = ordinal(slot: slot) }
         if plan.candidates(ordinals: ordinals, into: words) { candidates = words }
     }
 
@@ -219,8 +247,8 @@ struct DecisionRun {
             return plan.complete ? true : nil
         }
         for index in plan.tests {
-            let test = tests[index]
-            let ordinal = ordinal(slot: test.field, resolving: policy.plan.fields[test.field])
+            let test = self.plan.tests[index]
+            let ordinal = ordinal(slot: test.field)
             if ordinal < 0 { return nil }
             if test.accepted & (1 << UInt64(ordinal)) == 0 { return false }
         }
@@ -232,55 +260,81 @@ struct DecisionRun {
     mutating func evaluate(_ condition: Condition) -> Bool {
         switch condition {
         case .expression(let expression):
-            return evaluate(expression)
+            return evaluate(expression).holds
         case .all(let conditions):
-            var holds = true
-            for condition in conditions where holds || recording {
-                // With an explanation, every condition is still shown (as not evaluated).
-                if !holds {
-                    recordNotEvaluated(condition)
-                    continue
-                }
-                holds = evaluate(condition)
-            }
-            return holds
+            for condition in conditions where !evaluate(condition) { return false }
+            return true
         case .any(let conditions):
-            var holds = false
-            for condition in conditions {
-                if holds {
-                    if recording { recordNotEvaluated(condition) }
-                    continue
-                }
-                holds = evaluate(condition)
-            }
-            return holds
+            for condition in conditions where evaluate(condition) { return true }
+            return false
         case .not(let inner):
-            let recorded = recorder?.conditions.count ?? 0
-            let holds = !evaluate(inner)
-            if recording, case .expression = inner, recorder!.conditions.count == recorded + 1 {
-                // Show the negation itself, so the outcome reads the way the rule does.
-                recorder!.conditions[recorded].negate()
-            }
-            return holds
+            return !evaluate(inner)
         }
     }
 
-    private mutating func evaluate(_ expression: CompiledExpression) -> Bool {
-        let result = evaluateValue(expression)
-        let holds: Bool
-        var failure: String?
-        switch result {
-        case .bool(let value): holds = value
-        case .error(let error):
-            holds = false
-            failure = error.message
-        default:
-            holds = false
-            failure = "expected a bool, found \(result.celLiteral)"
+    /// `evaluate(_:)` for the explanation: the condition at `node` of the flattened rule
+    /// conditions, recording each site's outcome. What short-circuiting skips stays
+    /// recorded as not evaluated.
+    private mutating func evaluateRecorded(node index: Int) -> Bool {
+        let sites = plan.sites
+        let node = sites.nodes[index]
+        switch node.kind {
+        case .leaf:
+            let site = Int(node.site)
+            return sites.expressionRefs[site]._withUnsafeGuaranteedRef { evaluateRecorded($0, site: site) }
+        case .all, .any:
+            // `all` stops at the first false, `any` at the first true.
+            let stopsAt = node.kind == .any
+            var child = index + 1
+            while child < Int(node.end) {
+                if evaluateRecorded(node: child) == stopsAt { return stopsAt }
+                child = Int(sites.nodes[child].end)
+            }
+            return !stopsAt
+        case .not:
+            return !evaluateRecorded(node: index + 1)
         }
-        if let failure { problem(expression, failure) }
-        if recording { record(expression, holds: holds, failure: failure) }
+    }
+
+    private mutating func evaluateRecorded(_ expression: CompiledExpression, site: Int) -> Bool {
+        let (holds, failure) = evaluate(expression)
+        if let failure {
+            recorder!.outcomes[site] = .failed
+            recorder!.failures.append(.init(site: site, message: failure))
+        } else {
+            recorder!.outcomes[site] = holds ? .holds : .fails
+        }
+        if plan.sites.traced[site] { trace(expression, site: site) }
         return holds
+    }
+
+    /// Records the values a site read that only its evaluation reaches (inside a map, say).
+    private mutating func trace(_ expression: CompiledExpression, site: Int) {
+        prepareActivation()
+        let trace = expression.program.evaluateWithTrace(activation!, budget: &budget).trace
+        var values: [ObservedValue] = []
+        for path in expression.observed {
+            if let value = path.field.flatMap({ $0.read(from: request) }) ?? trace[path.id] {
+                values.append(ObservedValue(path: path.path, raw: value))
+            }
+        }
+        recorder!.tracedValues.append(.init(site: site, values: values))
+    }
+
+    /// Whether an expression holds, and why not when it failed; a failure is reported
+    /// as a problem.
+    private mutating func evaluate(_ expression: CompiledExpression) -> (holds: Bool, failure: String?) {
+        switch evaluateValue(expression) {
+        case .bool(let value):
+            return (value, nil)
+        case .error(let error):
+            problem(expression, error.message)
+            return (false, error.message)
+        case let result:
+            let failure = "expected a bool, found \(result.celLiteral)"
+            problem(expression, failure)
+            return (false, failure)
+        }
     }
 
     /// The value of an expression by its shortcut, or nil when CEL must run.
@@ -308,14 +362,17 @@ struct DecisionRun {
     }
 
     @inline(__always)
-    private func ordinal(of field: EnumField) -> Int8 { ordinal(slot: field.index, resolving: field) }
+    private func ordinal(of field: EnumField) -> Int8 { ordinal(slot: field.index) }
 
-    /// The cached ordinal of an enum field; read from the request the first time.
+    /// The cached ordinal of the enum field in cache slot `slot`; read from the request
+    /// the first time.
     @inline(__always)
-    private func ordinal(slot: Int, resolving field: @autoclosure () -> EnumField?) -> Int8 {
+    private func ordinal(slot: Int) -> Int8 {
         let cached = ordinals[slot]
         if cached != Self.unread { return cached }
-        let ordinal = field()?.ordinal(in: request).map { Int8($0) } ?? Self.unknown
+        let ordinal = plan.enumFields[slot].flatMap { field in
+            field._withUnsafeGuaranteedRef { $0.ordinal(in: request) }
+        }.map { Int8($0) } ?? Self.unknown
         ordinals[slot] = ordinal
         return ordinal
     }
@@ -343,45 +400,6 @@ struct DecisionRun {
         if let fee, let slot = policy.feeSlot { activation![slot: slot] = .decimal(fee) }
     }
 
-    private mutating func record(_ expression: CompiledExpression, holds: Bool, failure: String?) {
-        let first = recorder!.observed.count
-        if expression.observed.contains(where: { $0.field == nil }) {
-            // Some value is reachable only during evaluation (inside a map, say): trace it.
-            prepareActivation()
-            let trace = expression.program.evaluateWithTrace(activation!, budget: &budget).trace
-            for path in expression.observed {
-                if let value = path.field.flatMap({ $0.read(from: request) }) ?? trace[path.id] {
-                    recorder!.observed.append(ObservedValue(path: path.path, raw: value))
-                }
-            }
-        } else {
-            for path in expression.observed {
-                if let value = path.field!.read(from: request) {
-                    recorder!.observed.append(ObservedValue(path: path.path, raw: value))
-                }
-            }
-        }
-        let outcome: ConditionExplanation.Outcome = failure.map { .error($0) } ?? (holds ? .true : .false)
-        let observed = first..<recorder!.observed.count
-        recorder!.conditions.append(RecordedCondition(
-            condition: expression, negated: false, outcome: outcome, observed: observed))
-    }
-
-    private mutating func recordNotEvaluated(_ condition: Condition) {
-        switch condition {
-        case .expression(let e):
-            recorder!.conditions.append(RecordedCondition(
-                condition: e, negated: false, outcome: .notEvaluated, observed: 0..<0))
-        case .all(let cs), .any(let cs):
-            for c in cs { recordNotEvaluated(c) }
-        case .not(.expression(let e)):
-            recorder!.conditions.append(RecordedCondition(
-                condition: e, negated: true, outcome: .notEvaluated, observed: 0..<0))
-        case .not(let c):
-            recordNotEvaluated(c)
-        }
-    }
-
     private mutating func problem(_ expression: CompiledExpression, _ message: String) {
         let owner = switch current {
         case .outcome(let index): policy.outcomes[index].id
@@ -396,38 +414,41 @@ struct DecisionRun {
 
     /// The index of the highest tier reached, and the count.
     private mutating func reachedTier(_ index: Int, suspendedBy rule: Int?) -> (Int, Int64)? {
-        let threshold = policy.thresholds[index]
         if let rule {
-            if explain { note(threshold, "suspended by rule `\(policy.rules[rule].id)`") }
+            if explain { note(index, "suspended by rule `\(policy.rules[rule].id)`") }
             return nil
         }
-        if !chooses(threshold.appliesWhen, policy.plan.thresholds[index]) {
-            if explain { note(threshold, "does not apply: its `applies_when` is false") }
+        let policy = self.policy
+        if !chooses(policy.thresholds[index].appliesWhen, plan.thresholds[index]) {
+            if explain { note(index, "does not apply: its `applies_when` is false") }
             return nil
         }
         let count: Int64
-        if let native = threshold.windowCount?.count(in: request) {
+        if let native = plan.windowCounts[index]?._withUnsafeGuaranteedRef({ $0.count(in: request, at: at) }) {
             count = native
         } else {
-            switch run(threshold.count) {
+            let expression = policy.thresholds[index].count
+            switch run(expression) {
             case .int(let value): count = value
             case .error(let error):
-                problem(threshold.count, error.message)
+                problem(expression, error.message)
                 return nil
             case let other:
-                problem(threshold.count, "expected an int count, found \(other.celLiteral)")
+                problem(expression, "expected an int count, found \(other.celLiteral)")
                 return nil
             }
         }
-        let reached = threshold.tiers.lastIndex { count >= $0.atLeast }
-        if explain { note(threshold, count: count, tier: reached.map { threshold.tiers[$0].id }) }
+        // Tiers ascend: the last one reached applies.
+        let tiers = plan.tierRanges[index]
+        var reached: Int?
+        for tier in tiers where count >= plan.tierFloors[tier] { reached = tier - tiers.lowerBound }
+        if explain { note(index, count: count, tier: reached.map { policy.thresholds[index].tiers[$0].id }) }
         return reached.map { ($0, count) }
     }
 
-    private mutating func note(
-        _ threshold: Threshold, _ note: String? = nil, count: Int64? = nil, tier: String? = nil
-    ) {
-        let at = policy.timestamp(of: request).map { policy.localTime($0.seconds) }
+    private mutating func note(_ index: Int, _ note: String? = nil, count: Int64? = nil, tier: String? = nil) {
+        let threshold = policy.thresholds[index]
+        let at = self.at.map { policy.localTime($0.seconds) }
         recorder!.thresholds.append(ThresholdExplanation(
             id: threshold.id, applied: note == nil, note: note, count: count, tier: tier,
             location: threshold.location, threshold: threshold, at: at))
@@ -438,27 +459,28 @@ struct DecisionRun {
     private mutating func refund() -> Refund? {
         guard let refunds = policy.refunds else { return nil }
         current = .refunds
-        let plan = policy.plan
         if !chooses(refunds.appliesWhen, plan.refundApplies) { return nil }
         var fee = CELDecimal(Int64(0))
-        if let expression = firstCase(refunds.fee, plan.fees) {
-            guard let value = decimal(expression) else { return nil }
+        if let index = firstCase(plan.fees) { refunds.fee[$0].when } {
+            guard let value = decimal(refunds.fee[index].value) else { return nil }
             fee = value
         }
         self.fee = fee
         if activation != nil, let slot = policy.feeSlot { activation![slot: slot] = .decimal(fee) }
-        guard let amount = decimal(refunds.amount), let at = policy.timestamp(of: request) else { return nil }
+        guard let amount = decimal(refunds.amount), let at else { return nil }
         guard case .string(let currency) = evaluateValue(refunds.currency) else { return nil }
-        guard let initiateDays = firstCase(refunds.initiateWithin, plan.initiate),
-            let expectDays = firstCase(refunds.expectWithin, plan.expect)
+        guard let initiate = firstCase(plan.initiate) { refunds.initiateWithin[$0].when },
+            let expect = firstCase(plan.expect) { refunds.expectWithin[$0].when },
+            let (initiateBy, expectedBy) = refunds.deadlines(
+                at: at, plan.initiateDays[initiate], plan.expectDays[expect])
         else { return nil }
-        guard let (initiateBy, expectedBy) = refunds.deadlines(at: at, initiateDays, expectDays) else { return nil }
         return Refund(amount: amount, fee: fee, currency: currency, initiateBy: initiateBy, expectedBy: expectedBy)
     }
 
-    /// The value of the first case whose `when` holds (or that has none).
-    private mutating func firstCase<T>(_ cases: [RefundPolicy.Case<T>], _ plans: [ConditionPlan?]) -> T? {
-        for index in cases.indices where chooses(cases[index].when, plans[index]) { return cases[index].value }
+    /// The index of the first case whose `when` holds (or that has none), given each
+    /// case's plan and, when it must be evaluated, its condition.
+    private mutating func firstCase(_ plans: FixedTable<ConditionPlan?>, _ condition: (Int) -> Condition?) -> Int? {
+        for index in 0..<plans.count where chooses(condition(index), plans[index]) { return index }
         return nil
     }
 
@@ -466,7 +488,7 @@ struct DecisionRun {
     /// none always does); settled by its plan when it can be, without touching the
     /// condition.
     private mutating func chooses(_ condition: @autoclosure () -> Condition?, _ plan: ConditionPlan?) -> Bool {
-        if !explain, let plan, let settled = settle(plan) { return settled }
+        if let plan, let settled = settle(plan) { return settled }
         guard let condition = condition() else { return true }
         return evaluate(condition)
     }
@@ -491,6 +513,10 @@ struct DecisionRun {
     }
 
     private mutating func decimal(_ expression: CompiledExpression) -> CELDecimal? {
+        // A formula's value directly: as a `Value` it would be boxed, then unboxed here.
+        if case .decimal(let formula) = expression.shortcut, let value = formula.evaluate(request, fee: fee) {
+            return value
+        }
         switch evaluateValue(expression) {
         case .decimal(let d): return d
         case .int(let i): return CELDecimal(i)
@@ -509,61 +535,5 @@ extension PolicySet {
     /// An instant as people read it here: in the refund calendar's zone (UTC without one).
     func localTime(_ seconds: Int64) -> LocalTime {
         LocalTime(epochSeconds: seconds, utcOffset: refunds?.utcOffset(atEpochSeconds: seconds) ?? 0)
-    }
-}
-
-/// What an explanation is made of, recorded flat while deciding: every evaluated rule
-/// with the range of its conditions, every condition with the range of the values it
-/// read, and the thresholds' notes. A decision keeps it and assembles the `Explanation`
-/// (slices per rule, the "what would change the outcome" texts) when it is read.
-struct ExplanationRecord: Sendable {
-    var rules: [(rule: Int, matched: Bool, conditions: Range<Int>)] = []
-    var conditions: [RecordedCondition] = []
-    var observed: [ObservedValue] = []
-    var thresholds: [ThresholdExplanation] = []
-
-    /// The explanation of a decision with `effect` by `policy`.
-    func assemble(effect: Effect, policy: PolicySet) -> Explanation {
-        let observed = self.observed
-        let conditions = self.conditions.map {
-            ConditionExplanation(
-                condition: $0.condition, negated: $0.negated, outcome: $0.outcome, observed: observed[$0.observed])
-        }
-        let rules = self.rules.map { recorded in
-            let rule = policy.rules[recorded.rule]
-            return RuleExplanation(
-                id: rule.id, effect: rule.effect, matched: recorded.matched, location: rule.location,
-                conditions: conditions[recorded.conditions])
-        }
-        return Explanation(rules: rules, thresholds: thresholds, alternatives: alternatives(effect: effect, rules: rules))
-    }
-
-    /// For a deny or review: the allow rules that failed, each with the conditions that
-    /// were false and the values they saw.
-    /// Who is asking cannot change, so conditions that read only the actor are not
-    /// offered as ways to a different outcome.
-    private func alternatives(effect: Effect, rules ruleExplanations: [RuleExplanation]) -> [String] {
-        guard effect != .allow else { return [] }
-        var result = thresholds.compactMap(\.alternative).filter { $0.effect == effect }.map(\.text)
-        // A matched deny or review rule outweighs any allow rule: name what it tests.
-        let blocking = ruleExplanations.filter { $0.matched && $0.effect > .allow }
-        for rule in blocking where rule.effect == effect {
-            let tests = rule.conditions.filter { $0.outcome == .true }.map { condition in
-                let seen = condition.observed.map { "\($0.path) is \($0.value)" }.joined(separator: ", ")
-                return "`\(condition.expression)`" + (seen.isEmpty ? "" : " (\(seen))")
-            }
-            result.append("rule `\(rule.id)` decides \(rule.effect.rawValue) while " + tests.joined(separator: " and ") + " hold")
-        }
-        guard blocking.isEmpty else { return result }
-        result += ruleExplanations.filter { $0.effect == .allow && !$0.matched }.compactMap { rule in
-            let failing = rule.conditions.filter { $0.outcome == .false }
-            guard failing.count == 1, let condition = failing.first,
-                !condition.observed.isEmpty,
-                !condition.observed.allSatisfy({ $0.path.hasPrefix("actor.") })
-            else { return nil }
-            let seen = condition.observed.map { "\($0.path) is \($0.value)" }.joined(separator: ", ")
-            return "rule `\(rule.id)` would allow if `\(condition.expression)` held (now \(seen))"
-        }
-        return result
     }
 }

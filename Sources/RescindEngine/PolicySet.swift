@@ -364,9 +364,9 @@ public final class PolicySet: Sendable {
             }
         }
         self.outcomes = outcomes
-        self.tierBase = tierBase
         self.plan = DecisionPlan(
             rules: rules, thresholds: thresholds, refunds: refunds, enumFieldCount: enumFieldCount,
+            effects: outcomes.map(\.effect), tierBase: tierBase,
             computesObligations: outcomes.map { outcome in
                 outcome.obligations.contains { template in
                     template.fields.contains { if case .expression = $0.value { true } else { false } }
@@ -391,8 +391,6 @@ public final class PolicySet: Sendable {
     let localeSlot: Int?
     /// Rules, then each threshold's tiers: a decision records what matched by index here.
     let outcomes: [Outcome]
-    /// The index in `outcomes` of each threshold's first tier.
-    let tierBase: [Int]
     /// The enum tests each condition starts with.
     let plan: DecisionPlan
 

@@ -13,9 +13,7 @@ struct MessageRenderer {
     /// The reason of a matched rule or tier in the decision's locale.
     mutating func render(outcome index: Int) -> String {
         let outcome = policy.outcomes[index]
-        let count = outcome.threshold.flatMap { threshold in
-            decision.tierCounts.first { $0.threshold == threshold }?.count
-        }
+        let count = outcome.threshold.flatMap { decision.tierCount(of: $0) }
         return render(outcome.reason, count: count)
     }
 

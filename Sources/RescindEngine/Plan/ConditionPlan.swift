@@ -23,51 +23,93 @@ struct FlatTest: Sendable {
 /// What every condition of a policy set starts with, built once when the set is made.
 /// A class, so a decision reaches it through one reference.
 final class DecisionPlan: Sendable {
-    let tests: ContiguousArray<FlatTest>
+    // The tables a decision reads are `FixedTable`s, freed in `deinit`: reading them
+    // adjusts no reference counts.
+    let tests: FixedTable<FlatTest>
     /// The enum fields the tests read, by cache slot (nil where none reads it).
     let fields: [EnumField?]
+    /// `fields`, unretained (the array keeps them alive).
+    let enumFields: FixedTable<Unmanaged<EnumField>?>
     /// The cache slots of the fields some test reads, in slot order: a decision reads
     /// them all first, then settles every condition at once (`candidates(ordinals:into:)`).
-    let testedSlots: [Int]
+    let testedSlots: FixedTable<Int>
     /// For each tested field and each of its values, the conditions whose tests on that
     /// field pass with that value, as a bit set of `wordCount` words; a condition without
     /// tests on the field passes. Row of field slot `s`, ordinal `o`: `rowStart[s] + o`.
-    let passing: [UInt64]
-    let rowStart: [Int]
+    let passing: FixedTable<UInt64>
+    let rowStart: FixedTable<Int>
     /// Words in a candidate set: one bit per planned condition.
     let wordCount: Int
-    let rules: [ConditionPlan]
-    /// For each rule, the indexes of the thresholds it suspends.
-    let suspends: [[Int]]
-    /// For each outcome (rules, then tiers), whether an obligation of it has a computed field.
-    let computesObligations: [Bool]
-    let thresholds: [ConditionPlan?]
+    let rules: FixedTable<ConditionPlan>
+    /// For each rule, the range of `suspended` holding the thresholds it suspends.
+    let suspends: FixedTable<Range<Int>>
+    let suspended: FixedTable<Int>
+    /// For each outcome (rules, then tiers), its effect, and whether an obligation of it
+    /// has a computed field.
+    let effects: FixedTable<Effect>
+    let computesObligations: FixedTable<Bool>
+    /// The index in the outcomes of each threshold's first tier.
+    let tierBase: FixedTable<Int>
+    let thresholds: FixedTable<ConditionPlan?>
+    /// Each threshold's native count, unretained (the threshold keeps it alive).
+    let windowCounts: FixedTable<Unmanaged<WindowCount>?>
+    /// Every tier's `at_least`, thresholds one after another, and each threshold's range.
+    let tierFloors: FixedTable<Int64>
+    let tierRanges: FixedTable<Range<Int>>
+    /// The rules' conditions flattened, for explained decisions.
+    let sites: ConditionSites
     let refundApplies: ConditionPlan?
-    let fees: [ConditionPlan?]
-    let initiate: [ConditionPlan?]
-    let expect: [ConditionPlan?]
+    let fees: FixedTable<ConditionPlan?>
+    let initiate: FixedTable<ConditionPlan?>
+    let expect: FixedTable<ConditionPlan?>
+    /// The business days of each `initiate_within` and `expect_within` case.
+    let initiateDays: FixedTable<Int>
+    let expectDays: FixedTable<Int>
 
     init(
         rules: [Rule], thresholds: [Threshold], refunds: RefundPolicy?, enumFieldCount: Int,
-        computesObligations: [Bool]
+        effects: [Effect], tierBase: [Int], computesObligations: [Bool]
     ) {
         var builder = Builder(fields: Array(repeating: nil, count: enumFieldCount))
-        self.rules = rules.map { builder.plan($0.condition) }
-        self.suspends = rules.map { rule in
+        // Rules first: rule `i` is condition `i`, so a candidate set's low bits are the rules.
+        self.rules = FixedTable(rules.map { builder.plan($0.condition) })
+        self.sites = ConditionSites(rules: rules)
+        let suspended = rules.map { rule in
             rule.suspends.compactMap { id in thresholds.firstIndex { $0.id == id } }
         }
-        self.computesObligations = computesObligations
-        self.thresholds = thresholds.map { $0.appliesWhen.map { builder.plan($0) } }
+        var ranges: [Range<Int>] = []
+        var start = 0
+        for list in suspended {
+            ranges.append(start..<start + list.count)
+            start += list.count
+        }
+        self.suspends = FixedTable(ranges)
+        self.suspended = FixedTable(suspended.joined())
+        self.effects = FixedTable(effects)
+        self.computesObligations = FixedTable(computesObligations)
+        self.tierBase = FixedTable(tierBase)
+        self.thresholds = FixedTable(thresholds.map { $0.appliesWhen.map { builder.plan($0) } })
+        self.windowCounts = FixedTable(thresholds.map { $0.windowCount.map(Unmanaged.passUnretained) })
+        self.tierFloors = FixedTable(thresholds.flatMap { $0.tiers.map(\.atLeast) })
+        var tierRanges: [Range<Int>] = []
+        for threshold in thresholds {
+            let first = tierRanges.last?.upperBound ?? 0
+            tierRanges.append(first..<first + threshold.tiers.count)
+        }
+        self.tierRanges = FixedTable(tierRanges)
+        initiateDays = FixedTable(refunds?.initiateWithin.map(\.value) ?? [])
+        expectDays = FixedTable(refunds?.expectWithin.map(\.value) ?? [])
         refundApplies = refunds?.appliesWhen.map { builder.plan($0) }
-        fees = refunds?.fee.map { $0.when.map { builder.plan($0) } } ?? []
-        initiate = refunds?.initiateWithin.map { $0.when.map { builder.plan($0) } } ?? []
-        expect = refunds?.expectWithin.map { $0.when.map { builder.plan($0) } } ?? []
-        self.tests = builder.tests
+        fees = FixedTable(refunds?.fee.map { $0.when.map { builder.plan($0) } } ?? [])
+        initiate = FixedTable(refunds?.initiateWithin.map { $0.when.map { builder.plan($0) } } ?? [])
+        expect = FixedTable(refunds?.expectWithin.map { $0.when.map { builder.plan($0) } } ?? [])
+        self.tests = FixedTable(builder.tests)
         self.fields = builder.fields
+        self.enumFields = FixedTable(builder.fields.map { $0.map(Unmanaged.passUnretained) })
         let wordCount = max(1, (builder.conditions.count + 63) / 64)
         self.wordCount = wordCount
         let slots = builder.fields.indices.filter { builder.fields[$0] != nil }
-        self.testedSlots = slots
+        self.testedSlots = FixedTable(slots)
         var rowStart = Array(repeating: 0, count: builder.fields.count)
         var rows = 0
         for slot in slots {
@@ -82,8 +124,31 @@ final class DecisionPlan: Sendable {
                 }
             }
         }
-        self.passing = passing
-        self.rowStart = rowStart
+        self.passing = FixedTable(passing)
+        self.rowStart = FixedTable(rowStart)
+    }
+
+    deinit {
+        tests.deallocate()
+        enumFields.deallocate()
+        testedSlots.deallocate()
+        passing.deallocate()
+        rowStart.deallocate()
+        rules.deallocate()
+        suspends.deallocate()
+        suspended.deallocate()
+        effects.deallocate()
+        computesObligations.deallocate()
+        tierBase.deallocate()
+        thresholds.deallocate()
+        windowCounts.deallocate()
+        tierFloors.deallocate()
+        tierRanges.deallocate()
+        initiateDays.deallocate()
+        expectDays.deallocate()
+        fees.deallocate()
+        initiate.deallocate()
+        expect.deallocate()
     }
 
     /// Every planned condition whose tests all pass, as a bit set written to `words`,
@@ -91,7 +156,7 @@ final class DecisionPlan: Sendable {
     /// is absent or unexpected, and conditions must be settled test by test.
     func candidates(ordinals: UnsafeMutableBufferPointer<Int8>, into words: UnsafeMutableBufferPointer<UInt64>) -> Bool {
         for index in 0..<wordCount { words[index] = .max }
-        for slot in testedSlots {
+        for slot in testedSlots.elements {
             let ordinal = ordinals[slot]
             guard ordinal >= 0 else { return false }
             let row = (rowStart[slot] + Int(ordinal)) * wordCount
@@ -100,8 +165,21 @@ final class DecisionPlan: Sendable {
         return true
     }
 
+    /// The smallest member of the bit set `words` greater than `index` and less than
+    /// `limit`, else `limit`.
+    @inline(__always)
+    static func nextMember(_ words: UnsafeMutableBufferPointer<UInt64>, after index: Int, below limit: Int) -> Int {
+        var position = index + 1
+        while position < limit {
+            let word = words[position &>> 6] &>> UInt64(position & 63)
+            if word != 0 { return min(position + word.trailingZeroBitCount, limit) }
+            position = (position | 63) + 1
+        }
+        return limit
+    }
+
     private struct Builder {
-        var tests: ContiguousArray<FlatTest> = []
+        var tests: [FlatTest] = []
         var fields: [EnumField?]
         var conditions: [ConditionPlan] = []
 

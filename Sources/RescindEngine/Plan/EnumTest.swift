@@ -106,9 +106,9 @@ public final class WindowCount: Sendable {
     }
 
     /// The count, or nil when CEL must decide (a value absent or not as declared).
-    func count(in request: ObjectValue) -> Int64? {
-        guard case .list(let items)? = list.read(from: request), case .timestamp(let at)? = at.read(from: request),
-            let back, let start = at.adding(back)
+    /// `at` is the request's time as the caller read it (the value at `self.at`).
+    func count(in request: ObjectValue, at: CELTimestamp?) -> Int64? {
+        guard case .list(let items)? = list.read(from: request), let at, let back, let start = at.adding(back)
         else { return nil }
         var count: Int64 = 0
         let itemType = ObjectIdentifier(self.itemType)

@@ -1,0 +1,94 @@
+/// Every rule's condition flattened, for explained decisions: the CEL expressions
+/// ("sites") numbered in policy order, and each condition tree as nodes in pre-order.
+///
+/// Explaining evaluates every rule in full and records each site's outcome by number,
+/// walking indexes into fixed tables; walking the `Condition` enum itself would retain
+/// and release each node's payload at every step, and records of values and texts would
+/// allocate. What a site read is looked up again, from the same immutable request, only
+/// when the explanation is assembled.
+final class ConditionSites: Sendable {
+    enum Kind: UInt8, Sendable {
+        case leaf, all, any, not
+    }
+
+    /// A condition node; its subtree is the nodes from the next one up to `end`.
+    struct Node: Sendable {
+        let kind: Kind
+        /// The index just past this node's subtree.
+        let end: Int32
+        /// A leaf's site number.
+        let site: Int32
+    }
+
+    let nodes: FixedTable<Node>
+    /// The expression of each site; owns what `expressionRefs` points at.
+    let expressions: [CompiledExpression]
+    let expressionRefs: FixedTable<Unmanaged<CompiledExpression>>
+    /// Whether a site is written directly under a `not:`: it is shown as `!(…)`, with
+    /// the outcome of the negation, so it reads the way the rule does.
+    let negated: FixedTable<Bool>
+    /// Whether a site reads a value only reachable while evaluating (inside a list, say):
+    /// its values are then traced when it is evaluated.
+    let traced: FixedTable<Bool>
+    /// Each rule's root node, and the range of its sites.
+    let roots: FixedTable<Int>
+    let ruleSites: FixedTable<Range<Int>>
+
+    init(rules: [Rule]) {
+        var nodes: [Node] = []
+        var expressions: [CompiledExpression] = []
+        var negated: [Bool] = []
+        var roots: [Int] = []
+        var ruleSites: [Range<Int>] = []
+
+        func add(_ condition: Condition, underNot: Bool) {
+            let index = nodes.count
+            let kind: Kind
+            switch condition {
+            case .expression(let expression):
+                nodes.append(Node(kind: .leaf, end: Int32(index + 1), site: Int32(expressions.count)))
+                expressions.append(expression)
+                negated.append(underNot)
+                return
+            case .all(let items):
+                kind = .all
+                nodes.append(Node(kind: kind, end: 0, site: -1))
+                for item in items { add(item, underNot: false) }
+            case .any(let items):
+                kind = .any
+                nodes.append(Node(kind: kind, end: 0, site: -1))
+                for item in items { add(item, underNot: false) }
+            case .not(let inner):
+                kind = .not
+                nodes.append(Node(kind: kind, end: 0, site: -1))
+                add(inner, underNot: true)
+            }
+            nodes[index] = Node(kind: kind, end: Int32(nodes.count), site: -1)
+        }
+
+        for rule in rules {
+            let first = expressions.count
+            roots.append(nodes.count)
+            add(rule.condition, underNot: false)
+            ruleSites.append(first..<expressions.count)
+        }
+        self.nodes = FixedTable(nodes)
+        self.expressions = expressions
+        self.expressionRefs = FixedTable(expressions.map(Unmanaged.passUnretained))
+        self.negated = FixedTable(negated)
+        self.traced = FixedTable(expressions.map { $0.observed.contains { $0.field == nil } })
+        self.roots = FixedTable(roots)
+        self.ruleSites = FixedTable(ruleSites)
+    }
+
+    var count: Int { expressions.count }
+
+    deinit {
+        nodes.deallocate()
+        expressionRefs.deallocate()
+        negated.deallocate()
+        traced.deallocate()
+        roots.deallocate()
+        ruleSites.deallocate()
+    }
+}
