@@ -117,11 +117,11 @@ struct DecisionRun {
     static let unread: Int8 = -2
     static let unknown: Int8 = -1
 
-    // Unretained: `PolicySet.decide` holds both for the whole run, and a run is copied
-    // and passed around, which would otherwise adjust their counts each time.
-    unowned(unsafe) let policy: PolicySet
-    unowned(unsafe) let request: ObjectValue
-    unowned(unsafe) let plan: DecisionPlan
+    // Strong references, taken once per decision: `unowned(unsafe)` would look cheaper,
+    // but each use of such a reference as a strong one retains it.
+    let policy: PolicySet
+    let request: ObjectValue
+    let plan: DecisionPlan
     /// The request's `at`, read once: window counts, refund deadlines and notes use it.
     let at: CELTimestamp?
     /// Whether the decision is explained: conditions are then evaluated in full and recorded.
@@ -419,7 +419,7 @@ struct DecisionRun {
             return nil
         }
         let policy = self.policy
-        if !chooses(policy.thresholds[index].appliesWhen, plan.thresholds[index]) {
+        if !(settle(plan.thresholds[index]) ?? evaluate(optional: policy.thresholds[index].appliesWhen)) {
             if explain { note(index, "does not apply: its `applies_when` is false") }
             return nil
         }
@@ -457,39 +457,83 @@ struct DecisionRun {
     // MARK: - Refunds and obligations
 
     private mutating func refund() -> Refund? {
-        guard let refunds = policy.refunds else { return nil }
+        // Read through the plan's unretained references; the policy's objects only
+        // when an expression has no shortcut or its shortcut cannot answer.
+        guard let refundPlan = plan.refund else { return nil }
+        let policy = self.policy
         current = .refunds
-        if !chooses(refunds.appliesWhen, plan.refundApplies) { return nil }
+        if let applies = plan.refundApplies, !(settle(applies) ?? evaluate(optional: policy.refunds!.appliesWhen)) {
+            return nil
+        }
         var fee = CELDecimal(Int64(0))
-        if let index = firstCase(plan.fees) { refunds.fee[$0].when } {
-            guard let value = decimal(refunds.fee[index].value) else { return nil }
+        if let index = firstCase(.fee) {
+            guard let value = decimal(refundPlan.feeFormulas[index], else: policy.refunds!.fee[index].value) else {
+                return nil
+            }
             fee = value
         }
         self.fee = fee
         if activation != nil, let slot = policy.feeSlot { activation![slot: slot] = .decimal(fee) }
-        guard let amount = decimal(refunds.amount), let at else { return nil }
-        guard case .string(let currency) = evaluateValue(refunds.currency) else { return nil }
-        guard let initiate = firstCase(plan.initiate) { refunds.initiateWithin[$0].when },
-            let expect = firstCase(plan.expect) { refunds.expectWithin[$0].when },
-            let (initiateBy, expectedBy) = refunds.deadlines(
-                at: at, plan.initiateDays[initiate], plan.expectDays[expect])
+        guard let amount = decimal(refundPlan.amountFormula, else: policy.refunds!.amount), let at else { return nil }
+        let currency: String
+        if case .string(let value)? = refundPlan.currencyField?._withUnsafeGuaranteedRef({ $0.read(from: request) }) {
+            currency = value
+        } else {
+            guard case .string(let value) = evaluateValue(policy.refunds!.currency) else { return nil }
+            currency = value
+        }
+        guard let initiate = firstCase(.initiate), let expect = firstCase(.expect),
+            let (initiateBy, expectedBy) = deadlines(
+                at: at, plan.initiateDays[initiate], plan.expectDays[expect], refundPlan.deadlines)
         else { return nil }
         return Refund(amount: amount, fee: fee, currency: currency, initiateBy: initiateBy, expectedBy: expectedBy)
     }
 
-    /// The index of the first case whose `when` holds (or that has none), given each
-    /// case's plan and, when it must be evaluated, its condition.
-    private mutating func firstCase(_ plans: FixedTable<ConditionPlan?>, _ condition: (Int) -> Condition?) -> Int? {
-        for index in 0..<plans.count where chooses(condition(index), plans[index]) { return index }
+    /// The refund's deadlines: from the calendar's tables when they can tell, else from
+    /// the calendar.
+    private func deadlines(
+        at: CELTimestamp, _ initiate: Int, _ expect: Int, _ tables: Unmanaged<BusinessDeadlines>?
+    ) -> (LocalTime, LocalTime)? {
+        if let answer = tables?._withUnsafeGuaranteedRef({ RefundPolicy.deadlines(at: at, initiate, expect, $0) }) {
+            return answer
+        }
+        return policy.refunds!.deadlines(at: at, initiate, expect)
+    }
+
+    /// A refund's case list.
+    private enum CaseList {
+        case fee, initiate, expect
+    }
+
+    /// The index of the first case of a list whose `when` holds (or that has none),
+    /// settled by its plan when it can be, without touching the condition. (No closures
+    /// here: one capturing the policy would retain it on every decision.)
+    private mutating func firstCase(_ list: CaseList) -> Int? {
+        let plans = switch list {
+        case .fee: plan.fees
+        case .initiate: plan.initiate
+        case .expect: plan.expect
+        }
+        for index in 0..<plans.count {
+            if let settled = settle(plans[index]) {
+                if settled { return index }
+                continue
+            }
+            let refunds = policy.refunds!
+            let condition = switch list {
+            case .fee: refunds.fee[index].when
+            case .initiate: refunds.initiateWithin[index].when
+            case .expect: refunds.expectWithin[index].when
+            }
+            if evaluate(optional: condition) { return index }
+        }
         return nil
     }
 
-    /// Whether an optional condition holds (a refund case's `when`, an `applies_when`;
-    /// none always does); settled by its plan when it can be, without touching the
-    /// condition.
-    private mutating func chooses(_ condition: @autoclosure () -> Condition?, _ plan: ConditionPlan?) -> Bool {
-        if let plan, let settled = settle(plan) { return settled }
-        guard let condition = condition() else { return true }
+    /// Whether an optional condition (an `applies_when`, a case's `when`) holds; none
+    /// always does.
+    private mutating func evaluate(optional condition: Condition?) -> Bool {
+        guard let condition else { return true }
         return evaluate(condition)
     }
 
@@ -510,6 +554,15 @@ struct DecisionRun {
 
     private mutating func evaluateValue(_ expression: CompiledExpression) -> Value {
         shortcutResult(expression) ?? run(expression)
+    }
+
+    /// `decimal(_:)` of an expression whose formula the plan holds.
+    private mutating func decimal(
+        _ formula: Unmanaged<DecimalFormula>?, else expression: @autoclosure () -> CompiledExpression
+    ) -> CELDecimal? {
+        let fee = self.fee
+        if let value = formula?._withUnsafeGuaranteedRef({ $0.evaluate(request, fee: fee) }) { return value }
+        return decimal(expression())
     }
 
     private mutating func decimal(_ expression: CompiledExpression) -> CELDecimal? {

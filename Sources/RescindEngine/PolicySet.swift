@@ -269,7 +269,12 @@ public final class RefundPolicy: Sendable {
         self.initiateWithin = initiateWithin
         self.expectWithin = expectWithin
         self.location = location
+        self.fastDeadlines = BusinessDeadlines(calendar)
     }
+
+    /// The calendar's deadline arithmetic as table lookups, where it can be (see
+    /// `BusinessDeadlines`).
+    let fastDeadlines: BusinessDeadlines?
 }
 
 extension RefundPolicy {
@@ -277,12 +282,31 @@ extension RefundPolicy {
     /// `expect` after that, in the calendar's zone. A method on the policy so the
     /// calendar (a large value) is used in place, not copied, on every decision.
     func deadlines(at: CELTimestamp, _ initiate: Int, _ expect: Int) -> (LocalTime, LocalTime)? {
+        if let fast = fastDeadlines, let answer = Self.deadlines(at: at, initiate, expect, fast) { return answer }
         // Day numbers throughout: no civil date is needed until the deadlines are shown.
         let requestDay = calendar.localDay(ofEpochSeconds: at.seconds)
         guard let initiateDay = calendar.addingBusinessDays(initiate, toDay: requestDay),
             let expectDay = calendar.addingBusinessDays(expect, toDay: initiateDay)
         else { return nil }
         return (endOfDay(initiateDay), endOfDay(expectDay))
+    }
+
+    /// The deadlines from the calendar's tables: `.some(nil)` when there are none,
+    /// nil when the tables cannot tell (see `BusinessDeadlines`).
+    @inline(__always)
+    static func deadlines(
+        at: CELTimestamp, _ initiate: Int, _ expect: Int, _ tables: BusinessDeadlines
+    ) -> (LocalTime, LocalTime)?? {
+        guard let requestDay = tables.localDay(ofEpochSeconds: at.seconds),
+            let initiateDay = tables.addingBusinessDays(initiate, toDay: requestDay)
+        else { return nil }
+        guard let initiateDay else { return .some(nil) }
+        guard let expectDay = tables.addingBusinessDays(expect, toDay: initiateDay) else { return nil }
+        guard let expectDay else { return .some(nil) }
+        return (
+            LocalTime(epochSeconds: tables.endOfDay(initiateDay), utcOffset: tables.utcOffset),
+            LocalTime(epochSeconds: tables.endOfDay(expectDay), utcOffset: tables.utcOffset)
+        )
     }
 
     /// The calendar's UTC offset at an instant.

@@ -125,9 +125,9 @@ public struct BusinessCalendar: Sendable, Hashable {
     private let workdayDays: Set<Int>
     /// Bit `d` set when ISO weekday `d` is off.
     private let weekendMask: Int
-    private let offsets: ZoneOffsets
+    fileprivate let offsets: ZoneOffsets
     /// The listed years' business days; nil when the calendar lists no dates.
-    private let businessDays: BusinessDayTable?
+    fileprivate let businessDays: BusinessDayTable?
 
     /// The zone's offset from UTC at an instant.
     public func offset(atEpochSeconds seconds: Int64) -> Int {
@@ -235,19 +235,19 @@ public struct BusinessCalendar: Sendable, Hashable {
 /// two of them it is one number, found by a binary search instead of a database call.
 struct ZoneOffsets: Sendable {
     /// The first instant covered (1900-01-01T00:00:00Z).
-    private static let firstCovered: Int64 = -2_208_988_800
+    fileprivate static let firstCovered: Int64 = -2_208_988_800
     /// The end of the instants covered for zones that still change then (2100-01-01T00:00:00Z).
     private static let lastCovered: Int64 = 4_102_444_800
 
     /// Instants covered: `firstCovered ..< coveredUntil`: to 2100 for zones that still
     /// change then, for good (`Int64.max`) for zones that change no more after their last
     /// transition (Asia/Shanghai since 1991).
-    private let coveredUntil: Int64
+    fileprivate let coveredUntil: Int64
     /// The instants at which the offset changes, ascending.
-    private let transitions: [Int64]
+    fileprivate let transitions: [Int64]
     /// `offsets[i]` holds from `transitions[i - 1]` (or the first instant covered) until
     /// `transitions[i]`; the last one holds until `coveredUntil`.
-    private let offsets: [Int32]
+    fileprivate let offsets: [Int32]
 
     init(_ zone: TimeZone) {
         var transitions: [Int64] = []
@@ -297,12 +297,12 @@ struct BusinessDayTable: Sendable {
     private static let maxDays = 100 * 366
 
     /// The day number of the first day covered.
-    private let firstDay: Int
+    fileprivate let firstDay: Int
     /// `businessDaysBefore[i]`: how many of the first `i` days covered are business days
     /// (one entry more than there are days).
-    private let businessDaysBefore: [UInt16]
+    fileprivate let businessDaysBefore: [UInt16]
     /// `businessDayOffsets[k]`: the `k`-th business day covered, as days after `firstDay`.
-    private let businessDayOffsets: [UInt16]
+    fileprivate let businessDayOffsets: [UInt16]
 
     /// Nil when `listing` is empty or spans more than `maxDays`.
     init?(listing dates: Set<CivilDate>, isBusinessDay: (Int) -> Bool) {
@@ -353,4 +353,100 @@ public struct CalendarRegistry: Sendable {
     public mutating func add(_ calendar: BusinessCalendar) { calendars[calendar.name] = calendar }
     public subscript(name: String) -> BusinessCalendar? { calendars[name] }
     public var names: [String] { calendars.keys.sorted() }
+}
+
+/// A calendar's refund-deadline arithmetic for a hot path: where the calendar tabulates
+/// its business days and its zone keeps one UTC offset over all of them (most zones
+/// without daylight saving), a deadline is a few loads from flat memory. Everywhere
+/// else it answers nil and the caller asks the calendar, whose answer it equals.
+// Unchecked: the tables are written once in `init` and only read after.
+public final class BusinessDeadlines: @unchecked Sendable {
+    private let firstDay: Int
+    /// As `BusinessDayTable`: business days before each covered day, and each business
+    /// day's position, in memory freed by `deinit`.
+    private let businessDaysBefore: UnsafeBufferPointer<UInt16>
+    private let businessDayOffsets: UnsafeBufferPointer<UInt16>
+    /// The zone's offset over every instant of the covered days.
+    public let utcOffset: Int
+    private let holidayCount: Int
+
+    /// Nil when the calendar has no table or its zone's offset changes over it.
+    public init?(_ calendar: BusinessCalendar) {
+        guard let table = calendar.businessDaysTable,
+            calendar.weekend.count < 7 || !calendar.makeUpWorkdays.isEmpty
+        else { return nil }
+        let days = table.coveredDays
+        // One offset from a day before the first covered day to a day after the last.
+        let from = Int64(days.lowerBound - 1) * 86_400
+        let to = Int64(days.upperBound + 1) * 86_400
+        guard let offset = calendar.zoneOffsets.constantOffset(from: from, to: to) else { return nil }
+        firstDay = days.lowerBound
+        utcOffset = offset
+        holidayCount = calendar.holidays.count
+        businessDaysBefore = Self.copy(table.businessDaysBefore)
+        businessDayOffsets = Self.copy(table.businessDayOffsets)
+    }
+
+    deinit {
+        businessDaysBefore.deallocate()
+        businessDayOffsets.deallocate()
+    }
+
+    private static func copy(_ values: [UInt16]) -> UnsafeBufferPointer<UInt16> {
+        let storage = UnsafeMutableBufferPointer<UInt16>.allocate(capacity: max(values.count, 1))
+        _ = storage.initialize(fromContentsOf: values)
+        return UnsafeBufferPointer(rebasing: storage[..<values.count])
+    }
+
+    /// The local day (days since 1970-01-01) of an instant; nil outside the covered days.
+    @inline(__always)
+    public func localDay(ofEpochSeconds seconds: Int64) -> Int? {
+        let local = seconds + Int64(utcOffset)
+        let day = Int(local >= 0 ? local / 86_400 : (local - 86_399) / 86_400)
+        let index = day - firstDay
+        return index >= 0 && index + 1 < businessDaysBefore.count ? day : nil
+    }
+
+    /// What `BusinessCalendar.addingBusinessDays(_:toDay:)` answers: `.some(day)`,
+    /// `.some(nil)` for no answer; nil when the table cannot tell and the calendar must.
+    @inline(__always)
+    public func addingBusinessDays(_ count: Int, toDay day: Int) -> Int?? {
+        guard count >= 0, count <= BusinessCalendar.maxBusinessDays else { return .some(nil) }
+        if count == 0 { return day }
+        let index = day - firstDay
+        guard index >= 0, index + 1 < businessDaysBefore.count else { return nil }
+        let target = Int(businessDaysBefore[index + 1]) + count - 1
+        guard target < businessDayOffsets.count else { return nil }
+        let found = firstDay + Int(businessDayOffsets[target])
+        // The calendar's walk gives up past this many days; so does the table.
+        return found - day <= count * 7 + holidayCount + 7 ? found : .some(nil)
+    }
+
+    /// 23:59:59 local time on `day`, in epoch seconds; the offset there is `utcOffset`
+    /// for every day `localDay` or `addingBusinessDays` answered.
+    @inline(__always)
+    public func endOfDay(_ day: Int) -> Int64 { Int64(day) * 86_400 + 86_399 - Int64(utcOffset) }
+}
+
+extension BusinessCalendar {
+    var businessDaysTable: BusinessDayTable? { businessDays }
+    var zoneOffsets: ZoneOffsets { offsets }
+}
+
+extension BusinessDayTable {
+    /// The day numbers covered.
+    var coveredDays: Range<Int> { firstDay..<firstDay + businessDaysBefore.count - 1 }
+}
+
+extension ZoneOffsets {
+    /// The offset when it is the same at every instant in `from..<to`, else nil.
+    func constantOffset(from: Int64, to: Int64) -> Int? {
+        guard from >= Self.firstCovered, to <= coveredUntil else { return nil }
+        // The transitions inside the span must not change the offset.
+        guard let first = offset(atEpochSeconds: from) else { return nil }
+        for (index, transition) in transitions.enumerated() where transition > from && transition < to {
+            if Int(offsets[index + 1]) != first { return nil }
+        }
+        return first
+    }
 }

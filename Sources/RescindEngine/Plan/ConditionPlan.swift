@@ -1,3 +1,5 @@
+import CELRuntime
+
 /// The enum tests a condition starts with, so a decision can settle most conditions
 /// with a few bit tests over flat arrays — no tree walk, no reference counting.
 ///
@@ -50,7 +52,7 @@ final class DecisionPlan: Sendable {
     let computesObligations: FixedTable<Bool>
     /// The index in the outcomes of each threshold's first tier.
     let tierBase: FixedTable<Int>
-    let thresholds: FixedTable<ConditionPlan?>
+    let thresholds: FixedTable<ConditionPlan>
     /// Each threshold's native count, unretained (the threshold keeps it alive).
     let windowCounts: FixedTable<Unmanaged<WindowCount>?>
     /// Every tier's `at_least`, thresholds one after another, and each threshold's range.
@@ -59,9 +61,11 @@ final class DecisionPlan: Sendable {
     /// The rules' conditions flattened, for explained decisions.
     let sites: ConditionSites
     let refundApplies: ConditionPlan?
-    let fees: FixedTable<ConditionPlan?>
-    let initiate: FixedTable<ConditionPlan?>
-    let expect: FixedTable<ConditionPlan?>
+    let fees: FixedTable<ConditionPlan>
+    let initiate: FixedTable<ConditionPlan>
+    let expect: FixedTable<ConditionPlan>
+    /// The refund's formulas, currency field and deadline tables, when it has them.
+    let refund: RefundPlan?
     /// The business days of each `initiate_within` and `expect_within` case.
     let initiateDays: FixedTable<Int>
     let expectDays: FixedTable<Int>
@@ -88,7 +92,9 @@ final class DecisionPlan: Sendable {
         self.effects = FixedTable(effects)
         self.computesObligations = FixedTable(computesObligations)
         self.tierBase = FixedTable(tierBase)
-        self.thresholds = FixedTable(thresholds.map { $0.appliesWhen.map { builder.plan($0) } })
+        // A missing condition always holds: it is planned as one with no tests, so
+        // settling it never reaches for the (absent) condition.
+        self.thresholds = FixedTable(thresholds.map { builder.plan($0.appliesWhen) })
         self.windowCounts = FixedTable(thresholds.map { $0.windowCount.map(Unmanaged.passUnretained) })
         self.tierFloors = FixedTable(thresholds.flatMap { $0.tiers.map(\.atLeast) })
         var tierRanges: [Range<Int>] = []
@@ -97,12 +103,13 @@ final class DecisionPlan: Sendable {
             tierRanges.append(first..<first + threshold.tiers.count)
         }
         self.tierRanges = FixedTable(tierRanges)
+        refund = refunds.map(RefundPlan.init)
         initiateDays = FixedTable(refunds?.initiateWithin.map(\.value) ?? [])
         expectDays = FixedTable(refunds?.expectWithin.map(\.value) ?? [])
-        refundApplies = refunds?.appliesWhen.map { builder.plan($0) }
-        fees = FixedTable(refunds?.fee.map { $0.when.map { builder.plan($0) } } ?? [])
-        initiate = FixedTable(refunds?.initiateWithin.map { $0.when.map { builder.plan($0) } } ?? [])
-        expect = FixedTable(refunds?.expectWithin.map { $0.when.map { builder.plan($0) } } ?? [])
+        refundApplies = refunds.map { builder.plan($0.appliesWhen) }
+        fees = FixedTable(refunds?.fee.map { builder.plan($0.when) } ?? [])
+        initiate = FixedTable(refunds?.initiateWithin.map { builder.plan($0.when) } ?? [])
+        expect = FixedTable(refunds?.expectWithin.map { builder.plan($0.when) } ?? [])
         self.tests = FixedTable(builder.tests)
         self.fields = builder.fields
         self.enumFields = FixedTable(builder.fields.map { $0.map(Unmanaged.passUnretained) })
@@ -146,6 +153,7 @@ final class DecisionPlan: Sendable {
         tierRanges.deallocate()
         initiateDays.deallocate()
         expectDays.deallocate()
+        refund?.feeFormulas.deallocate()
         fees.deallocate()
         initiate.deallocate()
         expect.deallocate()
@@ -185,9 +193,9 @@ final class DecisionPlan: Sendable {
 
         init(fields: [EnumField?]) { self.fields = fields }
 
-        mutating func plan(_ condition: Condition) -> ConditionPlan {
+        mutating func plan(_ condition: Condition?) -> ConditionPlan {
             let start = tests.count
-            let (prefix, complete) = DecisionPlan.leadingTests(condition)
+            let (prefix, complete) = condition.map(DecisionPlan.leadingTests) ?? ([], true)
             for test in prefix {
                 // A test without a cache slot ends the prefix; the rest is evaluated in full.
                 guard fields.indices.contains(test.field.index) else { break }
@@ -227,5 +235,30 @@ final class DecisionPlan: Sendable {
         case .any:
             return ([], false)
         }
+    }
+}
+
+/// What a refund reads, unretained (the refund policy keeps it all alive): its fee and
+/// amount formulas, its currency's field and its deadline tables, each nil when the
+/// policy's expression has no such shortcut.
+struct RefundPlan: Sendable {
+    let feeFormulas: FixedTable<Unmanaged<DecimalFormula>?>
+    let amountFormula: Unmanaged<DecimalFormula>?
+    let currencyField: Unmanaged<FieldPath>?
+    let deadlines: Unmanaged<BusinessDeadlines>?
+
+    init(_ refunds: RefundPolicy) {
+        func formula(_ expression: CompiledExpression) -> Unmanaged<DecimalFormula>? {
+            if case .decimal(let formula) = expression.shortcut { return Unmanaged.passUnretained(formula) }
+            return nil
+        }
+        feeFormulas = FixedTable(refunds.fee.map { formula($0.value) })
+        amountFormula = formula(refunds.amount)
+        if case .field(let path) = refunds.currency.shortcut {
+            currencyField = Unmanaged.passUnretained(path)
+        } else {
+            currencyField = nil
+        }
+        deadlines = refunds.fastDeadlines.map(Unmanaged.passUnretained)
     }
 }

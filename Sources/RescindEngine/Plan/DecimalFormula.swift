@@ -27,6 +27,10 @@ public final class DecimalFormula: Sendable {
     let steps: [Step]
     let fields: [FieldPath]
     let constants: [CELDecimal]
+    // The same, read while evaluating without adjusting reference counts.
+    private let stepTable: FixedTable<Step>
+    private let fieldTable: FixedTable<Unmanaged<FieldPath>>
+    private let constantTable: FixedTable<CELDecimal>
     /// The most values on the stack at once.
     let depth: Int
 
@@ -57,6 +61,15 @@ public final class DecimalFormula: Sendable {
         self.fields = fields
         self.constants = constants
         self.depth = depth
+        stepTable = FixedTable(steps)
+        fieldTable = FixedTable(fields.map(Unmanaged.passUnretained))
+        constantTable = FixedTable(constants)
+    }
+
+    deinit {
+        stepTable.deallocate()
+        fieldTable.deallocate()
+        constantTable.deallocate()
     }
 
     /// The formula's value, or nil when CEL must compute it (see the type's summary).
@@ -64,17 +77,17 @@ public final class DecimalFormula: Sendable {
         withUnsafeTemporaryAllocation(of: CELDecimal.self, capacity: depth) { stack -> CELDecimal? in
             // CELDecimal is a plain value: the stack needs no deinitialization.
             var height = 0
-            for step in steps {
+            for step in stepTable.elements {
                 let value: CELDecimal
                 switch step {
                 case .field(let index):
-                    switch fields[index].read(from: request) {
+                    switch fieldTable[index]._withUnsafeGuaranteedRef({ $0.read(from: request) }) {
                     case .decimal(let decimal)?: value = decimal
                     case .int(let int)?: value = CELDecimal(int)
                     default: return nil
                     }
                 case .constant(let index):
-                    value = constants[index]
+                    value = constantTable[index]
                 case .fee:
                     guard let fee else { return nil }
                     value = fee

@@ -13,20 +13,36 @@ public final class EnumField: Sendable {
     /// Enums with more values than this are tested by CEL, not by bit masks.
     public static let maxValues = 64
 
+    /// `values` and `path` where reading them adjusts no reference counts.
+    private let valueTable: FixedTable<String>
+    private let pathRef: Unmanaged<FieldPath>
+
     public init(path: FieldPath, values: [String], index: Int) {
         precondition(values.count <= Self.maxValues)
         self.path = path
         self.values = values
         self.index = index
+        self.valueTable = FixedTable(values)
+        self.pathRef = Unmanaged.passUnretained(path)
     }
+
+    deinit { valueTable.deallocate() }
 
     /// The ordinal of the field's value in `object`, or nil when it is absent or not
     /// one of the enum's values (only a request built without the decoder can be so).
     @inline(__always)
     func ordinal(in object: ObjectValue) -> Int? {
-        guard case .string(let value)? = path.read(from: object) else { return nil }
+        guard case .string(let value)? = pathRef._withUnsafeGuaranteedRef({ $0.read(from: object) }) else { return nil }
+        return ordinal(of: value)
+    }
+
+    /// The ordinal of `value`, or nil when it is not one of the enum's values.
+    @inline(__always)
+    func ordinal(of value: String) -> Int? {
         // Enum values are short, so this is a few word comparisons: cheaper than hashing.
-        return values.firstIndex(of: value)
+        let values = valueTable.elements
+        for index in values.indices where values[index] == value { return index }
+        return nil
     }
 }
 
@@ -79,11 +95,12 @@ public final class WindowCount: Sendable {
     /// `itemTests` flattened, when every one reads a field of the item itself (the usual
     /// `item.initiator == "buyer"`): the slot, the enum's values and the ordinals that
     /// pass, read per item without following paths or touching the tests' objects.
-    private let directTests: [DirectTest]?
+    private let directTests: FixedTable<DirectTest>?
 
     private struct DirectTest {
         let slot: Int
-        let values: [String]
+        /// The test's field; `itemTests` keeps it alive.
+        let field: Unmanaged<EnumField>
         let accepted: UInt64
     }
 
@@ -99,11 +116,13 @@ public final class WindowCount: Sendable {
         self.at = at
         let direct = itemTests.compactMap { test in
             test.field.path.directSlot(in: itemType).map {
-                DirectTest(slot: $0, values: test.field.values, accepted: test.accepted)
+                DirectTest(slot: $0, field: Unmanaged.passUnretained(test.field), accepted: test.accepted)
             }
         }
-        self.directTests = direct.count == itemTests.count ? direct : nil
+        self.directTests = direct.count == itemTests.count ? FixedTable(direct) : nil
     }
+
+    deinit { directTests?.deallocate() }
 
     /// The count, or nil when CEL must decide (a value absent or not as declared).
     /// `at` is the request's time as the caller read it (the value at `self.at`).
@@ -142,11 +161,11 @@ public final class WindowCount: Sendable {
     /// comparisons.
     private func directCount(
         _ items: [Value], _ itemType: ObjectIdentifier, from start: CELTimestamp, to at: CELTimestamp,
-        _ tests: [DirectTest]
+        _ table: FixedTable<DirectTest>
     ) -> Int64? {
         var count: Int64 = 0
-        return tests.withUnsafeBufferPointer { tests in
-            items.withUnsafeBufferPointer { items -> Int64? in
+        let tests = table.elements
+        return items.withUnsafeBufferPointer { items -> Int64? in
                 for index in items.indices {
                     guard case .object(let item) = items[index] else { return nil }
                     let passes: Bool? = Unmanaged.passUnretained(item)._withUnsafeGuaranteedRef { object in
@@ -156,18 +175,17 @@ public final class WindowCount: Sendable {
                             guard time > start && time <= at else { return false }
                             for test in tests {
                                 guard case .string(let value)? = fields[test.slot],
-                                    let ordinal = test.values.firstIndex(of: value)
+                                    let ordinal = test.field._withUnsafeGuaranteedRef({ $0.ordinal(of: value) })
                                 else { return nil }
                                 if test.accepted & (1 << UInt64(ordinal)) == 0 { return false }
                             }
                             return true
                         }
                     }
-                    guard let passes else { return nil }
-                    if passes { count += 1 }
-                }
-                return count
+                guard let passes else { return nil }
+                if passes { count += 1 }
             }
+            return count
         }
     }
 }

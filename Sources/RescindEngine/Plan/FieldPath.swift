@@ -14,7 +14,8 @@ public import CELRuntime
 public final class FieldPath: Sendable, CustomStringConvertible {
     /// The field names from the root, joined (`order.status`).
     public let description: String
-    private let steps: [Step]
+    /// A fixed table, not an array: a read then touches no reference count.
+    private let steps: FixedTable<Step>
 
     /// The type is kept as an identifier: comparing it costs no reference counting.
     /// The types themselves stay alive in the schema, which lives as long as the policy
@@ -38,10 +39,12 @@ public final class FieldPath: Sendable, CustomStringConvertible {
             steps.append(Step(type: ObjectIdentifier(object), slot: slot))
             type = object.fields[slot].type
         }
-        self.steps = steps
+        self.steps = FixedTable(steps)
         self.type = type
         self.description = names.joined(separator: ".")
     }
+
+    deinit { steps.deallocate() }
 
     /// The slot of a one-step path resolved against `type`, else nil.
     func directSlot(in type: ObjectType) -> Int? {
@@ -60,6 +63,7 @@ public final class FieldPath: Sendable, CustomStringConvertible {
         // the whole call: walk them unretained, so a read costs no reference counting
         // but for the value returned.
         var object = Unmanaged.passUnretained(root)
+        let steps = self.steps.elements
         let last = steps.count - 1
         for (index, step) in steps.enumerated() {
             let found: Value? = object._withUnsafeGuaranteedRef { object in
