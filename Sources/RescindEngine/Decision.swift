@@ -16,7 +16,7 @@ public struct Decision: Sendable {
     /// Present only when asked for; assembled from what deciding recorded each time it
     /// is read (rendering reads it once).
     public var explanation: Explanation? {
-        details?.explanationRecord?.assemble(effect: effect, policy: policySet, request: request)
+        details?.explanation?.explanation
     }
     /// The refund, when the decision allows a cancellation of a paid order.
     public let refund: Refund?
@@ -128,30 +128,30 @@ struct TierCount: Sendable {
 /// none of its own and one reference to these.)
 final class DecisionDetails: Sendable {
     let problems: [EvaluationProblem]
-    let explanationRecord: ExplanationRecord?
+    let explanation: ExplanationSource?
     /// Tier counts after `Decision.firstTierCount`.
     let moreTierCounts: [TierCount]
     let obligationValues: [Value]
 
     /// Nil when every part is empty.
     static func make(
-        problems: [EvaluationProblem], explanationRecord: ExplanationRecord?, moreTierCounts: [TierCount],
+        problems: [EvaluationProblem], explanation: ExplanationSource?, moreTierCounts: [TierCount],
         obligationValues: [Value]
     ) -> DecisionDetails? {
-        if problems.isEmpty && explanationRecord == nil && moreTierCounts.isEmpty && obligationValues.isEmpty {
+        if problems.isEmpty && explanation == nil && moreTierCounts.isEmpty && obligationValues.isEmpty {
             return nil
         }
         return DecisionDetails(
-            problems: problems, explanationRecord: explanationRecord, moreTierCounts: moreTierCounts,
+            problems: problems, explanation: explanation, moreTierCounts: moreTierCounts,
             obligationValues: obligationValues)
     }
 
     private init(
-        problems: [EvaluationProblem], explanationRecord: ExplanationRecord?, moreTierCounts: [TierCount],
+        problems: [EvaluationProblem], explanation: ExplanationSource?, moreTierCounts: [TierCount],
         obligationValues: [Value]
     ) {
         self.problems = problems
-        self.explanationRecord = explanationRecord
+        self.explanation = explanation
         self.moreTierCounts = moreTierCounts
         self.obligationValues = obligationValues
     }
@@ -282,7 +282,8 @@ public struct Obligation: Sendable, Hashable {
 
 /// Why the decision came out as it did, rule by rule.
 public struct Explanation: Sendable {
-    public let rules: [RuleExplanation]
+    /// Every rule in policy order, with its outcome and its conditions'.
+    public let rules: RuleExplanations
     public let thresholds: [ThresholdExplanation]
     /// The decision's effect, which the alternatives are read against.
     let effect: Effect
@@ -292,16 +293,60 @@ public struct Explanation: Sendable {
     public var alternatives: [String] { Self.alternatives(effect: effect, rules: rules, thresholds: thresholds) }
 }
 
+/// The rules of an explanation, in policy order. A view over what deciding recorded:
+/// each rule, condition and value is put together when read, so asking for an
+/// explanation allocates nothing and reading it allocates nothing either.
+public struct RuleExplanations: RandomAccessCollection, Sendable {
+    let source: ExplanationSource
+
+    public var startIndex: Int { 0 }
+    public var endIndex: Int { source.policy.rules.count }
+
+    public subscript(position: Int) -> RuleExplanation {
+        let rule = source.policy.rules[position]
+        let sites = source.sites._withUnsafeGuaranteedRef { $0.ruleSites[position] }
+        return RuleExplanation(
+            id: rule.id, effect: rule.effect, matched: source.ruleMatched(position), location: rule.location,
+            conditions: ConditionExplanations(source: source, sites: sites))
+    }
+}
+
 /// One rule's outcome with the values its conditions saw.
 public struct RuleExplanation: Sendable {
     public let id: String
     public let effect: Effect
     public let matched: Bool
     public let location: SourceReference
-    public let conditions: ArraySlice<ConditionExplanation>
+    public let conditions: ConditionExplanations
 }
 
-/// One CEL condition's outcome and the request values it read.
+// The views below are inlinable: a program reading an explanation lives in another
+// module, and calls across it would retain and release the shared source at every
+// step; inlined, a walk over the explanation touches its count a few times in all.
+
+/// A rule's conditions in the order written (`all`/`any`/`not` flattened). Indexes
+/// number the policy set's conditions, as a slice's index its base array.
+public struct ConditionExplanations: RandomAccessCollection, Sendable {
+    @usableFromInline let source: ExplanationSource
+    @usableFromInline let sites: Range<Int>
+
+    init(source: ExplanationSource, sites: Range<Int>) {
+        self.source = source
+        self.sites = sites
+    }
+
+    @inlinable public var startIndex: Int { sites.lowerBound }
+    @inlinable public var endIndex: Int { sites.upperBound }
+
+    @inlinable
+    public subscript(site: Int) -> ConditionExplanation {
+        precondition(sites.contains(site), "condition index out of range")
+        return ConditionExplanation(source: source, site: site)
+    }
+}
+
+/// One CEL condition's outcome and the request values it read. (One reference and a
+/// number: its parts are read from the recorded decision when asked for.)
 public struct ConditionExplanation: Sendable {
     public enum Outcome: Sendable, Hashable {
         case `true`
@@ -310,16 +355,75 @@ public struct ConditionExplanation: Sendable {
         case error(String)
     }
 
+    @usableFromInline let source: ExplanationSource
+    @usableFromInline let site: Int
+
+    @inlinable
+    init(source: ExplanationSource, site: Int) {
+        self.source = source
+        self.site = site
+    }
+
     /// The condition as compiled; shown negated when the rule wrote `not:` around it.
-    public let condition: CompiledExpression
-    public let negated: Bool
-    public let outcome: Outcome
+    public var condition: CompiledExpression { source.expression(site) }
+    public var negated: Bool { source.isNegated(site) }
+    @inlinable public var outcome: Outcome { source.outcome(site) }
     /// Request paths the condition read, with their values.
-    public let observed: ArraySlice<ObservedValue>
+    @inlinable public var observed: ObservedValues { ObservedValues(source: source, site: site) }
 
     /// The CEL text as written, or `!(text)` under a `not:`.
     public var expression: String { negated ? condition.negatedSource : condition.source }
     public var location: SourceReference { condition.location }
+}
+
+/// The values a condition read: the request fields on its paths that are present, in
+/// the order the condition reads them (none when it was not evaluated). Read from the
+/// request when iterated; values only its evaluation could reach were recorded then.
+public struct ObservedValues: Sequence, Sendable {
+    @usableFromInline let source: ExplanationSource
+    @usableFromInline let site: Int
+
+    @inlinable
+    init(source: ExplanationSource, site: Int) {
+        self.source = source
+        self.site = site
+    }
+
+    @inlinable
+    public var isEmpty: Bool {
+        var iterator = makeIterator()
+        return iterator.next() == nil
+    }
+
+    @inlinable
+    public func makeIterator() -> Iterator { Iterator(source: source, positions: source.observedPositions(site)) }
+
+    public struct Iterator: IteratorProtocol {
+        @usableFromInline let source: ExplanationSource
+        /// Positions among the policy set's observed paths (or, for a traced condition,
+        /// among its recorded values; see `ExplanationSource.observedPositions`).
+        @usableFromInline var position: Int
+        @usableFromInline let end: Int
+        @usableFromInline let traced: Int
+
+        @inlinable
+        init(source: ExplanationSource, positions: (range: Range<Int>, traced: Int)) {
+            self.source = source
+            position = positions.range.lowerBound
+            end = positions.range.upperBound
+            traced = positions.traced
+        }
+
+        @inlinable
+        public mutating func next() -> ObservedValue? {
+            while position < end {
+                let index = position
+                position += 1
+                if let value = source.observedValue(index, traced: traced) { return value }
+            }
+            return nil
+        }
+    }
 }
 
 /// A request value a condition read.

@@ -52,7 +52,7 @@ extension PolicySet {
         let cache = UnsafeMutableBufferPointer(start: ordinals, count: enumFieldCount)
         cache.initialize(repeating: DecisionRun.unread)
         var run = DecisionRun(policy: self, request: request, ordinals: cache, budget: options.costBudget ?? .max)
-        if options.explain { run.recorder = ExplanationRecord(sites: plan.sites.count, rules: plan.rules.count) }
+        if options.explain { run.recorder = ExplanationSource(policy: self, request: request) }
         run.settleAll(into: candidates)
         return run.decide(locale: options.locale)
     }
@@ -122,6 +122,8 @@ struct DecisionRun {
     let policy: PolicySet
     let request: ObjectValue
     let plan: DecisionPlan
+    /// `plan.sites`, held for the run: explaining walks it node by node.
+    let sites: ConditionSites
     /// The request's `at`, read once: window counts, refund deadlines and notes use it.
     let at: CELTimestamp?
     /// Whether the decision is explained: conditions are then evaluated in full and recorded.
@@ -137,7 +139,7 @@ struct DecisionRun {
     var problems: [EvaluationProblem] = []
     /// What an explanation is built from; nil unless explaining, so a plain decision
     /// neither allocates nor releases any of it.
-    var recorder: ExplanationRecord?
+    var recorder: ExplanationSource?
     /// Every planned condition whose leading tests pass (see `DecisionPlan.candidates`);
     /// nil when a tested value is absent or unexpected.
     var candidates: UnsafeMutableBufferPointer<UInt64>?
@@ -149,6 +151,7 @@ struct DecisionRun {
         self.budget = budget
         self.policy = policy
         self.plan = policy.plan
+        self.sites = policy.plan.sites
         self.request = request
         self.ordinals = ordinals
         self.at = policy.timestamp(of: request)
@@ -175,7 +178,7 @@ struct DecisionRun {
             if explain {
                 current = .outcome(index)
                 let holds = evaluateRecorded(node: plan.sites.roots[index])
-                recorder!.ruleMatched[index] = holds
+                recorder!.record(rule: index, matched: holds)
                 guard holds else { continue }
             } else if let settled = settle(plan.rules[index]) {
                 guard settled else { continue }
@@ -226,8 +229,14 @@ struct DecisionRun {
             requestID: policy.stringValue(policy.idSlot, of: request), effect: effect, locale: locale, refund: refund,
             policySet: policy, request: request, matched: matched, firstTierCount: firstTierCount,
             details: DecisionDetails.make(
-                problems: problems, explanationRecord: recorder, moreTierCounts: moreTierCounts,
+                problems: problems, explanation: explanationSource(effect: effect), moreTierCounts: moreTierCounts,
                 obligationValues: obligationValues))
+    }
+
+    /// What the explanation is read from, when explaining.
+    private func explanationSource(effect: Effect) -> ExplanationSource? {
+        recorder?.finish(effect: effect)
+        return recorder
     }
 
     // MARK: - Conditions
@@ -276,7 +285,6 @@ struct DecisionRun {
     /// conditions, recording each site's outcome. What short-circuiting skips stays
     /// recorded as not evaluated.
     private mutating func evaluateRecorded(node index: Int) -> Bool {
-        let sites = plan.sites
         let node = sites.nodes[index]
         switch node.kind {
         case .leaf:
@@ -297,15 +305,38 @@ struct DecisionRun {
     }
 
     private mutating func evaluateRecorded(_ expression: CompiledExpression, site: Int) -> Bool {
+        if let holds = settleEnumTests(site: site) {
+            recorder!.record(site: site, holds ? .holds : .fails)
+            return holds
+        }
         let (holds, failure) = evaluate(expression)
         if let failure {
-            recorder!.outcomes[site] = .failed
-            recorder!.failures.append(.init(site: site, message: failure))
+            recorder!.record(site: site, failure: failure)
         } else {
-            recorder!.outcomes[site] = holds ? .holds : .fails
+            recorder!.record(site: site, holds ? .holds : .fails)
         }
-        if plan.sites.traced[site] { trace(expression, site: site) }
+        if sites.traced[site] { trace(expression, site: site) }
         return holds
+    }
+
+    /// A site that is a conjunction of enum tests, decided from the ordinal cache as
+    /// `shortcutResult` would (one failing test decides); nil when it is not one, or
+    /// when a value is absent or unexpected and CEL must decide.
+    @inline(__always)
+    private func settleEnumTests(site: Int) -> Bool? {
+        let range = sites.enumTests[site]
+        guard !range.isEmpty else { return nil }
+        var undecided = false
+        for index in range {
+            let test = sites.tests[index]
+            let ordinal = ordinal(slot: test.field)
+            if ordinal < 0 {
+                undecided = true
+            } else if test.accepted & (1 << UInt64(ordinal)) == 0 {
+                return false
+            }
+        }
+        return undecided ? nil : true
     }
 
     /// Records the values a site read that only its evaluation reaches (inside a map, say).
@@ -318,7 +349,7 @@ struct DecisionRun {
                 values.append(ObservedValue(path: path.path, raw: value))
             }
         }
-        recorder!.tracedValues.append(.init(site: site, values: values))
+        recorder!.record(site: site, traced: values)
     }
 
     /// Whether an expression holds, and why not when it failed; a failure is reported
@@ -449,7 +480,7 @@ struct DecisionRun {
     private mutating func note(_ index: Int, _ note: String? = nil, count: Int64? = nil, tier: String? = nil) {
         let threshold = policy.thresholds[index]
         let at = self.at.map { policy.localTime($0.seconds) }
-        recorder!.thresholds.append(ThresholdExplanation(
+        recorder!.record(ThresholdExplanation(
             id: threshold.id, applied: note == nil, note: note, count: count, tier: tier,
             location: threshold.location, threshold: threshold, at: at))
     }

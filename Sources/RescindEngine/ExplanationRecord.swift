@@ -1,94 +1,123 @@
 import CELRuntime
 
-/// What an explanation is made of, recorded while deciding: each rule's outcome, each
-/// condition site's outcome (numbered as in `ConditionSites`), failures, the values of
-/// sites that had to be traced, and the thresholds' notes. A decision keeps it and
-/// assembles the `Explanation` when it is read; the values a site read are read again
-/// then, from the same immutable request.
-struct ExplanationRecord: Sendable {
+/// An explained decision's record, and then what its `Explanation` is read from: each
+/// condition site's outcome (numbered as in `ConditionSites`), each rule's, failures,
+/// the values of sites that had to be traced, and the thresholds' notes, with the
+/// policy set and the request. The values a site read are read again when the
+/// explanation is, from the same immutable request.
+///
+/// Unchecked `Sendable`: deciding writes it on one thread before the decision that
+/// holds it is returned; from then on it is only read.
+@usableFromInline
+final class ExplanationSource: @unchecked Sendable {
     /// A site's outcome as evaluated (before any `not:` around it is applied).
-    enum SiteOutcome: UInt8, Sendable {
+    enum SiteOutcome: UInt8 {
         case notEvaluated, holds, fails, failed
     }
 
-    var outcomes: [SiteOutcome]
-    var ruleMatched: [Bool]
-    /// The message of each site that failed to evaluate.
-    var failures: [SiteFailure] = []
-    /// The values of traced sites (see `ConditionSites.traced`), as they were seen.
-    var tracedValues: [TracedValues] = []
-
-    struct SiteFailure: Sendable {
+    struct SiteFailure {
         let site: Int
         let message: String
     }
 
-    struct TracedValues: Sendable {
+    struct TracedValues {
         let site: Int
         let values: [ObservedValue]
     }
-    var thresholds: [ThresholdExplanation] = []
 
-    init(sites: Int, rules: Int) {
-        outcomes = Array(repeating: .notEvaluated, count: sites)
-        ruleMatched = Array(repeating: false, count: rules)
+    let policy: PolicySet
+    let request: ObjectValue
+    /// `policy.plan.sites`, read without reference counting (the policy keeps it).
+    let sites: Unmanaged<ConditionSites>
+    /// Each site's outcome, then each rule's (1 when it matched), in memory this object
+    /// owns: written and read without reference counting.
+    private let outcomes: UnsafeMutableBufferPointer<UInt8>
+    private let siteCount: Int
+    private(set) var failures: [SiteFailure] = []
+    private(set) var tracedValues: [TracedValues] = []
+    private(set) var thresholds: [ThresholdExplanation] = []
+    private(set) var effect = Effect.deny
+
+    init(policy: PolicySet, request: ObjectValue) {
+        self.policy = policy
+        self.request = request
+        let sites = policy.plan.sites
+        self.sites = Unmanaged.passUnretained(sites)
+        siteCount = sites.count
+        outcomes = .allocate(capacity: sites.count + policy.rules.count)
+        outcomes.initialize(repeating: SiteOutcome.notEvaluated.rawValue)
     }
 
-    /// The explanation of a decision with `effect` on `request` by `policy`.
-    ///
-    /// Arrays grow by appending: `reserveCapacity` and `init(unsafeUninitializedCapacity:)`
-    /// allocate through a stdlib entry point that looks the storage type up at run time,
-    /// which costs more here than all the copying appends do.
-    func assemble(effect: Effect, policy: PolicySet, request: ObjectValue) -> Explanation {
-        let sites = policy.plan.sites
-        let siteCount = sites.count
-        return sites.expressions.withUnsafeBufferPointer { expressions in
-            // Values first, into one array the conditions then slice.
-            var observed: [ObservedValue] = []
-            var ends: [Int] = []
-            for site in 0..<siteCount {
-                if outcomes[site] != .notEvaluated {
-                    if sites.traced[site] {
-                        if let traced = tracedValues.first(where: { $0.site == site }) { observed += traced.values }
-                    } else {
-                        expressions[site].observed.withUnsafeBufferPointer { paths in
-                            for path in paths {
-                                if let value = path.field?.read(from: request) {
-                                    observed.append(ObservedValue(path: path.path, raw: value))
-                                }
-                            }
-                        }
-                    }
-                }
-                ends.append(observed.count)
-            }
-            var conditions: [ConditionExplanation] = []
-            var start = 0
-            for site in 0..<siteCount {
-                let negated = sites.negated[site]
-                let outcome: ConditionExplanation.Outcome =
-                    switch outcomes[site] {
-                    case .notEvaluated: .notEvaluated
-                    case .holds: negated ? .false : .true
-                    case .fails: negated ? .true : .false
-                    case .failed: .error(failures.first { $0.site == site }?.message ?? "")
-                    }
-                conditions.append(ConditionExplanation(
-                    condition: expressions[site], negated: negated, outcome: outcome,
-                    observed: observed[start..<ends[site]]))
-                start = ends[site]
-            }
-            var rules: [RuleExplanation] = []
-            policy.rules.withUnsafeBufferPointer { policyRules in
-                for index in policyRules.indices {
-                    let rule = policyRules[index]
-                    rules.append(RuleExplanation(
-                        id: rule.id, effect: rule.effect, matched: ruleMatched[index], location: rule.location,
-                        conditions: conditions[sites.ruleSites[index]]))
-                }
-            }
-            return Explanation(rules: rules, thresholds: thresholds, effect: effect)
+    deinit { outcomes.deallocate() }
+
+    // MARK: Recording (while deciding)
+
+    func record(site: Int, _ outcome: SiteOutcome) { outcomes[site] = outcome.rawValue }
+    func record(site: Int, failure: String) {
+        outcomes[site] = SiteOutcome.failed.rawValue
+        failures.append(SiteFailure(site: site, message: failure))
+    }
+    func record(site: Int, traced values: [ObservedValue]) { tracedValues.append(TracedValues(site: site, values: values)) }
+    func record(rule: Int, matched: Bool) { outcomes[siteCount + rule] = matched ? 1 : 0 }
+    func record(_ threshold: ThresholdExplanation) { thresholds.append(threshold) }
+    func finish(effect: Effect) { self.effect = effect }
+
+    // MARK: Reading
+
+    func siteOutcome(_ site: Int) -> SiteOutcome { SiteOutcome(rawValue: outcomes[site])! }
+    func ruleMatched(_ rule: Int) -> Bool { outcomes[siteCount + rule] == 1 }
+
+    /// The outcome of the condition at `site` as shown: negated under a `not:`.
+    @usableFromInline
+    func outcome(_ site: Int) -> ConditionExplanation.Outcome {
+        let negated = sites._withUnsafeGuaranteedRef { $0.negated[site] }
+        switch siteOutcome(site) {
+        case .notEvaluated: return .notEvaluated
+        case .holds: return negated ? .false : .true
+        case .fails: return negated ? .true : .false
+        case .failed: return .error(failures.first { $0.site == site }?.message ?? "")
         }
+    }
+
+    /// The values a traced condition saw.
+    func tracedValues(_ site: Int) -> [ObservedValue] {
+        tracedValues.first { $0.site == site }?.values ?? []
+    }
+
+    func expression(_ site: Int) -> CompiledExpression {
+        sites._withUnsafeGuaranteedRef { $0.expressionRefs[site].takeUnretainedValue() }
+    }
+
+    func isNegated(_ site: Int) -> Bool { sites._withUnsafeGuaranteedRef { $0.negated[site] } }
+
+    /// Where the values a condition read are: a range of the policy set's observed
+    /// paths (`ConditionSites.observedFields`), or, for a traced condition, a range of
+    /// its recorded values and the index of that record (-1 otherwise). Empty when
+    /// the condition was not evaluated.
+    @usableFromInline
+    func observedPositions(_ site: Int) -> (range: Range<Int>, traced: Int) {
+        guard siteOutcome(site) != .notEvaluated else { return (0..<0, -1) }
+        let (paths, isTraced) = sites._withUnsafeGuaranteedRef { ($0.observedRanges[site], $0.traced[site]) }
+        guard isTraced else { return (paths, -1) }
+        guard let record = tracedValues.firstIndex(where: { $0.site == site }) else { return (0..<0, -1) }
+        return (0..<tracedValues[record].values.count, record)
+    }
+
+    /// The value at an observed position (see `observedPositions`), nil when absent.
+    @usableFromInline
+    func observedValue(_ index: Int, traced: Int) -> ObservedValue? {
+        if traced >= 0 { return tracedValues[traced].values[index] }
+        let request = self.request
+        return sites._withUnsafeGuaranteedRef { sites -> ObservedValue? in
+            guard let value = sites.observedFields[index]?._withUnsafeGuaranteedRef({ $0.read(from: request) }) else {
+                return nil
+            }
+            return ObservedValue(path: sites.observedNames[index], raw: value)
+        }
+    }
+
+    var explanation: Explanation {
+        Explanation(rules: RuleExplanations(source: self), thresholds: thresholds, effect: effect)
     }
 }
 
@@ -97,7 +126,9 @@ extension Explanation {
     /// were false and the values they saw.
     /// Who is asking cannot change, so conditions that read only the actor are not
     /// offered as ways to a different outcome.
-    static func alternatives(effect: Effect, rules ruleExplanations: [RuleExplanation], thresholds: [ThresholdExplanation]) -> [String] {
+    static func alternatives(
+        effect: Effect, rules ruleExplanations: RuleExplanations, thresholds: [ThresholdExplanation]
+    ) -> [String] {
         guard effect != .allow else { return [] }
         var result = thresholds.compactMap(\.alternative).filter { $0.effect == effect }.map(\.text)
         // A matched deny or review rule outweighs any allow rule: name what it tests.

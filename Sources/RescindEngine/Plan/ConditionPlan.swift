@@ -77,7 +77,7 @@ final class DecisionPlan: Sendable {
         var builder = Builder(fields: Array(repeating: nil, count: enumFieldCount))
         // Rules first: rule `i` is condition `i`, so a candidate set's low bits are the rules.
         self.rules = FixedTable(rules.map { builder.plan($0.condition) })
-        self.sites = ConditionSites(rules: rules)
+        self.sites = ConditionSites(rules: rules, enumFieldCount: enumFieldCount)
         let suspended = rules.map { rule in
             rule.suspends.compactMap { id in thresholds.firstIndex { $0.id == id } }
         }

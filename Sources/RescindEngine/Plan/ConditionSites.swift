@@ -30,11 +30,20 @@ final class ConditionSites: Sendable {
     /// Whether a site reads a value only reachable while evaluating (inside a list, say):
     /// its values are then traced when it is evaluated.
     let traced: FixedTable<Bool>
+    /// The paths each site reads, flattened: a site's range, then each path's text and
+    /// its field (nil when only evaluation reaches it; the site is then traced).
+    let observedRanges: FixedTable<Range<Int>>
+    let observedNames: FixedTable<String>
+    let observedFields: FixedTable<Unmanaged<FieldPath>?>
+    /// For a site that is a conjunction of enum tests (`Shortcut.enumTests`), its tests
+    /// as a range of `tests` (by ordinal cache slot); an empty range otherwise.
+    let enumTests: FixedTable<Range<Int>>
+    let tests: FixedTable<FlatTest>
     /// Each rule's root node, and the range of its sites.
     let roots: FixedTable<Int>
     let ruleSites: FixedTable<Range<Int>>
 
-    init(rules: [Rule]) {
+    init(rules: [Rule], enumFieldCount: Int) {
         var nodes: [Node] = []
         var expressions: [CompiledExpression] = []
         var negated: [Bool] = []
@@ -77,6 +86,29 @@ final class ConditionSites: Sendable {
         self.expressionRefs = FixedTable(expressions.map(Unmanaged.passUnretained))
         self.negated = FixedTable(negated)
         self.traced = FixedTable(expressions.map { $0.observed.contains { $0.field == nil } })
+        var testRanges: [Range<Int>] = []
+        var tests: [FlatTest] = []
+        for expression in expressions {
+            let start = tests.count
+            if case .enumTests(let siteTests) = expression.shortcut,
+                siteTests.allSatisfy({ (0..<enumFieldCount).contains($0.field.index) })
+            {
+                tests += siteTests.map { FlatTest(field: $0.field.index, accepted: $0.accepted) }
+            }
+            testRanges.append(start..<tests.count)
+        }
+        enumTests = FixedTable(testRanges)
+        self.tests = FixedTable(tests)
+        var ranges: [Range<Int>] = []
+        var paths: [ObservedPath] = []
+        for expression in expressions {
+            ranges.append(paths.count..<paths.count + expression.observed.count)
+            paths += expression.observed
+        }
+        observedRanges = FixedTable(ranges)
+        observedNames = FixedTable(paths.map(\.path))
+        // The expressions keep the fields alive.
+        observedFields = FixedTable(paths.map { $0.field.map(Unmanaged.passUnretained) })
         self.roots = FixedTable(roots)
         self.ruleSites = FixedTable(ruleSites)
     }
@@ -88,6 +120,11 @@ final class ConditionSites: Sendable {
         expressionRefs.deallocate()
         negated.deallocate()
         traced.deallocate()
+        observedRanges.deallocate()
+        enumTests.deallocate()
+        tests.deallocate()
+        observedNames.deallocate()
+        observedFields.deallocate()
         roots.deallocate()
         ruleSites.deallocate()
     }
