@@ -14,19 +14,39 @@ enum PolicyBenchmarks {
             let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: "\(root)/Examples/requests/\(name).json")))
             return (bytes, try decoder.decode(bytes).get().root)
         }
+        let exampleNames = try FileManager.default.contentsOfDirectory(atPath: "\(root)/Examples/requests")
+            .filter { $0.hasSuffix(".json") }.sorted().map { String($0.dropLast(".json".count)) }
+        let examples = try exampleNames.map { try request($0).root }
         let paid = try request("buyer-paid-card")
         let abuse = try request("abuse-review")
         let explain = DecisionOptions(explain: true)
 
-        return [
+        // One benchmark per situation (`RescindBench "example "` runs them all), so the
+        // median over the pack's situations and the slowest can be read off.
+        let perExample = zip(exampleNames, examples).map { name, root in
+            Benchmark("example \(name)", iterations: 200_000, rounds: 5) { n in
+                for _ in 0..<n { blackHole(set.decide(root)) }
+            }
+        }
+
+        return perExample + [
             Benchmark("decision, buyer-paid-card (allow + refund)", iterations: 500_000) { n in
                 for _ in 0..<n { blackHole(set.decide(paid.root)) }
             },
             Benchmark("decision, abuse-review (threshold count)", iterations: 500_000) { n in
                 for _ in 0..<n { blackHole(set.decide(abuse.root)) }
             },
+            Benchmark("decision, every example request in turn", iterations: 500_000) { n in
+                // The pack's situations (Examples/requests) one after another: the mean
+                // over a mix of allows, denials and reviews.
+                var index = 0
+                for _ in 0..<n {
+                    blackHole(set.decide(examples[index]))
+                    index = index + 1 == examples.count ? 0 : index + 1
+                }
+            },
             Benchmark("decision with explanation, buyer-paid-card", iterations: 50_000) { n in
-                // Recorded while deciding; the `Explanation` value is assembled when read.
+                // Recorded while deciding; the explanation is a view read when asked for.
                 for _ in 0..<n { blackHole(set.decide(paid.root, options: explain)) }
             },
             Benchmark("explanation read in full, buyer-paid-card", iterations: 50_000) { n in

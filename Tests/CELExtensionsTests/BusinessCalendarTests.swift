@@ -193,4 +193,41 @@ struct BusinessCalendarTests {
             #expect(ny.localDate(ofEpochSeconds: end + 1) == civil.adding(days: 1))
         }
     }
+
+    @Test("deadline tables answer as the calendar, or leave the answer to it, from every hour of the days they cover")
+    func deadlineTablesMatchCalendar() throws {
+        for calendar in [cnMainland, shanghai] + sparseCalendars {
+            let tables = try #require(BusinessDeadlines(calendar), "\(calendar.name) keeps one offset")
+            let listed = calendar.holidays.union(calendar.makeUpWorkdays)
+            let first = CivilDate(year: listed.min()!.year - 1, month: 1, day: 1)!.daysSinceEpoch - 3
+            let last = CivilDate(year: listed.max()!.year + 1, month: 12, day: 31)!.daysSinceEpoch + 3
+            var answered = 0
+            // Every 7 hours: each hour of the local day comes up, and the days either side
+            // of the table, where the tables must leave the answer to the calendar.
+            for seconds in stride(from: Int64(first) * 86_400, through: Int64(last) * 86_400, by: 7 * 3600) {
+                let day = calendar.localDay(ofEpochSeconds: seconds)
+                guard let tableDay = tables.localDay(ofEpochSeconds: seconds) else { continue }
+                #expect(tableDay == day, "\(calendar.name) at \(seconds)")
+                for count in [0, 1, 2, 3, 5, 7, 15, 40, BusinessCalendar.maxBusinessDays + 1, -1] {
+                    guard let fromTables = tables.addingBusinessDays(count, toDay: day) else { continue }
+                    answered += 1
+                    #expect(fromTables == calendar.addingBusinessDays(count, toDay: day), "\(calendar.name): \(day) + \(count)")
+                }
+                #expect(tables.endOfDay(day) == calendar.epochSeconds(ofDay: day, secondOfDay: 86_399))
+                #expect(calendar.offset(atEpochSeconds: tables.endOfDay(day)) == tables.utcOffset)
+            }
+            #expect(answered > 1000, "\(calendar.name): the tables answered \(answered) times")
+        }
+    }
+
+    @Test("no deadline tables where the zone's offset changes within the years a calendar lists")
+    func deadlineTablesNeedOneOffset() {
+        let ny = BusinessCalendar(name: "ny", timeZone: TimeZone(identifier: "America/New_York")!, holidays: [date("2026-11-26")])
+        #expect(BusinessDeadlines(ny) == nil)
+        // No listed dates: no business-day table to answer from.
+        #expect(BusinessDeadlines(BusinessCalendar(name: "plain", timeZone: TimeZone(identifier: "Asia/Shanghai")!)) == nil)
+        // Shanghai kept daylight saving until 1991: a calendar listing 1990 has none.
+        let old = BusinessCalendar(name: "old", timeZone: TimeZone(identifier: "Asia/Shanghai")!, holidays: [date("1990-10-01")])
+        #expect(BusinessDeadlines(old) == nil)
+    }
 }

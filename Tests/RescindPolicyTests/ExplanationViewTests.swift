@@ -1,0 +1,65 @@
+import Foundation
+import Rescind
+import Testing
+
+/// Explanations are views over what deciding recorded; reading one must show what
+/// evaluating every condition through CEL shows, and must stay valid on its own.
+@Suite("explanation views")
+struct ExplanationViewTests {
+    static let pack = ReferencePackTests.policies.policySet!
+    static let explain = DecisionOptions(explain: true)
+
+    /// Everything an explanation shows, as lines.
+    static func lines(_ explanation: Explanation) -> [String] {
+        var lines: [String] = []
+        for rule in explanation.rules {
+            lines.append("rule \(rule.id) \(rule.effect) matched=\(rule.matched) \(rule.location)")
+            for condition in rule.conditions {
+                let values = condition.observed.map { "\($0.path)=\($0.value)" }.joined(separator: ",")
+                lines.append("  \(condition.expression) \(condition.outcome) \(condition.location) [\(values)]")
+            }
+        }
+        for threshold in explanation.thresholds { lines.append("threshold \(threshold.id): \(threshold.text)") }
+        lines += explanation.alternatives.map { "alternative \($0)" }
+        return lines
+    }
+
+    @Test("an explanation shows what CEL shows, for every example request", arguments: ShortcutEquivalenceTests.examples)
+    func matchesCEL(_ name: String) throws {
+        let request = try EvaluationBudgetTests.request(String(name.dropLast(".json".count)), Self.pack)
+        let viaShortcuts = try #require(Self.pack.decide(request, options: Self.explain).explanation)
+        let viaCEL = try #require(ShortcutEquivalenceTests.plain.decide(request, options: Self.explain).explanation)
+        #expect(Self.lines(viaShortcuts) == Self.lines(viaCEL))
+        #expect(viaShortcuts.rules.count == Self.pack.rules.count)
+    }
+
+    @Test("conditions are indexed like a slice, and those not evaluated saw no values")
+    func indexesAndSkippedConditions() throws {
+        let request = try EvaluationBudgetTests.request("buyer-paid-card", Self.pack)
+        let explanation = try #require(Self.pack.decide(request, options: Self.explain).explanation)
+        var next = 0
+        var skipped = 0
+        for rule in explanation.rules {
+            #expect(rule.conditions.startIndex == next)
+            next = rule.conditions.endIndex
+            for index in rule.conditions.indices where rule.conditions[index].outcome == .notEvaluated {
+                skipped += 1
+                #expect(rule.conditions[index].observed.isEmpty)
+            }
+        }
+        #expect(skipped > 0, "short-circuited conditions are shown as not evaluated")
+    }
+
+    @Test("an explanation outlives its decision and reads the same every time")
+    func outlivesDecision() throws {
+        let request = try EvaluationBudgetTests.request("abuse-review", Self.pack)
+        let expected = try Self.lines(#require(Self.pack.decide(request, options: Self.explain).explanation))
+        let explanation: Explanation = try {
+            let decision = Self.pack.decide(request, options: Self.explain)
+            return try #require(decision.explanation)
+        }()
+        #expect(Self.lines(explanation) == expected)
+        #expect(Self.lines(explanation) == expected)
+        #expect(expected.contains { $0.hasPrefix("threshold ") && $0.contains("counted in") })
+    }
+}
