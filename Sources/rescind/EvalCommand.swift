@@ -72,7 +72,7 @@ struct EvalCommand: ParsableCommand {
 /// decision would cost more than the decision.
 struct BufferedOutput {
     /// How much is collected before it is written.
-    static let blockSize = 1 << 16
+    static let blockSize = 1 << 20
 
     private var buffer: [UInt8] = []
 
