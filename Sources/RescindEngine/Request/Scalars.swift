@@ -105,7 +105,7 @@ private func daysIn(month: Int, year: Int) -> Int {
     return 30 + ((month ^ (month >> 3)) & 1)
 }
 
-/// Days from 1970-01-01 to a valid date of years 0 … 9999, as
+/// Days from 1970-01-01 to a valid date of years 1 … 9999, as
 /// `CivilDate.daysSinceEpoch` computes them (the same March-based count, here without
 /// the eras negative years need, so the divisions are by constants of a non-negative
 /// number).
