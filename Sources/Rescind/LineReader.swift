@@ -51,8 +51,12 @@ public final class LineReader {
 
     /// The next line that is not empty, without its line ending (`\n` or `\r\n`); nil at
     /// the end of the input. The bytes stay valid until the next call.
-    public func next() -> UnsafeRawBufferPointer? {
-        while let line = nextLine() {
+    public func next() -> UnsafeRawBufferPointer? { next(beforeReading: {}) }
+
+    /// As `next()`, calling `beforeReading` first whenever the buffered input is used up
+    /// and a `read` (which may wait for a slow writer) is due: the place to flush output.
+    public func next(beforeReading: () -> Void) -> UnsafeRawBufferPointer? {
+        while let line = nextLine(beforeReading) {
             number += 1
             var count = line.count
             while count > 0, line.start[count - 1] == 10 || line.start[count - 1] == 13 { count -= 1 }
@@ -63,7 +67,7 @@ public final class LineReader {
 
     /// The next line with its `\r`s but without its `\n` (the last line may have none);
     /// nil at the end of the input.
-    private func nextLine() -> (start: UnsafeMutablePointer<UInt8>, count: Int)? {
+    private func nextLine(_ beforeReading: () -> Void) -> (start: UnsafeMutablePointer<UInt8>, count: Int)? {
         // How many unread bytes are known to hold no `\n` (they move when refilling).
         var searched = 0
         while true {
@@ -78,6 +82,7 @@ public final class LineReader {
                 defer { start = end }
                 return (buffer + start, end - start)
             }
+            beforeReading()
             refill()
         }
     }

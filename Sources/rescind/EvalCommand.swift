@@ -58,7 +58,9 @@ struct EvalCommand: ParsableCommand {
     private func stream(_ path: String, _ policySet: PolicySet, _ decoder: RequestDecoder, _ options: DecisionOptions) throws {
         guard let reader = LineReader(path: path) else { throw ValidationError("cannot open `\(path)`") }
         var output = BufferedOutput()
-        while let bytes = reader.next() {
+        // Whatever is decided is written before waiting for more input, so a reader of
+        // a slow stream (a pipe, a terminal) gets each decision as its line arrives.
+        while let bytes = reader.next(beforeReading: { output.flush() }) {
             switch decoder.decode(bytes) {
             case .success(let decoded): output.writeLine(policySet.decide(decoded.root, options: options))
             case .failure(let error): output.writeLine(error.errorObject(line: reader.number))
@@ -71,7 +73,9 @@ struct EvalCommand: ParsableCommand {
 /// Collects output and writes it to standard output in large blocks: one write per
 /// decision would cost more than the decision.
 struct BufferedOutput {
-    /// How much is collected before it is written.
+    /// How much is collected before it is written: few system calls over a file. A slow
+    /// input does not hold decisions back, as `stream` flushes whenever it is about to
+    /// wait for more input.
     static let blockSize = 1 << 20
 
     private var buffer: [UInt8] = []

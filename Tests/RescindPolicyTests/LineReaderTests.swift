@@ -85,6 +85,25 @@ struct LineReaderTests {
         #expect(batch.count == 0)
     }
 
+    @Test("beforeReading runs before each read, never between lines already read")
+    func beforeReading() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("rescind-hook-\(UUID().uuidString)").path
+        try Data("a\nb\nc\n".utf8).write(to: URL(fileURLWithPath: path))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        for (blockSize, reads) in [(1 << 20, 2), (4, 3)] {
+            // 1 MiB: one read gets everything, one more finds the end. 4 bytes: "a\nb\n",
+            // then "c\n", then the end (the buffer keeps its size once lines fit).
+            let reader = try #require(LineReader(path: path, blockSize: blockSize))
+            var calls = 0
+            var lines: [String] = []
+            while let line = reader.next(beforeReading: { calls += 1 }) {
+                lines.append(String(decoding: line, as: UTF8.self))
+            }
+            #expect(lines == ["a", "b", "c"])
+            #expect(calls == reads, "block size \(blockSize)")
+        }
+    }
+
     @Test("a missing file is nil")
     func missingFile() {
         #expect(LineReader(path: "/nonexistent/rescind-requests.jsonl") == nil)
