@@ -20,6 +20,12 @@ enum PolicyBenchmarks {
         let paid = try request("buyer-paid-card")
         let abuse = try request("abuse-review")
         let explain = DecisionOptions(explain: true)
+        // Every example request as a JSON Lines line (compact, as `jq -c` writes it).
+        let examples = try FileManager.default.contentsOfDirectory(atPath: "\(root)/Examples/requests")
+            .filter { $0.hasSuffix(".json") }.sorted()
+        let lines: [[UInt8]] = try examples.map { name in
+            compacted(Array(try Data(contentsOf: URL(fileURLWithPath: "\(root)/Examples/requests/\(name)"))))
+        }
 
         // One benchmark per situation (`RescindBench "example "` runs them all), so the
         // median over the pack's situations and the slowest can be read off.
@@ -65,11 +71,26 @@ enum PolicyBenchmarks {
             Benchmark("request decode, buyer-paid-card (JSON → typed)", iterations: 500_000) { n in
                 for _ in 0..<n { blackHole(decoder.decode(paid.bytes)) }
             },
+            Benchmark("request decode, JSONL mix (every example, compact)", iterations: 500_000) { n in
+                // What `eval --jsonl` decodes: one compact line per request, per request.
+                for i in 0..<n { blackHole(decoder.decode(lines[i % lines.count])) }
+            },
             Benchmark("decide + JSON, buyer-paid-card (texts rendered)", iterations: 200_000) { n in
                 var buffer: [UInt8] = []
                 for _ in 0..<n {
                     buffer.removeAll(keepingCapacity: true)
                     set.decide(paid.root).writeJSON(into: &buffer)
+                    blackHole(buffer)
+                }
+            },
+            Benchmark("JSON write only, buyer-paid-card (texts rendered)", iterations: 200_000) { n in
+                // The decision JSON alone: rendering reasons and obligations included,
+                // deciding not.
+                let decision = set.decide(paid.root)
+                var buffer: [UInt8] = []
+                for _ in 0..<n {
+                    buffer.removeAll(keepingCapacity: true)
+                    decision.writeJSON(into: &buffer)
                     blackHole(buffer)
                 }
             },
@@ -102,4 +123,29 @@ enum PolicyBenchmarks {
         for threshold in explanation.thresholds { sum &+= Int(threshold.count ?? 0) }
         return sum
     }
+}
+
+/// JSON text without the whitespace between tokens, members in their order (what
+/// `jq -c` and the throughput script's `json.dumps` write).
+private func compacted(_ json: [UInt8]) -> [UInt8] {
+    var result: [UInt8] = []
+    var inString = false
+    var escaped = false
+    for byte in json {
+        if inString {
+            if escaped {
+                escaped = false
+            } else if byte == UInt8(ascii: "\\") {
+                escaped = true
+            } else if byte == UInt8(ascii: "\"") {
+                inString = false
+            }
+        } else if byte == UInt8(ascii: "\"") {
+            inString = true
+        } else if byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 {
+            continue
+        }
+        result.append(byte)
+    }
+    return result
 }

@@ -14,79 +14,94 @@ extension Decision {
 
     /// Appends `json`'s bytes to `buffer` (for streams: no intermediate string).
     public func writeJSON(into buffer: inout [UInt8]) {
-        var out = JSONWriter()
-        defer { out.finish(appendingTo: &buffer) }
-        // Written straight from the decision, member by member: no arrays of ids,
-        // reasons or obligations, and no closures holding copies of the decision.
+        // Most decisions are a few hundred bytes: written in a stack buffer and appended
+        // in one copy, a decision costs no allocation (the writer moves to the heap only
+        // when a decision outgrows it).
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: JSONWriter.stackCapacity) { scratch in
+            var out = JSONWriter(scratch: scratch)
+            write(into: &out)
+            out.finish(appendingTo: &buffer)
+        }
+    }
+
+    /// The members in their fixed order. Keys and the punctuation between them are
+    /// written as literals (`,"effect":`), so the fixed parts need no comma bookkeeping;
+    /// no arrays of ids, reasons or obligations are built, and no closures hold copies
+    /// of the decision.
+    private func write(into out: inout JSONWriter) {
         let outcomes = policySet.outcomes
-        out.beginObject()
-        out.key("request_id")
+        out.literal(#"{"request_id":"#)
         out.string(requestID)
-        out.key("effect")
-        out.string(effect.rawValue)
-        out.key("deciding_rules")
-        out.strings(deciding) { outcomes[$0].id }
-        out.key("matched_rules")
-        out.strings(matched) { outcomes[$0].id }
-        out.key("obligations")
-        out.beginArray()
+        switch effect {
+        case .allow: out.literal(#","effect":"allow","deciding_rules":["#)
+        case .review: out.literal(#","effect":"review","deciding_rules":["#)
+        case .deny: out.literal(#","effect":"deny","deciding_rules":["#)
+        }
+        var first = true
+        for index in deciding {
+            if !first { out.byte(UInt8(ascii: ",")) }
+            first = false
+            out.string(outcomes[index].id)
+        }
+        out.literal(#"],"matched_rules":["#)
+        first = true
+        for index in matched {
+            if !first { out.byte(UInt8(ascii: ",")) }
+            first = false
+            out.string(outcomes[index].id)
+        }
+        out.literal(#"],"obligations":["#)
+        first = true
         if let refund {
-            out.element()
-            out.obligation(type: Refund.type, source: Refund.source, refund.forEachField)
+            first = false
+            out.refund(refund)
         }
         forEachRuleObligation { obligation in
-            out.element()
-            out.obligation(type: obligation.type, source: obligation.source) { field in
-                for each in obligation.fields { field(each.name, each.value) }
-            }
+            if !first { out.byte(UInt8(ascii: ",")) }
+            first = false
+            out.obligation(obligation)
         }
-        out.endArray()
-        out.key("reasons")
-        out.beginArray()
+        out.literal(#"],"reasons":["#)
+        first = true
         forEachReason { rule, text in
-            out.element()
-            out.beginObject()
-            out.key("rule")
+            out.literal(first ? #"{"rule":"# : #",{"rule":"#)
+            first = false
             out.string(rule)
-            out.key("text")
+            out.literal(#","text":"#)
             out.string(text)
-            out.endObject()
+            out.byte(UInt8(ascii: "}"))
         }
-        out.endArray()
-        out.key("locale")
+        out.literal(#"],"locale":"#)
         out.string(locale)
-        out.key("policy")
-        out.beginObject()
-        out.key("name")
+        out.literal(#","policy":{"name":"#)
         out.string(policySet.name)
-        out.key("version")
+        out.literal(#","version":"#)
         out.string(policySet.version)
-        out.key("digest")
+        out.literal(#","digest":"#)
         out.string(policySet.digest)
-        out.endObject()
+        out.byte(UInt8(ascii: "}"))
         if !problems.isEmpty {
-            out.key("problems")
-            out.beginArray()
+            out.literal(#","problems":["#)
+            first = true
             for problem in problems {
-                out.element()
-                out.beginObject()
-                out.key("rule")
+                out.literal(first ? #"{"rule":"# : #",{"rule":"#)
+                first = false
                 out.string(problem.rule)
-                out.key("expression")
+                out.literal(#","expression":"#)
                 out.string(problem.expression)
-                out.key("location")
+                out.literal(#","location":"#)
                 out.string(problem.location.description)
-                out.key("message")
+                out.literal(#","message":"#)
                 out.string(problem.message)
-                out.endObject()
+                out.byte(UInt8(ascii: "}"))
             }
-            out.endArray()
+            out.byte(UInt8(ascii: "]"))
         }
         if let explanation {
-            out.key("explanation")
+            out.literal(#","explanation":"#)
             explanation.write(into: &out)
         }
-        out.endObject()
+        out.byte(UInt8(ascii: "}"))
     }
 }
 
@@ -171,112 +186,203 @@ extension Explanation {
 /// A small, allocation-light JSON writer over bytes that keeps keys in the order
 /// written, so the same decision always produces the same bytes.
 ///
-/// It writes into raw memory it owns (one allocation per document, grown by doubling)
-/// rather than appending to an `Array`, whose every append checks uniqueness and
-/// capacity: a decision is a few hundred small appends. `finish` hands the bytes over
-/// and frees the memory; a writer must be finished exactly once.
+/// It writes into raw memory rather than appending to an `Array`, whose every append
+/// checks uniqueness and capacity: a decision is a few hundred small appends. The
+/// memory is the caller's (`init(scratch:)`, usually on the stack) until it runs out,
+/// then the writer's own, grown by doubling. `finish` hands the bytes over and frees
+/// what the writer allocated; a writer must be finished exactly once.
+///
+/// Two ways to write: literals for fixed structure (`literal(#","effect":"#)`, the
+/// decision's own members), or `key`/`element`/`beginObject`…, which track where
+/// commas go (the explanation, whose shape varies).
 struct JSONWriter {
+    /// What `Decision.writeJSON(into:)` reserves on the stack: most decisions fit.
+    static let stackCapacity = 1024
+
     private var base: UnsafeMutablePointer<UInt8>
     private var count = 0
     private var capacity: Int
+    /// Whether `base` was allocated by the writer (else it is the caller's scratch).
+    private var ownsMemory: Bool
     /// One bit per open object or array: whether it already has a member. Decisions
     /// nest a few levels; deeper nesting spills into `overflow`.
     private var hasMember: UInt64 = 0
     private var depth = 0
     private var overflow: [Bool] = []
 
+    /// A writer with memory of its own.
     init(capacity: Int = 2048) {
         self.capacity = max(capacity, 64)
         base = .allocate(capacity: self.capacity)
+        ownsMemory = true
+    }
+
+    /// A writer that starts in `scratch`, which must outlive it (it is not freed).
+    init(scratch: UnsafeMutableBufferPointer<UInt8>) {
+        if let start = scratch.baseAddress, scratch.count >= 64 {
+            base = start
+            capacity = scratch.count
+            ownsMemory = false
+        } else {
+            capacity = 2048
+            base = .allocate(capacity: capacity)
+            ownsMemory = true
+        }
     }
 
     /// Appends what was written to `buffer` and releases the writer's memory.
     mutating func finish(appendingTo buffer: inout [UInt8]) {
         buffer.append(contentsOf: UnsafeBufferPointer(start: base, count: count))
-        base.deallocate()
+        if ownsMemory { base.deallocate() }
+        ownsMemory = false
         count = 0
         capacity = 0
     }
 
+    /// Makes room for `extra` more bytes.
     @inline(__always)
     private mutating func reserve(_ extra: Int) {
-        if capacity - count < extra { grow(extra) }
+        if capacity &- count < extra { grow(extra) }
     }
 
+    @inline(never)
     private mutating func grow(_ extra: Int) {
         precondition(capacity > 0, "a JSONWriter was written to after `finish`")
-        let newCapacity = max(capacity * 2, count + extra)
+        let newCapacity = max(capacity * 2, count + extra, 4096)
         let newBase = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
         newBase.initialize(from: base, count: count)
-        base.deallocate()
+        if ownsMemory { base.deallocate() }
         base = newBase
         capacity = newCapacity
+        ownsMemory = true
     }
 
     @inline(__always)
-    mutating func append(_ byte: UInt8) {
+    mutating func byte(_ byte: UInt8) {
         reserve(1)
         base[count] = byte
-        count += 1
+        count &+= 1
+    }
+
+    /// Fixed text: keys with the punctuation around them, `true`, `null`. It is written
+    /// as is, so it must be valid JSON where it goes (no escaping is done).
+    @inline(__always)
+    mutating func literal(_ text: StaticString) {
+        let length = text.utf8CodeUnitCount
+        reserve(length)
+        (base + count).update(from: text.utf8Start, count: length)
+        count &+= length
     }
 
     mutating func append(_ bytes: UnsafeBufferPointer<UInt8>) {
         guard let source = bytes.baseAddress, !bytes.isEmpty else { return }
         reserve(bytes.count)
-        (base + count).initialize(from: source, count: bytes.count)
+        (base + count).update(from: source, count: bytes.count)
         count += bytes.count
     }
 
+    /// Text that needs no escaping (digits, times), as is.
     mutating func append(_ text: String) {
-        if text.utf8.withContiguousStorageIfAvailable({ append($0) }) == nil {
-            for byte in text.utf8 { append(byte) }
-        }
+        var text = text
+        text.withUTF8 { append($0) }
     }
 
-    mutating func raw(_ value: String) { append(value) }
-
+    /// A string in quotes, escaped as needed; `null` for nil.
+    @inline(__always)
     mutating func string(_ value: String?) {
-        guard let value else { return raw("null") }
+        guard let value else { return literal("null") }
+        // Native and small strings are contiguous UTF-8 already: no copy.
         if value.utf8.withContiguousStorageIfAvailable({ quoted($0) }) == nil {
             var contiguous = value
             contiguous.withUTF8 { quoted($0) }
         }
     }
 
-    /// A string's UTF-8 in quotes; most need no escaping and are appended whole.
+    /// A string's UTF-8 in quotes. Most strings need no escaping: they are checked and
+    /// copied in one pass, a word at a time, and only a string with a byte to escape is
+    /// written again through `JSONEscaping`.
     private mutating func quoted(_ utf8: UnsafeBufferPointer<UInt8>) {
-        if Self.needsEscaping(utf8) { return escaped(utf8) }
-        reserve(utf8.count + 2)
-        append(0x22)
-        append(utf8)
-        append(0x22)
+        let length = utf8.count
+        // Two quotes, and slack for a whole word stored at the end.
+        reserve(length + 10)
+        let out = base + count
+        out[0] = 0x22
+        if let source = utf8.baseAddress, length > 0 {
+            let from = UnsafeRawPointer(source)
+            let to = UnsafeMutableRawPointer(out + 1)
+            if length >= 8 {
+                var index = 0
+                while index + 8 <= length {
+                    let word = from.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+                    if Self.mayNeedEscaping(word) { return escaped(utf8) }
+                    to.storeBytes(of: word, toByteOffset: index, as: UInt64.self)
+                    index += 8
+                }
+                if index < length {
+                    // The ragged end as one word ending with the string, overlapping
+                    // bytes already copied.
+                    let word = from.loadUnaligned(fromByteOffset: length - 8, as: UInt64.self)
+                    if Self.mayNeedEscaping(word) { return escaped(utf8) }
+                    to.storeBytes(of: word, toByteOffset: length - 8, as: UInt64.self)
+                }
+            } else {
+                // 1 … 7 bytes: two loads that overlap in the middle, never reading past
+                // the end; the unused high bytes of the checked word are a harmless `a`.
+                let word: UInt64
+                if length >= 4 {
+                    let low = from.loadUnaligned(as: UInt32.self)
+                    let high = from.loadUnaligned(fromByteOffset: length - 4, as: UInt32.self)
+                    word = UInt64(low) | UInt64(high) << 32
+                    to.storeBytes(of: low, as: UInt32.self)
+                    to.storeBytes(of: high, toByteOffset: length - 4, as: UInt32.self)
+                } else if length >= 2 {
+                    let low = from.loadUnaligned(as: UInt16.self)
+                    let high = from.loadUnaligned(fromByteOffset: length - 2, as: UInt16.self)
+                    word = UInt64(low) | UInt64(high) << 16 | 0x6161_6161_0000_0000
+                    to.storeBytes(of: low, as: UInt16.self)
+                    to.storeBytes(of: high, toByteOffset: length - 2, as: UInt16.self)
+                } else {
+                    word = UInt64(source[0]) | 0x6161_6161_6161_6100
+                    out[1] = source[0]
+                }
+                if Self.mayNeedEscaping(word) { return escaped(utf8) }
+            }
+        }
+        out[1 + length] = 0x22
+        count += length + 2
     }
 
     /// `utf8` quoted and escaped (`JSONEscaping`, as every JSON text here), straight
     /// into the reserved bytes.
+    @inline(never)
     private mutating func escaped(_ utf8: UnsafeBufferPointer<UInt8>) {
         reserve(JSONEscaping.maxLength(utf8.count))
         count += JSONEscaping.write(utf8, to: base + count)
     }
 
-    /// Whether any byte is a control character, `"`, `\\` or DEL. Eight bytes at a time:
-    /// every reason and digest in every decision passes through here.
-    static func needsEscaping(_ utf8: UnsafeBufferPointer<UInt8>) -> Bool {
+    /// Whether some byte of `word` is a control character, `"`, `\\` or DEL (exactly:
+    /// no byte is flagged unless one of them is there).
+    @inline(__always)
+    static func mayNeedEscaping(_ word: UInt64) -> Bool {
         let ones: UInt64 = 0x0101_0101_0101_0101
         let highs: UInt64 = 0x8080_8080_8080_8080
-        /// Whether some byte of `word` is zero.
-        func hasZero(_ word: UInt64) -> Bool { (word &- ones) & ~word & highs != 0 }
+        let quotes = word ^ (ones &* 0x22)
+        let backslashes = word ^ (ones &* 0x5C)
+        let deletes = word ^ (ones &* 0x7F)
+        // A byte is zero in `x` where `(x - 1) & ~x` sets its high bit (the lowest one
+        // exactly); bytes below 0x20 likewise with 0x20 subtracted. UTF-8 bytes have the
+        // high bit set and are masked out by `~word`.
+        let zeroes = ((quotes &- ones) & ~quotes) | ((backslashes &- ones) & ~backslashes) | ((deletes &- ones) & ~deletes)
+        let controls = (word &- ones &* 0x20) & ~word
+        return (zeroes | controls) & highs != 0
+    }
+
+    /// Whether any byte is a control character, `"`, `\\` or DEL.
+    static func needsEscaping(_ utf8: UnsafeBufferPointer<UInt8>) -> Bool {
         guard let base = utf8.baseAddress else { return false }
         var index = 0
         while index + 8 <= utf8.count {
-            let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
-            // Bytes below 0x20 (ASCII only: UTF-8 continuation bytes have the high bit set).
-            let control = (word &- ones &* 0x20) & ~word & highs != 0
-            if control || hasZero(word ^ (ones &* 0x22)) || hasZero(word ^ (ones &* 0x5C))
-                || hasZero(word ^ (ones &* 0x7F))
-            {
-                return true
-            }
+            if mayNeedEscaping(UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)) { return true }
             index += 8
         }
         while index < utf8.count {
@@ -289,9 +395,9 @@ struct JSONWriter {
 
     /// A string known to need no escaping (numbers, times), in quotes.
     mutating func quotedPlain(_ value: String) {
-        append(0x22)
+        byte(0x22)
         append(value)
-        append(0x22)
+        byte(0x22)
     }
 
     mutating func time(_ time: LocalTime) {
@@ -306,26 +412,26 @@ struct JSONWriter {
     /// Starts a member whose name is written in the source: plain ASCII, no scan.
     mutating func key(_ name: StaticString) {
         separate()
-        reserve(name.utf8CodeUnitCount + 3)
-        append(0x22)
-        append(UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
-        append(0x22)
-        append(UInt8(ascii: ":"))
+        byte(0x22)
+        literal(name)
+        literal("\":")
     }
 
     /// Starts a member whose name comes from a policy or a request (escaped as needed).
     mutating func key(named name: String) {
         separate()
         string(name)
-        append(UInt8(ascii: ":"))
+        byte(UInt8(ascii: ":"))
     }
 
-    mutating func bool(_ value: Bool) { raw(value ? "true" : "false") }
+    mutating func bool(_ value: Bool) {
+        if value { literal("true") } else { literal("false") }
+    }
 
     /// A decimal integer, digit by digit.
     mutating func integer(_ value: Int64) {
         reserve(20)
-        if value < 0 { append(UInt8(ascii: "-")) }
+        if value < 0 { byte(UInt8(ascii: "-")) }
         var magnitude = value.magnitude
         var digits = 0
         repeat {
@@ -348,23 +454,20 @@ struct JSONWriter {
                 return
             }
             reserve(utf8.count + 24)
-            append(0x22)
+            byte(0x22)
             append(utf8)
-            append(UInt8(ascii: ":"))
+            byte(UInt8(ascii: ":"))
             integer(Int64(location.line))
-            append(0x22)
+            byte(0x22)
         }
     }
 
     /// An array of strings.
-    mutating func strings(_ values: [String]) { strings(values) { $0 } }
-
-    /// An array of strings, one per item.
-    mutating func strings<Items: Sequence>(_ items: Items, _ text: (Items.Element) -> String) {
+    mutating func strings(_ values: [String]) {
         beginArray()
-        for item in items {
+        for value in values {
             separate()
-            string(text(item))
+            string(value)
         }
         endArray()
     }
@@ -373,44 +476,68 @@ struct JSONWriter {
     mutating func element() { separate() }
 
     mutating func beginObject() {
-        append(UInt8(ascii: "{"))
+        byte(UInt8(ascii: "{"))
         open()
     }
 
     mutating func endObject() {
         close()
-        append(UInt8(ascii: "}"))
+        byte(UInt8(ascii: "}"))
     }
 
     mutating func beginArray() {
-        append(UInt8(ascii: "["))
+        byte(UInt8(ascii: "["))
         open()
     }
 
     mutating func endArray() {
         close()
-        append(UInt8(ascii: "]"))
+        byte(UInt8(ascii: "]"))
     }
 
-    /// `{"type": …, "source": …, fields…}`; `fields` calls back once per field.
-    mutating func obligation(
-        type: String, source: String, _ fields: ((String, Obligation.FieldValue) -> Void) -> Void
-    ) {
-        beginObject()
-        key("type")
-        string(type)
-        key("source")
-        string(source)
-        fields { name, value in
-            key(named: name)
-            switch value {
-            case .int, .bool: raw(value.text)
-            case .string(let text): string(text)
-            case .decimal: quotedPlain(value.text)
-            case .time(let time): self.time(time)
-            }
+    /// The refund as an obligation: `{"type":"refund","source":"refunds","amount":…}`.
+    /// The fields are those `Refund.forEachField` lists, written with literal keys and
+    /// no `FieldValue` per field; `DecisionJSONTests` holds the two to the same bytes.
+    mutating func refund(_ refund: Refund) {
+        literal(#"{"type":"#)
+        string(Refund.type)
+        literal(#","source":"#)
+        string(Refund.source)
+        literal(#","amount":"#)
+        quotedPlain(refund.amount.formatted(scale: 2))
+        literal(#","fee":"#)
+        quotedPlain(refund.fee.formatted(scale: 2))
+        literal(#","currency":"#)
+        string(refund.currency)
+        literal(#","initiate_by":"#)
+        time(refund.initiateBy)
+        literal(#","expected_by":"#)
+        time(refund.expectedBy)
+        byte(UInt8(ascii: "}"))
+    }
+
+    /// `{"type": …, "source": …, fields…}`.
+    mutating func obligation(_ obligation: Obligation) {
+        literal(#"{"type":"#)
+        string(obligation.type)
+        literal(#","source":"#)
+        string(obligation.source)
+        for field in obligation.fields { self.field(field.name, field.value) }
+        byte(UInt8(ascii: "}"))
+    }
+
+    /// `,"name":value` inside an obligation (after `type` and `source`).
+    private mutating func field(_ name: String, _ value: Obligation.FieldValue) {
+        byte(UInt8(ascii: ","))
+        string(name)
+        byte(UInt8(ascii: ":"))
+        switch value {
+        case .int(let int): integer(int)
+        case .bool(let bool): self.bool(bool)
+        case .string(let text): string(text)
+        case .decimal: quotedPlain(value.text)
+        case .time(let time): self.time(time)
         }
-        endObject()
     }
 
     private mutating func open() {
@@ -427,10 +554,10 @@ struct JSONWriter {
     mutating func separate() {
         if depth <= 64 {
             let bit: UInt64 = 1 << UInt64(depth - 1)
-            if hasMember & bit != 0 { append(UInt8(ascii: ",")) }
+            if hasMember & bit != 0 { byte(UInt8(ascii: ",")) }
             hasMember |= bit
         } else {
-            if overflow[overflow.count - 1] { append(UInt8(ascii: ",")) }
+            if overflow[overflow.count - 1] { byte(UInt8(ascii: ",")) }
             overflow[overflow.count - 1] = true
         }
     }

@@ -58,33 +58,45 @@ struct EvalCommand: ParsableCommand {
     private func stream(_ path: String, _ policySet: PolicySet, _ decoder: RequestDecoder, _ options: DecisionOptions) throws {
         guard let reader = LineReader(path: path) else { throw ValidationError("cannot open `\(path)`") }
         var output = BufferedOutput()
-        while let bytes = reader.next() {
+        // Whatever is decided is written before waiting for more input, so a reader of
+        // a slow stream (a pipe, a terminal) gets each decision as its line arrives.
+        while let bytes = reader.next(beforeReading: { output.flush() }) {
             switch decoder.decode(bytes) {
-            case .success(let decoded): output.write(policySet.decide(decoded.root, options: options))
-            case .failure(let error): output.write(error.errorObject(line: reader.number))
+            case .success(let decoded): output.writeLine(policySet.decide(decoded.root, options: options))
+            case .failure(let error): output.writeLine(error.errorObject(line: reader.number))
             }
-            output.write("\n")
         }
         output.flush()
     }
 }
 
-/// Collects output and writes it in large blocks: one write per decision would cost
-/// more than the decision.
+/// Collects output and writes it to standard output in large blocks: one write per
+/// decision would cost more than the decision.
 struct BufferedOutput {
+    /// How much is collected before it is written: few system calls over a file. A slow
+    /// input does not hold decisions back, as `stream` flushes whenever it is about to
+    /// wait for more input.
+    static let blockSize = 1 << 20
+
     private var buffer: [UInt8] = []
 
-    init() { buffer.reserveCapacity(1 << 16) }
+    init() { buffer.reserveCapacity(Self.blockSize + 4096) }
 
-    mutating func write(_ text: String) {
+    /// `text` and a newline.
+    mutating func writeLine(_ text: String) {
         buffer.append(contentsOf: text.utf8)
-        if buffer.count >= 1 << 16 { flush() }
+        endLine()
     }
 
-    /// A decision's JSON, written straight into the buffer.
-    mutating func write(_ decision: Decision) {
+    /// A decision's JSON and a newline, written straight into the buffer.
+    mutating func writeLine(_ decision: Decision) {
         decision.writeJSON(into: &buffer)
-        if buffer.count >= 1 << 16 { flush() }
+        endLine()
+    }
+
+    private mutating func endLine() {
+        buffer.append(UInt8(ascii: "\n"))
+        if buffer.count >= Self.blockSize { flush() }
     }
 
     mutating func flush() {
@@ -92,6 +104,7 @@ struct BufferedOutput {
             var offset = 0
             while offset < raw.count {
                 let written = Foundation.write(STDOUT_FILENO, raw.baseAddress! + offset, raw.count - offset)
+                if written < 0, errno == EINTR { continue }
                 if written <= 0 { break }
                 offset += written
             }

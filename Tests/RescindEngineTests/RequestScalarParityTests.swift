@@ -1,7 +1,7 @@
 import CELCommon
 import CELRuntime
 import Foundation
-import RescindEngine
+@testable import RescindEngine
 import Testing
 
 /// The decoder reads timestamps, decimals and field names straight from bytes; these
@@ -231,5 +231,24 @@ struct SplitMix64: RandomNumberGenerator {
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
+    }
+}
+
+/// The decoder counts days itself (no eras: its years start at 1); it must agree with
+/// `CivilDate` on every date it accepts.
+@Suite("request decoding: day counts")
+struct RequestDayCountTests {
+    @Test("every date from 0001-01-01 to 9999-12-31")
+    func everyDate() {
+        var mismatches = 0
+        for year in 1...9999 {
+            for month in 1...12 {
+                for day in 1...CivilDate.daysIn(month: month, year: year) {
+                    let expected = CivilDate.daysSinceEpoch(year: year, month: month, day: day)
+                    if RescindEngine.daysSinceEpoch(year: year, month: month, day: day) != expected { mismatches += 1 }
+                }
+            }
+        }
+        #expect(mismatches == 0)
     }
 }

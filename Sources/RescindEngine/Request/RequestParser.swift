@@ -300,7 +300,9 @@ struct RequestParser: ~Copyable {
                     continue
                 }
                 let mark = errors.count
-                slots[slot] = decodeValue(plan.shapes[slot])
+                // Each slot is written once (a second member of the same name was refused
+                // above) over the `nil` it started with: nothing to release first.
+                (slots.baseAddress! + slot).initialize(to: decodeValue(plan.shapes[slot]))
                 if errors.count > mark {
                     addPath(.field(plan.names[slot]), since: mark)
                     if aborted { return false }
@@ -314,7 +316,7 @@ struct RequestParser: ~Copyable {
             // value witnesses for a type from another module.
             guard case .none = slots[slot] else { continue }
             switch plan.absent[slot] {
-            case .fill(let value): slots[slot] = value
+            case .fill(let value): (slots.baseAddress! + slot).initialize(to: value)  // over `nil`
             case .required:
                 if !seen.contains(slot) {
                     record(.missingField, at: objectStart, path: [.field(plan.names[slot])])

@@ -59,16 +59,20 @@ private func parseLocalDateTime(_ text: UnsafeBufferPointer<UInt8>) -> (Int64, I
         time & 0x0000_FF00_00DF_0000 == 0x0000_3A00_0054_0000,  // `T` or `t` at 10, `:` at 13
         text[16] == UInt8(ascii: ":"), let second = twoDigits(text, 17)
     else { return nil }
-    // The digits' values, byte by byte (no borrows: each byte subtracted from is a digit).
+    // The digits' values, byte by byte (no borrows: each byte subtracted from is a digit),
+    // then each byte times ten plus the next: the two-digit numbers, all at once (at most
+    // 99, so nothing carries into the next byte).
     let dateValues = (date & dateDigits) &- (0x3030_3030_3030_3030 & dateDigits)
     let timeValues = (time & timeDigits) &- (0x3030_3030_3030_3030 & timeDigits)
-    func digit(_ word: UInt64, _ byte: Int) -> Int { Int(truncatingIfNeeded: word >> (byte * 8)) & 0xFF }
-    let year = digit(dateValues, 0) * 1000 + digit(dateValues, 1) * 100 + digit(dateValues, 2) * 10 + digit(dateValues, 3)
-    let month = digit(dateValues, 5) * 10 + digit(dateValues, 6)
-    let day = digit(timeValues, 0) * 10 + digit(timeValues, 1)
-    let hour = digit(timeValues, 3) * 10 + digit(timeValues, 4)
-    let minute = digit(timeValues, 6) * 10 + digit(timeValues, 7)
-    guard year >= 1, month >= 1, month <= 12, day >= 1, day <= CivilDate.daysIn(month: month, year: year), hour < 24,
+    let datePairs = dateValues &* 10 &+ (dateValues >> 8)
+    let timePairs = timeValues &* 10 &+ (timeValues >> 8)
+    func pair(_ word: UInt64, at byte: Int) -> Int { Int(truncatingIfNeeded: word >> (byte * 8)) & 0xFF }
+    let year = pair(datePairs, at: 0) * 100 + pair(datePairs, at: 2)
+    let month = pair(datePairs, at: 5)
+    let day = pair(timePairs, at: 0)
+    let hour = pair(timePairs, at: 3)
+    let minute = pair(timePairs, at: 6)
+    guard year >= 1, month >= 1, month <= 12, day >= 1, day <= daysIn(month: month, year: year), hour < 24,
         minute < 60, second < 60
     else { return nil }
     var i = 19
@@ -89,8 +93,29 @@ private func parseLocalDateTime(_ text: UnsafeBufferPointer<UInt8>) -> (Int64, I
             scale += 1
         }
     }
-    let days = CivilDate.daysSinceEpoch(year: year, month: month, day: day)
+    let days = daysSinceEpoch(year: year, month: month, day: day)
     return (Int64(days * 86_400 + hour * 3600 + minute * 60 + second), nanos, i)
+}
+
+/// The days in `month` (1 … 12) of `year` (Gregorian), as `CivilDate.daysIn`.
+@inline(__always)
+private func daysIn(month: Int, year: Int) -> Int {
+    if month == 2 { return year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) ? 29 : 28 }
+    // 31 in January … July for odd months, from August for even ones.
+    return 30 + ((month ^ (month >> 3)) & 1)
+}
+
+/// Days from 1970-01-01 to a valid date of years 1 … 9999, as
+/// `CivilDate.daysSinceEpoch` computes them (the same March-based count, here without
+/// the eras negative years need, so the divisions are by constants of a non-negative
+/// number).
+@inline(__always)
+func daysSinceEpoch(year: Int, month: Int, day: Int) -> Int {
+    let y = UInt(month <= 2 ? year - 1 : year)  // ≥ 0 for years from 1
+    let shiftedMonth = UInt(month > 2 ? month - 3 : month + 9)  // March is 0
+    let dayOfYear = (153 * shiftedMonth + 2) / 5 + UInt(day) - 1
+    let days = y * 365 + y / 4 - y / 100 + y / 400 + dayOfYear
+    return Int(days) - 719_468
 }
 
 /// Whether every byte of `word` selected by `mask` (whole bytes) is an ASCII digit: its
