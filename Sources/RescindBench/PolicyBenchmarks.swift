@@ -21,10 +21,8 @@ enum PolicyBenchmarks {
         let abuse = try request("abuse-review")
         let explain = DecisionOptions(explain: true)
         // Every example request as a JSON Lines line (compact, as `jq -c` writes it).
-        let examples = try FileManager.default.contentsOfDirectory(atPath: "\(root)/Examples/requests")
-            .filter { $0.hasSuffix(".json") }.sorted()
-        let lines: [[UInt8]] = try examples.map { name in
-            compacted(Array(try Data(contentsOf: URL(fileURLWithPath: "\(root)/Examples/requests/\(name)"))))
+        let lines: [[UInt8]] = try exampleNames.map { name in
+            compacted(Array(try Data(contentsOf: URL(fileURLWithPath: "\(root)/Examples/requests/\(name).json"))))
         }
 
         // One benchmark per situation (`RescindBench "example "` runs them all), so the
@@ -103,6 +101,19 @@ enum PolicyBenchmarks {
                         set.decide(decoded.root).writeJSON(into: &buffer)
                     }
                     blackHole(buffer)
+                }
+            },
+            Benchmark("decode + decide + JSON, JSONL mix (every example)", iterations: 200_000) { n in
+                // `eval --jsonl` per line over the pack's situations, minus the stream.
+                var buffer: [UInt8] = []
+                var index = 0
+                for _ in 0..<n {
+                    buffer.removeAll(keepingCapacity: true)
+                    if case .success(let decoded) = decoder.decode(lines[index]) {
+                        set.decide(decoded.root).writeJSON(into: &buffer)
+                    }
+                    blackHole(buffer)
+                    index = index + 1 == lines.count ? 0 : index + 1
                 }
             },
         ]

@@ -377,6 +377,8 @@ struct DecisionRun {
             return path.read(from: request)
         case .decimal(let formula):
             return formula.evaluate(request, fee: fee).map(Value.decimal)
+        case .comparison(let comparison):
+            return comparison.evaluate(request).map(Value.bool)
         case .enumTests(let tests):
             // `&&` is commutative in CEL, errors included: one false test decides.
             var undecided = false

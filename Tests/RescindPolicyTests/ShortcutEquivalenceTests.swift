@@ -163,6 +163,73 @@ struct ShortcutEquivalenceTests {
         }
     }
 
+    /// The time-window and stock-out-rate conditions are native comparisons: at their
+    /// edges, with values far apart enough to overflow, absent or of another type, they
+    /// must decide — and fail — exactly as CEL does.
+    @Test("native comparisons decide and fail as CEL does")
+    func nativeComparisons() throws {
+        let compared = Self.fast.rules.filter { ["system-payment-timeout", "input-error-grace", "seller-stockout-rate"].contains($0.id) }
+        #expect(compared.count == 3)
+        var comparisons = 0
+        func count(_ condition: Condition) {
+            switch condition {
+            case .expression(let expression): if case .comparison = expression.shortcut { comparisons += 1 }
+            case .all(let items), .any(let items): items.forEach(count)
+            case .not(let inner): count(inner)
+            }
+        }
+        compared.forEach { count($0.condition) }
+        #expect(comparisons == 4, "the time windows, the order count and the rate are computed natively")
+
+        for file in ["system-payment-timeout.json", "input-error-grace.json", "input-error-after-grace.json"] {
+            let url = ReferencePackTests.root.appendingPathComponent("Examples/requests/\(file)")
+            let base = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
+            // `at` is 10:10 +08:00 in these examples; placed exactly 30 minutes before, a
+            // second and a nanosecond either side, in the future, and at the ends of time.
+            for placed in ["2026-11-27T09:40:00+08:00", "2026-11-27T09:39:59+08:00", "2026-11-27T09:40:01+08:00",
+                           "2026-11-27T01:39:59.999999999Z", "2026-11-27T01:40:00.000000001Z", "2026-11-28T00:00:00Z",
+                           "0001-01-01T00:00:00Z", "9999-12-31T23:59:59.999999999Z"] {
+                var request = base
+                var order = request["order"] as? [String: Any] ?? [:]
+                order["placed_at"] = placed
+                request["order"] = order
+                Self.expectSameDecisions(
+                    try Self.decode(request, Self.fast), try Self.decode(request, Self.plain), "\(file) placed \(placed)")
+            }
+            let fast = try Self.decode(base, Self.fast)
+            let plain = try Self.decode(base, Self.plain)
+            for placed: Value? in [nil, .string("2026-11-27T09:40:00+08:00"), .int(0)] {
+                guard case .object(let fastOrder)? = fast["order"], case .object(let plainOrder)? = plain["order"] else { continue }
+                Self.expectSameDecisions(
+                    Self.replacing("order", in: fast, with: .object(Self.replacing("placed_at", in: fastOrder, with: placed))),
+                    Self.replacing("order", in: plain, with: .object(Self.replacing("placed_at", in: plainOrder, with: placed))),
+                    "\(file) placed_at \(String(describing: placed))")
+            }
+        }
+
+        let url = ReferencePackTests.root.appendingPathComponent("Examples/requests/seller-stockout-rate-boundary.json")
+        let base = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
+        // 5 of 100 is the edge; 0 orders; counts whose products overflow an int.
+        for (orders, stockouts) in [(100, 5), (100, 6), (0, 0), (0, 3), (1, 1), (Int64.max, 1), (1, Int64.max / 100 + 1),
+                                    (Int64.max / 5 + 1, Int64.max / 100)] as [(Int64, Int64)] {
+            var request = base
+            request["seller_stats"] = ["orders_30d": orders, "stockout_cancellations_30d": stockouts]
+            Self.expectSameDecisions(
+                try Self.decode(request, Self.fast), try Self.decode(request, Self.plain),
+                "stock-out rate \(stockouts) of \(orders)")
+        }
+        let fast = try Self.decode(base, Self.fast)
+        let plain = try Self.decode(base, Self.plain)
+        for orders: Value? in [nil, .string("100"), .decimal(CELDecimal(Int64(100)))] {
+            guard case .object(let fastStats)? = fast["seller_stats"], case .object(let plainStats)? = plain["seller_stats"]
+            else { continue }
+            Self.expectSameDecisions(
+                Self.replacing("seller_stats", in: fast, with: .object(Self.replacing("orders_30d", in: fastStats, with: orders))),
+                Self.replacing("seller_stats", in: plain, with: .object(Self.replacing("orders_30d", in: plainStats, with: orders))),
+                "orders_30d \(String(describing: orders))")
+        }
+    }
+
     static func replacingOrderTotal(_ root: ObjectValue, _ total: Value?) -> ObjectValue {
         guard case .object(let order)? = root["order"] else { return root }
         return replacing("order", in: root, with: .object(replacing("total", in: order, with: total)))

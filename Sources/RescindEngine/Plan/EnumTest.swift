@@ -74,6 +74,8 @@ public enum Shortcut: Sendable {
     case field(FieldPath)
     /// The expression is decimal arithmetic the formula computes.
     case decimal(DecimalFormula)
+    /// The expression is an ordering of ints or durations computed natively.
+    case comparison(NativeComparison)
 }
 
 /// A threshold count done natively: the items of a request list whose timestamp falls in

@@ -108,6 +108,10 @@ final class ShortcutFinder {
             var builder = DecimalFormulaBuilder(checked: checked, finder: self)
             if let formula = builder.build() { return .decimal(formula) }
         }
+        if checked.resultType == .bool {
+            var builder = ComparisonBuilder(checked: checked, finder: self)
+            if let comparison = builder.build() { return .comparison(comparison) }
+        }
         let recognizer = EnumTestRecognizer(enumType: requestEnumType)
         var tests: [EnumTest] = []
         for conjunct in EnumTestRecognizer.conjuncts(expr) {
@@ -270,5 +274,102 @@ private struct DecimalFormulaBuilder {
         steps.append(.constant(constants.count))
         constants.append(value)
         return true
+    }
+}
+
+/// Turns an ordering of ints or durations into a `NativeComparison` when the checker
+/// resolved the comparison and every call beneath it to an overload the comparison
+/// computes the same way, over request fields and constants.
+private struct ComparisonBuilder {
+    let checked: CheckedExpr
+    let finder: ShortcutFinder
+    var fields: [FieldPath] = []
+
+    init(checked: CheckedExpr, finder: ShortcutFinder) {
+        self.checked = checked
+        self.finder = finder
+    }
+
+    private static let relations: [String: NativeComparison.Relation] = {
+        var table: [String: NativeComparison.Relation] = [:]
+        for (prefix, relation) in [
+            ("less", NativeComparison.Relation.less), ("less_equals", .lessEquals), ("greater", .greater),
+            ("greater_equals", .greaterEquals),
+        ] {
+            table["\(prefix)_int64"] = relation
+            table["\(prefix)_duration"] = relation
+        }
+        return table
+    }()
+
+    private static let intSteps: [String: NativeComparison.IntStep] = [
+        "add_int64": .add, "subtract_int64": .subtract, "multiply_int64": .multiply,
+    ]
+
+    mutating func build() -> NativeComparison? {
+        guard case .call(nil, _, let args) = checked.expr.kind, args.count == 2,
+            let overload = singleOverload(checked.expr), let relation = Self.relations[overload]
+        else { return nil }
+        let isInt = overload.hasSuffix("_int64")
+        guard let lhs = isInt ? intOperand(args[0]) : durationOperand(args[0]),
+            let rhs = isInt ? intOperand(args[1]) : durationOperand(args[1])
+        else { return nil }
+        return NativeComparison(relation: relation, lhs: lhs, rhs: rhs, fields: fields)
+    }
+
+    private func singleOverload(_ expr: Expr) -> String? {
+        guard case .function(let overloads)? = checked.references[expr.id], overloads.count == 1 else { return nil }
+        return overloads[0]
+    }
+
+    private mutating func intOperand(_ expr: Expr) -> NativeComparison.Operand? {
+        var steps: [NativeComparison.IntStep] = []
+        guard appendInt(expr, to: &steps), steps.count <= NativeComparison.maxSteps else { return nil }
+        return .int(steps)
+    }
+
+    private mutating func appendInt(_ expr: Expr, to steps: inout [NativeComparison.IntStep]) -> Bool {
+        switch expr.kind {
+        case .constant(.int(let value)):
+            steps.append(.constant(value))
+            return true
+        case .ident, .select:
+            guard let index = field(expr, type: .int) else { return false }
+            steps.append(.field(index))
+            return true
+        case .call(nil, _, let args):
+            guard args.count == 2, let overload = singleOverload(expr), let step = Self.intSteps[overload],
+                appendInt(args[0], to: &steps), appendInt(args[1], to: &steps)
+            else { return false }
+            steps.append(step)
+            return true
+        default:
+            return false
+        }
+    }
+
+    private mutating func durationOperand(_ expr: Expr) -> NativeComparison.Operand? {
+        guard case .call(nil, _, let args) = expr.kind, let overload = singleOverload(expr) else { return nil }
+        switch overload {
+        case "string_to_duration":
+            guard args.count == 1, case .constant(.string(let text)) = args[0].kind,
+                let duration = CELDuration(parsing: text)
+            else { return nil }
+            return .duration(duration)
+        case "subtract_timestamp_timestamp":
+            guard args.count == 2, let minuend = field(args[0], type: .timestamp),
+                let subtrahend = field(args[1], type: .timestamp)
+            else { return nil }
+            return .timestampDifference(minuend: minuend, subtrahend: subtrahend)
+        default:
+            return nil
+        }
+    }
+
+    /// The index in `fields` of a request field of the given type.
+    private mutating func field(_ expr: Expr, type: CELType) -> Int? {
+        guard let path = WrittenPath(expr), let field = finder.requestField(path), field.type == type else { return nil }
+        fields.append(field)
+        return fields.count - 1
     }
 }
