@@ -184,11 +184,14 @@ struct ShortcutEquivalenceTests {
         for file in ["system-payment-timeout.json", "input-error-grace.json", "input-error-after-grace.json"] {
             let url = ReferencePackTests.root.appendingPathComponent("Examples/requests/\(file)")
             let base = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
-            // `at` is 10:10 +08:00 in these examples; placed exactly 30 minutes before, a
-            // second and a nanosecond either side, in the future, and at the ends of time.
-            for placed in ["2026-11-27T09:40:00+08:00", "2026-11-27T09:39:59+08:00", "2026-11-27T09:40:01+08:00",
-                           "2026-11-27T01:39:59.999999999Z", "2026-11-27T01:40:00.000000001Z", "2026-11-28T00:00:00Z",
-                           "0001-01-01T00:00:00Z", "9999-12-31T23:59:59.999999999Z"] {
+            // Placed exactly 30 minutes before `at`, a second and a nanosecond either
+            // side, after `at`, and at the ends of time.
+            let formatter = ISO8601DateFormatter()
+            let at = try #require(formatter.date(from: try #require(base["at"] as? String)))
+            func utc(_ offset: TimeInterval) -> String { String(formatter.string(from: at + offset).dropLast()) }
+            for placed in [utc(-1800) + "Z", utc(-1801) + "Z", utc(-1799) + "Z", utc(-1801) + ".999999999Z",
+                           utc(-1800) + ".000000001Z", utc(3600) + "Z", "0001-01-01T00:00:00Z",
+                           "9999-12-31T23:59:59.999999999Z"] {
                 var request = base
                 var order = request["order"] as? [String: Any] ?? [:]
                 order["placed_at"] = placed
