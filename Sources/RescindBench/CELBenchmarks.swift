@@ -18,8 +18,8 @@ enum CELBenchmarks {
         let typed = try CELEnvironment(variables: ["order": .object(order), "request": .object(request)])
             .compile(condition).get()
         let typedActivation = typed.makeActivation([
-            "order": .object(ObjectValue(type: order, values: ["status": .string("paid"), "placed_at": placedAt])),
-            "request": .object(ObjectValue(type: request, values: ["at": at])),
+            "order": .object(ObjectValue.make(type: order, values: ["status": .string("paid"), "placed_at": placedAt])),
+            "request": .object(ObjectValue.make(type: request, values: ["at": at])),
         ])
 
         let dynamic = try CELEnvironment(variables: ["order": .dyn, "request": .dyn]).compile(condition).get()

@@ -84,7 +84,7 @@ extension PolicySet {
     /// before a reload) is read by the field's name instead.
     func rootValue(_ slot: Int?, of request: ObjectValue) -> Value? {
         guard let slot else { return nil }
-        if request.type === schema.root { return request.fields[slot] }
+        if request.type === schema.root { return request.field(slot) }
         return request[schema.root.fields[slot].name]
     }
 

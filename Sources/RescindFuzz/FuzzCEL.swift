@@ -60,14 +60,14 @@ private enum Schema {
     /// Realistic values for every variable; `note` is absent so `has(order.note)` is false.
     static let bindings: [String: Value] = {
         let items: [Value] = [
-            .object(ObjectValue(type: item, values: [
+            .object(ObjectValue.make(type: item, values: [
                 "sku": .string("SKU-1"), "quantity": .int(2), "price": decimal("49.99"),
             ])),
-            .object(ObjectValue(type: item, values: [
+            .object(ObjectValue.make(type: item, values: [
                 "sku": .string("SKU-2"), "quantity": .int(1), "price": decimal("30.01"),
             ])),
         ]
-        let orderValue = ObjectValue(type: order, values: [
+        let orderValue = ObjectValue.make(type: order, values: [
             "id": .string("B2026112700042"),
             "status": .string("paid"),
             "placed_at": timestamp("2026-11-27T09:40:00+08:00"),
@@ -78,7 +78,7 @@ private enum Schema {
             "previous_statuses": .list([.string("pending_payment")]),
             "metadata": .map(MapValue(["source": .string("app"), "coupon": .string("NEW10")])),
         ])
-        let requestValue = ObjectValue(type: request, values: [
+        let requestValue = ObjectValue.make(type: request, values: [
             "at": timestamp("2026-11-27T10:00:00+08:00"),
             "reason": .string("changed_mind"),
             "channel": .string("app"),

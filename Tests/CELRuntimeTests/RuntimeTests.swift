@@ -129,21 +129,21 @@ private func timestamp(_ text: String) -> Value { .timestamp(CELTimestamp(rfc333
         let program = try env.compile(
             #"order.status in ["paid", "processing"] && request.at - order.placed_at <= duration("30m")"#
         ).get()
-        let order = ObjectValue(type: orderType, values: [
+        let order = ObjectValue.make(type: orderType, values: [
             "status": .string("paid"), "placed_at": timestamp("2026-01-01T10:00:00Z"), "total": .double(12),
         ])
         var activation = program.makeActivation(["order": .object(order)])
-        activation["request"] = .object(ObjectValue(type: requestType, values: ["at": timestamp("2026-01-01T10:20:00Z")]))
+        activation["request"] = .object(ObjectValue.make(type: requestType, values: ["at": timestamp("2026-01-01T10:20:00Z")]))
         #expect(program.evaluate(activation).value == .true)
-        activation["request"] = .object(ObjectValue(type: requestType, values: ["at": timestamp("2026-01-01T11:00:00Z")]))
+        activation["request"] = .object(ObjectValue.make(type: requestType, values: ["at": timestamp("2026-01-01T11:00:00Z")]))
         #expect(program.evaluate(activation).value == .false)
     }
 
     @Test func hasOnObjects() throws {
         let env = CELEnvironment(variables: ["order": .object(orderType)])
         let program = try env.compile("has(order.note) ? order.note : 'none'").get()
-        let without = ObjectValue(type: orderType, values: ["status": .string("paid")])
-        let with = ObjectValue(type: orderType, values: ["note": .string("gift")])
+        let without = ObjectValue.make(type: orderType, values: ["status": .string("paid")])
+        let with = ObjectValue.make(type: orderType, values: ["note": .string("gift")])
         #expect(program.evaluate(["order": .object(without)]).value == .string("none"))
         #expect(program.evaluate(["order": .object(with)]).value == .string("gift"))
         let absent = try env.compile("order.note").get().evaluate(["order": .object(without)])

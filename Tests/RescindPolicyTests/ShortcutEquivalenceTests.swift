@@ -79,9 +79,9 @@ struct ShortcutEquivalenceTests {
     /// A copy of `object` with one field replaced (nil: absent), built as an embedding
     /// service might build it, bypassing the decoder's validation.
     static func replacing(_ field: String, in object: ObjectValue, with value: Value?) -> ObjectValue {
-        var fields = object.fields
+        var fields = Array(object.fields)
         fields[object.type.slot(of: field)!] = value
-        return ObjectValue(type: object.type, fields: fields)
+        return ObjectValue.make(type: object.type, fields: fields)
     }
 
     /// The request with one field of its first past cancellation replaced (unchanged
@@ -187,7 +187,8 @@ struct ShortcutEquivalenceTests {
             // Placed exactly 30 minutes before `at`, a second and a nanosecond either
             // side, after `at`, and at the ends of time.
             let formatter = ISO8601DateFormatter()
-            let at = try #require(formatter.date(from: try #require(base["at"] as? String)))
+            let atText = try #require(base["at"] as? String)
+            let at = try #require(formatter.date(from: atText))
             func utc(_ offset: TimeInterval) -> String { String(formatter.string(from: at + offset).dropLast()) }
             for placed in [utc(-1800) + "Z", utc(-1801) + "Z", utc(-1799) + "Z", utc(-1801) + ".999999999Z",
                            utc(-1800) + ".000000001Z", utc(3600) + "Z", "0001-01-01T00:00:00Z",

@@ -142,7 +142,7 @@ public final class WindowCount: Sendable {
                 guard case .object(let item) = items[index] else { return nil }
                 let passes: Bool? = Unmanaged.passUnretained(item)._withUnsafeGuaranteedRef { object in
                     guard ObjectIdentifier(object.type) == itemType,
-                        case .timestamp(let time)? = object.fields[timestampSlot]
+                        case .timestamp(let time)? = object.field(timestampSlot)
                     else { return nil }
                     var passes = time > start && time <= at
                     for test in itemTests {
@@ -172,7 +172,7 @@ public final class WindowCount: Sendable {
                     guard case .object(let item) = items[index] else { return nil }
                     let passes: Bool? = Unmanaged.passUnretained(item)._withUnsafeGuaranteedRef { object in
                         guard ObjectIdentifier(object.type) == itemType else { return nil }
-                        return object.fields.withUnsafeBufferPointer { fields -> Bool? in
+                        return object.withUnsafeFields { fields -> Bool? in
                             guard case .timestamp(let time)? = fields[timestampSlot] else { return nil }
                             guard time > start && time <= at else { return false }
                             for test in tests {

@@ -68,7 +68,7 @@ public final class FieldPath: Sendable, CustomStringConvertible {
         for (index, step) in steps.enumerated() {
             let found: Value? = object._withUnsafeGuaranteedRef { object in
                 guard ObjectIdentifier(object.type) == step.type else { return nil }
-                return object.fields[step.slot]
+                return object.field(step.slot)
             }
             guard let found else { return nil }
             if index == last { return found }

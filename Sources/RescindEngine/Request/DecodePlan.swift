@@ -224,9 +224,6 @@ final class DecodePlan: Sendable {
     let idSlot: Int
     let atSlot: Int
     let localeSlot: Int
-    /// Always nil. Read at run time so the optimiser cannot see the constant and turn
-    /// the parser's array literals of it into a static array (see `absentFields`).
-    let absentFiller: Value?
 
     init(schema: RequestSchema) {
         var builder = PlanBuilder(schema: schema)
@@ -243,8 +240,6 @@ final class DecodePlan: Sendable {
         idSlot = slot("id", .string)
         atSlot = slot("at", .timestamp)
         localeSlot = slot("locale", .string)
-        // Never true: an expression the compiler cannot fold, so this stays a load.
-        absentFiller = root.fields.count < 0 ? .null : nil
     }
 
     /// "an integer", "a boolean": how messages name what a shape expects.
@@ -359,7 +354,7 @@ private struct PlanBuilder {
             // object as a whole was optional.
             fields.append(defaults[slot] ?? zeroValue(of: field.type))
         }
-        let value = ObjectValue(type: type, fields: fields)
+        let value = ObjectValue.make(type: type, fields: fields)
         zeroObjects[key] = .some(value)
         return value
     }

@@ -238,14 +238,8 @@ struct RequestParser: ~Copyable {
     private mutating func decodeObject(_ plan: ObjectPlan) -> ObjectValue? {
         let objectStart = position
         guard enter() else { return nil }
-        var fields = absentFields(plan.shapes.count, filler: self.plan.absentFiller)
-        // Values go straight into the slots of the array the object keeps: one
-        // uniqueness check per object rather than per field.
-        let complete = fields.withUnsafeMutableBufferPointer { slots in
-            decodeFields(of: plan, into: slots, objectStart: objectStart)
-        }
-        guard complete else { return nil }
-        return ObjectValue(type: plan.type, fields: fields)
+        // Values go straight into the slots the object keeps, in its own allocation.
+        return ObjectValue.make(type: plan.type) { slots in decodeFields(of: plan, into: slots, objectStart: objectStart) }
     }
 
     /// The members of an object up to its `}`, then the absent fields' defaults; false
@@ -893,32 +887,6 @@ private func specialBytes(in word: UInt64) -> UInt64 {
 @inline(__always)
 private func makeString(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
     String(unsafeUninitializedCapacity: bytes.count) { $0.initialize(fromContentsOf: bytes) }
-}
-
-/// `count` absent field slots (`filler` is nil; see `DecodePlan.absentFiller`).
-///
-/// Array literals of a runtime value allocate with statically known storage metadata.
-/// `Array(repeating: nil, count:)` looks the generic storage type up at run time on
-/// every call, and a literal of constant `nil`s becomes a static array that is copied
-/// element by element on the first write; both measured several times slower.
-@inline(__always)
-private func absentFields(_ count: Int, filler f: Value?) -> [Value?] {
-    switch count {
-    case 0: []
-    case 1: [f]
-    case 2: [f, f]
-    case 3: [f, f, f]
-    case 4: [f, f, f, f]
-    case 5: [f, f, f, f, f]
-    case 6: [f, f, f, f, f, f]
-    case 7: [f, f, f, f, f, f, f]
-    case 8: [f, f, f, f, f, f, f, f]
-    case 9: [f, f, f, f, f, f, f, f, f]
-    case 10: [f, f, f, f, f, f, f, f, f, f]
-    case 11: [f, f, f, f, f, f, f, f, f, f, f]
-    case 12: [f, f, f, f, f, f, f, f, f, f, f, f]
-    default: [Value?](repeating: f, count: count)
-    }
 }
 
 /// Which slots of an object were seen: a bit set, inline for up to 64 fields.
