@@ -73,13 +73,7 @@ extension Decision {
         }
         out.literal(#"],"locale":"#)
         out.string(locale)
-        out.literal(#","policy":{"name":"#)
-        out.string(policySet.name)
-        out.literal(#","version":"#)
-        out.string(policySet.version)
-        out.literal(#","digest":"#)
-        out.string(policySet.digest)
-        out.byte(UInt8(ascii: "}"))
+        policySet.policyMemberJSON.withUnsafeBufferPointer { out.append($0) }
         if !problems.isEmpty {
             out.literal(#","problems":["#)
             first = true
@@ -180,6 +174,24 @@ extension Explanation {
         out.key("alternatives")
         out.strings(alternatives)
         out.endObject()
+    }
+}
+
+extension PolicySet {
+    /// `,"policy":{"name":…,"version":…,"digest":…}`: the same for every decision of a
+    /// set, so written once when the set is made.
+    static func policyMemberJSON(name: String, version: String, digest: String) -> [UInt8] {
+        var out = JSONWriter()
+        out.literal(#","policy":{"name":"#)
+        out.string(name)
+        out.literal(#","version":"#)
+        out.string(version)
+        out.literal(#","digest":"#)
+        out.string(digest)
+        out.byte(UInt8(ascii: "}"))
+        var bytes: [UInt8] = []
+        out.finish(appendingTo: &bytes)
+        return bytes
     }
 }
 

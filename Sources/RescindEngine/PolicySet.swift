@@ -357,6 +357,7 @@ public final class PolicySet: Sendable {
         self.calendars = calendars
         self.enumFieldCount = enumFieldCount
         self.identity = PolicyIdentity(name: name, version: version, digest: digest)
+        self.policyMemberJSON = Self.policyMemberJSON(name: name, version: version, digest: digest)
         let layout = ActivationLayout(names: globals)
         self.emptyActivation = Activation(layout: layout)
         self.requestSlot = layout.slot(of: Self.requestVariable)
@@ -400,6 +401,8 @@ public final class PolicySet: Sendable {
 
     /// Name, version and digest, as decisions report them.
     public let identity: PolicyIdentity
+    /// The decision JSON's `policy` member, with its leading comma (see `policyMemberJSON`).
+    let policyMemberJSON: [UInt8]
 
     // Resolved once so a decision binds the request by slot, never by name.
     /// An activation with every variable unbound; each decision starts from a copy.
