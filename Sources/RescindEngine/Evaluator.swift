@@ -177,14 +177,14 @@ struct DecisionRun {
             guard index < ruleCount else { break }
             if explain {
                 current = .outcome(index)
-                let holds = evaluateRecorded(node: plan.sites.roots[index])
+                let holds = walk(node: sites.roots[index], recording: true)
                 recorder!.record(rule: index, matched: holds)
                 guard holds else { continue }
             } else if let settled = settle(plan.rules[index]) {
                 guard settled else { continue }
             } else {
                 current = .outcome(index)
-                guard evaluate(policy.rules[index].condition) else { continue }
+                guard walk(node: sites.roots[index], recording: false) else { continue }
             }
             matched.insert(index)
             let effect = plan.effects[index]
@@ -281,26 +281,32 @@ struct DecisionRun {
         }
     }
 
-    /// `evaluate(_:)` for the explanation: the condition at `node` of the flattened rule
-    /// conditions, recording each site's outcome. What short-circuiting skips stays
+    /// `evaluate(_:)` over a rule's flattened condition: the node at `index` of
+    /// `ConditionSites`, walked by index (walking the `Condition` enum would retain and
+    /// release each node), its enum tests settled from the ordinal cache. Recording (for
+    /// the explanation) notes each site's outcome; what short-circuiting skips stays
     /// recorded as not evaluated.
-    private mutating func evaluateRecorded(node index: Int) -> Bool {
+    private mutating func walk(node index: Int, recording: Bool) -> Bool {
         let node = sites.nodes[index]
         switch node.kind {
         case .leaf:
             let site = Int(node.site)
-            return sites.expressionRefs[site]._withUnsafeGuaranteedRef { evaluateRecorded($0, site: site) }
+            if recording {
+                return sites.expressionRefs[site]._withUnsafeGuaranteedRef { evaluateRecorded($0, site: site) }
+            }
+            if let holds = settleEnumTests(site: site) { return holds }
+            return sites.expressionRefs[site]._withUnsafeGuaranteedRef { evaluate($0).holds }
         case .all, .any:
             // `all` stops at the first false, `any` at the first true.
             let stopsAt = node.kind == .any
             var child = index + 1
             while child < Int(node.end) {
-                if evaluateRecorded(node: child) == stopsAt { return stopsAt }
+                if walk(node: child, recording: recording) == stopsAt { return stopsAt }
                 child = Int(sites.nodes[child].end)
             }
             return !stopsAt
         case .not:
-            return !evaluateRecorded(node: index + 1)
+            return !walk(node: index + 1, recording: recording)
         }
     }
 
