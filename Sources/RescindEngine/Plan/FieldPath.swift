@@ -65,16 +65,24 @@ public final class FieldPath: Sendable, CustomStringConvertible {
         var object = Unmanaged.passUnretained(root)
         let steps = self.steps.elements
         let last = steps.count - 1
-        for (index, step) in steps.enumerated() {
-            let found: Value? = object._withUnsafeGuaranteedRef { object in
+        // Steps before the last only pass an object on: it is looked at in place and
+        // taken unretained, never copied out as a `Value`.
+        for index in 0..<last {
+            let step = steps[index]
+            let next: Unmanaged<ObjectValue>? = object._withUnsafeGuaranteedRef { object in
                 guard ObjectIdentifier(object.type) == step.type else { return nil }
-                return object.field(step.slot)
+                return object.withUnsafeFields { fields in
+                    guard case .object(let child)? = fields[step.slot] else { return nil }
+                    return Unmanaged.passUnretained(child)
+                }
             }
-            guard let found else { return nil }
-            if index == last { return found }
-            guard case .object(let child) = found else { return nil }
-            object = Unmanaged.passUnretained(child)
+            guard let next else { return nil }
+            object = next
         }
-        return nil
+        let step = steps[last]
+        return object._withUnsafeGuaranteedRef { object in
+            guard ObjectIdentifier(object.type) == step.type else { return nil }
+            return object.field(step.slot)
+        }
     }
 }
