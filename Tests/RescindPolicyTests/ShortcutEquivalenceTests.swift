@@ -99,6 +99,35 @@ struct ShortcutEquivalenceTests {
         return replacing("actor", in: root, with: .object(replacing("role", in: actor, with: role)))
     }
 
+    /// The request with `object.field` replaced; the object must be present.
+    static func replacing(_ field: String, of object: String, in root: ObjectValue, with value: Value?) throws -> ObjectValue {
+        let inner = try #require(root[object].flatMap { if case .object(let inner) = $0 { inner } else { nil } })
+        return replacing(object, in: root, with: .object(replacing(field, in: inner, with: value)))
+    }
+
+    /// Decides `request` (as JSON, each set decoding it) with `object.field` set to each
+    /// of `encoded`, then as decoded with it replaced by each of `values` (values the
+    /// decoder would reject): both sets must decide alike.
+    static func expectSameDecisions(
+        varying field: String, of object: String, in request: [String: Any], encoded: [Any], values: [Value?],
+        _ label: String
+    ) throws {
+        for value in encoded {
+            var changed = request
+            var inner = changed[object] as? [String: Any] ?? [:]
+            inner[field] = value
+            changed[object] = inner
+            expectSameDecisions(try decode(changed, fast), try decode(changed, plain), "\(label) \(object).\(field) \(value)")
+        }
+        let fast = try decode(request, Self.fast)
+        let plain = try decode(request, Self.plain)
+        for value in values {
+            expectSameDecisions(
+                try replacing(field, of: object, in: fast, with: value), try replacing(field, of: object, in: plain, with: value),
+                "\(label) \(object).\(field) = \(String(describing: value))")
+        }
+    }
+
     @Test("values the decoder would reject fall back to CEL, problems included")
     func outsideTheEnum() throws {
         for file in ["buyer-paid-card.json", "abuse-review.json", "seller-stock-out-wallet.json"] {
@@ -145,21 +174,9 @@ struct ShortcutEquivalenceTests {
                 continue
             }
             let base = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
-            for total in totals {
-                var request = base
-                var order = request["order"] as? [String: Any] ?? [:]
-                order["total"] = total
-                request["order"] = order
-                Self.expectSameDecisions(
-                    try Self.decode(request, Self.fast), try Self.decode(request, Self.plain), "\(file) total \(total)")
-            }
-            let fast = try Self.decode(base, Self.fast)
-            let plain = try Self.decode(base, Self.plain)
-            for total: Value? in [nil, .int(250), .string("129.99"), .decimal(CELDecimal(Int64.max))] {
-                Self.expectSameDecisions(
-                    Self.replacingOrderTotal(fast, total), Self.replacingOrderTotal(plain, total),
-                    "\(file) total \(String(describing: total))")
-            }
+            try Self.expectSameDecisions(
+                varying: "total", of: "order", in: base, encoded: totals,
+                values: [nil, .int(250), .string("129.99"), .decimal(CELDecimal(Int64.max))], file)
         }
     }
 
@@ -190,25 +207,12 @@ struct ShortcutEquivalenceTests {
             let atText = try #require(base["at"] as? String)
             let at = try #require(formatter.date(from: atText))
             func utc(_ offset: TimeInterval) -> String { String(formatter.string(from: at + offset).dropLast()) }
-            for placed in [utc(-1800) + "Z", utc(-1801) + "Z", utc(-1799) + "Z", utc(-1801) + ".999999999Z",
-                           utc(-1800) + ".000000001Z", utc(3600) + "Z", "0001-01-01T00:00:00Z",
-                           "9999-12-31T23:59:59.999999999Z"] {
-                var request = base
-                var order = request["order"] as? [String: Any] ?? [:]
-                order["placed_at"] = placed
-                request["order"] = order
-                Self.expectSameDecisions(
-                    try Self.decode(request, Self.fast), try Self.decode(request, Self.plain), "\(file) placed \(placed)")
-            }
-            let fast = try Self.decode(base, Self.fast)
-            let plain = try Self.decode(base, Self.plain)
-            for placed: Value? in [nil, .string("2026-11-27T09:40:00+08:00"), .int(0)] {
-                guard case .object(let fastOrder)? = fast["order"], case .object(let plainOrder)? = plain["order"] else { continue }
-                Self.expectSameDecisions(
-                    Self.replacing("order", in: fast, with: .object(Self.replacing("placed_at", in: fastOrder, with: placed))),
-                    Self.replacing("order", in: plain, with: .object(Self.replacing("placed_at", in: plainOrder, with: placed))),
-                    "\(file) placed_at \(String(describing: placed))")
-            }
+            try Self.expectSameDecisions(
+                varying: "placed_at", of: "order", in: base,
+                encoded: [utc(-1800) + "Z", utc(-1801) + "Z", utc(-1799) + "Z", utc(-1801) + ".999999999Z",
+                          utc(-1800) + ".000000001Z", utc(3600) + "Z", "0001-01-01T00:00:00Z",
+                          "9999-12-31T23:59:59.999999999Z"],
+                values: [nil, .string("2026-11-27T09:40:00+08:00"), .int(0)], file)
         }
 
         let url = ReferencePackTests.root.appendingPathComponent("Examples/requests/seller-stockout-rate-boundary.json")
@@ -222,21 +226,9 @@ struct ShortcutEquivalenceTests {
                 try Self.decode(request, Self.fast), try Self.decode(request, Self.plain),
                 "stock-out rate \(stockouts) of \(orders)")
         }
-        let fast = try Self.decode(base, Self.fast)
-        let plain = try Self.decode(base, Self.plain)
-        for orders: Value? in [nil, .string("100"), .decimal(CELDecimal(Int64(100)))] {
-            guard case .object(let fastStats)? = fast["seller_stats"], case .object(let plainStats)? = plain["seller_stats"]
-            else { continue }
-            Self.expectSameDecisions(
-                Self.replacing("seller_stats", in: fast, with: .object(Self.replacing("orders_30d", in: fastStats, with: orders))),
-                Self.replacing("seller_stats", in: plain, with: .object(Self.replacing("orders_30d", in: plainStats, with: orders))),
-                "orders_30d \(String(describing: orders))")
-        }
-    }
-
-    static func replacingOrderTotal(_ root: ObjectValue, _ total: Value?) -> ObjectValue {
-        guard case .object(let order)? = root["order"] else { return root }
-        return replacing("order", in: root, with: .object(replacing("total", in: order, with: total)))
+        try Self.expectSameDecisions(
+            varying: "orders_30d", of: "seller_stats", in: base, encoded: [],
+            values: [nil, .string("100"), .decimal(CELDecimal(Int64(100)))], "stock-out rate")
     }
 
     /// More planned conditions than one 64-bit word holds: the candidate set spans
