@@ -536,7 +536,7 @@ struct DecisionRun {
         if let answer = tables?._withUnsafeGuaranteedRef({ RefundPolicy.deadlines(at: at, initiate, expect, $0) }) {
             return answer
         }
-        return policy.refunds!.deadlines(at: at, initiate, expect)
+        return policy.refunds!.countedDeadlines(at: at, initiate, expect)
     }
 
     /// A refund's case list.

@@ -283,6 +283,11 @@ extension RefundPolicy {
     /// calendar (a large value) is used in place, not copied, on every decision.
     func deadlines(at: CELTimestamp, _ initiate: Int, _ expect: Int) -> (LocalTime, LocalTime)? {
         if let fast = fastDeadlines, let answer = Self.deadlines(at: at, initiate, expect, fast) { return answer }
+        return countedDeadlines(at: at, initiate, expect)
+    }
+
+    /// `deadlines` counted by the calendar, for when its tables cannot tell.
+    func countedDeadlines(at: CELTimestamp, _ initiate: Int, _ expect: Int) -> (LocalTime, LocalTime)? {
         // Day numbers throughout: no civil date is needed until the deadlines are shown.
         let requestDay = calendar.localDay(ofEpochSeconds: at.seconds)
         guard let initiateDay = calendar.addingBusinessDays(initiate, toDay: requestDay),

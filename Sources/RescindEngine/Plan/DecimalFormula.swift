@@ -24,10 +24,9 @@ public final class DecimalFormula: Sendable {
         case round(Int)
     }
 
-    let steps: [Step]
+    /// Owns the paths `fieldTable` reads unretained.
     let fields: [FieldPath]
-    let constants: [CELDecimal]
-    // The same, read while evaluating without adjusting reference counts.
+    // Read while evaluating without adjusting reference counts.
     private let stepTable: FixedTable<Step>
     private let fieldTable: FixedTable<Unmanaged<FieldPath>>
     private let constantTable: FixedTable<CELDecimal>
@@ -57,9 +56,7 @@ public final class DecimalFormula: Sendable {
             depth = max(depth, height)
         }
         guard height == 1 else { return nil }
-        self.steps = steps
         self.fields = fields
-        self.constants = constants
         self.depth = depth
         stepTable = FixedTable(steps)
         fieldTable = FixedTable(fields.map(Unmanaged.passUnretained))
