@@ -13,7 +13,7 @@ public struct Decision: Sendable {
     public let locale: String
     /// Conditions that could not be evaluated (treated as not matched).
     public var problems: [EvaluationProblem] { details?.problems ?? [] }
-    /// Present only when asked for; assembled from what deciding recorded each time it
+    /// Present only when asked for; a view over what deciding recorded, made each time it
     /// is read (rendering reads it once).
     public var explanation: Explanation? {
         details?.explanation?.explanation
@@ -294,8 +294,8 @@ public struct Explanation: Sendable {
 }
 
 /// The rules of an explanation, in policy order. A view over what deciding recorded:
-/// each rule, condition and value is put together when read, so asking for an
-/// explanation allocates nothing and reading it allocates nothing either.
+/// each rule, condition and value is put together when read, so walking them
+/// allocates nothing (deciding with an explanation allocates its one record).
 public struct RuleExplanations: RandomAccessCollection, Sendable {
     let source: ExplanationSource
 

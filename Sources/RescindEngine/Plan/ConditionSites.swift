@@ -5,7 +5,7 @@
 /// walking indexes into fixed tables; walking the `Condition` enum itself would retain
 /// and release each node's payload at every step, and records of values and texts would
 /// allocate. What a site read is looked up again, from the same immutable request, only
-/// when the explanation is assembled.
+/// when the explanation is read.
 final class ConditionSites: Sendable {
     enum Kind: UInt8, Sendable {
         case leaf, all, any, not
