@@ -71,6 +71,7 @@ extension Explanation {
                 "threshold \(Markdown.code(threshold.id)): \(Markdown.prose(threshold.text)) "
                     + "(\(Markdown.code(threshold.location.description)))")
         }
+        let alternatives = self.alternatives
         if !alternatives.isEmpty {
             out += "\n#### What would change the outcome\n\n"
             for alternative in alternatives { out += Markdown.item(Markdown.prose(alternative)) }

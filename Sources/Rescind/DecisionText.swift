@@ -56,6 +56,7 @@ extension Explanation {
         for threshold in thresholds where selection.shows(threshold) {
             out += "  threshold \(threshold.id): \(threshold.text)  [\(threshold.location)]\n"
         }
+        let alternatives = self.alternatives
         if !alternatives.isEmpty {
             out += "what would change the outcome:\n"
             for alternative in alternatives { out += "  - \(alternative)\n" }

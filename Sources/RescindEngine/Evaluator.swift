@@ -518,7 +518,10 @@ struct DecisionRun {
         if case .string(let value)? = refundPlan.currencyField?._withUnsafeGuaranteedRef({ $0.read(from: request) }) {
             currency = value
         } else {
-            guard case .string(let value) = evaluateValue(policy.refunds!.currency) else { return nil }
+            // The field shortcut (if any) found nothing: CEL decides and reports.
+            let expression = policy.refunds!.currency
+            let value = refundPlan.currencyField == nil ? evaluateValue(expression) : run(expression)
+            guard case .string(let value) = value else { return nil }
             currency = value
         }
         guard let initiate = firstCase(.initiate), let expect = firstCase(.expect),
@@ -604,12 +607,11 @@ struct DecisionRun {
         return decimal(expression())
     }
 
+    /// An expression's decimal value, reporting a failure. Called once its formula (if
+    /// it has one) could not answer, so CEL runs without trying the formula again.
     private mutating func decimal(_ expression: CompiledExpression) -> CELDecimal? {
-        // A formula's value directly: as a `Value` it would be boxed, then unboxed here.
-        if case .decimal(let formula) = expression.shortcut, let value = formula.evaluate(request, fee: fee) {
-            return value
-        }
-        switch evaluateValue(expression) {
+        let value = if case .decimal = expression.shortcut { run(expression) } else { evaluateValue(expression) }
+        switch value {
         case .decimal(let d): return d
         case .int(let i): return CELDecimal(i)
         case .error(let error):

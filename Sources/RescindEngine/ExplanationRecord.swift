@@ -79,11 +79,6 @@ final class ExplanationSource: @unchecked Sendable {
         }
     }
 
-    /// The values a traced condition saw.
-    func tracedValues(_ site: Int) -> [ObservedValue] {
-        tracedValues.first { $0.site == site }?.values ?? []
-    }
-
     func expression(_ site: Int) -> CompiledExpression {
         sites._withUnsafeGuaranteedRef { $0.expressionRefs[site].takeUnretainedValue() }
     }

@@ -279,14 +279,8 @@ public final class RefundPolicy: Sendable {
 
 extension RefundPolicy {
     /// The ends of the business days `initiate` after the request's local date and
-    /// `expect` after that, in the calendar's zone. A method on the policy so the
-    /// calendar (a large value) is used in place, not copied, on every decision.
-    func deadlines(at: CELTimestamp, _ initiate: Int, _ expect: Int) -> (LocalTime, LocalTime)? {
-        if let fast = fastDeadlines, let answer = Self.deadlines(at: at, initiate, expect, fast) { return answer }
-        return countedDeadlines(at: at, initiate, expect)
-    }
-
-    /// `deadlines` counted by the calendar, for when its tables cannot tell.
+    /// `expect` after that, in the calendar's zone, counted by the calendar (for when its
+    /// tables, `deadlines(at:_:_:_:)`, cannot tell).
     func countedDeadlines(at: CELTimestamp, _ initiate: Int, _ expect: Int) -> (LocalTime, LocalTime)? {
         // Day numbers throughout: no civil date is needed until the deadlines are shown.
         let requestDay = calendar.localDay(ofEpochSeconds: at.seconds)
