@@ -23,6 +23,7 @@ with open(path, "w") as out:
         out.write(lines[i % len(lines)] + "\n")
 PY
 runs=${RESCIND_RUNS:-1}
+[[ $runs =~ ^[1-9][0-9]*$ ]] || { echo "RESCIND_RUNS must be a positive integer" >&2; exit 2; }
 rates=()
 for _ in $(seq "$runs"); do
     start=$(date +%s%N)
@@ -37,5 +38,7 @@ for _ in $(seq "$runs"); do
 done
 if (( runs > 1 )); then
     sorted=($(printf '%s\n' "${rates[@]}" | sort -n))
-    echo "best ${sorted[$(( runs - 1 ))]} decisions/s, median ${sorted[$(( runs / 2 ))]} decisions/s over $runs runs"
+    # The middle run, or the mean of the two middle runs for an even count.
+    median=$(( (sorted[(runs - 1) / 2] + sorted[runs / 2]) / 2 ))
+    echo "best ${sorted[$(( runs - 1 ))]} decisions/s, median $median decisions/s over $runs runs"
 fi

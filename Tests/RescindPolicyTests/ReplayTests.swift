@@ -66,6 +66,7 @@ struct ReplayTests {
         ]
         for (spec, metric, limit) in cases {
             let threshold = try ReplayThreshold.parse(spec).get()
+            #expect(threshold.spec == spec)
             #expect(threshold.metric == metric, "\(spec)")
             #expect(threshold.limit == limit, "\(spec)")
         }
