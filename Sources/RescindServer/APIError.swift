@@ -1,4 +1,5 @@
 import Hummingbird
+import NIOHTTP1
 import Rescind
 
 /// An error answered as JSON, `{"error": {"code", "message", "path"?, "help"?}}`. The
@@ -7,11 +8,15 @@ public struct APIError: HTTPResponseError, Sendable {
     public let status: HTTPResponse.Status
     /// The error object's JSON, without a trailing newline.
     let object: String
+    /// Answered with `Connection: close`, and the connection is closed after it: the
+    /// rest of the request (an oversized or broken body) is not read.
+    var closesConnection = false
 
     /// A service error: `code` is one of the codes in docs/server.md.
-    public init(_ status: HTTPResponse.Status, code: String, message: String) {
+    public init(_ status: HTTPResponse.Status, code: String, message: String, closesConnection: Bool = false) {
         self.status = status
         self.object = "{\"error\":{\"code\":\(jsonString(code)),\"message\":\(jsonString(message))}}"
+        self.closesConnection = closesConnection
     }
 
     /// A rejected request: the same error object `rescind eval --json` prints, with its
@@ -24,11 +29,25 @@ public struct APIError: HTTPResponseError, Sendable {
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         var headers: HTTPFields = [.contentType: "application/json"]
         if status == .unauthorized { headers[.wwwAuthenticate] = "Bearer" }
+        if closesConnection { headers[.connection] = "close" }
         return .json(status: status, object + "\n", headers: headers)
     }
 
     static func notReady() -> APIError {
         APIError(.serviceUnavailable, code: "not-ready", message: "no policy set is loaded")
+    }
+
+    /// 408: the head or the body did not arrive in time.
+    static func requestTimeout(_ message: String) -> APIError {
+        APIError(.requestTimeout, code: "request-timeout", message: message, closesConnection: true)
+    }
+
+    /// 400: the HTTP message itself is broken (a bad chunk size, an unknown transfer
+    /// coding, a body cut short); the stream cannot be trusted, so the connection closes.
+    static func malformedRequest(_ error: HTTPParserError) -> APIError {
+        APIError(
+            .badRequest, code: "malformed-http",
+            message: "the HTTP request is malformed: \(String(describing: error).lowercased())", closesConnection: true)
     }
 }
 
@@ -42,6 +61,11 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return try await next(request, context)
         } catch let error as APIError {
             throw error
+        } catch let error as HTTPParserError {
+            context.logger.debug("malformed request", metadata: ["error": "\(error)"])
+            throw APIError.malformedRequest(error)
+        } catch let error as RequestBodyTimeout {
+            throw APIError.requestTimeout(error.description)
         } catch let error as any HTTPResponseError {
             throw APIError(error.status, code: Self.code(for: error.status), message: error.status.reasonPhrase.lowercased())
         } catch {

@@ -1,6 +1,8 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
+import NIOHTTP1
 import Rescind
 
 /// The HTTP application `rescind serve` runs: loads the policies (start-up waits for
@@ -24,10 +26,23 @@ public func buildApplication(
     let router = Router(context: BasicRequestContext.self)
     router.add(middleware: JSONErrorMiddleware())
     ServerRoutes(configuration: configuration, store: store, metrics: metrics, decisionLog: decisionLog).register(on: router)
+    let tracker = metrics.connections
+    tracker.logger = logger
+    let limits = configuration.connections
     return Application(
         router: router,
+        server: HTTPServerBuilder { responder in
+            GuardedHTTP1Channel(responder: responder, limits: limits, tracker: tracker)
+        },
+        // The connection cap is not Hummingbird's `availableConnectionsDelegate`: its test
+        // mode drops that setting, and the cap lives best beside the accept back-off.
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "rescind"),
         onServerRunning: { channel in
+            do {
+                try await ListenerGuard.install(on: channel, tracker: tracker, maxConnections: limits.maxConnections)
+            } catch {
+                logger.error("cannot guard the listener against failed accepts", metadata: ["error": "\(error)"])
+            }
             logListening(
                 host: channel.localAddress?.ipAddress, port: channel.localAddress?.port, configuration: configuration,
                 store: store, decisionLog: decisionLog, logger: logger)
@@ -56,7 +71,7 @@ struct ServerRoutes: Sendable {
         }
         router.post("/v1/decisions") { request, _ in try await decide(request) }
         router.post("/v1/decisions:batch") { request, _ in try await decideBatch(request) }
-        router.get("/v1/policies") { _, _ in Response.json(policiesDocument() + "\n") }
+        router.get("/v1/policies") { request, _ in Response.json(policiesDocument(admin: isAdmin(request)) + "\n") }
         router.post("/v1/policies:reload") { request, _ in try await reload(request) }
         router.post("/v1/policies:check") { request, _ in try await check(request) }
     }
@@ -67,6 +82,7 @@ struct ServerRoutes: Sendable {
     /// snapshot for the whole request, whatever reloads meanwhile), read options and body.
     private func prepare(_ request: Request) async throws -> (PolicySnapshot, DecisionOptions, ByteBuffer) {
         try authorize(request, token: configuration.decisionToken, admin: false)
+        try requireJSON(request)
         guard let snapshot = store.current else { throw APIError.notReady() }
         let options = try decisionOptions(request, snapshot)
         return (snapshot, options, try await readBody(request))
@@ -152,15 +168,11 @@ struct ServerRoutes: Sendable {
         case let other?:
             throw APIError(.badRequest, code: "invalid-query", message: "`explain` must be `true` or `false`; found `\(other)`")
         }
-        var locale: String?
-        if let requested = query.get("locale") {
-            guard let match = snapshot.locales.first(where: { $0.caseInsensitiveCompare(requested) == .orderedSame }) else {
-                throw APIError(
-                    .badRequest, code: "unsupported-locale",
-                    message: "`locale` must be one of \(snapshot.locales.map { "`\($0)`" }.joined(separator: ", ")); found `\(requested)`")
-            }
-            locale = match
-        } else if let header = request.headers[.acceptLanguage] {
+        // `?locale=` is matched as one Accept-Language tag is (`zh` → `zh-CN`); one the set
+        // has no reasons in falls through to the header and then the request's own
+        // `locale`, and the answer's `locale` says which was used.
+        var locale = query.get("locale").flatMap { negotiateLocale($0, supported: snapshot.locales) }
+        if locale == nil, let header = request.headers[.acceptLanguage] {
             locale = negotiateLocale(header, supported: snapshot.locales)
         }
         return DecisionOptions(locale: locale, explain: explain, costBudget: configuration.maxEvaluationCost)
@@ -174,25 +186,27 @@ struct ServerRoutes: Sendable {
     }
 
     /// The loaded set and how the last reload went (a failed one included: the old set
-    /// is still served, and this is where operators see why the new one was not).
-    func policiesDocument() -> String {
+    /// is still served, and this is where operators see why the new one was not). The
+    /// files' paths, the folder served and the diagnostics are for `admin` callers only:
+    /// they tell an outsider where the service keeps what.
+    func policiesDocument(admin: Bool) -> String {
         var fields: [String] = []
         if let snapshot = store.current {
             let set = snapshot.policySet
             fields.append("\"policy\":\(identityJSON(set))")
-            fields.append("\"files\":[\(set.files.map(jsonString).joined(separator: ","))]")
+            if admin { fields.append("\"files\":[\(set.files.map(jsonString).joined(separator: ","))]") }
             fields.append("\"locales\":[\(snapshot.locales.map(jsonString).joined(separator: ","))]")
             fields.append("\"rules\":\(set.rules.count),\"thresholds\":\(set.thresholds.count)")
             fields.append("\"loaded_at\":\(jsonString(WallClock(snapshot.loadedAt).rfc3339))")
         } else {
             fields.append("\"policy\":null")
         }
-        fields.append("\"source\":[\(store.paths.map(jsonString).joined(separator: ","))]")
+        if admin { fields.append("\"source\":[\(store.paths.map(jsonString).joined(separator: ","))]") }
         let counts = store.reloadCounts
         fields.append("\"reloads\":{\"total\":\(counts.total),\"failed\":\(counts.failed)}")
         if let last = store.lastReload {
             var text = "{\"at\":\(jsonString(WallClock(last.at).rfc3339)),\"ok\":\(last.succeeded)"
-            if let diagnostics = last.diagnosticsJSON { text += ",\"diagnostics\":\(diagnostics)" }
+            if admin, let diagnostics = last.diagnosticsJSON { text += ",\"diagnostics\":\(diagnostics)" }
             fields.append("\"last_reload\":" + text + "}")
         }
         return "{" + fields.joined(separator: ",") + "}"
@@ -206,13 +220,14 @@ struct ServerRoutes: Sendable {
                 .unprocessableContent, code: "policies-invalid",
                 message: "the policies have errors; still serving the previous set: \(status.firstError ?? "")")
         }
-        return .json(policiesDocument() + "\n")
+        return .json(policiesDocument(admin: true) + "\n")
     }
 
     /// Checks a candidate set sent as `{"file.yaml": "text", …}` or as a tar archive
     /// (CheckCandidate.swift) without serving it.
     func check(_ request: Request) async throws -> Response {
         try authorize(request, token: configuration.adminToken, admin: true)
+        try requireJSONOrTar(request)
         let body = try await readBody(request)
         let sources = try candidateSources(
             body, contentType: request.headers[.contentType], maxBodyBytes: configuration.maxBodyBytes)
@@ -231,13 +246,19 @@ struct ServerRoutes: Sendable {
         let limit = configuration.maxBodyBytes
         // Built only when thrown: its JSON text costs more than the rest of this function.
         func tooLarge() -> APIError {
-            APIError(.contentTooLarge, code: "body-too-large", message: "the body is larger than \(limit) bytes")
+            APIError(
+                .contentTooLarge, code: "body-too-large", message: "the body is larger than \(limit) bytes",
+                closesConnection: true)
         }
         if let length = request.headers[.contentLength].flatMap(Int.init), length > limit { throw tooLarge() }
         do {
             return try await request.body.collect(upTo: limit)
         } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
             throw tooLarge()
+        } catch let error as HTTPParserError {
+            throw APIError.malformedRequest(error)
+        } catch let error as RequestBodyTimeout {
+            throw APIError.requestTimeout(error.description)
         }
     }
 
@@ -250,12 +271,46 @@ struct ServerRoutes: Sendable {
             }
             return
         }
-        guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else {
+        guard let presented = request.headers[.authorization].flatMap(bearerToken) else {
             throw APIError(.unauthorized, code: "unauthorized", message: "a bearer token is required")
         }
-        guard constantTimeEqual(Array(header.utf8.dropFirst(7)), Array(token.utf8)) else {
+        guard constantTimeEqual(Array(presented.utf8), Array(token.utf8)) else {
             throw APIError(.forbidden, code: "forbidden", message: "the bearer token is not valid here")
         }
+    }
+
+    /// Whether the request carries the admin token (for what only operators may see).
+    func isAdmin(_ request: Request) -> Bool {
+        guard let token = configuration.adminToken,
+            let presented = request.headers[.authorization].flatMap(bearerToken)
+        else { return false }
+        return constantTimeEqual(Array(presented.utf8), Array(token.utf8))
+    }
+
+    /// Decision bodies must say they are JSON: a browser page can send `text/plain` or a
+    /// form to another origin without asking first (no CORS preflight), but not
+    /// `application/json`. No content type at all is refused for the same reason.
+    func requireJSON(_ request: Request) throws {
+        guard let type = request.headers[.contentType].map(mediaType), isJSON(type) else {
+            throw unsupportedMediaType(request, accepted: "`application/json`")
+        }
+    }
+
+    /// `:check` takes JSON or a tar archive (also recognized by its magic when the type is
+    /// missing or `application/octet-stream`, as `curl --data-binary` sends it).
+    func requireJSONOrTar(_ request: Request) throws {
+        guard let header = request.headers[.contentType] else { return }
+        let type = mediaType(header)
+        guard isJSON(type) || type == "application/x-tar" || type == "application/octet-stream" else {
+            throw unsupportedMediaType(request, accepted: "`application/json` or `application/x-tar`")
+        }
+    }
+
+    private func unsupportedMediaType(_ request: Request, accepted: String) -> APIError {
+        let found = request.headers[.contentType].map { "`\($0)`" } ?? "none"
+        return APIError(
+            .unsupportedMediaType, code: "unsupported-media-type",
+            message: "the body must be sent as \(accepted); found \(found)")
     }
 }
 
@@ -295,6 +350,24 @@ private func nanoseconds(since start: ContinuousClock.Instant) -> UInt64 {
     let elapsed = ContinuousClock.now - start
     return UInt64(max(0, elapsed.components.seconds)) * 1_000_000_000 + UInt64(max(0, elapsed.components.attoseconds / 1_000_000_000))
 }
+
+/// The token of an `Authorization: Bearer TOKEN` header; the scheme is matched in any
+/// case (RFC 9110 §11.1), and spaces around the token are not part of it.
+func bearerToken(_ header: String) -> String? {
+    let trimmed = header.trimmingCharacters(in: .whitespaces)
+    guard let space = trimmed.firstIndex(of: " "), trimmed[..<space].lowercased() == "bearer" else { return nil }
+    let token = trimmed[space...].trimmingCharacters(in: .whitespaces)
+    return token.isEmpty ? nil : token
+}
+
+/// `type/subtype` of a Content-Type header, lowercased, without parameters.
+func mediaType(_ header: String) -> String {
+    (header.split(separator: ";", maxSplits: 1).first.map(String.init) ?? "").trimmingCharacters(in: .whitespaces)
+        .lowercased()
+}
+
+/// `application/json` or a structured `+json` type.
+func isJSON(_ type: String) -> Bool { type == "application/json" || (type.hasPrefix("application/") && type.hasSuffix("+json")) }
 
 /// Compares tokens in time independent of where they differ.
 private func constantTimeEqual(_ lhs: [UInt8], _ rhs: [UInt8]) -> Bool {

@@ -26,6 +26,11 @@ public struct ServerConfiguration: Sendable {
     public var decisionLog: DecisionLogConfiguration? = nil
     /// How the service's own logs are written.
     public var logFormat: LogFormat = .text
+    /// Idle, head and body deadlines and the most connections open at once.
+    public var connections = ConnectionLimits()
+    /// After SIGTERM or SIGINT, how long the requests in flight may take before the
+    /// remaining connections are closed (a second signal closes them at once).
+    public var shutdownTimeout: Duration = .seconds(10)
 
     public init(
         policies: [String] = ["Policies"], host: String = "127.0.0.1", port: Int = 8080, adminToken: String? = nil,

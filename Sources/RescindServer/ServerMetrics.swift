@@ -19,6 +19,8 @@ public final class ServerMetrics: @unchecked Sendable {
     /// decision's CPU, more per batch item). Guarded by `lock`.
     private var counters: [CounterKey: Counter] = [:]
     private let lock = NSLock()
+    /// The open connections, and the ones the service closed itself or could not accept.
+    public let connections = ConnectionTracker()
 
     private struct CounterKey: Hashable {
         let label: String
@@ -73,6 +75,7 @@ public final class ServerMetrics: @unchecked Sendable {
             rescind_policy_loaded \(store.current == nil ? 0 : 1)
 
             """.utf8)
+        buffer.append(contentsOf: connections.exposition().utf8)
         return buffer
     }
 }

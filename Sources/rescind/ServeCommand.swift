@@ -16,10 +16,13 @@ struct ServeCommand: ParsableCommand {
             RESCIND_DECISION_TOKEN, RESCIND_MAX_BODY_BYTES, RESCIND_MAX_BATCH, RESCIND_MAX_EVALUATION_COST, \
             RESCIND_WATCH_INTERVAL, RESCIND_DECISION_LOG, RESCIND_DECISION_LOG_MAX_BYTES, \
             RESCIND_DECISION_LOG_KEEP, RESCIND_DECISION_LOG_SAMPLE, \
-            RESCIND_DECISION_LOG_BUFFER_BYTES, RESCIND_LOG_FORMAT; LOG_LEVEL sets the log level \
-            (info). The address bound is logged (`listening`, with `address`): --port 0 picks a \
+            RESCIND_DECISION_LOG_BUFFER_BYTES, RESCIND_LOG_FORMAT, RESCIND_IDLE_TIMEOUT, \
+            RESCIND_REQUEST_HEADER_TIMEOUT, RESCIND_REQUEST_BODY_TIMEOUT, RESCIND_MAX_CONNECTIONS, \
+            RESCIND_SHUTDOWN_TIMEOUT, RESCIND_ADMIN_TOKEN_FILE, RESCIND_DECISION_TOKEN_FILE; LOG_LEVEL sets \
+            the log level (info). The address bound is logged (`listening`, with `address`): --port 0 picks a \
             free port. SIGHUP reloads the policies; SIGTERM and SIGINT stop after the requests \
-            in flight, write out the decision log and exit 0. Exits 3 when the policies do not \
+            in flight (at most --shutdown-timeout; a second signal closes connections at once), \
+            write out the decision log and exit 0. Exits 3 when the policies do not \
             load at start-up.
 
             Examples:
@@ -66,6 +69,9 @@ struct ServeCommand: ParsableCommand {
     @OptionGroup(title: "Operations")
     var operations: ServeOperationOptions
 
+    @OptionGroup(title: "Connections")
+    var connectionOptions: ServeConnectionOptions
+
     /// Flags first, then environment variables, then the defaults.
     func serverConfiguration(environment: [String: String] = ProcessInfo.processInfo.environment) throws
         -> ServerConfiguration
@@ -94,6 +100,7 @@ struct ServeCommand: ParsableCommand {
             throw ValidationError("--max-body-bytes and --max-batch must be positive")
         }
         try operations.apply(to: &configuration, environment: environment)
+        try connectionOptions.apply(to: &configuration, environment: environment)
         return configuration
     }
 
@@ -123,21 +130,29 @@ struct ServeCommand: ParsableCommand {
         } catch let error as DecisionLogError {
             throw ValidationError(error.description)
         }
+        let openFiles = raiseOpenFileLimit()
+        if openFiles != -1, configuration.connections.maxConnections > openFiles - 64 {
+            logger.warning(
+                "--max-connections is close to the open-file limit; failed accepts will be backed off",
+                metadata: ["max_connections": "\(configuration.connections.maxConnections)", "open_files": "\(openFiles)"])
+        }
         let app = buildApplication(
             configuration: configuration, store: store, metrics: metrics, decisionLog: decisionLog, logger: logger)
-        let notice = ShutdownNotice(logger: logger)
         // The root command is synchronous; the server runs on the concurrency pool while
-        // this thread waits. `runService` stops gracefully on SIGTERM and SIGINT: the
-        // listener closes, the requests in flight are answered, then it returns.
+        // this thread waits. It stops on SIGTERM and SIGINT: the listener closes, the
+        // requests in flight get until --shutdown-timeout, then it returns.
         let done = DispatchSemaphore(value: 0)
         let failure = FailureBox()
+        let limits = (shutdown: configuration.shutdownTimeout, connections: metrics.connections, logger: logger)
         Task {
-            do { try await app.runService() } catch { failure.error = error }
+            do {
+                _ = try await runUntilSignalled(
+                    app, shutdownTimeout: limits.shutdown, connections: limits.connections, logger: limits.logger)
+            } catch { failure.error = error }
             done.signal()
         }
         done.wait()
         triggers.cancel()
-        notice.cancel()
         // Only now: every request has been answered, so every entry is in the buffer.
         decisionLog?.close()
         logger.info("stopped", metadata: failure.error.map { ["error": "\($0)"] } ?? [:])

@@ -84,31 +84,6 @@ func bootstrapLogging(_ format: LogFormat) {
     }
 }
 
-/// Logs the start of a graceful shutdown when SIGTERM or SIGINT arrives. The shutdown
-/// itself is ServiceLifecycle's (through `runService`), which watches the same signals:
-/// Dispatch delivers a signal to every source registered for it. The default action is
-/// left alone here (ServiceLifecycle turns it off when it starts watching): ignoring
-/// the signal sooner would swallow a SIGTERM that arrived before the server runs.
-final class ShutdownNotice: @unchecked Sendable {
-    private var sources: [any DispatchSourceSignal] = []
-
-    init(logger: Logger) {
-        for (number, name) in [(SIGTERM, "SIGTERM"), (SIGINT, "SIGINT")] {
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler {
-                logger.info("shutting down: no new connections; finishing the requests in flight", metadata: ["signal": "\(name)"])
-            }
-            source.resume()
-            sources.append(source)
-        }
-    }
-
-    func cancel() {
-        for source in sources { source.cancel() }
-        sources.removeAll()
-    }
-}
-
 /// How `rescind serve` reads a setting: the flag when given, else the environment
 /// variable (an empty one counts as unset), else nil for the caller's default.
 struct FlagOrVariable {

@@ -149,7 +149,7 @@ import RescindServer
         let body = Array(request.utf8)
         let connection = try RawConnection(port: server.port)
         try connection.send(Array(
-            "POST /v1/decisions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n".utf8)
+            "POST /v1/decisions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n".utf8)
             + body[..<(body.count / 2)])
         // Time for the server to read the head: a connection with no request yet would
         // be closed at once, as it should be.
@@ -206,11 +206,18 @@ final class ServeProcess {
     let logFile: URL
     private(set) var port = 0
 
-    init(_ arguments: [String], folder: URL) throws {
+    /// `launcher` runs the binary through another program (e.g. `prlimit --nofile=64`).
+    init(_ arguments: [String], folder: URL, launcher: [String] = []) throws {
         logFile = folder.appendingPathComponent("serve.log")
         _ = FileManager.default.createFile(atPath: logFile.path, contents: nil)
-        process.executableURL = CLI.executable
-        process.arguments = ["serve", "--port", "0", "--log-format", "json"] + arguments
+        let serve = ["serve", "--port", "0", "--log-format", "json"] + arguments
+        if let program = launcher.first {
+            process.executableURL = URL(fileURLWithPath: program)
+            process.arguments = Array(launcher.dropFirst()) + [CLI.executable.path] + serve
+        } else {
+            process.executableURL = CLI.executable
+            process.arguments = serve
+        }
         process.currentDirectoryURL = CLI.packageRoot
         var environment = ProcessInfo.processInfo.environment
         for key in environment.keys where key.hasPrefix("RESCIND_") { environment[key] = nil }
@@ -265,7 +272,7 @@ final class ServeProcess {
         let connection = try RawConnection(port: port)
         let bytes = Array(body.utf8)
         try connection.send(Array(
-            "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: \(bytes.count)\r\nConnection: close\r\n\r\n".utf8)
+            "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: \(bytes.count)\r\nConnection: close\r\n\r\n".utf8)
             + bytes)
         return try connection.response()
     }

@@ -111,7 +111,7 @@ func withoutSpaces(_ text: String) -> String {
                 ("/v1/decisions", paid), ("/v1/decisions?explain=true&locale=en", abuse), ("/v1/decisions", shiped),
                 ("/v1/decisions", "{not json"), ("/v1/decisions", "[1, 2]"), ("/v1/decisions:batch", batch),
             ] {
-                responses.append(try await client.execute(uri: uri, method: .post, body: ByteBuffer(string: body)) { $0.text })
+                responses.append(try await client.execute(uri: uri, method: .post, headers: jsonHeaders(), body: ByteBuffer(string: body)) { $0.text })
             }
             return responses
         }
@@ -174,9 +174,9 @@ func withoutSpaces(_ text: String) -> String {
         let shiped = paid.replacingOccurrences(of: "\"status\": \"paid\"", with: "\"status\": \"shiped\"")
         try await app.test(.router) { client in
             for body in [paid, abuse, shiped, paid] {
-                try await client.execute(uri: "/v1/decisions?explain=true", method: .post, body: ByteBuffer(string: body))
+                try await client.execute(uri: "/v1/decisions?explain=true", method: .post, headers: jsonHeaders(), body: ByteBuffer(string: body))
             }
-            try await client.execute(uri: "/v1/decisions:batch", method: .post, body: ByteBuffer(string: "[\(abuse),\(paid)]"))
+            try await client.execute(uri: "/v1/decisions:batch", method: .post, headers: jsonHeaders(), body: ByteBuffer(string: "[\(abuse),\(paid)]"))
         }
         writer.close()
 
@@ -274,7 +274,7 @@ func withoutSpaces(_ text: String) -> String {
         #expect(items[0] != template)
         try await app.test(.router) { client in
             try await client.execute(
-                uri: "/v1/decisions:batch", method: .post, body: ByteBuffer(string: "[" + items.joined(separator: ",") + "]")
+                uri: "/v1/decisions:batch", method: .post, headers: jsonHeaders(), body: ByteBuffer(string: "[" + items.joined(separator: ",") + "]")
             ) { #expect($0.status == .ok) }
         }
         writer.close()
@@ -305,7 +305,7 @@ func withoutSpaces(_ text: String) -> String {
             beforeWrite: { gate.wait(); gate.signal() })
         try await app.test(.router) { client in
             for _ in 0..<20 {
-                try await client.execute(uri: "/v1/decisions", method: .post, body: ByteBuffer(string: request)) {
+                try await client.execute(uri: "/v1/decisions", method: .post, headers: jsonHeaders(), body: ByteBuffer(string: request)) {
                     #expect($0.status == .ok)
                 }
             }

@@ -40,7 +40,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: folder) }
         let body = try Fixture.request("abuse-review")
         try await Self.app(folder, budget: 0).test(.router) { client in
-            try await client.execute(uri: "/v1/decisions", method: .post, body: ByteBuffer(string: body)) { response in
+            try await client.execute(uri: "/v1/decisions", method: .post, headers: jsonHeaders(), body: ByteBuffer(string: body)) { response in
                 #expect(response.status == .ok)
                 let problems = response.object["problems"] as? [[String: Any]] ?? []
                 #expect(problems.map { $0["rule"] as? String } == ["scan-history"])
@@ -51,7 +51,7 @@ import Testing
             }
         }
         try await Self.app(folder, budget: 100_000).test(.router) { client in
-            try await client.execute(uri: "/v1/decisions", method: .post, body: ByteBuffer(string: body)) { response in
+            try await client.execute(uri: "/v1/decisions", method: .post, headers: jsonHeaders(), body: ByteBuffer(string: body)) { response in
                 #expect(response.status == .ok)
                 #expect(response.object["problems"] == nil)
                 let expected = try Fixture.expectedDecision(body, policies: folder.path)

@@ -122,11 +122,13 @@ import Testing
         let tally = AnswerTally(answers: answers)
         try await app.test(.live) { client in
             let port = try #require(client.port)
+            let json = [("Content-Type", "application/json")]
             let requests =
-                bodies.map { LoadRequest(path: "/v1/decisions", host: "localhost", body: Array($0.utf8)) }
+                bodies.map { LoadRequest(path: "/v1/decisions", host: "localhost", headers: json, body: Array($0.utf8)) }
                 + batches.map {
                     LoadRequest(
-                        path: "/v1/decisions:batch", host: "localhost", body: Array("[\($0.joined(separator: ","))]".utf8),
+                        path: "/v1/decisions:batch", host: "localhost", headers: json,
+                        body: Array("[\($0.joined(separator: ","))]".utf8),
                         decisions: $0.count)
                 }
             let configuration = LoadConfiguration(

@@ -78,3 +78,11 @@ extension TestResponse {
 
 
 func bearer(_ token: String) -> HTTPFields { [.authorization: "Bearer \(token)"] }
+
+/// `Content-Type: application/json`, which the decision endpoints require (415 without
+/// it), added to `fields`.
+func jsonHeaders(_ fields: HTTPFields = [:]) -> HTTPFields {
+    var fields = fields
+    fields[.contentType] = "application/json"
+    return fields
+}

@@ -32,7 +32,7 @@ import Testing
             }
             try await client.execute(uri: "/healthz", method: .get) { #expect($0.status == .ok) }
             try await client.execute(
-                uri: "/v1/decisions", method: .post, body: ByteBuffer(string: try Fixture.request("buyer-paid-card"))
+                uri: "/v1/decisions", method: .post, headers: jsonHeaders(), body: ByteBuffer(string: try Fixture.request("buyer-paid-card"))
             ) { response in
                 #expect(response.status == .serviceUnavailable)
                 #expect(response.errorCode == "not-ready")
@@ -44,7 +44,7 @@ import Testing
         let request = try Fixture.request("buyer-paid-card")
         let expected = try Fixture.expectedDecision(request)
         try await Fixture.app().app.test(.router) { client in
-            try await client.execute(uri: "/v1/decisions", method: .post, body: ByteBuffer(string: request)) { response in
+            try await client.execute(uri: "/v1/decisions", method: .post, headers: jsonHeaders(), body: ByteBuffer(string: request)) { response in
                 #expect(response.status == .ok)
                 #expect(response.headers[.contentType] == "application/json")
                 #expect(response.text == expected)
@@ -57,11 +57,11 @@ import Testing
         let expected = try Fixture.expectedDecision(request, options: DecisionOptions(explain: true))
         #expect(expected.contains("\"explanation\""))
         try await Fixture.app().app.test(.router) { client in
-            try await client.execute(uri: "/v1/decisions?explain=true", method: .post, body: ByteBuffer(string: request)) {
+            try await client.execute(uri: "/v1/decisions?explain=true", method: .post, headers: jsonHeaders(), body: ByteBuffer(string: request)) {
                 #expect($0.status == .ok)
                 #expect($0.text == expected)
             }
-            try await client.execute(uri: "/v1/decisions?explain=maybe", method: .post, body: ByteBuffer(string: request)) {
+            try await client.execute(uri: "/v1/decisions?explain=maybe", method: .post, headers: jsonHeaders(), body: ByteBuffer(string: request)) {
                 #expect($0.status == .badRequest)
                 #expect($0.errorCode == "invalid-query")
             }
@@ -74,24 +74,33 @@ import Testing
         let chinese = try Fixture.expectedDecision(request)
         #expect(english != chinese)
         try await Fixture.app().app.test(.router) { client in
-            try await client.execute(uri: "/v1/decisions?locale=en", method: .post, body: ByteBuffer(string: request)) {
+            try await client.execute(uri: "/v1/decisions?locale=en", method: .post, headers: jsonHeaders(), body: ByteBuffer(string: request)) {
                 #expect($0.text == english)
             }
             try await client.execute(
-                uri: "/v1/decisions", method: .post, headers: [.acceptLanguage: "fr;q=1, en-US;q=0.8, zh;q=0.5"],
+                uri: "/v1/decisions", method: .post, headers: jsonHeaders([.acceptLanguage: "fr;q=1, en-US;q=0.8, zh;q=0.5"]),
                 body: ByteBuffer(string: request)
             ) { #expect($0.text == english) }
             // A query locale beats the header; a header nothing matches leaves the request's.
             try await client.execute(
-                uri: "/v1/decisions?locale=zh-CN", method: .post, headers: [.acceptLanguage: "en"],
+                uri: "/v1/decisions?locale=zh-CN", method: .post, headers: jsonHeaders([.acceptLanguage: "en"]),
                 body: ByteBuffer(string: request)
             ) { #expect($0.text == chinese) }
             try await client.execute(
-                uri: "/v1/decisions", method: .post, headers: [.acceptLanguage: "fr, de"], body: ByteBuffer(string: request)
+                uri: "/v1/decisions", method: .post, headers: jsonHeaders([.acceptLanguage: "fr, de"]), body: ByteBuffer(string: request)
             ) { #expect($0.text == chinese) }
-            try await client.execute(uri: "/v1/decisions?locale=fr", method: .post, body: ByteBuffer(string: request)) {
-                #expect($0.status == .badRequest)
-                #expect($0.errorCode == "unsupported-locale")
+            // An unknown `?locale=` falls back as a header would: to the header, then the
+            // request's own locale; and it is matched loosely (`en-GB` → `en`).
+            try await client.execute(uri: "/v1/decisions?locale=fr", method: .post, headers: jsonHeaders(), body: ByteBuffer(string: request)) {
+                #expect($0.status == .ok)
+                #expect($0.text == chinese)
+            }
+            try await client.execute(
+                uri: "/v1/decisions?locale=fr", method: .post, headers: jsonHeaders([.acceptLanguage: "en"]),
+                body: ByteBuffer(string: request)
+            ) { #expect($0.text == english) }
+            try await client.execute(uri: "/v1/decisions?locale=en-GB", method: .post, headers: jsonHeaders(), body: ByteBuffer(string: request)) {
+                #expect($0.text == english)
             }
         }
     }
@@ -100,14 +109,14 @@ import Testing
         let request = try Fixture.request("buyer-paid-card").replacingOccurrences(
             of: "\"status\": \"paid\"", with: "\"status\": \"shiped\"")
         try await Fixture.app().app.test(.router) { client in
-            try await client.execute(uri: "/v1/decisions", method: .post, body: ByteBuffer(string: request)) { response in
+            try await client.execute(uri: "/v1/decisions", method: .post, headers: jsonHeaders(), body: ByteBuffer(string: request)) { response in
                 #expect(response.status == .badRequest)
                 let error = try #require(response.object["error"] as? [String: Any])
                 #expect(error["code"] as? String == "request-invalid-enum")
                 #expect(error["path"] as? String == "$.order.status")
                 #expect((error["message"] as? String)?.contains("shiped") == true)
             }
-            try await client.execute(uri: "/v1/decisions", method: .post, body: ByteBuffer(string: "{not json")) {
+            try await client.execute(uri: "/v1/decisions", method: .post, headers: jsonHeaders(), body: ByteBuffer(string: "{not json")) {
                 #expect($0.status == .badRequest)
                 #expect($0.errorCode == "request-invalid-json")
             }
@@ -119,7 +128,7 @@ import Testing
         let bad = good.replacingOccurrences(of: "\"role\": \"buyer\"", with: "\"role\": \"pirate\"")
         let body = "[\(good), \(bad) ,\n\(other)]"
         try await Fixture.app().app.test(.router) { client in
-            try await client.execute(uri: "/v1/decisions:batch", method: .post, body: ByteBuffer(string: body)) { response in
+            try await client.execute(uri: "/v1/decisions:batch", method: .post, headers: jsonHeaders(), body: ByteBuffer(string: body)) { response in
                 #expect(response.status == .ok)
                 let expected = try "{\"results\":["
                     + Fixture.expectedDecision(good).dropLast() + ","
@@ -131,10 +140,10 @@ import Testing
                 #expect((results[1]["error"] as? [String: Any])?["path"] as? String == "$.actor.role")
                 #expect(try response.text.hasSuffix(Fixture.expectedDecision(other).dropLast() + "]}\n"))
             }
-            try await client.execute(uri: "/v1/decisions:batch", method: .post, body: ByteBuffer(string: "[]")) {
+            try await client.execute(uri: "/v1/decisions:batch", method: .post, headers: jsonHeaders(), body: ByteBuffer(string: "[]")) {
                 #expect($0.text == "{\"results\":[]}\n")
             }
-            try await client.execute(uri: "/v1/decisions:batch", method: .post, body: ByteBuffer(string: good)) {
+            try await client.execute(uri: "/v1/decisions:batch", method: .post, headers: jsonHeaders(), body: ByteBuffer(string: good)) {
                 #expect($0.status == .badRequest)
                 #expect($0.errorCode == "batch-not-array")
             }
@@ -144,11 +153,11 @@ import Testing
     @Test func limits() async throws {
         let request = try Fixture.request("buyer-paid-card")
         try await Fixture.app(maxBodyBytes: 200, maxBatch: 2).app.test(.router) { client in
-            try await client.execute(uri: "/v1/decisions", method: .post, body: ByteBuffer(string: request)) {
+            try await client.execute(uri: "/v1/decisions", method: .post, headers: jsonHeaders(), body: ByteBuffer(string: request)) {
                 #expect($0.status == .contentTooLarge)
                 #expect($0.errorCode == "body-too-large")
             }
-            try await client.execute(uri: "/v1/decisions:batch", method: .post, body: ByteBuffer(string: "[{},{},{}]")) {
+            try await client.execute(uri: "/v1/decisions:batch", method: .post, headers: jsonHeaders(), body: ByteBuffer(string: "[{},{},{}]")) {
                 #expect($0.status == .contentTooLarge)
                 #expect($0.errorCode == "batch-too-large")
             }
@@ -178,7 +187,7 @@ import Testing
     @Test func policiesShowsTheLoadedSet() async throws {
         let set = try #require(LoadedPolicies.load(paths: [Fixture.policies]).policySet)
         try await Fixture.app().app.test(.router) { client in
-            try await client.execute(uri: "/v1/policies", method: .get) { response in
+            try await client.execute(uri: "/v1/policies", method: .get, headers: bearer(Fixture.adminToken)) { response in
                 #expect(response.status == .ok)
                 let object = response.object
                 let policy = try #require(object["policy"] as? [String: Any])
@@ -196,7 +205,7 @@ import Testing
     @Test func metricsCountDecisions() async throws {
         try await Fixture.app().app.test(.router) { client in
             try await client.execute(
-                uri: "/v1/decisions", method: .post, body: ByteBuffer(string: try Fixture.request("buyer-paid-card")))
+                uri: "/v1/decisions", method: .post, headers: jsonHeaders(), body: ByteBuffer(string: try Fixture.request("buyer-paid-card")))
             try await client.execute(uri: "/metrics", method: .get) { response in
                 #expect(response.status == .ok)
                 #expect(response.text.contains("rescind_decisions_total{effect=\"allow\"} 1"))
@@ -236,13 +245,13 @@ import Testing
     @Test func decisionTokenWhenConfigured() async throws {
         let request = try Fixture.request("buyer-paid-card")
         try await Fixture.app(decisionToken: "d-token").app.test(.router) { client in
-            try await client.execute(uri: "/v1/decisions", method: .post, body: ByteBuffer(string: request)) {
+            try await client.execute(uri: "/v1/decisions", method: .post, headers: jsonHeaders(), body: ByteBuffer(string: request)) {
                 #expect($0.status == .unauthorized)
             }
             try await client.execute(
-                uri: "/v1/decisions", method: .post, headers: bearer("d-token"), body: ByteBuffer(string: request)
+                uri: "/v1/decisions", method: .post, headers: jsonHeaders(bearer("d-token")), body: ByteBuffer(string: request)
             ) { #expect($0.status == .ok) }
-            try await client.execute(uri: "/v1/decisions:batch", method: .post, body: ByteBuffer(string: "[]")) {
+            try await client.execute(uri: "/v1/decisions:batch", method: .post, headers: jsonHeaders(), body: ByteBuffer(string: "[]")) {
                 #expect($0.status == .unauthorized)
             }
         }
@@ -265,7 +274,7 @@ import Testing
                 #expect(($0.object["policy"] as? [String: Any])?["version"] as? String == "2026.12")
             }
             let after = try Fixture.expectedDecision(request, policies: folder.path)
-            try await client.execute(uri: "/v1/decisions", method: .post, body: ByteBuffer(string: request)) {
+            try await client.execute(uri: "/v1/decisions", method: .post, headers: jsonHeaders(), body: ByteBuffer(string: request)) {
                 #expect($0.text.contains("\"version\":\"2026.12\""))
                 #expect($0.text == after)
             }
@@ -288,11 +297,11 @@ import Testing
                 #expect($0.status == .unprocessableContent)
                 #expect($0.errorCode == "policies-invalid")
             }
-            try await client.execute(uri: "/v1/decisions", method: .post, body: ByteBuffer(string: request)) {
+            try await client.execute(uri: "/v1/decisions", method: .post, headers: jsonHeaders(), body: ByteBuffer(string: request)) {
                 #expect($0.status == .ok)
                 #expect($0.text == before)
             }
-            try await client.execute(uri: "/v1/policies", method: .get) { response in
+            try await client.execute(uri: "/v1/policies", method: .get, headers: bearer(Fixture.adminToken)) { response in
                 let object = response.object
                 #expect((object["reloads"] as? [String: Int]) == ["total": 1, "failed": 1])
                 let last = try #require(object["last_reload"] as? [String: Any])
@@ -323,7 +332,7 @@ import Testing
                 for _ in 0..<4 {
                     group.addTask {
                         for _ in 0..<25 {
-                            try await client.execute(uri: "/v1/decisions", method: .post, body: ByteBuffer(string: request)) {
+                            try await client.execute(uri: "/v1/decisions", method: .post, headers: jsonHeaders(), body: ByteBuffer(string: request)) {
                                 #expect($0.status == .ok)
                                 #expect($0.text == expected)
                             }

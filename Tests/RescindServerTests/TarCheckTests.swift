@@ -62,9 +62,14 @@ import Testing
                 let declared = try await Self.post(client, tar)
                 #expect(declared.status == .ok, "format \(format ?? "default")")
                 #expect(declared.text == expected.text, "format \(format ?? "default")")
-                // Without a content type (curl --data-binary sends a form type) the magic decides.
-                let sniffed = try await Self.post(client, tar, contentType: "application/x-www-form-urlencoded")
-                #expect(sniffed.text == expected.text, "format \(format ?? "default")")
+                // Without a content type, or as octet-stream, the magic decides; a form type
+                // (curl's default for --data-binary) is refused.
+                for type in [nil, "application/octet-stream"] as [String?] {
+                    let sniffed = try await Self.post(client, tar, contentType: type)
+                    #expect(sniffed.text == expected.text, "format \(format ?? "default"), \(type ?? "no type")")
+                }
+                let form = try await Self.post(client, tar, contentType: "application/x-www-form-urlencoded")
+                #expect(form.status == .unsupportedMediaType)
             }
         }
     }
