@@ -29,6 +29,15 @@ public func buildApplication(
     let tracker = metrics.connections
     tracker.logger = logger
     let limits = configuration.connections
+    let (maxConnections, openFileLimit) = connectionCapacity(configured: limits.maxConnections)
+    if maxConnections < limits.maxConnections {
+        logger.warning(
+            "fewer connections than --max-connections: the open-file limit would run out first",
+            metadata: [
+                "max_connections": "\(limits.maxConnections)", "serving_at_most": "\(maxConnections)",
+                "open_files": "\(openFileLimit.map(String.init) ?? "?")",
+            ])
+    }
     return Application(
         router: router,
         server: HTTPServerBuilder { responder in
@@ -39,7 +48,7 @@ public func buildApplication(
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "rescind"),
         onServerRunning: { channel in
             do {
-                try await ListenerGuard.install(on: channel, tracker: tracker, maxConnections: limits.maxConnections)
+                try await ListenerGuard.install(on: channel, tracker: tracker, maxConnections: maxConnections)
             } catch {
                 logger.error("cannot guard the listener against failed accepts", metadata: ["error": "\(error)"])
             }

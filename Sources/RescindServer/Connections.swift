@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import HTTPTypes
 import Hummingbird
 import HummingbirdCore
@@ -423,39 +426,54 @@ final class RequestProgressHandler: ChannelDuplexHandler, RemovableChannelHandle
 // MARK: The listener
 
 /// First on the listening socket's pipeline: keeps at most `--max-connections` open (the
-/// listener stops accepting; new connections wait in the kernel's backlog), and when
-/// accept fails for want of descriptors or memory (EMFILE, ENFILE, ENOBUFS, ENOMEM)
-/// stops accepting for a back-off that doubles from 10 ms to 1 s, counts and logs the
-/// failure (once per interval), and accepts again as soon as a connection closes.
-/// Without it the listener, still readable, was retried in a loop that used a whole
-/// core while serving no one.
+/// listener stops accepting; new connections wait in the kernel's backlog), and survives
+/// running out of file descriptors.
+///
+/// Running out is worse than refusing clients: libdispatch (under Swift concurrency and
+/// every timer here) opens `/proc/self/task/TID/stat` to watch its thread pool and traps
+/// (SIGILL) when that open fails, and NIO retries a failed accept in a busy loop. So the
+/// guard holds a reserve of descriptors (`/dev/null`, opened at start). When accept fails
+/// for want of descriptors or memory (EMFILE, ENFILE, ENOBUFS, ENOMEM) it gives the
+/// reserve back to the process, stops accepting, counts and logs the failure (once per
+/// interval), and starts again once connections have closed and the reserve is whole:
+/// at once when a connection closes, else after a back-off that doubles from 10 ms to 1 s.
 final class ListenerGuard: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = any Channel
     typealias InboundOut = any Channel
     typealias OutboundIn = Any
     typealias OutboundOut = Any
 
+    /// Descriptors kept in reserve for the rest of the process.
+    static let reserveSize = 16
+
     let tracker: ConnectionTracker
     let maxConnections: Int
     private var open = 0
+    private var reserve: [CInt] = []
+    /// Set by a failed accept: no accepts until the reserve is whole again.
+    private var starved = false
     private var delay: TimeAmount?
-    private var resumeAt: NIODeadline?
     private var scheduled: Scheduled<Void>?
-    /// A read was asked for while at the cap or backing off.
+    /// A read was asked for while at the cap or starved.
     private var readHeld = false
 
     init(tracker: ConnectionTracker, maxConnections: Int) {
         self.tracker = tracker
         self.maxConnections = maxConnections
+        refillReserve()
+    }
+
+    deinit {
+        for fd in reserve { Glibc.close(fd) }
     }
 
     func read(context: ChannelHandlerContext) {
-        if open >= maxConnections {
-            if !readHeld { tracker.reachedLimit(maxConnections) }
+        if starved {
             readHeld = true
             return
         }
-        if let resumeAt, NIODeadline.now() < resumeAt {
+        if open >= maxConnections {
+            if !readHeld { tracker.reachedLimit(maxConnections) }
             readHeld = true
             return
         }
@@ -470,14 +488,8 @@ final class ListenerGuard: ChannelDuplexHandler, RemovableChannelHandler {
         unwrapInboundIn(data).closeFuture.hop(to: context.eventLoop).whenComplete { _ in
             let (handler, context) = loopBound.value
             handler.open -= 1
-            // A descriptor and a slot are free: accept now rather than when a back-off ends.
-            if handler.resumeAt != nil {
-                handler.scheduled?.cancel()
-                handler.resume(context)
-            } else if handler.readHeld {
-                handler.readHeld = false
-                context.read()
-            }
+            // A descriptor and a slot are free: try now rather than when a back-off ends.
+            handler.retry(context)
         }
         context.fireChannelRead(data)
     }
@@ -487,29 +499,52 @@ final class ListenerGuard: ChannelDuplexHandler, RemovableChannelHandler {
             context.fireErrorCaught(error)
             return
         }
-        let next = min((delay ?? .milliseconds(5)) * 2, .seconds(1))
-        delay = next
-        let deadline = NIODeadline.now() + next
-        resumeAt = deadline
         tracker.acceptFailed(error)
+        starved = true
+        for fd in reserve { Glibc.close(fd) }
+        reserve.removeAll()
         // NIO leaves a read pending after a failed accept, so the listener stays
         // registered and epoll reports it again at once: holding `read()` (as NIO's own
         // AcceptBackoffHandler does) is not enough. Turning auto-read off unregisters it.
         try? context.channel.syncOptions?.setOption(.autoRead, value: false)
-        scheduled?.cancel()
-        scheduled = context.eventLoop.assumeIsolatedUnsafeUnchecked().scheduleTask(deadline: deadline) {
-            self.resume(context)
-        }
+        scheduleRetry(context)
         // Not passed on: NIO's back-off behind this handler would hold accepts a whole second.
     }
 
-    private func resume(_ context: ChannelHandlerContext) {
-        scheduled = nil
-        resumeAt = nil
-        readHeld = false
-        // Registers the listener again and tries an accept.
-        try? context.channel.syncOptions?.setOption(.autoRead, value: true)
-        read(context: context)
+    private func scheduleRetry(_ context: ChannelHandlerContext) {
+        let next = min((delay ?? .milliseconds(5)) * 2, .seconds(1))
+        delay = next
+        scheduled?.cancel()
+        scheduled = context.eventLoop.assumeIsolatedUnsafeUnchecked().scheduleTask(in: next) {
+            self.scheduled = nil
+            self.retry(context)
+        }
+    }
+
+    /// Accepts again if the reserve can be made whole; else waits for the next close or
+    /// the next back-off.
+    private func retry(_ context: ChannelHandlerContext) {
+        if starved {
+            refillReserve()
+            guard reserve.count == Self.reserveSize else {
+                if scheduled == nil { scheduleRetry(context) }
+                return
+            }
+            starved = false
+            scheduled?.cancel()
+            scheduled = nil
+            // Registers the listener again.
+            try? context.channel.syncOptions?.setOption(.autoRead, value: true)
+        }
+        if readHeld { read(context: context) }
+    }
+
+    private func refillReserve() {
+        while reserve.count < Self.reserveSize {
+            let fd = Glibc.open("/dev/null", O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else { return }
+            reserve.append(fd)
+        }
     }
 
     /// Installs the guard first on `listener`'s pipeline. One accept per wake-up, so the
@@ -522,4 +557,17 @@ final class ListenerGuard: ChannelDuplexHandler, RemovableChannelHandler {
                 position: .first)
         }.get()
     }
+}
+
+/// How many connections the process can hold: `configured`, or fewer when the open-file
+/// limit would run out first (the descriptors open now, the guard's reserve and a margin
+/// for log files, policy reloads and the runtime are kept back).
+public func connectionCapacity(configured: Int) -> (capacity: Int, openFileLimit: Int?) {
+    var limit = rlimit()
+    guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < rlim_t(Int32.max) else {
+        return (configured, nil)
+    }
+    let openNow = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? 32
+    let available = Int(limit.rlim_cur) - openNow - ListenerGuard.reserveSize - 32
+    return (max(1, min(configured, available)), Int(limit.rlim_cur))
 }

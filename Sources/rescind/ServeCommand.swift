@@ -130,12 +130,8 @@ struct ServeCommand: ParsableCommand {
         } catch let error as DecisionLogError {
             throw ValidationError(error.description)
         }
-        let openFiles = raiseOpenFileLimit()
-        if openFiles != -1, configuration.connections.maxConnections > openFiles - 64 {
-            logger.warning(
-                "--max-connections is close to the open-file limit; failed accepts will be backed off",
-                metadata: ["max_connections": "\(configuration.connections.maxConnections)", "open_files": "\(openFiles)"])
-        }
+        // Before the application is built: it sizes the connection cap by this limit.
+        raiseOpenFileLimit()
         let app = buildApplication(
             configuration: configuration, store: store, metrics: metrics, decisionLog: decisionLog, logger: logger)
         // The root command is synchronous; the server runs on the concurrency pool while

@@ -105,15 +105,10 @@ struct ServeConnectionOptions: ParsableArguments {
 }
 
 /// Raises the soft limit on open files to the hard limit (as Go's runtime and nginx's
-/// `worker_rlimit_nofile` do), so `--max-connections` is not cut short by a low default;
-/// returns the soft limit in force.
-func raiseOpenFileLimit() -> Int {
+/// `worker_rlimit_nofile` do), so `--max-connections` is not cut short by a low default.
+func raiseOpenFileLimit() {
     var limit = rlimit()
-    guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return -1 }
-    if limit.rlim_cur < limit.rlim_max {
-        var raised = limit
-        raised.rlim_cur = limit.rlim_max
-        if setrlimit(Int32(RLIMIT_NOFILE.rawValue), &raised) == 0 { limit = raised }
-    }
-    return limit.rlim_cur >= rlim_t(Int.max) ? Int.max : Int(limit.rlim_cur)
+    guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < limit.rlim_max else { return }
+    limit.rlim_cur = limit.rlim_max
+    _ = setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
 }

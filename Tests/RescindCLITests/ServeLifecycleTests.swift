@@ -133,10 +133,9 @@ import RescindServer
         #expect(messages.contains("second signal: closing every connection now"))
     }
 
-    /// With 64 descriptors and room for 1000 connections, accepts fail with EMFILE: the
-    /// server backs off (no busy loop), logs it (not once per failure), counts it in
-    /// /metrics, and serves again as soon as descriptors are free.
-    @Test func runningOutOfDescriptorsBacksOffAndRecovers() throws {
+    /// A low open-file limit caps the connections (with a warning) instead of letting
+    /// accepts run the process out of descriptors.
+    @Test func lowOpenFileLimitCapsConnections() throws {
         let prlimit = "/usr/bin/prlimit"
         guard FileManager.default.isExecutableFile(atPath: prlimit) else {
             Issue.record("prlimit (util-linux) is needed for this test")
@@ -146,29 +145,81 @@ import RescindServer
         defer { try? FileManager.default.removeItem(at: folder) }
         let server = try ServeProcess(
             ["--policies", "Policies", "--max-connections", "1000", "--watch-interval", "0"], folder: folder,
-            launcher: [prlimit, "--nofile=64:64"])
+            launcher: [prlimit, "--nofile=128:128"])
         defer { server.kill() }
+        let capped = try #require(server.logObjects().first {
+            $0["message"] as? String == "fewer connections than --max-connections: the open-file limit would run out first"
+        })
+        let capacity = try #require((capped["serving_at_most"] as? String).flatMap(Int.init))
+        #expect(capacity > 10 && capacity < 128)
         var held: [RawConnection] = []
-        for _ in 0..<90 { held.append(try RawConnection(port: server.port)) }
+        for _ in 0..<(capacity + 40) { held.append(try RawConnection(port: server.port)) }
         Thread.sleep(forTimeInterval: 1)
-        let cpuBefore = try processCPUSeconds(server.process.processIdentifier)
+        #expect(server.isRunning)
+        held.removeAll()
+        #expect(try server.http("GET", "/healthz").status == 200)
+        let metrics = try server.http("GET", "/metrics").body
+        #expect(metrics.contains("rescind_accept_errors_total{errno=\"EMFILE\"} 0"), "\(metrics)")
+        #expect(!metrics.contains("rescind_connection_limit_reached_total 0"))
+    }
+
+    /// Descriptors that run out anyway (here the limit is lowered under the running
+    /// server, as other files could take them): accepts fail with EMFILE, and the server
+    /// backs off (no busy loop), gives its reserve of descriptors to the rest of the
+    /// process (libdispatch traps when it cannot open /proc), logs it once per interval,
+    /// counts it in /metrics, and serves again as soon as descriptors are free.
+    @Test func runningOutOfDescriptorsBacksOffAndRecovers() throws {
+        let prlimit = "/usr/bin/prlimit"
+        guard FileManager.default.isExecutableFile(atPath: prlimit) else {
+            Issue.record("prlimit (util-linux) is needed for this test")
+            return
+        }
+        let folder = try scratchFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let server = try ServeProcess(["--policies", "Policies", "--watch-interval", "0"], folder: folder)
+        defer { server.kill() }
+        let pid = server.process.processIdentifier
+        var held: [RawConnection] = []
+        for _ in 0..<10 {
+            let connection = try RawConnection(port: server.port)
+            try connection.send(Array("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".utf8))
+            _ = try connection.readSome()
+            held.append(connection)
+        }
+        let open = try FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd").count
+        let lowered = Process()
+        lowered.executableURL = URL(fileURLWithPath: prlimit)
+        lowered.arguments = ["--pid", "\(pid)", "--nofile=\(open):\(open)"]
+        try lowered.run()
+        lowered.waitUntilExit()
+        #expect(lowered.terminationStatus == 0)
+        for _ in 0..<30 { held.append(try RawConnection(port: server.port)) }
+        Thread.sleep(forTimeInterval: 1)
+        let cpuBefore = try processCPUSeconds(pid)
         Thread.sleep(forTimeInterval: 2)
-        let cpuUsed = try processCPUSeconds(server.process.processIdentifier) - cpuBefore
+        let cpuUsed = try processCPUSeconds(pid) - cpuBefore
         #expect(cpuUsed < 0.5, "the server used \(cpuUsed) s of CPU in 2 s while out of descriptors")
         #expect(server.isRunning)
 
         held.removeAll()
         let recovered = Date()
-        let health = try server.http("GET", "/healthz")
-        #expect(health.status == 200)
+        #expect(try server.http("GET", "/healthz").status == 200)
         #expect(Date().timeIntervalSince(recovered) < 3)
         let metrics = try server.http("GET", "/metrics").body
         let failures = metrics.split(separator: "\n").first { $0.hasPrefix("rescind_accept_errors_total{errno=\"EMFILE\"}") }
-        let count = failures.flatMap { Int($0.split(separator: " ").last ?? "") } ?? 0
-        #expect(count > 0, "\(metrics)")
+        #expect((failures.flatMap { Int($0.split(separator: " ").last ?? "") } ?? 0) > 0, "\(metrics)")
         let warnings = server.logObjects().filter { $0["message"] as? String == "cannot accept connections; backing off" }
         #expect(!warnings.isEmpty && warnings.count <= 2, "\(warnings.count) warnings")
     }
+}
+
+/// User plus system CPU seconds of a process, from /proc.
+func processCPUSeconds(_ pid: Int32) throws -> Double {
+    let stat = try String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)
+    // Fields after the command name (which may hold spaces) start after the last ')'.
+    let fields = stat[stat.index(after: stat.lastIndex(of: ")")!)...].split(separator: " ")
+    let ticks = (Double(fields[11]) ?? 0) + (Double(fields[12]) ?? 0)
+    return ticks / Double(sysconf(Int32(_SC_CLK_TCK)))
 }
 
 extension ServeLifecycleTests {
@@ -196,7 +247,9 @@ extension ServeLifecycleTests {
         let metrics = try server.http("GET", "/metrics").body
         #expect(metrics.contains("rescind_connection_limit_reached_total "))
         #expect(!metrics.contains("rescind_connection_limit_reached_total 0"))
-        let warnings = server.logObjects().filter { $0["message"] as? String == "connection limit reached; new connections wait in the backlog" }
+        let warnings = server.logObjects().filter {
+            $0["message"] as? String == "connection limit reached; new connections wait in the backlog"
+        }
         #expect(!warnings.isEmpty)
     }
 }
@@ -214,13 +267,4 @@ extension RawConnection {
         guard count > 0 else { throw ServeTestError("recv: \(count < 0 ? errno : 0)") }
         return String(decoding: buffer[..<count], as: UTF8.self)
     }
-}
-
-/// User plus system CPU seconds of a process, from /proc.
-func processCPUSeconds(_ pid: Int32) throws -> Double {
-    let stat = try String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)
-    // Fields after the command name (which may hold spaces) start after the last ')'.
-    let fields = stat[stat.index(after: stat.lastIndex(of: ")")!)...].split(separator: " ")
-    let ticks = (Double(fields[11]) ?? 0) + (Double(fields[12]) ?? 0)
-    return ticks / Double(sysconf(Int32(_SC_CLK_TCK)))
 }
