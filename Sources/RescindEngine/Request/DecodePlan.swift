@@ -25,6 +25,9 @@ struct ValueShape: Sendable {
     }
 
     let kind: Kind
+    /// For `.int`, `.decimal` and `.timestamp`: 0 when the field has no range, else one
+    /// more than its index into `DecodePlan.bounds` (so an unconstrained value costs one
+    /// test of a byte already loaded).
     let index: Int32
 
     init(_ kind: Kind, _ index: Int = 0) {
@@ -183,6 +186,68 @@ final class EnumPlan: Sendable {
     }
 }
 
+/// A field's range, by the kind of value it constrains, ready to compare with no
+/// `Value` in between; unset bounds are the type's extremes (or nil for decimals).
+struct BoundsPlan: Sendable {
+    /// The range as the schema declares it, for messages.
+    let range: FieldBounds
+    let intMinimum: Int64
+    let intMaximum: Int64
+    let decimalMinimum: CELDecimal?
+    let decimalMaximum: CELDecimal?
+    let timestampMinimum: CELTimestamp?
+    let timestampMaximum: CELTimestamp?
+
+    init(_ range: FieldBounds) {
+        self.range = range
+        var intMinimum = Int64.min
+        var intMaximum = Int64.max
+        var decimalMinimum: CELDecimal?
+        var decimalMaximum: CELDecimal?
+        var timestampMinimum: CELTimestamp?
+        var timestampMaximum: CELTimestamp?
+        switch range.minimum {
+        case .int(let x)?: intMinimum = x
+        case .decimal(let x)?: decimalMinimum = x
+        case .timestamp(let x)?: timestampMinimum = x
+        default: break
+        }
+        switch range.maximum {
+        case .int(let x)?: intMaximum = x
+        case .decimal(let x)?: decimalMaximum = x
+        case .timestamp(let x)?: timestampMaximum = x
+        default: break
+        }
+        self.intMinimum = intMinimum
+        self.intMaximum = intMaximum
+        self.decimalMinimum = decimalMinimum
+        self.decimalMaximum = decimalMaximum
+        self.timestampMinimum = timestampMinimum
+        self.timestampMaximum = timestampMaximum
+    }
+
+    /// Whether `value` is below the minimum (true), above the maximum (false), or
+    /// within (nil).
+    @inline(__always)
+    func violation(_ value: Int64) -> Bool? {
+        value < intMinimum ? true : value > intMaximum ? false : nil
+    }
+
+    @inline(__always)
+    func violation(_ value: CELDecimal) -> Bool? {
+        if let decimalMinimum, value < decimalMinimum { return true }
+        if let decimalMaximum, decimalMaximum < value { return false }
+        return nil
+    }
+
+    @inline(__always)
+    func violation(_ value: CELTimestamp) -> Bool? {
+        if let timestampMinimum, value < timestampMinimum { return true }
+        if let timestampMaximum, timestampMaximum < value { return false }
+        return nil
+    }
+}
+
 /// What an object field becomes when the request leaves it out (or sends `null`).
 enum AbsentRule: Sendable {
     /// Report `request-missing-field`.
@@ -220,6 +285,9 @@ final class DecodePlan: Sendable {
     let shapes: [ValueShape]
     /// CEL spellings of types requests cannot carry, for `ValueShape.Kind.unsupported`.
     let unsupported: [String]
+    /// Ranges of constrained fields, for a `ValueShape` of an int, decimal or timestamp
+    /// whose `index` is nonzero (at `index - 1`).
+    let bounds: [BoundsPlan]
     /// Root slots of the conventional `id`, `at` and `locale` fields, or -1.
     let idSlot: Int
     let atSlot: Int
@@ -232,6 +300,7 @@ final class DecodePlan: Sendable {
         enums = builder.enums
         shapes = builder.shapes
         unsupported = builder.unsupported
+        bounds = builder.bounds
         let root = schema.root
         func slot(_ name: String, _ kind: ValueKind) -> Int {
             guard let slot = root.slot(of: name), ValueKind(root.fields[slot].type) == kind else { return -1 }
@@ -276,6 +345,7 @@ private struct PlanBuilder {
     var enums: [EnumPlan] = []
     var shapes: [ValueShape] = []
     var unsupported: [String] = []
+    var bounds: [BoundsPlan] = []
 
     init(schema: RequestSchema) { self.schema = schema }
 
@@ -286,7 +356,14 @@ private struct PlanBuilder {
         indices[ObjectIdentifier(type)] = index
         types.append(type)
         // Registered before its fields so a type that reaches itself finds its index.
-        let shapes = type.fields.map { shape(of: $0.type) }
+        var shapes = type.fields.map { shape(of: $0.type) }
+        for (slot, range) in schema.bounds[type.name] ?? [:] where shapes.indices.contains(slot) {
+            let shape = shapes[slot]
+            // Only the kinds the parser checks; the policy compiler refuses the others.
+            guard shape.kind == .int || shape.kind == .decimal || shape.kind == .timestamp else { continue }
+            bounds.append(BoundsPlan(range))
+            shapes[slot] = ValueShape(shape.kind, bounds.count)
+        }
         fieldShapes[index] = shapes
         return index
     }
