@@ -187,35 +187,35 @@ final class EnumPlan: Sendable {
 }
 
 /// A field's range, by the kind of value it constrains, ready to compare with no
-/// `Value` in between; unset bounds are the type's extremes (or nil for decimals).
+/// `Value` in between; unset int bounds are the type's extremes. Plain data (no
+/// reference to count when the parser reads it): the range as the schema declares it,
+/// for messages, is in `DecodePlan.ranges`.
 struct BoundsPlan: Sendable {
-    /// The range as the schema declares it, for messages.
-    let range: FieldBounds
     let intMinimum: Int64
     let intMaximum: Int64
     let decimalMinimum: CELDecimal?
     let decimalMaximum: CELDecimal?
-    let timestampMinimum: CELTimestamp?
-    let timestampMaximum: CELTimestamp?
+    /// Seconds and nanoseconds, compared field by field (no call into CELRuntime).
+    let timestampMinimum: (seconds: Int64, nanos: Int32)
+    let timestampMaximum: (seconds: Int64, nanos: Int32)
 
     init(_ range: FieldBounds) {
-        self.range = range
         var intMinimum = Int64.min
         var intMaximum = Int64.max
         var decimalMinimum: CELDecimal?
         var decimalMaximum: CELDecimal?
-        var timestampMinimum: CELTimestamp?
-        var timestampMaximum: CELTimestamp?
+        var timestampMinimum = (seconds: Int64.min, nanos: Int32(0))
+        var timestampMaximum = (seconds: Int64.max, nanos: Int32.max)
         switch range.minimum {
         case .int(let x)?: intMinimum = x
         case .decimal(let x)?: decimalMinimum = x
-        case .timestamp(let x)?: timestampMinimum = x
+        case .timestamp(let x)?: timestampMinimum = (x.seconds, x.nanos)
         default: break
         }
         switch range.maximum {
         case .int(let x)?: intMaximum = x
         case .decimal(let x)?: decimalMaximum = x
-        case .timestamp(let x)?: timestampMaximum = x
+        case .timestamp(let x)?: timestampMaximum = (x.seconds, x.nanos)
         default: break
         }
         self.intMinimum = intMinimum
@@ -242,8 +242,13 @@ struct BoundsPlan: Sendable {
 
     @inline(__always)
     func violation(_ value: CELTimestamp) -> Bool? {
-        if let timestampMinimum, value < timestampMinimum { return true }
-        if let timestampMaximum, timestampMaximum < value { return false }
+        let seconds = value.seconds
+        if seconds < timestampMinimum.seconds || (seconds == timestampMinimum.seconds && value.nanos < timestampMinimum.nanos) {
+            return true
+        }
+        if seconds > timestampMaximum.seconds || (seconds == timestampMaximum.seconds && value.nanos > timestampMaximum.nanos) {
+            return false
+        }
         return nil
     }
 }
@@ -288,6 +293,8 @@ final class DecodePlan: Sendable {
     /// Ranges of constrained fields, for a `ValueShape` of an int, decimal or timestamp
     /// whose `index` is nonzero (at `index - 1`).
     let bounds: [BoundsPlan]
+    /// The same ranges as the schema declares them, for messages.
+    let ranges: [FieldBounds]
     /// Root slots of the conventional `id`, `at` and `locale` fields, or -1.
     let idSlot: Int
     let atSlot: Int
@@ -301,6 +308,7 @@ final class DecodePlan: Sendable {
         shapes = builder.shapes
         unsupported = builder.unsupported
         bounds = builder.bounds
+        ranges = builder.ranges
         let root = schema.root
         func slot(_ name: String, _ kind: ValueKind) -> Int {
             guard let slot = root.slot(of: name), ValueKind(root.fields[slot].type) == kind else { return -1 }
@@ -346,6 +354,7 @@ private struct PlanBuilder {
     var shapes: [ValueShape] = []
     var unsupported: [String] = []
     var bounds: [BoundsPlan] = []
+    var ranges: [FieldBounds] = []
 
     init(schema: RequestSchema) { self.schema = schema }
 
@@ -362,6 +371,7 @@ private struct PlanBuilder {
             // Only the kinds the parser checks; the policy compiler refuses the others.
             guard shape.kind == .int || shape.kind == .decimal || shape.kind == .timestamp else { continue }
             bounds.append(BoundsPlan(range))
+            ranges.append(range)
             shapes[slot] = ValueShape(shape.kind, bounds.count)
         }
         fieldShapes[index] = shapes

@@ -122,7 +122,7 @@ struct RequestParser: ~Copyable {
     /// under the minimum, else over the maximum). Out of line: the happy path only tests.
     @inline(never)
     private mutating func outOfRange(_ shape: ValueShape, below: Bool, found: String, at start: Int) {
-        let range = bounds[Int(shape.index) - 1].range
+        let range = plan.ranges[Int(shape.index) - 1]
         record(
             .outOfRange(range: range, belowMinimum: below, isTimestamp: shape.kind == .timestamp, found: quoteUserText(found)),
             at: start)
