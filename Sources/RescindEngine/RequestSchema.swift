@@ -31,9 +31,12 @@ public struct RequestSchema: Sendable {
 /// (unbounded) or a value of the field's own type: `.int`, `.decimal` or `.timestamp`;
 /// a bound of another type is ignored by the decoder.
 public struct FieldBounds: Sendable, Equatable {
+    /// The smallest value allowed (inclusive), or nil for no lower bound.
     public var minimum: Value?
+    /// The largest value allowed (inclusive), or nil for no upper bound.
     public var maximum: Value?
 
+    /// A range from its bounds, each of the field's own type.
     public init(minimum: Value? = nil, maximum: Value? = nil) {
         self.minimum = minimum
         self.maximum = maximum

@@ -91,7 +91,9 @@ public struct FieldModel: Sendable {
 public struct YAMLBound: Sendable {
     /// The key it was written under (`minimum`, `maximum`), for messages.
     public var key: String
+    /// The scalar's text as written (quotes removed), parsed by the field's type.
     public var text: String
+    /// Where the value is written, for load-time errors.
     public var span: SourceSpan
 }
 
