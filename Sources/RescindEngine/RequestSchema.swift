@@ -12,10 +12,74 @@ public struct RequestSchema: Sendable {
     /// Explicit defaults: object type name → field slot → value used when the field is
     /// absent. Optional fields without one are zero-filled (see `docs/policy-language.md`).
     public let defaults: [String: [Int: Value]]
+    /// Range constraints: object type name → field slot → the inclusive bounds a value
+    /// the request carries must lie within (`minimum` / `maximum` in the schema).
+    public let bounds: [String: [Int: FieldBounds]]
 
-    public init(root: ObjectType, enums: [String: StringEnum] = [:], defaults: [String: [Int: Value]] = [:]) {
+    public init(
+        root: ObjectType, enums: [String: StringEnum] = [:], defaults: [String: [Int: Value]] = [:],
+        bounds: [String: [Int: FieldBounds]] = [:]
+    ) {
         self.root = root
         self.enums = enums
         self.defaults = defaults
+        self.bounds = bounds
+    }
+}
+
+/// The inclusive range of an `int`, `decimal` or `timestamp` field. Each bound is nil
+/// (unbounded) or a value of the field's own type: `.int`, `.decimal` or `.timestamp`;
+/// a bound of another type is ignored by the decoder.
+public struct FieldBounds: Sendable, Equatable {
+    /// The smallest value allowed (inclusive), or nil for no lower bound.
+    public var minimum: Value?
+    /// The largest value allowed (inclusive), or nil for no upper bound.
+    public var maximum: Value?
+
+    /// A range from its bounds, each of the field's own type.
+    public init(minimum: Value? = nil, maximum: Value? = nil) {
+        self.minimum = minimum
+        self.maximum = maximum
+    }
+
+    /// Whether `value` lies within the bounds (both inclusive). Values of a kind the
+    /// bounds do not constrain, and values compared with a bound of another kind, pass.
+    public func contains(_ value: Value) -> Bool {
+        if let minimum, FieldBounds.isLess(value, than: minimum) { return false }
+        if let maximum, FieldBounds.isLess(maximum, than: value) { return false }
+        return true
+    }
+
+    /// `a < b` for two ints, decimals or timestamps; false for any other pair.
+    public static func isLess(_ a: Value, than b: Value) -> Bool {
+        switch (a, b) {
+        case (.int(let x), .int(let y)): x < y
+        case (.decimal(let x), .decimal(let y)): x < y
+        case (.timestamp(let x), .timestamp(let y)): x < y
+        default: false
+        }
+    }
+}
+
+extension FieldBounds {
+    /// "from `0` to `10000000`", "at least `0`", "at most `2100-01-01T00:00:00Z`": the
+    /// range as messages name it.
+    public var text: String {
+        switch (minimum, maximum) {
+        case (let minimum?, let maximum?): "from `\(Self.text(of: minimum))` to `\(Self.text(of: maximum))`"
+        case (let minimum?, nil): "at least `\(Self.text(of: minimum))`"
+        case (nil, let maximum?): "at most `\(Self.text(of: maximum))`"
+        case (nil, nil): "unbounded"
+        }
+    }
+
+    /// A bound as a request would write it: `0`, `10000000.5`, `2000-01-01T00:00:00Z`.
+    static func text(of value: Value) -> String {
+        switch value {
+        case .int(let int): String(int)
+        case .decimal(let decimal): decimal.description
+        case .timestamp(let timestamp): timestamp.rfc3339
+        default: value.description
+        }
     }
 }

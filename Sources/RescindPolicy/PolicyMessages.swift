@@ -1,4 +1,5 @@
 public import RescindDiagnostics
+import RescindEngine
 
 /// Diagnostic codes of the policy layer (load and check), all in one place.
 extension DiagnosticCode {
@@ -16,6 +17,7 @@ extension DiagnosticCode {
     public static let policyNeverMatches: DiagnosticCode = "policy-rule-never-matches"
     public static let policyShadowed: DiagnosticCode = "policy-rule-shadowed"
     public static let policyUnknownObligation: DiagnosticCode = "policy-unknown-obligation"
+    public static let policyInvalidRange: DiagnosticCode = "policy-invalid-range"
 }
 
 /// The policy layer's messages: lowercase, user input in backticks, a `help:` where it helps.
@@ -56,6 +58,27 @@ enum PolicyMessages {
         -> Diagnostic
     {
         .error(.policyInvalidValue, "invalid \(what) `\(value)`: expected \(expected)", at: span, help: help)
+    }
+
+    static func boundOnUnorderedType(_ key: String, field: String, type: String, at span: SourceSpan) -> Diagnostic {
+        .error(
+            .policyInvalidRange, "`\(key)` on field `\(field)` of type `\(type)`", at: span,
+            help: "`minimum` and `maximum` apply to `int`, `decimal` and `timestamp` fields")
+    }
+
+    static func emptyRange(field: String, minimum: String, maximum: String, at span: SourceSpan, minimumSpan: SourceSpan?)
+        -> Diagnostic
+    {
+        .error(
+            .policyInvalidRange, "field `\(field)` has `maximum` `\(maximum)` below its `minimum` `\(minimum)`", at: span,
+            notes: minimumSpan.map { [DiagnosticNote("the minimum is here", span: $0)] } ?? [],
+            help: "no value could pass; both bounds are inclusive")
+    }
+
+    static func defaultOutOfRange(_ value: String, field: String, range: FieldBounds, at span: SourceSpan) -> Diagnostic {
+        .error(
+            .policyInvalidRange, "the default `\(value)` of field `\(field)` is outside its range \(range.text)", at: span,
+            help: "a default must be a value the request itself could send")
     }
 
     static func duplicateID(_ id: String, at span: SourceSpan, first: SourceSpan) -> Diagnostic {

@@ -425,7 +425,7 @@ struct ExplainCommandTests {
     func invalidPolicies() throws {
         let copy = try PolicyCLI.copyOfPolicies()
         defer { try? FileManager.default.removeItem(at: copy) }
-        try PolicyCLI.edit(copy.appendingPathComponent("schema.yaml"), replacing: "total: decimal", with: "total: decmal")
+        try PolicyCLI.edit(copy.appendingPathComponent("schema.yaml"), replacing: "total: {type: decimal,", with: "total: {type: decmal,")
         let run = try CLI.run(["explain", "--policies", copy.path, "--rule", "no-such-rule", "Examples/requests/buyer-paid-card.json"])
         #expect(run.status == 3)
         #expect(run.stdout == "")

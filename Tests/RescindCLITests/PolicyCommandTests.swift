@@ -127,7 +127,7 @@ struct CheckCommandTests {
         defer { try? FileManager.default.removeItem(at: copy) }
         let file = copy.appendingPathComponent("who-may-cancel.yaml")
         try PolicyCLI.edit(file, replacing: "- actor.role == \"buyer\"\n", with: "- ordr.role == \"buyer\"\n")
-        try PolicyCLI.edit(copy.appendingPathComponent("schema.yaml"), replacing: "total: decimal", with: "total: decmal")
+        try PolicyCLI.edit(copy.appendingPathComponent("schema.yaml"), replacing: "total: {type: decimal,", with: "total: {type: decmal,")
 
         let run = try CLI.run(["check", copy.path, "--format", "json"])
         #expect(run.status == 3)
@@ -152,7 +152,7 @@ struct CheckCommandTests {
     func githubFormat() throws {
         let copy = try PolicyCLI.copyOfPolicies()
         defer { try? FileManager.default.removeItem(at: copy) }
-        try PolicyCLI.edit(copy.appendingPathComponent("schema.yaml"), replacing: "total: decimal", with: "total: decmal")
+        try PolicyCLI.edit(copy.appendingPathComponent("schema.yaml"), replacing: "total: {type: decimal,", with: "total: {type: decmal,")
         let run = try CLI.run(["check", copy.path, "--format", "github"])
         #expect(run.status == 3)
         let lines = run.stdout.split(separator: "\n")
@@ -166,7 +166,7 @@ struct CheckCommandTests {
         let line = try #require(schemaLines.firstIndex { $0.contains("decmal") }) + 1
         let escapedPath = copy.appendingPathComponent("schema.yaml").path
             .replacingOccurrences(of: ":", with: "%3A").replacingOccurrences(of: ",", with: "%2C")
-        #expect(lines.contains { $0.hasPrefix("::error file=\(escapedPath),line=\(line),col=12,") && $0.contains("title=policy-unknown-type::unknown type `decmal`") })
+        #expect(lines.contains { $0.hasPrefix("::error file=\(escapedPath),line=\(line),col=19,") && $0.contains("title=policy-unknown-type::unknown type `decmal`") })
     }
 
     @Test("warnings alone still exit 0 and are counted in the summary")
@@ -353,6 +353,33 @@ struct EvalCommandTests {
         #expect(third["effect"] as? String == "review")
     }
 
+    @Test("a negative total is refused by the pack's schema: exit 3, the path, the bound and the value")
+    func negativeTotal() throws {
+        let request = try PolicyCLI.compact("buyer-paid-card.json").replacingOccurrences(of: "\"129.99\"", with: "\"-129.99\"")
+        #expect(request.contains("-129.99"))
+        let human = try CLI.run(["eval", "--policies", "Policies", "-"], input: request)
+        #expect(human.status == 3)
+        #expect(human.stdout == "")
+        #expect(human.stderr == """
+            error[request-out-of-range]: $.order.total: `order.total` must be at least `0`; found `-129.99`
+              = help: the schema allows values from `0` to `10000000`, inclusive
+
+            """)
+        let json = try CLI.run(["eval", "--policies", "Policies", "--json", "-"], input: request)
+        #expect(json.status == 3)
+        let error = try #require(try PolicyCLI.object(json.stdout.trimmingCharacters(in: .newlines))["error"] as? [String: Any])
+        #expect(error["code"] as? String == "request-out-of-range")
+        #expect(error["path"] as? String == "$.order.total")
+        // In a stream the line is refused and the run goes on.
+        let file = try PolicyCLI.temporaryFile(request + "\n" + (try PolicyCLI.compact("buyer-paid-card.json")) + "\n", extension: "jsonl")
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let stream = try CLI.run(["eval", "--policies", "Policies", "--jsonl", file])
+        let lines = stream.stdout.split(separator: "\n").map(String.init)
+        try #require(lines.count == 2, "\(stream.stdout)")
+        #expect(lines[0].hasPrefix(#"{"error":{"code":"request-out-of-range","message":"`order.total` must be at least `0`; found `-129.99`","path":"$.order.total""#))
+        #expect(try PolicyCLI.object(lines[1])["effect"] as? String == "allow")
+    }
+
     @Test("usage errors exit 64", arguments: [
         ["eval", "--policies", "Policies"],
         ["eval", "--policies", "Policies", "--jsonl", "x.jsonl", "Examples/requests/buyer-paid-card.json"],
@@ -369,7 +396,7 @@ struct EvalCommandTests {
     func invalidPolicies() throws {
         let copy = try PolicyCLI.copyOfPolicies()
         defer { try? FileManager.default.removeItem(at: copy) }
-        try PolicyCLI.edit(copy.appendingPathComponent("schema.yaml"), replacing: "total: decimal", with: "total: decmal")
+        try PolicyCLI.edit(copy.appendingPathComponent("schema.yaml"), replacing: "total: {type: decimal,", with: "total: {type: decmal,")
         let run = try CLI.run(["eval", "--policies", copy.path, "Examples/requests/buyer-paid-card.json"])
         #expect(run.status == 3)
         #expect(run.stdout == "")

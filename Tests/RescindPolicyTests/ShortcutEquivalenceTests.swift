@@ -154,8 +154,10 @@ struct ShortcutEquivalenceTests {
     }
 
     /// The refund's fee and amount and the voucher's cap are decimal formulas: they
-    /// must give CEL's values at the fee cap's edges, with totals beyond an Int64
-    /// significand (Foundation's path) and with totals the decoder would reject.
+    /// must give CEL's values at the fee cap's edges, at the schema's range ends, with
+    /// totals beyond an Int64 significand (Foundation's path) and with totals the
+    /// decoder would reject (negative, above the schema's maximum, huge: set after
+    /// decoding, as an embedding program could).
     @Test("decimal formulas compute what CEL computes")
     func decimalFormulas() throws {
         let refunds = try #require(Self.fast.refunds)
@@ -166,7 +168,10 @@ struct ShortcutEquivalenceTests {
             }
         }
         let totals = ["0", "0.01", "0.10", "19.99", "399.99", "400.00", "400.01", "400.05", "1000000",
-                      "12345678901234567.89", "99999999999999999999999999999999999.99"]
+                      "9999999.99", "10000000.00", "9999999.9999999999999999999999999999",
+                      "0.0000000000000000000000000000000001"]
+        let rejected = try ["-0.01", "-400.00", "10000000.01", "12345678901234567.89", "99999999999999999999999999999999999.99"]
+            .map { Value.decimal(try #require(CELDecimal(parsing: $0))) }
         for file in ["buyer-processing-fee.json", "buyer-processing-fee-capped.json", "seller-stock-out-wallet.json"] {
             let url = ReferencePackTests.root.appendingPathComponent("Examples/requests/\(file)")
             guard FileManager.default.fileExists(atPath: url.path) else {
@@ -176,7 +181,7 @@ struct ShortcutEquivalenceTests {
             let base = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
             try Self.expectSameDecisions(
                 varying: "total", of: "order", in: base, encoded: totals,
-                values: [nil, .int(250), .string("129.99"), .decimal(CELDecimal(Int64.max))], file)
+                values: [nil, .int(250), .string("129.99"), .decimal(CELDecimal(Int64.max))] + rejected, file)
         }
     }
 
@@ -202,7 +207,8 @@ struct ShortcutEquivalenceTests {
             let url = ReferencePackTests.root.appendingPathComponent("Examples/requests/\(file)")
             let base = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
             // Placed exactly 30 minutes before `at`, a second and a nanosecond either
-            // side, after `at`, and at the ends of time.
+            // side, after `at`, at the schema's range ends, and (set after decoding, as
+            // the schema refuses them) at the ends of time.
             let formatter = ISO8601DateFormatter()
             let atText = try #require(base["at"] as? String)
             let at = try #require(formatter.date(from: atText))
@@ -210,9 +216,12 @@ struct ShortcutEquivalenceTests {
             try Self.expectSameDecisions(
                 varying: "placed_at", of: "order", in: base,
                 encoded: [utc(-1800) + "Z", utc(-1801) + "Z", utc(-1799) + "Z", utc(-1801) + ".999999999Z",
-                          utc(-1800) + ".000000001Z", utc(3600) + "Z", "0001-01-01T00:00:00Z",
-                          "9999-12-31T23:59:59.999999999Z"],
-                values: [nil, .string("2026-11-27T09:40:00+08:00"), .int(0)], file)
+                          utc(-1800) + ".000000001Z", utc(3600) + "Z", "2000-01-01T00:00:00Z",
+                          "2100-01-01T00:00:00Z"],
+                values: [nil, .string("2026-11-27T09:40:00+08:00"), .int(0),
+                         .timestamp(try #require(CELTimestamp(seconds: CELTimestamp.minSeconds))),
+                         .timestamp(try #require(CELTimestamp(seconds: CELTimestamp.maxSeconds, nanos: 999_999_999)))],
+                file)
         }
 
         let url = ReferencePackTests.root.appendingPathComponent("Examples/requests/seller-stockout-rate-boundary.json")

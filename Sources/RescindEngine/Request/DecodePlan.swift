@@ -25,6 +25,9 @@ struct ValueShape: Sendable {
     }
 
     let kind: Kind
+    /// For `.int`, `.decimal` and `.timestamp`: 0 when the field has no range, else one
+    /// more than its index into `DecodePlan.bounds` (so an unconstrained value costs one
+    /// test of a byte already loaded).
     let index: Int32
 
     init(_ kind: Kind, _ index: Int = 0) {
@@ -183,6 +186,73 @@ final class EnumPlan: Sendable {
     }
 }
 
+/// A field's range, by the kind of value it constrains, ready to compare with no
+/// `Value` in between; unset int bounds are the type's extremes. Plain data (no
+/// reference to count when the parser reads it): the range as the schema declares it,
+/// for messages, is in `DecodePlan.ranges`.
+struct BoundsPlan: Sendable {
+    let intMinimum: Int64
+    let intMaximum: Int64
+    let decimalMinimum: CELDecimal?
+    let decimalMaximum: CELDecimal?
+    /// Seconds and nanoseconds, compared field by field (no call into CELRuntime).
+    let timestampMinimum: (seconds: Int64, nanos: Int32)
+    let timestampMaximum: (seconds: Int64, nanos: Int32)
+
+    init(_ range: FieldBounds) {
+        var intMinimum = Int64.min
+        var intMaximum = Int64.max
+        var decimalMinimum: CELDecimal?
+        var decimalMaximum: CELDecimal?
+        var timestampMinimum = (seconds: Int64.min, nanos: Int32(0))
+        var timestampMaximum = (seconds: Int64.max, nanos: Int32.max)
+        switch range.minimum {
+        case .int(let x)?: intMinimum = x
+        case .decimal(let x)?: decimalMinimum = x
+        case .timestamp(let x)?: timestampMinimum = (x.seconds, x.nanos)
+        default: break
+        }
+        switch range.maximum {
+        case .int(let x)?: intMaximum = x
+        case .decimal(let x)?: decimalMaximum = x
+        case .timestamp(let x)?: timestampMaximum = (x.seconds, x.nanos)
+        default: break
+        }
+        self.intMinimum = intMinimum
+        self.intMaximum = intMaximum
+        self.decimalMinimum = decimalMinimum
+        self.decimalMaximum = decimalMaximum
+        self.timestampMinimum = timestampMinimum
+        self.timestampMaximum = timestampMaximum
+    }
+
+    /// Whether `value` is below the minimum (true), above the maximum (false), or
+    /// within (nil).
+    @inline(__always)
+    func violation(_ value: Int64) -> Bool? {
+        value < intMinimum ? true : value > intMaximum ? false : nil
+    }
+
+    @inline(__always)
+    func violation(_ value: CELDecimal) -> Bool? {
+        if let decimalMinimum, value < decimalMinimum { return true }
+        if let decimalMaximum, decimalMaximum < value { return false }
+        return nil
+    }
+
+    @inline(__always)
+    func violation(_ value: CELTimestamp) -> Bool? {
+        let seconds = value.seconds
+        if seconds < timestampMinimum.seconds || (seconds == timestampMinimum.seconds && value.nanos < timestampMinimum.nanos) {
+            return true
+        }
+        if seconds > timestampMaximum.seconds || (seconds == timestampMaximum.seconds && value.nanos > timestampMaximum.nanos) {
+            return false
+        }
+        return nil
+    }
+}
+
 /// What an object field becomes when the request leaves it out (or sends `null`).
 enum AbsentRule: Sendable {
     /// Report `request-missing-field`.
@@ -220,6 +290,11 @@ final class DecodePlan: Sendable {
     let shapes: [ValueShape]
     /// CEL spellings of types requests cannot carry, for `ValueShape.Kind.unsupported`.
     let unsupported: [String]
+    /// Ranges of constrained fields, for a `ValueShape` of an int, decimal or timestamp
+    /// whose `index` is nonzero (at `index - 1`).
+    let bounds: [BoundsPlan]
+    /// The same ranges as the schema declares them, for messages.
+    let ranges: [FieldBounds]
     /// Root slots of the conventional `id`, `at` and `locale` fields, or -1.
     let idSlot: Int
     let atSlot: Int
@@ -232,6 +307,8 @@ final class DecodePlan: Sendable {
         enums = builder.enums
         shapes = builder.shapes
         unsupported = builder.unsupported
+        bounds = builder.bounds
+        ranges = builder.ranges
         let root = schema.root
         func slot(_ name: String, _ kind: ValueKind) -> Int {
             guard let slot = root.slot(of: name), ValueKind(root.fields[slot].type) == kind else { return -1 }
@@ -276,6 +353,8 @@ private struct PlanBuilder {
     var enums: [EnumPlan] = []
     var shapes: [ValueShape] = []
     var unsupported: [String] = []
+    var bounds: [BoundsPlan] = []
+    var ranges: [FieldBounds] = []
 
     init(schema: RequestSchema) { self.schema = schema }
 
@@ -286,7 +365,15 @@ private struct PlanBuilder {
         indices[ObjectIdentifier(type)] = index
         types.append(type)
         // Registered before its fields so a type that reaches itself finds its index.
-        let shapes = type.fields.map { shape(of: $0.type) }
+        var shapes = type.fields.map { shape(of: $0.type) }
+        for (slot, range) in schema.bounds[type.name] ?? [:] where shapes.indices.contains(slot) {
+            let shape = shapes[slot]
+            // Only the kinds the parser checks; the policy compiler refuses the others.
+            guard shape.kind == .int || shape.kind == .decimal || shape.kind == .timestamp else { continue }
+            bounds.append(BoundsPlan(range))
+            ranges.append(range)
+            shapes[slot] = ValueShape(shape.kind, bounds.count)
+        }
         fieldShapes[index] = shapes
         return index
     }

@@ -21,6 +21,9 @@ public enum RequestErrorCode: String, Sendable, Hashable, CaseIterable, CustomSt
     case invalidDecimal = "request-invalid-decimal"
     /// Not a CEL duration (`"30m"`, `"720h"`, `"1.5s"`).
     case invalidDuration = "request-invalid-duration"
+    /// An int, decimal or timestamp outside the range its schema field declares
+    /// (`minimum` / `maximum`): a negative `order.total`, a timestamp in year 9999.
+    case outOfRange = "request-out-of-range"
     /// The request has more bytes than `RequestLimits.maxBytes`.
     case tooLarge = "request-too-large"
     /// Objects and arrays nest deeper than `RequestLimits.maxDepth`.
@@ -111,6 +114,8 @@ enum RequestProblem: Sendable {
     case invalidTimestamp(found: String, lacksOffset: Bool)
     case invalidDecimal(found: String)
     case invalidDuration(found: String)
+    /// `found` is already quoted for display (`quoteUserText`).
+    case outOfRange(range: FieldBounds, belowMinimum: Bool, isTimestamp: Bool, found: String)
     case unsupportedType(String)
     case tooLarge(size: Int, limit: Int)
     case tooDeep(limit: Int)
@@ -127,6 +132,7 @@ enum RequestProblem: Sendable {
         case .invalidTimestamp: .invalidTimestamp
         case .invalidDecimal: .invalidDecimal
         case .invalidDuration: .invalidDuration
+        case .outOfRange: .outOfRange
         case .tooLarge: .tooLarge
         case .tooDeep: .tooDeep
         case .listTooLong: .listTooLong
@@ -193,6 +199,18 @@ private func render(_ problem: RequestProblem, path: [PathComponent]) -> (messag
             "\(subject) must be a duration such as `30m`, `720h` or `1.5s`; found `\(quoteUserText(found))`",
             "units are `h`, `m`, `s`, `ms`, `us` and `ns`"
         )
+    case .outOfRange(let range, let belowMinimum, let isTimestamp, let found):
+        let bound = belowMinimum ? range.minimum : range.maximum
+        let limit = bound.map { "`\(FieldBounds.text(of: $0))`" } ?? ""
+        let relation = switch (belowMinimum, isTimestamp) {
+        case (true, false): "at least"
+        case (false, false): "at most"
+        case (true, true): "no earlier than"
+        case (false, true): "no later than"
+        }
+        // With both bounds, the other one helps the sender see the whole range.
+        let help = range.minimum != nil && range.maximum != nil ? "the schema allows values \(range.text), inclusive" : nil
+        return ("\(subject) must be \(relation) \(limit); found `\(found)`", help)
     case .unsupportedType(let type):
         return ("\(subject) has type `\(type)`, which a JSON request cannot carry", nil)
     case .tooLarge(let size, let limit):

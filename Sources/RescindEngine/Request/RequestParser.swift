@@ -26,6 +26,7 @@ struct RequestParser: ~Copyable {
     private let objects: [ObjectPlan]
     private let enums: [EnumPlan]
     private let shapes: [ValueShape]
+    private let bounds: [BoundsPlan]
     private let limits: RequestLimits
     private let input: UnsafePointer<UInt8>
     private let count: Int
@@ -44,6 +45,7 @@ struct RequestParser: ~Copyable {
         self.objects = plan.objects
         self.enums = plan.enums
         self.shapes = plan.shapes
+        self.bounds = plan.bounds
         self.limits = limits
         // An empty buffer may have no base address; any valid pointer will do as nothing is read.
         self.input = input.baseAddress.map { $0.assumingMemoryBound(to: UInt8.self) } ?? UnsafePointer(bitPattern: 1)!
@@ -114,6 +116,16 @@ struct RequestParser: ~Copyable {
         default: found = "`\(quoteUserText(text(start..<position)))`"
         }
         record(.typeMismatch(expected: expected, found: found), at: start)
+    }
+
+    /// Records `request-out-of-range` for a value outside its field's range (`below`:
+    /// under the minimum, else over the maximum). Out of line: the happy path only tests.
+    @inline(never)
+    private mutating func outOfRange(_ shape: ValueShape, below: Bool, found: String, at start: Int) {
+        let range = plan.ranges[Int(shape.index) - 1]
+        record(
+            .outOfRange(range: range, belowMinimum: below, isTimestamp: shape.kind == .timestamp, found: quoteUserText(found)),
+            at: start)
     }
 
     private func text(_ range: Range<Int>) -> String {
@@ -461,6 +473,10 @@ struct RequestParser: ~Copyable {
             if unsigned {
                 if let value = parseUnsigned(number.range) { return .uint(value) }
             } else if let value = parseSigned(number.range) {
+                if shape.index != 0, let below = bounds[Int(shape.index) - 1].violation(value) {
+                    outOfRange(shape, below: below, found: text(number.range), at: start)
+                    return nil
+                }
                 return .int(value)
             }
             record(.integerOutOfRange(found: quoteUserText(text(number.range)), unsigned: unsigned), at: start)
@@ -473,20 +489,38 @@ struct RequestParser: ~Copyable {
         case .decimal:
             if byte == quote {
                 guard let text = scanString() else { return nil }
-                if let decimal = CELDecimal(parsingUTF8: text) { return .decimal(decimal) }
+                if let decimal = CELDecimal(parsingUTF8: text) {
+                    if shape.index != 0, let below = bounds[Int(shape.index) - 1].violation(decimal) {
+                        outOfRange(shape, below: below, found: makeString(text), at: start)
+                        return nil
+                    }
+                    return .decimal(decimal)
+                }
                 record(.invalidDecimal(found: makeString(text)), at: start)
                 return nil
             }
             guard byte == minus || (byte &- zero) < 10 else { break }
             guard let number = scanNumber() else { return nil }
             let digits = UnsafeBufferPointer(start: input + number.range.lowerBound, count: number.range.count)
-            if let decimal = parseDecimalNumber(digits) { return .decimal(decimal) }
+            if let decimal = parseDecimalNumber(digits) {
+                if shape.index != 0, let below = bounds[Int(shape.index) - 1].violation(decimal) {
+                    outOfRange(shape, below: below, found: text(number.range), at: start)
+                    return nil
+                }
+                return .decimal(decimal)
+            }
             record(.invalidDecimal(found: text(number.range)), at: start)
             return nil
         case .timestamp:
             guard byte == quote else { break }
             guard let text = scanString() else { return nil }
-            if let timestamp = parseTimestamp(text) { return .timestamp(timestamp) }
+            if let timestamp = parseTimestamp(text) {
+                if shape.index != 0, let below = bounds[Int(shape.index) - 1].violation(timestamp) {
+                    outOfRange(shape, below: below, found: makeString(text), at: start)
+                    return nil
+                }
+                return .timestamp(timestamp)
+            }
             let found = makeString(text)
             record(.invalidTimestamp(found: found, lacksOffset: isTimestampLackingOffset(text)), at: start)
             return nil

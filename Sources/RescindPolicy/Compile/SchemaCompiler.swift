@@ -9,6 +9,7 @@ struct SchemaCompiler {
     private var enums: [String: StringEnum] = [:]
     private var namedTypes: [String: ObjectType] = [:]
     private var defaults: [String: [Int: Value]] = [:]
+    private var bounds: [String: [Int: FieldBounds]] = [:]
 
     static let scalarTypes: [String: CELType] = [
         "string": .string, "bool": .bool, "int": .int, "decimal": .decimal, "timestamp": .timestamp,
@@ -35,7 +36,7 @@ struct SchemaCompiler {
             namedTypes[name.value] = objectType(named: name.value, fields)
         }
         let root = objectType(named: "request", schema.request)
-        return RequestSchema(root: root, enums: enums, defaults: defaults)
+        return RequestSchema(root: root, enums: enums, defaults: defaults, bounds: bounds)
     }
 
     private mutating func objectType(named name: String, _ fields: [FieldModel]) -> ObjectType {
@@ -54,10 +55,21 @@ struct SchemaCompiler {
             case .object(let nested): type = .object(objectType(named: "\(name).\(field.name.value)", nested))
             }
             if let value = field.defaultValue { pendingDefaults.append((declared.count, value, type)) }
+            if field.minimum != nil || field.maximum != nil, let range = fieldBounds(field, type) {
+                bounds[name, default: [:]][declared.count] = range
+            }
             declared.append(ObjectType.Field(name: field.name.value, type: type, required: !field.optional))
         }
         for (slot, value, type) in pendingDefaults {
-            if let parsed = defaultValue(value, type) { defaults[name, default: [:]][slot] = parsed }
+            guard let parsed = defaultValue(value, type) else { continue }
+            // A default is a value the decoder puts in the request: it must be one the
+            // request itself could send.
+            if let range = bounds[name]?[slot], !range.contains(parsed) {
+                diagnostics.append(PolicyMessages.defaultOutOfRange(
+                    value.text, field: declared[slot].name, range: range, at: value.span))
+                continue
+            }
+            defaults[name, default: [:]][slot] = parsed
         }
         return ObjectType(name: name, fields: declared)
     }
@@ -80,6 +92,68 @@ struct SchemaCompiler {
         let known = Array(Self.scalarTypes.keys) + Array(enums.keys) + Array(namedTypes.keys)
         diagnostics.append(PolicyMessages.unknownType(name, at: text.span, known: known.sorted()))
         return .dyn
+    }
+
+    /// The parsed `minimum` / `maximum` of a field, or nil after reporting why they
+    /// cannot be: a type without an order the decoder checks, a literal that is not of
+    /// the field's type, or a minimum above the maximum.
+    private mutating func fieldBounds(_ field: FieldModel, _ type: CELType) -> FieldBounds? {
+        let written = [field.minimum, field.maximum].compactMap { $0 }
+        let typeName: String
+        switch type {
+        case .int: typeName = "int"
+        case .timestamp: typeName = "timestamp"
+        case .opaque("decimal", let params) where params.isEmpty: typeName = "decimal"
+        default:
+            for bound in written {
+                diagnostics.append(PolicyMessages.boundOnUnorderedType(
+                    bound.key, field: field.name.value, type: type.description, at: bound.span))
+            }
+            return nil
+        }
+        var range = FieldBounds()
+        var valid = true
+        for bound in written {
+            guard let value = boundValue(bound, typeName) else {
+                valid = false
+                continue
+            }
+            if bound.key == "minimum" { range.minimum = value } else { range.maximum = value }
+        }
+        guard valid else { return nil }
+        if let minimum = range.minimum, let maximum = range.maximum, let at = field.maximum,
+            FieldBounds.isLess(maximum, than: minimum)
+        {
+            diagnostics.append(PolicyMessages.emptyRange(
+                field: field.name.value, minimum: field.minimum?.text ?? "", maximum: at.text, at: at.span,
+                minimumSpan: field.minimum?.span))
+            return nil
+        }
+        return range
+    }
+
+    /// A bound's literal as a value of the field's type; decimals from the text as
+    /// written (never through `Double`).
+    private mutating func boundValue(_ bound: YAMLBound, _ typeName: String) -> Value? {
+        let text = bound.text.trimmingCharacters(in: .whitespaces)
+        let value: Value?
+        let expected: String
+        switch typeName {
+        case "int":
+            value = Int64(text).map(Value.int)
+            expected = "an integer such as `0`"
+        case "decimal":
+            value = CELDecimal(parsing: text).map(Value.decimal)
+            expected = "a decimal such as `0` or `\"10000000.00\"`"
+        default:
+            value = CELTimestamp(rfc3339: text).map(Value.timestamp)
+            expected = "an RFC 3339 timestamp with an offset, such as `\"2000-01-01T00:00:00Z\"`"
+        }
+        guard let value else {
+            diagnostics.append(PolicyMessages.invalid(bound.key, bound.text, expected: expected, at: bound.span))
+            return nil
+        }
+        return value
     }
 
     private mutating func defaultValue(_ value: YAMLDefault, _ type: CELType) -> Value? {

@@ -124,13 +124,27 @@ struct DocumentReader {
                 text: value.scalar?.text ?? "", isMapping: value.mapping != nil, span: value.span)
         }
         let description = fields.optional("description", as: String.self, diagnostics: &diagnostics)
+        let minimum = readBound(&fields, "minimum")
+        let maximum = readBound(&fields, "maximum")
         var type = FieldModel.TypeSpec.named(typeName)
         if typeName.value == "object" {
             type = .object(fields.entry("fields").map { readFields($0.value) } ?? [])
         }
         fields.finish(diagnostics: &diagnostics)
         return FieldModel(
-            name: name, type: type, optional: optional, defaultValue: defaultValue, description: description)
+            name: name, type: type, optional: optional, defaultValue: defaultValue, description: description,
+            minimum: minimum, maximum: maximum)
+    }
+
+    /// A field's `minimum` or `maximum`: any scalar, kept as its text (the schema
+    /// compiler parses it once the field's type is known).
+    private mutating func readBound(_ fields: inout YAMLMappingDecoder, _ key: String) -> YAMLBound? {
+        guard let value = fields.entry(key)?.value, !value.isNull else { return nil }
+        guard let scalar = value.scalar else {
+            value.reportMismatch(expected: "a number or a timestamp string", diagnostics: &diagnostics)
+            return nil
+        }
+        return YAMLBound(key: key, text: scalar.text, span: value.span)
     }
 
     private mutating func readCalendar(_ fields: inout YAMLMappingDecoder) {

@@ -81,6 +81,20 @@ public struct FieldModel: Sendable {
     public var optional: Bool
     public var defaultValue: YAMLDefault?
     public var description: String?
+    /// `minimum` / `maximum` as written, kept as text until the field's type is known
+    /// (a decimal bound must never pass through `Double`).
+    public var minimum: YAMLBound?
+    public var maximum: YAMLBound?
+}
+
+/// A range bound of a schema field (`minimum: 0`), as the YAML scalar's text.
+public struct YAMLBound: Sendable {
+    /// The key it was written under (`minimum`, `maximum`), for messages.
+    public var key: String
+    /// The scalar's text as written (quotes removed), parsed by the field's type.
+    public var text: String
+    /// Where the value is written, for load-time errors.
+    public var span: SourceSpan
 }
 
 /// A schema default, kept as YAML until the field's type is known.
