@@ -16,7 +16,8 @@ struct ServeCommand: ParsableCommand {
             RESCIND_DECISION_TOKEN, RESCIND_MAX_BODY_BYTES, RESCIND_MAX_BATCH, RESCIND_MAX_EVALUATION_COST, \
             RESCIND_WATCH_INTERVAL, RESCIND_DECISION_LOG, RESCIND_DECISION_LOG_MAX_BYTES, \
             RESCIND_DECISION_LOG_KEEP, RESCIND_DECISION_LOG_SAMPLE, \
-            RESCIND_DECISION_LOG_BUFFER_BYTES, RESCIND_LOG_FORMAT; LOG_LEVEL sets the log level \
+            RESCIND_DECISION_LOG_BUFFER_BYTES, RESCIND_DECISION_LOG_ERROR_RATE, \
+            RESCIND_DECISION_LOG_DURABILITY, RESCIND_LOG_FORMAT; LOG_LEVEL sets the log level \
             (info). The address bound is logged (`listening`, with `address`): --port 0 picks a \
             free port. SIGHUP reloads the policies; SIGTERM and SIGINT stop after the requests \
             in flight, write out the decision log and exit 0. Exits 3 when the policies do not \
