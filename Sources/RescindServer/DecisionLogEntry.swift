@@ -94,13 +94,29 @@ struct DecisionLogEntry: Sendable {
         return line
     }
 
-    /// The first `rejectedPrefixBytes` of `body`, cut before a character rather than in
-    /// one, so the prefix is valid UTF-8 whenever the body is.
+    /// The first bytes of `body` whose JSON string takes at most `rejectedPrefixBytes`
+    /// (a quote or a control character takes 2 to 6 bytes escaped, so a body of them
+    /// keeps fewer), cut before a character rather than in one, so the prefix is valid
+    /// UTF-8 whenever the body is. (Invalid UTF-8 becomes U+FFFD, 3 bytes: such a body
+    /// can take 3 KiB.)
     static func prefix(of body: UnsafeRawBufferPointer) -> [UInt8] {
-        guard body.count > rejectedPrefixBytes else { return Array(body) }
-        var end = rejectedPrefixBytes
+        var end = 0, escaped = 0
+        while end < body.count {
+            let byte = body[end]
+            let cost = switch byte {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"), 0x0A, 0x0D, 0x09: 2
+            case 0..<0x20, 0x7F: 6
+            default: 1
+            }
+            guard escaped + cost <= rejectedPrefixBytes else { break }
+            escaped += cost
+            end += 1
+        }
+        guard end < body.count else { return Array(body) }
         // Back over continuation bytes (10xxxxxx) to the start of the character cut.
-        while end > rejectedPrefixBytes - 3, body[end] & 0xC0 == 0x80 { end -= 1 }
+        let cut = end
+        while end > 0, cut - end < 3, body[end] & 0xC0 == 0x80 { end -= 1 }
+        if body[end] & 0xC0 == 0x80 { end = cut }  // not UTF-8 there: cut where it was
         return Array(body[..<end])
     }
 
