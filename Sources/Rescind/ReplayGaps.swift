@@ -10,34 +10,49 @@
 /// sorted runs, so memory grows with the number of gaps, not of entries. Mergeable:
 /// the union of two parts' numbers is the whole's, whatever their order.
 struct SequenceTally: Sendable {
-    /// Runs of numbers seen, sorted and apart (never adjacent), per boot id.
-    private(set) var boots: [String: [ClosedRange<Int>]] = [:]
-    /// The boot of the last line added, to spare a string per line.
-    private var lastBoot: [UInt8] = []
-    private var lastKey = ""
+    /// Runs of numbers seen, sorted and apart (never adjacent), per boot id; the boot
+    /// being read is kept aside, in `currentRuns`.
+    private var settled: [String: [ClosedRange<Int>]] = [:]
+    /// The boot of the last line added (its id's bytes and text) and its runs: lines
+    /// come boot after boot, so most lines cost a comparison, not a dictionary lookup.
+    private var currentBoot: [UInt8] = []
+    private var currentKey: String?
+    private var currentRuns: [ClosedRange<Int>] = []
+
+    /// Every boot's runs.
+    var boots: [String: [ClosedRange<Int>]] {
+        var all = settled
+        if let currentKey { all[currentKey] = currentRuns }
+        return all
+    }
 
     /// Counts entry `seq` of the boot whose id is `boot` (its UTF-8 bytes).
     mutating func add(_ seq: Int, boot: UnsafeRawBufferPointer) {
-        if !boot.elementsEqual(lastBoot) {
-            lastBoot = Array(boot)
-            lastKey = String(decoding: boot, as: UTF8.self)
+        if currentKey == nil || !boot.elementsEqual(currentBoot) {
+            settle()
+            currentBoot = Array(boot)
+            let key = String(decoding: boot, as: UTF8.self)
+            currentRuns = settled.removeValue(forKey: key) ?? []
+            currentKey = key
         }
-        add(seq, boot: lastKey)
+        Self.insert(seq...seq, into: &currentRuns)
     }
 
-    mutating func add(_ seq: Int, boot: String) {
-        var runs = boots[boot, default: []]
-        boots[boot] = nil  // unshared while it changes, so appending does not copy
-        Self.insert(seq...seq, into: &runs)
-        boots[boot] = runs
+    /// Puts the current boot's runs back with the others.
+    private mutating func settle() {
+        guard let key = currentKey else { return }
+        settled[key] = currentRuns
+        currentKey = nil
+        currentBoot = []
+        currentRuns = []
     }
 
     mutating func merge(_ other: SequenceTally) {
+        settle()
         for (boot, theirs) in other.boots {
-            var runs = boots[boot, default: []]
-            boots[boot] = nil
+            var runs = settled.removeValue(forKey: boot) ?? []
             for run in theirs { Self.insert(run, into: &runs) }
-            boots[boot] = runs
+            settled[boot] = runs
         }
     }
 
@@ -74,7 +89,8 @@ struct SequenceTally: Sendable {
 
     /// The missing runs, by boot id and then number.
     var gaps: [SequenceGap] {
-        boots.keys.sorted().flatMap { boot in
+        let boots = self.boots
+        return boots.keys.sorted().flatMap { boot in
             let runs = boots[boot]!
             return zip(runs, runs.dropFirst()).map { SequenceGap(bootID: boot, missing: $0.upperBound + 1...$1.lowerBound - 1) }
         }
@@ -88,6 +104,12 @@ public struct SequenceGap: Sendable, Hashable {
     public let bootID: String
     /// The `seq` numbers missing.
     public let missing: ClosedRange<Int>
+
+    /// Numbers `missing` of boot `bootID`.
+    public init(bootID: String, missing: ClosedRange<Int>) {
+        self.bootID = bootID
+        self.missing = missing
+    }
 
     /// "seq 1001–1650 missing in boot 3f2a…".
     public var text: String {

@@ -160,7 +160,7 @@ func withoutSpaces(_ text: String) -> String {
         #expect(try text(3) == "{not json")
         #expect(try text(4) == "[1, 2]")
         #expect(value(5, "request") == withoutSpaces(abuse))
-        #expect(try text(6) == "{\"id\": 1}")
+        #expect(try text(6) == "\n {\"id\": 1}")  // the item's bytes, as sent in the batch
         #expect(value(7, "request") == withoutSpaces(paid))
 
         // The decision: the answer's bytes, without the explanation.
