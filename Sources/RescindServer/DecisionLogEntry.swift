@@ -83,7 +83,7 @@ struct DecisionLogEntry: Sendable {
             line.append(contentsOf: "\"request_bytes\":\(size),\"request_sha256\":\"\(digest)\",".utf8)
             line.append(contentsOf: "\"truncated\":\(size > request.count),\"request\":".utf8)
             // A string, never parsed: the body may not be JSON, or be nested past what
-            // JSON tools read (jq stops at depth 10000). Invalid UTF-8 becomes U+FFFD;
+            // JSON tools read (jq 1.6 stops past 256 levels). Invalid UTF-8 becomes U+FFFD;
             // `request_sha256` is of the bytes as sent.
             line.append(contentsOf: jsonString(String(decoding: request, as: UTF8.self)).utf8)
             // `{"error":{…}}` → `,"error":{…}`: the member without the braces around it.
