@@ -1,17 +1,21 @@
 import Foundation
 
-/// A line of a decision log (`docs/decision-log.md`): one JSON object per decision,
-/// `{"decision_id", "logged_at", "policy", "latency_us", "request", "decision"}`, or
-/// `"error"` in place of `"decision"` for a request the service rejected.
+/// A line of a decision log (`docs/decision-log.md`): one JSON object per decision or
+/// rejected request, `{"seq", "boot_id", "decision_id", "logged_at", "policy",
+/// "latency_us", "request_bytes", "request_sha256", "truncated", "request", "decision",
+/// "error"}` (older logs: without the first two and the `request_`/`truncated` members,
+/// and with `decision` or `error` only).
 ///
 /// Replay reads logs and plain request-per-line files alike, mixed: a line is a log
-/// entry when its object has a `request` object and a `decision` or `error` member,
+/// entry when its object has a `request` object (a rejected request's: a string) and a
+/// `decision` or `error` member,
 /// and a plain request otherwise. A request cannot be mistaken for an entry: `request`
 /// is the name conditions use for the whole request, so no schema declares a field of
 /// that name, and the decoder rejects a request that has one.
 public enum DecisionLogLine {
     /// The request a line carries: the `request` object of a log entry, else the whole
-    /// line. Only the envelope is scanned here; the request's own JSON is checked when
+    /// line. A rejected request's entry carries its text, a JSON string: then `request`
+    /// is that string, quotes included (`unquote` gives the bytes it holds). Only the envelope is scanned here; the request's own JSON is checked when
     /// it is decoded, so a broken line is reported by the decoder, with a JSON path.
     ///
     /// `quick` takes the request to end where `},"decision":` first follows its start,
@@ -50,8 +54,9 @@ public enum DecisionLogLine {
     }
 
     /// The bytes of a rejected request kept as a JSON string (`"request":"…"`),
-    /// unescaped: the request as it was sent when the entry is not `truncated`.
-    static func unquote(_ string: UnsafeRawBufferPointer) -> [UInt8]? {
+    /// unescaped: the request as it was sent when the entry is not `truncated`; nil
+    /// when `string` is not a JSON string.
+    public static func unquote(_ string: UnsafeRawBufferPointer) -> [UInt8]? {
         guard let text = try? JSONSerialization.jsonObject(with: Data(string), options: .fragmentsAllowed) as? String
         else { return nil }
         return Array(text.utf8)

@@ -309,6 +309,11 @@ func withoutSpaces(_ text: String) -> String {
         }
         let expected = requestIDs.filter(DecisionLogSampler(rate: 0.3).keeps)
         #expect(logged == expected)
+        // Sampled-out decisions take no number: a sampled log has no gap.
+        let numbers = try logLines(path).map { line in
+            (try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["seq"] as? Int
+        }
+        #expect(numbers == Array(1...expected.count))
         #expect(!expected.isEmpty && expected.count < requestIDs.count)
     }
 
