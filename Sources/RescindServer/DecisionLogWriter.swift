@@ -306,12 +306,14 @@ public final class DecisionLogWriter: @unchecked Sendable {
             condition.unlock()
 
             beforeWrite?()
-            var written = writeAll(batch)
+            let written = writeAll(batch)
             // Group commit: one sync for every line of the round, before anyone is answered.
+            var synced = true
             if configuration.durability == .fsync, fd >= 0, written.contains(true), !syncFile(fd) {
                 reportWriteError("fdatasync: \(String(cString: strerror(errno)))")
-                // Written, maybe not durable: not acknowledged (the lines stay in the file).
-                for index in written.indices { written[index] = false }
+                // Written (and counted so: the lines are in the file, no gap), but maybe
+                // not durable: their decisions are not acknowledged.
+                synced = false
             }
             var bytes = 0, writtenCount = 0, failed = 0
             var resume: [(CheckedContinuation<Bool, Never>, Bool)] = []
@@ -320,7 +322,7 @@ public final class DecisionLogWriter: @unchecked Sendable {
                 bytes += entry.cost
                 if ok { writtenCount += 1 } else { failed += 1 }
                 guard let waiter = entry.waiter else { continue }
-                if !ok { waiter.failed = true }
+                if !ok || !synced { waiter.failed = true }
                 waiter.outstanding -= 1
                 if waiter.outstanding == 0, let continuation = waiter.continuation {
                     waiter.continuation = nil
