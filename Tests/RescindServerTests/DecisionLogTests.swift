@@ -216,14 +216,17 @@ func withoutSpaces(_ text: String) -> String {
         #expect(counts["review→review"] == 2)
     }
 
-    @Test func rotationKeepsWholeLinesAndTheKeepCount() throws {
+    /// In `fsync` mode too: the old file and the folder are synced around a rotation.
+    @Test(arguments: [DecisionLogDurability.async, .fsync])
+    func rotationKeepsWholeLinesAndTheKeepCount(_ durability: DecisionLogDurability) throws {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let path = folder.appendingPathComponent("d.jsonl").path
         let set = try #require(LoadedPolicies.load(paths: [Fixture.policies]).policySet)
         let maxBytes = 1500
         let writer = try DecisionLogWriter(
-            configuration: DecisionLogConfiguration(path: path, maxBytes: maxBytes, keep: 2), metrics: ServerMetrics(),
+            configuration: DecisionLogConfiguration(path: path, maxBytes: maxBytes, keep: 2, durability: durability),
+            metrics: ServerMetrics(),
             logger: Fixture.logger)
         for number in 0..<40 {
             writer.submit(entry(number, set))
