@@ -8,7 +8,10 @@
 #   Scripts/serve-bench.sh [SECONDS] [CONNECTIONS]        # default 10 s, 32 connections
 #
 # Environment: SCRATCH_PATH (build folder, default .build), BATCH_CONNECTIONS (default
-# 4), CLIENT_THREADS (default 1), JSON=1 (summaries as JSON lines).
+# 4), CLIENT_THREADS (default 1), JSON=1 (summaries as JSON lines), RESCIND_SERVE_ARGS
+# (more `rescind serve` flags, split on spaces), e.g.
+#
+#   RESCIND_SERVE_ARGS="--decision-log /tmp/d.jsonl --decision-log-durability fsync" Scripts/serve-bench.sh 5
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-10}
@@ -18,6 +21,10 @@ threads=${CLIENT_THREADS:-1}
 scratch=${SCRATCH_PATH:-.build}
 json=()
 [ "${JSON:-0}" = 1 ] && json=(--json)
+serve_args=()
+# Split on spaces on purpose: flags and values without spaces in them.
+# shellcheck disable=SC2206
+[ -n "${RESCIND_SERVE_ARGS:-}" ] && serve_args=(${RESCIND_SERVE_ARGS})
 
 log=$(mktemp /tmp/rescind-serve-bench.XXXXXX.log)
 for product in rescind RescindLoad; do
@@ -25,7 +32,8 @@ for product in rescind RescindLoad; do
 done
 bin=$(swift build -c release --scratch-path "$scratch" --show-bin-path 2>/dev/null)
 
-LOG_LEVEL=info "$bin/rescind" serve --policies Policies --host 127.0.0.1 --port 0 --watch-interval 0 >"$log" 2>&1 &
+LOG_LEVEL=info "$bin/rescind" serve --policies Policies --host 127.0.0.1 --port 0 --watch-interval 0 \
+    ${serve_args[@]+"${serve_args[@]}"} >"$log" 2>&1 &
 server=$!
 cleanup() {
     kill "$server" 2>/dev/null || true
@@ -44,7 +52,7 @@ for _ in $(seq 1 100); do
 done
 [ -n "$port" ] || { echo "the server did not start listening" >&2; cat "$log" >&2; exit 1; }
 
-echo "rescind serve (release) on 127.0.0.1:$port; $(nproc) cores; load average $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo ?); $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
+echo "rescind serve (release) ${serve_args[*]+${serve_args[*]} }on 127.0.0.1:$port; $(nproc) cores; load average $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo ?); $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
 echo "== single decisions: POST /v1/decisions, $connections connections, ${seconds} s"
 "$bin/RescindLoad" --port "$port" --server-pid "$server" --connections "$connections" --threads "$threads" \
     --duration "$seconds" --warmup 2 "${json[@]}"

@@ -1,17 +1,21 @@
 import Foundation
 
-/// A line of a decision log (`docs/decision-log.md`): one JSON object per decision,
-/// `{"decision_id", "logged_at", "policy", "latency_us", "request", "decision"}`, or
-/// `"error"` in place of `"decision"` for a request the service rejected.
+/// A line of a decision log (`docs/decision-log.md`): one JSON object per decision or
+/// rejected request, `{"seq", "boot_id", "decision_id", "logged_at", "policy",
+/// "latency_us", "request_bytes", "request_sha256", "truncated", "request", "decision",
+/// "error"}` (older logs: without the first two and the `request_`/`truncated` members,
+/// and with `decision` or `error` only).
 ///
 /// Replay reads logs and plain request-per-line files alike, mixed: a line is a log
-/// entry when its object has a `request` object and a `decision` or `error` member,
+/// entry when its object has a `request` object (a rejected request's: a string) and a
+/// `decision` or `error` member,
 /// and a plain request otherwise. A request cannot be mistaken for an entry: `request`
 /// is the name conditions use for the whole request, so no schema declares a field of
 /// that name, and the decoder rejects a request that has one.
 public enum DecisionLogLine {
     /// The request a line carries: the `request` object of a log entry, else the whole
-    /// line. Only the envelope is scanned here; the request's own JSON is checked when
+    /// line. A rejected request's entry carries its text, a JSON string: then `request`
+    /// is that string, quotes included (`unquote` gives the bytes it holds). Only the envelope is scanned here; the request's own JSON is checked when
     /// it is decoded, so a broken line is reported by the decoder, with a JSON path.
     ///
     /// `quick` takes the request to end where `},"decision":` first follows its start,
@@ -22,9 +26,40 @@ public enum DecisionLogLine {
     public static func request(in line: UnsafeRawBufferPointer, quick: Bool = false) -> (
         request: UnsafeRawBufferPointer, isLogEntry: Bool
     ) {
-        var scanner = EnvelopeScanner(line, quick: quick)
-        guard let range = scanner.requestRange() else { return (line, false) }
+        let envelope = scan(line, quick: quick)
+        guard let range = envelope.request else { return (line, false) }
         return (UnsafeRawBufferPointer(rebasing: line[range]), true)
+    }
+
+    /// The members of a log entry readers need besides the request, read in the same
+    /// pass: where it sits in its process's log (`seq`, `boot_id`), and whether its
+    /// request is a rejected request's text (a JSON string, cut when `truncated`).
+    struct Envelope {
+        /// The request object's bytes, or the request string's (quotes included).
+        var request: Range<Int>?
+        var requestIsString = false
+        var truncated = false
+        var seq: Int?
+        /// The `boot_id` string's contents.
+        var bootID: Range<Int>?
+    }
+
+    /// The envelope of `line`; `request` is nil when the line is not a log entry.
+    static func scan(_ line: UnsafeRawBufferPointer, quick: Bool = false) -> Envelope {
+        var scanner = EnvelopeScanner(line, quick: quick)
+        var envelope = Envelope()
+        guard let range = scanner.requestRange(into: &envelope) else { return Envelope() }
+        envelope.request = range
+        return envelope
+    }
+
+    /// The bytes of a rejected request kept as a JSON string (`"request":"…"`),
+    /// unescaped: the request as it was sent when the entry is not `truncated`; nil
+    /// when `string` is not a JSON string.
+    public static func unquote(_ string: UnsafeRawBufferPointer) -> [UInt8]? {
+        guard let text = try? JSONSerialization.jsonObject(with: Data(string), options: .fragmentsAllowed) as? String
+        else { return nil }
+        return Array(text.utf8)
     }
 }
 
@@ -48,7 +83,7 @@ private struct EnvelopeScanner {
     private static let openBracket = UInt8(ascii: "["), closeBracket = UInt8(ascii: "]")
     private static let comma = UInt8(ascii: ","), colon = UInt8(ascii: ":")
 
-    mutating func requestRange() -> Range<Int>? {
+    mutating func requestRange(into envelope: inout DecisionLogLine.Envelope) -> Range<Int>? {
         skipSpace()
         guard consume(Self.openBrace) else { return nil }
         var request: Range<Int>?
@@ -68,7 +103,20 @@ private struct EnvelopeScanner {
                 return start..<end + 1
             }
             guard skipValue() else { return nil }
-            if isObject, matches(key, "request") { request = start..<index }
+            if matches(key, "request") {
+                if isObject {
+                    request = start..<index
+                } else if bytes[start] == Self.quote {
+                    request = start..<index
+                    envelope.requestIsString = true
+                }
+            } else if matches(key, "seq") {
+                envelope.seq = Self.integer(bytes[start..<index])
+            } else if matches(key, "boot_id"), bytes[start] == Self.quote {
+                envelope.bootID = start + 1..<index - 1
+            } else if matches(key, "truncated") {
+                envelope.truncated = index - start == 4 && bytes[start] == UInt8(ascii: "t")
+            }
             if matches(key, "decision") || matches(key, "error") { decided = true }
             // The rest of an entry (usually the decision) need not be read.
             if decided, let request { return request }
@@ -76,6 +124,17 @@ private struct EnvelopeScanner {
             if consume(Self.comma) { continue }
             return nil
         }
+    }
+
+    /// A non-negative integer written in digits, or nil.
+    private static func integer(_ digits: Slice<UnsafeRawBufferPointer>) -> Int? {
+        guard !digits.isEmpty, digits.count <= 18 else { return nil }
+        var value = 0
+        for byte in digits {
+            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
+            value = value * 10 + Int(byte - UInt8(ascii: "0"))
+        }
+        return value
     }
 
     private func matches(_ key: Range<Int>, _ name: StaticString) -> Bool {

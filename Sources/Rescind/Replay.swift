@@ -182,6 +182,8 @@ struct ReplayTally: Sendable {
     /// fields are named by the input.)
     var causes: [ReplayChange: BoundedCounter<ReplayCause>] = [:]
     var samples: [ReplayChange: [SampleReference]] = [:]
+    /// The log entries' `seq` numbers, per boot.
+    var sequence = SequenceTally()
 
     static let badLineSamples = 5
     static let causeCounter = BoundedCounter<ReplayCause>(capacity: 64)
@@ -193,6 +195,7 @@ struct ReplayTally: Sendable {
         logEntries += later.logEntries
         badLines += later.badLines
         badLineSamples += later.badLineSamples.prefix(Self.badLineSamples - badLineSamples.count)
+        sequence.merge(later.sequence)
         for index in transitions.indices { transitions[index] += later.transitions[index] }
         changed += later.changed
         obligationRequests += later.obligationRequests
@@ -240,11 +243,36 @@ private struct Comparer: Sendable {
         _ line: UnsafeRawBufferPointer, number: Int, into tally: inout ReplayTally, taken: [ReplayChange: Int], limit: Int
     ) {
         tally.lines += 1
-        var (request, isLogEntry) = DecisionLogLine.request(in: line, quick: true)
+        let envelope = DecisionLogLine.scan(line, quick: true)
+        let isLogEntry = envelope.request != nil
+        let request = envelope.request.map { UnsafeRawBufferPointer(rebasing: line[$0]) } ?? line
         if isLogEntry { tally.logEntries += 1 }
+        if let seq = envelope.seq, let bootID = envelope.bootID {
+            tally.sequence.add(seq, boot: UnsafeRawBufferPointer(rebasing: line[bootID]))
+        }
+        if envelope.requestIsString {
+            // A rejected request, kept as text: replayed when whole; a cut one is a bad
+            // line (its prefix does not decode), as it should be: it cannot be replayed.
+            let text = DecisionLogLine.unquote(request) ?? []
+            text.withUnsafeBytes {
+                compare(request: $0, quickEntry: false, line: line, number: number, into: &tally, taken: taken, limit: limit)
+            }
+            return
+        }
+        compare(request: request, quickEntry: isLogEntry, line: line, number: number, into: &tally, taken: taken, limit: limit)
+    }
+
+    /// Decides one request (a line's, or its entry's) under both sets and counts what
+    /// changed; `quickEntry`: the request was found by the quick scan of an entry, which
+    /// may have guessed its end wrong when it does not decode.
+    private func compare(
+        request: UnsafeRawBufferPointer, quickEntry: Bool, line: UnsafeRawBufferPointer, number: Int,
+        into tally: inout ReplayTally, taken: [ReplayChange: Int], limit: Int
+    ) {
+        var request = request
         var before = baselineDecoder.decode(request)
         var after = candidateDecoder.decode(request)
-        if case .failure = before, case .failure = after, isLogEntry {
+        if case .failure = before, case .failure = after, quickEntry {
             // The quick guess at the request's end may be what failed: find it exactly.
             request = DecisionLogLine.request(in: line).request
             before = baselineDecoder.decode(request)

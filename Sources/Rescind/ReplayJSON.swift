@@ -11,6 +11,16 @@ extension ReplayReport {
             ("bad_lines", "\(badLines)"), ("replayed", "\(replayed)"), ("changed", "\(changed)"), ("flips", "\(flips)"),
             ("obligation_changes", "\(obligationRequests)"),
         ]
+        // The first 100 gaps: a log with more has a problem the count already shows.
+        members.append(("gaps", JSONText.object([
+            ("count", "\(gaps.count)"), ("missing", "\(missingEntries)"), ("boots", "\(sequencedBoots)"),
+            ("first", JSONText.array(gaps.prefix(100).map { gap in
+                JSONText.object([
+                    ("boot_id", jsonString(gap.bootID)), ("from", "\(gap.missing.lowerBound)"),
+                    ("to", "\(gap.missing.upperBound)"),
+                ])
+            })),
+        ])))
         members.append(("transitions", JSONText.array(transitions.map { row in
             JSONText.object([
                 ("from", jsonString(row.from.rawValue)), ("to", jsonString(row.to.rawValue)), ("requests", "\(row.count)"),

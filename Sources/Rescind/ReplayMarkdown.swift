@@ -10,6 +10,7 @@ extension ReplayReport {
         out += "\(lines) lines: \(logEntries) decision-log entries, \(plainRequests) plain requests, \(badLines) bad."
         if changed > 0 { out += " " + changeCounts.map { "\($0.count) \($0.what)" }.joined(separator: ", ") + "." }
         out += "\n"
+        if let gaps = gapSummary() { out += "\nDecision-log \(Markdown.prose(gaps)).\n" }
 
         if !checks.isEmpty {
             out += "\n### Checks\n\n| check | measured | result |\n|---|---|---|\n"

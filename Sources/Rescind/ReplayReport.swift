@@ -12,6 +12,11 @@ public struct ReplayReport: Sendable {
     /// Lines neither policy set could decide, and the first few of them.
     public let badLines: Int
     public let badLineSamples: [ReplayBadLine]
+    /// Entries missing from the decision log, by boot then number: `seq` numbers not in
+    /// the input between the first and the last of a boot's (docs/decision-log.md).
+    public let gaps: [SequenceGap]
+    /// Boots (`boot_id`) whose entries carry `seq`; 0 for input without them.
+    public let sequencedBoots: Int
     /// Requests by (baseline, candidate) effect, unchanged pairs too, in effect order.
     public let transitions: [(from: ReplayEffect, to: ReplayEffect, count: Int)]
     /// Requests with any change: a flip, other deciding rules, or changed obligations.
@@ -31,6 +36,20 @@ public struct ReplayReport: Sendable {
     /// Requests decided by at least one side: every line but the bad ones.
     public var replayed: Int { lines - badLines }
     public var plainRequests: Int { lines - logEntries }
+    /// Entries missing in all the gaps.
+    public var missingEntries: Int { gaps.reduce(0) { $0 + $1.missing.count } }
+    /// "gaps: 2, 700 entries missing (seq 1001–1650 missing in boot …; …)", the first
+    /// `shown` gaps listed; nil for input without sequence numbers.
+    func gapSummary(shown: Int = 5) -> String? {
+        guard sequencedBoots > 0 else { return nil }
+        let boots = "\(sequencedBoots) boot\(sequencedBoots == 1 ? "" : "s")"
+        guard !gaps.isEmpty else { return "gaps: 0 (\(boots))" }
+        let missing = missingEntries
+        var text = "gaps: \(gaps.count) in \(boots), \(missing) entr\(missing == 1 ? "y" : "ies") missing ("
+        text += gaps.prefix(shown).map(\.text).joined(separator: "; ")
+        if gaps.count > shown { text += "; \(gaps.count - shown) more" }
+        return text + ")"
+    }
     /// Effect flips (including to and from `invalid`).
     public var flips: Int { transitions.filter { $0.from != $0.to }.reduce(0) { $0 + $1.count } }
     /// Requests with the same effect but other deciding rules.
@@ -62,6 +81,8 @@ public struct ReplayReport: Sendable {
         logEntries = tally.logEntries
         badLines = tally.badLines
         badLineSamples = tally.badLineSamples
+        gaps = tally.sequence.gaps
+        sequencedBoots = tally.sequence.boots.count
         var transitions: [(from: ReplayEffect, to: ReplayEffect, count: Int)] = []
         for from in ReplayEffect.allCases {
             for to in ReplayEffect.allCases {

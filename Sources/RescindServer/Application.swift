@@ -103,10 +103,12 @@ struct ServerRoutes: Sendable {
         // The bytes of `rescind eval --json`: the decision on one line, then a newline.
         var bytes: [UInt8] = []
         bytes.reserveCapacity(2048)
+        let waiter = decisionLog?.makeWaiter()
         let rejected = body.withUnsafeReadableBytes {
-            decideItem($0, snapshot: snapshot, options: options, started: started, into: &bytes)
+            decideItem($0, snapshot: snapshot, options: options, started: started, waiter: waiter, into: &bytes)
         }
         if let rejected { throw APIError(rejected) }
+        try await awaitRecord(waiter)
         bytes.append(0x0A)
         return .json(bytes)
     }
@@ -125,19 +127,34 @@ struct ServerRoutes: Sendable {
         }
         var bytes = Array("{\"results\":[".utf8)
         bytes.reserveCapacity(items.count * 2048)
+        // One waiter for the whole batch: one wait, resumed when its last entry is written.
+        let waiter = decisionLog?.makeWaiter()
         body.withUnsafeReadableBytes { raw in
             for (index, range) in items.enumerated() {
                 if index > 0 { bytes.append(UInt8(ascii: ",")) }
                 let item = UnsafeRawBufferPointer(rebasing: raw[range])
                 if let rejected = decideItem(
-                    item, snapshot: snapshot, options: options, started: ContinuousClock.now, into: &bytes)
+                    item, snapshot: snapshot, options: options, started: ContinuousClock.now, waiter: waiter, into: &bytes)
                 {
                     bytes.append(contentsOf: rejected.errorObject(line: nil).utf8)
                 }
             }
         }
+        try await awaitRecord(waiter)
         bytes.append(contentsOf: "]}\n".utf8)
         return .json(bytes)
+    }
+
+    /// In `write` and `fsync` durability, waits for the request's log entries; a
+    /// decision whose record could not be written is not answered (503): the client
+    /// may retry, and nothing it was told is missing from the log.
+    private func awaitRecord(_ waiter: DecisionLogWaiter?) async throws {
+        guard let waiter, let decisionLog else { return }
+        guard await decisionLog.wait(waiter) else {
+            throw APIError(
+                .serviceUnavailable, code: "decision-log-unavailable",
+                message: "the decision could not be recorded in the decision log; retry later")
+        }
     }
 
     /// Decodes and decides one request, appends the decision's JSON to `bytes`, and
@@ -145,7 +162,7 @@ struct ServerRoutes: Sendable {
     /// recorded and returned, for the caller to answer as it answers errors.
     private func decideItem(
         _ item: UnsafeRawBufferPointer, snapshot: PolicySnapshot, options: DecisionOptions,
-        started: ContinuousClock.Instant, into bytes: inout [UInt8]
+        started: ContinuousClock.Instant, waiter: DecisionLogWaiter?, into bytes: inout [UInt8]
     ) -> RequestError? {
         switch snapshot.decoder.decode(item) {
         case .failure(let error):
@@ -161,7 +178,7 @@ struct ServerRoutes: Sendable {
             metrics.record(decision, nanoseconds: elapsed)
             decisionLog?.record(
                 decision, request: item, response: Array(bytes[start...]), policySet: snapshot.policySet,
-                nanoseconds: elapsed)
+                nanoseconds: elapsed, waiter: waiter)
             return nil
         }
     }

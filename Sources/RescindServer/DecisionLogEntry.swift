@@ -11,47 +11,64 @@ struct DecisionLogEntry: Sendable {
     /// The set that decided (or whose schema rejected the request).
     let policySet: PolicySet
     let latencyMicroseconds: Int
-    /// The request's bytes: as the client sent them, or already compacted.
+    /// A decision's request as the client sent it (or already compacted); a rejected
+    /// request's first bytes only (`Outcome.rejected` has its size and digest).
     let request: [UInt8]
     let requestCompacted: Bool
     let outcome: Outcome
+    /// The entry's place in the log, given by the writer when it accepts the entry.
+    var seq = 0
+    /// The request whose answer waits for this entry to be written (durability `write`
+    /// or `fsync`); nil in `async` mode and for rejected requests.
+    var waiter: DecisionLogWaiter?
 
     enum Outcome: Sendable {
         /// The decision's JSON as answered (a trailing newline and `explanation` are
         /// dropped when the line is encoded).
         case decision([UInt8])
-        /// `{"error":{…}}`, the object `RequestError.errorObject` writes.
-        case error(String)
+        /// A rejected request: `{"error":{…}}` (the object `RequestError.errorObject`
+        /// writes), and the whole body's size and SHA-256; `request` holds its prefix.
+        case rejected(error: String, bytes: Int, sha256: String)
     }
+
+    /// The most bytes of a rejected request the log keeps: enough to see what was sent,
+    /// too few for a flood of large bad requests to push decisions out of a rotated log.
+    static let rejectedPrefixBytes = 1024
+    /// An error object longer than this is shortened (its message and path cut).
+    static let maxErrorBytes = 1024
 
     /// What the entry holds in the buffer, for its byte bound.
     var cost: Int {
         let outcomeBytes = switch outcome {
         case .decision(let bytes): bytes.count
-        case .error(let object): object.utf8.count
+        case .rejected(let error, _, _): error.utf8.count + 64
         }
         return request.count + outcomeBytes + 256
     }
 
-    /// The log line, ending in `\n`; nil when the request is not one JSON object (then
-    /// there is no request to keep, and the doc says such a body is not logged).
-    func line() -> [UInt8]? {
-        let request: [UInt8]
-        if requestCompacted {
-            request = self.request
-        } else {
+    /// The log line, ending in `\n`; nil when a decision's request is not one JSON object
+    /// (it decoded, so it is; the check costs nothing, as compaction reads it anyway).
+    /// Members in the documented order: `seq`, `boot_id`, `decision_id`, `logged_at`,
+    /// `policy`, `latency_us`, `request_bytes`, `request_sha256`, `truncated`, `request`,
+    /// `decision`, `error`: the same keys on every line, null where there is nothing.
+    func line(bootID: String) -> [UInt8]? {
+        var request = self.request
+        if case .decision = outcome, !requestCompacted {
             guard let compacted = self.request.withUnsafeBytes({ compactJSONObject($0) }) else { return nil }
             request = compacted.bytes
         }
         var line: [UInt8] = []
         line.reserveCapacity(request.count + 1024)
         let id = (decisionID ?? UUID()).uuidString.lowercased()
-        line.append(contentsOf: "{\"decision_id\":\"\(id)\",\"logged_at\":\"\(loggedAt.rfc3339)\",\"policy\":".utf8)
+        line.append(contentsOf: "{\"seq\":\(seq),\"boot_id\":\"\(bootID)\",\"decision_id\":\"\(id)\",".utf8)
+        line.append(contentsOf: "\"logged_at\":\"\(loggedAt.rfc3339)\",\"policy\":".utf8)
         line.append(contentsOf: identityJSON(policySet).utf8)
-        line.append(contentsOf: ",\"latency_us\":\(latencyMicroseconds),\"request\":".utf8)
-        line.append(contentsOf: request)
+        line.append(contentsOf: ",\"latency_us\":\(latencyMicroseconds),".utf8)
         switch outcome {
         case .decision(let bytes):
+            line.append(contentsOf: "\"request_bytes\":\(self.request.count),\"request_sha256\":null,\"truncated\":false,".utf8)
+            line.append(contentsOf: "\"request\":".utf8)
+            line.append(contentsOf: request)
             line.append(contentsOf: ",\"decision\":".utf8)
             bytes.withUnsafeBytes { raw in
                 if let member = topLevelMember(named: "explanation", in: raw) {
@@ -61,13 +78,58 @@ struct DecisionLogEntry: Sendable {
                     line.append(contentsOf: raw)
                 }
             }
-        case .error(let object):
+            line.append(contentsOf: ",\"error\":null}\n".utf8)
+        case .rejected(let error, let size, let digest):
+            line.append(contentsOf: "\"request_bytes\":\(size),\"request_sha256\":\"\(digest)\",".utf8)
+            line.append(contentsOf: "\"truncated\":\(size > request.count),\"request\":".utf8)
+            // A string, never parsed: the body may not be JSON, or be nested past what
+            // JSON tools read (jq 1.6 stops past 256 levels). Invalid UTF-8 becomes U+FFFD;
+            // `request_sha256` is of the bytes as sent.
+            line.append(contentsOf: jsonString(String(decoding: request, as: UTF8.self)).utf8)
             // `{"error":{…}}` → `,"error":{…}`: the member without the braces around it.
-            line.append(UInt8(ascii: ","))
-            line.append(contentsOf: object.utf8.dropFirst().dropLast())
+            line.append(contentsOf: ",\"decision\":null,".utf8)
+            line.append(contentsOf: error.utf8.dropFirst().dropLast())
+            line.append(contentsOf: "}\n".utf8)
         }
-        line.append(contentsOf: "}\n".utf8)
         return line
+    }
+
+    /// The first bytes of `body` whose JSON string takes at most `rejectedPrefixBytes`
+    /// (a quote or a control character takes 2 to 6 bytes escaped, so a body of them
+    /// keeps fewer), cut before a character rather than in one, so the prefix is valid
+    /// UTF-8 whenever the body is. (Invalid UTF-8 becomes U+FFFD, 3 bytes: such a body
+    /// can take 3 KiB.)
+    static func prefix(of body: UnsafeRawBufferPointer) -> [UInt8] {
+        var end = 0, escaped = 0
+        while end < body.count {
+            let byte = body[end]
+            let cost = switch byte {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"), 0x0A, 0x0D, 0x09: 2
+            case 0..<0x20, 0x7F: 6
+            default: 1
+            }
+            guard escaped + cost <= rejectedPrefixBytes else { break }
+            escaped += cost
+            end += 1
+        }
+        guard end < body.count else { return Array(body) }
+        // Back over continuation bytes (10xxxxxx) to the start of the character cut.
+        let cut = end
+        while end > 0, cut - end < 3, body[end] & 0xC0 == 0x80 { end -= 1 }
+        if body[end] & 0xC0 == 0x80 { end = cut }  // not UTF-8 there: cut where it was
+        return Array(body[..<end])
+    }
+
+    /// `RequestError.errorObject`, shortened when a message or path quotes much of the
+    /// request (a long unknown key): the entry must stay small whatever was sent.
+    static func errorObject(_ error: RequestError) -> String {
+        let object = error.errorObject(line: nil)
+        guard object.utf8.count > maxErrorBytes else { return object }
+        func cut(_ text: String, _ characters: Int) -> String {
+            text.count > characters ? String(text.prefix(characters)) + "…" : text
+        }
+        return "{\"error\":{\"code\":\(jsonString(error.code.rawValue)),\"message\":\(jsonString(cut(error.message, 400))),"
+            + "\"path\":\(jsonString(cut(error.path, 200)))}}"
     }
 }
 

@@ -19,6 +19,9 @@ func logListening(
     if let decisionLog {
         metadata["decision_log"] = "\(decisionLog.configuration.path)"
         metadata["decision_log_sample"] = "\(decisionLog.configuration.sampleRate)"
+        metadata["decision_log_durability"] = "\(decisionLog.configuration.durability)"
+        // The id every line of this run carries, to find them (and their gaps) again.
+        metadata["decision_log_boot_id"] = "\(decisionLog.bootID)"
     }
     logger.info("listening", metadata: metadata)
 }

@@ -5,6 +5,7 @@ import Logging
 import RescindServer
 
 extension LogFormat: ExpressibleByArgument {}
+extension DecisionLogDurability: ExpressibleByArgument {}
 
 /// `rescind serve`'s operations flags: the decision log and the log format. Each has an
 /// environment variable, read when the flag is not given (docs/server.md).
@@ -30,6 +31,16 @@ struct ServeOperationOptions: ParsableArguments {
         valueName: "BYTES"))
     var decisionLogBufferBytes: Int?
 
+    @Option(help: ArgumentHelp(
+        "Rejected requests logged per second at most; the rest are counted, not logged (default 100).",
+        valueName: "PER-SECOND"))
+    var decisionLogErrorRate: Double?
+
+    @Option(help: ArgumentHelp(
+        "When a decision is answered: async (at once), write (after write(2)), fsync (after fdatasync) (default async).",
+        valueName: "MODE"))
+    var decisionLogDurability: DecisionLogDurability?
+
     @Option(help: ArgumentHelp("The service's own logs; json writes one object per line (default text).", valueName: "format"))
     var logFormat: LogFormat?
 
@@ -51,6 +62,8 @@ struct ServeOperationOptions: ParsableArguments {
                 ("--decision-log-max-bytes", decisionLogMaxBytes != nil), ("--decision-log-keep", decisionLogKeep != nil),
                 ("--decision-log-sample", decisionLogSample != nil),
                 ("--decision-log-buffer-bytes", decisionLogBufferBytes != nil),
+                ("--decision-log-error-rate", decisionLogErrorRate != nil),
+                ("--decision-log-durability", decisionLogDurability != nil),
             ].filter(\.1).map(\.0)
             if let flag = given.first {
                 throw ValidationError("\(flag) needs a decision log: give --decision-log PATH (or RESCIND_DECISION_LOG)")
@@ -64,6 +77,13 @@ struct ServeOperationOptions: ParsableArguments {
         log.sampleRate = try value(decisionLogSample, "RESCIND_DECISION_LOG_SAMPLE", "a number from 0 to 1") ?? log.sampleRate
         log.bufferBytes =
             try value(decisionLogBufferBytes, "RESCIND_DECISION_LOG_BUFFER_BYTES", "a number of bytes") ?? log.bufferBytes
+        log.errorRate =
+            try value(decisionLogErrorRate, "RESCIND_DECISION_LOG_ERROR_RATE", "a number of entries a second") ?? log.errorRate
+        log.durability =
+            try value(decisionLogDurability, "RESCIND_DECISION_LOG_DURABILITY", "`async`, `write` or `fsync`") ?? log.durability
+        guard log.errorRate >= 0, log.errorRate.isFinite else {
+            throw ValidationError("--decision-log-error-rate (RESCIND_DECISION_LOG_ERROR_RATE) must be 0 or more; found `\(log.errorRate)`")
+        }
         guard log.maxBytes >= 0 else { throw ValidationError("--decision-log-max-bytes (RESCIND_DECISION_LOG_MAX_BYTES) must be 0 or more; found `\(log.maxBytes)`") }
         guard log.keep >= 0 else { throw ValidationError("--decision-log-keep (RESCIND_DECISION_LOG_KEEP) must be 0 or more; found `\(log.keep)`") }
         guard (0...1).contains(log.sampleRate) else {

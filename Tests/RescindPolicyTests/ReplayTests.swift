@@ -32,7 +32,7 @@ struct ReplayTests {
     @Test("anything else is a plain request: the whole line", arguments: [
         #"{"id":"r","at":"2026-11-27T10:00:00+08:00"}"#,
         #"{"request":{"id":"r"}}"#,  // no decision: a request with a field named `request`
-        #"{"request":"text","decision":{}}"#,  // `request` is not an object
+        #"{"request":7,"decision":{}}"#,  // `request` is neither an object nor a string
         #"{"id": "broken","#,
         #"[1, 2]"#,
         "",
@@ -41,6 +41,19 @@ struct ReplayTests {
         let (request, isEntry) = Self.request(in: line)
         #expect(!isEntry)
         #expect(request == line)
+    }
+
+    /// A rejected request is logged as text: the entry's `request` is a JSON string.
+    @Test("a rejected request's entry carries its text")
+    func rejectedText() {
+        let line = #"{"seq":3,"boot_id":"b","truncated":false,"request":"{\"id\": \"r\u00e9\"}","decision":null,"error":{}}"#
+        for quick in [false, true] {
+            let (request, isEntry) = Self.request(in: line, quick: quick)
+            #expect(isEntry)
+            #expect(request == #""{\"id\": \"r\u00e9\"}""#)
+            let text = Array(request.utf8).withUnsafeBytes { DecisionLogLine.unquote($0) }
+            #expect(text.map { String(decoding: $0, as: UTF8.self) } == #"{"id": "ré"}"#)
+        }
     }
 
     @Test("the quick guess stops at the first `},\"decision\":`; the exact scan reads through the request")

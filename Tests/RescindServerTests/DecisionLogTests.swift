@@ -91,8 +91,11 @@ func withoutSpaces(_ text: String) -> String {
 
 /// The decision log: one line per decision, in docs/decision-log.md's format.
 @Suite struct DecisionLogTests {
-    static let keysDecided = ["decision_id", "logged_at", "policy", "latency_us", "request", "decision"]
-    static let keysRejected = ["decision_id", "logged_at", "policy", "latency_us", "request", "error"]
+    /// Every line's keys, in order, whether it holds a decision or an error.
+    static let keys = [
+        "seq", "boot_id", "decision_id", "logged_at", "policy", "latency_us", "request_bytes", "request_sha256", "truncated",
+        "request", "decision", "error",
+    ]
 
     @Test func entriesAfterDecisions() async throws {
         let folder = try temporaryFolder()
@@ -117,32 +120,48 @@ func withoutSpaces(_ text: String) -> String {
         }
         writer.close()
         let lines = try logLines(path)
-        // Two decisions, one rejected request, nothing for the two bodies that are not
-        // JSON objects, then the batch's three items in order.
-        try #require(lines.count == 6)
+        // Two decisions, three rejected requests (one not a JSON object, one not a
+        // request), then the batch's three items in order.
+        try #require(lines.count == 8)
+        let rejected = [2, 3, 4, 6]
         let entries = lines.map(members)
         for (index, entry) in entries.enumerated() {
-            let keys = entry.map(\.key)
-            #expect(keys == ([2, 4].contains(index) ? Self.keysRejected : Self.keysDecided), "line \(index + 1)")
+            #expect(entry.map(\.key) == Self.keys, "line \(index + 1)")
             let values = Dictionary(uniqueKeysWithValues: entry)
+            #expect(values["seq"] == "\(index + 1)")
+            #expect(values["boot_id"] == "\"\(writer.bootID)\"")
             let id = try #require(values["decision_id"]).dropFirst().dropLast()
             #expect(UUID(uuidString: String(id)) != nil && id == id.lowercased())
             let at = try #require(values["logged_at"])
             #expect(at.wholeMatch(of: /"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z"/) != nil, "\(at)")
             #expect(values["policy"] == identity)
             #expect(Int(try #require(values["latency_us"])).map { $0 >= 0 } == true)
+            #expect(values[rejected.contains(index) ? "decision" : "error"] == "null")
+            #expect(values["truncated"] == "false")
+            #expect((values["request_sha256"] == "null") == !rejected.contains(index))
             #expect(try JSONSerialization.jsonObject(with: Data(lines[index].utf8)) is [String: Any])
         }
+        #expect(UUID(uuidString: writer.bootID) != nil)
         func value(_ line: Int, _ key: String) -> String? { entries[line].first { $0.key == key }?.raw }
+        /// A rejected request's `request`: the bytes as sent, as a JSON string.
+        func text(_ line: Int) throws -> String? {
+            try JSONSerialization.jsonObject(with: Data(try #require(value(line, "request")).utf8), options: .fragmentsAllowed)
+                as? String
+        }
 
-        // The request: the client's bytes, whitespace between tokens dropped.
+        // The request: the client's bytes, whitespace between tokens dropped; a rejected
+        // one as sent, as a string.
         #expect(value(0, "request") == withoutSpaces(paid))
         #expect(value(0, "request")?.contains("\n") == false)
+        #expect(value(0, "request_bytes") == "\(paid.utf8.count)")
         #expect(value(1, "request") == withoutSpaces(abuse))
-        #expect(value(2, "request") == withoutSpaces(shiped))
-        #expect(value(3, "request") == withoutSpaces(abuse))
-        #expect(value(4, "request") == "{\"id\":1}")
-        #expect(value(5, "request") == withoutSpaces(paid))
+        #expect(try text(2) == shiped)
+        #expect(value(2, "request_bytes") == "\(shiped.utf8.count)")
+        #expect(try text(3) == "{not json")
+        #expect(try text(4) == "[1, 2]")
+        #expect(value(5, "request") == withoutSpaces(abuse))
+        #expect(try text(6) == "\n {\"id\": 1}")  // the item's bytes, as sent in the batch
+        #expect(value(7, "request") == withoutSpaces(paid))
 
         // The decision: the answer's bytes, without the explanation.
         #expect(value(0, "decision").map { $0 + "\n" } == responses[0])
@@ -152,16 +171,19 @@ func withoutSpaces(_ text: String) -> String {
         #expect(responses[1].hasPrefix(String(unexplained.dropLast(2))))
 
         // A rejected request: the answer's error object.
-        #expect(value(2, "error").map { "{\"error\":\($0)}\n" } == responses[2])
+        for line in [2, 3, 4] {
+            #expect(value(line, "error").map { "{\"error\":\($0)}\n" } == responses[line])
+        }
         #expect(value(2, "error")?.contains("request-invalid-enum") == true)
+        #expect(value(3, "error")?.contains("request-invalid-json") == true)
 
         // The batch: each item on its own line, with its own result.
         let results = members(String(responses[5].dropLast()))[0].raw
         let expected = [try Fixture.expectedDecision(abuse), try Fixture.expectedDecision(paid)].map { String($0.dropLast()) }
-        #expect(value(3, "decision") == expected[0])
-        #expect(value(4, "error").map { results.contains("{\"error\":\($0)}") } == true)
-        #expect(value(5, "decision") == expected[1])
-        #expect(writer.statistics == (6, 0))
+        #expect(value(5, "decision") == expected[0])
+        #expect(value(6, "error").map { results.contains("{\"error\":\($0)}") } == true)
+        #expect(value(7, "decision") == expected[1])
+        #expect(writer.statistics == (8, 0))
     }
 
     /// `rescind replay` reads what the service wrote: the library API the command runs.
@@ -194,14 +216,17 @@ func withoutSpaces(_ text: String) -> String {
         #expect(counts["review→review"] == 2)
     }
 
-    @Test func rotationKeepsWholeLinesAndTheKeepCount() throws {
+    /// In `fsync` mode too: the old file and the folder are synced around a rotation.
+    @Test(arguments: [DecisionLogDurability.async, .fsync])
+    func rotationKeepsWholeLinesAndTheKeepCount(_ durability: DecisionLogDurability) throws {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let path = folder.appendingPathComponent("d.jsonl").path
         let set = try #require(LoadedPolicies.load(paths: [Fixture.policies]).policySet)
         let maxBytes = 1500
         let writer = try DecisionLogWriter(
-            configuration: DecisionLogConfiguration(path: path, maxBytes: maxBytes, keep: 2), metrics: ServerMetrics(),
+            configuration: DecisionLogConfiguration(path: path, maxBytes: maxBytes, keep: 2, durability: durability),
+            metrics: ServerMetrics(),
             logger: Fixture.logger)
         for number in 0..<40 {
             writer.submit(entry(number, set))
@@ -217,8 +242,11 @@ func withoutSpaces(_ text: String) -> String {
             #expect(size <= maxBytes, "\(name) has \(size) bytes")
             for line in try logLines(file) {
                 let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
-                let request = try #require(object["request"] as? [String: Any])
-                numbers.append(Int(try #require((request["id"] as? String)?.dropFirst(2))) ?? -1)
+                let text = try #require(object["request"] as? String)
+                let request = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+                let number = Int(try #require((request["id"] as? String)?.dropFirst(2))) ?? -1
+                numbers.append(number)
+                #expect(object["seq"] as? Int == number + 1)
             }
         }
         #expect(numbers.count > 2)
@@ -238,7 +266,7 @@ func withoutSpaces(_ text: String) -> String {
         let lines = try logLines(path)
         try #require(lines.count == 2)
         #expect(lines[0] == "{\"decision_id\":\"cut-sho")
-        #expect(members(lines[1]).map(\.key) == Self.keysRejected)
+        #expect(members(lines[1]).map(\.key) == Self.keys)
         // Replay counts the torn line as one bad line and reads the entry after it.
         let side = ReplaySide(policySet: set, source: Fixture.policies)
         let report = Replay(baseline: side, candidate: side).run(try #require(LineReader(path: path)))
@@ -284,6 +312,11 @@ func withoutSpaces(_ text: String) -> String {
         }
         let expected = requestIDs.filter(DecisionLogSampler(rate: 0.3).keeps)
         #expect(logged == expected)
+        // Sampled-out decisions take no number: a sampled log has no gap.
+        let numbers = try logLines(path).map { line in
+            (try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["seq"] as? Int
+        }
+        #expect(numbers == Array(1...expected.count))
         #expect(!expected.isEmpty && expected.count < requestIDs.count)
     }
 
@@ -319,7 +352,14 @@ func withoutSpaces(_ text: String) -> String {
         writer.close()
         let (written, dropped) = writer.statistics
         #expect(written + dropped == 20)
-        #expect(try logLines(path).count == written)
+        // Every decision took a number; the dropped ones are the gaps.
+        let numbers = try logLines(path).map { line in
+            (try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["seq"] as? Int ?? -1
+        }
+        #expect(numbers.count == written)
+        #expect(numbers == numbers.sorted() && Set(numbers).count == numbers.count)
+        #expect(numbers.allSatisfy { (1...20).contains($0) })
+        #expect(writer.nextSequenceNumber == 21)
         #expect(metrics.exposition(store: store).containsText("rescind_decision_log_written_total \(written)"))
     }
 
@@ -350,10 +390,13 @@ func withoutSpaces(_ text: String) -> String {
 
     /// A rejected request's entry, numbered `r-N`.
     func entry(_ number: Int, _ set: PolicySet) -> DecisionLogEntry {
-        DecisionLogEntry(
-            decisionID: nil, loggedAt: .now(), policySet: set, latencyMicroseconds: number,
-            request: Array("{\"id\":\"r-\(number)\"}".utf8), requestCompacted: true,
-            outcome: .error("{\"error\":{\"code\":\"request-missing-field\",\"message\":\"`at` is required\",\"path\":\"$.at\"}}"))
+        let request = Array("{\"id\":\"r-\(number)\"}".utf8)
+        return DecisionLogEntry(
+            decisionID: nil, loggedAt: .now(), policySet: set, latencyMicroseconds: number, request: request,
+            requestCompacted: false,
+            outcome: .rejected(
+                error: "{\"error\":{\"code\":\"request-missing-field\",\"message\":\"`at` is required\",\"path\":\"$.at\"}}",
+                bytes: request.count, sha256: String(repeating: "0", count: 64)))
     }
 }
 

@@ -1,6 +1,7 @@
 /// SHA-256 (FIPS 180-4), for the policy set's digest. Small and dependency-free: the
-/// digest identifies which sources made a decision, it guards no secret.
-struct SHA256 {
+/// digest identifies which sources made a decision, it guards no secret. Public for the
+/// decision log, which digests the requests it keeps only a prefix of.
+public struct SHA256 {
     private var state: [UInt32] = [
         0x6a09_e667, 0xbb67_ae85, 0x3c6e_f372, 0xa54f_f53a, 0x510e_527f, 0x9b05_688c, 0x1f83_d9ab, 0x5be0_cd19,
     ]
@@ -18,18 +19,40 @@ struct SHA256 {
         0x748f_82ee, 0x78a5_636f, 0x84c8_7814, 0x8cc7_0208, 0x90be_fffa, 0xa450_6ceb, 0xbef9_a3f7, 0xc671_78f2,
     ]
 
-    mutating func update(_ bytes: some Sequence<UInt8>) {
+    /// A digest of nothing yet.
+    public init() {}
+
+    /// Adds `bytes`: whole 64-byte blocks straight from the buffer, without copying them
+    /// byte by byte (a request of a megabyte is digested on the request path).
+    public mutating func update(_ bytes: UnsafeRawBufferPointer) {
+        var index = 0
+        if !pending.isEmpty {
+            let take = min(64 - pending.count, bytes.count)
+            update(bytes[0..<take])
+            index = take
+        }
+        while bytes.count - index >= 64 {
+            compress(UnsafeRawBufferPointer(rebasing: bytes[index..<index + 64]))
+            length &+= 64
+            index += 64
+        }
+        if index < bytes.count { update(bytes[index...]) }
+    }
+
+    /// Adds `bytes`.
+    public mutating func update(_ bytes: some Sequence<UInt8>) {
         for byte in bytes {
             pending.append(byte)
             length &+= 1
             if pending.count == 64 {
-                compress(pending)
+                pending.withUnsafeBytes { compress($0) }
                 pending.removeAll(keepingCapacity: true)
             }
         }
     }
 
-    mutating func finalize() -> String {
+    /// The digest, 64 lowercase hexadecimal digits.
+    public mutating func finalize() -> String {
         let bitLength = length &* 8
         update([0x80])
         while pending.count != 56 { update([0]) }
@@ -40,8 +63,11 @@ struct SHA256 {
         }.joined()
     }
 
-    private mutating func compress(_ block: [UInt8]) {
-        var w = [UInt32](repeating: 0, count: 64)
+    private mutating func compress(_ block: UnsafeRawBufferPointer) {
+        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { w in compress(block, w) }
+    }
+
+    private mutating func compress(_ block: UnsafeRawBufferPointer, _ w: UnsafeMutableBufferPointer<UInt32>) {
         for i in 0..<16 {
             w[i] = UInt32(block[4 * i]) << 24 | UInt32(block[4 * i + 1]) << 16 | UInt32(block[4 * i + 2]) << 8
                 | UInt32(block[4 * i + 3])
