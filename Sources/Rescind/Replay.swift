@@ -27,7 +27,7 @@ public struct ReplaySide: Sendable {
         return copy
     }
 
-    /// "marketplace-cancellations 2026.11 (sha256:2f57e72bd06c)".
+    /// "marketplace-cancellations 2026.11 (sha256:d83e4ae2b79c)".
     public var identity: String {
         "\(policySet.name) \(policySet.version) (sha256:\(policySet.digest.prefix(12)))"
     }

@@ -59,6 +59,7 @@ struct ServerRoutes: Sendable {
         router.get("/v1/policies") { _, _ in Response.json(policiesDocument() + "\n") }
         router.post("/v1/policies:reload") { request, _ in try await reload(request) }
         router.post("/v1/policies:check") { request, _ in try await check(request) }
+        router.post("/v1/policies:deploy") { request, _ in try await deploy(request) }
     }
 
     // MARK: Decisions

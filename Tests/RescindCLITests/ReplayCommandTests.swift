@@ -194,7 +194,7 @@ struct ReplayCommandTests {
         // The candidate is the pack with three fixed edits, so its digest is fixed too.
         #expect(run.stdout == """
             replay: 12 lines (6 decision-log entries, 6 plain requests), 2 bad
-            baseline:  marketplace-cancellations 2026.11 (sha256:2f57e72bd06c) from `Policies`
+            baseline:  marketplace-cancellations 2026.11 (sha256:d83e4ae2b79c) from `Policies`
             candidate: marketplace-cancellations 2026.11 (sha256:f418143b4975) from `\(candidate.path)`
             changed: 6 of 10 requests (60.00%): 2 effect flips, 1 with other deciding rules, 4 with changed obligations
 
