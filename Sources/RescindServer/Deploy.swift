@@ -182,7 +182,8 @@ extension ServerRoutes {
         let query = request.uri.queryParameters
         var precondition = DeployPrecondition(
             digest: query.get("base_digest"), version: query.get("base_version"))
-        if let match = request.headers[.ifMatch] {
+        // `If-Match: *` asks only that something is served, which any precondition-less deploy allows.
+        if let match = request.headers[.ifMatch], match.trimmingCharacters(in: .whitespaces) != "*" {
             let tag = match.trimmingCharacters(in: .whitespaces)
             precondition.digest = tag.hasPrefix("\"") && tag.hasSuffix("\"") && tag.count >= 2
                 ? String(tag.dropFirst().dropLast()) : tag

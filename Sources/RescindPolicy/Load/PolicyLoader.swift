@@ -97,8 +97,13 @@ public struct PolicyLoader: Sendable {
     /// Loads files from disk.
     public func load(paths: [String]) -> PolicyLoadResult {
         let files = Self.policyFileEntries(in: paths)
+        // Files named one by one are a deliberate part of a set (`check a.yaml b.yaml`):
+        // `files:` would only report the rest as missing, so it is checked for folders.
+        var isFolder: ObjCBool = false
+        let namedFiles = paths.contains { !FileManager.default.fileExists(atPath: $0, isDirectory: &isFolder) || !isFolder.boolValue }
         var result = assemble(
-            files.map { YAMLLoader(limits: limits).load(contentsOf: $0.path) }, digestNames: files.map(\.name))
+            files.map { YAMLLoader(limits: limits).load(contentsOf: $0.path) }, digestNames: files.map(\.name),
+            checkFileList: !namedFiles)
         if files.isEmpty { result.diagnostics.append(PolicyMessages.noFiles(paths)) }
         return result
     }
@@ -140,7 +145,10 @@ public struct PolicyLoader: Sendable {
     }
 
     /// `digestNames` are the names hashed with each file's text (default: its path).
-    private func assemble(_ results: [YAMLLoadResult], digestNames: [String]? = nil) -> PolicyLoadResult {
+    /// `checkFileList` compares the files with the `policy_set`'s `files:` list.
+    private func assemble(_ results: [YAMLLoadResult], digestNames: [String]? = nil, checkFileList: Bool = true)
+        -> PolicyLoadResult
+    {
         var diagnostics = Diagnostics()
         var map = SourceMap()
         var reader = DocumentReader()
@@ -162,7 +170,7 @@ public struct PolicyLoader: Sendable {
             for document in result.documents { reader.read(document) }
         }
         diagnostics.append(contentsOf: reader.diagnostics)
-        if let header = reader.model.header, let listed = header.files {
+        if checkFileList, let header = reader.model.header, let listed = header.files {
             diagnostics.append(contentsOf: Self.checkListed(listed, against: names, listAt: header.span))
         }
         return PolicyLoadResult(model: reader.model, diagnostics: diagnostics, sources: map, digest: hash.finalize())
