@@ -195,7 +195,7 @@ struct ReplayCommandTests {
         #expect(run.stdout == """
             replay: 12 lines (6 decision-log entries, 6 plain requests), 2 bad
             baseline:  marketplace-cancellations 2026.11 (sha256:d83e4ae2b79c) from `Policies`
-            candidate: marketplace-cancellations 2026.11 (sha256:f418143b4975) from `\(candidate.path)`
+            candidate: marketplace-cancellations 2026.11 (sha256:38a31df6f085) from `\(candidate.path)`
             changed: 6 of 10 requests (60.00%): 2 effect flips, 1 with other deciding rules, 4 with changed obligations
 
             effects (baseline → candidate):
