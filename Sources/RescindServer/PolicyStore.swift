@@ -82,15 +82,11 @@ public final class PolicyStore: @unchecked Sendable {
         }
     }
 
-    /// The watcher's reload: as `reload()`, but nil (and nothing swapped or counted)
-    /// when the files changed while they were read, so the watcher settles again.
-    func reloadUnlessChanging() async -> ReloadStatus? {
-        await withCheckedContinuation { continuation in
-            queue.async {
-                let loaded = self.loadOnQueue(discardIfChanged: true)
-                continuation.resume(returning: loaded == nil ? nil : self.lastReload!)
-            }
-        }
+    /// The watcher's reload: as `reload()`, but nothing is swapped or counted when the
+    /// files changed while they were read; `done` gets whether the load counted, so the
+    /// watcher can settle again.
+    func reloadUnlessChanging(_ done: @escaping @Sendable (Bool) -> Void) {
+        queue.async { done(self.loadOnQueue(discardIfChanged: true) != nil) }
     }
 
     /// Checks a candidate set (path → text) without serving it, on the reload queue so

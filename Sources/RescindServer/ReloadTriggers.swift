@@ -75,13 +75,14 @@ public final class ReloadTriggers: @unchecked Sendable {
                 self.settling = false
                 return
             }
-            Task {
-                let status = await self.store.reloadUnlessChanging()
+            // Straight onto the store's queue, not through a Task: a busy concurrency pool
+            // (requests under load) must not hold up a reload.
+            self.store.reloadUnlessChanging { loaded in
                 self.queue.async {
-                    if status == nil {
-                        self.settleThenReload(seen: PolicyFingerprint(self.store.paths))
-                    } else {
+                    if loaded {
                         self.settling = false
+                    } else {
+                        self.settleThenReload(seen: PolicyFingerprint(self.store.paths))
                     }
                 }
             }

@@ -36,7 +36,7 @@ struct LinkedPolicies {
 }
 
 /// Waits (up to `seconds`) for `condition`, polling.
-func eventually(_ seconds: Double = 10, _ condition: () -> Bool) async throws -> Bool {
+func eventually(_ seconds: Double = 30, _ condition: () -> Bool) async throws -> Bool {
     let deadline = Date().addingTimeInterval(seconds)
     while Date() < deadline {
         if condition() { return true }
