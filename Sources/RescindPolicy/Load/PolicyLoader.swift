@@ -46,13 +46,18 @@ public struct PolicyLoader: Sendable {
                 if !isTestFile(path), files[path] == nil { files[path] = (path as NSString).lastPathComponent }
                 continue
             }
-            for relative in walk(path, under: "") where isPolicyFile(relative) {
+            for relative in folderFiles(path) where isPolicyFile(relative) {
                 let file = (path as NSString).appendingPathComponent(relative)
                 if files[file] == nil { files[file] = relative }
             }
         }
         return files.sorted { $0.key < $1.key }.map { (path: $0.key, name: $0.value) }
     }
+
+    /// The files a folder holds for Rescind, as paths inside it (`/`-separated, unsorted):
+    /// regular files and links to them, skipping entries whose name starts with `.`. The
+    /// folder may be a link; `rescind test` finds its test files the same way.
+    public static func folderFiles(_ folder: String) -> [String] { walk(folder, under: "") }
 
     /// The non-hidden regular files (or links to them) under `folder`, as paths relative
     /// to the folder given. Links to folders inside are not followed, as before (a link
