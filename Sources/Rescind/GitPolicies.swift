@@ -74,7 +74,8 @@ public struct GitPolicyRevision: Sendable {
                 continue
             }
             let name = String(path.dropFirst(folderPrefix.count))
-            guard PolicyLoader.isPolicyFile(name) else { continue }
+            // Hidden entries are skipped as a folder on disk skips them.
+            guard PolicyLoader.isPolicyFile(name), !PolicyLoader.isHidden(name) else { continue }
             switch git(["cat-file", "blob", String(fields[2])], in: cwd) {
             case .failure(let message):
                 return .failure(Failure(message: "cannot read `\(path)` at `\(revision)` (git: \(message))"))

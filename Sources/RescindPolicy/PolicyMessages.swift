@@ -18,6 +18,10 @@ extension DiagnosticCode {
     public static let policyShadowed: DiagnosticCode = "policy-rule-shadowed"
     public static let policyUnknownObligation: DiagnosticCode = "policy-unknown-obligation"
     public static let policyInvalidRange: DiagnosticCode = "policy-invalid-range"
+    public static let policyEmptyFile: DiagnosticCode = "policy-empty-file"
+    public static let policyMissingKind: DiagnosticCode = "policy-missing-kind"
+    public static let policyFileNotListed: DiagnosticCode = "policy-file-not-listed"
+    public static let policyListedFileMissing: DiagnosticCode = "policy-listed-file-missing"
 }
 
 /// The policy layer's messages: lowercase, user input in backticks, a `help:` where it helps.
@@ -33,7 +37,7 @@ enum PolicyMessages {
     }
 
     static func unknownKind(_ kind: String, at span: SourceSpan) -> Diagnostic {
-        let kinds = ["policy_set", "schema", "calendar", "rules", "thresholds", "refunds"]
+        let kinds = documentKinds
         // A test file named directly (a glob such as `Policies/*.yaml` picks them up).
         let testHelp = ["tests", "fixtures"].contains(kind)
             ? "this is a policy test file: run it with `rescind test`; folders skip `*.tests.yaml` files" : nil
@@ -41,6 +45,42 @@ enum PolicyMessages {
             .policyUnknownKind, "unknown document kind `\(kind)`", at: span,
             help: testHelp ?? Suggestions.didYouMean(kind, in: kinds) ?? "expected one of \(Suggestions.quotedList(kinds))")
     }
+
+    /// A file with no document: often one caught half-written, so never an empty part of the set.
+    static func emptyFile(at span: SourceSpan) -> Diagnostic {
+        .error(
+            .policyEmptyFile, "the policy file is empty", at: span,
+            help: "a policy file holds at least one document with a `kind`; delete the file if it is not needed")
+    }
+
+    /// A `---` followed by nothing.
+    static func emptyDocument(at span: SourceSpan) -> Diagnostic {
+        .error(
+            .policyEmptyFile, "an empty document", at: span,
+            help: "remove the extra `---`, or give the document a `kind`")
+    }
+
+    static func missingKind(at span: SourceSpan) -> Diagnostic {
+        .error(
+            .policyMissingKind, "the document has no `kind`", at: span,
+            help: "start it with `kind:` and one of \(Suggestions.quotedList(documentKinds))")
+    }
+
+    static func fileNotListed(_ name: String, at span: SourceSpan, listedAt list: SourceSpan, listed: [String]) -> Diagnostic {
+        .error(
+            .policyFileNotListed, "`\(name)` is not listed in the policy set's `files`", at: span,
+            notes: [DiagnosticNote("the list is here", span: list)],
+            help: Suggestions.didYouMean(name, in: listed).map { "\($0) rename the file, or add `\(name)` to `files`" }
+                ?? "add `\(name)` to `files`, or remove the file if it does not belong to the set")
+    }
+
+    static func listedFileMissing(_ name: String, at span: SourceSpan, present: [String]) -> Diagnostic {
+        .error(
+            .policyListedFileMissing, "`\(name)` is listed in `files` but is not in the policy set", at: span,
+            help: Suggestions.didYouMean(name, in: present) ?? "add the file, or remove it from `files`")
+    }
+
+    static let documentKinds = ["policy_set", "schema", "calendar", "rules", "thresholds", "refunds"]
 
     static func missingDocument(_ kind: String) -> Diagnostic {
         .error(

@@ -83,6 +83,7 @@ struct ServerRoutes: Sendable {
         router.get("/v1/policies") { request, _ in Response.json(policiesDocument(admin: isAdmin(request)) + "\n") }
         router.post("/v1/policies:reload") { request, _ in try await reload(request) }
         router.post("/v1/policies:check") { request, _ in try await check(request) }
+        router.post("/v1/policies:deploy") { request, _ in try await deploy(request) }
     }
 
     // MARK: Decisions

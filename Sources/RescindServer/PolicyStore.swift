@@ -45,8 +45,10 @@ public final class PolicyStore: @unchecked Sendable {
     private var _current: PolicySnapshot?
     private var _lastReload: ReloadStatus?
     private var _reloads = 0, _failures = 0
-    private let queue = DispatchQueue(label: "rescind.policy-reload")
-    private let logger: Logger
+    private var _loadedFingerprint: PolicyFingerprint?
+    /// Every load, check and deploy runs here, one at a time (Deploy.swift too).
+    let queue = DispatchQueue(label: "rescind.policy-reload")
+    let logger: Logger
 
     public init(paths: [String], limits: RequestLimits = .default, logger: Logger = Logger(label: "rescind.policies")) {
         self.paths = paths
@@ -65,7 +67,7 @@ public final class PolicyStore: @unchecked Sendable {
     /// what was loaded, so the caller can print diagnostics.
     @discardableResult
     public func loadNow() -> LoadedPolicies {
-        queue.sync { loadOnQueue() }
+        queue.sync { loadOnQueue()! }
     }
 
     /// Loads and checks the policies on the reload queue and swaps them in when clean.
@@ -80,6 +82,13 @@ public final class PolicyStore: @unchecked Sendable {
         }
     }
 
+    /// The watcher's reload: as `reload()`, but nothing is swapped or counted when the
+    /// files changed while they were read; `done` gets whether the load counted, so the
+    /// watcher can settle again.
+    func reloadUnlessChanging(_ done: @escaping @Sendable (Bool) -> Void) {
+        queue.async { done(self.loadOnQueue(discardIfChanged: true) != nil) }
+    }
+
     /// Checks a candidate set (path → text) without serving it, on the reload queue so
     /// a large candidate does not hold up a request thread.
     public func check(_ sources: [(path: String, text: String)]) async -> LoadedPolicies {
@@ -88,10 +97,32 @@ public final class PolicyStore: @unchecked Sendable {
         }
     }
 
-    /// Runs on `queue` only.
+    /// Runs on `queue` only. The files are fingerprinted before and after reading: a
+    /// set that changed while it was read may be half old, half new, so it is read
+    /// again (a few times, then taken as read) or, with `discardIfChanged` (the watcher,
+    /// which settles and tries again), dropped without touching the served set.
     @discardableResult
-    private func loadOnQueue() -> LoadedPolicies {
-        let loaded = LoadedPolicies.load(paths: paths)
+    func loadOnQueue(discardIfChanged: Bool = false) -> LoadedPolicies? {
+        for attempt in 1...3 {
+            let before = PolicyFingerprint(paths)
+            let loaded = LoadedPolicies.load(paths: paths)
+            let after = PolicyFingerprint(paths)
+            if before == after || attempt == 3 {
+                commit(loaded, fingerprint: after)
+                return loaded
+            }
+            logger.info("policy files changed while being read", metadata: ["attempt": "\(attempt)"])
+            if discardIfChanged { return nil }
+        }
+        return nil
+    }
+
+    /// The files as they were when the served set (or the last failed attempt) was read:
+    /// the watcher reloads only when the folder differs from this.
+    var loadedFingerprint: PolicyFingerprint? { lock.withLock { _loadedFingerprint } }
+
+    /// Records a load: swaps the set in when clean, counts and logs. Runs on `queue` only.
+    func commit(_ loaded: LoadedPolicies, fingerprint: PolicyFingerprint) {
         let now = Date()
         let status: ReloadStatus
         if let policySet = loaded.policySet {
@@ -101,6 +132,7 @@ public final class PolicyStore: @unchecked Sendable {
                 if _lastReload != nil { _reloads += 1 }
                 _current = snapshot
                 _lastReload = status
+                _loadedFingerprint = fingerprint
             }
         } else {
             let renderer = JSONDiagnosticRenderer()
@@ -114,6 +146,7 @@ public final class PolicyStore: @unchecked Sendable {
                     _failures += 1
                 }
                 _lastReload = status
+                _loadedFingerprint = fingerprint
             }
         }
         if let policySet = loaded.policySet {
@@ -126,6 +159,5 @@ public final class PolicyStore: @unchecked Sendable {
                 "policy load failed; keeping the current set",
                 metadata: ["errors": "\(loaded.diagnostics.errors.count)", "first": "\(status.firstError ?? "")"])
         }
-        return loaded
     }
 }

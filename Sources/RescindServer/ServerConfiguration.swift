@@ -17,6 +17,9 @@ public struct ServerConfiguration: Sendable {
     public var maxBatch: Int
     /// How often the policy folder is polled for changes (seconds); 0 turns watching off.
     public var watchInterval: Double
+    /// How long the policy files must stay unchanged before the watcher reloads them
+    /// (seconds), so a change of several files is read whole; 0 reloads at once.
+    public var reloadSettle: Double = 1
     /// The CEL work one decision may do across all its expressions
     /// (`DecisionOptions.costBudget`): a policy whose comprehensions meet a huge request
     /// list cannot hold a worker. A decision that runs out reports a problem and, as for

@@ -52,6 +52,11 @@ public final class ServerMetrics: @unchecked Sendable {
         lock.withLock { counter("rescind_rejected_requests_total", ("code", code)).increment() }
     }
 
+    /// One `POST /v1/policies:deploy`, by how it ended (`ok`, `invalid`, `conflict`, …).
+    func recordDeploy(result: String) {
+        lock.withLock { counter("rescind_policy_deploys_total", ("result", result)).increment() }
+    }
+
     /// The counter for a label set, made on first use. Called with `lock` held.
     private func counter(_ label: String, _ first: (String, String), _ second: (String, String)? = nil) -> Counter {
         let key = CounterKey(label: label, first: first.1, second: second?.1 ?? "")

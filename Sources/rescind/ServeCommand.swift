@@ -14,7 +14,7 @@ struct ServeCommand: ParsableCommand {
             Every flag has an environment variable, used when the flag is not given: \
             RESCIND_POLICIES, RESCIND_HOST, RESCIND_PORT, RESCIND_ADMIN_TOKEN, \
             RESCIND_DECISION_TOKEN, RESCIND_MAX_BODY_BYTES, RESCIND_MAX_BATCH, RESCIND_MAX_EVALUATION_COST, \
-            RESCIND_WATCH_INTERVAL, RESCIND_DECISION_LOG, RESCIND_DECISION_LOG_MAX_BYTES, \
+            RESCIND_WATCH_INTERVAL, RESCIND_RELOAD_SETTLE, RESCIND_DECISION_LOG, RESCIND_DECISION_LOG_MAX_BYTES, \
             RESCIND_DECISION_LOG_KEEP, RESCIND_DECISION_LOG_SAMPLE, \
             RESCIND_DECISION_LOG_BUFFER_BYTES, RESCIND_DECISION_LOG_ERROR_RATE, \
             RESCIND_DECISION_LOG_DURABILITY, RESCIND_LOG_FORMAT, RESCIND_IDLE_TIMEOUT, \
@@ -67,6 +67,11 @@ struct ServeCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Seconds between checks of the policy files for changes; 0 turns it off (default 2).", valueName: "SECONDS"))
     var watchInterval: Double?
 
+    @Option(help: ArgumentHelp(
+        "Seconds the policy files must stay unchanged before the watcher reloads them (default 1).",
+        valueName: "SECONDS"))
+    var reloadSettle: Double?
+
     @OptionGroup(title: "Operations")
     var operations: ServeOperationOptions
 
@@ -93,6 +98,10 @@ struct ServeCommand: ParsableCommand {
             watchInterval: try number(watchInterval, "RESCIND_WATCH_INTERVAL") ?? defaults.watchInterval)
         configuration.maxEvaluationCost =
             try number(maxEvaluationCost, "RESCIND_MAX_EVALUATION_COST") ?? configuration.maxEvaluationCost
+        configuration.reloadSettle = try number(reloadSettle, "RESCIND_RELOAD_SETTLE") ?? configuration.reloadSettle
+        guard configuration.reloadSettle >= 0, configuration.reloadSettle.isFinite else {
+            throw ValidationError("--reload-settle must be 0 or more seconds; found `\(configuration.reloadSettle)`")
+        }
         guard configuration.maxEvaluationCost >= 0 else {
             throw ValidationError("--max-evaluation-cost must be 0 or more; found `\(configuration.maxEvaluationCost)`")
         }
@@ -119,7 +128,7 @@ struct ServeCommand: ParsableCommand {
             FileHandle.standardError.write(Data(render(loaded.diagnostics, sources: loaded.sources, format: .human).utf8))
             throw RescindExit.invalidInput
         }
-        let triggers = ReloadTriggers(store: store)
+        let triggers = ReloadTriggers(store: store, settle: configuration.reloadSettle)
         triggers.reloadOnHangup()
         triggers.watch(every: configuration.watchInterval)
         let metrics = ServerMetrics()

@@ -24,6 +24,9 @@ import Testing
                   zh-CN: 曾因疑似欺诈取消订单。
 
             """.write(to: folder.appendingPathComponent("scan.yaml"), atomically: true, encoding: .utf8)
+        // The pack lists its files (`files:` ends policy-set.yaml): the new one joins the list.
+        let setFile = folder.appendingPathComponent("policy-set.yaml")
+        try (String(contentsOf: setFile, encoding: .utf8) + "  - scan.yaml\n").write(to: setFile, atomically: true, encoding: .utf8)
         return folder
     }
 

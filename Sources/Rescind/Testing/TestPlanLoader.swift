@@ -17,7 +17,8 @@ public struct PolicyTestPlan: Sendable {
     public var cases: [PolicyTestCase] { suites.flatMap(\.cases) }
 
     /// The test files under `paths`: `*.tests.yaml` / `*.tests.yml` in folders (searched
-    /// recursively), and files named directly whatever their name; sorted, each once.
+    /// recursively, hidden entries skipped), and files named directly whatever their
+    /// name; sorted, each once.
     public static func testFiles(in paths: [String]) -> [String] {
         var files: Set<String> = []
         let manager = FileManager.default
@@ -28,8 +29,8 @@ public struct PolicyTestPlan: Sendable {
                 files.insert(path)
                 continue
             }
-            guard let walker = manager.enumerator(atPath: path) else { continue }
-            for case let relative as String in walker where PolicyLoader.isTestFile(relative) {
+            // As policy files are found: through a link, hidden entries (a ConfigMap's `..data`) skipped.
+            for relative in PolicyLoader.folderFiles(path) where PolicyLoader.isTestFile(relative) {
                 files.insert((path as NSString).appendingPathComponent(relative))
             }
         }

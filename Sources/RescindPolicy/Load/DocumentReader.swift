@@ -10,10 +10,16 @@ struct DocumentReader {
     var source: SourceFile?
 
     mutating func read(_ document: YAMLNode) {
+        // An empty document (`---` with nothing after it) would contribute nothing: a
+        // file cut short mid-write must not pass for a smaller, valid set.
+        if document.isNull {
+            diagnostics.append(PolicyMessages.emptyDocument(at: document.span))
+            return
+        }
         guard var fields = YAMLMappingDecoder(document, describedAs: "policy document", diagnostics: &diagnostics),
             let kindNode = fields.entry("kind")?.value
         else {
-            if document.mapping != nil { diagnostics.append(PolicyMessages.missingDocument("kind").located(document.span)) }
+            if document.mapping != nil { diagnostics.append(PolicyMessages.missingKind(at: document.span)) }
             return
         }
         guard let kind = kindNode.string(diagnostics: &diagnostics) else { return }
@@ -62,9 +68,10 @@ struct DocumentReader {
             defaults.finish(diagnostics: &diagnostics)
         }
         let locales = fields.optional("locales", as: [String].self, diagnostics: &diagnostics) ?? ["en", "zh-CN"]
+        let files = fields.entry("files").map { locatedStrings($0.value) }
         model.header = PolicySetHeader(
             name: name, version: version, defaultEffect: effect, defaultReason: reason, locales: locales,
-            span: fields.node.span)
+            files: files, span: fields.node.span)
     }
 
     private mutating func readSchema(_ fields: inout YAMLMappingDecoder) {

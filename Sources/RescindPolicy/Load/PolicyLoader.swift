@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 public import RescindDiagnostics
 import RescindEngine
 public import RescindYAML
@@ -27,11 +30,15 @@ public struct PolicyLoader: Sendable {
     /// The policy files with the names the digest uses: the path inside the folder given
     /// (or the file name for a file given directly), so the digest does not depend on
     /// where the folder is or how it was named (`Policies`, `./Policies`, an absolute path).
+    /// A folder may be a symbolic link (a deployment swaps the link), and entries whose
+    /// name starts with `.` are skipped: a Kubernetes ConfigMap mounts its files as links
+    /// into a hidden `..data` folder, which would otherwise be read a second time.
     static func policyFileEntries(in paths: [String]) -> [(path: String, name: String)] {
         var files: [String: String] = [:]
         let manager = FileManager.default
         for path in paths {
             var isDirectory: ObjCBool = false
+            // `fileExists` follows links, so a link to a folder counts as a folder.
             guard manager.fileExists(atPath: path, isDirectory: &isDirectory) else { continue }
             if !isDirectory.boolValue {
                 // Any file named is loaded as given, except test files: `check Policies/*.yaml`
@@ -39,8 +46,7 @@ public struct PolicyLoader: Sendable {
                 if !isTestFile(path), files[path] == nil { files[path] = (path as NSString).lastPathComponent }
                 continue
             }
-            guard let walker = manager.enumerator(atPath: path) else { continue }
-            for case let relative as String in walker where isPolicyFile(relative) {
+            for relative in folderFiles(path) where isPolicyFile(relative) {
                 let file = (path as NSString).appendingPathComponent(relative)
                 if files[file] == nil { files[file] = relative }
             }
@@ -48,9 +54,44 @@ public struct PolicyLoader: Sendable {
         return files.sorted { $0.key < $1.key }.map { (path: $0.key, name: $0.value) }
     }
 
+    /// The files a folder holds for Rescind, as paths inside it (`/`-separated, unsorted):
+    /// regular files and links to them, skipping entries whose name starts with `.`. The
+    /// folder may be a link; `rescind test` finds its test files the same way.
+    public static func folderFiles(_ folder: String) -> [String] { walk(folder, under: "") }
+
+    /// The non-hidden regular files (or links to them) under `folder`, as paths relative
+    /// to the folder given. Links to folders inside are not followed, as before (a link
+    /// back up would loop); the folder given itself may be one.
+    private static func walk(_ folder: String, under prefix: String) -> [String] {
+        let here = prefix.isEmpty ? folder : (folder as NSString).appendingPathComponent(prefix)
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: here) else { return [] }
+        var found: [String] = []
+        for name in names where !name.hasPrefix(".") {
+            let relative = prefix.isEmpty ? name : prefix + "/" + name
+            let full = (here as NSString).appendingPathComponent(name)
+            var info = stat()
+            guard lstat(full, &info) == 0 else { continue }
+            switch info.st_mode & S_IFMT {
+            case S_IFDIR: found += walk(folder, under: relative)
+            case S_IFREG: found.append(relative)
+            case S_IFLNK:
+                var target = stat()
+                if stat(full, &target) == 0, target.st_mode & S_IFMT == S_IFREG { found.append(relative) }
+            default: continue
+            }
+        }
+        return found
+    }
+
     /// Whether a file name is a policy file: `*.yaml` or `*.yml`, not a test file.
     public static func isPolicyFile(_ path: String) -> Bool {
         (path.hasSuffix(".yaml") || path.hasSuffix(".yml")) && !isTestFile(path)
+    }
+
+    /// Whether a path inside a folder has a part starting with `.` (`.git`, `..data`,
+    /// an editor's `.x.yaml.swp`): such entries are never read as policies.
+    public static func isHidden(_ relative: String) -> Bool {
+        relative.split(separator: "/").contains { $0.hasPrefix(".") }
     }
 
     /// `*.tests.yaml`: read by `rescind test`, never as policies.
@@ -61,8 +102,13 @@ public struct PolicyLoader: Sendable {
     /// Loads files from disk.
     public func load(paths: [String]) -> PolicyLoadResult {
         let files = Self.policyFileEntries(in: paths)
+        // Files named one by one are a deliberate part of a set (`check a.yaml b.yaml`):
+        // `files:` would only report the rest as missing, so it is checked for folders.
+        var isFolder: ObjCBool = false
+        let namedFiles = paths.contains { !FileManager.default.fileExists(atPath: $0, isDirectory: &isFolder) || !isFolder.boolValue }
         var result = assemble(
-            files.map { YAMLLoader(limits: limits).load(contentsOf: $0.path) }, digestNames: files.map(\.name))
+            files.map { YAMLLoader(limits: limits).load(contentsOf: $0.path) }, digestNames: files.map(\.name),
+            checkFileList: !namedFiles)
         if files.isEmpty { result.diagnostics.append(PolicyMessages.noFiles(paths)) }
         return result
     }
@@ -84,14 +130,41 @@ public struct PolicyLoader: Sendable {
         return result
     }
 
+    /// `files:` against the files read, by their names inside the folder: a listed file
+    /// missing is reported at its entry, a file not listed at the file itself.
+    private static func checkListed(
+        _ listed: [Located<String>], against files: [(name: String, path: String)], listAt list: SourceSpan
+    ) -> [Diagnostic] {
+        var diagnostics: [Diagnostic] = []
+        let present = Set(files.map(\.name))
+        let wanted = Set(listed.map(\.value))
+        for entry in listed where !present.contains(entry.value) {
+            diagnostics.append(PolicyMessages.listedFileMissing(entry.value, at: entry.span, present: files.map(\.name)))
+        }
+        let listSpan = listed.first?.span ?? list
+        for file in files where !wanted.contains(file.name) {
+            let start = SourceSpan(file: file.path, start: SourceLocation(line: 1, column: 1), end: SourceLocation(line: 1, column: 1))
+            diagnostics.append(PolicyMessages.fileNotListed(file.name, at: start, listedAt: listSpan, listed: listed.map(\.value)))
+        }
+        return diagnostics
+    }
+
     /// `digestNames` are the names hashed with each file's text (default: its path).
-    private func assemble(_ results: [YAMLLoadResult], digestNames: [String]? = nil) -> PolicyLoadResult {
+    /// `checkFileList` compares the files with the `policy_set`'s `files:` list.
+    private func assemble(_ results: [YAMLLoadResult], digestNames: [String]? = nil, checkFileList: Bool = true)
+        -> PolicyLoadResult
+    {
         var diagnostics = Diagnostics()
         var map = SourceMap()
         var reader = DocumentReader()
         var hash = SHA256()
+        var names: [(name: String, path: String)] = []
         for (index, result) in results.enumerated() {
             diagnostics.append(contentsOf: result.diagnostics)
+            names.append((digestNames?[index] ?? result.source.path, result.source.path))
+            if result.documents.isEmpty, !result.diagnostics.hasErrors {
+                diagnostics.append(PolicyMessages.emptyFile(at: result.source.span(from: 0, to: 0)))
+            }
             map.add(result.source)
             hash.update((digestNames?[index] ?? result.source.path).utf8)
             hash.update([0])
@@ -102,6 +175,9 @@ public struct PolicyLoader: Sendable {
             for document in result.documents { reader.read(document) }
         }
         diagnostics.append(contentsOf: reader.diagnostics)
+        if checkFileList, let header = reader.model.header, let listed = header.files {
+            diagnostics.append(contentsOf: Self.checkListed(listed, against: names, listAt: header.span))
+        }
         return PolicyLoadResult(model: reader.model, diagnostics: diagnostics, sources: map, digest: hash.finalize())
     }
 }

@@ -58,6 +58,9 @@ public struct PolicySetHeader: Sendable {
     public var defaultEffect: Located<Effect>
     public var defaultReason: LocalizedText?
     public var locales: [String]
+    /// `files:`, the exact policy files the set is made of (names inside the folder),
+    /// so a file lost or left over in a deployment is an error; nil when not given.
+    public var files: [Located<String>]?
     public var span: SourceSpan
 }
 
