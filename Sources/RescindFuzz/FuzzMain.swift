@@ -40,6 +40,10 @@ private func select(_ name: String) -> ((UnsafeRawBufferPointer) -> Void)? {
     switch name {
     case "yaml": fuzzYAML
     case "cel": fuzzCEL
+    case "request": fuzzRequest
+    case "policies": fuzzPolicies
+    case "tar": fuzzTar
+    case "replay": fuzzReplay
     default: nil
     }
 }
@@ -58,7 +62,7 @@ enum FuzzMain {
         } else if let name = getenv(targetVariable), let target = select(String(cString: name)) {
             selectedTarget = target
         } else {
-            print("usage: RescindFuzz yaml|cel [libFuzzer options | input files…]")
+            print("usage: RescindFuzz yaml|cel|request|policies|tar|replay [libFuzzer options | input files…]")
             exit(64)
         }
         #if FUZZING
