@@ -11,11 +11,17 @@ import Rescind
 // replaying a set against itself counts every line, changes nothing and flags as bad
 // exactly the lines whose request does not decode.
 
-/// A file per process: the input is written to it and read back by `LineReader`.
+/// A file per process: the input is written to it and read back by `LineReader`;
+/// removed when the process exits normally (libFuzzer's `exit` at the end of a run).
 private let inputPath: String = {
     let directory = FileManager.default.fileExists(atPath: "/dev/shm") ? "/dev/shm" : NSTemporaryDirectory()
-    return "\(directory)/rescind-fuzz-replay-\(getpid()).jsonl"
+    let path = "\(directory)/rescind-fuzz-replay-\(getpid()).jsonl"
+    inputPathForCleanup = strdup(path)
+    atexit { if let path = inputPathForCleanup { unlink(path) } }
+    return path
 }()
+
+nonisolated(unsafe) private var inputPathForCleanup: UnsafeMutablePointer<CChar>?
 
 private let replay: Replay = {
     let side = ReplaySide(policySet: ReferencePack.policySet, source: "Policies")
