@@ -30,7 +30,7 @@ public final class LineReader {
 
     /// As `init(path:)`, reading `blockSize` bytes at a time (small in tests, so lines
     /// straddle blocks).
-    init?(path: String, blockSize: Int) {
+    package init?(path: String, blockSize: Int) {
         if path == "-" {
             descriptor = STDIN_FILENO
             ownsDescriptor = false

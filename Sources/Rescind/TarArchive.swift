@@ -1,5 +1,3 @@
-import Rescind
-
 /// A small, strict reader of ustar and pax tar archives (POSIX.1-2001), enough for a
 /// policy folder sent to `POST /v1/policies:check` as `tar -cf - -C Policies .`.
 ///
@@ -9,27 +7,27 @@ import Rescind
 /// checksums, truncated data and anything after the end marker are errors with a
 /// stable code. GNU tar's default format is read too (its magic, and `L` long names),
 /// since that is what `tar -cf` writes on most Linux machines.
-enum TarArchive {
-    static let blockSize = 512
+public enum TarArchive {
+    public static let blockSize = 512
 
     /// Whether `bytes` starts with a tar header: the `ustar` magic at offset 257, and a
     /// first byte (the first name's) that no JSON object starts with, `{` or space; a
     /// JSON text may well hold `ustar` at offset 257.
-    static func looksLikeTar(_ bytes: UnsafeRawBufferPointer) -> Bool {
+    public static func looksLikeTar(_ bytes: UnsafeRawBufferPointer) -> Bool {
         guard bytes.count >= blockSize, Array(bytes[257..<262]) == Array("ustar".utf8) else { return false }
         return ![UInt8(ascii: "{"), 0x20, 0x09, 0x0A, 0x0D].contains(bytes[0])
     }
 
     /// The regular files of the archive, in archive order; directories are checked
     /// and skipped.
-    static func read(_ bytes: [UInt8], limits: TarLimits) throws(TarError) -> [TarMember] {
+    public static func read(_ bytes: [UInt8], limits: TarLimits) throws(TarError) -> [TarMember] {
         var reader = Reader(bytes: bytes, limits: limits)
         return try reader.readAll()
     }
 
     /// The policy files of the archive (`*.yaml`, `*.yml`, not `*.tests.yaml`, as a
     /// folder is read), as UTF-8 text; other files (READMEs, tests) are ignored.
-    static func policySources(_ bytes: [UInt8], limits: TarLimits) throws(TarError) -> [(path: String, text: String)] {
+    public static func policySources(_ bytes: [UInt8], limits: TarLimits) throws(TarError) -> [(path: String, text: String)] {
         var sources: [(path: String, text: String)] = []
         for member in try read(bytes, limits: limits) where PolicyLoader.isPolicyFile(member.path) {
             guard let text = String(validating: member.bytes, as: UTF8.self) else {
@@ -42,28 +40,44 @@ enum TarArchive {
 }
 
 /// One regular file read from an archive.
-struct TarMember: Sendable, Equatable {
+public struct TarMember: Sendable, Equatable {
     /// The name inside the archive, normalized: no leading `./`, no empty or `.` parts.
-    let path: String
-    let bytes: [UInt8]
+    public let path: String
+    public let bytes: [UInt8]
+
+    public init(path: String, bytes: [UInt8]) {
+        self.path = path
+        self.bytes = bytes
+    }
 }
 
 /// Bounds on what one archive may hold, so a small body cannot make the reader do
 /// unbounded work (every header, pax ones included, counts as an entry).
-struct TarLimits: Sendable {
+public struct TarLimits: Sendable {
     /// The most headers (files, directories, extended headers) read.
-    var maxEntries = 1000
+    public var maxEntries: Int
     /// The largest member, extended headers included (a policy file's own limit).
-    var maxMemberBytes = 1 << 20
+    public var maxMemberBytes: Int
     /// The most bytes all regular members may hold together.
-    var maxTotalBytes = 1 << 20
+    public var maxTotalBytes: Int
+
+    public init(maxEntries: Int = 1000, maxMemberBytes: Int = 1 << 20, maxTotalBytes: Int = 1 << 20) {
+        self.maxEntries = maxEntries
+        self.maxMemberBytes = maxMemberBytes
+        self.maxTotalBytes = maxTotalBytes
+    }
 }
 
 /// Why an archive was refused: `code` is stable (docs/server.md lists them), the
 /// message names the member.
-struct TarError: Error, Equatable {
-    let code: String
-    let message: String
+public struct TarError: Error, Equatable {
+    public let code: String
+    public let message: String
+
+    public init(code: String, message: String) {
+        self.code = code
+        self.message = message
+    }
 
     static func truncated(_ what: String) -> TarError {
         TarError(code: "tar-truncated", message: "the archive ends inside \(what)")
