@@ -90,19 +90,22 @@ import Testing
             index % 7 == 0
                 ? paid.replacingOccurrences(of: "\"id\": \"req-1\"", with: "\"id\": \"ok-\(index)\"") : "{\"bad\": \(index)}"
         }
+        let started = ContinuousClock.now
         try await app.test(.router) { client in
             try await client.execute(
                 uri: "/v1/decisions:batch", method: .post, headers: jsonHeaders(), body: ByteBuffer(string: "[" + items.joined(separator: ",") + "]")
             ) { #expect($0.status == .ok) }
         }
+        let elapsed = ContinuousClock.now - started
         writer.close()
         let entries = try logLines(path).map(object)
         let decided = entries.filter { $0["decision"] is [String: Any] }
         let rejected = entries.filter { $0["error"] is [String: Any] }
         #expect(decided.count == 10)
-        // The bucket holds a second's worth (5); the batch takes far less than the 200 ms
-        // a sixth token needs, but a very slow machine may earn it.
-        #expect((5...6).contains(rejected.count), "\(rejected.count)")
+        // The bucket holds a second's worth (5) and earns 5 more a second: a slow run (a
+        // sanitizer, a busy machine) may earn a few while the batch is decided.
+        let earned = Int((Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18) * 5)
+        #expect((5...(6 + earned)).contains(rejected.count), "\(rejected.count) in \(elapsed)")
         #expect(writer.errorRateDropped == 60 - rejected.count)
         #expect(writer.statistics == (entries.count, 0))
         #expect(metrics.exposition(store: store).containsText(
