@@ -136,11 +136,7 @@ import RescindServer
     /// A low open-file limit caps the connections (with a warning) instead of letting
     /// accepts run the process out of descriptors.
     @Test func lowOpenFileLimitCapsConnections() throws {
-        let prlimit = "/usr/bin/prlimit"
-        guard FileManager.default.isExecutableFile(atPath: prlimit) else {
-            Issue.record("prlimit (util-linux) is needed for this test")
-            return
-        }
+        let prlimit = try #require(prlimitPath(), "prlimit (util-linux) is needed for this test")
         let folder = try scratchFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let server = try ServeProcess(
@@ -169,11 +165,7 @@ import RescindServer
     /// process (libdispatch traps when it cannot open /proc), logs it once per interval,
     /// counts it in /metrics, and serves again as soon as descriptors are free.
     @Test func runningOutOfDescriptorsBacksOffAndRecovers() throws {
-        let prlimit = "/usr/bin/prlimit"
-        guard FileManager.default.isExecutableFile(atPath: prlimit) else {
-            Issue.record("prlimit (util-linux) is needed for this test")
-            return
-        }
+        let prlimit = try #require(prlimitPath(), "prlimit (util-linux) is needed for this test")
         let folder = try scratchFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let server = try ServeProcess(["--policies", "Policies", "--watch-interval", "0"], folder: folder)
@@ -211,6 +203,11 @@ import RescindServer
         let warnings = server.logObjects().filter { $0["message"] as? String == "cannot accept connections; backing off" }
         #expect(!warnings.isEmpty && warnings.count <= 2, "\(warnings.count) warnings")
     }
+}
+
+/// util-linux's `prlimit`, which sets a process's limits (Debian has it in every image).
+func prlimitPath() -> String? {
+    ["/usr/bin/prlimit", "/bin/prlimit"].first { FileManager.default.isExecutableFile(atPath: $0) }
 }
 
 /// User plus system CPU seconds of a process, from /proc.
