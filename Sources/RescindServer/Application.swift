@@ -282,11 +282,9 @@ struct ServerRoutes: Sendable {
             return try await request.body.collect(upTo: limit)
         } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
             throw tooLarge()
-        } catch let error as HTTPParserError {
-            throw APIError.malformedRequest(error)
-        } catch let error as RequestBodyTimeout {
-            throw APIError.requestTimeout(error.description)
         }
+        // A broken or timed-out body (HTTPParserError, RequestBodyTimeout) is answered by
+        // JSONErrorMiddleware, which sees them from every route.
     }
 
     /// Bearer-token check: 401 without a token, 403 with a wrong one. Admin endpoints
@@ -298,19 +296,21 @@ struct ServerRoutes: Sendable {
             }
             return
         }
-        guard let presented = request.headers[.authorization].flatMap(bearerToken) else {
-            throw APIError(.unauthorized, code: "unauthorized", message: "a bearer token is required")
-        }
-        guard constantTimeEqual(Array(presented.utf8), Array(token.utf8)) else {
-            throw APIError(.forbidden, code: "forbidden", message: "the bearer token is not valid here")
+        switch presents(request, token) {
+        case nil: throw APIError(.unauthorized, code: "unauthorized", message: "a bearer token is required")
+        case false?: throw APIError(.forbidden, code: "forbidden", message: "the bearer token is not valid here")
+        case true?: return
         }
     }
 
     /// Whether the request carries the admin token (for what only operators may see).
     func isAdmin(_ request: Request) -> Bool {
-        guard let token = configuration.adminToken,
-            let presented = request.headers[.authorization].flatMap(bearerToken)
-        else { return false }
+        configuration.adminToken.flatMap { presents(request, $0) } ?? false
+    }
+
+    /// Whether the request's bearer token is `token`; nil when it has none.
+    private func presents(_ request: Request, _ token: String) -> Bool? {
+        guard let presented = request.headers[.authorization].flatMap(bearerToken) else { return nil }
         return constantTimeEqual(Array(presented.utf8), Array(token.utf8))
     }
 

@@ -506,7 +506,7 @@ final class ListenerGuard: ChannelDuplexHandler, RemovableChannelHandler {
         // NIO leaves a read pending after a failed accept, so the listener stays
         // registered and epoll reports it again at once: holding `read()` (as NIO's own
         // AcceptBackoffHandler does) is not enough. Turning auto-read off unregisters it.
-        try? context.channel.syncOptions?.setOption(.autoRead, value: false)
+        setAutoRead(false, context)
         scheduleRetry(context)
         // Not passed on: NIO's back-off behind this handler would hold accepts a whole second.
     }
@@ -534,9 +534,20 @@ final class ListenerGuard: ChannelDuplexHandler, RemovableChannelHandler {
             scheduled?.cancel()
             scheduled = nil
             // Registers the listener again.
-            try? context.channel.syncOptions?.setOption(.autoRead, value: true)
+            setAutoRead(true, context)
         }
         if readHeld { read(context: context) }
+    }
+
+    /// Without auto-read off the listener spins; without it back on it never accepts
+    /// again: either failing is logged, not swallowed.
+    private func setAutoRead(_ on: Bool, _ context: ChannelHandlerContext) {
+        do {
+            try context.channel.syncOptions?.setOption(.autoRead, value: on)
+        } catch {
+            tracker.logger.error(
+                "cannot switch accepting on the listener", metadata: ["auto_read": "\(on)", "error": "\(error)"])
+        }
     }
 
     private func refillReserve() {

@@ -90,17 +90,25 @@ extension PolicyStore {
                 APIError(.internalServerError, code: "deploy-failed", message: "cannot write `\(folder)`: \(error.localizedDescription)"),
                 result: "error")
         }
-        guard Self.swapLink(link, to: value(name)) else {
+        if let failure = Self.swapLink(link, to: value(name)) {
             try? FileManager.default.removeItem(atPath: folder)
+            logger.error("deploy failed: cannot swap the policy link", metadata: ["link": "\(link)", "error": "\(failure)"])
             return .refused(
-                APIError(.internalServerError, code: "deploy-failed", message: "cannot point `\(link)` at `\(value(name))`"),
+                APIError(
+                    .internalServerError, code: "deploy-failed", message: "cannot point `\(link)` at `\(value(name))`: \(failure)"),
                 result: "error")
         }
         // Served from disk, as a restart or the watcher will read it: what was checked
         // must be what is read, else the link goes back.
         let loaded = loadOnQueue()
         guard loaded?.policySet?.digest == set.digest else {
-            _ = Self.swapLink(link, to: linkValue)
+            if let failure = Self.swapLink(link, to: linkValue) {
+                // The link now leads to a folder that did not read back as checked; the
+                // served set is still the previous one, but a restart would read the new.
+                logger.critical(
+                    "deploy failed and the policy link could not be put back",
+                    metadata: ["link": "\(link)", "previous": "\(linkValue)", "error": "\(failure)"])
+            }
             loadOnQueue()
             logger.error("deploy failed: the folder written did not read back", metadata: ["folder": "\(folder)"])
             return .refused(
@@ -124,17 +132,19 @@ extension PolicyStore {
         return String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
-    /// Points `link` at `value` atomically: a new link beside it, renamed over it.
-    static func swapLink(_ link: String, to value: String) -> Bool {
+    /// Points `link` at `value` atomically: a new link beside it, renamed over it. Nil when
+    /// done, else what failed (`symlink: …` or `rename: …`, with the system's reason).
+    static func swapLink(_ link: String, to value: String) -> String? {
         let folder = (link as NSString).deletingLastPathComponent
         let temporary = ((folder.isEmpty ? "." : folder) as NSString)
             .appendingPathComponent(".\((link as NSString).lastPathComponent).deploy-\(UUID().uuidString)")
-        guard symlink(value, temporary) == 0 else { return false }
+        guard symlink(value, temporary) == 0 else { return "symlink: \(String(cString: strerror(errno)))" }
         guard rename(temporary, link) == 0 else {
+            let reason = "rename: \(String(cString: strerror(errno)))"
             unlink(temporary)
-            return false
+            return reason
         }
-        return true
+        return nil
     }
 
     /// Writes every file (creating the folders its name has) and syncs them, so the

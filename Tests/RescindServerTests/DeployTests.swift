@@ -212,7 +212,7 @@ struct WatcherTests {
         let setFile = next + "/policy-set.yaml"
         try bumpVersion("policy-set.yaml", String(contentsOfFile: setFile, encoding: .utf8))
             .write(toFile: setFile, atomically: true, encoding: .utf8)
-        #expect(PolicyStore.swapLink(layout.link, to: "releases/policies.next"))
+        #expect(PolicyStore.swapLink(layout.link, to: "releases/policies.next") == nil)
         #expect(try await eventually { store.current?.policySet.version == "2026.12" })
     }
 }

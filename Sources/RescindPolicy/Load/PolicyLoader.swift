@@ -24,7 +24,7 @@ public struct PolicyLoader: Sendable {
 
     /// The policy files under `paths`: `*.yaml`/`*.yml`, not `*.tests.yaml`, sorted.
     public static func policyFiles(in paths: [String]) -> [String] {
-        policyFileEntries(in: paths).map(\.path)
+        policyFileEntries(in: paths).files.map(\.path)
     }
 
     /// The policy files with the names the digest uses: the path inside the folder given
@@ -33,8 +33,13 @@ public struct PolicyLoader: Sendable {
     /// A folder may be a symbolic link (a deployment swaps the link), and entries whose
     /// name starts with `.` are skipped: a Kubernetes ConfigMap mounts its files as links
     /// into a hidden `..data` folder, which would otherwise be read a second time.
-    static func policyFileEntries(in paths: [String]) -> [(path: String, name: String)] {
+    /// A folder that cannot be listed (permissions, no descriptors left) is returned in
+    /// `unreadable`: its files are not known, so the set must not load without them.
+    static func policyFileEntries(in paths: [String]) -> (
+        files: [(path: String, name: String)], unreadable: [(path: String, reason: String)]
+    ) {
         var files: [String: String] = [:]
+        var unreadable: [(path: String, reason: String)] = []
         let manager = FileManager.default
         for path in paths {
             var isDirectory: ObjCBool = false
@@ -46,25 +51,36 @@ public struct PolicyLoader: Sendable {
                 if !isTestFile(path), files[path] == nil { files[path] = (path as NSString).lastPathComponent }
                 continue
             }
-            for relative in folderFiles(path) where isPolicyFile(relative) {
+            for relative in walk(path, under: "", unreadable: &unreadable) where isPolicyFile(relative) {
                 let file = (path as NSString).appendingPathComponent(relative)
                 if files[file] == nil { files[file] = relative }
             }
         }
-        return files.sorted { $0.key < $1.key }.map { (path: $0.key, name: $0.value) }
+        return (files.sorted { $0.key < $1.key }.map { (path: $0.key, name: $0.value) }, unreadable)
     }
 
     /// The files a folder holds for Rescind, as paths inside it (`/`-separated, unsorted):
     /// regular files and links to them, skipping entries whose name starts with `.`. The
     /// folder may be a link; `rescind test` finds its test files the same way.
-    public static func folderFiles(_ folder: String) -> [String] { walk(folder, under: "") }
+    public static func folderFiles(_ folder: String) -> [String] {
+        var unreadable: [(path: String, reason: String)] = []
+        return walk(folder, under: "", unreadable: &unreadable)
+    }
 
     /// The non-hidden regular files (or links to them) under `folder`, as paths relative
     /// to the folder given. Links to folders inside are not followed, as before (a link
     /// back up would loop); the folder given itself may be one.
-    private static func walk(_ folder: String, under prefix: String) -> [String] {
+    private static func walk(
+        _ folder: String, under prefix: String, unreadable: inout [(path: String, reason: String)]
+    ) -> [String] {
         let here = prefix.isEmpty ? folder : (folder as NSString).appendingPathComponent(prefix)
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: here) else { return [] }
+        let names: [String]
+        do {
+            names = try FileManager.default.contentsOfDirectory(atPath: here)
+        } catch {
+            unreadable.append((here, (error as NSError).localizedDescription))
+            return []
+        }
         var found: [String] = []
         for name in names where !name.hasPrefix(".") {
             let relative = prefix.isEmpty ? name : prefix + "/" + name
@@ -72,7 +88,7 @@ public struct PolicyLoader: Sendable {
             var info = stat()
             guard lstat(full, &info) == 0 else { continue }
             switch info.st_mode & S_IFMT {
-            case S_IFDIR: found += walk(folder, under: relative)
+            case S_IFDIR: found += walk(folder, under: relative, unreadable: &unreadable)
             case S_IFREG: found.append(relative)
             case S_IFLNK:
                 var target = stat()
@@ -101,7 +117,7 @@ public struct PolicyLoader: Sendable {
 
     /// Loads files from disk.
     public func load(paths: [String]) -> PolicyLoadResult {
-        let files = Self.policyFileEntries(in: paths)
+        let (files, unreadable) = Self.policyFileEntries(in: paths)
         // Files named one by one are a deliberate part of a set (`check a.yaml b.yaml`):
         // `files:` would only report the rest as missing, so it is checked for folders.
         var isFolder: ObjCBool = false
@@ -109,7 +125,8 @@ public struct PolicyLoader: Sendable {
         var result = assemble(
             files.map { YAMLLoader(limits: limits).load(contentsOf: $0.path) }, digestNames: files.map(\.name),
             checkFileList: !namedFiles)
-        if files.isEmpty { result.diagnostics.append(PolicyMessages.noFiles(paths)) }
+        for folder in unreadable { result.diagnostics.append(PolicyMessages.unreadable(folder.path, folder.reason)) }
+        if files.isEmpty, unreadable.isEmpty { result.diagnostics.append(PolicyMessages.noFiles(paths)) }
         return result
     }
 
