@@ -374,8 +374,7 @@ func identityJSON(_ set: PolicySet) -> String {
 }
 
 private func nanoseconds(since start: ContinuousClock.Instant) -> UInt64 {
-    let elapsed = ContinuousClock.now - start
-    return UInt64(max(0, elapsed.components.seconds)) * 1_000_000_000 + UInt64(max(0, elapsed.components.attoseconds / 1_000_000_000))
+    UInt64(max(0, (ContinuousClock.now - start).nanoseconds))
 }
 
 /// The token of an `Authorization: Bearer TOKEN` header; the scheme is matched in any

@@ -47,7 +47,7 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "The port to listen on (default 8080).")
     var port: Int?
 
-    @Option(help: ArgumentHelp("The bearer token for reload and check; without one they are refused.", valueName: "TOKEN"))
+    @Option(help: ArgumentHelp("The bearer token for reload, check and deploy (and the full /v1/policies); without one they are refused.", valueName: "TOKEN"))
     var adminToken: String?
 
     @Option(help: ArgumentHelp("A bearer token the decision endpoints require.", valueName: "TOKEN"))

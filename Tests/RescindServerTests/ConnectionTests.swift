@@ -147,6 +147,8 @@ import Testing
                 #expect(try connection.readToEnd().isEmpty, "\(name): closed")
             }
         }
+        // Logged, at debug: the capture sees them, so the check above it is not vacuous.
+        #expect(logs.levels.contains(.debug), "\(logs.lines)")
         #expect(logs.levels.allSatisfy { $0 < .warning }, "\(logs.lines)")
     }
 
@@ -171,35 +173,24 @@ func metric(_ metrics: ServerMetrics, _ series: String) -> Int {
     return line.flatMap { Int($0.split(separator: " ").last ?? "") } ?? -1
 }
 
-/// A log handler that keeps every line, for tests that check what was logged and at
-/// which level.
-final class LogCapture: @unchecked Sendable {
-    private let lock = NSLock()
-    private var entries: [(Logger.Level, String)] = []
+/// The service's own JSON log lines, through `JSONLogHandler`'s output hook, for tests
+/// that check what was logged and at which level.
+final class LogCapture: Sendable {
+    private let collected = JSONLogHandlerTests.Lines()
 
-    var levels: [Logger.Level] { lock.withLock { entries.map(\.0) } }
-    var lines: [String] { lock.withLock { entries.map { "\($0.0): \($0.1)" } } }
-
-    var logger: Logger {
-        var logger = Logger(label: "rescind.test") { _ in Handler(capture: self) }
-        logger.logLevel = .trace
-        return logger
+    var lines: [String] { collected.all }
+    /// Each line's `level`.
+    var levels: [Logger.Level] {
+        lines.compactMap {
+            let object = try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+            return (object?["level"] as? String).flatMap(Logger.Level.init(rawValue:))
+        }
     }
 
-    struct Handler: LogHandler {
-        let capture: LogCapture
-        var metadata: Logger.Metadata = [:]
-        var logLevel: Logger.Level = .trace
-        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-            get { metadata[key] }
-            set { metadata[key] = newValue }
-        }
-        func log(
-            level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String,
-            function: String, line: UInt
-        ) {
-            capture.lock.withLock { capture.entries.append((level, "\(message) \(metadata ?? [:])")) }
-        }
+    var logger: Logger {
+        var logger = Logger(label: "rescind.test") { [collected] in JSONLogHandler(label: $0, output: collected.append) }
+        logger.logLevel = .trace
+        return logger
     }
 }
 
