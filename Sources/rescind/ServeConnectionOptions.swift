@@ -49,7 +49,8 @@ struct ServeConnectionOptions: ParsableArguments {
                 throw ValidationError(
                     "\(option) (\(name)) must be \(allowZero ? "0" : "more than 0") … 86400 seconds; found `\(value)`")
             }
-            return .milliseconds(Int64((value * 1000).rounded()))
+            // Nanoseconds: a small positive value must not round to zero (no deadline at all).
+            return .nanoseconds(Int64((value * 1e9).rounded(.up)))
         }
         var limits = configuration.connections
         limits.idleTimeout =
