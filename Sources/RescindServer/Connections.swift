@@ -58,9 +58,6 @@ public final class ConnectionTracker: @unchecked Sendable {
 
     public init(warningInterval: Duration = .seconds(5)) { self.warningInterval = warningInterval }
 
-    /// Connections open now.
-    public var openCount: Int { lock.withLock { open.count } }
-
     func opened(_ channel: any Channel) {
         let id = ObjectIdentifier(channel)
         lock.withLock {

@@ -49,7 +49,7 @@ struct ServeConnectionOptions: ParsableArguments {
                 throw ValidationError(
                     "\(option) (\(name)) must be \(allowZero ? "0" : "more than 0") … 86400 seconds; found `\(value)`")
             }
-            // Nanoseconds: a small positive value must not round to zero (no deadline at all).
+            // Nanoseconds: a small positive value must not round to zero (a deadline passed at once).
             return .nanoseconds(Int64((value * 1e9).rounded(.up)))
         }
         var limits = configuration.connections
