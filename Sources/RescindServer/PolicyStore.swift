@@ -108,6 +108,13 @@ public final class PolicyStore: @unchecked Sendable {
             let loaded = LoadedPolicies.load(paths: paths)
             let after = PolicyFingerprint(paths)
             if before == after || attempt == 3 {
+                if before != after {
+                    // Still being written after three reads: taken as read, but said, as
+                    // it may mix old and new files (the watcher never gets here: it settles).
+                    logger.warning(
+                        "policy files kept changing while being read; loaded the last read",
+                        metadata: ["attempts": "\(attempt)"])
+                }
                 commit(loaded, fingerprint: after)
                 return loaded
             }
