@@ -223,7 +223,7 @@ struct DecisionRun {
             }
         }
         let refund = effect == .allow ? refund() : nil
-        let locale = requestedLocale ?? policy.stringValue(policy.localeSlot, of: request) ?? "en"
+        let locale = policy.decisionLocale(requested: requestedLocale, request: request)
 
         return Decision(
             requestID: policy.stringValue(policy.idSlot, of: request), effect: effect, locale: locale, refund: refund,

@@ -111,6 +111,9 @@ public final class LocalizedMessage: Sendable {
     /// The locales it has texts in, sorted.
     public var locales: [String] { entries.map(\.locale) }
 
+    /// Whether there is a text written for exactly `locale`.
+    public func hasText(for locale: String) -> Bool { entries.contains { $0.locale == locale } }
+
     /// The template for `locale`, else English, else the first by locale name. A
     /// linear scan: a message has a handful of locales, and short strings compare fast.
     public func template(for locale: String) -> MessageTemplate? {

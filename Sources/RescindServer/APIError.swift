@@ -11,6 +11,8 @@ public struct APIError: HTTPResponseError, Sendable {
     /// Answered with `Connection: close`, and the connection is closed after it: the
     /// rest of the request (an oversized or broken body) is not read.
     var closesConnection = false
+    /// The `Allow` header of a 405: the methods the path takes.
+    var allow: String?
 
     /// A service error: `code` is one of the codes in docs/server.md.
     public init(_ status: HTTPResponse.Status, code: String, message: String, closesConnection: Bool = false) {
@@ -30,11 +32,21 @@ public struct APIError: HTTPResponseError, Sendable {
         var headers: HTTPFields = [.contentType: "application/json"]
         if status == .unauthorized { headers[.wwwAuthenticate] = "Bearer" }
         if closesConnection { headers[.connection] = "close" }
+        if let allow { headers[.allow] = allow }
         return .json(status: status, object + "\n", headers: headers)
     }
 
     static func notReady() -> APIError {
         APIError(.serviceUnavailable, code: "not-ready", message: "no policy set is loaded")
+    }
+
+    /// 405: the path exists, not with this method; `allow` lists the methods it takes.
+    static func methodNotAllowed(_ method: HTTPRequest.Method, path: String, allow: String) -> APIError {
+        var error = APIError(
+            .methodNotAllowed, code: "method-not-allowed",
+            message: "`\(path)` does not take \(method.rawValue); it takes \(allow)")
+        error.allow = allow
+        return error
     }
 
     /// 408: the head or the body did not arrive in time.

@@ -67,23 +67,27 @@ struct ServerRoutes: Sendable {
     var decisionLog: DecisionLogWriter? = nil
 
     func register(on router: Router<BasicRequestContext>) {
-        router.get("/healthz") { _, _ in Response.json("{\"status\":\"ok\"}\n") }
-        router.get("/readyz") { _, _ in try ready() }
-        router.get("/metrics") { _, _ in
+        var table = RouteTable(router: router)
+        table.on(.get, "/healthz") { _, _ in Response.json("{\"status\":\"ok\"}\n") }
+        table.on(.get, "/readyz") { _, _ in try ready() }
+        table.on(.get, "/metrics") { _, _ in
             Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: metrics.exposition(store: store))))
         }
-        router.get("/openapi.json") { _, _ in
-            guard let document = openAPIDocument else { throw APIError(.notFound, code: "not-found", message: "no OpenAPI document") }
+        table.on(.get, "/openapi.json") { _, _ in
+            guard let document = openAPIDocument(for: store.current?.policySet) else {
+                throw APIError(.notFound, code: "not-found", message: "no OpenAPI document")
+            }
             return Response.json(document)
         }
-        router.post("/v1/decisions") { request, _ in try await decide(request) }
-        router.post("/v1/decisions:batch") { request, _ in try await decideBatch(request) }
-        router.get("/v1/policies") { request, _ in Response.json(policiesDocument(admin: isAdmin(request)) + "\n") }
-        router.post("/v1/policies:reload") { request, _ in try await reload(request) }
-        router.post("/v1/policies:check") { request, _ in try await check(request) }
-        router.post("/v1/policies:deploy") { request, _ in try await deploy(request) }
+        table.on(.post, "/v1/decisions") { request, _ in try await decide(request) }
+        table.on(.post, "/v1/decisions:batch") { request, _ in try await decideBatch(request) }
+        table.on(.get, "/v1/policies") { request, _ in Response.json(policiesDocument(admin: isAdmin(request)) + "\n") }
+        table.on(.post, "/v1/policies:reload") { request, _ in try await reload(request) }
+        table.on(.post, "/v1/policies:check") { request, _ in try await check(request) }
+        table.on(.post, "/v1/policies:deploy") { request, _ in try await deploy(request) }
+        table.refuseOtherMethods()
     }
 
     // MARK: Decisions
@@ -195,12 +199,23 @@ struct ServerRoutes: Sendable {
         case let other?:
             throw APIError(.badRequest, code: "invalid-query", message: "`explain` must be `true` or `false`; found `\(other)`")
         }
-        // `?locale=` is matched as one Accept-Language tag is (`zh` → `zh-CN`); one the set
-        // has no reasons in falls through to the header and then the request's own
-        // `locale`, and the answer's `locale` says which was used.
-        var locale = query.get("locale").flatMap { negotiateLocale($0, supported: snapshot.locales) }
-        if locale == nil, let header = request.headers[.acceptLanguage] {
-            locale = negotiateLocale(header, supported: snapshot.locales)
+        // One rule for every way a locale is asked for (`LocaleMatcher`): `?locale=` is an
+        // explicit choice, so one the set has no texts in is refused, never answered in
+        // another language in silence; `Accept-Language` is a preference list, so a header
+        // naming none of them leaves the request's own `locale` to decide. Either way the
+        // answer's `locale` is the locale used.
+        let matcher = snapshot.policySet.localeMatcher
+        var locale: String?
+        if let asked = query.get("locale") {
+            guard let matched = matcher.match(asked) else {
+                throw APIError(
+                    .badRequest, code: "invalid-query",
+                    message: "`locale` `\(asked)` is none of the policy set's locales "
+                        + snapshot.locales.map { "`\($0)`" }.joined(separator: ", "))
+            }
+            locale = matched
+        } else if let header = request.headers[.acceptLanguage] {
+            locale = negotiateLocale(header, matcher: matcher)
         }
         return DecisionOptions(locale: locale, explain: explain, costBudget: configuration.maxEvaluationCost)
     }
@@ -341,32 +356,54 @@ struct ServerRoutes: Sendable {
     }
 }
 
-/// The first tag of an `Accept-Language` header (by weight, then order) that names one
-/// of `supported`, exactly or by its primary language (`zh` → `zh-CN`, `en-US` → `en`).
-func negotiateLocale(_ header: String, supported: [String]) -> String? {
+/// The routes as registered, by path, so a known path asked with another method is
+/// answered 405 `method-not-allowed` with an `Allow` header (RFC 9110 §15.5.6) rather
+/// than 404 as if it did not exist.
+struct RouteTable {
+    typealias Handler = @Sendable (Request, BasicRequestContext) async throws -> Response
+
+    let router: Router<BasicRequestContext>
+    /// Each path's methods, in the order registered; paths in the order first seen.
+    private var methods: [(path: String, methods: [HTTPRequest.Method])] = []
+
+    init(router: Router<BasicRequestContext>) { self.router = router }
+
+    mutating func on(_ method: HTTPRequest.Method, _ path: String, use handler: @escaping Handler) {
+        router.on(RouterPath(path), method: method, use: handler)
+        if let index = methods.firstIndex(where: { $0.path == path }) {
+            methods[index].methods.append(method)
+        } else {
+            methods.append((path, [method]))
+        }
+    }
+
+    /// Registers the 405 answer for every method a path does not take.
+    func refuseOtherMethods() {
+        let candidates: [HTTPRequest.Method] = [.get, .head, .post, .put, .patch, .delete, .options]
+        for (path, allowed) in methods {
+            // A GET route answers HEAD too (the server sends the head without the body).
+            let served = allowed.contains(.get) ? allowed + [.head] : allowed
+            let allow = served.map(\.rawValue).joined(separator: ", ")
+            for method in candidates where !served.contains(method) {
+                router.on(RouterPath(path), method: method) { request, _ -> Response in
+                    throw APIError.methodNotAllowed(request.method, path: path, allow: allow)
+                }
+            }
+        }
+    }
+}
+
+/// The first tag of an `Accept-Language` header (by weight, then order) that
+/// `matcher` matches to one of the set's locales.
+func negotiateLocale(_ header: String, matcher: LocaleMatcher) -> String? {
     let ranges = header.split(separator: ",").enumerated().compactMap { index, part -> (tag: String, q: Double, index: Int)? in
         let pieces = part.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
         guard let tag = pieces.first, !tag.isEmpty, tag != "*" else { return nil }
         let q = pieces.dropFirst().first { $0.hasPrefix("q=") }.flatMap { Double($0.dropFirst(2)) } ?? 1
         return q > 0 ? (tag, q, index) : nil
     }.sorted { $0.q != $1.q ? $0.q > $1.q : $0.index < $1.index }
-    func primary(_ tag: String) -> Substring { tag.split(separator: "-").first?.lowercased()[...] ?? "" }
-    for range in ranges {
-        if let exact = supported.first(where: { $0.caseInsensitiveCompare(range.tag) == .orderedSame }) { return exact }
-        if let loose = supported.first(where: { primary($0) == primary(range.tag) }) { return loose }
-    }
-    return nil
+    return ranges.lazy.compactMap { matcher.match($0.tag) }.first
 }
-
-/// docs/openapi.json, bundled with the library (read once). Looked up beside the
-/// executable rather than through `Bundle.module`, which ends the process when the
-/// bundle was not deployed with the binary; then the route answers 404 instead.
-let openAPIDocument: [UInt8]? = {
-    let bundle = "Rescind_RescindServer.resources/openapi.json"
-    let folders = [Bundle.main.bundleURL, Bundle.main.bundleURL.deletingLastPathComponent()]
-    return folders.lazy.compactMap { FileManager.default.contents(atPath: $0.appendingPathComponent(bundle).path) }
-        .first.map(Array.init)
-}()
 
 /// `{"name","version","digest"}`, the same object as a decision's `policy`.
 func identityJSON(_ set: PolicySet) -> String {

@@ -46,8 +46,9 @@ struct EvalCommand: ParsableCommand {
 
     func run() throws {
         let policySet = try options.loadPolicySet()
+        let locale = try options.matchedLocale(in: policySet)
         if let jsonl {
-            let decisionOptions = DecisionOptions(locale: options.locale, explain: explain)
+            let decisionOptions = DecisionOptions(locale: locale, explain: explain)
             try stream(jsonl, policySet, RequestDecoder(schema: policySet.schema), decisionOptions)
             return
         }

@@ -61,6 +61,7 @@ struct ExplainCommand: ParsableCommand {
     func run() throws {
         let policySet = try options.loadPolicySet()
         // Checked before the request is read, so a typo never waits on standard input.
+        _ = try options.matchedLocale(in: policySet)
         let selection = try selection(in: policySet)
         let output: DecisionOutput = switch format {
         case .human: .text(selection)

@@ -9,13 +9,34 @@ struct PolicyOptions: ParsableArguments {
     var policies: String = "Policies"
 
     @Option(
-        help: ArgumentHelp("The language of the reasons; overrides the request's `locale`.", valueName: "en|zh-CN"),
+        help: ArgumentHelp(
+            "The language of the reasons and the explanation; overrides the request's `locale`. Matched to the "
+                + "policy set's locales as a BCP 47 tag (`zh`, `zh-Hans`, `zh_CN` → `zh-CN`); one it has no texts in is "
+                + "a usage error.",
+            valueName: "en|zh-CN"),
         completion: .list(PolicyOptions.locales))
     var locale: String?
 
     /// The locales the policy language requires by default (`locales:` in
     /// `policy_set`); offered as completions, though a policy set may declare others.
     static let locales = ["en", "zh-CN"]
+
+    /// `--locale` matched to the set's locales (see `LocaleMatcher`); nil when not given.
+    /// A language the set has no texts in is a usage error, never a silent fallback.
+    func matchedLocale(in policySet: PolicySet) throws -> String? {
+        try Self.match(locale, in: policySet)
+    }
+
+    /// `tag` matched to `policySet`'s locales; a usage error when it matches none.
+    static func match(_ tag: String?, in policySet: PolicySet) throws -> String? {
+        guard let tag else { return nil }
+        guard let matched = policySet.localeMatcher.match(tag) else {
+            throw ValidationError(
+                "--locale `\(tag)`: `\(policySet.name)` has no texts in this language; "
+                    + "its locales are \(Suggestions.quotedList(policySet.locales, conjunction: "and"))")
+        }
+        return matched
+    }
 
     /// The compiled policy set; with errors, prints the diagnostics and exits 3.
     func loadPolicySet() throws -> PolicySet {
@@ -47,7 +68,8 @@ struct PolicyOptions: ParsableArguments {
             if output == .json { FileHandle.standardOutput.write(Data((error.errorObject(line: nil) + "\n").utf8)) }
             throw RescindExit.invalidInput
         case .success(let decoded):
-            let decision = policySet.decide(decoded.root, options: DecisionOptions(locale: locale, explain: explain))
+            let decision = policySet.decide(
+                decoded.root, options: DecisionOptions(locale: try matchedLocale(in: policySet), explain: explain))
             FileHandle.standardOutput.write(Data(output.render(decision).utf8))
             switch decision.effect {
             case .allow: return

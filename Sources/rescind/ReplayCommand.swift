@@ -77,7 +77,9 @@ struct ReplayCommand: ParsableCommand {
     var failOn: [String] = []
 
     @Option(
-        help: ArgumentHelp("The language of reasons; overrides each request's `locale`.", valueName: "en|zh-CN"),
+        help: ArgumentHelp(
+            "The language of reasons; overrides each request's `locale` (matched as `eval --locale` is).",
+            valueName: "en|zh-CN"),
         completion: .list(PolicyOptions.locales))
     var locale: String?
 
@@ -112,6 +114,8 @@ struct ReplayCommand: ParsableCommand {
         let policySets = loaded.map(\.policySet)
         let unknown = thresholds.compactMap { $0.unknownName(in: policySets) }
         if !unknown.isEmpty { throw ValidationError(unknown.map(\.message).joined(separator: "\n")) }
+        // Each side matches the tag to its own locales; a tag either lacks is refused.
+        for side in policySets { _ = try PolicyOptions.match(locale, in: side) }
 
         guard let reader = LineReader(path: requests) else { throw ValidationError("cannot open `\(requests)`") }
         let replay = Replay(baseline: loaded[0], candidate: loaded[1], samples: samples, locale: locale)

@@ -299,6 +299,21 @@ struct EvalCommandTests {
         #expect(text.stdout.contains("  - Order o-1 has not shipped yet, so you can cancel it.\n"))
     }
 
+    @Test("--locale is matched as a BCP 47 tag; a language without texts is a usage error")
+    func localeMatching() throws {
+        for tag in ["zh", "zh-Hans", "zh_CN", "zh-cn"] {
+            let run = try CLI.run(["eval", "--policies", "Policies", "--json", "--locale", tag, "Examples/requests/buyer-paid-card.json"])
+            #expect(run.status == 0, "--locale \(tag)")
+            #expect(try PolicyCLI.object(run.stdout)["locale"] as? String == "zh-CN", "--locale \(tag)")
+        }
+        for command in [["eval"], ["explain"]] {
+            let run = try CLI.run(command + ["--policies", "Policies", "--locale", "fr", "Examples/requests/buyer-paid-card.json"])
+            #expect(run.status == 64)
+            #expect(run.stdout.isEmpty)
+            #expect(run.stderr.contains("--locale `fr`: `marketplace-cancellations` has no texts in this language; its locales are `en` and `zh-CN`"))
+        }
+    }
+
     static let invalidRequests: [(String, String, String)] = [
         ("bad enum value", "\"status\": \"paid\"|\"status\": \"shiped\"", "$.order.status"),
         ("missing field", "\"currency\": \"CNY\",|", "$.order.currency"),

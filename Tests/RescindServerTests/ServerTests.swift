@@ -89,19 +89,70 @@ import Testing
             try await client.execute(
                 uri: "/v1/decisions", method: .post, headers: jsonHeaders([.acceptLanguage: "fr, de"]), body: ByteBuffer(string: request)
             ) { #expect($0.text == chinese) }
-            // An unknown `?locale=` falls back as a header would: to the header, then the
-            // request's own locale; and it is matched loosely (`en-GB` → `en`).
+            // An explicit `?locale=` the set has no texts in is refused, never answered in
+            // another language in silence; a known one is matched as a BCP 47 tag.
             try await client.execute(uri: "/v1/decisions?locale=fr", method: .post, headers: jsonHeaders(), body: ByteBuffer(string: request)) {
+                #expect($0.status == .badRequest)
+                #expect($0.errorCode == "invalid-query")
+                #expect($0.text.contains("`fr`"))
+            }
+            for tag in ["en-GB", "EN", "en_US"] {
+                try await client.execute(uri: "/v1/decisions?locale=\(tag)", method: .post, headers: jsonHeaders(), body: ByteBuffer(string: request)) {
+                    #expect($0.text == english, "?locale=\(tag)")
+                }
+            }
+            for tag in ["zh", "zh-Hans", "zh_CN", "zh-cn", "zh-Hans-CN"] {
+                try await client.execute(uri: "/v1/decisions?locale=\(tag)", method: .post, headers: jsonHeaders(), body: ByteBuffer(string: request)) {
+                    #expect($0.text == chinese, "?locale=\(tag)")
+                }
+            }
+        }
+    }
+
+    /// The request's own `locale` is matched by the same rule, and the answer's `locale`
+    /// is the one whose texts it carries.
+    @Test func requestLocaleIsMatchedAndTheAnswerSaysWhichWasUsed() async throws {
+        let request = try Fixture.request("buyer-paid-card")
+        let chinese = try Fixture.expectedDecision(request)
+        #expect(chinese.contains("\"locale\":\"zh-CN\""))
+        try await Fixture.app().app.test(.router) { client in
+            for tag in ["zh", "zh-Hans", "zh_CN", "zh-cn"] {
+                let asked = request.replacingOccurrences(of: "\"locale\": \"zh-CN\"", with: "\"locale\": \"\(tag)\"")
+                #expect(asked != request)
+                try await client.execute(uri: "/v1/decisions", method: .post, headers: jsonHeaders(), body: ByteBuffer(string: asked)) {
+                    #expect($0.text == chinese, "locale \(tag)")
+                }
+            }
+            // No texts in French: the set's fallback, and the answer says `en`, not `fr`.
+            let french = request.replacingOccurrences(of: "\"locale\": \"zh-CN\"", with: "\"locale\": \"fr\"")
+            try await client.execute(uri: "/v1/decisions", method: .post, headers: jsonHeaders(), body: ByteBuffer(string: french)) {
                 #expect($0.status == .ok)
-                #expect($0.text == chinese)
+                #expect($0.text.contains("\"locale\":\"en\""))
+                #expect(!$0.text.contains("\"fr\""))
             }
-            try await client.execute(
-                uri: "/v1/decisions?locale=fr", method: .post, headers: jsonHeaders([.acceptLanguage: "en"]),
-                body: ByteBuffer(string: request)
-            ) { #expect($0.text == english) }
-            try await client.execute(uri: "/v1/decisions?locale=en-GB", method: .post, headers: jsonHeaders(), body: ByteBuffer(string: request)) {
-                #expect($0.text == english)
+        }
+    }
+
+    /// A known path asked with a method it does not take: 405 with `Allow`, as
+    /// docs/server.md says, not a 404 that reads as "no such endpoint".
+    @Test func wrongMethodIs405WithAllow() async throws {
+        try await Fixture.app().app.test(.router) { client in
+            try await client.execute(uri: "/v1/decisions", method: .get) {
+                #expect($0.status == .methodNotAllowed)
+                #expect($0.errorCode == "method-not-allowed")
+                #expect($0.headers[.allow] == "POST")
             }
+            for method: HTTPRequest.Method in [.put, .delete, .patch] {
+                try await client.execute(uri: "/v1/policies:reload", method: method) {
+                    #expect($0.status == .methodNotAllowed)
+                    #expect($0.headers[.allow] == "POST")
+                }
+            }
+            try await client.execute(uri: "/healthz", method: .post) {
+                #expect($0.status == .methodNotAllowed)
+                #expect($0.headers[.allow] == "GET, HEAD")
+            }
+            try await client.execute(uri: "/v1/nothing", method: .post) { #expect($0.status == .notFound) }
         }
     }
 
@@ -164,15 +215,63 @@ import Testing
         }
     }
 
-    @Test func servesTheOpenAPIDocument() async throws {
+    /// The served document is the bundled one with the request generated from the
+    /// loaded schema: a client generated from it knows the real fields and enums.
+    @Test func servesTheOpenAPIDocumentOfTheLoadedSchema() async throws {
         let file = try Data(contentsOf: Fixture.packageRoot.appendingPathComponent("docs/openapi.json"))
-        try await Fixture.app().app.test(.router) { client in
+        var bundled = try #require(try JSONSerialization.jsonObject(with: file) as? [String: Any])
+        let text = try await Fixture.app().app.test(.router) { client in
             try await client.execute(uri: "/openapi.json", method: .get) { response in
                 #expect(response.status == .ok)
-                #expect(Data(response.text.utf8) == file)
-                #expect(response.object["openapi"] as? String == "3.1.0")
+                return response.text
             }
         }
+        var served = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+        #expect(served["openapi"] as? String == "3.1.0")
+        let info = try #require(served["info"] as? [String: Any])
+        #expect((info["x-policy"] as? [String: Any])?["name"] as? String == "marketplace-cancellations")
+        let schemas = try #require((served["components"] as? [String: Any])?["schemas"] as? [String: Any])
+        let request = try #require(schemas["Request"] as? [String: Any])
+        #expect(request["additionalProperties"] as? Bool == false)
+        #expect((request["required"] as? [String])?.contains("order") == true)
+        #expect((request["required"] as? [String])?.contains("buyer_history") == false)
+        let properties = try #require(request["properties"] as? [String: Any])
+        let order = try #require((properties["order"] as? [String: Any])?["properties"] as? [String: Any])
+        let status = try #require(order["status"] as? [String: Any])
+        #expect(status["enum"] as? [String] == ["pending_payment", "paid", "processing", "shipped", "delivered", "cancelled"])
+        #expect((order["placed_at"] as? [String: Any])?["format"] as? String == "date-time")
+        #expect((order["total"] as? [String: Any])?["x-maximum"] as? String == "10000000")
+        #expect((properties["locale"] as? [String: Any])?["default"] as? String == "en")
+        let stats = try #require((properties["seller_stats"] as? [String: Any])?["properties"] as? [String: Any])
+        #expect((stats["orders_30d"] as? [String: Any])?["minimum"] as? Int == 0)
+        let history = try #require((properties["buyer_history"] as? [String: Any])?["properties"] as? [String: Any])
+        let item = try #require((history["cancellations"] as? [String: Any])?["items"] as? [String: Any])
+        #expect(((item["properties"] as? [String: Any])?["initiator"] as? [String: Any])?["enum"] as? [String]
+            == ["buyer", "seller", "support", "system"])
+        // Obligations: only the types this set produces, each with the fields it writes.
+        let obligation = try #require(schemas["Obligation"] as? [String: Any])
+        let types = (obligation["oneOf"] as? [[String: Any]] ?? []).compactMap {
+            (($0["properties"] as? [String: Any])?["type"] as? [String: Any])?["const"] as? String
+        }
+        #expect(Set(types) == ["refund", "notify", "voucher", "seller_penalty", "warn_account", "restrict_account"])
+        // Everything else is the bundled document as written.
+        for key in ["paths", "openapi", "servers"] {
+            #expect(NSDictionary(dictionary: ["v": served[key] as Any]) == NSDictionary(dictionary: ["v": bundled[key] as Any]), "\(key)")
+        }
+        for key in ["components", "info"] {
+            served[key] = nil
+            bundled[key] = nil
+        }
+        #expect(NSDictionary(dictionary: served) == NSDictionary(dictionary: bundled))
+    }
+
+    /// The same set gives the same bytes (the document is sorted, not hash-ordered).
+    @Test func openAPIDocumentIsDeterministic() throws {
+        let set = try #require(LoadedPolicies.load(paths: [Fixture.policies]).policySet)
+        let bundled = try #require(bundledOpenAPIDocument)
+        let first = try #require(openAPIDocument(for: set, bundled: bundled))
+        #expect(openAPIDocument(for: set, bundled: bundled) == first)
+        #expect(openAPIDocument(for: nil, bundled: bundled) == bundled)
     }
 
     @Test func unknownRouteIsAJSONError() async throws {
@@ -407,11 +506,12 @@ import Testing
     }
 
     @Test func acceptLanguage() {
-        let supported = ["en", "zh-CN"]
-        #expect(negotiateLocale("zh-CN,zh;q=0.9,en;q=0.8", supported: supported) == "zh-CN")
-        #expect(negotiateLocale("en-GB", supported: supported) == "en")
-        #expect(negotiateLocale("zh-TW;q=0.5, en;q=0.4", supported: supported) == "zh-CN")
-        #expect(negotiateLocale("en;q=0, fr", supported: supported) == nil)
-        #expect(negotiateLocale("*", supported: supported) == nil)
+        let matcher = LocaleMatcher(supported: ["en", "zh-CN"])
+        #expect(negotiateLocale("zh-CN,zh;q=0.9,en;q=0.8", matcher: matcher) == "zh-CN")
+        #expect(negotiateLocale("en-GB", matcher: matcher) == "en")
+        #expect(negotiateLocale("zh-TW;q=0.5, en;q=0.4", matcher: matcher) == "zh-CN")
+        #expect(negotiateLocale("fr;q=1, zh_cn;q=0.2", matcher: matcher) == "zh-CN")
+        #expect(negotiateLocale("en;q=0, fr", matcher: matcher) == nil)
+        #expect(negotiateLocale("*", matcher: matcher) == nil)
     }
 }
