@@ -300,16 +300,20 @@ enum PolicyMessages {
     // MARK: - Reasons
 
     static func unknownLocale(_ locale: String, at span: SourceSpan, locales: [String]) -> Diagnostic {
-        let normalized = locales.first {
-            $0.lowercased().replacingOccurrences(of: "_", with: "-") == locale.lowercased().replacingOccurrences(of: "_", with: "-")
-        }
-        let help = normalized.map { "write `\($0)`" }
+        let help = policyLocale(matching: locale, in: locales).map { "write `\($0)`" }
             ?? Suggestions.didYouMean(locale, in: locales)
             ?? "add `\(locale)` to `locales` in the policy set (policy-set.yaml), or remove this text"
         return .error(
             .policyUnknownLocale,
             "`\(locale)` is not one of the policy set's locales (\(Suggestions.quotedList(locales, conjunction: "and")))",
             at: span, help: help)
+    }
+
+    /// The policy locale `key` spells differently (`zh-cn`, `zh_CN` for `zh-CN`), if any.
+    static func policyLocale(matching key: String, in locales: [String]) -> String? {
+        func folded(_ text: String) -> String { text.lowercased().replacingOccurrences(of: "_", with: "-") }
+        guard !locales.contains(key) else { return nil }
+        return locales.first { folded($0) == folded(key) }
     }
 
     static func emptyReason(_ locale: String, at span: SourceSpan) -> Diagnostic {

@@ -302,6 +302,8 @@ struct LoadTimeChecksTests {
         let at = try copy.position(of: "\(key): ", in: "who-may-cancel.yaml")
         #expect(text.contains("\(at): error[policy-unknown-locale]: `\(key)` is not one of the policy set's locales (`en` and `zh-CN`)"), "\(text)")
         #expect(text.contains("= help: \(help)"), "\(text)")
+        // A misspelt `zh-CN` is one error, not also a missing `zh-CN` text; `ja` adds nothing missing.
+        #expect(Self.codes(loaded) == ["error[policy-unknown-locale]"])
     }
 
     @Test("locale keys are checked in the default reason and in tiers too")

@@ -232,7 +232,9 @@ public struct PolicyCompiler {
                 help: "give a reason in each of \(Suggestions.quotedList(locales, conjunction: "and"))"))
             return nil
         }
-        for locale in locales where !text.byLocale.contains(where: { $0.locale == locale }) {
+        // `zh_CN:` for `zh-CN` is reported once, as a misspelt key, not also as a missing text.
+        let misspelt = Set(text.byLocale.compactMap { PolicyMessages.policyLocale(matching: $0.locale, in: locales) })
+        for locale in locales where !text.byLocale.contains(where: { $0.locale == locale }) && !misspelt.contains(locale) {
             diagnostics.append(PolicyMessages.missingLocale(locale, at: text.span))
         }
         var byLocale: [String: MessageTemplate] = [:]
