@@ -164,9 +164,28 @@ struct CheckPass {
     private mutating func visitIdent(_ expr: Expr, _ name: String) -> Expr {
         if let resolution = resolve(name) { return apply(resolution, to: expr) }
         report(CheckerMessages.undeclaredReference(
-            name, at: expr.range, suggestion: suggestName(for: name), declared: declaredVariableNames()))
+            name, at: expr.range, suggestion: suggestName(for: name), declared: declaredVariableNames(),
+            isEnumValue: isEnumValue(name)))
         setType(expr, .error)
         return expr
+    }
+
+    /// Whether `name` is a value of an enum reachable from the declared variables: then
+    /// `order.status == cancelled` meant the string `"cancelled"`. Only on the error path.
+    private func isEnumValue(_ name: String) -> Bool {
+        var seen: Set<String> = []
+        var pending = Array(environment.variables.values)
+        while let type = pending.popLast() {
+            switch type {
+            case .enumString(let values): if values.contains(name) { return true }
+            case .list(let element): pending.append(element)
+            case .map(let key, let value): pending += [key, value]
+            case .object(let object):
+                if seen.insert(object.name).inserted { pending += object.fields.map(\.type) }
+            default: break
+            }
+        }
+        return false
     }
 
     private func lookupLocal(_ name: String) -> CELType? {
@@ -417,9 +436,24 @@ struct CheckPass {
             return
         }
         let types = operands.map { resolvedType(of: $0) }
+        // `order.total > 5000.0`: the number as written, to offer it as a decimal.
+        var decimalLiteral: String?
+        if types.contains(.decimal), let literal = operands.first(where: isNumberLiteral) {
+            let bytes = sourceBytes[max(0, Int(literal.range.start))..<min(sourceBytes.count, Int(literal.range.end))]
+            decimalLiteral = String(decoding: bytes, as: UTF8.self)
+        }
         report(CheckerMessages.noMatchingOverload(
             declaration.name, receiver: isMember ? types.first : nil, arguments: Array(types.dropFirst(isMember ? 1 : 0)),
-            candidates: sameArity, at: expr.range))
+            candidates: sameArity, at: expr.range, decimalLiteral: decimalLiteral))
+    }
+
+    /// An int, uint or double literal, possibly negated (`5000`, `5000.0`, `-1.5`).
+    private func isNumberLiteral(_ expr: Expr) -> Bool {
+        switch expr.kind {
+        case .constant(.int), .constant(.uint), .constant(.double): true
+        case .call(nil, Operator.negate, let args): args.count == 1 && isNumberLiteral(args[0])
+        default: false
+        }
     }
 
     // MARK: - Enum literals

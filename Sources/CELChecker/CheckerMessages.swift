@@ -37,9 +37,15 @@ enum CheckerMessages {
 
     /// `declared` lists the variables in scope; they are shown when nothing is close
     /// enough to suggest and there are few of them.
+    /// `isEnumValue`: the name is one of an enum's values, so it was meant as a string.
     static func undeclaredReference(
-        _ name: String, at range: TextRange, suggestion: String?, declared: [String]
+        _ name: String, at range: TextRange, suggestion: String?, declared: [String], isEnumValue: Bool = false
     ) -> CELIssue {
+        if isEnumValue {
+            return issue(Code.undeclaredReference, "undeclared reference to `\(name)`", at: range,
+                         help: "put it in quotes: \"\(name)\"",
+                         notes: ["`\(name)` is an enum value; in CEL a value is a string literal"])
+        }
         var notes: [String] = []
         if suggestion == nil {
             if declared.isEmpty {
@@ -79,8 +85,10 @@ enum CheckerMessages {
 
     // MARK: - Calls
 
+    /// `decimalLiteral`: a number literal written against a `decimal` operand, as written.
     static func noMatchingOverload(
-        _ function: String, receiver: CELType?, arguments: [CELType], candidates: [OverloadDecl], at range: TextRange
+        _ function: String, receiver: CELType?, arguments: [CELType], candidates: [OverloadDecl], at range: TextRange,
+        decimalLiteral: String? = nil
     ) -> CELIssue {
         let argumentList = "(" + arguments.map(\.description).joined(separator: ", ") + ")"
         let appliedTo = receiver.map { "\($0).\(argumentList)" } ?? argumentList
@@ -93,7 +101,9 @@ enum CheckerMessages {
         }
         var help: String?
         let numeric = ([receiver].compactMap { $0 } + arguments).filter(\.isNumeric)
-        if Set(numeric.map(\.description)).count > 1 {
+        if let decimalLiteral {
+            help = "write the number as decimal(\"\(decimalLiteral)\")"
+        } else if Set(numeric.map(\.description)).count > 1 {
             help = "CEL never converts between `int`, `uint` and `double` implicitly; "
                 + "convert one operand with `int(...)`, `uint(...)` or `double(...)`"
         } else if function == Operator.equals || function == Operator.notEquals {

@@ -22,6 +22,13 @@ extension DiagnosticCode {
     public static let policyMissingKind: DiagnosticCode = "policy-missing-kind"
     public static let policyFileNotListed: DiagnosticCode = "policy-file-not-listed"
     public static let policyListedFileMissing: DiagnosticCode = "policy-listed-file-missing"
+    public static let policyInvalidConstant: DiagnosticCode = "policy-invalid-constant"
+    public static let policyUnknownRecipient: DiagnosticCode = "policy-unknown-recipient"
+    public static let policyCalendarConflict: DiagnosticCode = "policy-calendar-conflict"
+    public static let policyCalendarNoEffect: DiagnosticCode = "policy-calendar-no-effect"
+    public static let policyUnknownLocale: DiagnosticCode = "policy-unknown-locale"
+    public static let policyEmptyReason: DiagnosticCode = "policy-empty-reason"
+    public static let policyYAMLTagInExpression: DiagnosticCode = "policy-yaml-tag-in-expression"
 }
 
 /// The policy layer's messages: lowercase, user input in backticks, a `help:` where it helps.
@@ -180,5 +187,147 @@ enum PolicyMessages {
         .error(
             .policyUnknownObligation, "unknown obligation type `\(type)`", at: span,
             help: Suggestions.didYouMean(type, in: known) ?? "expected one of \(Suggestions.quotedList(known))")
+    }
+
+    // MARK: - Constants checked at load
+
+    /// A call with literal arguments only that fails: it would fail on every request.
+    static func invalidConstant(_ failure: ConstantChecks.Failure, at span: SourceSpan) -> Diagnostic {
+        let quoted = failure.literal.map { "`\(celString($0))`" }
+        switch (failure.function, failure.literal) {
+        case ("duration", let text?):
+            let help: String
+            if let fix = ConstantFixes.duration(text) {
+                help = fix.hadDays
+                    ? "CEL durations have no days: write \(celString(fix.fix))"
+                    : "write \(celString(fix.fix))"
+            } else {
+                help = "a CEL duration is a number and a unit `h`, `m`, `s` or `ms`, such as \"30m\" or \"1h30m\""
+            }
+            return .error(.policyInvalidConstant, "\(quoted!) is not a CEL duration", at: span, help: help)
+        case ("decimal", let text?):
+            return .error(
+                .policyInvalidConstant, "\(quoted!) is not a decimal number", at: span,
+                help: ConstantFixes.decimal(text).map { "write \(celString($0))" }
+                    ?? "a decimal is digits with an optional sign and a `.` before the fraction, such as \"129.99\"")
+        case ("timestamp", let text?):
+            return .error(
+                .policyInvalidConstant, "\(quoted!) is not an RFC 3339 timestamp", at: span,
+                help: ConstantFixes.timestamp(text).map {
+                    "write \(celString($0)) (a timestamp needs a time and a UTC offset; `Z` is UTC)"
+                } ?? "write a date, a time and a UTC offset, such as \"2026-01-01T00:00:00Z\" or \"2026-01-01T00:00:00+08:00\"")
+        case ("matches", let text?):
+            return .error(
+                .policyInvalidConstant, "invalid regular expression \(quoted ?? "`\(text)`")", at: span,
+                notes: [DiagnosticNote(failure.message)],
+                help: "CEL patterns use RE2 syntax: https://github.com/google/re2/wiki/Syntax")
+        default:
+            return .error(
+                .policyInvalidConstant, "`\(failure.call)` fails for every request: \(failure.message)", at: span,
+                help: "its arguments are all constants, so it is evaluated when the policies load")
+        }
+    }
+
+    /// A string as a CEL literal, for messages.
+    private static func celString(_ text: String) -> String {
+        "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+    }
+
+    // MARK: - Obligation fields
+
+    static func unknownRecipient(_ name: String, in type: String, at span: SourceSpan, known: [String]) -> Diagnostic {
+        .error(
+            .policyUnknownRecipient, "unknown recipient `\(name)` in a `\(type)` obligation", at: span,
+            help: Suggestions.didYouMean(name, in: known) ?? "expected one of \(Suggestions.quotedList(known))")
+    }
+
+    static func invalidWholeNumber(_ text: String, key: String, range: ClosedRange<Int64>, at span: SourceSpan) -> Diagnostic {
+        let help = ConstantFixes.number(text).flatMap { range.contains(Int64($0)) ? "write `\($0)`" : nil }
+        return .error(
+            .policyInvalidValue,
+            "invalid `\(key)` `\(text)`: expected a whole number from \(range.lowerBound) to \(range.upperBound)",
+            at: span, help: help)
+    }
+
+    static func invalidObligationDuration(_ text: String, key: String, at span: SourceSpan) -> Diagnostic {
+        let fix = ConstantFixes.duration(text, days: true)?.fix
+        let isZeroOrLess = PolicyDuration.parse(text) != nil
+        return .error(
+            .policyInvalidValue,
+            isZeroOrLess
+                ? "invalid `\(key)` `\(text)`: expected a duration of more than zero"
+                : "invalid `\(key)` `\(text)`: expected a duration such as `24h`, `30m` or `14d`",
+            at: span, help: isZeroOrLess ? nil : fix.map { "write `\($0)`" })
+    }
+
+    static func negativeAmount(_ amount: String, key: String, at span: SourceSpan) -> Diagnostic {
+        .error(
+            .policyInvalidValue, "`\(key)` is `\(amount)`: expected zero or more", at: span,
+            help: "an obligation's amount is what is owed; it cannot be negative")
+    }
+
+    static func invalidCurrencyCode(_ code: String, at span: SourceSpan) -> Diagnostic {
+        let upper = code.uppercased()
+        let fixed = upper.count == 3 && upper.unicodeScalars.allSatisfy { ("A"..."Z").contains($0) }
+        return .error(
+            .policyInvalidValue, "invalid currency `\(code)`: expected a three-letter ISO 4217 code", at: span,
+            help: fixed ? "write `\"\(upper)\"`" : "write a code such as `\"CNY\"`, or `order.currency` for the order's")
+    }
+
+    // MARK: - Calendars
+
+    static func holidayIsWorkday(_ date: String, at span: SourceSpan, holiday: SourceSpan) -> Diagnostic {
+        .error(
+            .policyCalendarConflict, "`\(date)` is both a holiday and a make-up workday", at: span,
+            notes: [DiagnosticNote("the holiday is listed here", span: holiday)],
+            help: "copy the dates from the notice again: a day is either off or worked")
+    }
+
+    static func holidayOnWeekend(_ entry: String, weekdays: [String], at span: SourceSpan) -> Diagnostic {
+        .warning(
+            .policyCalendarNoEffect,
+            "holiday `\(entry)` falls only on \(weekdays.joined(separator: " and ")), already days off", at: span,
+            help: "check the date against the notice; a holiday listed here changes nothing")
+    }
+
+    static func workdayNotWeekend(_ date: String, weekday: String, at span: SourceSpan) -> Diagnostic {
+        .warning(
+            .policyCalendarNoEffect,
+            "make-up workday `\(date)` is a \(weekday), already a workday", at: span,
+            help: "make-up workdays are weekend days that are worked; check the date against the notice")
+    }
+
+    // MARK: - Reasons
+
+    static func unknownLocale(_ locale: String, at span: SourceSpan, locales: [String]) -> Diagnostic {
+        let help = policyLocale(matching: locale, in: locales).map { "write `\($0)`" }
+            ?? Suggestions.didYouMean(locale, in: locales)
+            ?? "add `\(locale)` to `locales` in the policy set (policy-set.yaml), or remove this text"
+        return .error(
+            .policyUnknownLocale,
+            "`\(locale)` is not one of the policy set's locales (\(Suggestions.quotedList(locales, conjunction: "and")))",
+            at: span, help: help)
+    }
+
+    /// The policy locale `key` spells differently (`zh-cn`, `zh_CN` for `zh-CN`), if any.
+    static func policyLocale(matching key: String, in locales: [String]) -> String? {
+        func folded(_ text: String) -> String { text.lowercased().replacingOccurrences(of: "_", with: "-") }
+        guard !locales.contains(key) else { return nil }
+        return locales.first { folded($0) == folded(key) }
+    }
+
+    static func emptyReason(_ locale: String, at span: SourceSpan) -> Diagnostic {
+        .error(
+            .policyEmptyReason, "the `\(locale)` text is empty", at: span,
+            help: "write the text people read in `\(locale)`")
+    }
+
+    // MARK: - YAML read as something else
+
+    static func tagInExpression(_ tag: String, at span: SourceSpan) -> Diagnostic {
+        .error(
+            .policyYAMLTagInExpression,
+            "`\(tag)` is read as a YAML tag, not as part of the expression", at: span,
+            help: "quote the condition (`\"\(tag)\"`) or write `not: \(tag.dropFirst())`")
     }
 }

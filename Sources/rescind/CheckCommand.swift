@@ -8,13 +8,15 @@ struct CheckCommand: ParsableCommand {
         commandName: "check",
         abstract: "Load and check policy files; report every problem with its location.",
         discussion: """
-            Exit 0 when the policies are clean (warnings allowed), 3 when there are errors, \
-            64 on a usage error. The summary line goes to standard error.
+            Exit 0 when the policies are clean (warnings allowed), 3 when there are errors \
+            (or, with --strict, warnings), 64 on a usage error. The summary line goes to \
+            standard error.
 
             Examples:
               rescind check Policies
               rescind check Policies/policy-set.yaml Policies/schema.yaml \\
                   Policies/calendar-cn-mainland.yaml Policies/refunds.yaml
+              rescind check Policies --strict           # in CI: a warning fails the check
               rescind check Policies --format json
               rescind check Policies --format github    # annotations in GitHub Actions
             """)
@@ -25,19 +27,26 @@ struct CheckCommand: ParsableCommand {
     @Option(help: "Output format: human, json or github.")
     var format: DiagnosticFormat = .human
 
+    @Flag(help: "Treat warnings as errors: exit 3 when there is any warning.")
+    var strict = false
+
     func run() throws {
         let loaded = LoadedPolicies.load(paths: paths)
         let output = render(loaded.diagnostics, sources: loaded.sources, format: format)
         FileHandle.standardOutput.write(Data(output.utf8))
+        let errors = loaded.diagnostics.errors.count, warnings = loaded.diagnostics.warnings.count
+        // A warning under --strict fails like an error: the set is not fit to deploy.
+        let passed = loaded.policySet != nil && !(strict && warnings > 0)
         if format == .human {
-            let errors = loaded.diagnostics.errors.count, warnings = loaded.diagnostics.warnings.count
+            let plural = { (count: Int, word: String) in "\(count) \(word)\(count == 1 ? "" : "s")" }
             let summary = loaded.policySet.map {
-                "ok: \($0.name) \($0.version): \($0.rules.count) rules, \($0.thresholds.count) thresholds, \($0.files.count) files"
-                    + (warnings > 0 ? ", \(warnings) warning\(warnings == 1 ? "" : "s")" : "")
-            } ?? "failed: \(errors) error\(errors == 1 ? "" : "s"), \(warnings) warning\(warnings == 1 ? "" : "s")"
+                "\(passed ? "ok" : "failed (--strict)"): \($0.name) \($0.version): \($0.rules.count) rules, "
+                    + "\($0.thresholds.count) thresholds, \($0.files.count) files"
+                    + (warnings > 0 ? ", \(plural(warnings, "warning"))" : "")
+            } ?? "failed: \(plural(errors, "error")), \(plural(warnings, "warning"))"
             FileHandle.standardError.write(Data((summary + "\n").utf8))
         }
-        if loaded.policySet == nil { throw RescindExit.invalidInput }
+        if !passed { throw RescindExit.invalidInput }
     }
 }
 

@@ -1048,10 +1048,11 @@ struct StaticCheckTests {
         expectRendered(
             loaded,
             """
-            p/rules.yaml:12:17: error[policy-invalid-value]: invalid duration `24 hours`: expected a duration such as `24h`, `30m` or `14d`
+            p/rules.yaml:12:17: error[policy-invalid-value]: invalid `within` `24 hours`: expected a duration such as `24h`, `30m` or `14d`
                |
             12 |         within: 24 hours
                |                 ^~~~~~~~
+              = help: write `24h`
 
             """
         )

@@ -26,6 +26,7 @@ struct ExpressionCompiler {
         }
         guard let program = result.program else { return nil }
         if !checkCalendarNames(program.parsed.expr, text, &diagnostics) { return nil }
+        if !checkConstants(program.parsed.expr, text, &diagnostics) { return nil }
         if let expecting, !accepts(program.resultType, expecting) {
             diagnostics.append(.error(
                 "cel-result-type", "\(role) must be a `\(expecting)`, found `\(program.resultType)`", at: text.span))
@@ -54,6 +55,16 @@ struct ExpressionCompiler {
             return true
         }
         return ok
+    }
+
+    /// Calls with literal arguments only are evaluated now: one that fails is a load error
+    /// at the literal, since it would fail (and fail open) on every request.
+    private func checkConstants(_ root: Expr, _ text: ExpressionText, _ diagnostics: inout Diagnostics) -> Bool {
+        let failures = ConstantChecks(environment: environment).failures(in: root)
+        for failure in failures {
+            diagnostics.append(PolicyMessages.invalidConstant(failure, at: locate(failure.range, in: text)))
+        }
+        return failures.isEmpty
     }
 
     private func accepts(_ actual: CELType, _ expected: CELType) -> Bool {

@@ -13,8 +13,6 @@ public struct PolicyCompileResult: Sendable {
 /// Checks a `PolicyModel` and compiles it into an immutable `PolicySet`. Every problem
 /// is collected; a set with any error is never produced.
 public struct PolicyCompiler {
-    static let obligationTypes = ["notify", "voucher", "seller_penalty", "warn_account", "restrict_account"]
-
     /// How a policy set is compiled.
     public struct Options: Sendable {
         /// Decide enum tests, plain field reads and window counts natively wherever the
@@ -147,16 +145,20 @@ public struct PolicyCompiler {
                 }
                 weekend.insert(number)
             }
+            let holidays = dates(model.holidays)
+            let workdays = dates(model.workdays)
+            checkCalendarDays(holidays: holidays, workdays: workdays, weekend: weekend)
             registry.add(BusinessCalendar(
-                name: model.name.value, timeZone: zone, weekend: weekend, holidays: dates(model.holidays),
-                makeUpWorkdays: dates(model.workdays)))
+                name: model.name.value, timeZone: zone, weekend: weekend, holidays: days(holidays),
+                makeUpWorkdays: days(workdays)))
         }
         return registry
     }
 
-    /// Dates and inclusive ranges `2026-10-01..2026-10-07`.
-    private mutating func dates(_ items: [Located<String>]) -> Set<CivilDate> {
-        var result: Set<CivilDate> = []
+    /// The days (since the epoch) of each entry: a date, or an inclusive range
+    /// `2026-10-01..2026-10-07`; an entry that is neither is reported and left out.
+    private mutating func dates(_ items: [Located<String>]) -> [(entry: Located<String>, days: ClosedRange<Int>)] {
+        var result: [(entry: Located<String>, days: ClosedRange<Int>)] = []
         for item in items {
             let parts = item.value.components(separatedBy: "..")
             let bounds = parts.map { CivilDate(iso: $0.trimmingCharacters(in: .whitespaces)) }
@@ -167,9 +169,39 @@ public struct PolicyCompiler {
                     "date", item.value, expected: "`YYYY-MM-DD` or a range `YYYY-MM-DD..YYYY-MM-DD`", at: item.span))
                 continue
             }
-            for day in first.daysSinceEpoch...last.daysSinceEpoch { result.insert(CivilDate(daysSinceEpoch: day)) }
+            result.append((item, first.daysSinceEpoch...last.daysSinceEpoch))
         }
         return result
+    }
+
+    private func days(_ entries: [(entry: Located<String>, days: ClosedRange<Int>)]) -> Set<CivilDate> {
+        Set(entries.flatMap { $0.days.map(CivilDate.init(daysSinceEpoch:)) })
+    }
+
+    /// A day both off and worked is an error; a holiday only on weekend days and a
+    /// make-up workday on a weekday change nothing, so they are likely wrong dates.
+    private mutating func checkCalendarDays(
+        holidays: [(entry: Located<String>, days: ClosedRange<Int>)],
+        workdays: [(entry: Located<String>, days: ClosedRange<Int>)], weekend: Set<Int>
+    ) {
+        let names = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+        func weekday(_ day: Int) -> Int { CivilDate(daysSinceEpoch: day).weekday }
+        for holiday in holidays where holiday.days.allSatisfy({ weekend.contains(weekday($0)) }) {
+            let weekdays = Set(holiday.days.map(weekday)).sorted().map { names[$0 - 1] }
+            diagnostics.append(PolicyMessages.holidayOnWeekend(
+                holiday.entry.value, weekdays: weekdays, at: holiday.entry.span))
+        }
+        for workday in workdays {
+            if let day = workday.days.first(where: { day in holidays.contains { $0.days.contains(day) } }),
+                let holiday = holidays.first(where: { $0.days.contains(day) })
+            {
+                diagnostics.append(PolicyMessages.holidayIsWorkday(
+                    CivilDate(daysSinceEpoch: day).description, at: workday.entry.span, holiday: holiday.entry.span))
+            } else if let day = workday.days.first(where: { !weekend.contains(weekday($0)) }) {
+                diagnostics.append(PolicyMessages.workdayNotWeekend(
+                    CivilDate(daysSinceEpoch: day).description, weekday: names[weekday(day) - 1], at: workday.entry.span))
+            }
+        }
     }
 
     // MARK: - Conditions and messages
@@ -200,12 +232,26 @@ public struct PolicyCompiler {
                 help: "give a reason in each of \(Suggestions.quotedList(locales, conjunction: "and"))"))
             return nil
         }
-        for locale in locales where !text.byLocale.contains(where: { $0.locale == locale }) {
+        // `zh_CN:` for `zh-CN` is reported once, as a misspelt key, not also as a missing text.
+        let misspelt = Set(text.byLocale.compactMap { PolicyMessages.policyLocale(matching: $0.locale, in: locales) })
+        for locale in locales where !text.byLocale.contains(where: { $0.locale == locale }) && !misspelt.contains(locale) {
             diagnostics.append(PolicyMessages.missingLocale(locale, at: text.span))
         }
         var byLocale: [String: MessageTemplate] = [:]
         var failed = false
         for (locale, message) in text.byLocale {
+            // A text under a key that is not a policy locale would never be shown.
+            guard locales.contains(locale) else {
+                diagnostics.append(PolicyMessages.unknownLocale(
+                    locale, at: text.keySpans[locale] ?? message.span, locales: locales))
+                failed = true
+                continue
+            }
+            guard message.source.contains(where: { !$0.isWhitespace }) else {
+                diagnostics.append(PolicyMessages.emptyReason(locale, at: message.span))
+                failed = true
+                continue
+            }
             guard let template = compileTemplate(message, expressions) else {
                 failed = true
                 continue
@@ -252,75 +298,80 @@ public struct PolicyCompiler {
 
     // MARK: - Obligations
 
+    /// Checks and compiles one obligation by its type's entry in `ObligationTable`.
     private mutating func compileObligation(_ model: ObligationModel, _ expressions: ExpressionCompiler) -> ObligationTemplate? {
         let type = model.type.value
-        guard Self.obligationTypes.contains(type) else {
-            diagnostics.append(PolicyMessages.unknownObligation(type, at: model.type.span, known: Self.obligationTypes))
+        guard let table = ObligationTable.fields(of: type) else {
+            diagnostics.append(PolicyMessages.unknownObligation(type, at: model.type.span, known: ObligationTable.typeNames))
             return nil
         }
-        let allowed: [String: [String]] = [
-            "notify": ["to", "within", "template"],
-            "voucher": ["to", "amount", "currency"],
-            "seller_penalty": ["points", "seller"],
-            "warn_account": ["account"],
-            "restrict_account": ["account", "for"],
-        ]
+        let names = table.map(\.name)
         var given: [String: Located<String>] = [:]
         for (key, value) in model.fields {
-            guard allowed[type]!.contains(key.value) else {
+            guard names.contains(key.value) else {
                 diagnostics.append(.error(
                     .yamlUnknownKey, "unknown key `\(key.value)` in a `\(type)` obligation", at: key.span,
-                    help: Suggestions.didYouMean(key.value, in: allowed[type]!)
-                        ?? "expected \(Suggestions.quotedList(allowed[type]!))"))
+                    help: Suggestions.didYouMean(key.value, in: names) ?? "expected \(Suggestions.quotedList(names))"))
                 continue
             }
             given[key.value] = value
         }
         var fields: [(String, ObligationTemplate.FieldValue)] = []
         var failed = false
-        func expression(_ key: String, default text: String, expecting: CELType, scale: Int = 2) {
-            let value = given[key]
-            let source = ExpressionText(
-                source: value?.value ?? text, span: value?.span ?? model.span,
-                origin: model.origins[key] ?? ExpressionOrigin(lineStarts: [(value?.span ?? model.span).start]))
-            if let compiled = expressions.compile(source, expecting: expecting, role: "`\(key)`", diagnostics: &diagnostics) {
-                fields.append((key, .expression(compiled.expression, scale: scale)))
-            } else {
+        for field in table {
+            let written = given[field.name]
+            let text: String
+            switch (written, field.presence) {
+            case (let value?, _): text = value.value
+            case (nil, .defaultValue(let value)): text = value
+            case (nil, .optional): continue
+            case (nil, .required):
+                diagnostics.append(.error(.yamlMissingKey, "a `\(type)` obligation needs `\(field.name)`", at: model.span))
                 failed = true
+                continue
             }
-        }
-        func duration(_ key: String, deadlineKey: String) {
-            guard let value = given[key] else {
-                diagnostics.append(.error(.yamlMissingKey, "a `\(type)` obligation needs `\(key)`", at: model.span))
-                failed = true
-                return
+            let span = written?.span ?? model.span
+            switch field.kind {
+            case .recipient(let choices):
+                guard choices.contains(text) else {
+                    diagnostics.append(PolicyMessages.unknownRecipient(text, in: type, at: span, known: choices))
+                    failed = true
+                    continue
+                }
+                fields.append((field.name, .text(text)))
+            case .text:
+                fields.append((field.name, .text(text)))
+            case .integer(let range):
+                guard let number = Int64(text), range.contains(number) else {
+                    diagnostics.append(PolicyMessages.invalidWholeNumber(text, key: field.name, range: range, at: span))
+                    failed = true
+                    continue
+                }
+                fields.append((field.name, .int(number)))
+            case .duration(let deadlineKey):
+                guard let duration = PolicyDuration.parse(text), duration > CELDuration(nanoseconds: 0) else {
+                    diagnostics.append(PolicyMessages.invalidObligationDuration(text, key: field.name, at: span))
+                    failed = true
+                    continue
+                }
+                fields.append((field.name, .deadline(after: duration, label: text, key: deadlineKey)))
+            case .expression(let resultType, let rule):
+                let source = ExpressionText(
+                    source: text, span: span,
+                    origin: model.origins[field.name] ?? ExpressionOrigin(lineStarts: [span.start]))
+                guard let compiled = expressions.compile(
+                    source, expecting: resultType, role: "`\(field.name)`", diagnostics: &diagnostics)
+                else {
+                    failed = true
+                    continue
+                }
+                if let rule, let problem = ObligationConstants.check(compiled.program, rule, key: field.name, at: span) {
+                    diagnostics.append(problem)
+                    failed = true
+                    continue
+                }
+                fields.append((field.name, .expression(compiled.expression, scale: 2)))
             }
-            guard let parsed = PolicyDuration.parse(value.value) else {
-                diagnostics.append(PolicyMessages.invalid(
-                    "duration", value.value, expected: "a duration such as `24h`, `30m` or `14d`", at: value.span))
-                failed = true
-                return
-            }
-            fields.append((key, .deadline(after: parsed, label: value.value, key: deadlineKey)))
-        }
-        switch type {
-        case "notify":
-            fields.append(("to", .text(given["to"]?.value ?? "buyer")))
-            duration("within", deadlineKey: "due_by")
-            if let template = given["template"] { fields.append(("template", .text(template.value))) }
-        case "voucher":
-            fields.append(("to", .text(given["to"]?.value ?? "buyer")))
-            expression("amount", default: "decimal(\"0\")", expecting: .decimal)
-            expression("currency", default: "order.currency", expecting: .string)
-        case "seller_penalty":
-            expression("seller", default: "order.seller_id", expecting: .string)
-            let points = given["points"].flatMap { Int64($0.value) } ?? 1
-            fields.append(("points", .int(points)))
-        case "warn_account":
-            expression("account", default: "actor.id", expecting: .string)
-        default:
-            expression("account", default: "actor.id", expecting: .string)
-            duration("for", deadlineKey: "until")
         }
         guard !failed else { return nil }
         return ObligationTemplate(type: type, fields: fields, location: reference(model.span))

@@ -315,13 +315,15 @@ struct DocumentReader {
     mutating func readLocalized(_ node: YAMLNode?) -> LocalizedText? {
         guard let node, let mapping = node.mapping(diagnostics: &diagnostics) else { return nil }
         var texts: [(String, ExpressionText)] = []
+        var keySpans: [String: SourceSpan] = [:]
         for entry in mapping {
             guard case .string(let locale)? = entry.key.scalar?.value, let text = expressionText(entry.value) else {
                 continue
             }
             texts.append((locale, text))
+            keySpans[locale] = entry.key.span
         }
-        return LocalizedText(byLocale: texts, span: node.span)
+        return LocalizedText(byLocale: texts, span: node.span, keySpans: keySpans)
     }
 
     private mutating func readObligations(_ node: YAMLNode?) -> [ObligationModel] {
@@ -381,6 +383,11 @@ struct DocumentReader {
 
     /// A scalar's text as CEL, with where each of its lines starts in the file.
     mutating func expressionText(_ node: YAMLNode) -> ExpressionText? {
+        // `- !actor.verified` is a YAML tag followed by an empty (or shortened) scalar.
+        if let tag = node.tag, tag.hasPrefix("!"), !tag.hasPrefix("!!"), tag != "!" {
+            diagnostics.append(PolicyMessages.tagInExpression(tag, at: node.span))
+            return nil
+        }
         guard let scalar = node.scalar, scalar.value != .null else {
             node.reportMismatch(expected: "a CEL expression", diagnostics: &diagnostics)
             return nil

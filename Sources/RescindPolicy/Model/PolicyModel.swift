@@ -68,6 +68,8 @@ public struct PolicySetHeader: Sendable {
 public struct LocalizedText: Sendable {
     public var byLocale: [(locale: String, text: ExpressionText)]
     public var span: SourceSpan
+    /// Where each locale key is written, by locale, for messages about the key itself.
+    public var keySpans: [String: SourceSpan] = [:]
 }
 
 /// One field of an object in the schema.
