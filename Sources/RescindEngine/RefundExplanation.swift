@@ -277,9 +277,9 @@ private struct FormulaText {
             case (true, false, false): text = "\(other.text) (at most \(boundText))"
             case (false, true, false): text = "\(other.text), raised to the minimum \(boundText)"
             case (false, false, false): text = "\(other.text) (at least \(boundText))"
-            case (true, true, true): text = "\(other.text)，超过上限，按 \(boundText) 计"
+            case (true, true, true): text = "\(other.text)，超过上限，取上限 \(boundText)"
             case (true, false, true): text = "\(other.text)（上限 \(boundText)）"
-            case (false, true, true): text = "\(other.text)，低于下限，按 \(boundText) 计"
+            case (false, true, true): text = "\(other.text)，低于下限，取下限 \(boundText)"
             case (false, false, true): text = "\(other.text)（下限 \(boundText)）"
             }
             return Part(value: value, text: text, constant: false, plain: false)
