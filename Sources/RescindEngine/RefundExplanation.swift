@@ -158,12 +158,12 @@ extension ExplanationSource {
     }
 
     /// A decimal expression with the values it computed: "5% × 1200.00 = 60.00, capped at
-    /// 20.00 → 20.00". From its formula when the compiler made one; otherwise the
+    /// 20.00". From its formula when the compiler made one; otherwise the
     /// expression as written and its value.
     private func formula(
         _ expression: CompiledExpression, fee: CELDecimal?, value: CELDecimal, _ words: ExplanationWords
     ) -> String {
-        guard case .decimal(let formula) = expression.shortcut,
+        guard let formula = expression.formula,
             let text = FormulaText(formula: formula, request: request, fee: fee, words: words).text
         else {
             return "`\(expression.source)` = \(value.formatted(scale: 2))"
