@@ -446,7 +446,7 @@ struct ExplainCommandTests {
             "\(run.stdout)")
     }
 
-    @Test("--rule keeps only the named rules and thresholds, in policy order; a tier names its threshold")
+    @Test("--rule keeps only the named rules and thresholds, in reading order; a tier names its threshold")
     func ruleFilter() throws {
         let digest = try Self.shortDigest()
         let expected = """
