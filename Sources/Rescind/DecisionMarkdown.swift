@@ -60,7 +60,7 @@ extension Explanation {
             if !rule.description.isEmpty { out += Markdown.item("*\(Markdown.prose(rule.description))*", depth: 1) }
             for condition in rule.conditions {
                 var line = "\(words.outcome(condition.outcome, padded: false))\(words.colon)\(Markdown.code(condition.expression))"
-                if case .error(let message) = condition.outcome, !words.chinese { line += " (\(Markdown.prose(message)))" }
+                if case .error(let message) = condition.outcome { line += "\(open)\(Markdown.prose(message))\(close)" }
                 if !condition.observed.isEmpty {
                     line += words.with + condition.observed.map { "\(Markdown.code($0.path)) = \(Markdown.code($0.shown))" }
                         .joined(separator: words.chinese ? "，" : ", ")

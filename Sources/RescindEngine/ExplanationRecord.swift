@@ -146,7 +146,7 @@ extension Explanation {
             }
             result.append(words.blocking(rule: rule.id, effect: rule.effect, tests: tests))
         }
-        return result + advice.map(words.advice)
+        return result + advice.map { words.advice($0, current: effect) }
     }
 }
 
@@ -185,7 +185,8 @@ extension ExplanationSource {
                 rule: rule.id, effect: rule.effect, changes: changes, outcome: decision.effect,
                 deciding: decision.decidingRules))
         }
-        return result
+        // What works first; each group in policy order.
+        return result.filter(\.works) + result.filter { !$0.works }
     }
 
     /// A change of one request value that makes the condition at `site` hold (as shown:

@@ -59,7 +59,7 @@ public struct ExplanationWords: Sendable {
         case .false: chinese ? "不成立" : "false"
         case .notEvaluated: chinese ? (padded ? "  -   " : "未求值") : (padded ? "  -  " : "not evaluated")
         case .error(let message):
-            chinese ? "出错（\(message)）" : (padded ? "error (\(message))" : "error")
+            padded ? (chinese ? "出错（\(message)）" : "error (\(message))") : (chinese ? "出错" : "error")
         }
     }
 
@@ -132,8 +132,10 @@ public struct ExplanationWords: Sendable {
         return "rule `\(rule)` decides \(effect.rawValue) while " + parts.joined(separator: " and ") + " hold"
     }
 
-    /// One piece of advice as a sentence: the changes, and the outcome they were checked to give.
-    public func advice(_ advice: Advice) -> String {
+    /// One piece of advice as a sentence: the changes, and the outcome they were checked
+    /// to give; `current` is the decision's effect now ("still" when it stays).
+    public func advice(_ advice: Advice, current: Effect) -> String {
+        let stays = advice.outcome == current
         let changes = advice.changes.map(change)
         let deciding = advice.deciding.map { "`\($0)`" }
         if chinese {
@@ -141,14 +143,14 @@ public struct ExplanationWords: Sendable {
             if advice.works {
                 return "\(condition)，规则 `\(advice.rule)` 将\(effect(advice.effect))取消"
             }
-            return "\(condition)，规则 `\(advice.rule)` 将会命中，但决定仍为\(effect(advice.outcome))"
+            return "\(condition)，规则 `\(advice.rule)` 将会命中，但决定\(stays ? "仍为" : "将为")\(effect(advice.outcome))"
                 + (deciding.isEmpty ? "" : "（\(deciding.joined(separator: "、"))）")
         }
         let condition = changes.joined(separator: " and ")
         if advice.works {
             return "rule `\(advice.rule)` would \(advice.effect.rawValue) if \(condition)"
         }
-        return "rule `\(advice.rule)` would match if \(condition), but the decision would still be "
+        return "rule `\(advice.rule)` would match if \(condition), but the decision would \(stays ? "still " : "")be "
             + advice.outcome.rawValue + (deciding.isEmpty ? "" : " (\(deciding.joined(separator: ", ")))")
     }
 

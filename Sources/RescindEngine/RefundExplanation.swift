@@ -17,7 +17,9 @@ struct RefundDerivation {
 public struct RefundExplanation: Sendable {
     /// One step: a label (`fee`, `initiate_by`, …) and what was done, with its values.
     public struct Step: Sendable, Hashable {
+        /// What the step computes: `fee`, `amount`, `initiate_by`, `expected_by` (in Chinese, 手续费 …).
         public let label: String
+        /// How: the case chosen, the formula with its values, the days counted.
         public let text: String
     }
 

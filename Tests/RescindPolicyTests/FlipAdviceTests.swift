@@ -116,11 +116,36 @@ struct FlipAdviceTests {
         #expect(failure == "promised allow, decided review (abuse-review)")
     }
 
-    @Test("advice that would not change the effect says what still decides")
-    func blockedAdvice() throws {
-        // A buyer with 8 cancellations, an order placed 2 hours ago: blocked by the tier.
-        // Making `input-error-grace` hold suspends the thresholds, so it allows; but with
-        // the order already shipped, `buyer-after-shipment` would deny whatever changes.
+    @Test("advice whose checked decision has another effect says what decides it instead")
+    func adviceThatDoesNotAllow() throws {
+        // A seller's stock-out cancellation of a shipped order: no rule matches (deny by
+        // default). As still processing, the order would match the seller's allow rules,
+        // but the seller's stock-out rate (7 of 120) sends it to review.
+        var request = try Self.example("seller-stockout-rate-review.json")
+        var order = try #require(request["order"] as? [String: Any])
+        order["status"] = "shipped"
+        request["order"] = order
+        let data = try JSONSerialization.data(withJSONObject: request)
+        let decoded = try RequestDecoder(schema: Self.pack.schema).decode(Array(data)).get().root
+        let decision = Self.pack.decide(decoded, options: DecisionOptions(locale: "en", explain: true))
+        #expect(decision.effect == .deny)
+        let explanation = try #require(decision.explanation)
+        let remedies = try #require(explanation.advice.first { $0.rule == "seller-stock-out-remedies" })
+        #expect(!remedies.works)
+        #expect(remedies.outcome == .review)
+        #expect(remedies.deciding == ["seller-stockout-rate"])
+        #expect(remedies.changes.map(\.json) == ["\"processing\""])
+        #expect(explanation.advice.first?.works == true, "what works comes first")
+        #expect(explanation.alternatives.contains(
+            "rule `seller-stock-out-remedies` would match if order.status were \"processing\" (now \"shipped\"), "
+                + "but the decision would be review (`seller-stockout-rate`)"))
+        try Self.check(request, label: "shipped stock-out")
+    }
+
+    @Test("a matched deny rule is named, not outbid by advice for an allow rule")
+    func blockedByRule() throws {
+        // abuse-review.json with the order shipped: `buyer-after-shipment` denies, and no
+        // allow rule can overrule a deny.
         var request = try Self.example("abuse-review.json")
         var order = try #require(request["order"] as? [String: Any])
         order["status"] = "shipped"
@@ -167,6 +192,8 @@ struct FlipAdviceTests {
         }
         // The generator reaches the cases that matter: advice that works, and advice
         // that would not change the effect (a tier or another rule still decides).
+        // With this seed: 3435 offered, 3314 that allow, 121 that a tier or another rule
+        // still decides.
         #expect(offered > 500, "\(offered) advice offered")
         #expect(working > 300, "\(working) working")
         #expect(blocked > 0, "\(blocked) blocked")
