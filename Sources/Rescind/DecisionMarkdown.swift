@@ -46,7 +46,10 @@ extension Explanation {
     public func markdown(showing selection: ExplanationSelection = .all) -> String {
         let words = self.words
         var out = "\n#### " + (words.chinese ? "决策说明" : "Explanation")
-        if !selection.isAll { out += words.chinese ? "（仅含 \(Markdown.codeList(selection.names, words))）" : " (only \(Markdown.codeList(selection.names)))" }
+        if !selection.isAll {
+            out += words.chinese
+                ? "（仅含 \(Markdown.codeList(selection.names, words))）" : " (only \(Markdown.codeList(selection.names)))"
+        }
         out += "\n\n"
         let rules = rulesInReadingOrder
         let thresholds = thresholdsInReadingOrder
@@ -81,7 +84,8 @@ extension Explanation {
         rules[matchedCount...].forEach(rule)
         thresholds.filter { $0.tier == nil }.forEach(threshold)
         if let refund {
-            out += "\n#### " + (words.chinese ? "退款计算" : "Refund") + "\(open)\(Markdown.code(refund.location.description))\(close)\n\n"
+            out += "\n#### " + (words.chinese ? "退款计算" : "Refund")
+                + "\(open)\(Markdown.code(refund.location.description))\(close)\n\n"
             for step in refund.steps {
                 out += Markdown.item("**\(Markdown.prose(step.label))**\(words.colon)\(Markdown.prose(step.text))")
             }

@@ -229,7 +229,8 @@ struct DecisionRun {
             requestID: policy.stringValue(policy.idSlot, of: request), effect: effect, locale: locale, refund: refund,
             policySet: policy, request: request, matched: matched, firstTierCount: firstTierCount,
             details: DecisionDetails.make(
-                problems: problems, explanation: explanationSource(effect: effect, locale: locale), moreTierCounts: moreTierCounts,
+                problems: problems, explanation: explanationSource(effect: effect, locale: locale),
+                moreTierCounts: moreTierCounts,
                 obligationValues: obligationValues))
     }
 
@@ -482,7 +483,10 @@ struct DecisionRun {
     /// The index of the highest tier reached, and the count.
     private mutating func reachedTier(_ index: Int, suspendedBy rule: Int?) -> (Int, Int64)? {
         if let rule {
-            if explain { note(index, "suspended by rule `\(policy.rules[rule].id)`", skip: .suspended(by: policy.rules[rule].id)) }
+            if explain {
+                let id = policy.rules[rule].id
+                note(index, "suspended by rule `\(id)`", skip: .suspended(by: id))
+            }
             return nil
         }
         let policy = self.policy

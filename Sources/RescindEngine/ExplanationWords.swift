@@ -118,7 +118,8 @@ public struct ExplanationWords: Sendable {
         let parts = tests.map { test -> String in
             guard !test.seen.isEmpty else { return "`\(test.expression)`" }
             let seen = test.seen.map { chinese ? "\($0.0) 为 \($0.1)" : "\($0.0) is \($0.1)" }
-            return "`\(test.expression)`" + (chinese ? "（\(seen.joined(separator: "，"))）" : " (\(seen.joined(separator: ", ")))")
+            return "`\(test.expression)`"
+                + (chinese ? "（\(seen.joined(separator: "，"))）" : " (\(seen.joined(separator: ", ")))")
         }
         if chinese {
             // No space after a full-width bracket.
