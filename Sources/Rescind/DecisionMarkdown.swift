@@ -51,9 +51,6 @@ extension Explanation {
                 ? "（仅含 \(Markdown.codeList(selection.names, words))）" : " (only \(Markdown.codeList(selection.names)))"
         }
         out += "\n\n"
-        let rules = rulesInReadingOrder
-        let thresholds = thresholdsInReadingOrder
-        let matchedCount = rules.prefix { $0.matched }.count
         let open = words.chinese ? "（" : " (", close = words.chinese ? "）" : ")"
         func rule(_ rule: RuleExplanation) {
             guard selection.shows(rule) else { return }
@@ -79,10 +76,12 @@ extension Explanation {
             if !threshold.description.isEmpty { out += Markdown.item("*\(Markdown.prose(threshold.description))*", depth: 1) }
             if let tier = threshold.tierDescription, !tier.isEmpty { out += Markdown.item("*\(Markdown.prose(tier))*", depth: 1) }
         }
-        rules[..<matchedCount].forEach(rule)
-        thresholds.filter { $0.tier != nil }.forEach(threshold)
-        rules[matchedCount...].forEach(rule)
-        thresholds.filter { $0.tier == nil }.forEach(threshold)
+        for item in readingOrder {
+            switch item {
+            case .rule(let explanation): rule(explanation)
+            case .threshold(let explanation): threshold(explanation)
+            }
+        }
         if let refund {
             out += "\n#### " + (words.chinese ? "退款计算" : "Refund")
                 + "\(open)\(Markdown.code(refund.location.description))\(close)\n\n"

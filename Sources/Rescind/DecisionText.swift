@@ -33,17 +33,13 @@ extension Explanation {
 
     /// The selected rules and thresholds, the refund's derivation and what would change
     /// the outcome, in the explanation's locale. The heading names the selection so a
-    /// partial explanation is never mistaken for the whole one. The rules that decided
-    /// come first, then the other matched ones and the thresholds that reached a tier,
-    /// then the rest.
+    /// partial explanation is never mistaken for the whole one. What decided comes
+    /// first (see `Explanation.readingOrder`).
     public func text(showing selection: ExplanationSelection) -> String {
         let words = self.words
         var out = selection.isAll
             ? words.heading + words.colon.trimmingTrailingSpace + "\n"
             : words.heading(only: words.list(selection.names.map { "`\($0)`" })) + words.colon.trimmingTrailingSpace + "\n"
-        let rules = rulesInReadingOrder
-        let thresholds = thresholdsInReadingOrder
-        let matchedCount = rules.prefix { $0.matched }.count
         func rule(_ rule: RuleExplanation) {
             guard selection.shows(rule) else { return }
             out += "  \(rule.matched ? "✔" : "✘") \(rule.id) → \(words.effect(rule.effect))  [\(rule.location)]\n"
@@ -65,10 +61,12 @@ extension Explanation {
             if !threshold.description.isEmpty { out += "      \(threshold.description)\n" }
             if let tier = threshold.tierDescription, !tier.isEmpty { out += "      \(tier)\n" }
         }
-        rules[..<matchedCount].forEach(rule)
-        thresholds.filter { $0.tier != nil }.forEach(threshold)
-        rules[matchedCount...].forEach(rule)
-        thresholds.filter { $0.tier == nil }.forEach(threshold)
+        for item in readingOrder {
+            switch item {
+            case .rule(let explanation): rule(explanation)
+            case .threshold(let explanation): threshold(explanation)
+            }
+        }
         if let refund {
             out += words.refundHeading + words.colon.trimmingTrailingSpace + "  [\(refund.location)]\n"
             for step in refund.steps { out += "  \(step.label)\(words.colon)\(step.text)\n" }

@@ -313,18 +313,27 @@ public struct Explanation: Sendable {
     /// days counted.
     public var refund: RefundExplanation? { source.refundExplanation() }
 
-    /// The rules as a reader wants them: those that decided, then the other matched
-    /// ones, then the rest, each group in policy order.
-    public var rulesInReadingOrder: [RuleExplanation] {
-        let all = Array(rules)
-        let deciding = all.filter { $0.matched && $0.effect == effect }
-        let matched = all.filter { $0.matched && $0.effect != effect }
-        return deciding + matched + all.filter { !$0.matched }
+    /// A rule or a threshold, as the explanation lists them.
+    public enum Item: Sendable {
+        case rule(RuleExplanation)
+        case threshold(ThresholdExplanation)
     }
 
-    /// The thresholds that reached a tier come first: a tier decides like a rule.
-    public var thresholdsInReadingOrder: [ThresholdExplanation] {
-        thresholds.filter { $0.tier != nil } + thresholds.filter { $0.tier == nil }
+    /// Rules and thresholds as a reader wants them: what decided (rules, and thresholds
+    /// whose tier has the decision's effect), then what else matched or reached a tier,
+    /// then the rules that did not match and the thresholds that reached no tier; each
+    /// group in policy order, rules before thresholds.
+    public var readingOrder: [Item] {
+        let all = Array(rules)
+        let effect = self.effect
+        func tierEffect(_ threshold: ThresholdExplanation) -> Effect? { threshold.reachedTier?.effect }
+        var items: [Item] = all.filter { $0.matched && $0.effect == effect }.map(Item.rule)
+        items += thresholds.filter { tierEffect($0) == effect }.map(Item.threshold)
+        items += all.filter { $0.matched && $0.effect != effect }.map(Item.rule)
+        items += thresholds.filter { tierEffect($0).map { $0 != effect } ?? false }.map(Item.threshold)
+        items += all.filter { !$0.matched }.map(Item.rule)
+        items += thresholds.filter { tierEffect($0) == nil }.map(Item.threshold)
+        return items
     }
 }
 

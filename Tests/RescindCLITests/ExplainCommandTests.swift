@@ -246,15 +246,15 @@ struct ExplainCommandTests {
 
             #### Explanation
 
-            - ✔ matched: `buyer-before-shipment` → allow (`Policies/who-may-cancel.yaml:25`)
-              - *Buyers may cancel their order until it ships.*
-              - true: `actor.role == "buyer"` with `actor.role` = `"buyer"`
-              - true: `order.status in ["pending_payment", "paid", "processing"]` with `order.status` = `"paid"`
             - threshold `repeat-canceller`: 5 counted in buyer_history.cancellations where item.initiator == \
             "buyer" within the 30 days before 2026-11-27T10:00:00+08:00; tier `abuse-review` starts at 5, \
             `abuse-block` at 8 (`Policies/abuse-thresholds.yaml:25`)
               - *Counts the cancellations the buyer started in the 30 days before the request.*
               - *Five or more cancellations in 30 days; a person reviews the cancellation before it goes ahead.*
+            - ✔ matched: `buyer-before-shipment` → allow (`Policies/who-may-cancel.yaml:25`)
+              - *Buyers may cancel their order until it ships.*
+              - true: `actor.role == "buyer"` with `actor.role` = `"buyer"`
+              - true: `order.status in ["pending_payment", "paid", "processing"]` with `order.status` = `"paid"`
             - ✘ not matched: `seller-stockout-rate` → review (`Policies/seller-stockout.yaml:30`)
               - *A stock-out cancellation by a seller whose stock-out cancellations in the last 30 days are above \
             5% of their orders is reviewed by a person first.*
@@ -409,15 +409,15 @@ struct ExplainCommandTests {
 
             #### Explanation (only `buyer-before-shipment` and `abuse-review`)
 
-            - ✔ matched: `buyer-before-shipment` → allow (`Policies/who-may-cancel.yaml:25`)
-              - *Buyers may cancel their order until it ships.*
-              - true: `actor.role == "buyer"` with `actor.role` = `"buyer"`
-              - true: `order.status in ["pending_payment", "paid", "processing"]` with `order.status` = `"paid"`
             - threshold `repeat-canceller`: 5 counted in buyer_history.cancellations where item.initiator == \
             "buyer" within the 30 days before 2026-11-27T10:00:00+08:00; tier `abuse-review` starts at 5, \
             `abuse-block` at 8 (`Policies/abuse-thresholds.yaml:25`)
               - *Counts the cancellations the buyer started in the 30 days before the request.*
               - *Five or more cancellations in 30 days; a person reviews the cancellation before it goes ahead.*
+            - ✔ matched: `buyer-before-shipment` → allow (`Policies/who-may-cancel.yaml:25`)
+              - *Buyers may cancel their order until it ships.*
+              - true: `actor.role == "buyer"` with `actor.role` = `"buyer"`
+              - true: `order.status in ["pending_payment", "paid", "processing"]` with `order.status` = `"paid"`
 
             #### What would change the outcome
 

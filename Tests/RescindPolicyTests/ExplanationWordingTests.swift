@@ -19,7 +19,8 @@ struct ExplanationWordingTests {
         let decision = try Self.explained("abuse-review", locale: "zh-CN")
         let text = decision.text
         let explanation = String(text[try #require(text.range(of: "决策说明：\n"))!.lowerBound...])
-        #expect(explanation.hasPrefix("决策说明：\n  ✔ buyer-before-shipment → 允许  ["))
+        #expect(explanation.hasPrefix("决策说明：\n  阈值 repeat-canceller："))
+        #expect(explanation.contains("\n  ✔ buyer-before-shipment → 允许  ["))
         #expect(explanation.contains("      成立   actor.role == \"buyer\"   （actor.role = \"buyer\"）\n"))
         #expect(explanation.contains(
             "  阈值 repeat-canceller：近 30 天内（截至 2026-11-27T10:00:00+08:00），buyer_history.cancellations where "
@@ -46,7 +47,9 @@ struct ExplanationWordingTests {
     @Test("rules that decided come first with their descriptions, then matched ones, then the rest")
     func readingOrder() throws {
         let explanation = try #require(try Self.explained("seller-stock-out-wallet").explanation)
-        let order = explanation.rulesInReadingOrder
+        let order = explanation.readingOrder.compactMap { item -> RuleExplanation? in
+            if case .rule(let rule) = item { rule } else { nil }
+        }
         let matched = explanation.rules.filter(\.matched).map(\.id)
         #expect(matched.count >= 2)
         #expect(order.prefix(matched.count).map(\.id) == matched)
@@ -55,11 +58,13 @@ struct ExplanationWordingTests {
         let text = try Self.explained("abuse-review").text
         let lines = text.components(separatedBy: "\n")
         let start = try #require(lines.firstIndex(of: "explanation:"))
-        // The deciding tier's threshold follows the matched rule, before any rule that did not match.
-        #expect(lines[start + 1].hasPrefix("  ✔ buyer-before-shipment → allow  ["))
-        #expect(lines[start + 2] == "      Buyers may cancel their order until it ships.")
-        #expect(lines[start + 5].hasPrefix("  threshold repeat-canceller: 5 counted in"))
-        #expect(lines[start + 6] == "      Counts the cancellations the buyer started in the 30 days before the request.")
+        // The tier that decided comes first, then the allow rule that matched, then the rest.
+        #expect(lines[start + 1].hasPrefix("  threshold repeat-canceller: 5 counted in"))
+        #expect(lines[start + 2] == "      Counts the cancellations the buyer started in the 30 days before the request.")
+        #expect(lines[start + 3]
+            == "      Five or more cancellations in 30 days; a person reviews the cancellation before it goes ahead.")
+        #expect(lines[start + 4].hasPrefix("  ✔ buyer-before-shipment → allow  ["))
+        #expect(lines[start + 5] == "      Buyers may cancel their order until it ships.")
         #expect(lines[start + 8].hasPrefix("  ✘ "))
     }
 
