@@ -263,6 +263,8 @@ extension ExplanationSource {
     static func boundary(
         from current: Int64, in range: ClosedRange<Int64>, trying: (Int64) -> Bool
     ) -> (Int64, AdviceChange.Relation)? {
+        // A value outside the range has no side to search from.
+        guard range.contains(current) else { return nil }
         // Upwards: double the step until it holds, then halve the gap.
         for direction: Int64 in [1, -1] {
             var failing = current

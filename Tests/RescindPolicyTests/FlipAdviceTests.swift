@@ -1,5 +1,6 @@
 import Foundation
 import Rescind
+@testable import RescindEngine
 import Testing
 
 /// "What would change the outcome" promises only what holds: each advice's changes,
@@ -279,5 +280,43 @@ struct RequestGenerator {
             ]
         }
         return request
+    }
+}
+
+/// The search for a bound: the nearest value for which a monotone condition holds.
+@Suite("flip advice bounds")
+struct AdviceBoundaryTests {
+    @Test("a time boundary is found to the second")
+    func timeBoundary() throws {
+        // Unpaid at 09:29:59, placed at 09:00:00: one second too early.
+        let request = try FlipAdviceTests.example("system-payment-too-early.json")
+        let data = try JSONSerialization.data(withJSONObject: request)
+        let decoded = try RequestDecoder(schema: FlipAdviceTests.pack.schema).decode(Array(data)).get().root
+        let explanation = try #require(FlipAdviceTests.pack.decide(decoded, options: FlipAdviceTests.explain).explanation)
+        let advice = try #require(explanation.advice.first { $0.rule == "system-payment-timeout" })
+        // `at - order.placed_at >= duration("30m")`: no earlier than 09:30:00 exactly.
+        #expect(advice.changes.map(\.path) == ["at"])
+        #expect(advice.changes.first?.relation == .atLeast)
+        #expect(advice.changes.first?.json == "\"2026-11-27T09:30:00+08:00\"")
+        #expect(advice.changes.first?.currentJSON == "\"2026-11-27T09:29:59+08:00\"")
+        #expect(advice.works)
+    }
+
+    @Test("a count boundary is the smallest value that passes the comparison")
+    func countBoundary() throws {
+        // seller-stockout-rate-boundary.json: 2 stock-outs in 40 orders is exactly 5%, not
+        // reviewed. The review rule is no advice (it does not allow); but the search finds
+        // where `stockouts * 100 > orders * 5` starts to hold, and where `orders > 0` does.
+        let stockouts = try #require(
+            ExplanationSource.boundary(from: 2, in: 0...(1 << 40)) { $0 * 100 > 40 * 5 })
+        #expect(stockouts.0 == 3)
+        #expect(stockouts.1 == .atLeast)
+        let orders = try #require(ExplanationSource.boundary(from: 0, in: 0...(1 << 40)) { $0 > 0 })
+        #expect(orders.0 == 1)
+        let below = try #require(ExplanationSource.boundary(from: 100, in: 0...(1 << 40)) { $0 * 100 <= 40 * 5 })
+        #expect(below.0 == 2)
+        #expect(below.1 == .atMost)
+        #expect(ExplanationSource.boundary(from: 5, in: 0...(1 << 40)) { _ in false } == nil)
+        #expect(ExplanationSource.boundary(from: -1, in: 0...10) { _ in true } == nil)
     }
 }
