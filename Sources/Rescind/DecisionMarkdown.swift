@@ -40,40 +40,58 @@ extension Decision {
 }
 
 extension Explanation {
-    /// The explanation as Markdown: one list item per rule with its conditions nested,
-    /// then the thresholds and what would change the outcome.
+    /// The explanation as Markdown, in its locale: one list item per rule (those that
+    /// decided first) with its description and conditions nested, the thresholds, the
+    /// refund's derivation and what would change the outcome.
     public func markdown(showing selection: ExplanationSelection = .all) -> String {
-        var out = "\n#### Explanation"
-        if !selection.isAll { out += " (only \(Markdown.codeList(selection.names)))" }
+        let words = self.words
+        var out = "\n#### " + (words.chinese ? "决策说明" : "Explanation")
+        if !selection.isAll {
+            out += words.chinese
+                ? "（仅含 \(Markdown.codeList(selection.names, words))）" : " (only \(Markdown.codeList(selection.names)))"
+        }
         out += "\n\n"
-        for rule in rules where selection.shows(rule) {
+        let open = words.chinese ? "（" : " (", close = words.chinese ? "）" : ")"
+        func rule(_ rule: RuleExplanation) {
+            guard selection.shows(rule) else { return }
             out += Markdown.item(
-                "\(rule.matched ? "✔ matched" : "✘ not matched"): \(Markdown.code(rule.id)) → \(rule.effect.rawValue) "
-                    + "(\(Markdown.code(rule.location.description)))")
+                "\(words.matched(rule.matched))\(words.colon)\(Markdown.code(rule.id)) → \(words.effect(rule.effect))"
+                    + "\(open)\(Markdown.code(rule.location.description))\(close)")
+            if !rule.description.isEmpty { out += Markdown.item("*\(Markdown.prose(rule.description))*", depth: 1) }
             for condition in rule.conditions {
-                let outcome = switch condition.outcome {
-                case .true: "true"
-                case .false: "false"
-                case .notEvaluated: "not evaluated"
-                case .error: "error"
-                }
-                var line = "\(outcome): \(Markdown.code(condition.expression))"
-                if case .error(let message) = condition.outcome { line += " (\(Markdown.prose(message)))" }
+                var line = "\(words.outcome(condition.outcome, padded: false))\(words.colon)\(Markdown.code(condition.expression))"
+                if case .error(let message) = condition.outcome { line += "\(open)\(Markdown.prose(message))\(close)" }
                 if !condition.observed.isEmpty {
-                    line += " with " + condition.observed.map { "\(Markdown.code($0.path)) = \(Markdown.code($0.value))" }
-                        .joined(separator: ", ")
+                    line += words.with + condition.observed.map { "\(Markdown.code($0.path)) = \(Markdown.code($0.shown))" }
+                        .joined(separator: words.chinese ? "，" : ", ")
                 }
                 out += Markdown.item(line, depth: 1)
             }
         }
-        for threshold in thresholds where selection.shows(threshold) {
+        func threshold(_ threshold: ThresholdExplanation) {
+            guard selection.shows(threshold) else { return }
             out += Markdown.item(
-                "threshold \(Markdown.code(threshold.id)): \(Markdown.prose(threshold.text)) "
-                    + "(\(Markdown.code(threshold.location.description)))")
+                "\(words.threshold) \(Markdown.code(threshold.id))\(words.colon)\(Markdown.prose(words.text(threshold)))"
+                    + "\(open)\(Markdown.code(threshold.location.description))\(close)")
+            if !threshold.description.isEmpty { out += Markdown.item("*\(Markdown.prose(threshold.description))*", depth: 1) }
+            if let tier = threshold.tierDescription, !tier.isEmpty { out += Markdown.item("*\(Markdown.prose(tier))*", depth: 1) }
+        }
+        for item in readingOrder {
+            switch item {
+            case .rule(let explanation): rule(explanation)
+            case .threshold(let explanation): threshold(explanation)
+            }
+        }
+        if let refund {
+            out += "\n#### " + (words.chinese ? "退款计算" : "Refund")
+                + "\(open)\(Markdown.code(refund.location.description))\(close)\n\n"
+            for step in refund.steps {
+                out += Markdown.item("**\(Markdown.prose(step.label))**\(words.colon)\(Markdown.prose(step.text))")
+            }
         }
         let alternatives = self.alternatives
         if !alternatives.isEmpty {
-            out += "\n#### What would change the outcome\n\n"
+            out += "\n#### " + (words.chinese ? "怎样才能改变结果" : "What would change the outcome") + "\n\n"
             for alternative in alternatives { out += Markdown.item(Markdown.prose(alternative)) }
         }
         return out
@@ -100,6 +118,11 @@ enum Markdown {
         let fence = String(repeating: "`", count: longest + 1)
         let pad = text.first == "`" || text.last == "`" ? " " : ""
         return fence + pad + text.replacing("\n", with: " ") + pad + fence
+    }
+
+    /// Names as code spans in a locale's words: "`a`、`b`" in Chinese.
+    static func codeList(_ names: [String], _ words: ExplanationWords) -> String {
+        words.list(names.map(code))
     }
 
     /// Names as code spans: "`a`, `b` and `c`", as `Suggestions.quotedList` words it.

@@ -31,36 +31,56 @@ extension Explanation {
     /// Rule by rule: matched or not, each condition with the values it saw and where it is.
     public var text: String { text(showing: .all) }
 
-    /// The selected rules and thresholds; the heading names the selection so a partial
-    /// explanation is never mistaken for the whole one.
+    /// The selected rules and thresholds, the refund's derivation and what would change
+    /// the outcome, in the explanation's locale. The heading names the selection so a
+    /// partial explanation is never mistaken for the whole one. What decided comes
+    /// first (see `Explanation.readingOrder`).
     public func text(showing selection: ExplanationSelection) -> String {
+        let words = self.words
         var out = selection.isAll
-            ? "explanation:\n"
-            : "explanation (only \(Suggestions.quotedList(selection.names, conjunction: "and"))):\n"
-        for rule in rules where selection.shows(rule) {
-            out += "  \(rule.matched ? "✔" : "✘") \(rule.id) → \(rule.effect.rawValue)  [\(rule.location)]\n"
+            ? words.heading + words.colon.trimmingTrailingSpace + "\n"
+            : words.heading(only: words.list(selection.names.map { "`\($0)`" })) + words.colon.trimmingTrailingSpace + "\n"
+        func rule(_ rule: RuleExplanation) {
+            guard selection.shows(rule) else { return }
+            out += "  \(rule.matched ? "✔" : "✘") \(rule.id) → \(words.effect(rule.effect))  [\(rule.location)]\n"
+            if !rule.description.isEmpty { out += "      \(rule.description)\n" }
             for condition in rule.conditions {
-                let mark = switch condition.outcome {
-                case .true: "true "
-                case .false: "false"
-                case .notEvaluated: "  -  "
-                case .error(let message): "error (\(message))"
-                }
-                out += "      \(mark) \(condition.expression)"
+                out += "      \(words.outcome(condition.outcome, padded: true)) \(condition.expression)"
                 if !condition.observed.isEmpty {
-                    out += "   (" + condition.observed.map { "\($0.path) = \($0.value)" }.joined(separator: ", ") + ")"
+                    let values = condition.observed.map { "\($0.path) = \($0.shown)" }
+                    out += words.chinese
+                        ? "   （" + values.joined(separator: "，") + "）"
+                        : "   (" + values.joined(separator: ", ") + ")"
                 }
                 out += "\n"
             }
         }
-        for threshold in thresholds where selection.shows(threshold) {
-            out += "  threshold \(threshold.id): \(threshold.text)  [\(threshold.location)]\n"
+        func threshold(_ threshold: ThresholdExplanation) {
+            guard selection.shows(threshold) else { return }
+            out += "  \(words.threshold) \(threshold.id)\(words.colon)\(words.text(threshold))  [\(threshold.location)]\n"
+            if !threshold.description.isEmpty { out += "      \(threshold.description)\n" }
+            if let tier = threshold.tierDescription, !tier.isEmpty { out += "      \(tier)\n" }
+        }
+        for item in readingOrder {
+            switch item {
+            case .rule(let explanation): rule(explanation)
+            case .threshold(let explanation): threshold(explanation)
+            }
+        }
+        if let refund {
+            out += words.refundHeading + words.colon.trimmingTrailingSpace + "  [\(refund.location)]\n"
+            for step in refund.steps { out += "  \(step.label)\(words.colon)\(step.text)\n" }
         }
         let alternatives = self.alternatives
         if !alternatives.isEmpty {
-            out += "what would change the outcome:\n"
+            out += words.alternativesHeading + words.colon.trimmingTrailingSpace + "\n"
             for alternative in alternatives { out += "  - \(alternative)\n" }
         }
         return out
     }
+}
+
+extension String {
+    /// ": " as a line's last character: ":"; "：" as it is.
+    fileprivate var trimmingTrailingSpace: String { hasSuffix(" ") ? String(dropLast()) : self }
 }

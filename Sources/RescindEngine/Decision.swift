@@ -287,10 +287,54 @@ public struct Explanation: Sendable {
     public let thresholds: [ThresholdExplanation]
     /// The decision's effect, which the alternatives are read against.
     let effect: Effect
+    let source: ExplanationSource
 
-    /// What would have changed a deny or review, read off the conditions; rendered
-    /// when read, like every other text of a decision.
-    public var alternatives: [String] { Self.alternatives(effect: effect, rules: rules, thresholds: thresholds) }
+    /// The locale the explanation is worded in: the decision's.
+    public var locale: String { source.locale }
+
+    /// The words of the explanation in its locale (Chinese for `zh…`, else English).
+    public var words: ExplanationWords { ExplanationWords(locale: source.locale) }
+
+    /// What would have changed a deny or review, in words: the tier reached, the rule
+    /// that decided, and each piece of `advice`. Rendered when read, like every other
+    /// text of a decision.
+    public var alternatives: [String] {
+        Self.alternatives(effect: effect, rules: rules, thresholds: thresholds, advice: advice, words: words)
+    }
+
+    /// For a deny or review, each allow rule that a change of the request (not of who
+    /// asks) would make hold, with every condition that has to change and the decision
+    /// those changes were checked to give. Derived and checked when read (it decides
+    /// the changed request again), never while deciding.
+    public var advice: [Advice] { source.advice() }
+
+    /// How the refund was worked out, when the decision allows and the policy set has
+    /// refunds: the cases chosen, the fee and amount with their values, and the business
+    /// days counted.
+    public var refund: RefundExplanation? { source.refundExplanation() }
+
+    /// A rule or a threshold, as the explanation lists them.
+    public enum Item: Sendable {
+        case rule(RuleExplanation)
+        case threshold(ThresholdExplanation)
+    }
+
+    /// Rules and thresholds as a reader wants them: what decided (rules, and thresholds
+    /// whose tier has the decision's effect), then what else matched or reached a tier,
+    /// then the rules that did not match and the thresholds that reached no tier; each
+    /// group in policy order, rules before thresholds.
+    public var readingOrder: [Item] {
+        let all = Array(rules)
+        let effect = self.effect
+        func tierEffect(_ threshold: ThresholdExplanation) -> Effect? { threshold.reachedTier?.effect }
+        var items: [Item] = all.filter { $0.matched && $0.effect == effect }.map(Item.rule)
+        items += thresholds.filter { tierEffect($0) == effect }.map(Item.threshold)
+        items += all.filter { $0.matched && $0.effect != effect }.map(Item.rule)
+        items += thresholds.filter { tierEffect($0).map { $0 != effect } ?? false }.map(Item.threshold)
+        items += all.filter { !$0.matched }.map(Item.rule)
+        items += thresholds.filter { tierEffect($0) == nil }.map(Item.threshold)
+        return items
+    }
 }
 
 /// The rules of an explanation, in policy order. A view over what deciding recorded:
@@ -306,14 +350,16 @@ public struct RuleExplanations: RandomAccessCollection, Sendable {
         let rule = source.policy.rules[position]
         let sites = source.sites._withUnsafeGuaranteedRef { $0.ruleSites[position] }
         return RuleExplanation(
-            id: rule.id, effect: rule.effect, matched: source.ruleMatched(position), location: rule.location,
-            conditions: ConditionExplanations(source: source, sites: sites))
+            id: rule.id, description: rule.description, effect: rule.effect, matched: source.ruleMatched(position),
+            location: rule.location, conditions: ConditionExplanations(source: source, sites: sites))
     }
 }
 
 /// One rule's outcome with the values its conditions saw.
 public struct RuleExplanation: Sendable {
     public let id: String
+    /// The rule's `description`, as the policy wrote it.
+    public let description: String
     public let effect: Effect
     public let matched: Bool
     public let location: SourceReference
@@ -431,9 +477,22 @@ public struct ObservedValue: Sendable {
     /// The path as written in the condition (`order.status`).
     public let path: String
     public let raw: Value
+    /// A timestamp as shown: in the policy calendar's zone.
+    let time: LocalTime?
+
+    init(path: String, raw: Value, policy: PolicySet) {
+        self.path = path
+        self.raw = raw
+        if case .timestamp(let t) = raw { time = policy.localTime(t.seconds) } else { time = nil }
+    }
 
     /// The value as a CEL literal (`"paid"`, `decimal("129.99")`).
     public var value: String { raw.celLiteral }
+
+    /// The value as people read it: a timestamp in the policy calendar's zone
+    /// (`2026-11-27T10:00:00+08:00`), an amount as a number (`129.99`), anything else as
+    /// its CEL literal.
+    public var shown: String { ExplanationWords.show(raw, time: time) }
 }
 
 /// A threshold's count and the tier it reached.
@@ -448,6 +507,34 @@ public struct ThresholdExplanation: Sendable {
     let threshold: Threshold
     /// The request time, as the window's end is shown.
     let at: LocalTime?
+    /// Why it did not apply, typed, so the note can be worded in any locale.
+    let skip: Skip?
+
+    /// Why a threshold did not apply.
+    enum Skip: Sendable {
+        case suspended(by: String)
+        case notApplicable
+    }
+
+    init(
+        id: String, applied: Bool, note: String?, count: Int64?, tier: String?, location: SourceReference,
+        threshold: Threshold, at: LocalTime?, skip: Skip? = nil
+    ) {
+        self.id = id
+        self.applied = applied
+        self.note = note
+        self.count = count
+        self.tier = tier
+        self.location = location
+        self.threshold = threshold
+        self.at = at
+        self.skip = skip
+    }
+
+    /// The threshold's `description`, as the policy wrote it.
+    public var description: String { threshold.description }
+    /// The `description` of the tier reached, if any.
+    public var tierDescription: String? { reachedTier?.description }
 
     /// The note, or what was counted and where the count stands among the tiers:
     /// "5 counted in … within the 30 days before 2026-11-27T10:00:00+08:00; tier
@@ -470,15 +557,6 @@ public struct ThresholdExplanation: Sendable {
 
     var reachedTier: Threshold.Tier? { tier.flatMap { id in threshold.tiers.first { $0.id == id } } }
 
-    /// How the reached tier could have been avoided, for "what would change the outcome".
-    var alternative: (effect: Effect, text: String)? {
-        guard let tier = reachedTier, let count else { return nil }
-        return (
-            tier.effect,
-            "tier `\(tier.id)` of `\(threshold.id)` applies from \(tier.atLeast); the count is \(count)"
-                + " (\(threshold.countedList) within the \(threshold.windowText))"
-        )
-    }
 }
 
 extension Threshold {

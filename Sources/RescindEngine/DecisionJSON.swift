@@ -103,6 +103,7 @@ extension Explanation {
     /// Member by member, like the decision: no closures, locations and counts written
     /// as bytes rather than built as strings.
     func write(into out: inout JSONWriter) {
+        let words = self.words
         out.beginObject()
         out.key("rules")
         out.beginArray()
@@ -111,6 +112,8 @@ extension Explanation {
             out.beginObject()
             out.key("id")
             out.string(rule.id)
+            out.key("description")
+            out.string(rule.description)
             out.key("effect")
             out.string(rule.effect.rawValue)
             out.key("matched")
@@ -165,14 +168,73 @@ extension Explanation {
             out.key("tier")
             out.string(threshold.tier)
             out.key("text")
-            out.string(threshold.text)
+            out.string(words.text(threshold))
             out.key("location")
             out.location(threshold.location)
             out.endObject()
         }
         out.endArray()
+        if let refund {
+            out.key("refund")
+            out.beginObject()
+            out.key("location")
+            out.location(refund.location)
+            out.key("steps")
+            out.beginArray()
+            for step in refund.steps {
+                out.element()
+                out.beginObject()
+                out.key("label")
+                out.string(step.label)
+                out.key("text")
+                out.string(step.text)
+                out.endObject()
+            }
+            out.endArray()
+            out.endObject()
+        }
+        // Read once: deriving advice decides changed requests again.
+        let advice = self.advice
         out.key("alternatives")
-        out.strings(alternatives)
+        out.strings(Self.alternatives(effect: effect, rules: rules, thresholds: thresholds, advice: advice, words: words))
+        out.key("advice")
+        out.beginArray()
+        for item in advice {
+            out.element()
+            out.beginObject()
+            out.key("rule")
+            out.string(item.rule)
+            out.key("effect")
+            out.string(item.effect.rawValue)
+            out.key("works")
+            out.bool(item.works)
+            out.key("outcome")
+            out.string(item.outcome.rawValue)
+            out.key("deciding")
+            out.strings(item.deciding)
+            out.key("changes")
+            out.beginArray()
+            for change in item.changes {
+                out.element()
+                out.beginObject()
+                out.key("path")
+                out.string(change.path)
+                out.key("relation")
+                out.string(change.relation.rawValue)
+                out.key("value")
+                out.append(change.json)
+                out.key("now")
+                if let current = change.currentJSON { out.append(current) } else { out.literal("null") }
+                out.key("condition")
+                out.string(change.condition)
+                out.key("location")
+                out.location(change.location)
+                out.endObject()
+            }
+            out.endArray()
+            out.endObject()
+        }
+        out.endArray()
         out.endObject()
     }
 }

@@ -177,14 +177,14 @@ struct DecisionRun {
             guard index < ruleCount else { break }
             if explain {
                 current = .outcome(index)
-                let holds = walk(node: sites.roots[index], recording: true)
+                let holds = walkRecorded(node: sites.roots[index])
                 recorder!.record(rule: index, matched: holds)
                 guard holds else { continue }
             } else if let settled = settle(plan.rules[index]) {
                 guard settled else { continue }
             } else {
                 current = .outcome(index)
-                guard walk(node: sites.roots[index], recording: false) else { continue }
+                guard walk(node: sites.roots[index]) else { continue }
             }
             matched.insert(index)
             let effect = plan.effects[index]
@@ -229,13 +229,14 @@ struct DecisionRun {
             requestID: policy.stringValue(policy.idSlot, of: request), effect: effect, locale: locale, refund: refund,
             policySet: policy, request: request, matched: matched, firstTierCount: firstTierCount,
             details: DecisionDetails.make(
-                problems: problems, explanation: explanationSource(effect: effect), moreTierCounts: moreTierCounts,
+                problems: problems, explanation: explanationSource(effect: effect, locale: locale),
+                moreTierCounts: moreTierCounts,
                 obligationValues: obligationValues))
     }
 
     /// What the explanation is read from, when explaining.
-    private func explanationSource(effect: Effect) -> ExplanationSource? {
-        recorder?.finish(effect: effect)
+    private func explanationSource(effect: Effect, locale: String) -> ExplanationSource? {
+        recorder?.finish(effect: effect, locale: locale)
         return recorder
     }
 
@@ -283,17 +284,13 @@ struct DecisionRun {
 
     /// `evaluate(_:)` over a rule's flattened condition: the node at `index` of
     /// `ConditionSites`, walked by index (walking the `Condition` enum would retain and
-    /// release each node), its enum tests settled from the ordinal cache. Recording (for
-    /// the explanation) notes each site's outcome; what short-circuiting skips stays
-    /// recorded as not evaluated.
-    private mutating func walk(node index: Int, recording: Bool) -> Bool {
+    /// release each node), its enum tests settled from the ordinal cache. An explanation
+    /// walks with `walkRecorded` instead, which evaluates every site.
+    private mutating func walk(node index: Int) -> Bool {
         let node = sites.nodes[index]
         switch node.kind {
         case .leaf:
             let site = Int(node.site)
-            if recording {
-                return sites.expressionRefs[site]._withUnsafeGuaranteedRef { evaluateRecorded($0, site: site) }
-            }
             if let holds = settleEnumTests(site: site) { return holds }
             return sites.expressionRefs[site]._withUnsafeGuaranteedRef { evaluate($0).holds }
         case .all, .any:
@@ -301,12 +298,44 @@ struct DecisionRun {
             let stopsAt = node.kind == .any
             var child = index + 1
             while child < Int(node.end) {
-                if walk(node: child, recording: recording) == stopsAt { return stopsAt }
+                if walk(node: child) == stopsAt { return stopsAt }
                 child = Int(sites.nodes[child].end)
             }
             return !stopsAt
         case .not:
-            return !walk(node: index + 1, recording: recording)
+            return !walk(node: index + 1)
+        }
+    }
+
+    /// `walk` for an explanation: the same outcome, but no short-circuit. Past the point
+    /// where `all` (`any`) is decided, the remaining conditions are still evaluated and
+    /// recorded, so a near-miss rule shows every condition that fails, not only the
+    /// first; those evaluations are speculative: their problems are dropped and the cost
+    /// they spend is given back, so explaining reports what a plain decision reports.
+    private mutating func walkRecorded(node index: Int) -> Bool {
+        let node = sites.nodes[index]
+        switch node.kind {
+        case .leaf:
+            let site = Int(node.site)
+            return sites.expressionRefs[site]._withUnsafeGuaranteedRef { evaluateRecorded($0, site: site) }
+        case .all, .any:
+            let stopsAt = node.kind == .any
+            var decided = false
+            var child = index + 1
+            while child < Int(node.end) {
+                if decided {
+                    let (savedBudget, savedProblems) = (budget, problems.count)
+                    _ = walkRecorded(node: child)
+                    budget = savedBudget
+                    problems.removeSubrange(savedProblems...)
+                } else if walkRecorded(node: child) == stopsAt {
+                    decided = true
+                }
+                child = Int(sites.nodes[child].end)
+            }
+            return decided ? stopsAt : !stopsAt
+        case .not:
+            return !walkRecorded(node: index + 1)
         }
     }
 
@@ -352,7 +381,7 @@ struct DecisionRun {
         var values: [ObservedValue] = []
         for path in expression.observed {
             if let value = path.field.flatMap({ $0.read(from: request) }) ?? trace[path.id] {
-                values.append(ObservedValue(path: path.path, raw: value))
+                values.append(ObservedValue(path: path.path, raw: value, policy: policy))
             }
         }
         recorder!.record(site: site, traced: values)
@@ -454,12 +483,15 @@ struct DecisionRun {
     /// The index of the highest tier reached, and the count.
     private mutating func reachedTier(_ index: Int, suspendedBy rule: Int?) -> (Int, Int64)? {
         if let rule {
-            if explain { note(index, "suspended by rule `\(policy.rules[rule].id)`") }
+            if explain {
+                let id = policy.rules[rule].id
+                note(index, "suspended by rule `\(id)`", skip: .suspended(by: id))
+            }
             return nil
         }
         let policy = self.policy
         if !(settle(plan.thresholds[index]) ?? evaluate(optional: policy.thresholds[index].appliesWhen)) {
-            if explain { note(index, "does not apply: its `applies_when` is false") }
+            if explain { note(index, "does not apply: its `applies_when` is false", skip: .notApplicable) }
             return nil
         }
         let count: Int64
@@ -485,12 +517,15 @@ struct DecisionRun {
         return reached.map { ($0, count) }
     }
 
-    private mutating func note(_ index: Int, _ note: String? = nil, count: Int64? = nil, tier: String? = nil) {
+    private mutating func note(
+        _ index: Int, _ note: String? = nil, skip: ThresholdExplanation.Skip? = nil, count: Int64? = nil,
+        tier: String? = nil
+    ) {
         let threshold = policy.thresholds[index]
         let at = self.at.map { policy.localTime($0.seconds) }
         recorder!.record(ThresholdExplanation(
             id: threshold.id, applied: note == nil, note: note, count: count, tier: tier,
-            location: threshold.location, threshold: threshold, at: at))
+            location: threshold.location, threshold: threshold, at: at, skip: skip))
     }
 
     // MARK: - Refunds and obligations
@@ -502,10 +537,12 @@ struct DecisionRun {
         let policy = self.policy
         current = .refunds
         if let applies = plan.refundApplies, !(settle(applies) ?? evaluate(optional: policy.refunds!.appliesWhen)) {
+            if explain { recorder!.refund = .notApplicable }
             return nil
         }
         var fee = CELDecimal(Int64(0))
-        if let index = firstCase(.fee) {
+        let feeCase = firstCase(.fee)
+        if let index = feeCase {
             guard let value = decimal(refundPlan.feeFormulas[index], else: policy.refunds!.fee[index].value) else {
                 return nil
             }
@@ -528,6 +565,10 @@ struct DecisionRun {
             let (initiateBy, expectedBy) = deadlines(
                 at: at, plan.initiateDays[initiate], plan.expectDays[expect], refundPlan.deadlines)
         else { return nil }
+        if explain {
+            recorder!.refund = .derived(RefundDerivation(
+                feeCase: feeCase, initiateCase: initiate, expectCase: expect, fee: fee, amount: amount, at: at))
+        }
         return Refund(amount: amount, fee: fee, currency: currency, initiateBy: initiateBy, expectedBy: expectedBy)
     }
 

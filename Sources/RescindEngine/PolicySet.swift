@@ -49,11 +49,15 @@ public final class CompiledExpression: Sendable {
     /// The comparisons in the expression that depend on the request, for test coverage
     /// (`rescind test`); deciding never reads them.
     public let boundaries: [Boundary]
+    /// For a decimal expression the compiler could follow step by step, its formula,
+    /// with or without shortcuts: explanations show a refund's fee and amount from it.
+    public let formula: DecimalFormula?
 
     public init(
         program: Program, source: String, location: SourceReference, observed: [ObservedPath] = [],
-        shortcut: Shortcut = .none, boundaries: [Boundary] = []
+        shortcut: Shortcut = .none, boundaries: [Boundary] = [], formula: DecimalFormula? = nil
     ) {
+        self.formula = formula
         self.program = program
         self.source = source
         self.location = location

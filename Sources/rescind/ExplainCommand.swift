@@ -7,14 +7,16 @@ import Rescind
 struct ExplainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "explain",
-        abstract: "Explain the decision on one request: every rule, the values it saw, what would change it.",
+        abstract: "Explain the decision on one request: every rule, the values it saw, the refund, what would change it.",
         discussion: """
             The human format is the text of `rescind eval --explain`; json is the bytes of \
             `rescind eval --json --explain`; markdown is for a pull request comment or a ticket. \
             --rule keeps only the named rules and thresholds in the explanation (a tier's id \
-            names its threshold); the effect, reasons, obligations and what would change the \
-            outcome are always shown whole. Without a request argument, the request is read from \
-            standard input when it is not a terminal.
+            names its threshold); the effect, reasons, obligations, the refund's derivation and \
+            what would change the outcome are always shown whole. The explanation is worded in the \
+            decision's locale (--locale, else the request's): --locale zh-CN gives it in Chinese. \
+            Advice is checked by deciding the changed request before it is offered. Without a \
+            request argument, the request is read from standard input when it is not a terminal.
 
             Exit codes: 0 allow, 1 deny, 2 review, 3 invalid policies or request, 64 usage error \
             (an unknown --rule id among them).

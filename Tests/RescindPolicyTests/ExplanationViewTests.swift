@@ -37,21 +37,24 @@ struct ExplanationViewTests {
         #expect(viaShortcuts.rules.count == Self.pack.rules.count)
     }
 
-    @Test("conditions are indexed like a slice, and those not evaluated saw no values")
-    func indexesAndSkippedConditions() throws {
+    @Test("conditions are indexed like a slice, and every one is evaluated, past the first false one too")
+    func indexesAndEveryCondition() throws {
         let request = try EvaluationBudgetTests.request("buyer-paid-card", Self.pack)
         let explanation = try #require(Self.pack.decide(request, options: Self.explain).explanation)
         var next = 0
-        var skipped = 0
+        var pastFirstFalse = 0
         for rule in explanation.rules {
             #expect(rule.conditions.startIndex == next)
             next = rule.conditions.endIndex
-            for index in rule.conditions.indices where rule.conditions[index].outcome == .notEvaluated {
-                skipped += 1
-                #expect(rule.conditions[index].observed.isEmpty)
+            for index in rule.conditions.indices {
+                #expect(rule.conditions[index].outcome != .notEvaluated, "\(rule.id)")
+                if rule.conditions[rule.conditions.startIndex..<index].contains(where: { $0.outcome == .false }) {
+                    pastFirstFalse += 1
+                    #expect(!rule.conditions[index].observed.isEmpty)
+                }
             }
         }
-        #expect(skipped > 0, "short-circuited conditions are shown as not evaluated")
+        #expect(pastFirstFalse > 0, "conditions after a false one are evaluated and show their values")
     }
 
     @Test("an explanation outlives its decision and reads the same every time")

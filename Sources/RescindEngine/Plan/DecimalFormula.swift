@@ -63,6 +63,10 @@ public final class DecimalFormula: Sendable {
         constantTable = FixedTable(constants)
     }
 
+    /// The steps and constants, for an explanation to show the formula with its values.
+    var stepList: [Step] { Array(stepTable.elements) }
+    var constantList: [CELDecimal] { Array(constantTable.elements) }
+
     deinit {
         stepTable.deallocate()
         fieldTable.deallocate()

@@ -38,7 +38,7 @@ struct ExpressionCompiler {
         let boundaries = expecting == .bool ? boundaries(in: program.parsed.expr, text) : []
         let compiled = CompiledExpression(
             program: program.program, source: text.source, location: location, observed: observed, shortcut: shortcut,
-            boundaries: boundaries)
+            boundaries: boundaries, formula: program.checked.flatMap { shortcuts.formula(for: $0, shortcut: shortcut) })
         return (compiled, program)
     }
 

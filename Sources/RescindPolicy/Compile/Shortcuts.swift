@@ -121,6 +121,16 @@ final class ShortcutFinder {
         return tests.isEmpty ? .none : .enumTests(tests)
     }
 
+    /// A decimal expression's formula, built whether or not shortcuts are enabled:
+    /// explanations show a refund's fee and amount step by step from it, and must show
+    /// the same with shortcuts off.
+    func formula(for checked: CheckedExpr, shortcut: Shortcut) -> DecimalFormula? {
+        if case .decimal(let formula) = shortcut { return formula }
+        guard checked.resultType == .decimal else { return nil }
+        var builder = DecimalFormulaBuilder(checked: checked, finder: self)
+        return builder.build()
+    }
+
     /// A request path resolved against the schema. `request.order.status` and
     /// `order.status` are one field, described as the latter.
     func requestField(_ path: WrittenPath) -> FieldPath? {
