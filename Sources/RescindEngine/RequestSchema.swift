@@ -24,6 +24,99 @@ public struct RequestSchema: Sendable {
         self.enums = enums
         self.defaults = defaults
         self.bounds = bounds
+        self.zeroFills = ZeroFills(root: root, defaults: defaults)
+    }
+
+    /// The values absent optional fields take, made once per schema so that every
+    /// decoder built from it fills in the very same objects: a decision can then tell a
+    /// zero-filled object (the request left it out) from one the request sent.
+    let zeroFills: ZeroFills
+
+    /// The object an absent optional field of object type `type` is filled with, or nil
+    /// when the type has none (it contains itself) or is not reachable from the root.
+    public func zeroObject(of type: ObjectType) -> ObjectValue? {
+        zeroFills.objects[ObjectIdentifier(type)] ?? nil
+    }
+
+    /// The value an optional field without a default takes (docs/policy-language.md,
+    /// "zero-filled"); nil where the field stays absent.
+    func zeroValue(of type: CELType) -> Value? { zeroFills.zeroValue(of: type) }
+}
+
+/// Zero values of the object types reachable from a schema's root, computed once.
+final class ZeroFills: Sendable {
+    /// By type; a `nil` entry for a type that contains itself (it gets an absent slot
+    /// instead of an infinite value).
+    let objects: [ObjectIdentifier: ObjectValue?]
+
+    init(root: ObjectType, defaults: [String: [Int: Value]]) {
+        var builder = Builder(defaults: defaults)
+        builder.visit(root)
+        objects = builder.objects
+    }
+
+    func zeroValue(of type: CELType) -> Value? {
+        switch type {
+        case .object(let object): return (objects[ObjectIdentifier(object)] ?? nil).map { .object($0) }
+        default: return Builder.scalarZero(of: type)
+        }
+    }
+
+    private struct Builder {
+        let defaults: [String: [Int: Value]]
+        var objects: [ObjectIdentifier: ObjectValue?] = [:]
+        var visited: Set<ObjectIdentifier> = []
+
+        /// Every object type reachable from `type`, so each gets its zero object.
+        mutating func visit(_ type: ObjectType) {
+            guard visited.insert(ObjectIdentifier(type)).inserted else { return }
+            _ = zeroObject(of: type)
+            for field in type.fields { visit(field.type) }
+        }
+
+        private mutating func visit(_ type: CELType) {
+            switch type {
+            case .object(let object): visit(object)
+            case .list(let element): visit(element)
+            case .map(_, let value): visit(value)
+            default: break
+            }
+        }
+
+        static func scalarZero(of type: CELType) -> Value? {
+            switch type {
+            case .string, .enumString: return .string("")
+            case .bool: return .bool(false)
+            case .int: return .int(0)
+            case .uint: return .uint(0)
+            case .double: return .double(0)
+            case .opaque("decimal", let params) where params.isEmpty: return .decimal(CELDecimal(Int64(0)))
+            case .list: return .list([])
+            case .map: return .map(.empty)
+            default: return nil
+            }
+        }
+
+        mutating func zeroValue(of type: CELType) -> Value? {
+            if case .object(let object) = type { return zeroObject(of: object).map { .object($0) } }
+            return Self.scalarZero(of: type)
+        }
+
+        mutating func zeroObject(of type: ObjectType) -> ObjectValue? {
+            let key = ObjectIdentifier(type)
+            if let memo = objects[key] { return memo }
+            objects[key] = .some(nil)
+            let defaults = self.defaults[type.name] ?? [:]
+            var fields: [Value?] = []
+            for (slot, field) in type.fields.enumerated() {
+                // Inside a zero-filled object every field is filled, required or not: the
+                // object as a whole was optional.
+                fields.append(defaults[slot] ?? zeroValue(of: field.type))
+            }
+            let value = ObjectValue.make(type: type, fields: fields)
+            objects[key] = .some(value)
+            return value
+        }
     }
 }
 

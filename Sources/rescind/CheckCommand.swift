@@ -25,8 +25,15 @@ struct CheckCommand: ParsableCommand {
     @Option(help: "Output format: human, json or github.")
     var format: DiagnosticFormat = .human
 
+    /// The day calendars' coverage is measured against, for tests (also `RESCIND_TODAY`).
+    @Option(help: .hidden)
+    var today: String?
+
     func run() throws {
-        let loaded = LoadedPolicies.load(paths: paths)
+        // The one place the wall clock is read: a calendar whose years end within
+        // `PolicyCompiler.calendarWarningDays` of today is a warning.
+        let day = try Self.today(option: today, environment: ProcessInfo.processInfo.environment["RESCIND_TODAY"])
+        let loaded = LoadedPolicies.load(paths: paths, options: PolicyCompiler.Options(today: day))
         let output = render(loaded.diagnostics, sources: loaded.sources, format: format)
         FileHandle.standardOutput.write(Data(output.utf8))
         if format == .human {
@@ -38,6 +45,18 @@ struct CheckCommand: ParsableCommand {
             FileHandle.standardError.write(Data((summary + "\n").utf8))
         }
         if loaded.policySet == nil { throw RescindExit.invalidInput }
+    }
+
+    /// `--today`, else `RESCIND_TODAY`, else the wall clock's date in UTC.
+    static func today(option: String?, environment: String?) throws -> CivilDate {
+        if let text = option ?? environment {
+            guard let date = CivilDate(iso: text) else {
+                throw ValidationError("today `\(text)` is not a date `YYYY-MM-DD`")
+            }
+            return date
+        }
+        let seconds = Int(Date().timeIntervalSince1970)
+        return CivilDate(daysSinceEpoch: seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400)
     }
 }
 
