@@ -702,11 +702,24 @@ extension PolicySet {
     }
 
     /// Whether a request left out what `path` leads to: an absent field, or an optional
-    /// object on the way that the decoder zero-filled (`RequestSchema.zeroObject`).
+    /// object on the way that a decoder zero-filled (`ObjectValue.isZeroFilled`).
     func isMissing(_ path: MissingListPath, in request: ObjectValue) -> Bool {
-        for object in path.optionalObjects {
-            guard case .object(let value)? = object.path.read(from: request) else { return true }
-            if value === object.zero { return true }
+        if request.type === schema.root {
+            for object in path.optionalObjects {
+                guard case .object(let value)? = object.read(from: request) else { return true }
+                if value.isZeroFilled { return true }
+            }
+            return false
+        }
+        // Another set's types: read by name (see `rootValue(_:of:)`).
+        for names in path.optionalObjectNames {
+            var current: Value? = .object(request)
+            for name in names {
+                guard case .object(let object)? = current else { return true }
+                current = object[name]
+            }
+            guard case .object(let value)? = current else { return true }
+            if value.isZeroFilled { return true }
         }
         return false
     }

@@ -284,27 +284,20 @@ public final class Threshold: Sendable {
 }
 
 /// A counted list a request may leave out, and how to tell that it did: the optional
-/// objects on its path, each with the object the decoder fills in when it is absent.
+/// objects on its path, which a decoder zero-fills when they are absent.
 public final class MissingListPath: Sendable, CustomStringConvertible {
-    /// An optional object on the path and its zero-filled stand-in (nil when its type
-    /// has none: a request then simply lacks it).
-    public struct OptionalObject: Sendable {
-        public let path: FieldPath
-        public let zero: ObjectValue?
-
-        public init(path: FieldPath, zero: ObjectValue?) {
-            self.path = path
-            self.zero = zero
-        }
-    }
-
     /// The list's path as written (`buyer_history.cancellations`).
     public let description: String
-    public let optionalObjects: [OptionalObject]
+    /// The paths of the optional objects on the way, outermost first.
+    public let optionalObjects: [FieldPath]
+    /// The same paths as field names, for a request decoded by another set's decoder
+    /// (whose object types the paths do not know).
+    let optionalObjectNames: [[String]]
 
-    public init(description: String, optionalObjects: [OptionalObject]) {
+    public init(description: String, optionalObjects: [FieldPath]) {
         self.description = description
         self.optionalObjects = optionalObjects
+        self.optionalObjectNames = optionalObjects.map { $0.description.split(separator: ".").map(String.init) }
     }
 }
 

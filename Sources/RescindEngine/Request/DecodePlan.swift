@@ -346,6 +346,9 @@ private struct PlanBuilder {
     var types: [ObjectType] = []
     /// Field shapes by type index.
     var fieldShapes: [Int: [ValueShape]] = [:]
+    /// Zero values of object types, memoised; `nil` entry while being computed (a type
+    /// that contains itself gets an absent slot instead of an infinite value).
+    var zeroObjects: [ObjectIdentifier: ObjectValue?] = [:]
     var enumIndices: [StringEnum: Int] = [:]
     var enums: [EnumPlan] = []
     var shapes: [ValueShape] = []
@@ -410,9 +413,38 @@ private struct PlanBuilder {
         return ValueShape(.unsupported, unsupported.count - 1)
     }
 
-    /// The value an optional field without a default takes: the schema's, so every
-    /// decoder of a schema fills in the same objects (see `RequestSchema.zeroObject`).
-    func zeroValue(of type: CELType) -> Value? { schema.zeroValue(of: type) }
+    /// The value an optional field without a default takes (docs/policy-language.md,
+    /// "zero-filled"); nil where the field stays absent.
+    mutating func zeroValue(of type: CELType) -> Value? {
+        switch type {
+        case .string, .enumString: return .string("")
+        case .bool: return .bool(false)
+        case .int: return .int(0)
+        case .uint: return .uint(0)
+        case .double: return .double(0)
+        case .opaque("decimal", let params) where params.isEmpty: return .decimal(CELDecimal(Int64(0)))
+        case .list: return .list([])
+        case .map: return .map(.empty)
+        case .object(let object): return zeroObject(of: object).map { .object($0) }
+        default: return nil
+        }
+    }
+
+    mutating func zeroObject(of type: ObjectType) -> ObjectValue? {
+        let key = ObjectIdentifier(type)
+        if let memo = zeroObjects[key] { return memo }
+        zeroObjects[key] = .some(nil)
+        let defaults = schema.defaults[type.name] ?? [:]
+        var fields: [Value?] = []
+        for (slot, field) in type.fields.enumerated() {
+            // Inside a zero-filled object every field is filled, required or not: the
+            // object as a whole was optional.
+            fields.append(defaults[slot] ?? zeroValue(of: field.type))
+        }
+        let value = ObjectValue.makeZeroFilled(type: type, fields: fields)
+        zeroObjects[key] = .some(value)
+        return value
+    }
 
     mutating func finish() -> [ObjectPlan] {
         var plans: [ObjectPlan] = []

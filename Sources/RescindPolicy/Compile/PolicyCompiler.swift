@@ -476,7 +476,7 @@ public struct PolicyCompiler {
         } else if let missing, let optional = missing.optionalObjects.first {
             // Unsaid, a missing list still never counts as empty: `on_error` decides.
             diagnostics.append(PolicyMessages.missingListUnhandled(
-                model.id.value, list: missing.description, optional: optional.path.description, at: model.id.span))
+                model.id.value, list: missing.description, optional: optional.description, at: model.id.span))
         }
         return Threshold(
             id: model.id.value, description: model.description, appliesWhen: applies, count: count.expression,
@@ -491,7 +491,7 @@ public struct PolicyCompiler {
     private func missingListPath(_ expr: Expr, schema: RequestSchema) -> MissingListPath? {
         guard let written = WrittenPath(expr) else { return nil }
         let names = written.root == PolicySet.requestVariable ? written.names : [written.root] + written.names
-        var optional: [MissingListPath.OptionalObject] = []
+        var optional: [FieldPath] = []
         var type = schema.root
         for (index, name) in names.enumerated() {
             guard let slot = type.slot(of: name) else { return nil }
@@ -500,7 +500,7 @@ public struct PolicyCompiler {
             if !field.required, schema.defaults[type.name]?[slot] == nil,
                 let path = FieldPath(Array(names[...index]), from: schema.root)
             {
-                optional.append(.init(path: path, zero: schema.zeroObject(of: object)))
+                optional.append(path)
             }
             type = object
         }
