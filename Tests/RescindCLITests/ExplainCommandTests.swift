@@ -24,7 +24,7 @@ struct ExplainCommandTests {
             reasons:
               - Order o-2 has already shipped, so it can no longer be cancelled. If you no longer want the item, please request \
             a return instead.
-            policy: marketplace-cancellations 2026.11 (sha256:\(digest))
+            policy: marketplace-cancellations 2026.12 (sha256:\(digest))
             explanation:
               ✘ seller-stockout-rate → review  [Policies/seller-stockout.yaml:30]
                   false actor.role == "seller"   (actor.role = "buyer")
@@ -72,7 +72,7 @@ struct ExplainCommandTests {
                     -   at - order.placed_at <= duration("30m")
               threshold repeat-canceller: 0 counted in buyer_history.cancellations where item.initiator == "buyer" within the \
             30 days before 2026-11-27T10:00:00+08:00; the first tier `abuse-warn` starts at 3  \
-            [Policies/abuse-thresholds.yaml:25]
+            [Policies/abuse-thresholds.yaml:28]
             what would change the outcome:
               - rule `buyer-after-shipment` decides deny while `actor.role == "buyer"` (actor.role is "buyer") and \
             `order.status in ["shipped", "delivered"]` (order.status is "shipped") hold
@@ -94,7 +94,7 @@ struct ExplainCommandTests {
             obligations:
               - refund: amount 129.99, fee 0.00, currency CNY, initiate_by 2026-12-02T23:59:59+08:00, expected_by \
             2026-12-11T23:59:59+08:00
-            policy: marketplace-cancellations 2026.11 (sha256:\(digest))
+            policy: marketplace-cancellations 2026.12 (sha256:\(digest))
             explanation:
               ✘ seller-stockout-rate → review  [Policies/seller-stockout.yaml:30]
                   false actor.role == "seller"   (actor.role = "buyer")
@@ -142,7 +142,7 @@ struct ExplainCommandTests {
                     -   at - order.placed_at <= duration("30m")
               threshold repeat-canceller: 1 counted in buyer_history.cancellations where item.initiator == "buyer" within the \
             30 days before 2026-11-27T10:00:00+08:00; the first tier `abuse-warn` starts at 3  \
-            [Policies/abuse-thresholds.yaml:25]
+            [Policies/abuse-thresholds.yaml:28]
 
             """)
     }
@@ -184,7 +184,7 @@ struct ExplainCommandTests {
             - **effect:** review (`abuse-review`)
             - **matched:** `buyer-before-shipment`, `abuse-review`
             - **request:** `req-abuse-review`
-            - **policy:** marketplace-cancellations 2026.11 (`sha256:\(digest)`)
+            - **policy:** marketplace-cancellations 2026.12 (`sha256:\(digest)`)
 
             #### Reasons
 
@@ -239,7 +239,7 @@ struct ExplainCommandTests {
               - not evaluated: `at - order.placed_at <= duration("30m")`
             - threshold `repeat-canceller`: 5 counted in buyer_history.cancellations where item.initiator == "buyer" within the \
             30 days before 2026-11-27T10:00:00+08:00; tier `abuse-review` starts at 5, `abuse-block` at 8 \
-            (`Policies/abuse-thresholds.yaml:25`)
+            (`Policies/abuse-thresholds.yaml:28`)
 
             #### What would change the outcome
 
@@ -264,7 +264,7 @@ struct ExplainCommandTests {
             - **effect:** review (`abuse-review`)
             - **matched:** `buyer-before-shipment`, `abuse-review`
             - **request:** `req-abuse-review`
-            - **policy:** marketplace-cancellations 2026.11 (`sha256:\(digest)`)
+            - **policy:** marketplace-cancellations 2026.12 (`sha256:\(digest)`)
 
             #### Reasons
 
@@ -278,7 +278,7 @@ struct ExplainCommandTests {
               - true: `order.status in ["pending_payment", "paid", "processing"]` with `order.status` = `"paid"`
             - threshold `repeat-canceller`: 5 counted in buyer_history.cancellations where item.initiator == "buyer" within the \
             30 days before 2026-11-27T10:00:00+08:00; tier `abuse-review` starts at 5, `abuse-block` at 8 \
-            (`Policies/abuse-thresholds.yaml:25`)
+            (`Policies/abuse-thresholds.yaml:28`)
 
             #### What would change the outcome
 
@@ -315,7 +315,7 @@ struct ExplainCommandTests {
             reasons:
               - You have cancelled 5 orders in the last 30 days, so this cancellation needs to be reviewed by our team. We will \
             let you know the result as soon as possible.
-            policy: marketplace-cancellations 2026.11 (sha256:\(digest))
+            policy: marketplace-cancellations 2026.12 (sha256:\(digest))
             explanation (only `input-error-grace` and `abuse-review`):
               ✘ input-error-grace → allow  [Policies/who-may-cancel.yaml:113]
                   true  actor.role == "buyer"   (actor.role = "buyer")
@@ -323,7 +323,7 @@ struct ExplainCommandTests {
                     -   at - order.placed_at <= duration("30m")
               threshold repeat-canceller: 5 counted in buyer_history.cancellations where item.initiator == "buyer" within the \
             30 days before 2026-11-27T10:00:00+08:00; tier `abuse-review` starts at 5, `abuse-block` at 8  \
-            [Policies/abuse-thresholds.yaml:25]
+            [Policies/abuse-thresholds.yaml:28]
             what would change the outcome:
               - tier `abuse-review` of `repeat-canceller` applies from 5; the count is 5 (buyer_history.cancellations where \
             item.initiator == "buyer" within the 30 days)
@@ -493,6 +493,7 @@ struct HelpTests {
             var environment = ProcessInfo.processInfo.environment
             environment["PATH"] = CLI.productsDirectory.path + ":" + (environment["PATH"] ?? "/usr/bin:/bin")
             environment["NO_COLOR"] = "1"
+            environment["RESCIND_TODAY"] = CLI.pinnedToday
             process.environment = environment
             process.currentDirectoryURL = folder
             let out = Pipe(), err = Pipe()
