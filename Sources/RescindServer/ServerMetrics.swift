@@ -87,7 +87,7 @@ public final class ServerMetrics: @unchecked Sendable {
             "kind": joined { $0.kind.rawValue },
             "rule": joined(\.rule),
             "location": joined { $0.location.description },
-            "message": .string(problems[0].message),
+            "detail": .string(problems[0].message),
         ]
         if suppressed > 0 { metadata["suppressed_before"] = .stringConvertible(suppressed) }
         log.warning("decision with problems", metadata: metadata)
