@@ -474,8 +474,11 @@ struct DecisionRun {
             if explain { note(index, "does not apply: its `applies_when` is false") }
             return nil
         }
-        if let missing = policy.thresholds[index].missingList, policy.isMissing(missing, in: request) {
+        if let missing = plan.missingLists[index],
+            missing._withUnsafeGuaranteedRef({ policy.isMissing($0, in: request) })
+        {
             // Not "none counted": the request did not say. `on_missing` decides.
+            let missing = missing.takeUnretainedValue()
             let threshold = policy.thresholds[index]
             problems.append(EvaluationProblem(
                 kind: .missingList, rule: threshold.id, expression: threshold.countedList, location: threshold.location,
