@@ -11,7 +11,10 @@ public struct Decision: Sendable {
     public let requestID: String?
     public let effect: Effect
     public let locale: String
-    /// Conditions that could not be evaluated (treated as not matched).
+    /// What kept the decision from being made in full as written (a condition that
+    /// failed, treated as not matched; no refund case; a deadline outside the calendar's
+    /// years; a threshold's list not sent). Any problem makes the effect at least the
+    /// policy set's `on_error` (a threshold's `on_missing` for its list).
     public var problems: [EvaluationProblem] { details?.problems ?? [] }
     /// Present only when asked for; a view over what deciding recorded, made each time it
     /// is read (rendering reads it once).
