@@ -557,7 +557,7 @@ struct DecisionRun {
                 at: at, plan.initiateDays[initiate], plan.expectDays[expect], refundPlan.deadlines)
         else { return nil }
         // Days outside the calendar's years would be counted without their holidays.
-        if let covered = policy.refunds!.coveredSeconds,
+        if let covered = refundPlan.coveredSeconds,
             !covered.contains(at.seconds) || !covered.contains(expectedBy.epochSeconds)
         {
             return outOfRange(at: at, expectedBy: expectedBy)

@@ -250,8 +250,11 @@ struct RefundPlan: Sendable {
     let amountFormula: Unmanaged<DecimalFormula>?
     let currencyField: Unmanaged<FieldPath>?
     let deadlines: Unmanaged<BusinessDeadlines>?
+    /// `RefundPolicy.coveredSeconds`: deadlines must fall within it.
+    let coveredSeconds: ClosedRange<Int64>?
 
     init(_ refunds: RefundPolicy) {
+        coveredSeconds = refunds.coveredSeconds
         func formula(_ expression: CompiledExpression) -> Unmanaged<DecimalFormula>? {
             if case .decimal(let formula) = expression.shortcut { return Unmanaged.passUnretained(formula) }
             return nil
