@@ -170,7 +170,18 @@ public struct TypeValue: Sendable, Hashable, CustomStringConvertible {
 /// allocation per object instead of an object and an array saves much of what decoding
 /// and freeing a request cost. Unchecked `Sendable`: immutable once made.
 public final class ObjectValue: @unchecked Sendable, Hashable {
-    @usableFromInline typealias Storage = ManagedBufferPointer<ObjectType, Value?>
+    /// The type, and whether the object stands in for one a request left out.
+    @usableFromInline struct Header {
+        @usableFromInline let type: ObjectType
+        @usableFromInline let zeroFilled: Bool
+
+        @inlinable init(type: ObjectType, zeroFilled: Bool) {
+            self.type = type
+            self.zeroFilled = zeroFilled
+        }
+    }
+
+    @usableFromInline typealias Storage = ManagedBufferPointer<Header, Value?>
 
     @inlinable var storage: Storage { Storage(unsafeBufferObject: self) }
 
@@ -194,14 +205,27 @@ public final class ObjectValue: @unchecked Sendable, Hashable {
         }!
     }
 
+    /// The zero value a decoder fills in for an absent optional object: equal to any
+    /// object with the same fields, but `isZeroFilled`, so a policy can tell that the
+    /// request did not send it.
+    public static func makeZeroFilled(type: ObjectType, fields: [Value?]) -> ObjectValue {
+        precondition(fields.count <= type.fields.count, "more field values than the type declares")
+        return make(type: type, zeroFilled: true) { slots in
+            for (slot, value) in fields.enumerated() { slots[slot] = value }
+            return true
+        }!
+    }
+
     /// An object whose fields `fill` writes in place, over slots that start absent; nil
     /// (and the partial object freed) when `fill` returns false.
     @inlinable
     public static func make(
-        type: ObjectType, _ fill: (UnsafeMutableBufferPointer<Value?>) throws -> Bool
+        type: ObjectType, zeroFilled: Bool = false, _ fill: (UnsafeMutableBufferPointer<Value?>) throws -> Bool
     ) rethrows -> ObjectValue? {
         let count = type.fields.count
-        let storage = Storage(bufferClass: ObjectValue.self, minimumCapacity: count) { _, _ in type }
+        let storage = Storage(bufferClass: ObjectValue.self, minimumCapacity: count) { _, _ in
+            Header(type: type, zeroFilled: zeroFilled)
+        }
         let object = unsafeDowncast(storage.buffer, to: ObjectValue.self)
         let complete = try storage.withUnsafeMutablePointerToElements { elements in
             elements.initialize(repeating: nil, count: count)
@@ -213,19 +237,23 @@ public final class ObjectValue: @unchecked Sendable, Hashable {
     deinit {
         // A buffer class destroys what it holds itself: the fields, then the type.
         storage.withUnsafeMutablePointers { type, elements in
-            elements.deinitialize(count: type.pointee.fields.count)
+            elements.deinitialize(count: type.pointee.type.fields.count)
             type.deinitialize(count: 1)
         }
     }
 
     /// The object's declared type.
-    @inlinable public var type: ObjectType { storage.header }
+    @inlinable public var type: ObjectType { storage.header.type }
+
+    /// Whether a decoder made this object for an optional field the request left out
+    /// (see `makeZeroFilled`).
+    @inlinable public var isZeroFilled: Bool { storage.header.zeroFilled }
 
     /// The field in `slot` (nil when absent); the slot must be one of the type's.
     @inlinable
     public func field(_ slot: Int) -> Value? {
         storage.withUnsafeMutablePointers { type, elements in
-            precondition(slot >= 0 && slot < type.pointee.fields.count, "field slot out of range")
+            precondition(slot >= 0 && slot < type.pointee.type.fields.count, "field slot out of range")
             return elements[slot]
         }
     }
@@ -237,7 +265,7 @@ public final class ObjectValue: @unchecked Sendable, Hashable {
     @inlinable
     public func withUnsafeFields<R>(_ body: (UnsafeBufferPointer<Value?>) throws -> R) rethrows -> R {
         try storage.withUnsafeMutablePointers { type, elements in
-            try body(UnsafeBufferPointer(start: elements, count: type.pointee.fields.count))
+            try body(UnsafeBufferPointer(start: elements, count: type.pointee.type.fields.count))
         }
     }
 

@@ -9,9 +9,10 @@ extension Decision {
     public func markdown(showing selection: ExplanationSelection = .all) -> String {
         var out = "### Decision: \(effect.rawValue)\n\n"
         out += "- **effect:** \(effect.rawValue) "
-        out += decidingRules.isEmpty
-            ? "(no rule matched; the policy set's default)\n"
-            : "(\(decidingRules.map(Markdown.code).joined(separator: ", ")))\n"
+        let problemRules = problemRules
+        out += !decidingRules.isEmpty ? "(\(decidingRules.map(Markdown.code).joined(separator: ", ")))\n"
+            : problemRules.isEmpty ? "(no rule matched; the policy set's default)\n"
+            : "(\(problemRules.map(Markdown.code).joined(separator: ", ")): the policy could not decide in full; see the problems)\n"
         out += "- **matched:** " + (matchedRules.isEmpty ? "none" : matchedRules.map(Markdown.code).joined(separator: ", ")) + "\n"
         if let requestID { out += "- **request:** \(Markdown.code(requestID))\n" }
         out += "- **policy:** \(Markdown.prose(policy.name)) \(Markdown.prose(policy.version)) "
@@ -30,7 +31,7 @@ extension Decision {
             out += "\n#### Problems\n\n"
             for problem in problems {
                 out += Markdown.item(
-                    "rule \(Markdown.code(problem.rule)): \(Markdown.code(problem.expression)): "
+                    "\(Markdown.code(problem.kind.rawValue)): rule \(Markdown.code(problem.rule)): \(Markdown.code(problem.expression)): "
                         + "\(Markdown.prose(problem.message)) (\(Markdown.code(problem.location.description)))")
             }
         }

@@ -7,7 +7,10 @@ extension Decision {
     /// explanation.
     public func text(showing selection: ExplanationSelection) -> String {
         var out = "effect: \(effect.rawValue)"
-        out += decidingRules.isEmpty ? " (no rule matched; the policy set's default)\n" : " (\(decidingRules.joined(separator: ", ")))\n"
+        let problemRules = problemRules
+        out += !decidingRules.isEmpty ? " (\(decidingRules.joined(separator: ", ")))\n"
+            : problemRules.isEmpty ? " (no rule matched; the policy set's default)\n"
+            : " (\(problemRules.joined(separator: ", ")): the policy could not decide in full; see the problems)\n"
         if !matchedRules.isEmpty { out += "matched: \(matchedRules.joined(separator: ", "))\n" }
         out += "reasons:\n"
         for reason in reasons { out += "  - \(reason.text)\n" }
@@ -19,7 +22,7 @@ extension Decision {
             }
         }
         for problem in problems {
-            out += "problem: \(problem.location): rule `\(problem.rule)`: `\(problem.expression)`: \(problem.message)\n"
+            out += "problem: \(problem.location): \(problem.kind.rawValue): rule `\(problem.rule)`: `\(problem.expression)`: \(problem.message)\n"
         }
         out += "policy: \(policy.name) \(policy.version) (sha256:\(policy.digest.prefix(12)))\n"
         if let explanation { out += explanation.text(showing: selection) }

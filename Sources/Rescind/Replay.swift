@@ -27,7 +27,7 @@ public struct ReplaySide: Sendable {
         return copy
     }
 
-    /// "marketplace-cancellations 2026.11 (sha256:d05bc0616ab4)".
+    /// "marketplace-cancellations 2026.12 (sha256:3a7697ef6906)".
     public var identity: String {
         "\(policySet.name) \(policySet.version) (sha256:\(policySet.digest.prefix(12)))"
     }

@@ -11,7 +11,10 @@ public struct Decision: Sendable {
     public let requestID: String?
     public let effect: Effect
     public let locale: String
-    /// Conditions that could not be evaluated (treated as not matched).
+    /// What kept the decision from being made in full as written (a condition that
+    /// failed, treated as not matched; no refund case; a deadline outside the calendar's
+    /// years; a threshold's list not sent). Any problem makes the effect at least the
+    /// policy set's `on_error` (a threshold's `on_missing` for its list).
     public var problems: [EvaluationProblem] { details?.problems ?? [] }
     /// Present only when asked for; a view over what deciding recorded, made each time it
     /// is read (rendering reads it once).
@@ -73,6 +76,19 @@ public struct Decision: Sendable {
         return matched.lazy.filter { outcomes[$0].effect == effect }
     }
 
+    /// The pseudo rules (`on-error`, `on-missing`) whose effect the problems made the
+    /// decision's: what decided when `decidingRules` is empty and the default did not.
+    public var problemRules: [String] {
+        guard let problems = details?.problems, !problems.isEmpty else { return [] }
+        var rules: [String] = []
+        for problem in problems {
+            let policy = policySet.problemPolicy(of: problem)
+            let rule = policy === policySet.onError ? ProblemEffect.onErrorRule : ProblemEffect.onMissingRule
+            if policy.effect == effect && !rules.contains(rule) { rules.append(rule) }
+        }
+        return rules
+    }
+
     /// One localized reason per deciding rule or tier, or the default's.
     public var reasons: [Reason] {
         var reasons: [Reason] = []
@@ -80,13 +96,26 @@ public struct Decision: Sendable {
         return reasons
     }
 
-    /// Renders each reason in order: `body(rule, text)`.
+    /// Renders each reason in order: `body(rule, text)`. The deciding rules' and tiers'
+    /// reasons, then those of the problems whose `on_error` / `on_missing` effect is the
+    /// decision's (`on-error`, `on-missing`, once each); the default's when there is none.
     func forEachReason(_ body: (String, String) -> Void) {
         var renderer = MessageRenderer(decision: self)
         var any = false
         for index in deciding {
             any = true
             body(policySet.outcomes[index].id, renderer.render(outcome: index))
+        }
+        if let problems = details?.problems, !problems.isEmpty {
+            var shown: [ObjectIdentifier] = []
+            for problem in problems {
+                let policy = policySet.problemPolicy(of: problem)
+                guard policy.effect == effect, !shown.contains(ObjectIdentifier(policy)) else { continue }
+                shown.append(ObjectIdentifier(policy))
+                any = true
+                let rule = policy === policySet.onError ? ProblemEffect.onErrorRule : ProblemEffect.onMissingRule
+                body(rule, renderer.render(policy.reason))
+            }
         }
         if !any { body("default", renderer.render(policySet.defaultReason)) }
     }
@@ -216,19 +245,51 @@ public struct Reason: Sendable, Hashable {
     public let text: String
 }
 
-/// A condition that failed to evaluate.
+/// Something that kept a decision from being made as the policy is written: a condition
+/// or value that failed to evaluate, a refund with no case or outside its calendar's
+/// years, a threshold's list not supplied. A decision with a problem never allows on
+/// the strength of it: the policy set's `on_error` effect (or the threshold's
+/// `on_missing`) is the least it decides.
 public struct EvaluationProblem: Sendable, Hashable {
+    /// What went wrong, as `problems[].kind` in JSON and the `kind` label of
+    /// `rescind_decision_problems_total`.
+    public enum Kind: String, Sendable, Hashable, CaseIterable {
+        /// An expression failed (a type or arithmetic error, a missing value, its own cost limit).
+        case evaluationError = "evaluation-error"
+        /// The decision's cost budget (`DecisionOptions.costBudget`) was spent.
+        case costBudget = "cost-budget"
+        /// A refund was due but no `initiate_within` / `expect_within` case held.
+        case noRefundCase = "no-refund-case"
+        /// A refund deadline needs a day outside the years its calendar covers.
+        case calendarOutOfRange = "calendar-out-of-range"
+        /// A threshold applies but the list it counts was not supplied.
+        case missingList = "missing-list"
+    }
+
+    public let kind: Kind
+    /// The rule, tier or threshold (or `refunds`) whose part failed.
     public let rule: String
+    /// The expression that failed, or what was being worked out (`initiate_within`).
     public let expression: String
     public let location: SourceReference
     public let message: String
+
+    public init(
+        kind: Kind = .evaluationError, rule: String, expression: String, location: SourceReference, message: String
+    ) {
+        self.kind = kind
+        self.rule = rule
+        self.expression = expression
+        self.location = location
+        self.message = message
+    }
 
     /// The message of an expression stopped because the decision's cost budget
     /// (`DecisionOptions.costBudget`) was spent.
     public static let costBudgetSpent = "the decision's evaluation cost budget is spent"
 
     /// Whether the expression was stopped by the decision's cost budget.
-    public var spentCostBudget: Bool { message == Self.costBudgetSpent }
+    public var spentCostBudget: Bool { kind == .costBudget }
 }
 
 /// Something that must happen because of a decision: a refund, a notification, …

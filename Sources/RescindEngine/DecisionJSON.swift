@@ -4,8 +4,8 @@ import RescindDiagnostics
 extension Decision {
     /// The decision as one line of JSON with fixed keys in a fixed order (services rely
     /// on them): `request_id`, `effect`, `deciding_rules`, `matched_rules`,
-    /// `obligations`, `reasons`, `locale`, `policy`, `problems` (only when some
-    /// condition failed to evaluate) and `explanation` (only when asked for).
+    /// `obligations`, `reasons`, `locale`, `policy`, `problems` (only when there
+    /// were some: each with `kind`, `rule`, `expression`, `location` and `message`) and `explanation` (only when asked for).
     public var json: String {
         var bytes: [UInt8] = []
         writeJSON(into: &bytes)
@@ -78,8 +78,10 @@ extension Decision {
             out.literal(#","problems":["#)
             first = true
             for problem in problems {
-                out.literal(first ? #"{"rule":"# : #",{"rule":"#)
+                out.literal(first ? #"{"kind":"# : #",{"kind":"#)
                 first = false
+                out.string(problem.kind.rawValue)
+                out.literal(#","rule":"#)
                 out.string(problem.rule)
                 out.literal(#","expression":"#)
                 out.string(problem.expression)

@@ -214,7 +214,7 @@ struct DecisionRun {
             }
         }
 
-        let effect = strongest ?? policy.defaultEffect
+        var effect = strongest ?? policy.defaultEffect
         var obligationValues: [Value] = []
         if strongest != nil {
             for index in matched where plan.effects[index] == effect && plan.computesObligations[index] {
@@ -222,7 +222,18 @@ struct DecisionRun {
                 collectObligationValues(policy.outcomes[index].obligations, into: &obligationValues)
             }
         }
-        let refund = effect == .allow ? refund() : nil
+        var refund = effect == .allow ? refund() : nil
+        // A decision with a problem decides at least its problems' effect (`on_error`,
+        // `on_missing`): a failed condition never allows by not holding. Raised, no
+        // matched outcome has the new effect, so none of their obligations applies.
+        if !problems.isEmpty {
+            let raised = policy.problemEffect(of: problems)
+            if raised > effect {
+                effect = raised
+                refund = nil
+                obligationValues = []
+            }
+        }
         let locale = policy.decisionLocale(requested: requestedLocale, request: request)
 
         return Decision(
@@ -475,7 +486,8 @@ struct DecisionRun {
         case .refunds: "refunds"
         }
         problems.append(EvaluationProblem(
-            rule: owner, expression: expression.source, location: expression.location, message: message))
+            kind: message == EvaluationProblem.costBudgetSpent ? .costBudget : .evaluationError, rule: owner,
+            expression: expression.source, location: expression.location, message: message))
     }
 
     // MARK: - Thresholds
@@ -492,6 +504,21 @@ struct DecisionRun {
         let policy = self.policy
         if !(settle(plan.thresholds[index]) ?? evaluate(optional: policy.thresholds[index].appliesWhen)) {
             if explain { note(index, "does not apply: its `applies_when` is false", skip: .notApplicable) }
+            return nil
+        }
+        if let missing = plan.missingLists[index],
+            missing._withUnsafeGuaranteedRef({ policy.isMissing($0, in: request) })
+        {
+            // Not "none counted": the request did not say. `on_missing` decides.
+            let missing = missing.takeUnretainedValue()
+            let threshold = policy.thresholds[index]
+            problems.append(EvaluationProblem(
+                kind: .missingList, rule: threshold.id, expression: threshold.countedList, location: threshold.location,
+                message: "the request has no `\(missing.description)`, so `\(threshold.id)` could not count"))
+            if explain {
+                note(index, "no history supplied: the request has no `\(missing.description)`, so nothing was counted;"
+                    + " the decision is at least \((threshold.onMissing ?? policy.onError).effect.rawValue)")
+            }
             return nil
         }
         let count: Int64
@@ -561,15 +588,48 @@ struct DecisionRun {
             guard case .string(let value) = value else { return nil }
             currency = value
         }
-        guard let initiate = firstCase(.initiate), let expect = firstCase(.expect),
-            let (initiateBy, expectedBy) = deadlines(
+        guard let initiate = firstCase(.initiate) else { return noCase("initiate_within") }
+        guard let expect = firstCase(.expect) else { return noCase("expect_within") }
+        guard let (initiateBy, expectedBy) = deadlines(
                 at: at, plan.initiateDays[initiate], plan.expectDays[expect], refundPlan.deadlines)
         else { return nil }
+        // Days outside the calendar's years would be counted without their holidays.
+        if let covered = refundPlan.coveredSeconds,
+            !covered.contains(at.seconds) || !covered.contains(expectedBy.epochSeconds)
+        {
+            return outOfRange(at: at, expectedBy: expectedBy)
+        }
         if explain {
             recorder!.refund = .derived(RefundDerivation(
                 feeCase: feeCase, initiateCase: initiate, expectCase: expect, fee: fee, amount: amount, at: at))
         }
         return Refund(amount: amount, fee: fee, currency: currency, initiateBy: initiateBy, expectedBy: expectedBy)
+    }
+
+    /// A refund is due but no case of `table` held: a `no-refund-case` problem, not a
+    /// silent refund of nothing.
+    private mutating func noCase(_ table: String) -> Refund? {
+        let refunds = policy.refunds!
+        problems.append(EvaluationProblem(
+            kind: .noRefundCase, rule: "refunds", expression: table,
+            location: table == "initiate_within" ? refunds.initiateLocation : refunds.expectLocation,
+            message: "no case of `\(table)` holds for this request, so no refund deadline could be set"))
+        return nil
+    }
+
+    /// A refund whose deadlines need days outside the years the calendar covers.
+    private mutating func outOfRange(at: CELTimestamp, expectedBy: LocalTime) -> Refund? {
+        let refunds = policy.refunds!
+        let calendar = refunds.calendar
+        let years = calendar.coveredYears.map { "\($0.lowerBound)..\($0.upperBound)" } ?? ""
+        let from = calendar.localDate(ofEpochSeconds: at.seconds)
+        let to = calendar.localDate(ofEpochSeconds: expectedBy.epochSeconds)
+        problems.append(EvaluationProblem(
+            kind: .calendarOutOfRange, rule: "refunds", expression: "calendar `\(calendar.name)`",
+            location: refunds.location,
+            message: "the refund deadlines need the business days from \(from) to \(to), but calendar"
+                + " `\(calendar.name)` covers only the years \(years)"))
+        return nil
     }
 
     /// The refund's deadlines: from the calendar's tables when they can tell, else from
@@ -667,6 +727,47 @@ struct DecisionRun {
 }
 
 extension PolicySet {
+    /// The strictest effect the problems call for: a threshold's `on_missing` for its
+    /// missing list, `on_error` for everything else.
+    func problemEffect(of problems: [EvaluationProblem]) -> Effect {
+        var effect = Effect.allow
+        for problem in problems {
+            effect = max(effect, problemPolicy(of: problem).effect)
+        }
+        return effect
+    }
+
+    /// The `on_missing` or `on_error` a problem falls under.
+    func problemPolicy(of problem: EvaluationProblem) -> ProblemEffect {
+        if problem.kind == .missingList, let onMissing = thresholds.first(where: { $0.id == problem.rule })?.onMissing {
+            return onMissing
+        }
+        return onError
+    }
+
+    /// Whether a request left out what `path` leads to: an absent field, or an optional
+    /// object on the way that a decoder zero-filled (`ObjectValue.isZeroFilled`).
+    func isMissing(_ path: MissingListPath, in request: ObjectValue) -> Bool {
+        if request.type === schema.root {
+            for object in path.optionalObjects {
+                guard case .object(let value)? = object.read(from: request) else { return true }
+                if value.isZeroFilled { return true }
+            }
+            return false
+        }
+        // Another set's types: read by name (see `rootValue(_:of:)`).
+        for names in path.optionalObjectNames {
+            var current: Value? = .object(request)
+            for name in names {
+                guard case .object(let object)? = current else { return true }
+                current = object[name]
+            }
+            guard case .object(let value)? = current else { return true }
+            if value.isZeroFilled { return true }
+        }
+        return false
+    }
+
     /// An instant as people read it here: in the refund calendar's zone (UTC without one).
     func localTime(_ seconds: Int64) -> LocalTime {
         LocalTime(epochSeconds: seconds, utcOffset: refunds?.utcOffset(atEpochSeconds: seconds) ?? 0)

@@ -151,6 +151,47 @@ public final class ObligationTemplate: Sendable {
     }
 }
 
+/// What a decision with a problem decides at least, and the reason it then gives: the
+/// policy set's `on_error`, a threshold's `on_missing`. Effects combine as a rule's do
+/// (deny beats review beats allow), so a problem can only make a decision stricter.
+public final class ProblemEffect: Sendable {
+    public let effect: Effect
+    public let reason: LocalizedMessage
+
+    public init(effect: Effect, reason: LocalizedMessage) {
+        self.effect = effect
+        self.reason = reason
+    }
+
+    /// `on_error` when the policy set does not say: review, with a reason that tells the
+    /// buyer a person will look at it (policy-language.md, "on_error").
+    public static let standardOnError = ProblemEffect(
+        effect: .review,
+        reason: LocalizedMessage(byLocale: [
+            "en": MessageTemplate(parts: [.text(
+                "This cancellation needs to be reviewed by our team because our policy could not be applied to it automatically. We will let you know the result as soon as possible."
+            )]),
+            "zh-CN": MessageTemplate(parts: [.text("本次取消暂时无法按规则自动处理，需经平台人工审核，审核结果将尽快通知您，请耐心等待。")]),
+        ]))
+
+    /// `on_missing` when the threshold gives an effect but no reason.
+    public static func standardOnMissing(_ effect: Effect) -> ProblemEffect {
+        ProblemEffect(
+            effect: effect,
+            reason: LocalizedMessage(byLocale: [
+                "en": MessageTemplate(parts: [.text(
+                    "We could not check the information this cancellation depends on, so it needs to be reviewed by our team. We will let you know the result as soon as possible."
+                )]),
+                "zh-CN": MessageTemplate(parts: [.text("本次取消所需的信息不完整，需经平台人工审核，审核结果将尽快通知您，请耐心等待。")]),
+            ]))
+    }
+
+    /// The pseudo rule id the reason of `on_error` is given under (like `default`).
+    public static let onErrorRule = "on-error"
+    /// The pseudo rule id of an `on_missing` reason.
+    public static let onMissingRule = "on-missing"
+}
+
 /// A rule: when its condition holds, it contributes its effect, reason and obligations.
 public final class Rule: Sendable {
     public let id: String
@@ -221,12 +262,21 @@ public final class Threshold: Sendable {
     /// list filtered by `where`), so test coverage can tell which side of the window's
     /// edge each item fell on; deciding never evaluates it.
     public let countedTimestamps: CompiledExpression?
+    /// The counted list's path, when a request may leave it out (it lies in an optional
+    /// object): a request without it is not counted as an empty list but decided with
+    /// `onMissing` and a `missing-list` problem.
+    public let missingList: MissingListPath?
+    /// What a request without the list gets (`on_missing`); nil leaves it to the
+    /// policy set's `on_error`.
+    public let onMissing: ProblemEffect?
 
     public init(
         id: String, description: String, appliesWhen: Condition?, count: CompiledExpression, countedList: String,
         window: CELDuration, windowCount: WindowCount? = nil, tiers: [Tier], location: SourceReference,
-        countedTimestamps: CompiledExpression? = nil
+        countedTimestamps: CompiledExpression? = nil, missingList: MissingListPath? = nil, onMissing: ProblemEffect? = nil
     ) {
+        self.missingList = missingList
+        self.onMissing = onMissing
         self.countedTimestamps = countedTimestamps
         self.windowCount = windowCount
         self.id = id
@@ -237,6 +287,24 @@ public final class Threshold: Sendable {
         self.window = window
         self.tiers = tiers
         self.location = location
+    }
+}
+
+/// A counted list a request may leave out, and how to tell that it did: the optional
+/// objects on its path, which a decoder zero-fills when they are absent.
+public final class MissingListPath: Sendable, CustomStringConvertible {
+    /// The list's path as written (`buyer_history.cancellations`).
+    public let description: String
+    /// The paths of the optional objects on the way, outermost first.
+    public let optionalObjects: [FieldPath]
+    /// The same paths as field names, for a request decoded by another set's decoder
+    /// (whose object types the paths do not know).
+    let optionalObjectNames: [[String]]
+
+    public init(description: String, optionalObjects: [FieldPath]) {
+        self.description = description
+        self.optionalObjects = optionalObjects
+        self.optionalObjectNames = optionalObjects.map { $0.description.split(separator: ".").map(String.init) }
     }
 }
 
@@ -262,12 +330,25 @@ public final class RefundPolicy: Sendable {
     public let initiateWithin: [Case<Int>]
     public let expectWithin: [Case<Int>]
     public let location: SourceReference
+    /// Where `initiate_within` and `expect_within` are written, for `no-refund-case`.
+    public let initiateLocation: SourceReference
+    public let expectLocation: SourceReference
+    /// The instants whose local day lies in the calendar's years (`years`): from the
+    /// first one to the last, inclusive; nil when the calendar covers every year.
+    let coveredSeconds: ClosedRange<Int64>?
 
     public init(
         calendar: BusinessCalendar, appliesWhen: Condition?, currency: CompiledExpression,
         fee: [Case<CompiledExpression>], amount: CompiledExpression, initiateWithin: [Case<Int>],
-        expectWithin: [Case<Int>], location: SourceReference
+        expectWithin: [Case<Int>], location: SourceReference, initiateLocation: SourceReference? = nil,
+        expectLocation: SourceReference? = nil
     ) {
+        self.initiateLocation = initiateLocation ?? location
+        self.expectLocation = expectLocation ?? location
+        self.coveredSeconds = calendar.coveredDays.map {
+            calendar.epochSeconds(ofDay: $0.lowerBound, secondOfDay: 0)...calendar.epochSeconds(
+                ofDay: $0.upperBound, secondOfDay: 86_399)
+        }
         self.calendar = calendar
         self.appliesWhen = appliesWhen
         self.currency = currency
@@ -340,6 +421,8 @@ public final class PolicySet: Sendable {
     public let refunds: RefundPolicy?
     public let defaultEffect: Effect
     public let defaultReason: LocalizedMessage
+    /// What a decision with a problem decides at least (`on_error`; review by default).
+    public let onError: ProblemEffect
     public let calendars: CalendarRegistry
     /// How many enum fields conditions test by shortcut (the size of a decision's ordinal cache).
     public let enumFieldCount: Int
@@ -347,8 +430,10 @@ public final class PolicySet: Sendable {
     public init(
         name: String, version: String, digest: String, files: [String], schema: RequestSchema, globals: [String],
         rules: [Rule], thresholds: [Threshold], refunds: RefundPolicy?, defaultEffect: Effect,
-        defaultReason: LocalizedMessage, calendars: CalendarRegistry, enumFieldCount: Int = 0
+        defaultReason: LocalizedMessage, onError: ProblemEffect = .standardOnError, calendars: CalendarRegistry,
+        enumFieldCount: Int = 0
     ) {
+        self.onError = onError
         self.name = name
         self.version = version
         self.digest = digest

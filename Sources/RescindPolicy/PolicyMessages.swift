@@ -331,3 +331,71 @@ enum PolicyMessages {
             help: "quote the condition (`\"\(tag)\"`) or write `not: \(tag.dropFirst())`")
     }
 }
+
+// MARK: - Decisions that cannot be made as written (on_error, totality, calendar years, on_missing)
+
+extension DiagnosticCode {
+    public static let policyOnErrorAllows: DiagnosticCode = "policy-on-error-allows"
+    public static let policyRefundNoCase: DiagnosticCode = "policy-refund-no-case"
+    public static let policyCalendarYears: DiagnosticCode = "policy-calendar-years"
+    public static let policyCalendarCoverageEnding: DiagnosticCode = "policy-calendar-coverage-ending"
+    public static let policyMissingListUnhandled: DiagnosticCode = "policy-missing-list-unhandled"
+}
+
+extension PolicyMessages {
+    /// `on_error: allow`: a problem would let a cancellation through.
+    static func onErrorAllows(at span: SourceSpan) -> Diagnostic {
+        .error(
+            .policyOnErrorAllows, "`on_error` cannot be `allow`: a decision that could not be made in full must never allow",
+            at: span, help: "write `on_error: review` (a person decides) or `on_error: deny`")
+    }
+
+    /// A refund case table with no case for some value of an enum its cases test.
+    static func noRefundCase(
+        _ table: String, field: String, value: String, example: [(String, String)], at span: SourceSpan
+    ) -> Diagnostic {
+        let notes = example.isEmpty ? [] : [DiagnosticNote(
+            "for example when " + example.map { "`\($0.0)` = `\($0.1)`" }.joined(separator: ", "))]
+        return .error(
+            .policyRefundNoCase, "`\(table)` has no case for `\(field)` = `\(value)`", at: span, notes: notes,
+            help: "add a case for `\(value)`, or leave it out in the refunds' `applies_when` (then no refund is paid)")
+    }
+
+    /// A refund case table whose cases test no enum and none of which surely holds.
+    static func noRefundFallback(_ table: String, at span: SourceSpan) -> Diagnostic {
+        .error(
+            .policyRefundNoCase, "`\(table)` may have no case for a request: none of its cases surely holds", at: span,
+            help: "end `\(table)` with a case without `when`, which holds when no case above it does")
+    }
+
+    /// A listed holiday or make-up workday outside the calendar's `years`.
+    static func dateOutsideYears(_ date: String, years: String, at span: SourceSpan) -> Diagnostic {
+        .error(
+            .policyCalendarYears, "`\(date)` is outside the calendar's years `\(years)`", at: span,
+            help: "extend `years` once that year's holidays and make-up workdays are all listed")
+    }
+
+    /// A calendar whose years end soon (or have ended), as of `today`.
+    static func coverageEnding(_ calendar: String, lastDay: String, days: Int, today: String, at span: SourceSpan)
+        -> Diagnostic
+    {
+        let when = days < 0 ? "ended \(-days) day\(days == -1 ? "" : "s") ago" : "ends in \(days) day\(days == 1 ? "" : "s")"
+        return .warning(
+            .policyCalendarCoverageEnding,
+            "calendar `\(calendar)`'s last covered day is \(lastDay): its coverage \(when) (today is \(today))", at: span,
+            help: "add the next year's holidays and make-up workdays as published and extend `years`; until then a"
+                + " refund deadline after \(lastDay) is a `calendar-out-of-range` problem and goes to `on_error`")
+    }
+
+    /// A threshold counting a list a request may leave out, without `on_missing`.
+    static func missingListUnhandled(_ threshold: String, list: String, optional: String, at span: SourceSpan)
+        -> Diagnostic
+    {
+        .warning(
+            .policyMissingListUnhandled,
+            "threshold `\(threshold)` counts `\(list)`, which a request may leave out (`\(optional)` is optional),"
+                + " and does not say what happens then",
+            at: span,
+            help: "add `on_missing: review` (or `deny`); without it such a request gets the policy set's `on_error`")
+    }
+}

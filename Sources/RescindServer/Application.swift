@@ -28,6 +28,7 @@ public func buildApplication(
     ServerRoutes(configuration: configuration, store: store, metrics: metrics, decisionLog: decisionLog).register(on: router)
     let tracker = metrics.connections
     tracker.logger = logger
+    metrics.logger = logger
     let limits = configuration.connections
     let (maxConnections, openFileLimit) = connectionCapacity(configured: limits.maxConnections)
     if maxConnections < limits.maxConnections {

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Metrics
 import class Prometheus.PrometheusCollectorRegistry
 import struct Prometheus.PrometheusMetricsFactory
@@ -21,6 +22,14 @@ public final class ServerMetrics: @unchecked Sendable {
     private let lock = NSLock()
     /// The open connections, and the ones the service closed itself or could not accept.
     public let connections = ConnectionTracker()
+    /// Where decisions with problems are logged (one warning line each, at most
+    /// `maxProblemLinesPerSecond`); set by `buildApplication`. Guarded by `lock`.
+    var logger = Logger(label: "rescind.server")
+    /// Problem lines logged in the current second, and those left out since the last one.
+    private var problemLines = (second: Int64(0), logged: 0, suppressed: 0)
+    /// A flood of failing decisions (a broken policy under load) must not flood the log:
+    /// the counter counts each, the log shows the first few each second.
+    static let maxProblemLinesPerSecond = 10
 
     private struct CounterKey: Hashable {
         let label: String
@@ -38,13 +47,50 @@ public final class ServerMetrics: @unchecked Sendable {
     func record(_ decision: Decision, nanoseconds: UInt64) {
         latency.recordNanoseconds(Int64(clamping: nanoseconds))
         let effect = decision.effect.rawValue
-        if decision.problems.contains(where: \.spentCostBudget) { budgetSpent.increment() }
+        let problems = decision.problems
+        if !problems.isEmpty, problems.contains(where: \.spentCostBudget) { budgetSpent.increment() }
         lock.withLock {
             counter("rescind_decisions_total", ("effect", effect)).increment()
             for rule in decision.decidingRules {
                 counter("rescind_rule_decisions_total", ("rule", rule), ("effect", effect)).increment()
             }
         }
+        if !problems.isEmpty { recordProblems(problems, of: decision) }
+    }
+
+    /// Counts each problem by kind (`rescind_decision_problems_total{kind=…}`) and logs
+    /// one warning line for the decision, unless this second's lines are used up.
+    private func recordProblems(_ problems: [EvaluationProblem], of decision: Decision) {
+        let now = Int64(Date().timeIntervalSince1970)
+        let (log, suppressed): (Logger?, Int) = lock.withLock {
+            for problem in problems {
+                counter("rescind_decision_problems_total", ("kind", problem.kind.rawValue)).increment()
+            }
+            if problemLines.second != now { problemLines = (now, 0, problemLines.suppressed) }
+            guard problemLines.logged < Self.maxProblemLinesPerSecond else {
+                problemLines.suppressed += 1
+                return (nil, 0)
+            }
+            problemLines.logged += 1
+            let suppressed = problemLines.suppressed
+            problemLines.suppressed = 0
+            return (logger, suppressed)
+        }
+        guard let log else { return }
+        func joined(_ part: (EvaluationProblem) -> String) -> Logger.MetadataValue {
+            .string(problems.map(part).joined(separator: ","))
+        }
+        var metadata: Logger.Metadata = [
+            "request_id": .string(decision.requestID ?? ""),
+            "effect": .string(decision.effect.rawValue),
+            "problems": .stringConvertible(problems.count),
+            "kind": joined { $0.kind.rawValue },
+            "rule": joined(\.rule),
+            "location": joined { $0.location.description },
+            "detail": .string(problems[0].message),
+        ]
+        if suppressed > 0 { metadata["suppressed_before"] = .stringConvertible(suppressed) }
+        log.warning("decision with problems", metadata: metadata)
     }
 
     /// A rejected request, by its error code.

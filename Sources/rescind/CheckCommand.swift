@@ -30,8 +30,15 @@ struct CheckCommand: ParsableCommand {
     @Flag(help: "Treat warnings as errors: exit 3 when there is any warning.")
     var strict = false
 
+    /// The day calendars' coverage is measured against, for tests (also `RESCIND_TODAY`).
+    @Option(help: .hidden)
+    var today: String?
+
     func run() throws {
-        let loaded = LoadedPolicies.load(paths: paths)
+        // The one place the wall clock is read: a calendar whose years end within
+        // `PolicyCompiler.calendarWarningDays` of today is a warning.
+        let day = try Self.today(option: today, environment: ProcessInfo.processInfo.environment["RESCIND_TODAY"])
+        let loaded = LoadedPolicies.load(paths: paths, options: PolicyCompiler.Options(today: day))
         let output = render(loaded.diagnostics, sources: loaded.sources, format: format)
         FileHandle.standardOutput.write(Data(output.utf8))
         let errors = loaded.diagnostics.errors.count, warnings = loaded.diagnostics.warnings.count
@@ -47,6 +54,18 @@ struct CheckCommand: ParsableCommand {
             FileHandle.standardError.write(Data((summary + "\n").utf8))
         }
         if !passed { throw RescindExit.invalidInput }
+    }
+
+    /// `--today`, else `RESCIND_TODAY`, else the wall clock's date in UTC.
+    static func today(option: String?, environment: String?) throws -> CivilDate {
+        if let text = option ?? environment {
+            guard let date = CivilDate(iso: text) else {
+                throw ValidationError("today `\(text)` is not a date `YYYY-MM-DD`")
+            }
+            return date
+        }
+        let seconds = Int(Date().timeIntervalSince1970)
+        return CivilDate(daysSinceEpoch: seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400)
     }
 }
 

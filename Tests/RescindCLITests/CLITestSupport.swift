@@ -17,6 +17,10 @@ enum CLI {
 
     static var executable: URL { productsDirectory.appendingPathComponent("rescind") }
 
+    /// The "today" every `rescind` run here sees (`RESCIND_TODAY`): well inside the
+    /// reference calendar's years.
+    static let pinnedToday = "2026-06-01"
+
     /// The package root, for example files.
     static var packageRoot: URL {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -30,6 +34,9 @@ enum CLI {
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
         env["NO_COLOR"] = "1"
+        // `rescind check` reads the wall clock for calendar coverage: pin it, so the
+        // reference pack checks the same whatever day the tests run.
+        env["RESCIND_TODAY"] = pinnedToday
         for (key, value) in environment { env[key] = value }
         process.environment = env
         process.currentDirectoryURL = packageRoot

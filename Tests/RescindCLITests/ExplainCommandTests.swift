@@ -24,7 +24,7 @@ struct ExplainCommandTests {
             reasons:
               - Order o-2 has already shipped, so it can no longer be cancelled. If you no longer want the item, \
             please request a return instead.
-            policy: marketplace-cancellations 2026.11 (sha256:\(digest))
+            policy: marketplace-cancellations 2026.12 (sha256:\(digest))
             explanation:
               ✔ buyer-after-shipment → deny  [Policies/who-may-cancel.yaml:36]
                   Once an order has shipped, the buyer cannot cancel it and should request a return instead.
@@ -93,7 +93,7 @@ struct ExplainCommandTests {
             = 2026-11-25T08:00:00+08:00)
               threshold repeat-canceller: 0 counted in buyer_history.cancellations where item.initiator == "buyer" \
             within the 30 days before 2026-11-27T10:00:00+08:00; the first tier `abuse-warn` starts at 3  \
-            [Policies/abuse-thresholds.yaml:25]
+            [Policies/abuse-thresholds.yaml:28]
                   Counts the cancellations the buyer started in the 30 days before the request.
             what would change the outcome:
               - rule `buyer-after-shipment` decides deny while `actor.role == "buyer"` (actor.role is "buyer") and \
@@ -116,7 +116,7 @@ struct ExplainCommandTests {
             obligations:
               - refund: amount 129.99, fee 0.00, currency CNY, initiate_by 2026-12-02T23:59:59+08:00, expected_by \
             2026-12-11T23:59:59+08:00
-            policy: marketplace-cancellations 2026.11 (sha256:\(digest))
+            policy: marketplace-cancellations 2026.12 (sha256:\(digest))
             决策说明：
               ✔ buyer-before-shipment → 允许  [Policies/who-may-cancel.yaml:25]
                   Buyers may cancel their order until it ships.
@@ -184,7 +184,7 @@ struct ExplainCommandTests {
                   成立   at - order.placed_at <= duration("30m")   （at = 2026-11-27T10:00:00+08:00，order.placed_at = \
             2026-11-27T09:40:00+08:00）
               阈值 repeat-canceller：近 30 天内（截至 2026-11-27T10:00:00+08:00），buyer_history.cancellations where \
-            item.initiator == "buyer" 计入 1 次；首个档位 `abuse-warn` 自 3 次起  [Policies/abuse-thresholds.yaml:25]
+            item.initiator == "buyer" 计入 1 次；首个档位 `abuse-warn` 自 3 次起  [Policies/abuse-thresholds.yaml:28]
                   Counts the cancellations the buyer started in the 30 days before the request.
             退款计算：  [Policies/refunds.yaml:29]
               手续费：没有情形适用，不收手续费：0.00
@@ -237,7 +237,7 @@ struct ExplainCommandTests {
             - **effect:** review (`abuse-review`)
             - **matched:** `buyer-before-shipment`, `abuse-review`
             - **request:** `req-abuse-review`
-            - **policy:** marketplace-cancellations 2026.11 (`sha256:\(digest)`)
+            - **policy:** marketplace-cancellations 2026.12 (`sha256:\(digest)`)
 
             #### Reasons
 
@@ -248,7 +248,7 @@ struct ExplainCommandTests {
 
             - threshold `repeat-canceller`: 5 counted in buyer_history.cancellations where item.initiator == \
             "buyer" within the 30 days before 2026-11-27T10:00:00+08:00; tier `abuse-review` starts at 5, \
-            `abuse-block` at 8 (`Policies/abuse-thresholds.yaml:25`)
+            `abuse-block` at 8 (`Policies/abuse-thresholds.yaml:28`)
               - *Counts the cancellations the buyer started in the 30 days before the request.*
               - *Five or more cancellations in 30 days; a person reviews the cancellation before it goes ahead.*
             - ✔ matched: `buyer-before-shipment` → allow (`Policies/who-may-cancel.yaml:25`)
@@ -400,7 +400,7 @@ struct ExplainCommandTests {
             - **effect:** review (`abuse-review`)
             - **matched:** `buyer-before-shipment`, `abuse-review`
             - **request:** `req-abuse-review`
-            - **policy:** marketplace-cancellations 2026.11 (`sha256:\(digest)`)
+            - **policy:** marketplace-cancellations 2026.12 (`sha256:\(digest)`)
 
             #### Reasons
 
@@ -411,7 +411,7 @@ struct ExplainCommandTests {
 
             - threshold `repeat-canceller`: 5 counted in buyer_history.cancellations where item.initiator == \
             "buyer" within the 30 days before 2026-11-27T10:00:00+08:00; tier `abuse-review` starts at 5, \
-            `abuse-block` at 8 (`Policies/abuse-thresholds.yaml:25`)
+            `abuse-block` at 8 (`Policies/abuse-thresholds.yaml:28`)
               - *Counts the cancellations the buyer started in the 30 days before the request.*
               - *Five or more cancellations in 30 days; a person reviews the cancellation before it goes ahead.*
             - ✔ matched: `buyer-before-shipment` → allow (`Policies/who-may-cancel.yaml:25`)
@@ -455,11 +455,11 @@ struct ExplainCommandTests {
             reasons:
               - You have cancelled 5 orders in the last 30 days, so this cancellation needs to be reviewed by our \
             team. We will let you know the result as soon as possible.
-            policy: marketplace-cancellations 2026.11 (sha256:\(digest))
+            policy: marketplace-cancellations 2026.12 (sha256:\(digest))
             explanation (only `input-error-grace` and `abuse-review`):
               threshold repeat-canceller: 5 counted in buyer_history.cancellations where item.initiator == "buyer" \
             within the 30 days before 2026-11-27T10:00:00+08:00; tier `abuse-review` starts at 5, `abuse-block` at \
-            8  [Policies/abuse-thresholds.yaml:25]
+            8  [Policies/abuse-thresholds.yaml:28]
                   Counts the cancellations the buyer started in the 30 days before the request.
                   Five or more cancellations in 30 days; a person reviews the cancellation before it goes ahead.
               ✘ input-error-grace → allow  [Policies/who-may-cancel.yaml:113]
@@ -641,6 +641,7 @@ struct HelpTests {
             var environment = ProcessInfo.processInfo.environment
             environment["PATH"] = CLI.productsDirectory.path + ":" + (environment["PATH"] ?? "/usr/bin:/bin")
             environment["NO_COLOR"] = "1"
+            environment["RESCIND_TODAY"] = CLI.pinnedToday
             process.environment = environment
             process.currentDirectoryURL = folder
             let out = Pipe(), err = Pipe()

@@ -95,7 +95,7 @@ struct CheckCommandTests {
         let run = try CLI.run(["check", "Policies"])
         #expect(run.status == 0)
         #expect(run.stdout == "")
-        #expect(run.stderr == "ok: marketplace-cancellations 2026.11: 12 rules, 1 thresholds, 7 files\n")
+        #expect(run.stderr == "ok: marketplace-cancellations 2026.12: 12 rules, 1 thresholds, 7 files\n")
     }
 
     @Test("an error exits 3 with the rendered diagnostic on stdout")
@@ -177,13 +177,29 @@ struct CheckCommandTests {
         let run = try CLI.run(["check", copy.path])
         #expect(run.status == 0)
         #expect(run.stdout.contains("warning[yaml-boolean-like]"))
-        #expect(run.stderr.hasPrefix("ok: marketplace-cancellations 2026.11: 12 rules, 1 thresholds, 7 files, 2 warnings"))
+        #expect(run.stderr.hasPrefix("ok: marketplace-cancellations 2026.12: 12 rules, 1 thresholds, 7 files, 2 warnings"))
     }
 
     @Test("a bad --format is a usage error (64)")
     func badFormat() throws {
         let run = try CLI.run(["check", "Policies", "--format", "xml"])
         #expect(run.status == 64)
+    }
+
+    @Test("within 60 days of the calendar's last year's end, check warns (today from RESCIND_TODAY or --today)")
+    func calendarCoverageWarning() throws {
+        let run = try CLI.run(["check", "Policies"], environment: ["RESCIND_TODAY": "2026-12-05"])
+        #expect(run.status == 0)
+        #expect(run.stdout.hasPrefix(
+            "Policies/calendar-cn-mainland.yaml:25:8: warning[policy-calendar-coverage-ending]: calendar `cn-mainland`'s"
+                + " last covered day is 2026-12-31: its coverage ends in 26 days (today is 2026-12-05)"))
+        #expect(run.stderr == "ok: marketplace-cancellations 2026.12: 12 rules, 1 thresholds, 7 files, 1 warning\n")
+        let option = try CLI.run(["check", "Policies", "--today", "2027-01-10"])
+        #expect(option.stdout.contains("its coverage ended 10 days ago (today is 2027-01-10)"))
+        let early = try CLI.run(["check", "Policies", "--today", "2026-11-01"])
+        #expect(early.stdout == "")
+        let bad = try CLI.run(["check", "Policies", "--today", "tomorrow"])
+        #expect(bad.status == 64)
     }
 }
 
@@ -207,7 +223,7 @@ struct EvalCommandTests {
             obligations:
               - refund: amount 129.99, fee 0.00, currency CNY, initiate_by 2026-12-02T23:59:59+08:00, \
             expected_by 2026-12-11T23:59:59+08:00
-            policy: marketplace-cancellations 2026.11 (sha256:\(digest.prefix(12)))
+            policy: marketplace-cancellations 2026.12 (sha256:\(digest.prefix(12)))
 
             """)
 
@@ -259,7 +275,7 @@ struct EvalCommandTests {
         #expect(object["locale"] as? String == "zh-CN")
         let policy = try #require(object["policy"] as? [String: String])
         #expect(policy["name"] == "marketplace-cancellations")
-        #expect(policy["version"] == "2026.11")
+        #expect(policy["version"] == "2026.12")
         #expect(policy["digest"]?.count == 64)
         let obligations = try #require(object["obligations"] as? [[String: Any]])
         #expect(obligations.count == 1)

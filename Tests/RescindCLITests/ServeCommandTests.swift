@@ -123,7 +123,7 @@ import RescindServer
         let before = try served()
         let setFile = policies.appendingPathComponent("policy-set.yaml")
         try String(contentsOf: setFile, encoding: .utf8)
-            .replacingOccurrences(of: "version: \"2026.11\"", with: "version: \"2026.12\"")
+            .replacingOccurrences(of: "version: \"2026.12\"", with: "version: \"2027.01\"")
             .write(to: setFile, atomically: true, encoding: .utf8)
         #expect(try served()["digest"] as? String == before["digest"] as? String)  // watching is off
         server.signal(SIGHUP)
@@ -134,7 +134,7 @@ import RescindServer
             after = try served()
         }
         #expect(after["digest"] as? String != before["digest"] as? String)
-        #expect(after["version"] as? String == "2026.12")
+        #expect(after["version"] as? String == "2027.01")
         #expect(server.isRunning)
     }
 

@@ -37,7 +37,8 @@ struct DecisionJSONTests {
         json += ",\"digest\":\(string(decision.policy.digest))}"
         if !decision.problems.isEmpty {
             json += ",\"problems\":" + list(decision.problems.map { problem in
-                "{\"rule\":\(string(problem.rule)),\"expression\":\(string(problem.expression))"
+                "{\"kind\":\(string(problem.kind.rawValue)),\"rule\":\(string(problem.rule))"
+                    + ",\"expression\":\(string(problem.expression))"
                     + ",\"location\":\(string(problem.location.description)),\"message\":\(string(problem.message))}"
             })
         }

@@ -31,8 +31,12 @@ struct EvaluationBudgetTests {
         #expect(Self.plain.decide(request, options: DecisionOptions(costBudget: budget)).json == unlimited.json)
 
         let starved = Self.plain.decide(request, options: DecisionOptions(costBudget: budget - 1))
-        #expect(starved.effect != .review, "the review tier needs the count")
+        // The review tier needs the count; without it `on_error` reviews, not the tier.
+        #expect(starved.decidingRules.isEmpty, "the review tier needs the count")
+        #expect(starved.effect == .review)
+        #expect(starved.reasons.map(\.rule) == ["on-error"])
         let problem = try #require(starved.problems.first)
+        #expect(problem.kind == .costBudget)
         #expect(problem.message == "the decision's evaluation cost budget is spent")
         #expect(problem.location.file.hasSuffix("abuse-thresholds.yaml"))
     }

@@ -24,6 +24,7 @@ struct PolicyTestFileTests {
             actor: {id: u-1, role: buyer, verified: false}
             reason: changed_mind
             order: {id: o-1, status: paid, placed_at: 2026-11-27T09:40:00+08:00, total: "129.99", currency: CNY, payment_method: card, seller_id: s-1}
+            buyer_history: {cancellations: []}
         generators:
           cancellations:
             list: buyer_history.cancellations

@@ -871,6 +871,7 @@ struct StaticCheckTests {
             where: item.by == "buyer"
             timestamp: item.at
             window: 720h
+            on_missing: review
             tiers:
 
         """ + tiers
@@ -895,13 +896,13 @@ struct StaticCheckTests {
         expectRendered(
             loaded,
             """
-            p/thresholds.yaml:15:19: error[policy-tiers-out-of-order]: tier `abuse-warn` starts at 3, not above the previous tier `abuse-review` (5)
+            p/thresholds.yaml:16:19: error[policy-tiers-out-of-order]: tier `abuse-warn` starts at 3, not above the previous tier `abuse-review` (5)
                |
-            15 |         at_least: 3
+            16 |         at_least: 3
                |                   ^
-            p/thresholds.yaml:11:19: note: `abuse-review` starts here
+            p/thresholds.yaml:12:19: note: `abuse-review` starts here
                |
-            11 |         at_least: 5
+            12 |         at_least: 5
                |                   ^
               = help: list tiers by strictly increasing `at_least`
 

@@ -50,7 +50,7 @@ func jsonBody(_ files: [String: String]) throws -> ByteBuffer {
 }
 
 func bumpVersion(_ name: String, _ text: String) -> String {
-    name == "policy-set.yaml" ? text.replacingOccurrences(of: "version: \"2026.11\"", with: "version: \"2026.12\"") : text
+    name == "policy-set.yaml" ? text.replacingOccurrences(of: "version: \"2026.12\"", with: "version: \"2027.01\"") : text
 }
 
 @Suite("POST /v1/policies:deploy")
@@ -69,7 +69,7 @@ struct DeployTests {
             ) { response in
                 #expect(response.status == .ok, "\(response.text)")
                 let policy = response.object["policy"] as? [String: Any]
-                #expect(policy?["version"] as? String == "2026.12")
+                #expect(policy?["version"] as? String == "2027.01")
                 #expect(policy?["digest"] as? String == expected.digest)
                 #expect((response.object["deployed"] as? [String: Any])?["previous"] as? [String: String] != nil)
             }
@@ -126,13 +126,13 @@ struct DeployTests {
                 }
             }
             try await client.execute(
-                uri: "/v1/policies:deploy?base_version=2026.11", method: .post,
+                uri: "/v1/policies:deploy?base_version=2026.12", method: .post,
                 headers: bearer(Fixture.adminToken) + [.ifMatch: "\"\(old)\""], body: try jsonBody(files)
             ) {
                 #expect($0.status == .ok, "\($0.text)")
             }
         }
-        #expect(store.current?.policySet.version == "2026.12")
+        #expect(store.current?.policySet.version == "2027.01")
     }
 
     @Test func tokensNamesAndPlainFolders() async throws {
@@ -213,7 +213,7 @@ struct WatcherTests {
         try bumpVersion("policy-set.yaml", String(contentsOfFile: setFile, encoding: .utf8))
             .write(toFile: setFile, atomically: true, encoding: .utf8)
         #expect(PolicyStore.swapLink(layout.link, to: "releases/policies.next") == nil)
-        #expect(try await eventually { store.current?.policySet.version == "2026.12" })
+        #expect(try await eventually { store.current?.policySet.version == "2027.01" })
     }
 }
 

@@ -47,7 +47,7 @@ import Testing
         let refunds: String
 
         func policySet(version: String) -> String {
-            policySet.replacingOccurrences(of: "version: \"2026.11\"", with: "version: \"\(version)\"")
+            policySet.replacingOccurrences(of: "version: \"2026.12\"", with: "version: \"\(version)\"")
         }
 
         func thresholds(reviewAt: Int) -> String {
@@ -79,7 +79,7 @@ import Testing
         let batches = stride(from: 0, to: bodies.count, by: 5).map { Array(bodies[$0..<min($0 + 5, bodies.count)]) }
 
         // What each good version decides, computed by the library from the same texts.
-        var goodVersions: [(version: String, files: [String: String])] = [("2026.11", [:])]
+        var goodVersions: [(version: String, files: [String: String])] = [("2026.12", [:])]
         for step in Self.steps {
             switch step {
             case .good(let version, let reviewAt), .halfWritten(let version, let reviewAt):

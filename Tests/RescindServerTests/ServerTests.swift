@@ -366,15 +366,15 @@ import Testing
         try await Fixture.app(policies: folder.path).app.test(.router) { client in
             let setFile = folder.appendingPathComponent("policy-set.yaml")
             let text = try String(contentsOf: setFile, encoding: .utf8)
-            try text.replacingOccurrences(of: "version: \"2026.11\"", with: "version: \"2026.12\"")
+            try text.replacingOccurrences(of: "version: \"2026.12\"", with: "version: \"2027.01\"")
                 .write(to: setFile, atomically: true, encoding: .utf8)
             try await client.execute(uri: "/v1/policies:reload", method: .post, headers: bearer(Fixture.adminToken)) {
                 #expect($0.status == .ok)
-                #expect(($0.object["policy"] as? [String: Any])?["version"] as? String == "2026.12")
+                #expect(($0.object["policy"] as? [String: Any])?["version"] as? String == "2027.01")
             }
             let after = try Fixture.expectedDecision(request, policies: folder.path)
             try await client.execute(uri: "/v1/decisions", method: .post, headers: jsonHeaders(), body: ByteBuffer(string: request)) {
-                #expect($0.text.contains("\"version\":\"2026.12\""))
+                #expect($0.text.contains("\"version\":\"2027.01\""))
                 #expect($0.text == after)
             }
             try await client.execute(uri: "/v1/policies", method: .get) {

@@ -94,14 +94,27 @@ public struct BusinessCalendar: Sendable, Hashable {
     public let weekend: Set<Int>
     public let holidays: Set<CivilDate>
     public let makeUpWorkdays: Set<CivilDate>
+    /// The years whose holidays and make-up workdays the calendar lists in full (`years:`);
+    /// nil when it claims every year (a calendar of weekends only). A refund deadline
+    /// that needs a day outside them is a problem on the decision, not a guess.
+    public let coveredYears: ClosedRange<Int>?
+    /// `coveredYears` as day numbers (days since 1970-01-01), first to last day.
+    public let coveredDays: ClosedRange<Int>?
 
     /// The most business days one call may add: keeps a bad policy from looping for long.
     public static let maxBusinessDays = 3660
 
     public init(
         name: String, timeZone: TimeZone, weekend: Set<Int> = [6, 7],
-        holidays: Set<CivilDate> = [], makeUpWorkdays: Set<CivilDate> = []
+        holidays: Set<CivilDate> = [], makeUpWorkdays: Set<CivilDate> = [], years: ClosedRange<Int>? = nil
     ) {
+        self.coveredYears = years
+        self.coveredDays = years.flatMap { years in
+            guard let first = CivilDate(year: years.lowerBound, month: 1, day: 1),
+                let last = CivilDate(year: years.upperBound, month: 12, day: 31)
+            else { return nil }
+            return first.daysSinceEpoch...last.daysSinceEpoch
+        }
         self.name = name
         self.timeZone = timeZone
         self.weekend = weekend
@@ -148,6 +161,7 @@ public struct BusinessCalendar: Sendable, Hashable {
     public static func == (lhs: BusinessCalendar, rhs: BusinessCalendar) -> Bool {
         lhs.name == rhs.name && lhs.timeZone == rhs.timeZone && lhs.weekend == rhs.weekend
             && lhs.holidays == rhs.holidays && lhs.makeUpWorkdays == rhs.makeUpWorkdays
+            && lhs.coveredYears == rhs.coveredYears
     }
 
     public func hash(into hasher: inout Hasher) { hasher.combine(name) }

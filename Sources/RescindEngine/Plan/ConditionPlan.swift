@@ -55,6 +55,8 @@ final class DecisionPlan: Sendable {
     let thresholds: FixedTable<ConditionPlan>
     /// Each threshold's native count, unretained (the threshold keeps it alive).
     let windowCounts: FixedTable<Unmanaged<WindowCount>?>
+    /// Each threshold's list that a request may leave out, unretained (see `Threshold.missingList`).
+    let missingLists: FixedTable<Unmanaged<MissingListPath>?>
     /// Every tier's `at_least`, thresholds one after another, and each threshold's range.
     let tierFloors: FixedTable<Int64>
     let tierRanges: FixedTable<Range<Int>>
@@ -96,6 +98,7 @@ final class DecisionPlan: Sendable {
         // settling it never reaches for the (absent) condition.
         self.thresholds = FixedTable(thresholds.map { builder.plan($0.appliesWhen) })
         self.windowCounts = FixedTable(thresholds.map { $0.windowCount.map(Unmanaged.passUnretained) })
+        self.missingLists = FixedTable(thresholds.map { $0.missingList.map(Unmanaged.passUnretained) })
         self.tierFloors = FixedTable(thresholds.flatMap { $0.tiers.map(\.atLeast) })
         var tierRanges: [Range<Int>] = []
         for threshold in thresholds {
@@ -149,6 +152,7 @@ final class DecisionPlan: Sendable {
         tierBase.deallocate()
         thresholds.deallocate()
         windowCounts.deallocate()
+        missingLists.deallocate()
         tierFloors.deallocate()
         tierRanges.deallocate()
         initiateDays.deallocate()
@@ -246,8 +250,11 @@ struct RefundPlan: Sendable {
     let amountFormula: Unmanaged<DecimalFormula>?
     let currencyField: Unmanaged<FieldPath>?
     let deadlines: Unmanaged<BusinessDeadlines>?
+    /// `RefundPolicy.coveredSeconds`: deadlines must fall within it.
+    let coveredSeconds: ClosedRange<Int64>?
 
     init(_ refunds: RefundPolicy) {
+        coveredSeconds = refunds.coveredSeconds
         func formula(_ expression: CompiledExpression) -> Unmanaged<DecimalFormula>? {
             if case .decimal(let formula) = expression.shortcut { return Unmanaged.passUnretained(formula) }
             return nil

@@ -441,7 +441,7 @@ private struct PlanBuilder {
             // object as a whole was optional.
             fields.append(defaults[slot] ?? zeroValue(of: field.type))
         }
-        let value = ObjectValue.make(type: type, fields: fields)
+        let value = ObjectValue.makeZeroFilled(type: type, fields: fields)
         zeroObjects[key] = .some(value)
         return value
     }

@@ -19,9 +19,20 @@ public struct PolicyCompiler {
         /// compiler proves them equivalent to the CEL (the default). Off, every condition
         /// runs through CEL: for differential tests and for ruling the shortcuts out.
         public var shortcuts: Bool
+        /// The day to measure calendars' coverage against: `rescind check` gives today,
+        /// and then warns about a calendar whose `years` end within
+        /// `calendarWarningDays`. Nil (the default) for every other load: deciding never
+        /// reads the wall clock.
+        public var today: CivilDate?
 
-        public init(shortcuts: Bool = true) { self.shortcuts = shortcuts }
+        public init(shortcuts: Bool = true, today: CivilDate? = nil) {
+            self.shortcuts = shortcuts
+            self.today = today
+        }
     }
+
+    /// How soon before a calendar's last covered day `rescind check` warns.
+    public static let calendarWarningDays = 60
 
     var diagnostics = Diagnostics()
     /// Rule, threshold and tier ids seen so far: one namespace across the policy set.
@@ -81,7 +92,7 @@ public struct PolicyCompiler {
         var thresholds: [Threshold] = []
         for threshold in model.thresholds {
             claim(threshold.id)
-            if let compiled = compileThreshold(threshold, header: header, &expressions) {
+            if let compiled = compileThreshold(threshold, header: header, schema: schema, &expressions) {
                 thresholds.append(compiled)
             }
         }
@@ -95,16 +106,23 @@ public struct PolicyCompiler {
         var refunds: RefundPolicy?
         if let model = model.refunds {
             refunds = compileRefunds(model, calendars: calendars, expressions)
+            checkTotality(model, shortcuts)
         }
 
         let defaultReason = compileMessage(header.defaultReason, locales: header.locales, at: header.span, expressions)
             ?? LocalizedMessage(byLocale: [:])
         diagnostics.append(contentsOf: StaticChecks(shortcuts: shortcuts).check(model.rules))
+        var onError = ProblemEffect.standardOnError
+        if let written = header.onError {
+            if written.effect.value == .allow { diagnostics.append(PolicyMessages.onErrorAllows(at: written.effect.span)) }
+            onError = compileProblemEffect(written, locales: header.locales, expressions) ?? onError
+        }
 
         let set = PolicySet(
             name: header.name.value, version: header.version.value, digest: digest, files: model.files,
             schema: schema, globals: globals, rules: rules, thresholds: thresholds, refunds: refunds,
-            defaultEffect: header.defaultEffect.value, defaultReason: defaultReason, calendars: calendars,
+            defaultEffect: header.defaultEffect.value, defaultReason: defaultReason,
+            onError: onError, calendars: calendars,
             enumFieldCount: shortcuts.enumFieldCount)
         return finish(set)
     }
@@ -148,11 +166,54 @@ public struct PolicyCompiler {
             let holidays = dates(model.holidays)
             let workdays = dates(model.workdays)
             checkCalendarDays(holidays: holidays, workdays: workdays, weekend: weekend)
+            let holidayDays = days(holidays), workdayDays = days(workdays)
+            let years = coveredYears(model, listed: holidayDays.union(workdayDays))
             registry.add(BusinessCalendar(
-                name: model.name.value, timeZone: zone, weekend: weekend, holidays: days(holidays),
-                makeUpWorkdays: days(workdays)))
+                name: model.name.value, timeZone: zone, weekend: weekend, holidays: holidayDays,
+                makeUpWorkdays: workdayDays, years: years))
         }
         return registry
+    }
+
+    /// The years a calendar covers: `years: 2025..2026` (or `2026`) as written; when not
+    /// written, from the first to the last year its dates list; every year when it
+    /// lists none (weekends only). A listed date outside written years is an error, and
+    /// with `Options.today` a coverage ending soon is a warning.
+    private mutating func coveredYears(_ model: CalendarModel, listed: Set<CivilDate>) -> ClosedRange<Int>? {
+        var years: ClosedRange<Int>?
+        if let written = model.years {
+            let parts = written.value.components(separatedBy: "..").map { $0.trimmingCharacters(in: .whitespaces) }
+            let numbers = parts.map { part in part.count == 4 && part.allSatisfy(\.isASCII) ? Int(part) : nil }
+            guard (1...2).contains(parts.count), let first = numbers.first ?? nil, let last = numbers.last ?? nil,
+                first >= 1, first <= last, last <= 9999
+            else {
+                diagnostics.append(PolicyMessages.invalid(
+                    "years", written.value, expected: "a year `2026` or a range of years `2025..2026`", at: written.span))
+                return nil
+            }
+            years = first...last
+            let text = first == last ? "\(first)" : "\(first)..\(last)"
+            for item in model.holidays + model.workdays {
+                // Each listed entry's own dates (a range's ends are enough: ranges are under a year).
+                let ends = item.value.components(separatedBy: "..").compactMap {
+                    CivilDate(iso: $0.trimmingCharacters(in: .whitespaces))
+                }
+                if let outside = ends.first(where: { !(first...last).contains($0.year) }) {
+                    diagnostics.append(PolicyMessages.dateOutsideYears(outside.description, years: text, at: item.span))
+                }
+            }
+        } else if let earliest = listed.min(), let latest = listed.max() {
+            years = earliest.year...latest.year
+        }
+        if let years, let today = options.today, let lastDay = CivilDate(year: years.upperBound, month: 12, day: 31) {
+            let days = lastDay.daysSinceEpoch - today.daysSinceEpoch
+            if days < Self.calendarWarningDays {
+                diagnostics.append(PolicyMessages.coverageEnding(
+                    model.name.value, lastDay: lastDay.description, days: days, today: today.description,
+                    at: model.years?.span ?? model.name.span))
+            }
+        }
+        return years
     }
 
     /// The days (since the epoch) of each entry: a date, or an inclusive range
@@ -380,7 +441,7 @@ public struct PolicyCompiler {
     // MARK: - Thresholds
 
     private mutating func compileThreshold(
-        _ model: ThresholdModel, header: PolicySetHeader, _ expressions: inout ExpressionCompiler
+        _ model: ThresholdModel, header: PolicySetHeader, schema: RequestSchema, _ expressions: inout ExpressionCompiler
     ) -> Threshold? {
         guard let window = PolicyDuration.parse(model.window.value) else {
             diagnostics.append(PolicyMessages.invalid(
@@ -458,10 +519,55 @@ public struct PolicyCompiler {
                 list: list.program.parsed.expr, timestamp: $0.program.parsed.expr,
                 filter: filterExpr, window: window)
         }
+        let missing = missingListPath(list.program.parsed.expr, schema: schema)
+        var onMissing: ProblemEffect?
+        if let written = model.onMissing {
+            onMissing = compileProblemEffect(written, locales: header.locales, expressions, missing: true)
+        } else if let missing, let optional = missing.optionalObjects.first {
+            // Unsaid, a missing list still never counts as empty: `on_error` decides.
+            diagnostics.append(PolicyMessages.missingListUnhandled(
+                model.id.value, list: missing.description, optional: optional.description, at: model.id.span))
+        }
         return Threshold(
             id: model.id.value, description: model.description, appliesWhen: applies, count: count.expression,
             countedList: described, window: window, windowCount: native, tiers: tiers,
-            location: reference(model.id.span), countedTimestamps: countedTimestamps)
+            location: reference(model.id.span), countedTimestamps: countedTimestamps, missingList: missing,
+            onMissing: onMissing)
+    }
+
+    /// The counted list's path, when it runs through optional objects a request may
+    /// leave out (the decoder zero-fills them); nil when it is always supplied or is
+    /// not a plain field path.
+    private func missingListPath(_ expr: Expr, schema: RequestSchema) -> MissingListPath? {
+        guard let written = WrittenPath(expr) else { return nil }
+        let names = written.root == PolicySet.requestVariable ? written.names : [written.root] + written.names
+        var optional: [FieldPath] = []
+        var type = schema.root
+        for (index, name) in names.enumerated() {
+            guard let slot = type.slot(of: name) else { return nil }
+            let field = type.fields[slot]
+            guard case .object(let object) = field.type else { break }
+            if !field.required, schema.defaults[type.name]?[slot] == nil,
+                let path = FieldPath(Array(names[...index]), from: schema.root)
+            {
+                optional.append(path)
+            }
+            type = object
+        }
+        return optional.isEmpty ? nil : MissingListPath(description: names.joined(separator: "."), optionalObjects: optional)
+    }
+
+    // MARK: - on_error and on_missing
+
+    /// An `on_error` or `on_missing`: its effect and reason (the standard one when none
+    /// is written; every policy locale when one is).
+    private mutating func compileProblemEffect(
+        _ model: ProblemEffectModel, locales: [String], _ expressions: ExpressionCompiler, missing: Bool = false
+    ) -> ProblemEffect? {
+        let standard = missing ? ProblemEffect.standardOnMissing(model.effect.value) : .standardOnError
+        guard model.reason != nil else { return ProblemEffect(effect: model.effect.value, reason: standard.reason) }
+        guard let reason = compileMessage(model.reason, locales: locales, at: model.span, expressions) else { return nil }
+        return ProblemEffect(effect: model.effect.value, reason: reason)
     }
 
     // MARK: - Refunds
@@ -510,6 +616,20 @@ public struct PolicyCompiler {
         guard ok, let currency, let amount else { return nil }
         return RefundPolicy(
             calendar: calendar, appliesWhen: applies, currency: currency.expression, fee: fees,
-            amount: amount.expression, initiateWithin: initiate, expectWithin: expect, location: reference(model.span))
+            amount: amount.expression, initiateWithin: initiate, expectWithin: expect, location: reference(model.span),
+            initiateLocation: model.initiateWithinSpan.map(reference), expectLocation: model.expectWithinSpan.map(reference))
+    }
+
+    /// Every request the refunds apply to must find an `initiate_within` and an
+    /// `expect_within` case (see `Totality`). `fee` may have none: then there is no fee.
+    private mutating func checkTotality(_ model: RefundModel, _ shortcuts: ShortcutFinder) {
+        let totality = Totality(shortcuts: shortcuts)
+        for (table, cases, span) in [
+            ("initiate_within", model.initiateWithin, model.initiateWithinSpan),
+            ("expect_within", model.expectWithin, model.expectWithinSpan),
+        ] where !cases.isEmpty || span != nil {
+            diagnostics.append(contentsOf: totality.check(
+                table: table, cases: cases.map(\.when), appliesWhen: model.appliesWhen, at: span ?? model.span))
+        }
     }
 }

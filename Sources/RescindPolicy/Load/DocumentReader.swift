@@ -69,9 +69,10 @@ struct DocumentReader {
         }
         let locales = fields.optional("locales", as: [String].self, diagnostics: &diagnostics) ?? ["en", "zh-CN"]
         let files = fields.entry("files").map { locatedStrings($0.value) }
+        let onError = fields.entry("on_error").flatMap { readProblemEffect($0.value, key: "on_error") }
         model.header = PolicySetHeader(
             name: name, version: version, defaultEffect: effect, defaultReason: reason, locales: locales,
-            files: files, span: fields.node.span)
+            files: files, onError: onError, span: fields.node.span)
     }
 
     private mutating func readSchema(_ fields: inout YAMLMappingDecoder) {
@@ -161,9 +162,10 @@ struct DocumentReader {
             ?? [Located("saturday", at: fields.node.span), Located("sunday", at: fields.node.span)]
         let holidays = fields.entry("holidays").map { locatedStrings($0.value) } ?? []
         let workdays = fields.entry("workdays").map { locatedStrings($0.value) } ?? []
+        let years = locatedString(&fields, "years", required: false)
         _ = fields.optional("description", as: String.self, diagnostics: &diagnostics)
         model.calendars.append(CalendarModel(
-            name: name, timeZone: zone, weekend: weekend, holidays: holidays, workdays: workdays,
+            name: name, timeZone: zone, weekend: weekend, holidays: holidays, workdays: workdays, years: years,
             span: fields.node.span))
     }
 
@@ -226,11 +228,12 @@ struct DocumentReader {
                     id: tierID, description: tierDescription, atLeast: atLeast, effect: effect, reason: reason,
                     obligations: obligations, span: tierNode.span))
             }
+            let onMissing = threshold.entry("on_missing").flatMap { readProblemEffect($0.value, key: "on_missing") }
             threshold.finish(diagnostics: &diagnostics)
             guard let count, let timestamp else { continue }
             model.thresholds.append(ThresholdModel(
                 id: id, description: description, appliesWhen: applies, count: count, filter: filter,
-                timestamp: timestamp, window: window, tiers: tiers, span: node.span))
+                timestamp: timestamp, window: window, tiers: tiers, onMissing: onMissing, span: node.span))
         }
     }
 
@@ -249,11 +252,14 @@ struct DocumentReader {
             entry.finish(diagnostics: &diagnostics)
         }
         let amount = expression(&fields, "amount", required: true) ?? syntheticExpression("order.total", at: fields.node.span)
+        let initiateSpan = fields.entry("initiate_within")?.key.span
+        let expectSpan = fields.entry("expect_within")?.key.span
         let initiate = readDayCases(&fields, "initiate_within")
         let expect = readDayCases(&fields, "expect_within")
         model.refunds = RefundModel(
             calendar: calendar, appliesWhen: applies, currency: currency, fee: fees, amount: amount,
-            initiateWithin: initiate, expectWithin: expect, span: fields.node.span)
+            initiateWithin: initiate, expectWithin: expect, span: fields.node.span,
+            initiateWithinSpan: initiateSpan, expectWithinSpan: expectSpan)
     }
 
     private mutating func readDayCases(_ fields: inout YAMLMappingDecoder, _ key: String) -> [RefundCase<Located<Int>>] {
@@ -310,6 +316,27 @@ struct DocumentReader {
             return nil
         }
         return Located(effect, at: text.span)
+    }
+
+    /// `on_error` / `on_missing`: an effect alone, or a mapping of `effect` and `reason`.
+    private mutating func readProblemEffect(_ node: YAMLNode, key: String) -> ProblemEffectModel? {
+        if node.scalar != nil {
+            guard let text = locatedString(node) else { return nil }
+            guard let effect = Effect(rawValue: text.value) else {
+                diagnostics.append(PolicyMessages.invalid(
+                    "effect", text.value, expected: "`allow`, `deny` or `review`", at: text.span,
+                    help: Suggestions.didYouMean(text.value, in: Effect.allCases.map(\.rawValue))))
+                return nil
+            }
+            return ProblemEffectModel(effect: Located(effect, at: text.span), reason: nil, span: node.span)
+        }
+        guard var fields = YAMLMappingDecoder(node, describedAs: "`\(key)`", diagnostics: &diagnostics) else {
+            return nil
+        }
+        let effect = readEffect(&fields, required: true)
+        let reason = fields.entry("reason").flatMap { readLocalized($0.value) }
+        fields.finish(diagnostics: &diagnostics)
+        return effect.map { ProblemEffectModel(effect: $0, reason: reason, span: node.span) }
     }
 
     mutating func readLocalized(_ node: YAMLNode?) -> LocalizedText? {

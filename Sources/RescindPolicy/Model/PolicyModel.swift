@@ -61,6 +61,17 @@ public struct PolicySetHeader: Sendable {
     /// `files:`, the exact policy files the set is made of (names inside the folder),
     /// so a file lost or left over in a deployment is an error; nil when not given.
     public var files: [Located<String>]?
+    /// `on_error`: what a decision with a problem decides at least; nil when not given
+    /// (review, with the standard reason).
+    public var onError: ProblemEffectModel? = nil
+    public var span: SourceSpan
+}
+
+/// `on_error` / `on_missing`: an effect, written alone (`on_error: review`) or with a
+/// reason (`on_error: {effect: review, reason: {en: …}}`).
+public struct ProblemEffectModel: Sendable {
+    public var effect: Located<Effect>
+    public var reason: LocalizedText?
     public var span: SourceSpan
 }
 
@@ -124,6 +135,9 @@ public struct CalendarModel: Sendable {
     public var weekend: [Located<String>]
     public var holidays: [Located<String>]
     public var workdays: [Located<String>]
+    /// `years: 2025..2026` (or one year, `2026`): the years whose holidays the calendar
+    /// lists in full; nil when not given.
+    public var years: Located<String>? = nil
     public var span: SourceSpan
 }
 
@@ -177,6 +191,8 @@ public struct ThresholdModel: Sendable {
     public var timestamp: ExpressionText
     public var window: Located<String>
     public var tiers: [TierModel]
+    /// `on_missing`: what a request without the counted list gets.
+    public var onMissing: ProblemEffectModel? = nil
     public var span: SourceSpan
 }
 
@@ -197,6 +213,9 @@ public struct RefundModel: Sendable {
     public var initiateWithin: [RefundCase<Located<Int>>]
     public var expectWithin: [RefundCase<Located<Int>>]
     public var span: SourceSpan
+    /// Where the keys `initiate_within` and `expect_within` are written.
+    public var initiateWithinSpan: SourceSpan? = nil
+    public var expectWithinSpan: SourceSpan? = nil
 }
 
 /// Everything a policy folder declares, before checking.
