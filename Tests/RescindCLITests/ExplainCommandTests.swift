@@ -186,7 +186,7 @@ struct ExplainCommandTests {
               阈值 repeat-canceller：近 30 天内（截至 2026-11-27T10:00:00+08:00），buyer_history.cancellations where \
             item.initiator == "buyer" 计入 1 次；首个档位 `abuse-warn` 自 3 次起  [Policies/abuse-thresholds.yaml:28]
                   Counts the cancellations the buyer started in the 30 days before the request.
-            退款计算：  [Policies/refunds.yaml:29]
+            退款计算：  [Policies/refunds.yaml:33]
               手续费：没有情形适用，不收手续费：0.00
               退款金额：`order.total - fee`：129.99 − 0.00 = 129.99
               最迟发起退款（initiate_by）：适用第 2 种情形（`order.payment_method == "card"`）：自 2026-11-27 次日起算 3 个工作日（按 \
@@ -348,7 +348,7 @@ struct ExplainCommandTests {
         ])
         #expect(markdown.status == 0)
         #expect(markdown.stdout.contains("\n#### 决策说明\n\n- ✔ 命中：`buyer-before-shipment` → 允许（"))
-        #expect(markdown.stdout.contains("\n#### 退款计算（`Policies/refunds.yaml:29`）\n\n"))
+        #expect(markdown.stdout.contains("\n#### 退款计算（`Policies/refunds.yaml:33`）\n\n"))
         #expect(markdown.stdout.contains(
             "- **手续费**：适用第 1 种情形（`actor.role == \"buyer\" && order.status == \"processing\"`）："
                 + "5% × 1200.00 = 60.00，超过上限，取上限 20.00\n"))
