@@ -575,6 +575,9 @@ public struct ThresholdExplanation: Sendable {
     enum Skip: Sendable {
         case suspended(by: String)
         case notApplicable
+        /// The request did not send the counted list (`on_missing`): `path` is what is
+        /// missing, `effect` the least the decision then is.
+        case missingList(path: String, effect: Effect)
     }
 
     init(

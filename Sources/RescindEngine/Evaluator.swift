@@ -230,6 +230,7 @@ struct DecisionRun {
             let raised = policy.problemEffect(of: problems)
             if raised > effect {
                 effect = raised
+                if refund != nil, explain { recorder!.refundWithheldBy = raised }
                 refund = nil
                 obligationValues = []
             }
@@ -516,8 +517,10 @@ struct DecisionRun {
                 kind: .missingList, rule: threshold.id, expression: threshold.countedList, location: threshold.location,
                 message: "the request has no `\(missing.description)`, so `\(threshold.id)` could not count"))
             if explain {
+                let effect = (threshold.onMissing ?? policy.onError).effect
                 note(index, "no history supplied: the request has no `\(missing.description)`, so nothing was counted;"
-                    + " the decision is at least \((threshold.onMissing ?? policy.onError).effect.rawValue)")
+                    + " the decision is at least \(effect.rawValue)",
+                    skip: .missingList(path: missing.description, effect: effect))
             }
             return nil
         }

@@ -41,6 +41,9 @@ final class ExplanationSource: @unchecked Sendable {
     private(set) var locale = "en"
     /// How the refund came out, when deciding reached it.
     var refund: RefundRecord?
+    /// The effect a problem raised the decision to after the refund was worked out
+    /// (`on_error`, `on_missing`): the derivation is shown, and that it is not paid.
+    var refundWithheldBy: Effect?
 
     /// What deciding found about the refund.
     enum RefundRecord {

@@ -72,6 +72,8 @@ public struct ExplanationWords: Sendable {
         switch threshold.skip {
         case .suspended(let rule)?: return "本次被规则 `\(rule)` 暂停，不计数"
         case .notApplicable?: return "不适用：其 `applies_when` 不成立"
+        case .missingList(let path, let effect)?:
+            return "未提供历史记录：请求中没有 `\(path)`，因此未计数；本次决定至少为「\(self.effect(effect))」"
         case nil: break
         }
         if let note = threshold.note { return note }

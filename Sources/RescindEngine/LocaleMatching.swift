@@ -79,9 +79,17 @@ extension PolicySet {
     /// The locale a decision's texts are written in: the requested one (`--locale`,
     /// `?locale=`) or else the request's `locale`, matched to the set's locales, else the
     /// fallback. A tag written exactly as declared is found without allocating.
+    @inline(__always)
     func decisionLocale(requested: String?, request: ObjectValue) -> String {
         let tag = requested ?? stringValue(localeSlot, of: request) ?? "en"
         if defaultReason.hasText(for: tag) { return tag }
+        return matchedLocale(tag)
+    }
+
+    /// The slow path of `decisionLocale`, kept out of line: a tag not written exactly as
+    /// declared.
+    @inline(never)
+    private func matchedLocale(_ tag: String) -> String {
         let matcher = localeMatcher
         return matcher.match(tag) ?? matcher.fallback
     }

@@ -108,15 +108,23 @@ public final class LocalizedMessage: Sendable {
     /// The templates by locale, sorted by locale so any fallback is deterministic.
     private let entries: [(locale: String, template: MessageTemplate)]
 
+    /// The locales it has texts in, sorted.
+    public let locales: [String]
+
     public init(byLocale: [String: MessageTemplate]) {
         entries = byLocale.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        locales = entries.map(\.locale)
     }
 
-    /// The locales it has texts in, sorted.
-    public var locales: [String] { entries.map(\.locale) }
-
-    /// Whether there is a text written for exactly `locale`.
-    public func hasText(for locale: String) -> Bool { entries.contains { $0.locale == locale } }
+    /// Whether there is a text written for exactly `locale`. Run on every decision with
+    /// the request's locale: comparing lengths first keeps the string comparison to the
+    /// one candidate that can be equal (two equal small strings compare as two words).
+    @inline(__always)
+    public func hasText(for locale: String) -> Bool {
+        let length = locale.utf8.count
+        for candidate in locales where candidate.utf8.count == length && candidate == locale { return true }
+        return false
+    }
 
     /// The template for `locale`, else English, else the first by locale name. A
     /// linear scan: a message has a handful of locales, and short strings compare fast.

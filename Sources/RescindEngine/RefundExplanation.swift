@@ -69,6 +69,13 @@ extension ExplanationSource {
             steps.append(.init(
                 label: words.chinese ? "预计到账（expected_by）" : "expected_by",
                 text: caseText(derivation.expectCase, expect.when, words) + expectText))
+            if let effect = refundWithheldBy {
+                steps.append(.init(
+                    label: words.chinese ? "不予退款" : "not paid",
+                    text: words.chinese
+                        ? "决定因上述问题升为「\(words.effect(effect))」，本次不退款"
+                        : "the problems above raise the decision to \(effect.rawValue), so no refund is paid"))
+            }
             return RefundExplanation(location: refunds.location, steps: steps)
         }
     }

@@ -699,3 +699,23 @@ struct CompletionTests {
         #expect(ids.contains("repeat-canceller"))
     }
 }
+
+/// A threshold whose list the request did not send says so, in each locale, instead of
+/// "0 counted" (issue 12, item 5).
+@Suite("explain: no history supplied")
+struct MissingHistoryExplanationTests {
+    @Test("the explanation says no history was supplied, in English and in Chinese; the decision is review")
+    func missingHistory() throws {
+        let english = try CLI.run(["explain", "--policies", "Policies", "--locale", "en", "Examples/requests/buyer-no-history.json"])
+        #expect(english.status == 2)
+        #expect(english.stdout.contains("no history supplied: the request has no `buyer_history.cancellations`, so nothing was counted"))
+        #expect(!english.stdout.contains("0 counted"))
+        // The refund worked out before the problem raised the decision is shown as not paid.
+        #expect(english.stdout.contains("  not paid: the problems above raise the decision to review, so no refund is paid\n"))
+        let chinese = try CLI.run(["explain", "--policies", "Policies", "--locale", "zh-CN", "Examples/requests/buyer-no-history.json"])
+        #expect(chinese.status == 2)
+        #expect(chinese.stdout.contains("未提供历史记录：请求中没有 `buyer_history.cancellations`，因此未计数；本次决定至少为「人工审核」"))
+        #expect(!chinese.stdout.contains("no history supplied"))
+        #expect(chinese.stdout.contains("不予退款：决定因上述问题升为「人工审核」，本次不退款"))
+    }
+}
