@@ -6,28 +6,52 @@ extension Decision {
     /// The decision for people, with only the selected rules and thresholds in its
     /// explanation.
     public func text(showing selection: ExplanationSelection) -> String {
-        var out = "effect: \(effect.rawValue)"
+        // With an explanation the whole text is for a business reader, in the decision's
+        // locale; without one it is the terse operator format scripts have grepped,
+        // always in English labels (the reasons are in the locale either way).
+        let words = explanation.map { _ in ExplanationWords(locale: locale) } ?? ExplanationWords(locale: "en")
+        let labels = DecisionLabels(chinese: words.chinese)
+        var out = labels.effect + words.effect(effect)
         let problemRules = problemRules
-        out += !decidingRules.isEmpty ? " (\(decidingRules.joined(separator: ", ")))\n"
-            : problemRules.isEmpty ? " (no rule matched; the policy set's default)\n"
-            : " (\(problemRules.joined(separator: ", ")): the policy could not decide in full; see the problems)\n"
-        if !matchedRules.isEmpty { out += "matched: \(matchedRules.joined(separator: ", "))\n" }
-        out += "reasons:\n"
+        out += !decidingRules.isEmpty ? labels.parenthesized(decidingRules.joined(separator: ", ")) + "\n"
+            : problemRules.isEmpty ? labels.parenthesized(labels.byDefault) + "\n"
+            : labels.parenthesized(problemRules.joined(separator: ", ") + labels.undecided) + "\n"
+        if !matchedRules.isEmpty { out += labels.matched + matchedRules.joined(separator: ", ") + "\n" }
+        out += labels.reasons + "\n"
         for reason in reasons { out += "  - \(reason.text)\n" }
         if !obligations.isEmpty {
-            out += "obligations:\n"
+            out += labels.obligations + "\n"
             for obligation in obligations {
                 let fields = obligation.fields.map { "\($0.name) \($0.value.text)" }.joined(separator: ", ")
                 out += "  - \(obligation.type): \(fields)\n"
             }
         }
         for problem in problems {
-            out += "problem: \(problem.location): \(problem.kind.rawValue): rule `\(problem.rule)`: `\(problem.expression)`: \(problem.message)\n"
+            out += labels.problem + "\(problem.location): \(problem.kind.rawValue): \(labels.rule) `\(problem.rule)`: "
+                + "`\(problem.expression)`: \(problem.message)\n"
         }
-        out += "policy: \(policy.name) \(policy.version) (sha256:\(policy.digest.prefix(12)))\n"
+        out += labels.policy + "\(policy.name) \(policy.version)" + labels.parenthesized("sha256:\(policy.digest.prefix(12))") + "\n"
         if let explanation { out += explanation.text(showing: selection) }
         return out
     }
+}
+
+/// The labels of the decision's text: English, or Chinese when an explanation is shown
+/// in a Chinese locale. Field names of obligations stay as the JSON names them.
+struct DecisionLabels {
+    let chinese: Bool
+
+    var effect: String { chinese ? "决定：" : "effect: " }
+    var matched: String { chinese ? "命中规则：" : "matched: " }
+    var reasons: String { chinese ? "理由：" : "reasons:" }
+    var obligations: String { chinese ? "后续事项：" : "obligations:" }
+    var problem: String { chinese ? "问题：" : "problem: " }
+    var rule: String { chinese ? "规则" : "rule" }
+    var policy: String { chinese ? "策略：" : "policy: " }
+    var byDefault: String { chinese ? "没有规则命中，按策略集的默认决定" : "no rule matched; the policy set's default" }
+    var undecided: String { chinese ? "：策略未能完整判定，见下方问题" : ": the policy could not decide in full; see the problems" }
+
+    func parenthesized(_ text: String) -> String { chinese ? "（\(text)）" : " (\(text))" }
 }
 
 extension Explanation {

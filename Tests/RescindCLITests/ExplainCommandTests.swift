@@ -109,14 +109,14 @@ struct ExplainCommandTests {
         #expect(run.status == 0)
         #expect(run.stderr == "")
         #expect(run.stdout == """
-            effect: allow (buyer-before-shipment)
-            matched: buyer-before-shipment
-            reasons:
+            决定：允许（buyer-before-shipment）
+            命中规则：buyer-before-shipment
+            理由：
               - 订单 o-1 尚未发货，您可以取消该订单。
-            obligations:
+            后续事项：
               - refund: amount 129.99, fee 0.00, currency CNY, initiate_by 2026-12-02T23:59:59+08:00, expected_by \
             2026-12-11T23:59:59+08:00
-            policy: marketplace-cancellations 2026.12 (sha256:\(digest))
+            策略：marketplace-cancellations 2026.12（sha256:\(digest)）
             决策说明：
               ✔ buyer-before-shipment → 允许  [Policies/who-may-cancel.yaml:25]
                   Buyers may cancel their order until it ships.
@@ -717,5 +717,10 @@ struct MissingHistoryExplanationTests {
         #expect(chinese.stdout.contains("未提供历史记录：请求中没有 `buyer_history.cancellations`，因此未计数；本次决定至少为「人工审核」"))
         #expect(!chinese.stdout.contains("no history supplied"))
         #expect(chinese.stdout.contains("不予退款：决定因上述问题升为「人工审核」，本次不退款"))
+        #expect(chinese.stdout.hasPrefix("决定：人工审核（on-missing：策略未能完整判定，见下方问题）\n命中规则：buyer-before-shipment\n理由：\n"))
+        #expect(chinese.stdout.contains("\n问题：Policies/abuse-thresholds.yaml:28: missing-list: 规则 `repeat-canceller`: "))
+        // Without an explanation the text keeps its English labels (the operators' format).
+        let plain = try CLI.run(["eval", "--policies", "Policies", "--locale", "zh-CN", "Examples/requests/buyer-no-history.json"])
+        #expect(plain.stdout.hasPrefix("effect: review (on-missing: the policy could not decide in full; see the problems)\n"))
     }
 }
