@@ -187,23 +187,13 @@ public struct ExplanationWords: Sendable {
         return value.celLiteral
     }
 
-    /// `text` as a JSON string.
+    /// `text` as a JSON string, escaped as the decision JSON escapes it.
     static func jsonString(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
+        var writer = JSONWriter(capacity: text.utf8.count + 16)
+        writer.string(text)
+        var bytes: [UInt8] = []
+        writer.finish(appendingTo: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
     }
 }
 
