@@ -98,4 +98,33 @@ struct RescindFunctionsTests {
         }
         #expect(error.message == "unknown calendar `cn` (known: `cn-mainland`)")
     }
+
+    /// A business day outside the years a calendar lists holidays for is an error, not
+    /// an ordinary weekday: the decision then gets a problem and `on_error`.
+    @Test("calendar functions refuse days outside the calendar's years")
+    func outsideCoveredYears() throws {
+        let calendars = CalendarRegistry([
+            BusinessCalendar(
+                name: "cn-mainland", timeZone: TimeZone(identifier: "Asia/Shanghai")!,
+                holidays: [CivilDate(iso: "2026-10-01")!], years: 2026...2026)
+        ])
+        func run(_ source: String) throws -> Value {
+            try CELEnvironment.rescind(calendars: calendars).compile(source).get().evaluate([:]).get()
+        }
+        #expect(try run(#"isBusinessDay(timestamp("2026-10-01T10:00:00+08:00"), "cn-mainland")"#) == .bool(false))
+        #expect(try run(#"addBusinessDays(timestamp("2026-12-28T10:00:00+08:00"), 3, "cn-mainland")"#)
+            == .timestamp(CELTimestamp(rfc3339: "2026-12-31T10:00:00+08:00")!))
+        for source in [
+            #"isBusinessDay(timestamp("2027-01-01T10:00:00+08:00"), "cn-mainland")"#,
+            #"addBusinessDays(timestamp("2026-12-28T10:00:00+08:00"), 4, "cn-mainland")"#,
+            #"addBusinessDays(timestamp("2025-12-31T10:00:00+08:00"), 1, "cn-mainland")"#,
+        ] {
+            let program = try CELEnvironment.rescind(calendars: calendars).compile(source).get()
+            guard case .failure(let error) = program.evaluate([:]) else {
+                Issue.record("\(source) should fail")
+                continue
+            }
+            #expect(error.message.contains("is outside the years calendar `cn-mainland` lists holidays for (2026)"), "\(error.message)")
+        }
+    }
 }

@@ -43,6 +43,8 @@ public enum RescindFunctions {
                             .outOfRange,
                             "cannot add \(days) business days: expected 0 to \(BusinessCalendar.maxBusinessDays)"))
                     }
+                    // Every day counted must be one whose holidays the calendar lists.
+                    if let error = outsideYears(calendar, date) ?? outsideYears(calendar, target) { return error }
                     let secondOfDay = Int(at.seconds - calendar.epochSeconds(of: date, secondOfDay: 0))
                     return timestamp(calendar.epochSeconds(of: target, secondOfDay: secondOfDay), nanos: at.nanos)
                 }],
@@ -68,10 +70,24 @@ public enum RescindFunctions {
                         return .error(EvalError(.noMatchingOverload, "no matching overload for 'isBusinessDay'"))
                     }
                     guard let calendar = lookup(name) else { return unknownCalendar(name, calendars) }
-                    return .bool(calendar.isBusinessDay(calendar.localDate(ofEpochSeconds: at.seconds)))
+                    let date = calendar.localDate(ofEpochSeconds: at.seconds)
+                    if let error = outsideYears(calendar, date) { return error }
+                    return .bool(calendar.isBusinessDay(date))
                 }],
                 constantFoldable: true),
         ]
+    }
+
+    /// An error when `date` is outside the years `calendar` lists holidays for: a
+    /// business day there would be a guess (as refund deadlines, see `coveredYears`).
+    private static func outsideYears(_ calendar: BusinessCalendar, _ date: CivilDate) -> Value? {
+        guard let covered = calendar.coveredDays, let years = calendar.coveredYears,
+            !covered.contains(date.daysSinceEpoch)
+        else { return nil }
+        let listed = years.lowerBound == years.upperBound ? "\(years.lowerBound)" : "\(years.lowerBound)..\(years.upperBound)"
+        return .error(EvalError(
+            .outOfRange,
+            "`\(date)` is outside the years calendar `\(calendar.name)` lists holidays for (\(listed))"))
     }
 
     // MARK: - Decimal
