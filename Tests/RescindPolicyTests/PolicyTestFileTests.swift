@@ -181,6 +181,9 @@ struct PolicyTestFileTests {
         Unmet(
             expect: "reason: {rule: abuse-warn, contains: cancelled}", key: "reason",
             message: "expected a reason from `abuse-warn`; the reasons come from `buyer-before-shipment`"),
+        Unmet(
+            expect: "problems: [missing-list]", key: "problems",
+            message: "expected problems `missing-list`, got none"),
     ]
 
     @Test("every kind of expectation fails when the decision does not meet it, located at the expectation", arguments: unmet)
@@ -309,6 +312,9 @@ struct PolicyTestFileTests {
             code: "test-table-shape", message: "this row has 1 value; the table has 2 columns", line: 4, at: "[paid]",
             help: "columns: `order.status` and `effect`"),
         Broken(
+            cases: "  - name: x\n    expect: {problems: [missing-lst]}\n", code: "test-invalid-value",
+            message: "unknown problem kind `missing-lst`", line: 1, at: "missing-lst", help: "did you mean `missing-list`?"),
+        Broken(
             cases: "  - name: x\n    expect: {reason: {locale: zh_CN, contains: 订单}}\n", code: "test-unknown-name",
             message: "`zh_CN` is not a locale of `marketplace-cancellations`", line: 1, at: "zh_CN",
             help: "did you mean `zh-CN`?"),
@@ -428,5 +434,31 @@ struct PolicyTestFileTests {
         #expect(grace.sides.allSatisfy { $0.coveredBy == nil })  // `reason == "input_error"` is false first
         let warn = try #require(results.coverage.boundaries.first { $0.id == "tier:abuse-warn" })
         #expect(warn.sides.map { $0.coveredBy != nil } == [false, true, false])
+    }
+
+    // MARK: - Problems
+
+    /// A case can expect the problems a request meets (and the `on-missing` reason);
+    /// without `problems:`, any problem fails the case, as before.
+    @Test("a case expects problems by kind; an unexpected problem fails a case that does not")
+    func problemExpectations() throws {
+        let expected = try Self.run("""
+              - name: no history
+                request: {set: {buyer_history: null}}
+                expect:
+                  effect: review
+                  problems: [missing-list]
+                  reason: {rule: on-missing, contains: recent cancellations}
+              - name: no history, not expected
+                request: {set: {buyer_history: null}}
+                expect: {effect: review}
+              - name: none expected and none met
+                expect: {effect: allow, problems: none}
+
+            """)
+        #expect(expected.results.map(\.passed) == [true, false, true])
+        let unexpected = try #require(expected.results[1].failures.first)
+        #expect(unexpected.expectation == "problems")
+        #expect(unexpected.message.hasPrefix("an unexpected problem: missing-list: rule `repeat-canceller`"))
     }
 }

@@ -207,7 +207,9 @@ extension TestPlanLoader {
     // MARK: - Expectations
 
     /// The keys `expect:` takes; a table column with one of these names is an expectation.
-    static let expectationKeys = ["effect", "deciding", "matched", "not_matched", "tier", "obligations", "reason"]
+    static let expectationKeys = [
+        "effect", "deciding", "matched", "not_matched", "tier", "obligations", "reason", "problems",
+    ]
 
     mutating func readExpectations(_ node: YAMLNode) -> Expectations {
         var expectations = Expectations()
@@ -255,6 +257,24 @@ extension TestPlanLoader {
         case "reason":
             let items = node.sequence ?? [node]
             expectations.reasons = items.compactMap { readReason($0) }
+        case "problems":
+            // `problems: [missing-list]`, one kind, or `none` (the default made explicit).
+            let items = node.sequence ?? [node]
+            let known = EvaluationProblem.Kind.allCases.map(\.rawValue)
+            var kinds: [String] = []
+            for item in items {
+                guard let kind = item.string(diagnostics: &diagnostics) else { continue }
+                if kind == "none" && items.count == 1 { break }
+                guard known.contains(kind) else {
+                    diagnostics.append(TestMessages.invalid(
+                        "unknown problem kind `\(kind)`", at: item.span,
+                        help: Suggestions.didYouMean(kind, in: known + ["none"])
+                            ?? "expected \(Suggestions.quotedList(known + ["none"]))"))
+                    continue
+                }
+                kinds.append(kind)
+            }
+            expectations.problems = Located(kinds, at: node.span)
         default:
             break
         }
@@ -316,11 +336,13 @@ extension TestPlanLoader {
         }
         var rule: Located<String>?
         if let entry = fields.entry("rule"), let text = entry.value.string(diagnostics: &diagnostics) {
-            if vocabulary.outcomes.contains(text) || text == "default" {
+            // Besides rules and tiers, the pseudo rules reasons are given under.
+            let pseudo = ["default", ProblemEffect.onErrorRule, ProblemEffect.onMissingRule]
+            if vocabulary.outcomes.contains(text) || pseudo.contains(text) {
                 rule = Located(text, at: entry.value.span)
             } else {
                 diagnostics.append(TestMessages.unknown(
-                    "a rule or tier", text, at: entry.value.span, known: vocabulary.outcomes + ["default"],
+                    "a rule or tier", text, at: entry.value.span, known: vocabulary.outcomes + pseudo,
                     in: "`\(vocabulary.name)`"))
             }
         }

@@ -37,10 +37,13 @@ struct Expectations: Sendable {
     /// The decision's obligations, one to one, each matched on its type and the fields given.
     var obligations: Located<[ExpectedObligation]>?
     var reasons: [ExpectedReason] = []
+    /// Exactly these problem kinds (`missing-list`, …), each at least once; nil: the
+    /// decision must have no problem at all (an unexpected one always fails the case).
+    var problems: Located<[String]>?
 
     var isEmpty: Bool {
         effect == nil && deciding == nil && matched.isEmpty && notMatched.isEmpty && tier == nil
-            && obligations == nil && reasons.isEmpty
+            && obligations == nil && reasons.isEmpty && problems == nil
     }
 
     /// `other`'s expectations where it has them, else these (a table row over its table's `expect:`).
@@ -53,6 +56,7 @@ struct Expectations: Sendable {
         if let tier = other.tier { merged.tier = tier }
         if let obligations = other.obligations { merged.obligations = obligations }
         if !other.reasons.isEmpty { merged.reasons = other.reasons }
+        if let problems = other.problems { merged.problems = problems }
         return merged
     }
 }

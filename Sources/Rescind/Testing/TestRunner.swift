@@ -97,10 +97,19 @@ struct ExpectationCheck {
         for reason in expectations.reasons {
             if let message = reasonMismatch(reason) { fail("reason", message, reason.span) }
         }
-        for problem in decision.problems {
-            fail(
-                "problems", "a condition failed to evaluate: rule `\(problem.rule)`: `\(problem.expression)`: "
-                    + "\(problem.message) (\(problem.location))", testCase.location)
+        if let expected = expectations.problems {
+            // Kinds, not counts: a case says which problems the request must meet.
+            let got = Set(decision.problems.map(\.kind.rawValue))
+            if got != Set(expected.value) {
+                let show = { (kinds: Set<String>) in kinds.isEmpty ? "none" : Suggestions.quotedList(kinds.sorted(), conjunction: "and") }
+                fail("problems", "expected problems \(show(Set(expected.value))), got \(show(got))", expected.span)
+            }
+        } else {
+            for problem in decision.problems {
+                fail(
+                    "problems", "an unexpected problem: \(problem.kind.rawValue): rule `\(problem.rule)`: "
+                        + "`\(problem.expression)`: \(problem.message) (\(problem.location))", testCase.location)
+            }
         }
         return failures
     }
