@@ -27,7 +27,7 @@ public struct ReplaySide: Sendable {
         return copy
     }
 
-    /// "marketplace-cancellations 2026.12 (sha256:3a7697ef6906)".
+    /// "marketplace-cancellations 2026.12 (sha256:c88aef763523)".
     public var identity: String {
         "\(policySet.name) \(policySet.version) (sha256:\(policySet.digest.prefix(12)))"
     }

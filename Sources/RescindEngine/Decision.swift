@@ -411,7 +411,7 @@ public struct RuleExplanations: RandomAccessCollection, Sendable {
         let rule = source.policy.rules[position]
         let sites = source.sites._withUnsafeGuaranteedRef { $0.ruleSites[position] }
         return RuleExplanation(
-            id: rule.id, description: rule.description, effect: rule.effect, matched: source.ruleMatched(position),
+            id: rule.id, description: rule.descriptions.text(for: source.locale), effect: rule.effect, matched: source.ruleMatched(position),
             location: rule.location, conditions: ConditionExplanations(source: source, sites: sites))
     }
 }
@@ -419,7 +419,8 @@ public struct RuleExplanations: RandomAccessCollection, Sendable {
 /// One rule's outcome with the values its conditions saw.
 public struct RuleExplanation: Sendable {
     public let id: String
-    /// The rule's `description`, as the policy wrote it.
+    /// The rule's `description` in the explanation's locale (its one text when the
+    /// policy wrote one for every locale).
     public let description: String
     public let effect: Effect
     public let matched: Bool
@@ -568,6 +569,9 @@ public struct ThresholdExplanation: Sendable {
     let threshold: Threshold
     /// The request time, as the window's end is shown.
     let at: LocalTime?
+    /// The explanation's locale, which descriptions are shown in: the decision's, set
+    /// when the explanation is read (deciding records the notes before it is known).
+    var locale = "en"
     /// Why it did not apply, typed, so the note can be worded in any locale.
     let skip: Skip?
 
@@ -595,10 +599,10 @@ public struct ThresholdExplanation: Sendable {
         self.skip = skip
     }
 
-    /// The threshold's `description`, as the policy wrote it.
-    public var description: String { threshold.description }
-    /// The `description` of the tier reached, if any.
-    public var tierDescription: String? { reachedTier?.description }
+    /// The threshold's `description` in the explanation's locale.
+    public var description: String { threshold.descriptions.text(for: locale) }
+    /// The `description` of the tier reached, if any, in the explanation's locale.
+    public var tierDescription: String? { reachedTier?.descriptions.text(for: locale) }
 
     /// The note, or what was counted and where the count stands among the tiers:
     /// "5 counted in … within the 30 days before 2026-11-27T10:00:00+08:00; tier

@@ -129,7 +129,13 @@ final class ExplanationSource: @unchecked Sendable {
     }
 
     var explanation: Explanation {
-        Explanation(rules: RuleExplanations(source: self), thresholds: thresholds, effect: effect, source: self)
+        let locale = self.locale
+        let thresholds = self.thresholds.map { threshold -> ThresholdExplanation in
+            var threshold = threshold
+            threshold.locale = locale
+            return threshold
+        }
+        return Explanation(rules: RuleExplanations(source: self), thresholds: thresholds, effect: effect, source: self)
     }
 }
 

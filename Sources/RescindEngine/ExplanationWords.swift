@@ -1,8 +1,9 @@
 import CELRuntime
 
 /// The words of an explanation in one locale: English, or Chinese (zh-CN) for any
-/// `zh…` locale. Policy text — ids, conditions, descriptions — is shown as written;
-/// everything the engine says around it is in the locale.
+/// `zh…` locale. Policy text — ids, conditions — is shown as written, descriptions in
+/// the locale's text when the policy gives one; everything the engine says around it
+/// is in the locale.
 ///
 /// Kept together so the two languages stay in step: every sentence has both forms here.
 public struct ExplanationWords: Sendable {

@@ -134,6 +134,38 @@ public final class LocalizedMessage: Sendable {
     }
 }
 
+/// A plain text for people, not a template: a rule's, threshold's or tier's
+/// `description`. Written once for every locale (`description: "..."`) or once per
+/// locale (`description: {en: "...", zh-CN: "..."}`); read only when explaining.
+public struct LocalizedString: Sendable, Hashable {
+    /// The texts by locale; empty when one text serves every locale.
+    public let byLocale: [String: String]
+    /// The text every locale reads when no locale has its own.
+    private let shared: String
+
+    /// One text for every locale.
+    public init(_ text: String) {
+        byLocale = [:]
+        shared = text
+    }
+
+    /// One text per locale; a locale without one reads English, else the first by name.
+    public init(byLocale: [String: String]) {
+        self.byLocale = byLocale
+        shared = byLocale["en"] ?? byLocale.min { $0.key < $1.key }?.value ?? ""
+    }
+
+    /// The text for `locale` (a decision's locale), else English, else the first.
+    public func text(for locale: String) -> String { byLocale[locale] ?? shared }
+
+    /// The English text (or the one text, or the first by locale): what callers that
+    /// know no locale show.
+    public var text: String { shared }
+
+    /// The locales with a text of their own, sorted; empty for one text for all.
+    public var locales: [String] { byLocale.keys.sorted() }
+}
+
 /// An obligation as written in a policy: its type and fields, some computed from the
 /// request when the decision is made.
 public final class ObligationTemplate: Sendable {
@@ -203,7 +235,10 @@ public final class ProblemEffect: Sendable {
 /// A rule: when its condition holds, it contributes its effect, reason and obligations.
 public final class Rule: Sendable {
     public let id: String
+    /// The `description` in English (or its one text); `descriptions` has every locale's.
     public let description: String
+    /// The `description` per locale, as explanations show it.
+    public let descriptions: LocalizedString
     public let condition: Condition
     public let effect: Effect
     public let reason: LocalizedMessage
@@ -213,11 +248,12 @@ public final class Rule: Sendable {
     public let location: SourceReference
 
     public init(
-        id: String, description: String, condition: Condition, effect: Effect, reason: LocalizedMessage,
+        id: String, description: LocalizedString, condition: Condition, effect: Effect, reason: LocalizedMessage,
         obligations: [ObligationTemplate], suspends: [String], location: SourceReference
     ) {
         self.id = id
-        self.description = description
+        self.description = description.text
+        self.descriptions = description
         self.condition = condition
         self.effect = effect
         self.reason = reason
@@ -232,7 +268,10 @@ public final class Threshold: Sendable {
     /// One step of a threshold.
     public final class Tier: Sendable {
         public let id: String
+        /// The `description` in English (or its one text); `descriptions` has every locale's.
         public let description: String
+        /// The `description` per locale, as explanations show it.
+        public let descriptions: LocalizedString
         public let atLeast: Int64
         public let effect: Effect
         public let reason: LocalizedMessage
@@ -240,11 +279,12 @@ public final class Threshold: Sendable {
         public let location: SourceReference
 
         public init(
-            id: String, description: String, atLeast: Int64, effect: Effect, reason: LocalizedMessage,
+            id: String, description: LocalizedString, atLeast: Int64, effect: Effect, reason: LocalizedMessage,
             obligations: [ObligationTemplate], location: SourceReference
         ) {
             self.id = id
-            self.description = description
+            self.description = description.text
+            self.descriptions = description
             self.atLeast = atLeast
             self.effect = effect
             self.reason = reason
@@ -254,7 +294,10 @@ public final class Threshold: Sendable {
     }
 
     public let id: String
+    /// The `description` in English (or its one text); `descriptions` has every locale's.
     public let description: String
+    /// The `description` per locale, as explanations show it.
+    public let descriptions: LocalizedString
     public let appliesWhen: Condition?
     /// Evaluates to the number of matching items in the window (an `int`).
     public let count: CompiledExpression
@@ -279,7 +322,7 @@ public final class Threshold: Sendable {
     public let onMissing: ProblemEffect?
 
     public init(
-        id: String, description: String, appliesWhen: Condition?, count: CompiledExpression, countedList: String,
+        id: String, description: LocalizedString, appliesWhen: Condition?, count: CompiledExpression, countedList: String,
         window: CELDuration, windowCount: WindowCount? = nil, tiers: [Tier], location: SourceReference,
         countedTimestamps: CompiledExpression? = nil, missingList: MissingListPath? = nil, onMissing: ProblemEffect? = nil
     ) {
@@ -288,7 +331,8 @@ public final class Threshold: Sendable {
         self.countedTimestamps = countedTimestamps
         self.windowCount = windowCount
         self.id = id
-        self.description = description
+        self.description = description.text
+        self.descriptions = description
         self.appliesWhen = appliesWhen
         self.count = count
         self.countedList = countedList

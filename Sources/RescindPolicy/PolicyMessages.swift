@@ -163,10 +163,14 @@ enum PolicyMessages {
             help: "list tiers by strictly increasing `at_least`")
     }
 
-    static func missingLocale(_ locale: String, at span: SourceSpan) -> Diagnostic {
+    /// `kind` is what the texts are: a `reason` (which needs every locale) or a
+    /// `description` written per locale (which could be one string for all instead).
+    static func missingLocale(_ locale: String, at span: SourceSpan, kind: String = "reason") -> Diagnostic {
         .error(
-            .policyMissingLocale, "the reason has no `\(locale)` text", at: span,
-            help: "every reason needs a text for each of the policy set's `locales`")
+            .policyMissingLocale, "the \(kind) has no `\(locale)` text", at: span,
+            help: kind == "reason"
+                ? "every reason needs a text for each of the policy set's `locales`"
+                : "a \(kind) written per locale needs a text for each of the policy set's `locales` (or write one string for all of them)")
     }
 
     static func neverMatches(_ rule: String, path: String, first: String, second: String, at span: SourceSpan) -> Diagnostic {

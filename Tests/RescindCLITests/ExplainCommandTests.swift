@@ -119,12 +119,11 @@ struct ExplainCommandTests {
             策略：marketplace-cancellations 2026.12（sha256:\(digest)）
             决策说明：
               ✔ buyer-before-shipment → 允许  [Policies/who-may-cancel.yaml:25]
-                  Buyers may cancel their order until it ships.
+                  订单发货前，买家可以取消订单。
                   成立   actor.role == "buyer"   （actor.role = "buyer"）
                   成立   order.status in ["pending_payment", "paid", "processing"]   （order.status = "paid"）
               ✘ seller-stockout-rate → 人工审核  [Policies/seller-stockout.yaml:30]
-                  A stock-out cancellation by a seller whose stock-out cancellations in the last 30 days are above \
-            5% of their orders is reviewed by a person first.
+                  卖家近 30 天内因缺货取消的订单超过其订单数的 5% 时，其缺货取消需先经人工审核。
                   不成立 actor.role == "seller"   （actor.role = "buyer"）
                   不成立 reason == "stock_out"   （reason = "changed_mind"）
                   成立   order.status in ["paid", "processing"]   （order.status = "paid"）
@@ -132,60 +131,55 @@ struct ExplainCommandTests {
                   不成立 seller_stats.stockout_cancellations_30d * 100 > seller_stats.orders_30d * 5   \
             （seller_stats.stockout_cancellations_30d = 3，seller_stats.orders_30d = 120）
               ✘ seller-stock-out-remedies → 允许  [Policies/seller-stockout.yaml:45]
-                  When a seller cancels a paid order for a stock-out, the buyer is told why within 24 hours and \
-            gets a voucher, and the seller gets a penalty point.
+                  卖家因缺货取消已付款订单时，须在 24 小时内告知买家取消原因并向买家赠送优惠券，同时对卖家记违规扣分 1 分。
                   不成立 actor.role == "seller"   （actor.role = "buyer"）
                   不成立 reason == "stock_out"   （reason = "changed_mind"）
                   成立   order.status in ["paid", "processing"]   （order.status = "paid"）
               ✘ seller-price-change-notice → 允许  [Policies/seller-stockout.yaml:67]
-                  When a seller cancels a paid order because the price has changed, the buyer is told why within 24 \
-            hours.
+                  卖家因价格变动取消已付款订单时，须在 24 小时内告知买家取消原因。
                   不成立 actor.role == "seller"   （actor.role = "buyer"）
                   不成立 reason == "price_change"   （reason = "changed_mind"）
                   成立   order.status in ["paid", "processing"]   （order.status = "paid"）
               ✘ buyer-after-shipment → 拒绝  [Policies/who-may-cancel.yaml:36]
-                  Once an order has shipped, the buyer cannot cancel it and should request a return instead.
+                  订单发货后，买家不能再取消订单，应改为申请退货。
                   成立   actor.role == "buyer"   （actor.role = "buyer"）
                   不成立 order.status in ["shipped", "delivered"]   （order.status = "paid"）
               ✘ seller-allowed-reasons → 允许  [Policies/who-may-cancel.yaml:47]
-                  Sellers may cancel a paid order that has not shipped when an item is out of stock or its price \
-            has changed.
+                  已付款且尚未发货的订单，卖家可因商品缺货或价格变动取消。
                   不成立 actor.role == "seller"   （actor.role = "buyer"）
                   不成立 reason in ["stock_out", "price_change"]   （reason = "changed_mind"）
                   成立   order.status in ["paid", "processing"]   （order.status = "paid"）
               ✘ seller-other-reasons → 拒绝  [Policies/who-may-cancel.yaml:59]
-                  Sellers may not cancel an order for any reason other than a stock-out or a price change.
+                  除商品缺货或价格变动外，卖家不得以其他任何理由取消订单。
                   不成立 actor.role == "seller"   （actor.role = "buyer"）
                   成立   !(reason in ["stock_out", "price_change"])   （reason = "changed_mind"）
               ✘ support-verified → 允许  [Policies/who-may-cancel.yaml:70]
-                  Support staff may cancel on behalf of a customer whose identity they have verified, as long as \
-            the order has not shipped and is not already cancelled.
+                  客服核实客户身份后，可代客户取消尚未发货且未被取消的订单。
                   不成立 actor.role == "support"   （actor.role = "buyer"）
                   不成立 actor.verified   （actor.verified = false）
                   成立   !(order.status in ["shipped", "delivered", "cancelled"])   （order.status = "paid"）
               ✘ support-unverified → 拒绝  [Policies/who-may-cancel.yaml:82]
-                  Support staff must verify the customer's identity before cancelling on their behalf.
+                  客服代客户取消订单前，必须先核实客户身份。
                   不成立 actor.role == "support"   （actor.role = "buyer"）
                   成立   !(actor.verified)   （actor.verified = false）
               ✘ system-payment-timeout → 允许  [Policies/who-may-cancel.yaml:93]
-                  The system cancels an order that is still unpaid 30 minutes or more after it was placed.
+                  下单满 30 分钟仍未支付的订单，由系统自动取消。
                   不成立 actor.role == "system"   （actor.role = "buyer"）
                   不成立 order.status == "pending_payment"   （order.status = "paid"）
                   不成立 at - order.placed_at >= duration("30m")   （at = 2026-11-27T10:00:00+08:00，order.placed_at = \
             2026-11-27T09:40:00+08:00）
               ✘ already-cancelled → 拒绝  [Policies/who-may-cancel.yaml:105]
-                  An order that is already cancelled cannot be cancelled again, whoever asks.
+                  已取消的订单无论由谁申请，都不能再次取消。
                   不成立 order.status == "cancelled"   （order.status = "paid"）
               ✘ input-error-grace → 允许  [Policies/who-may-cancel.yaml:113]
-                  A buyer who cancels because of an input error within 30 minutes of ordering is not counted as a \
-            repeat canceller for this request.
+                  买家在下单后 30 分钟内因输入错误取消订单的，本次申请不计入频繁取消。
                   成立   actor.role == "buyer"   （actor.role = "buyer"）
                   不成立 reason == "input_error"   （reason = "changed_mind"）
                   成立   at - order.placed_at <= duration("30m")   （at = 2026-11-27T10:00:00+08:00，order.placed_at = \
             2026-11-27T09:40:00+08:00）
               阈值 repeat-canceller：近 30 天内（截至 2026-11-27T10:00:00+08:00），buyer_history.cancellations where \
             item.initiator == "buyer" 计入 1 次；首个档位 `abuse-warn` 自 3 次起  [Policies/abuse-thresholds.yaml:28]
-                  Counts the cancellations the buyer started in the 30 days before the request.
+                  统计买家在本次申请前 30 天内自行发起的取消次数。
             退款计算：  [Policies/refunds.yaml:33]
               手续费：没有情形适用，不收手续费：0.00
               退款金额：`order.total - fee`：129.99 − 0.00 = 129.99
@@ -338,7 +332,7 @@ struct ExplainCommandTests {
         #expect(explanation.contains(
             "  - 若 reason 为 \"input_error\"（现为 \"changed_mind\"），且 at 不晚于 2026-11-27T08:30:00+08:00"
                 + "（现为 2026-11-27T10:00:00+08:00），规则 `input-error-grace` 将允许取消\n"))
-        // Policy text (descriptions, conditions) is shown as written; the engine's words are Chinese.
+        // Conditions are shown as written; the engine's words (and the descriptions) are Chinese.
         for english in ["explanation", " true ", " false ", "threshold ", "counted in", "would allow", "tier `"] {
             #expect(!explanation.contains(english), "`\(english)`")
         }
@@ -353,6 +347,36 @@ struct ExplainCommandTests {
             "- **手续费**：适用第 1 种情形（`actor.role == \"buyer\" && order.status == \"processing\"`）："
                 + "5% × 1200.00 = 60.00，超过上限，取上限 20.00\n"))
         #expect(markdown.stdout.contains("  - 成立：`actor.role == \"buyer\"`，读取 `actor.role` = `\"buyer\"`\n"))
+    }
+
+    @Test("descriptions follow --locale: Chinese with zh-CN, English with en, in text, markdown and JSON", arguments: [
+        ("zh-CN", "订单发货前，买家可以取消订单。", "统计买家在本次申请前 30 天内自行发起的取消次数。",
+         "30 天内取消 5 次及以上：本次取消需经人工审核后方可进行。"),
+        ("en", "Buyers may cancel their order until it ships.",
+         "Counts the cancellations the buyer started in the 30 days before the request.",
+         "Five or more cancellations in 30 days; a person reviews the cancellation before it goes ahead."),
+    ])
+    func localizedDescriptions(locale: String, rule: String, threshold: String, tier: String) throws {
+        func explain(_ format: [String]) throws -> String {
+            let run = try CLI.run(
+                ["explain", "--policies", "Policies", "--locale", locale] + format + ["Examples/requests/abuse-review.json"])
+            #expect(run.status == 2)
+            return run.stdout
+        }
+        let text = try explain([])
+        #expect(text.contains("[Policies/who-may-cancel.yaml:25]\n      \(rule)\n"), "\(text)")
+        #expect(text.contains("[Policies/abuse-thresholds.yaml:28]\n      \(threshold)\n      \(tier)\n"), "\(text)")
+        let markdown = try explain(["--format", "markdown"])
+        for description in [rule, threshold, tier] {
+            #expect(markdown.contains("  - *\(description)*\n"), "\(markdown)")
+        }
+        let json = try JSONSerialization.jsonObject(with: Data(try explain(["--format", "json"]).utf8)) as? [String: Any]
+        let explanation = try #require(json?["explanation"] as? [String: Any])
+        let rules = try #require(explanation["rules"] as? [[String: Any]])
+        #expect(rules.first { $0["id"] as? String == "buyer-before-shipment" }?["description"] as? String == rule)
+        // The other locale's text is nowhere.
+        let other = locale == "en" ? "订单发货前" : "Buyers may cancel their order"
+        for output in [text, markdown] { #expect(!output.contains(other)) }
     }
 
     @Test("--format json carries the advice as data and the refund's derivation")

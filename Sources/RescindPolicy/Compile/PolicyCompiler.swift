@@ -82,9 +82,10 @@ public struct PolicyCompiler {
             let condition = rule.when.flatMap { compileCondition($0, expressions) }
             let reason = compileMessage(rule.reason, locales: header.locales, at: rule.span, expressions)
             let obligations = rule.obligations.compactMap { compileObligation($0, expressions) }
+            let description = compileDescription(rule.description, locales: header.locales)
             guard let condition, let reason else { continue }
             rules.append(Rule(
-                id: rule.id.value, description: rule.description, condition: condition, effect: rule.effect.value,
+                id: rule.id.value, description: description, condition: condition, effect: rule.effect.value,
                 reason: reason, obligations: obligations, suspends: rule.suspends.map(\.value),
                 location: reference(rule.id.span)))
         }
@@ -293,23 +294,11 @@ public struct PolicyCompiler {
                 help: "give a reason in each of \(Suggestions.quotedList(locales, conjunction: "and"))"))
             return nil
         }
-        // `zh_CN:` for `zh-CN` is reported once, as a misspelt key, not also as a missing text.
-        let misspelt = Set(text.byLocale.compactMap { PolicyMessages.policyLocale(matching: $0.locale, in: locales) })
-        for locale in locales where !text.byLocale.contains(where: { $0.locale == locale }) && !misspelt.contains(locale) {
-            diagnostics.append(PolicyMessages.missingLocale(locale, at: text.span))
-        }
+        checkLocales(of: text, locales: locales, kind: "reason")
         var byLocale: [String: MessageTemplate] = [:]
         var failed = false
         for (locale, message) in text.byLocale {
-            // A text under a key that is not a policy locale would never be shown.
-            guard locales.contains(locale) else {
-                diagnostics.append(PolicyMessages.unknownLocale(
-                    locale, at: text.keySpans[locale] ?? message.span, locales: locales))
-                failed = true
-                continue
-            }
-            guard message.source.contains(where: { !$0.isWhitespace }) else {
-                diagnostics.append(PolicyMessages.emptyReason(locale, at: message.span))
+            guard check(locale, message, of: text, locales: locales) else {
                 failed = true
                 continue
             }
@@ -320,6 +309,48 @@ public struct PolicyCompiler {
             byLocale[locale] = template
         }
         return failed ? nil : LocalizedMessage(byLocale: byLocale)
+    }
+
+    /// A `description`: one text for every locale, or a text per locale checked as a
+    /// reason's locales are. Plain text, never a template.
+    private mutating func compileDescription(_ description: DescriptionModel, locales: [String]) -> LocalizedString {
+        switch description {
+        case .shared(let text):
+            return LocalizedString(text)
+        case .byLocale(let text):
+            checkLocales(of: text, locales: locales, kind: "description")
+            var byLocale: [String: String] = [:]
+            for (locale, written) in text.byLocale where check(locale, written, of: text, locales: locales) {
+                byLocale[locale] = written.source
+            }
+            return LocalizedString(byLocale: byLocale)
+        }
+    }
+
+    /// Reports each policy locale a text per locale leaves out. `zh_CN:` for `zh-CN` is
+    /// reported once, as a misspelt key, not also as a missing text.
+    private mutating func checkLocales(of text: LocalizedText, locales: [String], kind: String) {
+        let misspelt = Set(text.byLocale.compactMap { PolicyMessages.policyLocale(matching: $0.locale, in: locales) })
+        for locale in locales where !text.byLocale.contains(where: { $0.locale == locale }) && !misspelt.contains(locale) {
+            diagnostics.append(PolicyMessages.missingLocale(locale, at: text.span, kind: kind))
+        }
+    }
+
+    /// Whether one locale's text may be used: its key is a policy locale (a text under
+    /// any other key would never be shown) and it is not blank. Reports why not.
+    private mutating func check(
+        _ locale: String, _ written: ExpressionText, of text: LocalizedText, locales: [String]
+    ) -> Bool {
+        guard locales.contains(locale) else {
+            diagnostics.append(PolicyMessages.unknownLocale(
+                locale, at: text.keySpans[locale] ?? written.span, locales: locales))
+            return false
+        }
+        guard written.source.contains(where: { !$0.isWhitespace }) else {
+            diagnostics.append(PolicyMessages.emptyReason(locale, at: written.span))
+            return false
+        }
+        return true
     }
 
     private mutating func compileTemplate(_ text: ExpressionText, _ expressions: ExpressionCompiler) -> MessageTemplate? {
@@ -443,6 +474,7 @@ public struct PolicyCompiler {
     private mutating func compileThreshold(
         _ model: ThresholdModel, header: PolicySetHeader, schema: RequestSchema, _ expressions: inout ExpressionCompiler
     ) -> Threshold? {
+        let description = compileDescription(model.description, locales: header.locales)
         guard let window = PolicyDuration.parse(model.window.value) else {
             diagnostics.append(PolicyMessages.invalid(
                 "window", model.window.value, expected: "a duration such as `720h` or `30d`", at: model.window.span))
@@ -486,9 +518,10 @@ public struct PolicyCompiler {
             withCount.environment.variables[PolicySet.countVariable] = .int
             let reason = compileMessage(tier.reason, locales: header.locales, at: tier.span, withCount)
             let obligations = tier.obligations.compactMap { compileObligation($0, expressions) }
+            let description = compileDescription(tier.description, locales: header.locales)
             guard let reason else { continue }
             tiers.append(Threshold.Tier(
-                id: tier.id.value, description: tier.description, atLeast: Int64(tier.atLeast.value),
+                id: tier.id.value, description: description, atLeast: Int64(tier.atLeast.value),
                 effect: tier.effect.value, reason: reason, obligations: obligations, location: reference(tier.id.span)))
         }
         guard ok else { return nil }
@@ -529,7 +562,7 @@ public struct PolicyCompiler {
                 model.id.value, list: missing.description, optional: optional.description, at: model.id.span))
         }
         return Threshold(
-            id: model.id.value, description: model.description, appliesWhen: applies, count: count.expression,
+            id: model.id.value, description: description, appliesWhen: applies, count: count.expression,
             countedList: described, window: window, windowCount: native, tiers: tiers,
             location: reference(model.id.span), countedTimestamps: countedTimestamps, missingList: missing,
             onMissing: onMissing)

@@ -177,7 +177,7 @@ struct DocumentReader {
         for node in list {
             guard var rule = YAMLMappingDecoder(node, describedAs: "rule", diagnostics: &diagnostics) else { continue }
             let id = locatedString(&rule, "id", required: true) ?? Located("", at: node.span)
-            let description = rule.optional("description", as: String.self, diagnostics: &diagnostics) ?? ""
+            let description = readDescription(&rule)
             let when = rule.entry("when").flatMap { readCondition($0.value) }
             if rule.entry("when") == nil {
                 _ = rule.required("when", as: YAMLNode.self, diagnostics: &diagnostics)
@@ -199,7 +199,7 @@ struct DocumentReader {
             guard var threshold = YAMLMappingDecoder(node, describedAs: "threshold", diagnostics: &diagnostics)
             else { continue }
             let id = locatedString(&threshold, "id", required: true) ?? Located("", at: node.span)
-            let description = threshold.optional("description", as: String.self, diagnostics: &diagnostics) ?? ""
+            let description = readDescription(&threshold)
             let applies = threshold.entry("applies_when").flatMap { readCondition($0.value) }
             let count = expression(&threshold, "count", required: true)
             let filter = expression(&threshold, "where", required: false)
@@ -210,7 +210,7 @@ struct DocumentReader {
                 guard var tier = YAMLMappingDecoder(tierNode, describedAs: "tier", diagnostics: &diagnostics)
                 else { continue }
                 let tierID = locatedString(&tier, "id", required: true) ?? Located("", at: tierNode.span)
-                let tierDescription = tier.optional("description", as: String.self, diagnostics: &diagnostics) ?? ""
+                let tierDescription = readDescription(&tier)
                 let atLeast: Located<Int>
                 if let entry = tier.entry("at_least"), let value = entry.value.int(diagnostics: &diagnostics) {
                     atLeast = Located(value, at: entry.value.span)
@@ -351,6 +351,41 @@ struct DocumentReader {
             keySpans[locale] = entry.key.span
         }
         return LocalizedText(byLocale: texts, span: node.span, keySpans: keySpans)
+    }
+
+    /// `description`: a string for every locale, or a mapping of locale to text (checked
+    /// against the policy locales when compiled, as a reason is).
+    private mutating func readDescription(_ fields: inout YAMLMappingDecoder) -> DescriptionModel {
+        guard let node = fields.entry("description")?.value, !node.isNull else { return .shared("") }
+        guard let mapping = node.mapping else {
+            guard let scalar = node.scalar else {
+                node.reportMismatch(expected: "a string, or a text per locale (`{en: …, zh-CN: …}`)", diagnostics: &diagnostics)
+                return .shared("")
+            }
+            return .shared(scalar.text)
+        }
+        var texts: [(String, ExpressionText)] = []
+        var keySpans: [String: SourceSpan] = [:]
+        for entry in mapping {
+            guard case .string(let locale)? = entry.key.scalar?.value else {
+                entry.key.reportMismatch(expected: "a locale", diagnostics: &diagnostics)
+                continue
+            }
+            guard let scalar = entry.value.scalar, scalar.value != .null else {
+                // `en:` with nothing after it is an empty text, reported as one.
+                if entry.value.isNull {
+                    texts.append((locale, ExpressionText(source: "", span: entry.value.span, origin: ExpressionOrigin(lineStarts: [entry.value.span.start]))))
+                    keySpans[locale] = entry.key.span
+                } else {
+                    entry.value.reportMismatch(expected: "a string", diagnostics: &diagnostics)
+                }
+                continue
+            }
+            texts.append((locale, ExpressionText(
+                source: scalar.text, span: entry.value.span, origin: origin(of: entry.value, scalar))))
+            keySpans[locale] = entry.key.span
+        }
+        return .byLocale(LocalizedText(byLocale: texts, span: node.span, keySpans: keySpans))
     }
 
     private mutating func readObligations(_ node: YAMLNode?) -> [ObligationModel] {

@@ -83,6 +83,14 @@ public struct LocalizedText: Sendable {
     public var keySpans: [String: SourceSpan] = [:]
 }
 
+/// A rule's, threshold's or tier's `description`: one plain text for every locale, or
+/// one per locale, checked like a reason's (every policy locale, no other, none empty).
+/// Plain text: `{…}` is not a hole.
+public enum DescriptionModel: Sendable {
+    case shared(String)
+    case byLocale(LocalizedText)
+}
+
 /// One field of an object in the schema.
 public struct FieldModel: Sendable {
     public indirect enum TypeSpec: Sendable {
@@ -161,7 +169,7 @@ public struct ObligationModel: Sendable {
 /// One rule.
 public struct RuleModel: Sendable {
     public var id: Located<String>
-    public var description: String
+    public var description: DescriptionModel
     public var when: ConditionModel?
     public var effect: Located<Effect>
     public var reason: LocalizedText?
@@ -173,7 +181,7 @@ public struct RuleModel: Sendable {
 /// One tier of a threshold.
 public struct TierModel: Sendable {
     public var id: Located<String>
-    public var description: String
+    public var description: DescriptionModel
     public var atLeast: Located<Int>
     public var effect: Located<Effect>
     public var reason: LocalizedText?
@@ -184,7 +192,7 @@ public struct TierModel: Sendable {
 /// One threshold.
 public struct ThresholdModel: Sendable {
     public var id: Located<String>
-    public var description: String
+    public var description: DescriptionModel
     public var appliesWhen: ConditionModel?
     public var count: ExpressionText
     public var filter: ExpressionText?
