@@ -171,6 +171,13 @@ extension Explanation {
             out.string(threshold.tier)
             out.key("text")
             out.string(words.text(threshold))
+            // As the text shows them: the threshold's, then the reached tier's.
+            out.key("description")
+            out.string(threshold.description)
+            if let tier = threshold.tierDescription {
+                out.key("tier_description")
+                out.string(tier)
+            }
             out.key("location")
             out.location(threshold.location)
             out.endObject()

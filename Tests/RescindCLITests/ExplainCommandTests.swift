@@ -748,3 +748,34 @@ struct MissingHistoryExplanationTests {
         #expect(plain.stdout.hasPrefix("effect: review (on-missing: the policy could not decide in full; see the problems)\n"))
     }
 }
+
+/// The explanation JSON carries the thresholds' descriptions as the text shows them.
+@Suite("explain: threshold descriptions in JSON")
+struct ThresholdDescriptionJSONTests {
+    @Test("a threshold and its reached tier are described in the decision's locale")
+    func thresholdDescriptions() throws {
+        for (locale, threshold, tier) in [
+            ("en", "Counts the cancellations the buyer started in the 30 days before the request.",
+             "Five or more cancellations in 30 days; a person reviews the cancellation before it goes ahead."),
+            ("zh-CN", nil, nil),
+        ] {
+            let run = try CLI.run([
+                "explain", "--policies", "Policies", "--locale", locale, "--format", "json", "Examples/requests/abuse-review.json",
+            ])
+            #expect(run.status == 2)
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+            let explanation = try #require(object["explanation"] as? [String: Any])
+            let first = try #require((explanation["thresholds"] as? [[String: Any]])?.first)
+            let description = try #require(first["description"] as? String)
+            let tierDescription = try #require(first["tier_description"] as? String)
+            if let threshold, let tier {
+                #expect(description == threshold)
+                #expect(tierDescription == tier)
+            } else {
+                // Chinese: no Latin letters beyond ids and numbers in the texts.
+                #expect(description.unicodeScalars.contains { $0.value >= 0x4E00 && $0.value <= 0x9FFF })
+                #expect(tierDescription.unicodeScalars.contains { $0.value >= 0x4E00 && $0.value <= 0x9FFF })
+            }
+        }
+    }
+}
