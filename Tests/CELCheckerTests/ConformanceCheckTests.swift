@@ -24,11 +24,9 @@ import Testing
         return FileManager.default.fileExists(atPath: candidate.path) ? candidate : nil
     }()
 
-    @Test func coreFilesCheckWithoutErrors() throws {
-        guard let directory = Self.directory else {
-            print("skipping conformance check sweep: set CEL_CONFORMANCE_DIR or add ../shared/cel-conformance")
-            return
-        }
+    @Test(.enabled(if: Self.directory != nil, "CEL conformance JSON not found: set CEL_CONFORMANCE_DIR or put it at ../shared/cel-conformance"))
+    func coreFilesCheckWithoutErrors() throws {
+        let directory = try #require(Self.directory)
         var sweep = Sweep()
         for file in Self.coreFiles {
             for test in try ConformanceTest.load(directory.appendingPathComponent("\(file).json"), file: file)
@@ -48,9 +46,10 @@ import Testing
     /// Known exception: `null < null` and friends check, as in cel-go, because `null` is
     /// assignable to timestamps and durations (cel-go's legacy nullability), so the
     /// timestamp and duration orderings match; they fail at runtime instead.
-    @Test func illTypedTestsAreRejected() throws {
+    @Test(.enabled(if: Self.directory != nil, "CEL conformance JSON not found: set CEL_CONFORMANCE_DIR or put it at ../shared/cel-conformance"))
+    func illTypedTestsAreRejected() throws {
         let acceptedLikeCelGo: Set<String> = ["null < null", "null > null", "null <= null", "null >= null"]
-        guard let directory = Self.directory else { return }
+        let directory = try #require(Self.directory)
         var accepted: [String] = []
         var rejected = 0
         for file in Self.coreFiles {
@@ -66,11 +65,9 @@ import Testing
         #expect(accepted.isEmpty)
     }
 
-    @Test func typeDeductionsMatch() throws {
-        guard let directory = Self.directory else {
-            print("skipping type deduction tests: conformance folder not found")
-            return
-        }
+    @Test(.enabled(if: Self.directory != nil, "CEL conformance JSON not found: set CEL_CONFORMANCE_DIR or put it at ../shared/cel-conformance"))
+    func typeDeductionsMatch() throws {
+        let directory = try #require(Self.directory)
         var sweep = Sweep()
         for test in try ConformanceTest.load(directory.appendingPathComponent("type_deduction.json"), file: "type_deduction")
         where !test.needsProtoMessages && !test.expr.contains("optional.") {
