@@ -371,6 +371,8 @@ struct RouteTable {
 
     mutating func on(_ method: HTTPRequest.Method, _ path: String, use handler: @escaping Handler) {
         router.on(RouterPath(path), method: method, use: handler)
+        // HEAD is GET without the body (RFC 9110 §9.3.2); the HTTP encoder drops the body.
+        if method == .get { router.on(RouterPath(path), method: .head, use: handler) }
         if let index = methods.firstIndex(where: { $0.path == path }) {
             methods[index].methods.append(method)
         } else {
@@ -382,7 +384,7 @@ struct RouteTable {
     func refuseOtherMethods() {
         let candidates: [HTTPRequest.Method] = [.get, .head, .post, .put, .patch, .delete, .options]
         for (path, allowed) in methods {
-            // A GET route answers HEAD too (the server sends the head without the body).
+            // A GET route answers HEAD too (registered with it in `on`).
             let served = allowed.contains(.get) ? allowed + [.head] : allowed
             let allow = served.map(\.rawValue).joined(separator: ", ")
             for method in candidates where !served.contains(method) {

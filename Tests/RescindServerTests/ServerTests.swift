@@ -153,6 +153,9 @@ import Testing
                 #expect($0.headers[.allow] == "GET, HEAD")
             }
             try await client.execute(uri: "/v1/nothing", method: .post) { #expect($0.status == .notFound) }
+            // `Allow` names HEAD for GET routes, so HEAD must really be served there.
+            try await client.execute(uri: "/healthz", method: .head) { #expect($0.status == .ok) }
+            try await client.execute(uri: "/openapi.json", method: .head) { #expect($0.status == .ok) }
         }
     }
 
