@@ -10,36 +10,35 @@ extension Decision {
         // With an explanation, in the decision's locale (as `text` is); else English.
         let words = explanation.map { _ in ExplanationWords(locale: locale) } ?? ExplanationWords(locale: "en")
         let zh = words.chinese
-        let open = zh ? "（" : " (", close = zh ? "）" : ")", colon = zh ? "：" : ":"
-        let effectName = zh ? words.effect(effect) : effect.rawValue
+        let labels = DecisionLabels(chinese: zh)
+        let open = zh ? "（" : " (", close = zh ? "）" : ")"
+        let effectName = words.effect(effect)
         var out = (zh ? "### 决定：" : "### Decision: ") + effectName + "\n\n"
-        out += "- **\(zh ? "决定" : "effect")\(colon)** \(effectName)" + (zh ? "" : " ")
+        out += "- **\(labels.effectName)\(labels.colon)** \(effectName)" + (zh ? "（" : " (")
         let problemRules = problemRules
-        out += !decidingRules.isEmpty ? (zh ? "（" : "(") + decidingRules.map(Markdown.code).joined(separator: ", ") + close + "\n"
-            : problemRules.isEmpty
-            ? (zh ? "（没有规则命中，按策略集的默认决定）\n" : "(no rule matched; the policy set's default)\n")
-            : (zh ? "（" : "(") + problemRules.map(Markdown.code).joined(separator: ", ")
-                + (zh ? "：策略未能完整判定，见下方问题）\n" : ": the policy could not decide in full; see the problems)\n")
-        out += "- **\(zh ? "命中规则" : "matched")\(colon)** "
+        out += !decidingRules.isEmpty ? decidingRules.map(Markdown.code).joined(separator: ", ") + close + "\n"
+            : problemRules.isEmpty ? labels.byDefault + close + "\n"
+            : problemRules.map(Markdown.code).joined(separator: ", ") + labels.undecided + close + "\n"
+        out += "- **\(labels.matchedName)\(labels.colon)** "
             + (matchedRules.isEmpty ? (zh ? "无" : "none") : matchedRules.map(Markdown.code).joined(separator: ", ")) + "\n"
-        if let requestID { out += "- **\(zh ? "请求" : "request")\(colon)** \(Markdown.code(requestID))\n" }
-        out += "- **\(zh ? "策略" : "policy")\(colon)** \(Markdown.prose(policy.name)) \(Markdown.prose(policy.version))"
+        if let requestID { out += "- **\(labels.requestName)\(labels.colon)** \(Markdown.code(requestID))\n" }
+        out += "- **\(labels.policyName)\(labels.colon)** \(Markdown.prose(policy.name)) \(Markdown.prose(policy.version))"
         out += "\(open)\(Markdown.code("sha256:\(policy.digest.prefix(12))"))\(close)\n"
 
-        out += zh ? "\n#### 理由\n\n" : "\n#### Reasons\n\n"
+        out += labels.heading(labels.reasonsName)
         for reason in reasons { out += Markdown.item(Markdown.prose(reason.text)) }
         if !obligations.isEmpty {
-            out += zh ? "\n#### 后续事项\n\n" : "\n#### Obligations\n\n"
+            out += labels.heading(labels.obligationsName)
             for obligation in obligations {
                 let fields = obligation.fields.map { "\(Markdown.prose($0.name)) \(Markdown.code($0.value.text))" }
                 out += Markdown.item("**\(Markdown.prose(obligation.type))**: " + fields.joined(separator: ", "))
             }
         }
         if !problems.isEmpty {
-            out += zh ? "\n#### 问题\n\n" : "\n#### Problems\n\n"
+            out += labels.heading(labels.problemsName)
             for problem in problems {
                 out += Markdown.item(
-                    "\(Markdown.code(problem.kind.rawValue)): \(zh ? "规则" : "rule") \(Markdown.code(problem.rule)): "
+                    "\(Markdown.code(problem.kind.rawValue)): \(labels.rule) \(Markdown.code(problem.rule)): "
                         + "\(Markdown.code(problem.expression)): \(Markdown.prose(problem.message))"
                         + "\(open)\(Markdown.code(problem.location.description))\(close)")
             }

@@ -41,17 +41,30 @@ extension Decision {
 struct DecisionLabels {
     let chinese: Bool
 
-    var effect: String { chinese ? "决定：" : "effect: " }
-    var matched: String { chinese ? "命中规则：" : "matched: " }
-    var reasons: String { chinese ? "理由：" : "reasons:" }
-    var obligations: String { chinese ? "后续事项：" : "obligations:" }
-    var problem: String { chinese ? "问题：" : "problem: " }
+    // The names, shared by the text and the Markdown.
+    var effectName: String { chinese ? "决定" : "effect" }
+    var matchedName: String { chinese ? "命中规则" : "matched" }
+    var reasonsName: String { chinese ? "理由" : "reasons" }
+    var obligationsName: String { chinese ? "后续事项" : "obligations" }
+    var problemsName: String { chinese ? "问题" : "problems" }
+    var requestName: String { chinese ? "请求" : "request" }
+    var policyName: String { chinese ? "策略" : "policy" }
     var rule: String { chinese ? "规则" : "rule" }
-    var policy: String { chinese ? "策略：" : "policy: " }
+    var colon: String { chinese ? "：" : ":" }
     var byDefault: String { chinese ? "没有规则命中，按策略集的默认决定" : "no rule matched; the policy set's default" }
     var undecided: String { chinese ? "：策略未能完整判定，见下方问题" : ": the policy could not decide in full; see the problems" }
 
+    // The text's line starts.
+    var effect: String { effectName + colon + (chinese ? "" : " ") }
+    var matched: String { matchedName + colon + (chinese ? "" : " ") }
+    var reasons: String { reasonsName + colon }
+    var obligations: String { obligationsName + colon }
+    var problem: String { chinese ? "问题：" : "problem: " }
+    var policy: String { policyName + colon + (chinese ? "" : " ") }
+
     func parenthesized(_ text: String) -> String { chinese ? "（\(text)）" : " (\(text))" }
+    /// A Markdown section heading: the name, capitalized in English.
+    func heading(_ name: String) -> String { "\n#### " + (chinese ? name : name.capitalized) + "\n\n" }
 }
 
 extension Explanation {
