@@ -10,14 +10,13 @@ public struct PolicySnapshot: Sendable {
     /// Built once per set: the decoder's plan depends on the schema.
     public let decoder: RequestDecoder
     public let loadedAt: Date
-    /// The locales the set's reasons are written in (every message has them all).
-    public let locales: [String]
+    /// The locales the set's texts are written in (`PolicySet.locales`).
+    public var locales: [String] { policySet.locales }
 
     init(policySet: PolicySet, loadedAt: Date, limits: RequestLimits) {
         self.policySet = policySet
         self.decoder = RequestDecoder(schema: policySet.schema, limits: limits)
         self.loadedAt = loadedAt
-        self.locales = policySet.defaultReason.locales
     }
 }
 

@@ -63,7 +63,7 @@ struct PolicyVocabulary {
         tiers = policySet.thresholds.flatMap { $0.tiers.map(\.id) }
         outcomes = policySet.rules.map(\.id) + tiers
         obligationFields = policySet.obligationFieldNames.map { ($0.type, ["source"] + $0.fields) }
-        locales = policySet.defaultReason.locales
+        locales = policySet.locales
     }
 }
 
