@@ -26,19 +26,22 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
+        // The fence: every piece of hand-managed memory (the plan's arena, unowned
+        // references, stack scratch) lives here, behind typed views; see its README.md.
+        .target(name: "RescindUnsafe", exclude: ["README.md"]),
         .target(name: "RescindDiagnostics"),
         .target(name: "RescindYAML", dependencies: ["CYAML", "RescindDiagnostics"]),
         .target(name: "CELCommon", dependencies: ["RescindDiagnostics"]),
         .target(name: "CELParser", dependencies: ["CELCommon", "RescindDiagnostics"]),
         .target(name: "CELChecker", dependencies: ["CELCommon", "RescindDiagnostics"]),
-        .target(name: "CELRuntime", dependencies: ["CELCommon"]),
+        .target(name: "CELRuntime", dependencies: ["CELCommon", "RescindUnsafe"]),
         .target(name: "CEL", dependencies: ["CELCommon", "CELParser", "CELChecker", "CELRuntime", "RescindDiagnostics"]),
         // The policy layer: RescindPolicy loads, checks and compiles YAML policies into a
         // RescindEngine.PolicySet; RescindEngine decides and explains at runtime and, like
         // CELRuntime, never imports a parser or checker.
-        .target(name: "RescindEngine", dependencies: ["CELRuntime", "CELCommon", "RescindDiagnostics"]),
-        .target(name: "RescindPolicy", dependencies: ["RescindEngine", "CEL", "RescindYAML", "RescindDiagnostics"]),
-        .target(name: "Rescind", dependencies: ["CEL", "RescindYAML", "RescindDiagnostics", "RescindEngine", "RescindPolicy"]),
+        .target(name: "RescindEngine", dependencies: ["CELRuntime", "CELCommon", "RescindDiagnostics", "RescindUnsafe"]),
+        .target(name: "RescindPolicy", dependencies: ["RescindEngine", "CEL", "RescindYAML", "RescindDiagnostics", "RescindUnsafe"]),
+        .target(name: "Rescind", dependencies: ["CEL", "RescindYAML", "RescindDiagnostics", "RescindEngine", "RescindPolicy", "RescindUnsafe"]),
         // The HTTP service (`rescind serve`): the application is built by a library
         // function so tests drive it through Hummingbird's test client without a socket.
         .target(name: "RescindServer", dependencies: [
@@ -68,6 +71,7 @@ let package = Package(
         .executableTarget(name: "RescindLoad", dependencies: [
             "RescindLoadKit", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        .testTarget(name: "RescindUnsafeTests", dependencies: ["RescindUnsafe"]),
         .testTarget(name: "RescindDiagnosticsTests", dependencies: ["RescindDiagnostics"]),
         .testTarget(name: "RescindYAMLTests", dependencies: ["RescindYAML"]),
         .testTarget(name: "CELParserTests", dependencies: ["CELParser"]),

@@ -1,4 +1,5 @@
 import CELCommon
+import RescindUnsafe
 
 /// Bounds that keep evaluation of hostile or accidental expressions finite.
 public struct EvaluationLimits: Sendable, Hashable {
@@ -83,7 +84,7 @@ public final class Program: Sendable {
         -> Result<Value, EvalError>
     {
         precondition(activation.values.count == layout.count, "activation was built for a different program")
-        let recorder = trace.map { Unmanaged.passUnretained($0) }
+        let recorder = trace.map { UnownedRef($0) }
         let costLimit = max(0, min(budget, limits.costLimit))
         let value: Value
         let abort: EvalError?

@@ -1,4 +1,5 @@
 import CELCommon
+public import RescindUnsafe
 
 /// A CEL runtime value.
 ///
@@ -260,6 +261,13 @@ public final class ObjectValue: @unchecked Sendable, Hashable {
 
     /// The fields by slot.
     @inlinable public var fields: ObjectFields { ObjectFields(object: self) }
+
+    /// Calls `body` with a read-only view of the fields in place (nil where absent),
+    /// valid only during the call: reading them adjusts no reference count.
+    @inlinable @inline(__always)
+    public func withFields<R>(_ body: (BorrowedTable<Value?>) throws -> R) rethrows -> R {
+        try withUnsafeFields { try body(BorrowedTable($0)) }
+    }
 
     /// Calls `body` with the fields in place.
     @inlinable

@@ -1,4 +1,5 @@
 import Foundation
+import RescindUnsafe
 
 /// Reads a file, or standard input, one line at a time: the JSON Lines readers of
 /// `rescind eval --jsonl` and `rescind replay` share it.
@@ -13,8 +14,9 @@ public final class LineReader {
 
     private let descriptor: Int32
     private let ownsDescriptor: Bool
-    private var buffer: UnsafeMutablePointer<UInt8>
-    private var capacity: Int
+    private var storage: ByteBuffer
+    private var buffer: UnsafeMutablePointer<UInt8> { storage.base! }
+    private var capacity: Int { storage.capacity }
     /// The bytes read and not yet handed out are `buffer[start ..< end]`.
     private var start = 0
     private var end = 0
@@ -40,12 +42,10 @@ public final class LineReader {
             descriptor = opened
             ownsDescriptor = true
         }
-        capacity = max(1, blockSize)
-        buffer = .allocate(capacity: capacity)
+        storage = ByteBuffer(capacity: blockSize)
     }
 
     deinit {
-        buffer.deallocate()
         if ownsDescriptor { close(descriptor) }
     }
 
@@ -97,11 +97,7 @@ public final class LineReader {
             start = 0
         }
         if end == capacity {
-            let larger = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity * 2)
-            larger.moveInitialize(from: buffer, count: end)
-            buffer.deallocate()
-            buffer = larger
-            capacity *= 2
+            storage.grow(to: capacity * 2, preserving: end)
         }
         while true {
             let got = read(descriptor, buffer + end, capacity - end)

@@ -1,4 +1,5 @@
 public import CELRuntime
+import RescindUnsafe
 
 /// The answer to "may this cancellation go ahead, and what must happen next?".
 ///
@@ -409,7 +410,7 @@ public struct RuleExplanations: RandomAccessCollection, Sendable {
 
     public subscript(position: Int) -> RuleExplanation {
         let rule = source.policy.rules[position]
-        let sites = source.sites._withUnsafeGuaranteedRef { $0.ruleSites[position] }
+        let sites = source.sites.withObject { $0.ruleSites[position] }
         return RuleExplanation(
             id: rule.id, description: rule.descriptions.text(for: source.locale), effect: rule.effect, matched: source.ruleMatched(position),
             location: rule.location, conditions: ConditionExplanations(source: source, sites: sites))
@@ -443,13 +444,15 @@ public struct ConditionExplanations: RandomAccessCollection, Sendable {
         self.sites = sites
     }
 
-    @inlinable public var startIndex: Int { sites.lowerBound }
-    @inlinable public var endIndex: Int { sites.upperBound }
+    // Indexes from zero, like any collection: `rule.conditions[0]` is the rule's first
+    // condition. The policy-wide site number is an offset kept inside.
+    @inlinable public var startIndex: Int { 0 }
+    @inlinable public var endIndex: Int { sites.count }
 
     @inlinable
-    public subscript(site: Int) -> ConditionExplanation {
-        precondition(sites.contains(site), "condition index out of range")
-        return ConditionExplanation(source: source, site: site)
+    public subscript(position: Int) -> ConditionExplanation {
+        precondition(position >= 0 && position < sites.count, "condition index out of range")
+        return ConditionExplanation(source: source, site: sites.lowerBound + position)
     }
 }
 

@@ -1,4 +1,5 @@
 import CELRuntime
+import RescindUnsafe
 
 /// Options for one decision.
 public struct DecisionOptions: Sendable {
@@ -24,37 +25,14 @@ extension PolicySet {
     /// Decides a decoded request. Deterministic: the clock is the request's `at`.
     public func decide(_ request: ObjectValue, options: DecisionOptions = DecisionOptions()) -> Decision {
         // The ordinal cache and the candidate set live on the stack: a decision allocates
-        // only what it returns. Most policy sets fit in `inline`; passing it through
-        // `withUnsafeMutableBytes` returns the decision as is, where a temporary
-        // allocation would wrap it in a `Result` and copy it on the way out.
-        let words = plan.wordCount
-        let ordinalWords = (max(enumFieldCount, 1) + 7) / 8
-        if words + ordinalWords <= 8 {
-            var inline: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
-            return withUnsafeMutableBytes(of: &inline) { storage in
-                decide(request, options, storage: storage.bindMemory(to: UInt64.self), words: words)
-            }
+        // only what it returns.
+        Scratch.withTables(words: plan.wordCount, bytes: enumFieldCount) { candidates, ordinals in
+            ordinals.fill(DecisionRun.unread)
+            var run = DecisionRun(policy: self, request: request, ordinals: ordinals, budget: options.costBudget ?? .max)
+            if options.explain { run.recorder = ExplanationSource(policy: self, request: request) }
+            run.settleAll(into: candidates)
+            return run.decide(locale: options.locale)
         }
-        return withUnsafeTemporaryAllocation(of: UInt64.self, capacity: words + ordinalWords) { storage in
-            decide(request, options, storage: storage, words: words)
-        }
-    }
-
-    /// `decide(_:options:)` with `storage` for the candidate set (`words` words) and,
-    /// after it, the ordinal cache.
-    @inline(__always)
-    private func decide(
-        _ request: ObjectValue, _ options: DecisionOptions, storage: UnsafeMutableBufferPointer<UInt64>, words: Int
-    ) -> Decision {
-        let candidates = UnsafeMutableBufferPointer(rebasing: storage[..<words])
-        let ordinals = UnsafeMutableRawPointer(storage.baseAddress! + words)
-            .bindMemory(to: Int8.self, capacity: enumFieldCount)
-        let cache = UnsafeMutableBufferPointer(start: ordinals, count: enumFieldCount)
-        cache.initialize(repeating: DecisionRun.unread)
-        var run = DecisionRun(policy: self, request: request, ordinals: cache, budget: options.costBudget ?? .max)
-        if options.explain { run.recorder = ExplanationSource(policy: self, request: request) }
-        run.settleAll(into: candidates)
-        return run.decide(locale: options.locale)
     }
 
     /// The CEL variables bound to a request's values.
@@ -128,7 +106,7 @@ struct DecisionRun {
     let at: CELTimestamp?
     /// Whether the decision is explained: conditions are then evaluated in full and recorded.
     var explain: Bool { recorder != nil }
-    let ordinals: UnsafeMutableBufferPointer<Int8>
+    let ordinals: ScratchTable<Int8>
     /// Built on the first condition that needs CEL.
     var activation: Activation?
     /// The refund's fee once computed: `fee` in the amount expression.
@@ -142,12 +120,12 @@ struct DecisionRun {
     var recorder: ExplanationSource?
     /// Every planned condition whose leading tests pass (see `DecisionPlan.candidates`);
     /// nil when a tested value is absent or unexpected.
-    var candidates: UnsafeMutableBufferPointer<UInt64>?
+    var candidates: ScratchTable<UInt64>?
     /// What is being evaluated, for problem reports.
     var current = Owner.refunds
 
     @inline(__always)
-    init(policy: PolicySet, request: ObjectValue, ordinals: UnsafeMutableBufferPointer<Int8>, budget: Int) {
+    init(policy: PolicySet, request: ObjectValue, ordinals: ScratchTable<Int8>, budget: Int) {
         self.budget = budget
         self.policy = policy
         self.plan = policy.plan
@@ -255,8 +233,8 @@ struct DecisionRun {
     // MARK: - Conditions
 
     /// Reads every tested enum field, then settles all planned conditions at once.
-    mutating func settleAll(into words: UnsafeMutableBufferPointer<UInt64>) {
-        for slot in plan.testedSlots.elements { _ = ordinal(slot: slot) }
+    mutating func settleAll(into words: ScratchTable<UInt64>) {
+        for slot in plan.testedSlots { _ = ordinal(slot: slot) }
         if plan.candidates(ordinals: ordinals, into: words) { candidates = words }
     }
 
@@ -304,7 +282,7 @@ struct DecisionRun {
         case .leaf:
             let site = Int(node.site)
             if let holds = settleEnumTests(site: site) { return holds }
-            return sites.expressionRefs[site]._withUnsafeGuaranteedRef { evaluate($0).holds }
+            return sites.expressionRefs[site].withObject { evaluate($0).holds }
         case .all, .any:
             // `all` stops at the first false, `any` at the first true.
             let stopsAt = node.kind == .any
@@ -329,7 +307,7 @@ struct DecisionRun {
         switch node.kind {
         case .leaf:
             let site = Int(node.site)
-            return sites.expressionRefs[site]._withUnsafeGuaranteedRef { evaluateRecorded($0, site: site) }
+            return sites.expressionRefs[site].withObject { evaluateRecorded($0, site: site) }
         case .all, .any:
             let stopsAt = node.kind == .any
             var decided = false
@@ -451,7 +429,7 @@ struct DecisionRun {
         let cached = ordinals[slot]
         if cached != Self.unread { return cached }
         let ordinal = plan.enumFields[slot].flatMap { field in
-            field._withUnsafeGuaranteedRef { $0.ordinal(in: request) }
+            field.withObject { $0.ordinal(in: request) }
         }.map { Int8($0) } ?? Self.unknown
         ordinals[slot] = ordinal
         return ordinal
@@ -508,10 +486,10 @@ struct DecisionRun {
             return nil
         }
         if let missing = plan.missingLists[index],
-            missing._withUnsafeGuaranteedRef({ policy.isMissing($0, in: request) })
+            missing.withObject({ policy.isMissing($0, in: request) })
         {
             // Not "none counted": the request did not say. `on_missing` decides.
-            let missing = missing.takeUnretainedValue()
+            let missing = missing.object
             let threshold = policy.thresholds[index]
             problems.append(EvaluationProblem(
                 kind: .missingList, rule: threshold.id, expression: threshold.countedList, location: threshold.location,
@@ -525,7 +503,7 @@ struct DecisionRun {
             return nil
         }
         let count: Int64
-        if let native = plan.windowCounts[index]?._withUnsafeGuaranteedRef({ $0.count(in: request, at: at) }) {
+        if let native = plan.windowCounts[index]?.withObject({ $0.count(in: request, at: at) }) {
             count = native
         } else {
             let expression = policy.thresholds[index].count
@@ -582,7 +560,7 @@ struct DecisionRun {
         if activation != nil, let slot = policy.feeSlot { activation![slot: slot] = .decimal(fee) }
         guard let amount = decimal(refundPlan.amountFormula, else: policy.refunds!.amount), let at else { return nil }
         let currency: String
-        if case .string(let value)? = refundPlan.currencyField?._withUnsafeGuaranteedRef({ $0.read(from: request) }) {
+        if case .string(let value)? = refundPlan.currencyField?.withObject({ $0.read(from: request) }) {
             currency = value
         } else {
             // The field shortcut (if any) found nothing: CEL decides and reports.
@@ -638,9 +616,9 @@ struct DecisionRun {
     /// The refund's deadlines: from the calendar's tables when they can tell, else from
     /// the calendar.
     private func deadlines(
-        at: CELTimestamp, _ initiate: Int, _ expect: Int, _ tables: Unmanaged<BusinessDeadlines>?
+        at: CELTimestamp, _ initiate: Int, _ expect: Int, _ tables: UnownedRef<BusinessDeadlines>?
     ) -> (LocalTime, LocalTime)? {
-        if let answer = tables?._withUnsafeGuaranteedRef({ RefundPolicy.deadlines(at: at, initiate, expect, $0) }) {
+        if let answer = tables?.withObject({ RefundPolicy.deadlines(at: at, initiate, expect, $0) }) {
             return answer
         }
         return policy.refunds!.countedDeadlines(at: at, initiate, expect)
@@ -704,10 +682,10 @@ struct DecisionRun {
 
     /// `decimal(_:)` of an expression whose formula the plan holds.
     private mutating func decimal(
-        _ formula: Unmanaged<DecimalFormula>?, else expression: @autoclosure () -> CompiledExpression
+        _ formula: UnownedRef<DecimalFormula>?, else expression: @autoclosure () -> CompiledExpression
     ) -> CELDecimal? {
         let fee = self.fee
-        if let value = formula?._withUnsafeGuaranteedRef({ $0.evaluate(request, fee: fee) }) { return value }
+        if let value = formula?.withObject({ $0.evaluate(request, fee: fee) }) { return value }
         return decimal(expression())
     }
 

@@ -1,4 +1,5 @@
 import CELRuntime
+import RescindUnsafe
 
 /// An explained decision's record, and then what its `Explanation` is read from: each
 /// condition site's outcome (numbered as in `ConditionSites`), each rule's, failures,
@@ -28,10 +29,10 @@ final class ExplanationSource: @unchecked Sendable {
     let policy: PolicySet
     let request: ObjectValue
     /// `policy.plan.sites`, read without reference counting (the policy keeps it).
-    let sites: Unmanaged<ConditionSites>
+    let sites: UnownedRef<ConditionSites>
     /// Each site's outcome, then each rule's (1 when it matched), in memory this object
     /// owns: written and read without reference counting.
-    private let outcomes: UnsafeMutableBufferPointer<UInt8>
+    private let outcomes: OwnedBuffer<UInt8>
     private let siteCount: Int
     private(set) var failures: [SiteFailure] = []
     private(set) var tracedValues: [TracedValues] = []
@@ -56,13 +57,10 @@ final class ExplanationSource: @unchecked Sendable {
         self.policy = policy
         self.request = request
         let sites = policy.plan.sites
-        self.sites = Unmanaged.passUnretained(sites)
+        self.sites = UnownedRef(sites)
         siteCount = sites.count
-        outcomes = .allocate(capacity: sites.count + policy.rules.count)
-        outcomes.initialize(repeating: SiteOutcome.notEvaluated.rawValue)
+        outcomes = OwnedBuffer(repeating: SiteOutcome.notEvaluated.rawValue, count: sites.count + policy.rules.count)
     }
-
-    deinit { outcomes.deallocate() }
 
     // MARK: Recording (while deciding)
 
@@ -87,7 +85,7 @@ final class ExplanationSource: @unchecked Sendable {
     /// The outcome of the condition at `site` as shown: negated under a `not:`.
     @usableFromInline
     func outcome(_ site: Int) -> ConditionExplanation.Outcome {
-        let negated = sites._withUnsafeGuaranteedRef { $0.negated[site] }
+        let negated = sites.withObject { $0.negated[site] }
         switch siteOutcome(site) {
         case .notEvaluated: return .notEvaluated
         case .holds: return negated ? .false : .true
@@ -97,10 +95,10 @@ final class ExplanationSource: @unchecked Sendable {
     }
 
     func expression(_ site: Int) -> CompiledExpression {
-        sites._withUnsafeGuaranteedRef { $0.expressionRefs[site].takeUnretainedValue() }
+        sites.withObject { $0.expressionRefs[site].object }
     }
 
-    func isNegated(_ site: Int) -> Bool { sites._withUnsafeGuaranteedRef { $0.negated[site] } }
+    func isNegated(_ site: Int) -> Bool { sites.withObject { $0.negated[site] } }
 
     /// Where the values a condition read are: a range of the policy set's observed
     /// paths (`ConditionSites.observedFields`), or, for a traced condition, a range of
@@ -109,7 +107,7 @@ final class ExplanationSource: @unchecked Sendable {
     @usableFromInline
     func observedPositions(_ site: Int) -> (range: Range<Int>, traced: Int) {
         guard siteOutcome(site) != .notEvaluated else { return (0..<0, -1) }
-        let (paths, isTraced) = sites._withUnsafeGuaranteedRef { ($0.observedRanges[site], $0.traced[site]) }
+        let (paths, isTraced) = sites.withObject { ($0.observedRanges[site], $0.traced[site]) }
         guard isTraced else { return (paths, -1) }
         guard let record = tracedValues.firstIndex(where: { $0.site == site }) else { return (0..<0, -1) }
         return (0..<tracedValues[record].values.count, record)
@@ -120,8 +118,8 @@ final class ExplanationSource: @unchecked Sendable {
     func observedValue(_ index: Int, traced: Int) -> ObservedValue? {
         if traced >= 0 { return tracedValues[traced].values[index] }
         let request = self.request
-        return sites._withUnsafeGuaranteedRef { sites -> ObservedValue? in
-            guard let value = sites.observedFields[index]?._withUnsafeGuaranteedRef({ $0.read(from: request) }) else {
+        return sites.withObject { sites -> ObservedValue? in
+            guard let value = sites.observedFields[index]?.withObject({ $0.read(from: request) }) else {
                 return nil
             }
             return ObservedValue(path: sites.observedNames[index], raw: value, policy: policy)
@@ -171,7 +169,7 @@ extension ExplanationSource {
         guard !rules.contains(where: { $0.matched && $0.effect > .allow }) else { return [] }
         var result: [Advice] = []
         for (index, rule) in policy.rules.enumerated() where rule.effect == .allow && !ruleMatched(index) {
-            let ruleSites = sites._withUnsafeGuaranteedRef { $0.ruleSites[index] }
+            let ruleSites = sites.withObject { $0.ruleSites[index] }
             var changed = request
             var changes: [AdviceChange] = []
             var derivable = true

@@ -1,5 +1,6 @@
 import CELCommon
 public import CELRuntime
+public import RescindUnsafe
 
 /// What a rule or tier decides. Effects combine by precedence: deny beats review
 /// beats allow.
@@ -483,7 +484,7 @@ public final class PolicySet: Sendable {
         name: String, version: String, digest: String, files: [String], schema: RequestSchema, globals: [String],
         rules: [Rule], thresholds: [Threshold], refunds: RefundPolicy?, defaultEffect: Effect,
         defaultReason: LocalizedMessage, onError: ProblemEffect = .standardOnError, calendars: CalendarRegistry,
-        enumFieldCount: Int = 0
+        enumFieldCount: Int = 0, arena: PlanArena = PlanArena()
     ) {
         self.onError = onError
         self.name = name
@@ -539,7 +540,8 @@ public final class PolicySet: Sendable {
                 outcome.obligations.contains { template in
                     template.fields.contains { if case .expression = $0.value { true } else { false } }
                 }
-            })
+            },
+            in: arena)
     }
 
     /// Name, version and digest, as decisions report them.

@@ -39,8 +39,13 @@ struct YAMLTreeBuilder {
     // MARK: Driving libyaml
 
     private mutating func parse(_ bytes: UnsafeBufferPointer<UInt8>) {
-        let parser = UnsafeMutablePointer<yaml_parser_t>.allocate(capacity: 1)
-        defer { parser.deallocate() }
+        // libyaml's parser state lives on this call's stack: nothing to free by hand.
+        withUnsafeTemporaryAllocation(of: yaml_parser_t.self, capacity: 1) { parser in
+            parse(bytes, with: parser.baseAddress!)
+        }
+    }
+
+    private mutating func parse(_ bytes: UnsafeBufferPointer<UInt8>, with parser: UnsafeMutablePointer<yaml_parser_t>) {
         guard yaml_parser_initialize(parser) != 0 else {
             diagnostics.append(YAMLMessages.parserOutOfMemory(at: nil))
             return

@@ -37,15 +37,17 @@ struct ExplanationViewTests {
         #expect(viaShortcuts.rules.count == Self.pack.rules.count)
     }
 
-    @Test("conditions are indexed like a slice, and every one is evaluated, past the first false one too")
+    @Test("conditions index from zero in every rule, and every one is evaluated, past the first false one too")
     func indexesAndEveryCondition() throws {
         let request = try EvaluationBudgetTests.request("buyer-paid-card", Self.pack)
         let explanation = try #require(Self.pack.decide(request, options: Self.explain).explanation)
-        var next = 0
         var pastFirstFalse = 0
+        var sources: [String] = []
         for rule in explanation.rules {
-            #expect(rule.conditions.startIndex == next)
-            next = rule.conditions.endIndex
+            #expect(rule.conditions.startIndex == 0, "\(rule.id)")
+            // `conditions[0]` is the rule's own first condition, for every rule.
+            if let first = rule.conditions.first { #expect(rule.conditions[0].expression == first.expression) }
+            sources += rule.conditions.map(\.expression)
             for index in rule.conditions.indices {
                 #expect(rule.conditions[index].outcome != .notEvaluated, "\(rule.id)")
                 if rule.conditions[rule.conditions.startIndex..<index].contains(where: { $0.outcome == .false }) {
@@ -55,6 +57,18 @@ struct ExplanationViewTests {
             }
         }
         #expect(pastFirstFalse > 0, "conditions after a false one are evaluated and show their values")
+        // Each rule's conditions are its own: together they are every condition once.
+        let written = Self.pack.rules.flatMap { rule in Self.leaves(rule.condition) }
+        #expect(sources.count == written.count)
+    }
+
+    /// A condition's CEL expressions, in the order they are written.
+    static func leaves(_ condition: Condition) -> [String] {
+        switch condition {
+        case .expression(let expression): [expression.source]
+        case .all(let items), .any(let items): items.flatMap(leaves)
+        case .not(let inner): leaves(inner)
+        }
     }
 
     @Test("an explanation outlives its decision and reads the same every time")

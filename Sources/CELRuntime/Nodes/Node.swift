@@ -1,4 +1,5 @@
 import CELCommon
+import RescindUnsafe
 
 /// The mutable state of one evaluation, passed `inout` down the node tree. It lives on
 /// the stack: variables and comprehension locals are raw pointers into buffers the
@@ -15,9 +16,9 @@ struct Frame {
     /// Set when a limit is exceeded: evaluation unwinds and the program reports this
     /// error no matter what the enclosing `&&`/`||` would make of it.
     var abort: EvalError?
-    /// The trace being recorded, if any (only traced plans touch it). Unmanaged so that
+    /// The trace being recorded, if any (only traced plans touch it). Unowned so that
     /// setting up a frame costs no reference counting; the program keeps it alive.
-    let trace: Unmanaged<TraceRecorder>?
+    let trace: UnownedRef<TraceRecorder>?
 
     /// Adds `amount` to the cost; trips the limit once exceeded.
     @inline(__always)
@@ -98,7 +99,7 @@ final class TraceNode: Node, @unchecked Sendable {
 
     override func eval(_ frame: inout Frame) -> Value {
         let value = inner.eval(&frame)
-        frame.trace?.takeUnretainedValue().record(id, value)
+        frame.trace?.withObject { $0.record(id, value) }
         return value
     }
 }

@@ -1,4 +1,5 @@
 import CELRuntime
+import RescindUnsafe
 
 /// The enum tests a condition starts with, so a decision can settle most conditions
 /// with a few bit tests over flat arrays — no tree walk, no reference counting.
@@ -25,61 +26,64 @@ struct FlatTest: Sendable {
 /// What every condition of a policy set starts with, built once when the set is made.
 /// A class, so a decision reaches it through one reference.
 final class DecisionPlan: Sendable {
-    // The tables a decision reads are `FixedTable`s, freed in `deinit`: reading them
-    // adjusts no reference counts.
-    let tests: FixedTable<FlatTest>
+    // The tables a decision reads are `ArenaTable`s in `arena`: reading them adjusts
+    // no reference counts.
+    /// Owns every table of the plan (and of its sites).
+    let arena: PlanArena
+    let tests: ArenaTable<FlatTest>
     /// The enum fields the tests read, by cache slot (nil where none reads it).
     let fields: [EnumField?]
     /// `fields`, unretained (the array keeps them alive).
-    let enumFields: FixedTable<Unmanaged<EnumField>?>
+    let enumFields: ArenaTable<UnownedRef<EnumField>?>
     /// The cache slots of the fields some test reads, in slot order: a decision reads
     /// them all first, then settles every condition at once (`candidates(ordinals:into:)`).
-    let testedSlots: FixedTable<Int>
+    let testedSlots: ArenaTable<Int>
     /// For each tested field and each of its values, the conditions whose tests on that
     /// field pass with that value, as a bit set of `wordCount` words; a condition without
     /// tests on the field passes. Row of field slot `s`, ordinal `o`: `rowStart[s] + o`.
-    let passing: FixedTable<UInt64>
-    let rowStart: FixedTable<Int>
+    let passing: ArenaTable<UInt64>
+    let rowStart: ArenaTable<Int>
     /// Words in a candidate set: one bit per planned condition.
     let wordCount: Int
-    let rules: FixedTable<ConditionPlan>
+    let rules: ArenaTable<ConditionPlan>
     /// For each rule, the range of `suspended` holding the thresholds it suspends.
-    let suspends: FixedTable<Range<Int>>
-    let suspended: FixedTable<Int>
+    let suspends: ArenaTable<Range<Int>>
+    let suspended: ArenaTable<Int>
     /// For each outcome (rules, then tiers), its effect, and whether an obligation of it
     /// has a computed field.
-    let effects: FixedTable<Effect>
-    let computesObligations: FixedTable<Bool>
+    let effects: ArenaTable<Effect>
+    let computesObligations: ArenaTable<Bool>
     /// The index in the outcomes of each threshold's first tier.
-    let tierBase: FixedTable<Int>
-    let thresholds: FixedTable<ConditionPlan>
+    let tierBase: ArenaTable<Int>
+    let thresholds: ArenaTable<ConditionPlan>
     /// Each threshold's native count, unretained (the threshold keeps it alive).
-    let windowCounts: FixedTable<Unmanaged<WindowCount>?>
+    let windowCounts: ArenaTable<UnownedRef<WindowCount>?>
     /// Each threshold's list that a request may leave out, unretained (see `Threshold.missingList`).
-    let missingLists: FixedTable<Unmanaged<MissingListPath>?>
+    let missingLists: ArenaTable<UnownedRef<MissingListPath>?>
     /// Every tier's `at_least`, thresholds one after another, and each threshold's range.
-    let tierFloors: FixedTable<Int64>
-    let tierRanges: FixedTable<Range<Int>>
+    let tierFloors: ArenaTable<Int64>
+    let tierRanges: ArenaTable<Range<Int>>
     /// The rules' conditions flattened, for explained decisions.
     let sites: ConditionSites
     let refundApplies: ConditionPlan?
-    let fees: FixedTable<ConditionPlan>
-    let initiate: FixedTable<ConditionPlan>
-    let expect: FixedTable<ConditionPlan>
+    let fees: ArenaTable<ConditionPlan>
+    let initiate: ArenaTable<ConditionPlan>
+    let expect: ArenaTable<ConditionPlan>
     /// The refund's formulas, currency field and deadline tables, when it has them.
     let refund: RefundPlan?
     /// The business days of each `initiate_within` and `expect_within` case.
-    let initiateDays: FixedTable<Int>
-    let expectDays: FixedTable<Int>
+    let initiateDays: ArenaTable<Int>
+    let expectDays: ArenaTable<Int>
 
     init(
         rules: [Rule], thresholds: [Threshold], refunds: RefundPolicy?, enumFieldCount: Int,
-        effects: [Effect], tierBase: [Int], computesObligations: [Bool]
+        effects: [Effect], tierBase: [Int], computesObligations: [Bool], in arena: PlanArena
     ) {
+        self.arena = arena
         var builder = Builder(fields: Array(repeating: nil, count: enumFieldCount))
         // Rules first: rule `i` is condition `i`, so a candidate set's low bits are the rules.
-        self.rules = FixedTable(rules.map { builder.plan($0.condition) })
-        self.sites = ConditionSites(rules: rules, enumFieldCount: enumFieldCount)
+        self.rules = arena.table(rules.map { builder.plan($0.condition) })
+        self.sites = ConditionSites(rules: rules, enumFieldCount: enumFieldCount, in: arena)
         let suspended = rules.map { rule in
             rule.suspends.compactMap { id in thresholds.firstIndex { $0.id == id } }
         }
@@ -89,37 +93,37 @@ final class DecisionPlan: Sendable {
             ranges.append(start..<start + list.count)
             start += list.count
         }
-        self.suspends = FixedTable(ranges)
-        self.suspended = FixedTable(suspended.joined())
-        self.effects = FixedTable(effects)
-        self.computesObligations = FixedTable(computesObligations)
-        self.tierBase = FixedTable(tierBase)
+        self.suspends = arena.table(ranges)
+        self.suspended = arena.table(suspended.joined())
+        self.effects = arena.table(effects)
+        self.computesObligations = arena.table(computesObligations)
+        self.tierBase = arena.table(tierBase)
         // A missing condition always holds: it is planned as one with no tests, so
         // settling it never reaches for the (absent) condition.
-        self.thresholds = FixedTable(thresholds.map { builder.plan($0.appliesWhen) })
-        self.windowCounts = FixedTable(thresholds.map { $0.windowCount.map(Unmanaged.passUnretained) })
-        self.missingLists = FixedTable(thresholds.map { $0.missingList.map(Unmanaged.passUnretained) })
-        self.tierFloors = FixedTable(thresholds.flatMap { $0.tiers.map(\.atLeast) })
+        self.thresholds = arena.table(thresholds.map { builder.plan($0.appliesWhen) })
+        self.windowCounts = arena.table(thresholds.map { $0.windowCount.map(UnownedRef.init) })
+        self.missingLists = arena.table(thresholds.map { $0.missingList.map(UnownedRef.init) })
+        self.tierFloors = arena.table(thresholds.flatMap { $0.tiers.map(\.atLeast) })
         var tierRanges: [Range<Int>] = []
         for threshold in thresholds {
             let first = tierRanges.last?.upperBound ?? 0
             tierRanges.append(first..<first + threshold.tiers.count)
         }
-        self.tierRanges = FixedTable(tierRanges)
-        refund = refunds.map(RefundPlan.init)
-        initiateDays = FixedTable(refunds?.initiateWithin.map(\.value) ?? [])
-        expectDays = FixedTable(refunds?.expectWithin.map(\.value) ?? [])
+        self.tierRanges = arena.table(tierRanges)
+        refund = refunds.map { RefundPlan($0, in: arena) }
+        initiateDays = arena.table(refunds?.initiateWithin.map(\.value) ?? [])
+        expectDays = arena.table(refunds?.expectWithin.map(\.value) ?? [])
         refundApplies = refunds.map { builder.plan($0.appliesWhen) }
-        fees = FixedTable(refunds?.fee.map { builder.plan($0.when) } ?? [])
-        initiate = FixedTable(refunds?.initiateWithin.map { builder.plan($0.when) } ?? [])
-        expect = FixedTable(refunds?.expectWithin.map { builder.plan($0.when) } ?? [])
-        self.tests = FixedTable(builder.tests)
+        fees = arena.table(refunds?.fee.map { builder.plan($0.when) } ?? [])
+        initiate = arena.table(refunds?.initiateWithin.map { builder.plan($0.when) } ?? [])
+        expect = arena.table(refunds?.expectWithin.map { builder.plan($0.when) } ?? [])
+        self.tests = arena.table(builder.tests)
         self.fields = builder.fields
-        self.enumFields = FixedTable(builder.fields.map { $0.map(Unmanaged.passUnretained) })
+        self.enumFields = arena.table(builder.fields.map { $0.map(UnownedRef.init) })
         let wordCount = max(1, (builder.conditions.count + 63) / 64)
         self.wordCount = wordCount
         let slots = builder.fields.indices.filter { builder.fields[$0] != nil }
-        self.testedSlots = FixedTable(slots)
+        self.testedSlots = arena.table(slots)
         var rowStart = Array(repeating: 0, count: builder.fields.count)
         var rows = 0
         for slot in slots {
@@ -134,41 +138,17 @@ final class DecisionPlan: Sendable {
                 }
             }
         }
-        self.passing = FixedTable(passing)
-        self.rowStart = FixedTable(rowStart)
+        self.passing = arena.table(passing)
+        self.rowStart = arena.table(rowStart)
     }
 
-    deinit {
-        tests.deallocate()
-        enumFields.deallocate()
-        testedSlots.deallocate()
-        passing.deallocate()
-        rowStart.deallocate()
-        rules.deallocate()
-        suspends.deallocate()
-        suspended.deallocate()
-        effects.deallocate()
-        computesObligations.deallocate()
-        tierBase.deallocate()
-        thresholds.deallocate()
-        windowCounts.deallocate()
-        missingLists.deallocate()
-        tierFloors.deallocate()
-        tierRanges.deallocate()
-        initiateDays.deallocate()
-        expectDays.deallocate()
-        refund?.feeFormulas.deallocate()
-        fees.deallocate()
-        initiate.deallocate()
-        expect.deallocate()
-    }
 
     /// Every planned condition whose tests all pass, as a bit set written to `words`,
     /// from the ordinals of the tested fields; false (nothing written) when one of them
     /// is absent or unexpected, and conditions must be settled test by test.
-    func candidates(ordinals: UnsafeMutableBufferPointer<Int8>, into words: UnsafeMutableBufferPointer<UInt64>) -> Bool {
+    func candidates(ordinals: ScratchTable<Int8>, into words: ScratchTable<UInt64>) -> Bool {
         for index in 0..<wordCount { words[index] = .max }
-        for slot in testedSlots.elements {
+        for slot in testedSlots {
             let ordinal = ordinals[slot]
             guard ordinal >= 0 else { return false }
             let row = (rowStart[slot] + Int(ordinal)) * wordCount
@@ -180,7 +160,7 @@ final class DecisionPlan: Sendable {
     /// The smallest member of the bit set `words` greater than `index` and less than
     /// `limit`, else `limit`.
     @inline(__always)
-    static func nextMember(_ words: UnsafeMutableBufferPointer<UInt64>, after index: Int, below limit: Int) -> Int {
+    static func nextMember(_ words: ScratchTable<UInt64>, after index: Int, below limit: Int) -> Int {
         var position = index + 1
         while position < limit {
             let word = words[position &>> 6] &>> UInt64(position & 63)
@@ -246,26 +226,26 @@ final class DecisionPlan: Sendable {
 /// amount formulas, its currency's field and its deadline tables, each nil when the
 /// policy's expression has no such shortcut.
 struct RefundPlan: Sendable {
-    let feeFormulas: FixedTable<Unmanaged<DecimalFormula>?>
-    let amountFormula: Unmanaged<DecimalFormula>?
-    let currencyField: Unmanaged<FieldPath>?
-    let deadlines: Unmanaged<BusinessDeadlines>?
+    let feeFormulas: ArenaTable<UnownedRef<DecimalFormula>?>
+    let amountFormula: UnownedRef<DecimalFormula>?
+    let currencyField: UnownedRef<FieldPath>?
+    let deadlines: UnownedRef<BusinessDeadlines>?
     /// `RefundPolicy.coveredSeconds`: deadlines must fall within it.
     let coveredSeconds: ClosedRange<Int64>?
 
-    init(_ refunds: RefundPolicy) {
+    init(_ refunds: RefundPolicy, in arena: PlanArena) {
         coveredSeconds = refunds.coveredSeconds
-        func formula(_ expression: CompiledExpression) -> Unmanaged<DecimalFormula>? {
-            if case .decimal(let formula) = expression.shortcut { return Unmanaged.passUnretained(formula) }
+        func formula(_ expression: CompiledExpression) -> UnownedRef<DecimalFormula>? {
+            if case .decimal(let formula) = expression.shortcut { return UnownedRef(formula) }
             return nil
         }
-        feeFormulas = FixedTable(refunds.fee.map { formula($0.value) })
+        feeFormulas = arena.table(refunds.fee.map { formula($0.value) })
         amountFormula = formula(refunds.amount)
         if case .field(let path) = refunds.currency.shortcut {
-            currencyField = Unmanaged.passUnretained(path)
+            currencyField = UnownedRef(path)
         } else {
             currencyField = nil
         }
-        deadlines = refunds.fastDeadlines.map(Unmanaged.passUnretained)
+        deadlines = refunds.fastDeadlines.map(UnownedRef.init)
     }
 }

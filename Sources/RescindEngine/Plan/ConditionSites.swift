@@ -1,3 +1,4 @@
+import RescindUnsafe
 /// Every rule's condition flattened, for explained decisions: the CEL expressions
 /// ("sites") numbered in policy order, and each condition tree as nodes in pre-order.
 ///
@@ -20,30 +21,33 @@ final class ConditionSites: Sendable {
         let site: Int32
     }
 
-    let nodes: FixedTable<Node>
+    let nodes: ArenaTable<Node>
     /// The expression of each site; owns what `expressionRefs` points at.
     let expressions: [CompiledExpression]
-    let expressionRefs: FixedTable<Unmanaged<CompiledExpression>>
+    let expressionRefs: ArenaTable<UnownedRef<CompiledExpression>>
     /// Whether a site is written directly under a `not:`: it is shown as `!(…)`, with
     /// the outcome of the negation, so it reads the way the rule does.
-    let negated: FixedTable<Bool>
+    let negated: ArenaTable<Bool>
     /// Whether a site reads a value only reachable while evaluating (inside a list, say):
     /// its values are then traced when it is evaluated.
-    let traced: FixedTable<Bool>
+    let traced: ArenaTable<Bool>
     /// The paths each site reads, flattened: a site's range, then each path's text and
     /// its field (nil when only evaluation reaches it; the site is then traced).
-    let observedRanges: FixedTable<Range<Int>>
-    let observedNames: FixedTable<String>
-    let observedFields: FixedTable<Unmanaged<FieldPath>?>
+    let observedRanges: ArenaTable<Range<Int>>
+    let observedNames: ArenaTable<String>
+    let observedFields: ArenaTable<UnownedRef<FieldPath>?>
     /// For a site that is a conjunction of enum tests (`Shortcut.enumTests`), its tests
     /// as a range of `tests` (by ordinal cache slot); an empty range otherwise.
-    let enumTests: FixedTable<Range<Int>>
-    let tests: FixedTable<FlatTest>
+    let enumTests: ArenaTable<Range<Int>>
+    let tests: ArenaTable<FlatTest>
     /// Each rule's root node, and the range of its sites.
-    let roots: FixedTable<Int>
-    let ruleSites: FixedTable<Range<Int>>
+    let roots: ArenaTable<Int>
+    let ruleSites: ArenaTable<Range<Int>>
+    /// Owns the tables' memory (the plan's arena).
+    let arena: PlanArena
 
-    init(rules: [Rule], enumFieldCount: Int) {
+    init(rules: [Rule], enumFieldCount: Int, in arena: PlanArena) {
+        self.arena = arena
         var nodes: [Node] = []
         var expressions: [CompiledExpression] = []
         var negated: [Bool] = []
@@ -81,11 +85,11 @@ final class ConditionSites: Sendable {
             add(rule.condition, underNot: false)
             ruleSites.append(first..<expressions.count)
         }
-        self.nodes = FixedTable(nodes)
+        self.nodes = arena.table(nodes)
         self.expressions = expressions
-        self.expressionRefs = FixedTable(expressions.map(Unmanaged.passUnretained))
-        self.negated = FixedTable(negated)
-        self.traced = FixedTable(expressions.map { $0.observed.contains { $0.field == nil } })
+        self.expressionRefs = arena.table(expressions.map(UnownedRef.init))
+        self.negated = arena.table(negated)
+        self.traced = arena.table(expressions.map { $0.observed.contains { $0.field == nil } })
         var testRanges: [Range<Int>] = []
         var tests: [FlatTest] = []
         for expression in expressions {
@@ -97,35 +101,22 @@ final class ConditionSites: Sendable {
             }
             testRanges.append(start..<tests.count)
         }
-        enumTests = FixedTable(testRanges)
-        self.tests = FixedTable(tests)
+        enumTests = arena.table(testRanges)
+        self.tests = arena.table(tests)
         var ranges: [Range<Int>] = []
         var paths: [ObservedPath] = []
         for expression in expressions {
             ranges.append(paths.count..<paths.count + expression.observed.count)
             paths += expression.observed
         }
-        observedRanges = FixedTable(ranges)
-        observedNames = FixedTable(paths.map(\.path))
+        observedRanges = arena.table(ranges)
+        observedNames = arena.table(paths.map(\.path))
         // The expressions keep the fields alive.
-        observedFields = FixedTable(paths.map { $0.field.map(Unmanaged.passUnretained) })
-        self.roots = FixedTable(roots)
-        self.ruleSites = FixedTable(ruleSites)
+        observedFields = arena.table(paths.map { $0.field.map(UnownedRef.init) })
+        self.roots = arena.table(roots)
+        self.ruleSites = arena.table(ruleSites)
     }
 
     var count: Int { expressions.count }
 
-    deinit {
-        nodes.deallocate()
-        expressionRefs.deallocate()
-        negated.deallocate()
-        traced.deallocate()
-        observedRanges.deallocate()
-        enumTests.deallocate()
-        tests.deallocate()
-        observedNames.deallocate()
-        observedFields.deallocate()
-        roots.deallocate()
-        ruleSites.deallocate()
-    }
 }

@@ -1,4 +1,5 @@
 import CELRuntime
+import RescindUnsafe
 
 /// Decimal arithmetic over request fields, constants and the refund's `fee`, computed
 /// natively: refund amounts, fees and voucher caps without building a CEL activation.
@@ -27,14 +28,16 @@ public final class DecimalFormula: Sendable {
     /// Owns the paths `fieldTable` reads unretained.
     let fields: [FieldPath]
     // Read while evaluating without adjusting reference counts.
-    private let stepTable: FixedTable<Step>
-    private let fieldTable: FixedTable<Unmanaged<FieldPath>>
-    private let constantTable: FixedTable<CELDecimal>
+    private let stepTable: ArenaTable<Step>
+    private let fieldTable: ArenaTable<UnownedRef<FieldPath>>
+    private let constantTable: ArenaTable<CELDecimal>
+    /// Owns the tables' memory.
+    private let arena: PlanArena
     /// The most values on the stack at once.
     let depth: Int
 
     /// Nil when `steps` is not a well-formed postfix formula over the given fields and constants.
-    public init?(steps: [Step], fields: [FieldPath], constants: [CELDecimal]) {
+    public init?(steps: [Step], fields: [FieldPath], constants: [CELDecimal], in arena: PlanArena) {
         var height = 0
         var depth = 0
         for step in steps {
@@ -58,31 +61,27 @@ public final class DecimalFormula: Sendable {
         guard height == 1 else { return nil }
         self.fields = fields
         self.depth = depth
-        stepTable = FixedTable(steps)
-        fieldTable = FixedTable(fields.map(Unmanaged.passUnretained))
-        constantTable = FixedTable(constants)
+        stepTable = arena.table(steps)
+        fieldTable = arena.table(fields.map(UnownedRef.init))
+        constantTable = arena.table(constants)
+        self.arena = arena
     }
 
     /// The steps and constants, for an explanation to show the formula with its values.
-    var stepList: [Step] { Array(stepTable.elements) }
-    var constantList: [CELDecimal] { Array(constantTable.elements) }
+    var stepList: [Step] { Array(stepTable) }
+    var constantList: [CELDecimal] { Array(constantTable) }
 
-    deinit {
-        stepTable.deallocate()
-        fieldTable.deallocate()
-        constantTable.deallocate()
-    }
 
     /// The formula's value, or nil when CEL must compute it (see the type's summary).
     func evaluate(_ request: ObjectValue, fee: CELDecimal?) -> CELDecimal? {
-        withUnsafeTemporaryAllocation(of: CELDecimal.self, capacity: depth) { stack -> CELDecimal? in
+        Scratch.withStack(of: CELDecimal.self, capacity: depth) { stack -> CELDecimal? in
             // CELDecimal is a plain value: the stack needs no deinitialization.
             var height = 0
-            for step in stepTable.elements {
+            for step in stepTable {
                 let value: CELDecimal
                 switch step {
                 case .field(let index):
-                    switch fieldTable[index]._withUnsafeGuaranteedRef({ $0.read(from: request) }) {
+                    switch fieldTable[index].withObject({ $0.read(from: request) }) {
                     case .decimal(let decimal)?: value = decimal
                     case .int(let int)?: value = CELDecimal(int)
                     default: return nil
@@ -108,7 +107,7 @@ public final class DecimalFormula: Sendable {
                     default: value = max(lhs, rhs)
                     }
                 }
-                stack.initializeElement(at: height, to: value)
+                stack[height] = value
                 height += 1
             }
             return stack[0]

@@ -1,5 +1,6 @@
 public import CELCommon
 import CELRuntime
+import RescindUnsafe
 
 /// An enum-valued request field that conditions test. A decision reads it once and
 /// caches the value's ordinal in the slot `index`, so every later test of it is a bit test.
@@ -14,25 +15,26 @@ public final class EnumField: Sendable {
     public static let maxValues = 64
 
     /// `values` and `path` where reading them adjusts no reference counts.
-    private let valueTable: FixedTable<String>
-    private let pathRef: Unmanaged<FieldPath>
+    private let valueTable: ArenaTable<String>
+    private let pathRef: UnownedRef<FieldPath>
+    /// Owns `valueTable`'s memory.
+    private let arena: PlanArena
 
-    public init(path: FieldPath, values: [String], index: Int) {
+    public init(path: FieldPath, values: [String], index: Int, in arena: PlanArena) {
         precondition(values.count <= Self.maxValues)
         self.path = path
         self.values = values
         self.index = index
-        self.valueTable = FixedTable(values)
-        self.pathRef = Unmanaged.passUnretained(path)
+        self.valueTable = arena.table(values)
+        self.arena = arena
+        self.pathRef = UnownedRef(path)
     }
-
-    deinit { valueTable.deallocate() }
 
     /// The ordinal of the field's value in `object`, or nil when it is absent or not
     /// one of the enum's values (only a request built without the decoder can be so).
     @inline(__always)
     func ordinal(in object: ObjectValue) -> Int? {
-        guard case .string(let value)? = pathRef._withUnsafeGuaranteedRef({ $0.read(from: object) }) else { return nil }
+        guard case .string(let value)? = pathRef.withObject({ $0.read(from: object) }) else { return nil }
         return ordinal(of: value)
     }
 
@@ -40,7 +42,7 @@ public final class EnumField: Sendable {
     @inline(__always)
     func ordinal(of value: String) -> Int? {
         // Enum values are short, so this is a few word comparisons: cheaper than hashing.
-        let values = valueTable.elements
+        let values = valueTable
         for index in values.indices where values[index] == value { return index }
         return nil
     }
@@ -97,18 +99,20 @@ public final class WindowCount: Sendable {
     /// `itemTests` flattened, when every one reads a field of the item itself (the usual
     /// `item.initiator == "buyer"`): the slot, the enum's values and the ordinals that
     /// pass, read per item without following paths or touching the tests' objects.
-    private let directTests: FixedTable<DirectTest>?
+    private let directTests: ArenaTable<DirectTest>?
+    /// Owns `directTests`' memory.
+    private let arena: PlanArena
 
     private struct DirectTest {
         let slot: Int
         /// The test's field; `itemTests` keeps it alive.
-        let field: Unmanaged<EnumField>
+        let field: UnownedRef<EnumField>
         let accepted: UInt64
     }
 
     public init(
         list: FieldPath, itemType: ObjectType, timestampSlot: Int, itemTests: [EnumTest], at: FieldPath,
-        window: CELDuration
+        window: CELDuration, in arena: PlanArena
     ) {
         self.back = CELDuration(seconds: -window.seconds, nanos: -Int64(window.nanos))
         self.list = list
@@ -118,13 +122,12 @@ public final class WindowCount: Sendable {
         self.at = at
         let direct = itemTests.compactMap { test in
             test.field.path.directSlot(in: itemType).map {
-                DirectTest(slot: $0, field: Unmanaged.passUnretained(test.field), accepted: test.accepted)
+                DirectTest(slot: $0, field: UnownedRef(test.field), accepted: test.accepted)
             }
         }
-        self.directTests = direct.count == itemTests.count ? FixedTable(direct) : nil
+        self.directTests = direct.count == itemTests.count ? arena.table(direct) : nil
+        self.arena = arena
     }
-
-    deinit { directTests?.deallocate() }
 
     /// The count, or nil when CEL must decide (a value absent or not as declared).
     /// `at` is the request's time as the caller read it (the value at `self.at`).
@@ -137,10 +140,10 @@ public final class WindowCount: Sendable {
             return directCount(items, itemType, from: start, to: at, directTests)
         }
         // `items` holds every item for the whole loop: read them unretained.
-        return items.withUnsafeBufferPointer { items -> Int64? in
+        return items.withBorrowedTable { items -> Int64? in
             for index in items.indices {
                 guard case .object(let item) = items[index] else { return nil }
-                let passes: Bool? = Unmanaged.passUnretained(item)._withUnsafeGuaranteedRef { object in
+                let passes: Bool? = UnownedRef(item).withObject { object in
                     guard ObjectIdentifier(object.type) == itemType,
                         case .timestamp(let time)? = object.field(timestampSlot)
                     else { return nil }
@@ -163,21 +166,21 @@ public final class WindowCount: Sendable {
     /// comparisons.
     private func directCount(
         _ items: [Value], _ itemType: ObjectIdentifier, from start: CELTimestamp, to at: CELTimestamp,
-        _ table: FixedTable<DirectTest>
+        _ table: ArenaTable<DirectTest>
     ) -> Int64? {
         var count: Int64 = 0
-        let tests = table.elements
-        return items.withUnsafeBufferPointer { items -> Int64? in
+        let tests = table
+        return items.withBorrowedTable { items -> Int64? in
                 for index in items.indices {
                     guard case .object(let item) = items[index] else { return nil }
-                    let passes: Bool? = Unmanaged.passUnretained(item)._withUnsafeGuaranteedRef { object in
+                    let passes: Bool? = UnownedRef(item).withObject { object in
                         guard ObjectIdentifier(object.type) == itemType else { return nil }
-                        return object.withUnsafeFields { fields -> Bool? in
+                        return object.withFields { fields -> Bool? in
                             guard case .timestamp(let time)? = fields[timestampSlot] else { return nil }
                             guard time > start && time <= at else { return false }
                             for test in tests {
                                 guard case .string(let value)? = fields[test.slot],
-                                    let ordinal = test.field._withUnsafeGuaranteedRef({ $0.ordinal(of: value) })
+                                    let ordinal = test.field.withObject({ $0.ordinal(of: value) })
                                 else { return nil }
                                 if test.accepted & (1 << UInt64(ordinal)) == 0 { return false }
                             }

@@ -1,5 +1,6 @@
 public import CELCommon
 public import CELRuntime
+import RescindUnsafe
 
 /// A request field reached by slot from a known object type: reading it is a few array
 /// loads and identity checks, with no name lookup and no CEL evaluation.
@@ -14,8 +15,10 @@ public import CELRuntime
 public final class FieldPath: Sendable, CustomStringConvertible {
     /// The field names from the root, joined (`order.status`).
     public let description: String
-    /// A fixed table, not an array: a read then touches no reference count.
-    private let steps: FixedTable<Step>
+    /// A table, not an array: a read then touches no reference count.
+    private let steps: ArenaTable<Step>
+    /// Owns `steps`' memory.
+    private let arena: PlanArena
 
     /// The type is kept as an identifier: comparing it costs no reference counting.
     /// The types themselves stay alive in the schema, which lives as long as the policy
@@ -29,8 +32,8 @@ public final class FieldPath: Sendable, CustomStringConvertible {
     public let type: CELType
 
     /// Resolves `names` (`["order", "status"]`) from `root`; nil when a step is not a
-    /// declared field of an object.
-    public init?(_ names: [String], from root: ObjectType) {
+    /// declared field of an object. Its table goes in `arena` (a plan's, or its own).
+    public init?(_ names: [String], from root: ObjectType, in arena: PlanArena = PlanArena(initialBlockSize: 64)) {
         guard !names.isEmpty else { return nil }
         var steps: [Step] = []
         var type = CELType.object(root)
@@ -39,12 +42,11 @@ public final class FieldPath: Sendable, CustomStringConvertible {
             steps.append(Step(type: ObjectIdentifier(object), slot: slot))
             type = object.fields[slot].type
         }
-        self.steps = FixedTable(steps)
+        self.steps = arena.table(steps)
+        self.arena = arena
         self.type = type
         self.description = names.joined(separator: ".")
     }
-
-    deinit { steps.deallocate() }
 
     /// The slot of a one-step path resolved against `type`, else nil.
     func directSlot(in type: ObjectType) -> Int? {
@@ -62,25 +64,25 @@ public final class FieldPath: Sendable, CustomStringConvertible {
         // Intermediate objects are kept alive by the root, which the caller holds for
         // the whole call: walk them unretained, so a read costs no reference counting
         // but for the value returned.
-        var object = Unmanaged.passUnretained(root)
-        let steps = self.steps.elements
+        var object = UnownedRef(root)
+        let steps = self.steps
         let last = steps.count - 1
         // Steps before the last only pass an object on: it is looked at in place and
         // taken unretained, never copied out as a `Value`.
         for index in 0..<last {
             let step = steps[index]
-            let next: Unmanaged<ObjectValue>? = object._withUnsafeGuaranteedRef { object in
+            let next: UnownedRef<ObjectValue>? = object.withObject { object in
                 guard ObjectIdentifier(object.type) == step.type else { return nil }
-                return object.withUnsafeFields { fields in
+                return object.withFields { fields in
                     guard case .object(let child)? = fields[step.slot] else { return nil }
-                    return Unmanaged.passUnretained(child)
+                    return UnownedRef(child)
                 }
             }
             guard let next else { return nil }
             object = next
         }
         let step = steps[last]
-        return object._withUnsafeGuaranteedRef { object in
+        return object.withObject { object in
             guard ObjectIdentifier(object.type) == step.type else { return nil }
             return object.field(step.slot)
         }

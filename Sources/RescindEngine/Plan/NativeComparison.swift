@@ -1,4 +1,5 @@
 import CELRuntime
+import RescindUnsafe
 
 /// An ordering comparison (`<`, `<=`, `>`, `>=`) computed natively: between ints computed
 /// from request fields and constants with `+`, `-` and `*`, or between durations — a
@@ -36,11 +37,13 @@ public final class NativeComparison: Sendable {
     public let lhs: Operand
     public let rhs: Operand
     let fields: [FieldPath]
-    private let fieldRefs: FixedTable<Unmanaged<FieldPath>>
+    private let fieldRefs: ArenaTable<UnownedRef<FieldPath>>
+    /// Owns `fieldRefs`' memory.
+    private let arena: PlanArena
 
     /// Nil when the operands are not both ints or both durations, or an int formula is
     /// not well formed over `fields`.
-    public init?(relation: Relation, lhs: Operand, rhs: Operand, fields: [FieldPath]) {
+    public init?(relation: Relation, lhs: Operand, rhs: Operand, fields: [FieldPath], in arena: PlanArena) {
         func kind(_ operand: Operand) -> Int? {
             switch operand {
             case .int(let steps):
@@ -67,10 +70,9 @@ public final class NativeComparison: Sendable {
         self.lhs = lhs
         self.rhs = rhs
         self.fields = fields
-        self.fieldRefs = FixedTable(fields.map(Unmanaged.passUnretained))
+        self.fieldRefs = arena.table(fields.map(UnownedRef.init))
+        self.arena = arena
     }
-
-    deinit { fieldRefs.deallocate() }
 
     /// The longest int formula: its values fit a small stack on the call's frame.
     public static let maxSteps = 16
@@ -98,7 +100,7 @@ public final class NativeComparison: Sendable {
     }
 
     private func read(_ index: Int, _ request: ObjectValue) -> Value? {
-        fieldRefs[index]._withUnsafeGuaranteedRef { $0.read(from: request) }
+        fieldRefs[index].withObject { $0.read(from: request) }
     }
 
     private func int(_ steps: [IntStep], _ request: ObjectValue) -> Int64? {
@@ -112,7 +114,7 @@ public final class NativeComparison: Sendable {
             default: return nil
             }
         }
-        return withUnsafeTemporaryAllocation(of: Int64.self, capacity: Self.maxSteps) { stack -> Int64? in
+        return Scratch.withStack(of: Int64.self, capacity: Self.maxSteps) { stack -> Int64? in
             var height = 0
             for step in steps {
                 switch step {

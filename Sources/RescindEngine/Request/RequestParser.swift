@@ -1,5 +1,6 @@
 import CELCommon
 import CELRuntime
+import RescindUnsafe
 
 // ASCII bytes the grammar needs.
 private let quote = UInt8(ascii: "\"")
@@ -38,7 +39,7 @@ struct RequestParser: ~Copyable {
     private(set) var truncated = false
     /// Where strings with escapes are decoded; allocated on the first escape, sized
     /// to the rest of the input (a decoded string is never longer than its source).
-    private var scratch: UnsafeMutablePointer<UInt8>?
+    private var scratch = ByteBuffer()
 
     init(plan: DecodePlan, limits: RequestLimits, input: UnsafeRawBufferPointer) {
         self.plan = plan
@@ -51,8 +52,6 @@ struct RequestParser: ~Copyable {
         self.input = input.baseAddress.map { $0.assumingMemoryBound(to: UInt8.self) } ?? UnsafePointer(bitPattern: 1)!
         self.count = input.count
     }
-
-    deinit { scratch?.deallocate() }
 
     // MARK: Document
 
@@ -728,8 +727,7 @@ struct RequestParser: ~Copyable {
                 continue
             }
             if output == nil {
-                if scratch == nil { scratch = .allocate(capacity: count - start) }
-                output = scratch
+                output = scratch.reserve(count - start)
                 written = position - start
                 output!.update(from: input + start, count: written)
             }

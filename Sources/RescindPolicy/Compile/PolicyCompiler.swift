@@ -124,7 +124,7 @@ public struct PolicyCompiler {
             schema: schema, globals: globals, rules: rules, thresholds: thresholds, refunds: refunds,
             defaultEffect: header.defaultEffect.value, defaultReason: defaultReason,
             onError: onError, calendars: calendars,
-            enumFieldCount: shortcuts.enumFieldCount)
+            enumFieldCount: shortcuts.enumFieldCount, arena: shortcuts.arena)
         return finish(set)
     }
 

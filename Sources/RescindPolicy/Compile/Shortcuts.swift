@@ -1,5 +1,6 @@
 import CEL
 import RescindEngine
+import RescindUnsafe
 
 /// A field path written in CEL: the variable it starts from and the fields selected.
 struct WrittenPath: Hashable {
@@ -90,6 +91,8 @@ final class ShortcutFinder {
     /// When false, no expression gets a shortcut (paths still resolve, for the static checks).
     private let enabled: Bool
     private var fields: [String: EnumField] = [:]
+    /// Where every table of the set's plan goes: one arena per policy set.
+    let arena = PlanArena()
 
     init(schema: RequestSchema, enabled: Bool = true) {
         self.schema = schema
@@ -135,7 +138,7 @@ final class ShortcutFinder {
     /// `order.status` are one field, described as the latter.
     func requestField(_ path: WrittenPath) -> FieldPath? {
         let names = path.root == PolicySet.requestVariable ? path.names : [path.root] + path.names
-        return FieldPath(names, from: schema.root)
+        return FieldPath(names, from: schema.root, in: arena)
     }
 
     func requestEnumType(_ path: WrittenPath) -> StringEnum? {
@@ -148,7 +151,7 @@ final class ShortcutFinder {
             return nil
         }
         let field = fields[path.description] ?? {
-            let field = EnumField(path: path, values: test.enumeration.values, index: fields.count)
+            let field = EnumField(path: path, values: test.enumeration.values, index: fields.count, in: arena)
             fields[path.description] = field
             return field
         }()
@@ -179,7 +182,7 @@ final class ShortcutFinder {
         var itemTests: [EnumTest] = []
         if let filter {
             func itemField(_ path: WrittenPath) -> FieldPath? {
-                path.root == "item" ? FieldPath(path.names, from: itemType) : nil
+                path.root == "item" ? FieldPath(path.names, from: itemType, in: arena) : nil
             }
             let recognizer = EnumTestRecognizer { path in
                 guard let field = itemField(path), case .enumString(let enumeration) = field.type else { return nil }
@@ -190,13 +193,13 @@ final class ShortcutFinder {
                     let path = itemField(test.path)
                 else { return nil }
                 // Item fields are read per item, not cached per decision: the index is unused.
-                let field = EnumField(path: path, values: test.enumeration.values, index: -1)
+                let field = EnumField(path: path, values: test.enumeration.values, index: -1, in: arena)
                 itemTests.append(EnumTest(field: field, accepted: Self.mask(test.passing, of: test.enumeration)))
             }
         }
         return WindowCount(
             list: listField, itemType: itemType, timestampSlot: timestampSlot, itemTests: itemTests, at: at,
-            window: window)
+            window: window, in: arena)
     }
 }
 
@@ -233,7 +236,7 @@ private struct DecimalFormulaBuilder {
 
     mutating func build() -> DecimalFormula? {
         guard append(checked.expr) else { return nil }
-        return DecimalFormula(steps: steps, fields: fields, constants: constants)
+        return DecimalFormula(steps: steps, fields: fields, constants: constants, in: finder.arena)
     }
 
     /// Appends the steps computing `expr` (a decimal, or an int operand of a decimal
@@ -324,7 +327,7 @@ private struct ComparisonBuilder {
         guard let lhs = isInt ? intOperand(args[0]) : durationOperand(args[0]),
             let rhs = isInt ? intOperand(args[1]) : durationOperand(args[1])
         else { return nil }
-        return NativeComparison(relation: relation, lhs: lhs, rhs: rhs, fields: fields)
+        return NativeComparison(relation: relation, lhs: lhs, rhs: rhs, fields: fields, in: finder.arena)
     }
 
     private func singleOverload(_ expr: Expr) -> String? {

@@ -1,0 +1,28 @@
+/// A fixed-size mutable buffer with one owner: noncopyable, so it frees its memory in
+/// its own `deinit` and its holder cannot forget to (README.md, invariant 6). Reading
+/// and writing an element adjusts no reference count.
+@frozen
+public struct OwnedBuffer<Element: BitwiseCopyable>: ~Copyable {
+    @usableFromInline let buffer: UnsafeMutableBufferPointer<Element>
+
+    /// `count` elements, each `value`.
+    @inlinable
+    public init(repeating value: Element, count: Int) {
+        let memory = UnsafeMutableBufferPointer<Element>.allocate(capacity: max(count, 1))
+        memory.initialize(repeating: value)
+        buffer = UnsafeMutableBufferPointer(rebasing: memory[..<count])
+    }
+
+    deinit { buffer.deallocate() }
+
+    @inlinable public var count: Int { buffer.count }
+
+    /// The element at `position`; bounds are checked in debug builds.
+    @inlinable @inline(__always)
+    public subscript(position: Int) -> Element {
+        get { buffer[position] }
+        nonmutating set { buffer[position] = newValue }
+    }
+}
+
+extension OwnedBuffer: @unchecked Sendable where Element: Sendable {}

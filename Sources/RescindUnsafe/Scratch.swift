@@ -1,0 +1,92 @@
+/// Mutable tables on the stack for the length of one call (README.md, invariant 5): a
+/// decision's candidate set and ordinal cache. They allocate nothing on the heap.
+public enum Scratch {
+    /// Calls `body` with a table of `words` words and one of `bytes` bytes, both zeroed,
+    /// valid only during the call. Small sizes use a fixed buffer in the caller's frame,
+    /// so `body`'s result is returned as is.
+    @inlinable @inline(__always)
+    public static func withTables<Result>(
+        words: Int, bytes: Int, _ body: (ScratchTable<UInt64>, ScratchTable<Int8>) -> Result
+    ) -> Result {
+        let byteWords = (max(bytes, 1) + 7) / 8
+        if words + byteWords <= 8 {
+            var inline: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
+            return withUnsafeMutableBytes(of: &inline) { raw in
+                let (wordTable, byteTable) = split(raw.bindMemory(to: UInt64.self), words: words, bytes: bytes)
+                return body(wordTable, byteTable)
+            }
+        }
+        return withUnsafeTemporaryAllocation(of: UInt64.self, capacity: words + byteWords) { storage in
+            storage.initialize(repeating: 0)
+            let (wordTable, byteTable) = split(storage, words: words, bytes: bytes)
+            return body(wordTable, byteTable)
+        }
+    }
+
+    @inlinable @inline(__always)
+    static func split(
+        _ storage: UnsafeMutableBufferPointer<UInt64>, words: Int, bytes: Int
+    ) -> (ScratchTable<UInt64>, ScratchTable<Int8>) {
+        let wordTable = UnsafeMutableBufferPointer(rebasing: storage[..<words])
+        let byteStart = UnsafeMutableRawPointer(storage.baseAddress! + words).bindMemory(to: Int8.self, capacity: bytes)
+        return (ScratchTable(wordTable), ScratchTable(UnsafeMutableBufferPointer(start: byteStart, count: bytes)))
+    }
+}
+
+/// A mutable table handed out by `Scratch`; valid only inside the call that made it.
+/// Indexes from zero; bounds are checked in debug builds.
+@frozen
+public struct ScratchTable<Element> {
+    @usableFromInline let buffer: UnsafeMutableBufferPointer<Element>
+
+    @inlinable init(_ buffer: UnsafeMutableBufferPointer<Element>) { self.buffer = buffer }
+
+    @inlinable public var count: Int { buffer.count }
+    @inlinable public var indices: Range<Int> { 0..<buffer.count }
+
+    @inlinable @inline(__always)
+    public subscript(position: Int) -> Element {
+        get { buffer[position] }
+        nonmutating set { buffer[position] = newValue }
+    }
+
+    /// Sets every element to `value`.
+    @inlinable public func fill(_ value: Element) { buffer.update(repeating: value) }
+}
+
+extension Scratch {
+    /// Calls `body` with a table of `capacity` plain values on the stack (a formula's
+    /// operand stack, say), valid only during the call. Plain values only: the table's
+    /// elements are never deinitialized.
+    @inlinable @inline(__always)
+    public static func withStack<Element, Result>(
+        of type: Element.Type, capacity: Int, _ body: (ScratchTable<Element>) -> Result
+    ) -> Result {
+        precondition(_isPOD(Element.self), "a scratch stack holds plain values only")
+        return withUnsafeTemporaryAllocation(of: Element.self, capacity: capacity) { body(ScratchTable($0)) }
+    }
+}
+
+/// A read-only view of an array's elements for the length of one call: reading an
+/// element neither checks the array's uniqueness nor retains its storage
+/// (README.md, invariant 5).
+@frozen
+public struct BorrowedTable<Element>: RandomAccessCollection {
+    @usableFromInline let buffer: UnsafeBufferPointer<Element>
+
+    @inlinable public init(_ buffer: UnsafeBufferPointer<Element>) { self.buffer = buffer }
+
+    @inlinable public var startIndex: Int { 0 }
+    @inlinable public var endIndex: Int { buffer.count }
+
+    @inlinable @inline(__always)
+    public subscript(position: Int) -> Element { buffer[position] }
+}
+
+extension Array {
+    /// Calls `body` with a view of the elements, valid only during the call.
+    @inlinable @inline(__always)
+    public func withBorrowedTable<Result>(_ body: (BorrowedTable<Element>) throws -> Result) rethrows -> Result {
+        try withUnsafeBufferPointer { try body(BorrowedTable($0)) }
+    }
+}
