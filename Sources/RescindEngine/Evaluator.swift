@@ -155,14 +155,14 @@ struct DecisionRun {
             guard index < ruleCount else { break }
             if explain {
                 current = .outcome(index)
-                let holds = walkRecorded(node: sites.roots[index])
+                let holds = walk(node: sites.roots[index], recorded: true)
                 recorder!.record(rule: index, matched: holds)
                 guard holds else { continue }
             } else if let settled = settle(plan.rules[index]) {
                 guard settled else { continue }
             } else {
                 current = .outcome(index)
-                guard walk(node: sites.roots[index]) else { continue }
+                guard walk(node: sites.roots[index], recorded: false) else { continue }
             }
             matched.insert(index)
             let effect = plan.effects[index]
@@ -239,101 +239,96 @@ struct DecisionRun {
     }
 
     /// The outcome of a condition's leading enum tests: false when one fails, true when
-    /// they pass and are the whole condition, nil when the condition must be evaluated.
+    /// they pass and are the whole condition, nil when the condition must be walked.
     @inline(__always)
-    private func settle(_ plan: ConditionPlan) -> Bool? {
+    private func settle(_ condition: ConditionPlan) -> Bool? {
         if let candidates {
-            guard candidates[plan.id &>> 6] & (1 &<< UInt64(plan.id & 63)) != 0 else { return false }
-            return plan.complete ? true : nil
+            guard candidates[condition.id &>> 6] & (1 &<< UInt64(condition.id & 63)) != 0 else { return false }
+            return condition.complete ? true : nil
         }
-        for index in plan.tests {
-            let test = self.plan.tests[index]
+        guard let passed = settle(tests: condition.tests, ordered: true) else { return nil }
+        return passed ? (condition.complete ? true : nil) : false
+    }
+
+    /// The one routine that settles enum tests, from the ordinal cache: false when a
+    /// test fails, true when all pass, nil when a value is absent or unexpected and CEL
+    /// must decide. `ordered` tests are a condition's leading conjuncts, each evaluated
+    /// before the next (an error in the first is reported even if a later one fails), so
+    /// they stop at the first value they cannot read; the tests of one CEL expression
+    /// are one `&&`, commutative in CEL errors included, so one failing test decides.
+    @inline(__always)
+    private func settle(tests range: Range<Int>, ordered: Bool) -> Bool? {
+        var undecided = false
+        for index in range {
+            let test = plan.tests[index]
             let ordinal = ordinal(slot: test.field)
-            if ordinal < 0 { return nil }
-            if test.accepted & (1 << UInt64(ordinal)) == 0 { return false }
+            if ordinal < 0 {
+                if ordered { return nil }
+                undecided = true
+            } else if test.accepted & (1 << UInt64(ordinal)) == 0 {
+                return false
+            }
         }
-        return plan.complete ? true : nil
+        return undecided ? nil : true
     }
 
-    /// Whether a condition holds. Evaluation errors count as "does not hold" and are
-    /// reported as problems, so a broken condition never allows by accident.
-    mutating func evaluate(_ condition: Condition) -> Bool {
-        switch condition {
-        case .expression(let expression):
-            return evaluate(expression).holds
-        case .all(let conditions):
-            for condition in conditions where !evaluate(condition) { return false }
-            return true
-        case .any(let conditions):
-            for condition in conditions where evaluate(condition) { return true }
-            return false
-        case .not(let inner):
-            return !evaluate(inner)
-        }
+    /// Whether a planned condition holds: settled by its tests when they can, else
+    /// walked. A condition that is not written holds.
+    private mutating func holds(_ condition: ConditionPlan) -> Bool {
+        if let settled = settle(condition) { return settled }
+        let root = sites.roots[condition.id]
+        return root < 0 || walk(node: root, recorded: false)
     }
 
-    /// `evaluate(_:)` over a rule's flattened condition: the node at `index` of
-    /// `ConditionSites`, walked by index (walking the `Condition` enum would retain and
-    /// release each node), its enum tests settled from the ordinal cache. An explanation
-    /// walks with `walkRecorded` instead, which evaluates every site.
-    private mutating func walk(node index: Int) -> Bool {
+    /// The one condition walker: whether the condition at node `index` of
+    /// `ConditionSites` holds, walked by index (walking the `Condition` enum would retain
+    /// and release each node), each leaf settled from the ordinal cache when its tests
+    /// can. Evaluation errors count as "does not hold" and are reported as problems, so
+    /// a broken condition never allows by accident.
+    ///
+    /// `recorded` (explaining a rule): each site's outcome is recorded, and nothing is
+    /// cut short. Past the point where `all` (`any`) is decided, the remaining
+    /// conditions are still evaluated and recorded, so a near-miss rule shows every
+    /// condition that fails, not only the first; those evaluations are speculative:
+    /// their problems are dropped and the cost they spend is given back, so explaining
+    /// reports what a plain decision reports.
+    private mutating func walk(node index: Int, recorded: Bool) -> Bool {
         let node = sites.nodes[index]
         switch node.kind {
         case .leaf:
             let site = Int(node.site)
-            if let holds = settleEnumTests(site: site) { return holds }
-            return sites.expressionRefs[site].withObject { evaluate($0).holds }
+            let tests = sites.enumTests[site]
+            if !tests.isEmpty, let holds = settle(tests: tests, ordered: false) {
+                if recorded { recorder!.record(site: site, holds ? .holds : .fails) }
+                return holds
+            }
+            return sites.expressionRefs[site].withObject { expression in
+                recorded ? evaluateRecorded(expression, site: site) : evaluate(expression).holds
+            }
         case .all, .any:
             // `all` stops at the first false, `any` at the first true.
-            let stopsAt = node.kind == .any
-            var child = index + 1
-            while child < Int(node.end) {
-                if walk(node: child) == stopsAt { return stopsAt }
-                child = Int(sites.nodes[child].end)
-            }
-            return !stopsAt
-        case .not:
-            return !walk(node: index + 1)
-        }
-    }
-
-    /// `walk` for an explanation: the same outcome, but no short-circuit. Past the point
-    /// where `all` (`any`) is decided, the remaining conditions are still evaluated and
-    /// recorded, so a near-miss rule shows every condition that fails, not only the
-    /// first; those evaluations are speculative: their problems are dropped and the cost
-    /// they spend is given back, so explaining reports what a plain decision reports.
-    private mutating func walkRecorded(node index: Int) -> Bool {
-        let node = sites.nodes[index]
-        switch node.kind {
-        case .leaf:
-            let site = Int(node.site)
-            return sites.expressionRefs[site].withObject { evaluateRecorded($0, site: site) }
-        case .all, .any:
             let stopsAt = node.kind == .any
             var decided = false
             var child = index + 1
             while child < Int(node.end) {
                 if decided {
                     let (savedBudget, savedProblems) = (budget, problems.count)
-                    _ = walkRecorded(node: child)
+                    _ = walk(node: child, recorded: true)
                     budget = savedBudget
                     problems.removeSubrange(savedProblems...)
-                } else if walkRecorded(node: child) == stopsAt {
+                } else if walk(node: child, recorded: recorded) == stopsAt {
+                    guard recorded else { return stopsAt }
                     decided = true
                 }
                 child = Int(sites.nodes[child].end)
             }
             return decided ? stopsAt : !stopsAt
         case .not:
-            return !walkRecorded(node: index + 1)
+            return !walk(node: index + 1, recorded: recorded)
         }
     }
 
     private mutating func evaluateRecorded(_ expression: CompiledExpression, site: Int) -> Bool {
-        if let holds = settleEnumTests(site: site) {
-            recorder!.record(site: site, holds ? .holds : .fails)
-            return holds
-        }
         let (holds, failure) = evaluate(expression)
         if let failure {
             recorder!.record(site: site, failure: failure)
@@ -342,26 +337,6 @@ struct DecisionRun {
         }
         if sites.traced[site] { trace(expression, site: site) }
         return holds
-    }
-
-    /// A site that is a conjunction of enum tests, decided from the ordinal cache as
-    /// `shortcutResult` would (one failing test decides); nil when it is not one, or
-    /// when a value is absent or unexpected and CEL must decide.
-    @inline(__always)
-    private func settleEnumTests(site: Int) -> Bool? {
-        let range = sites.enumTests[site]
-        guard !range.isEmpty else { return nil }
-        var undecided = false
-        for index in range {
-            let test = sites.tests[index]
-            let ordinal = ordinal(slot: test.field)
-            if ordinal < 0 {
-                undecided = true
-            } else if test.accepted & (1 << UInt64(ordinal)) == 0 {
-                return false
-            }
-        }
-        return undecided ? nil : true
     }
 
     /// Records the values a site read that only its evaluation reaches (inside a map, say).
@@ -404,23 +379,12 @@ struct DecisionRun {
             return formula.evaluate(request, fee: fee).map(Value.decimal)
         case .comparison(let comparison):
             return comparison.evaluate(request).map(Value.bool)
-        case .enumTests(let tests):
-            // `&&` is commutative in CEL, errors included: one false test decides.
-            var undecided = false
-            for test in tests {
-                let ordinal = ordinal(of: test.field)
-                if ordinal < 0 {
-                    undecided = true
-                } else if !test.accepts(ordinal: Int(ordinal)) {
-                    return .bool(false)
-                }
-            }
-            return undecided ? nil : .bool(true)
+        case .enumTests:
+            // Every condition's sites are settled by `settle(tests:ordered:)` before
+            // they are evaluated; reaching here, a value was absent or unexpected.
+            return nil
         }
     }
-
-    @inline(__always)
-    private func ordinal(of field: EnumField) -> Int8 { ordinal(slot: field.index) }
 
     /// The cached ordinal of the enum field in cache slot `slot`; read from the request
     /// the first time.
@@ -481,7 +445,7 @@ struct DecisionRun {
             return nil
         }
         let policy = self.policy
-        if !(settle(plan.thresholds[index]) ?? evaluate(optional: policy.thresholds[index].appliesWhen)) {
+        if !holds(plan.thresholds[index]) {
             if explain { note(index, "does not apply: its `applies_when` is false", skip: .notApplicable) }
             return nil
         }
@@ -544,7 +508,7 @@ struct DecisionRun {
         guard let refundPlan = plan.refund else { return nil }
         let policy = self.policy
         current = .refunds
-        if let applies = plan.refundApplies, !(settle(applies) ?? evaluate(optional: policy.refunds!.appliesWhen)) {
+        if let applies = plan.refundApplies, !holds(applies) {
             if explain { recorder!.refund = .notApplicable }
             return nil
         }
@@ -629,36 +593,15 @@ struct DecisionRun {
         case fee, initiate, expect
     }
 
-    /// The index of the first case of a list whose `when` holds (or that has none),
-    /// settled by its plan when it can be, without touching the condition. (No closures
-    /// here: one capturing the policy would retain it on every decision.)
+    /// The index of the first case of a list whose `when` holds (or that has none).
     private mutating func firstCase(_ list: CaseList) -> Int? {
-        let plans = switch list {
+        let cases = switch list {
         case .fee: plan.fees
         case .initiate: plan.initiate
         case .expect: plan.expect
         }
-        for index in 0..<plans.count {
-            if let settled = settle(plans[index]) {
-                if settled { return index }
-                continue
-            }
-            let refunds = policy.refunds!
-            let condition = switch list {
-            case .fee: refunds.fee[index].when
-            case .initiate: refunds.initiateWithin[index].when
-            case .expect: refunds.expectWithin[index].when
-            }
-            if evaluate(optional: condition) { return index }
-        }
+        for index in 0..<cases.count where holds(cases[index]) { return index }
         return nil
-    }
-
-    /// Whether an optional condition (an `applies_when`, a case's `when`) holds; none
-    /// always does.
-    private mutating func evaluate(optional condition: Condition?) -> Bool {
-        guard let condition else { return true }
-        return evaluate(condition)
     }
 
     /// Evaluates the computed fields of obligations now, so failures are reported with

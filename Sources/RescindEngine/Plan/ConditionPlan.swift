@@ -13,7 +13,8 @@ struct ConditionPlan: Sendable {
     let tests: Range<Int>
     /// Whether the tests are the whole condition (it holds when they all pass).
     let complete: Bool
-    /// The condition's bit in a decision's candidate set (see `DecisionPlan.passing`).
+    /// The condition's bit in a decision's candidate set (see `DecisionPlan.passing`),
+    /// and its number in `ConditionSites.roots`.
     let id: Int
 }
 
@@ -30,6 +31,7 @@ final class DecisionPlan: Sendable {
     // no reference counts.
     /// Owns every table of the plan (and of its sites).
     let arena: PlanArena
+    /// Every enum test: conditions' leading tests, then the sites' (`ConditionSites.enumTests`).
     let tests: ArenaTable<FlatTest>
     /// The enum fields the tests read, by cache slot (nil where none reads it).
     let fields: [EnumField?]
@@ -63,7 +65,7 @@ final class DecisionPlan: Sendable {
     /// Every tier's `at_least`, thresholds one after another, and each threshold's range.
     let tierFloors: ArenaTable<Int64>
     let tierRanges: ArenaTable<Range<Int>>
-    /// The rules' conditions flattened, for explained decisions.
+    /// Every condition flattened: what the evaluator walks when tests cannot settle it.
     let sites: ConditionSites
     let refundApplies: ConditionPlan?
     let fees: ArenaTable<ConditionPlan>
@@ -83,7 +85,6 @@ final class DecisionPlan: Sendable {
         var builder = Builder(fields: Array(repeating: nil, count: enumFieldCount))
         // Rules first: rule `i` is condition `i`, so a candidate set's low bits are the rules.
         self.rules = arena.table(rules.map { builder.plan($0.condition) })
-        self.sites = ConditionSites(rules: rules, enumFieldCount: enumFieldCount, in: arena)
         let suspended = rules.map { rule in
             rule.suspends.compactMap { id in thresholds.firstIndex { $0.id == id } }
         }
@@ -117,7 +118,11 @@ final class DecisionPlan: Sendable {
         fees = arena.table(refunds?.fee.map { builder.plan($0.when) } ?? [])
         initiate = arena.table(refunds?.initiateWithin.map { builder.plan($0.when) } ?? [])
         expect = arena.table(refunds?.expectWithin.map { builder.plan($0.when) } ?? [])
-        self.tests = arena.table(builder.tests)
+        let sites = ConditionSites(
+            conditions: builder.written, ruleCount: rules.count, enumFieldCount: enumFieldCount,
+            testBase: builder.tests.count, in: arena)
+        self.sites = sites
+        self.tests = arena.table(builder.tests + sites.flatTests)
         self.fields = builder.fields
         self.enumFields = arena.table(builder.fields.map { $0.map(UnownedRef.init) })
         let wordCount = max(1, (builder.conditions.count + 63) / 64)
@@ -174,6 +179,8 @@ final class DecisionPlan: Sendable {
         var tests: [FlatTest] = []
         var fields: [EnumField?]
         var conditions: [ConditionPlan] = []
+        /// The conditions as written, by id (nil where none is written).
+        var written: [Condition?] = []
 
         init(fields: [EnumField?]) { self.fields = fields }
 
@@ -190,6 +197,7 @@ final class DecisionPlan: Sendable {
             let plan = ConditionPlan(
                 tests: start..<tests.count, complete: complete && planned == prefix.count, id: conditions.count)
             conditions.append(plan)
+            written.append(condition)
             return plan
         }
     }

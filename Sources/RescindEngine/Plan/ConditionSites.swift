@@ -1,12 +1,15 @@
 import RescindUnsafe
-/// Every rule's condition flattened, for explained decisions: the CEL expressions
-/// ("sites") numbered in policy order, and each condition tree as nodes in pre-order.
+/// Every condition of the policy set flattened — the rules', then each threshold's
+/// `applies_when`, the refunds' `applies_when` and their cases' `when`, numbered as
+/// `ConditionPlan.id` numbers them: the CEL expressions ("sites") in that order, and
+/// each condition tree as nodes in pre-order. The evaluator has one walker, over these
+/// nodes, for every condition it cannot settle from its leading enum tests.
 ///
-/// Explaining evaluates every rule in full and records each site's outcome by number,
-/// walking indexes into fixed tables; walking the `Condition` enum itself would retain
-/// and release each node's payload at every step, and records of values and texts would
-/// allocate. What a site read is looked up again, from the same immutable request, only
-/// when the explanation is read.
+/// Walking indexes into tables costs no reference counting; walking the `Condition`
+/// enum itself would retain and release each node's payload at every step, and records
+/// of values and texts would allocate. Explaining evaluates every rule in full and
+/// records each site's outcome by number; what a site read is looked up again, from the
+/// same immutable request, only when the explanation is read.
 final class ConditionSites: Sendable {
     enum Kind: UInt8, Sendable {
         case leaf, all, any, not
@@ -37,16 +40,21 @@ final class ConditionSites: Sendable {
     let observedNames: ArenaTable<String>
     let observedFields: ArenaTable<UnownedRef<FieldPath>?>
     /// For a site that is a conjunction of enum tests (`Shortcut.enumTests`), its tests
-    /// as a range of `tests` (by ordinal cache slot); an empty range otherwise.
+    /// as a range of `DecisionPlan.tests` (by ordinal cache slot); an empty range otherwise.
     let enumTests: ArenaTable<Range<Int>>
-    let tests: ArenaTable<FlatTest>
-    /// Each rule's root node, and the range of its sites.
+    /// The tests those ranges refer to, for the plan to append to its own table.
+    let flatTests: [FlatTest]
+    /// Each condition's root node (-1 for a condition not written, which holds), by
+    /// `ConditionPlan.id`; rules first.
     let roots: ArenaTable<Int>
+    /// Each rule's range of sites.
     let ruleSites: ArenaTable<Range<Int>>
     /// Owns the tables' memory (the plan's arena).
     let arena: PlanArena
 
-    init(rules: [Rule], enumFieldCount: Int, in arena: PlanArena) {
+    /// `conditions` in `ConditionPlan.id` order, the first `ruleCount` of them the rules';
+    /// the sites' tests are numbered from `testBase` in the plan's test table.
+    init(conditions: [Condition?], ruleCount: Int, enumFieldCount: Int, testBase: Int, in arena: PlanArena) {
         self.arena = arena
         var nodes: [Node] = []
         var expressions: [CompiledExpression] = []
@@ -79,11 +87,15 @@ final class ConditionSites: Sendable {
             nodes[index] = Node(kind: kind, end: Int32(nodes.count), site: -1)
         }
 
-        for rule in rules {
+        for (id, condition) in conditions.enumerated() {
             let first = expressions.count
+            guard let condition else {
+                roots.append(-1)
+                continue
+            }
             roots.append(nodes.count)
-            add(rule.condition, underNot: false)
-            ruleSites.append(first..<expressions.count)
+            add(condition, underNot: false)
+            if id < ruleCount { ruleSites.append(first..<expressions.count) }
         }
         self.nodes = arena.table(nodes)
         self.expressions = expressions
@@ -93,16 +105,16 @@ final class ConditionSites: Sendable {
         var testRanges: [Range<Int>] = []
         var tests: [FlatTest] = []
         for expression in expressions {
-            let start = tests.count
+            let start = testBase + tests.count
             if case .enumTests(let siteTests) = expression.shortcut,
                 siteTests.allSatisfy({ (0..<enumFieldCount).contains($0.field.index) })
             {
                 tests += siteTests.map { FlatTest(field: $0.field.index, accepted: $0.accepted) }
             }
-            testRanges.append(start..<tests.count)
+            testRanges.append(start..<testBase + tests.count)
         }
         enumTests = arena.table(testRanges)
-        self.tests = arena.table(tests)
+        flatTests = tests
         var ranges: [Range<Int>] = []
         var paths: [ObservedPath] = []
         for expression in expressions {
