@@ -54,19 +54,6 @@ public struct ScratchTable<Element> {
     @inlinable public func fill(_ value: Element) { buffer.update(repeating: value) }
 }
 
-extension Scratch {
-    /// Calls `body` with a table of `capacity` plain values on the stack (a formula's
-    /// operand stack, say), valid only during the call. Plain values only: the table's
-    /// elements are never deinitialized.
-    @inlinable @inline(__always)
-    public static func withStack<Element, Result>(
-        of type: Element.Type, capacity: Int, _ body: (ScratchTable<Element>) -> Result
-    ) -> Result {
-        precondition(_isPOD(Element.self), "a scratch stack holds plain values only")
-        return withUnsafeTemporaryAllocation(of: Element.self, capacity: capacity) { body(ScratchTable($0)) }
-    }
-}
-
 /// A read-only view of an array's elements for the length of one call: reading an
 /// element neither checks the array's uniqueness nor retains its storage
 /// (README.md, invariant 5).

@@ -67,12 +67,6 @@ struct FenceTests {
             #expect(sums.0 == 0)
             #expect(sums.1 == bytes)
         }
-        let top = Scratch.withStack(of: Int64.self, capacity: 4) { stack -> Int64 in
-            stack[0] = 40
-            stack[1] = 2
-            return stack[0] + stack[1]
-        }
-        #expect(top == 42)
     }
 
     @Test("a byte buffer keeps its bytes when it grows, and allocates nothing until used")

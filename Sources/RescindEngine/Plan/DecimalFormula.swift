@@ -35,6 +35,9 @@ public final class DecimalFormula: Sendable {
     private let arena: PlanArena
     /// The most values on the stack at once.
     let depth: Int
+    /// The deepest formula computed natively, the size of `evaluate`'s stack (deeper
+    /// ones run as CEL); refund amounts, fees and caps need two or three.
+    static let maxDepth = 6
 
     /// Nil when `steps` is not a well-formed postfix formula over the given fields and constants.
     public init?(steps: [Step], fields: [FieldPath], constants: [CELDecimal], in arena: PlanArena) {
@@ -58,7 +61,7 @@ public final class DecimalFormula: Sendable {
             }
             depth = max(depth, height)
         }
-        guard height == 1 else { return nil }
+        guard height == 1, depth <= Self.maxDepth else { return nil }
         self.fields = fields
         self.depth = depth
         stepTable = arena.table(steps)
@@ -74,8 +77,9 @@ public final class DecimalFormula: Sendable {
 
     /// The formula's value, or nil when CEL must compute it (see the type's summary).
     func evaluate(_ request: ObjectValue, fee: CELDecimal?) -> CELDecimal? {
-        Scratch.withStack(of: CELDecimal.self, capacity: depth) { stack -> CELDecimal? in
-            // CELDecimal is a plain value: the stack needs no deinitialization.
+        // The operand stack is a fixed array on the call's frame: no allocation, no pointers.
+        var stack = InlineArray<6, CELDecimal>(repeating: CELDecimal(Int64(0)))
+        do {
             var height = 0
             for step in stepTable {
                 let value: CELDecimal

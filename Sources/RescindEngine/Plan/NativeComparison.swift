@@ -114,7 +114,9 @@ public final class NativeComparison: Sendable {
             default: return nil
             }
         }
-        return Scratch.withStack(of: Int64.self, capacity: Self.maxSteps) { stack -> Int64? in
+        // The operand stack is a fixed array on the call's frame: no allocation, no pointers.
+        var stack = InlineArray<16, Int64>(repeating: 0)
+        do {
             var height = 0
             for step in steps {
                 switch step {
