@@ -508,14 +508,14 @@ struct DecisionRun {
         guard let refundPlan = plan.refund else { return nil }
         let policy = self.policy
         current = .refunds
-        if let applies = plan.refundApplies, !holds(applies) {
+        if !holds(refundPlan.applies) {
             if explain { recorder!.refund = .notApplicable }
             return nil
         }
         var fee = CELDecimal(Int64(0))
-        let feeCase = firstCase(.fee)
+        let feeCase = firstCase(refundPlan.fee)
         if let index = feeCase {
-            guard let value = decimal(refundPlan.feeFormulas[index], else: policy.refunds!.fee[index].value) else {
+            guard let value = decimal(refundPlan.fee.values[index], else: policy.refunds!.fee[index].value) else {
                 return nil
             }
             fee = value
@@ -533,10 +533,10 @@ struct DecisionRun {
             guard case .string(let value) = value else { return nil }
             currency = value
         }
-        guard let initiate = firstCase(.initiate) else { return noCase("initiate_within") }
-        guard let expect = firstCase(.expect) else { return noCase("expect_within") }
+        guard let initiate = firstCase(refundPlan.initiate) else { return noCase("initiate_within") }
+        guard let expect = firstCase(refundPlan.expect) else { return noCase("expect_within") }
         guard let (initiateBy, expectedBy) = deadlines(
-                at: at, plan.initiateDays[initiate], plan.expectDays[expect], refundPlan.deadlines)
+                at: at, refundPlan.initiate.values[initiate], refundPlan.expect.values[expect], refundPlan.deadlines)
         else { return nil }
         // Days outside the calendar's years would be counted without their holidays.
         if let covered = refundPlan.coveredSeconds,
@@ -588,19 +588,9 @@ struct DecisionRun {
         return policy.refunds!.countedDeadlines(at: at, initiate, expect)
     }
 
-    /// A refund's case list.
-    private enum CaseList {
-        case fee, initiate, expect
-    }
-
-    /// The index of the first case of a list whose `when` holds (or that has none).
-    private mutating func firstCase(_ list: CaseList) -> Int? {
-        let cases = switch list {
-        case .fee: plan.fees
-        case .initiate: plan.initiate
-        case .expect: plan.expect
-        }
-        for index in 0..<cases.count where holds(cases[index]) { return index }
+    /// The index of the first case whose condition holds (or that has none).
+    private mutating func firstCase<Value>(_ table: CaseTable<Value>) -> Int? {
+        for index in 0..<table.conditions.count where holds(table.conditions[index]) { return index }
         return nil
     }
 

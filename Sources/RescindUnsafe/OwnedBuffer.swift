@@ -20,8 +20,14 @@ public struct OwnedBuffer<Element: BitwiseCopyable>: ~Copyable {
     /// The element at `position`; bounds are checked in debug builds.
     @inlinable @inline(__always)
     public subscript(position: Int) -> Element {
-        get { buffer[position] }
-        nonmutating set { buffer[position] = newValue }
+        unsafeAddress {
+            assert(position >= 0 && position < buffer.count, "buffer index out of range")
+            return UnsafePointer(buffer.baseAddress.unsafelyUnwrapped + position)
+        }
+        nonmutating unsafeMutableAddress {
+            assert(position >= 0 && position < buffer.count, "buffer index out of range")
+            return buffer.baseAddress.unsafelyUnwrapped + position
+        }
     }
 }
 

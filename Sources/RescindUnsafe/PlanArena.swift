@@ -107,9 +107,16 @@ public struct ArenaTable<Element>: RandomAccessCollection, BitwiseCopyable {
     @inlinable public var endIndex: Int { buffer.count }
     @inlinable public var count: Int { buffer.count }
 
-    /// The element at `position`; bounds are checked in debug builds.
+    /// The element at `position`, read in place (an addressor, as `UnsafeBufferPointer`
+    /// has: matching on an element copies nothing, so retains nothing); bounds are
+    /// checked in debug builds.
     @inlinable @inline(__always)
-    public subscript(position: Int) -> Element { buffer[position] }
+    public subscript(position: Int) -> Element {
+        unsafeAddress {
+            assert(position >= 0 && position < buffer.count, "table index out of range")
+            return buffer.baseAddress.unsafelyUnwrapped + position
+        }
+    }
 }
 
 extension ArenaTable: @unchecked Sendable where Element: Sendable {}

@@ -46,8 +46,14 @@ public struct ScratchTable<Element> {
 
     @inlinable @inline(__always)
     public subscript(position: Int) -> Element {
-        get { buffer[position] }
-        nonmutating set { buffer[position] = newValue }
+        unsafeAddress {
+            assert(position >= 0 && position < buffer.count, "table index out of range")
+            return UnsafePointer(buffer.baseAddress.unsafelyUnwrapped + position)
+        }
+        nonmutating unsafeMutableAddress {
+            assert(position >= 0 && position < buffer.count, "table index out of range")
+            return buffer.baseAddress.unsafelyUnwrapped + position
+        }
     }
 
     /// Sets every element to `value`.
@@ -66,8 +72,14 @@ public struct BorrowedTable<Element>: RandomAccessCollection {
     @inlinable public var startIndex: Int { 0 }
     @inlinable public var endIndex: Int { buffer.count }
 
+    /// The element at `position`, read in place (see `ArenaTable`'s subscript).
     @inlinable @inline(__always)
-    public subscript(position: Int) -> Element { buffer[position] }
+    public subscript(position: Int) -> Element {
+        unsafeAddress {
+            assert(position >= 0 && position < buffer.count, "table index out of range")
+            return buffer.baseAddress.unsafelyUnwrapped + position
+        }
+    }
 }
 
 extension Array {

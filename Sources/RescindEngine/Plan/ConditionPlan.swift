@@ -67,15 +67,8 @@ final class DecisionPlan: Sendable {
     let tierRanges: ArenaTable<Range<Int>>
     /// Every condition flattened: what the evaluator walks when tests cannot settle it.
     let sites: ConditionSites
-    let refundApplies: ConditionPlan?
-    let fees: ArenaTable<ConditionPlan>
-    let initiate: ArenaTable<ConditionPlan>
-    let expect: ArenaTable<ConditionPlan>
-    /// The refund's formulas, currency field and deadline tables, when it has them.
+    /// Everything a refund reads, when the set has refunds.
     let refund: RefundPlan?
-    /// The business days of each `initiate_within` and `expect_within` case.
-    let initiateDays: ArenaTable<Int>
-    let expectDays: ArenaTable<Int>
 
     init(
         rules: [Rule], thresholds: [Threshold], refunds: RefundPolicy?, enumFieldCount: Int,
@@ -111,13 +104,14 @@ final class DecisionPlan: Sendable {
             tierRanges.append(first..<first + threshold.tiers.count)
         }
         self.tierRanges = arena.table(tierRanges)
-        refund = refunds.map { RefundPlan($0, in: arena) }
-        initiateDays = arena.table(refunds?.initiateWithin.map(\.value) ?? [])
-        expectDays = arena.table(refunds?.expectWithin.map(\.value) ?? [])
-        refundApplies = refunds.map { builder.plan($0.appliesWhen) }
-        fees = arena.table(refunds?.fee.map { builder.plan($0.when) } ?? [])
-        initiate = arena.table(refunds?.initiateWithin.map { builder.plan($0.when) } ?? [])
-        expect = arena.table(refunds?.expectWithin.map { builder.plan($0.when) } ?? [])
+        refund = refunds.map { refunds in
+            RefundPlan(
+                refunds, applies: builder.plan(refunds.appliesWhen),
+                fee: CaseTable(refunds.fee.map { builder.plan($0.when) }, values: refunds.fee.map { formula($0.value) }, in: arena),
+                initiate: CaseTable(refunds.initiateWithin.map { builder.plan($0.when) }, values: refunds.initiateWithin.map(\.value), in: arena),
+                expect: CaseTable(refunds.expectWithin.map { builder.plan($0.when) }, values: refunds.expectWithin.map(\.value), in: arena),
+                in: arena)
+        }
         let sites = ConditionSites(
             conditions: builder.written, ruleCount: rules.count, enumFieldCount: enumFieldCount,
             testBase: builder.tests.count, in: arena)
@@ -230,24 +224,52 @@ final class DecisionPlan: Sendable {
     }
 }
 
-/// What a refund reads, unretained (the refund policy keeps it all alive): its fee and
-/// amount formulas, its currency's field and its deadline tables, each nil when the
-/// policy's expression has no such shortcut.
+/// A table of cases, the first whose condition holds giving the value: the refund's
+/// fees (formulas), and its `initiate_within` and `expect_within` (business days).
+/// A case's condition is planned like a rule's, so it is settled and walked the same way.
+struct CaseTable<Value: Sendable>: Sendable {
+    let conditions: ArenaTable<ConditionPlan>
+    let values: ArenaTable<Value>
+
+    init(_ conditions: [ConditionPlan], values: [Value], in arena: PlanArena) {
+        precondition(conditions.count == values.count, "a case table needs one value per case")
+        self.conditions = arena.table(conditions)
+        self.values = arena.table(values)
+    }
+}
+
+/// A decimal expression's formula, unretained (its expression keeps it alive), or nil
+/// when the expression has no formula shortcut.
+private func formula(_ expression: CompiledExpression) -> UnownedRef<DecimalFormula>? {
+    if case .decimal(let formula) = expression.shortcut { return UnownedRef(formula) }
+    return nil
+}
+
+/// Everything a refund reads, unretained (the refund policy keeps it all alive): when it
+/// applies, its case tables, its amount formula, its currency's field and its deadline
+/// tables — each shortcut nil when the policy's expression has none.
 struct RefundPlan: Sendable {
-    let feeFormulas: ArenaTable<UnownedRef<DecimalFormula>?>
+    let applies: ConditionPlan
+    /// The fee's cases, each with its formula (nil: CEL computes the case's fee).
+    let fee: CaseTable<UnownedRef<DecimalFormula>?>
+    /// The business days of each `initiate_within` and `expect_within` case.
+    let initiate: CaseTable<Int>
+    let expect: CaseTable<Int>
     let amountFormula: UnownedRef<DecimalFormula>?
     let currencyField: UnownedRef<FieldPath>?
     let deadlines: UnownedRef<BusinessDeadlines>?
     /// `RefundPolicy.coveredSeconds`: deadlines must fall within it.
     let coveredSeconds: ClosedRange<Int64>?
 
-    init(_ refunds: RefundPolicy, in arena: PlanArena) {
+    init(
+        _ refunds: RefundPolicy, applies: ConditionPlan, fee: CaseTable<UnownedRef<DecimalFormula>?>,
+        initiate: CaseTable<Int>, expect: CaseTable<Int>, in arena: PlanArena
+    ) {
         coveredSeconds = refunds.coveredSeconds
-        func formula(_ expression: CompiledExpression) -> UnownedRef<DecimalFormula>? {
-            if case .decimal(let formula) = expression.shortcut { return UnownedRef(formula) }
-            return nil
-        }
-        feeFormulas = arena.table(refunds.fee.map { formula($0.value) })
+        self.applies = applies
+        self.fee = fee
+        self.initiate = initiate
+        self.expect = expect
         amountFormula = formula(refunds.amount)
         if case .field(let path) = refunds.currency.shortcut {
             currencyField = UnownedRef(path)
