@@ -39,6 +39,9 @@ let package = Package(
         .target(name: "RescindEngine", dependencies: ["CELRuntime", "CELCommon", "RescindDiagnostics"]),
         .target(name: "RescindPolicy", dependencies: ["RescindEngine", "CEL", "RescindYAML", "RescindDiagnostics"]),
         .target(name: "Rescind", dependencies: ["CEL", "RescindYAML", "RescindDiagnostics", "RescindEngine", "RescindPolicy"]),
+        // What the command line adds to the embedding API: policy tests and coverage,
+        // replay against a decision log, policies read from git, the line reader.
+        .target(name: "RescindTooling", dependencies: ["Rescind"]),
         // The HTTP service (`rescind serve`): the application is built by a library
         // function so tests drive it through Hummingbird's test client without a socket.
         .target(name: "RescindServer", dependencies: [
@@ -56,11 +59,12 @@ let package = Package(
         ], resources: [.copy("openapi.json")]),  // served at /openapi.json; docs/openapi.json links to it
         .executableTarget(name: "rescind", dependencies: [
             "Rescind",
+            "RescindTooling",
             "RescindServer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .executableTarget(name: "RescindFuzz", dependencies: ["Rescind"]),
+        .executableTarget(name: "RescindFuzz", dependencies: ["Rescind", "RescindTooling"]),
         .executableTarget(name: "RescindBench", dependencies: ["Rescind"]),
         // The load generator for `rescind serve` (Scripts/serve-bench.sh): plain sockets
         // and poll on threads of its own; the kit is shared with the reload-under-load test.
@@ -76,10 +80,12 @@ let package = Package(
         .testTarget(name: "CELConformanceTests", dependencies: ["CEL"], exclude: ["Skipped.json"]),
         .testTarget(name: "CELExtensionsTests", dependencies: ["CEL"]),
         .testTarget(name: "RescindEngineTests", dependencies: ["RescindEngine"]),
-        .testTarget(name: "RescindPolicyTests", dependencies: ["Rescind"]),
+        .testTarget(name: "RescindPolicyTests", dependencies: ["Rescind", "RescindTooling"]),
+        .testTarget(name: "RescindToolingTests", dependencies: ["RescindTooling"]),
         .testTarget(name: "RescindCLITests", dependencies: ["rescind"]),
         .testTarget(name: "RescindServerTests", dependencies: [
             "RescindServer",
+            "RescindTooling",
             "RescindLoadKit",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
