@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Instructions per call of RescindBench benchmarks, as the README measures them: two
+# Instructions per call of RescindBench benchmarks, as docs/performance.md measures them: two
 # callgrind runs of one round each (N = 2,000 and 12,000 calls, no warm-up); the
 # difference divided by 10,000 is the count per call, free of start-up costs.
 #

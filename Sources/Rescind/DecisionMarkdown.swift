@@ -109,16 +109,16 @@ extension Explanation {
 
 /// The few Markdown constructs decisions need, escaped so that policy text cannot
 /// change the document's structure.
-enum Markdown {
+package enum Markdown {
     /// A list item; continuation lines are indented so a multi-line reason stays in it.
-    static func item(_ text: String, depth: Int = 0) -> String {
+    package static func item(_ text: String, depth: Int = 0) -> String {
         let indent = String(repeating: "  ", count: depth)
         return indent + "- " + text.replacing("\n", with: "\n" + indent + "  ") + "\n"
     }
 
     /// A code span whose fence is longer than any run of backticks inside it, padded
     /// when the text starts or ends with a backtick (CommonMark would read it as fence).
-    static func code(_ text: String) -> String {
+    package static func code(_ text: String) -> String {
         var longest = 0, run = 0
         for character in text {
             run = character == "`" ? run + 1 : 0
@@ -144,7 +144,7 @@ enum Markdown {
     /// Text with Markdown's punctuation escaped, except inside `code spans`: reasons
     /// come from policy authors, and the engine's sentences quote ids and expressions
     /// in backticks, which should render as code.
-    static func prose(_ text: String) -> String {
+    package static func prose(_ text: String) -> String {
         let characters = Array(text)
         var out = ""
         var index = 0

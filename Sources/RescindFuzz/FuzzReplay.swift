@@ -1,5 +1,6 @@
 import Foundation
 import Rescind
+import RescindTooling
 
 // Fuzz target `replay`: a decision log or request-per-line file as `rescind replay`
 // reads it: `LineReader` (here with 64-byte reads, so lines straddle refills and the

@@ -56,6 +56,8 @@ public func buildApplication(
             logListening(
                 host: channel.localAddress?.ipAddress, port: channel.localAddress?.port, configuration: configuration,
                 store: store, decisionLog: decisionLog, logger: logger)
+            // A shutdown's first step: no new connection is accepted from here on.
+            channel.closeFuture.whenComplete { _ in logger.debug("listener closed") }
         },
         logger: logger)
 }

@@ -363,6 +363,9 @@ final class RequestProgressHandler: ChannelDuplexHandler, RemovableChannelHandle
             requestInFlight = true
             if head.headerFields[.connection]?.lowercased() == "close" { closeAfterAnswer = true }
             clock.headRead()
+            // From here a shutdown answers the request instead of closing an idle
+            // connection: the state the process tests wait for before they signal.
+            clock.logger.debug("request head read", metadata: ["method": "\(head.method)", "path": "\(head.path ?? "")"])
         case .body: break
         case .end: clock.requestRead()
         }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Rescind
+import RescindTooling
 
 /// `rescind cel`: type-check and evaluate one CEL expression, the way staff try a
 /// condition before putting it in a policy.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Rescind
+import RescindTooling
 
 /// `rescind eval`: decide one request, or a stream of them, against a policy set.
 struct EvalCommand: ParsableCommand {

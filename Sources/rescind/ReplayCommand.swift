@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Rescind
+import RescindTooling
 
 /// `rescind replay`: what a policy change would do to real traffic, before it ships.
 struct ReplayCommand: ParsableCommand {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Rescind
+import RescindTooling
 
 /// `rescind test`: run the policy tests written beside the policies, and report what
 /// they cover, as CI does on every change.

@@ -144,7 +144,7 @@ import RescindServer
         let folder = try scratchFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let log = folder.appendingPathComponent("decisions.jsonl")
-        let server = try ServeProcess(["--policies", "Policies", "--decision-log", log.path], folder: folder)
+        let server = try ServeProcess(["--policies", "Policies", "--decision-log", log.path], folder: folder, logLevel: "debug")
         defer { server.kill() }
         let request = try String(
             contentsOf: CLI.packageRoot.appendingPathComponent("Examples/requests/buyer-paid-card.json"), encoding: .utf8)
@@ -153,15 +153,16 @@ import RescindServer
         }
         // Half a request, then SIGTERM, then the other half.
         let body = Array(request.utf8)
+        let headsRead = server.logCount("request head read")
         let connection = try RawConnection(port: server.port)
         try connection.send(Array(
             "POST /v1/decisions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n".utf8)
             + body[..<(body.count / 2)])
-        // Time for the server to read the head: a connection with no request yet would
-        // be closed at once, as it should be.
-        Thread.sleep(forTimeInterval: 0.5)
+        // The server must have read the head: a connection with no request yet would be
+        // closed at once, as it should be.
+        try server.waitForLog("request head read", count: headsRead + 1)
         server.signal(SIGTERM)
-        Thread.sleep(forTimeInterval: 0.5)
+        try server.waitForLog("listener closed")
         #expect(server.isRunning, "the server waits for the request in flight")
         #expect((try? RawConnection(port: server.port)) == nil, "no new connections")
         try connection.send(Array(body[(body.count / 2)...]))
@@ -287,8 +288,9 @@ final class ServeProcess {
     let logFile: URL
     private(set) var port = 0
 
-    /// `launcher` runs the binary through another program (e.g. `prlimit --nofile=64`).
-    init(_ arguments: [String], folder: URL, launcher: [String] = []) throws {
+    /// `launcher` runs the binary through another program (e.g. `prlimit --nofile=64`);
+    /// `logLevel` is its `LOG_LEVEL` (`debug` logs the states tests wait for).
+    init(_ arguments: [String], folder: URL, launcher: [String] = [], logLevel: String? = nil) throws {
         logFile = folder.appendingPathComponent("serve.log")
         _ = FileManager.default.createFile(atPath: logFile.path, contents: nil)
         let serve = ["serve", "--port", "0", "--log-format", "json"] + arguments
@@ -302,6 +304,7 @@ final class ServeProcess {
         process.currentDirectoryURL = CLI.packageRoot
         var environment = ProcessInfo.processInfo.environment
         for key in environment.keys where key.hasPrefix("RESCIND_") { environment[key] = nil }
+        environment["LOG_LEVEL"] = logLevel
         process.environment = environment
         let log = try FileHandle(forWritingTo: logFile)
         process.standardOutput = log
@@ -329,6 +332,25 @@ final class ServeProcess {
         guard let text = try? String(contentsOf: logFile, encoding: .utf8) else { return [] }
         return text.split(separator: "\n").compactMap {
             try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
+    }
+
+    /// How many log lines say `message`.
+    func logCount(_ message: String) -> Int {
+        logObjects().count(where: { $0["message"] as? String == message })
+    }
+
+    /// Waits until `count` log lines say `message`: the server is in the state the line
+    /// reports. Throws, with the log, when `seconds` pass first or the process ends.
+    func waitForLog(_ message: String, count: Int = 1, seconds: Double = 10) throws {
+        let deadline = Date().addingTimeInterval(seconds)
+        while logCount(message) < count {
+            guard Date() < deadline, process.isRunning else {
+                throw ServeTestError(
+                    "the server did not log `\(message)` \(count) times:\n"
+                        + ((try? String(contentsOf: logFile, encoding: .utf8)) ?? ""))
+            }
+            Thread.sleep(forTimeInterval: 0.02)
         }
     }
 

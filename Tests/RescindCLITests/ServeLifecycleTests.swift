@@ -92,13 +92,14 @@ import RescindServer
             [
                 "--policies", "Policies", "--decision-log", log.path, "--shutdown-timeout", "1",
                 "--request-body-timeout", "120",
-            ], folder: folder)
+            ], folder: folder, logLevel: "debug")
         defer { server.kill() }
         #expect(try server.http("POST", "/v1/decisions", body: Self.request).status == 200)
         let stalled = try RawConnection(port: server.port)
         try stalled.send(Array(
             "POST /v1/decisions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{".utf8))
-        Thread.sleep(forTimeInterval: 0.3)
+        // A request in flight, not an idle connection a shutdown closes at once.
+        try server.waitForLog("request head read", count: 2)
         let signalled = Date()
         server.signal(SIGTERM)
         let status = try #require(server.waitForExit(seconds: 15), "the server did not stop")
@@ -117,14 +118,17 @@ import RescindServer
     @Test func secondSignalClosesAtOnce() throws {
         let folder = try scratchFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let server = try ServeProcess(["--policies", "Policies", "--shutdown-timeout", "60"], folder: folder)
+        let server = try ServeProcess(
+            ["--policies", "Policies", "--shutdown-timeout", "60"], folder: folder, logLevel: "debug")
         defer { server.kill() }
         let stalled = try RawConnection(port: server.port)
         try stalled.send(Array(
             "POST /v1/decisions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{".utf8))
-        Thread.sleep(forTimeInterval: 0.3)
+        try server.waitForLog("request head read")
         server.signal(SIGTERM)
-        Thread.sleep(forTimeInterval: 0.5)
+        // The first signal is handled (the next one is a second) and the shutdown is under way.
+        try server.waitForLog("shutting down: no new connections; finishing the requests in flight")
+        try server.waitForLog("listener closed")
         #expect(server.isRunning, "the first signal waits for the request in flight")
         server.signal(SIGINT)
         let status = try #require(server.waitForExit(seconds: 10), "the second signal did not stop the server")
@@ -150,7 +154,7 @@ import RescindServer
         #expect(capacity > 10 && capacity < 128)
         var held: [RawConnection] = []
         for _ in 0..<(capacity + 40) { held.append(try RawConnection(port: server.port)) }
-        Thread.sleep(forTimeInterval: 1)
+        try server.waitForLog("connection limit reached; new connections wait in the backlog")
         #expect(server.isRunning)
         held.removeAll()
         #expect(try server.http("GET", "/healthz").status == 200)
@@ -186,7 +190,8 @@ import RescindServer
         lowered.waitUntilExit()
         #expect(lowered.terminationStatus == 0)
         for _ in 0..<30 { held.append(try RawConnection(port: server.port)) }
-        Thread.sleep(forTimeInterval: 1)
+        try server.waitForLog("cannot accept connections; backing off")
+        // Not a wait: the window the CPU time is measured over.
         let cpuBefore = try processCPUSeconds(pid)
         Thread.sleep(forTimeInterval: 2)
         let cpuUsed = try processCPUSeconds(pid) - cpuBefore

@@ -1,5 +1,6 @@
 import Foundation
 import Rescind
+import RescindTooling
 import Testing
 
 /// The committed fuzz seeds (`Fuzz/corpus/`, docs/fuzzing.md) still mean what

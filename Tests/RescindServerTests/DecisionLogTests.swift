@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Rescind
+import RescindTooling
 import Testing
 
 @testable import RescindServer

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Rescind
+import RescindTooling
 import Testing
 
 @testable import RescindServer

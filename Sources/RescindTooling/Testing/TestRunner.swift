@@ -1,3 +1,5 @@
+import Rescind
+
 /// One unmet expectation: which, what was expected and found, and where it is written.
 public struct ExpectationFailure: Sendable, Hashable {
     /// The expectation's key: `effect`, `deciding`, `obligations`, …

@@ -1,3 +1,5 @@
+import Rescind
+
 /// What a test run exercised of a policy set: which rules matched, which tiers were
 /// reached, which obligations and refund cases were produced, and for every boundary
 /// (a comparison in a condition, a tier's `at_least`, a threshold's window) whether

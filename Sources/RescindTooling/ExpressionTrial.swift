@@ -1,3 +1,5 @@
+import Rescind
+
 /// One try of a CEL expression against `dyn` bindings, as `rescind cel` runs it:
 /// parse, check, plan and evaluate, keeping whichever stage failed and where.
 public struct ExpressionTrial: Sendable {

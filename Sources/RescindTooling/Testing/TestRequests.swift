@@ -1,4 +1,5 @@
 import Foundation
+import Rescind
 
 // Building a case's request: a fixture, a file or an inline mapping, with `set:` values
 // and generators applied, written as JSON and decoded by the same `RequestDecoder` as

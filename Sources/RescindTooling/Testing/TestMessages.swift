@@ -1,3 +1,5 @@
+import Rescind
+
 /// Diagnostic codes of policy test files (`rescind test`), all in one place.
 extension DiagnosticCode {
     /// No `*.tests.yaml` file under the paths given.

@@ -1,4 +1,5 @@
 import Foundation
+import Rescind
 
 /// A policy folder as it was at a git revision, read with read-only git commands
 /// (`rev-parse`, `ls-tree`, `cat-file`): the working tree, the index and the refs are

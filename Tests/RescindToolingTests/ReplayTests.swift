@@ -1,5 +1,6 @@
 import Foundation
 import Rescind
+import RescindTooling
 import Testing
 
 /// The parts of replay below the command line: reading decision-log lines, `--fail-on`

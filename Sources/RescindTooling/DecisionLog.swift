@@ -1,4 +1,5 @@
 import Foundation
+import Rescind
 
 /// A line of a decision log (`docs/decision-log.md`): one JSON object per decision or
 /// rejected request, `{"seq", "boot_id", "decision_id", "logged_at", "policy",

@@ -1,13 +1,16 @@
 import Foundation
 import Rescind
+import RescindTooling
 import Testing
 
 /// Policy test files (`*.tests.yaml`): reading them, building requests, checking each
 /// kind of expectation, tables, and coverage, against the reference pack.
 @Suite("policy test files")
 struct PolicyTestFileTests {
-    static let root = ReferencePackTests.root
-    static var policySet: PolicySet { ReferencePackTests.policies.policySet! }
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+    static let policies = LoadedPolicies.load(paths: [root.appendingPathComponent("Policies").path])
+    static var policySet: PolicySet { policies.policySet! }
 
     /// A test file whose cases start from a paid card order of buyer `u-1` at Friday
     /// 2026-11-27 10:00 in Shanghai; `cases` is appended under `cases:`.

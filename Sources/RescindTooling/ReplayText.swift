@@ -1,3 +1,5 @@
+import Rescind
+
 extension ReplayReport {
     /// The report for people: the counts, the effect transitions, each kind of change
     /// with its causes or value changes, bad lines, checks, then the samples with both

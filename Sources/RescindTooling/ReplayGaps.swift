@@ -1,3 +1,5 @@
+import Rescind
+
 /// The `seq` numbers a decision log's entries carry, per `boot_id` (one process's run of
 /// the service), and the runs of numbers missing between the smallest and the largest
 /// seen. A missing number is an entry the service accepted for the log that is not in

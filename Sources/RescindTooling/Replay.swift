@@ -1,4 +1,5 @@
 import Foundation
+import Rescind
 
 /// One of the two policy sets a replay compares, and where it came from.
 public struct ReplaySide: Sendable {

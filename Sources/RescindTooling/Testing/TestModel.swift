@@ -1,3 +1,5 @@
+import Rescind
+
 /// One runnable test case: a decoded request and what its decision must look like.
 /// A table row is a case of its own, named after its table and its values.
 public struct PolicyTestCase: Sendable {

@@ -1,3 +1,5 @@
+import Rescind
+
 /// A test file as written: `kind: tests` (cases, with the fixtures they share) or
 /// `kind: fixtures` (only fixtures, generators and defaults, for other files to include).
 struct TestDocument {

@@ -1,3 +1,5 @@
+import Rescind
+
 // How a test run is reported: for people, as JSON, as JUnit XML for CI test reporters,
 // and as GitHub Actions annotations. Every format is deterministic: no times, no
 // durations, cases in file order.

@@ -1,5 +1,5 @@
 import Foundation
-@testable import Rescind
+@testable import RescindTooling
 import Testing
 
 /// `LineReader` reads blocks and splits them itself; these pin down what `getline`-based

@@ -1,3 +1,5 @@
+import Rescind
+
 extension ReplayReport {
     /// The report as one line of JSON with fixed keys in a fixed order (see
     /// `docs/replay.md`): the two policy sets, the counts, `transitions`, `changes`

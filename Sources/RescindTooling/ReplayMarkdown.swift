@@ -1,3 +1,5 @@
+import Rescind
+
 extension ReplayReport {
     /// The report as Markdown for a pull request comment or a CI job summary: tables
     /// (GitHub Flavored Markdown) of the checks, effect transitions, causes and changed

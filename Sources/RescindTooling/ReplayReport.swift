@@ -1,3 +1,5 @@
+import Rescind
+
 /// What a replay found, ready to print (`text`, `json`, `markdown`) and to check
 /// against `--fail-on` thresholds. Every list is in a fixed order, so the same input
 /// always gives the same report.

@@ -1,4 +1,5 @@
 import Foundation
+import Rescind
 
 /// A `--fail-on` threshold for CI: `METRIC>LIMIT`, where the limit is a number of
 /// requests (`>0`: any) or a share of the requests replayed (`>1%`, `>0.5%`).

@@ -1,4 +1,5 @@
 import Foundation
+import Rescind
 
 /// Policy test files loaded against a policy set: every case's request built and
 /// decoded, every expectation checked against the policy's rules, tiers and obligation

@@ -1,3 +1,5 @@
+import Rescind
+
 /// What a request came to under one policy set in a replay: an effect, or `invalid`
 /// when that set's schema rejects the request (a schema change can do that).
 public enum ReplayEffect: String, Sendable, Hashable, Comparable, CaseIterable {
