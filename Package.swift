@@ -26,23 +26,27 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
-        .target(name: "RescindDiagnostics"),
+        // JSON (escaper, writer, tokenizer), RFC 3339 and the decision-log format: a leaf
+        // every layer that reads or writes JSON imports.
+        .target(name: "RescindJSON"),
+        .target(name: "RescindDiagnostics", dependencies: ["RescindJSON"]),
         .target(name: "RescindYAML", dependencies: ["CYAML", "RescindDiagnostics"]),
         .target(name: "CELCommon", dependencies: ["RescindDiagnostics"]),
         .target(name: "CELParser", dependencies: ["CELCommon", "RescindDiagnostics"]),
         .target(name: "CELChecker", dependencies: ["CELCommon", "RescindDiagnostics"]),
-        .target(name: "CELRuntime", dependencies: ["CELCommon"]),
+        .target(name: "CELRuntime", dependencies: ["CELCommon", "RescindJSON"]),
         .target(name: "CEL", dependencies: ["CELCommon", "CELParser", "CELChecker", "CELRuntime", "RescindDiagnostics"]),
         // The policy layer: RescindPolicy loads, checks and compiles YAML policies into a
         // RescindEngine.PolicySet; RescindEngine decides and explains at runtime and, like
         // CELRuntime, never imports a parser or checker.
-        .target(name: "RescindEngine", dependencies: ["CELRuntime", "CELCommon", "RescindDiagnostics"]),
+        .target(name: "RescindEngine", dependencies: ["CELRuntime", "CELCommon", "RescindDiagnostics", "RescindJSON"]),
         .target(name: "RescindPolicy", dependencies: ["RescindEngine", "CEL", "RescindYAML", "RescindDiagnostics"]),
-        .target(name: "Rescind", dependencies: ["CEL", "RescindYAML", "RescindDiagnostics", "RescindEngine", "RescindPolicy"]),
+        .target(name: "Rescind", dependencies: ["CEL", "RescindYAML", "RescindDiagnostics", "RescindEngine", "RescindPolicy", "RescindJSON"]),
         // The HTTP service (`rescind serve`): the application is built by a library
         // function so tests drive it through Hummingbird's test client without a socket.
         .target(name: "RescindServer", dependencies: [
             "Rescind",
+            "RescindJSON",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
@@ -68,6 +72,7 @@ let package = Package(
         .executableTarget(name: "RescindLoad", dependencies: [
             "RescindLoadKit", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        .testTarget(name: "RescindJSONTests", dependencies: ["RescindJSON"]),
         .testTarget(name: "RescindDiagnosticsTests", dependencies: ["RescindDiagnostics"]),
         .testTarget(name: "RescindYAMLTests", dependencies: ["RescindYAML"]),
         .testTarget(name: "CELParserTests", dependencies: ["CELParser"]),
