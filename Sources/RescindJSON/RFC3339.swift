@@ -5,13 +5,13 @@
 /// deadlines in every refund decision) and because the module is a leaf that CELRuntime,
 /// the engine and the server can all import. A time is built as three words in
 /// registers and stored in three writes.
-package enum RFC3339 {
+public enum RFC3339 {
     /// The most bytes `write` produces (a year far outside 0…9999 and 9 fraction digits
     /// included).
-    package static let maxLength = 58
+    public static let maxLength = 58
 
     /// Fraction-of-second digits.
-    package enum Fraction: Sendable {
+    public enum Fraction: Sendable {
         /// None: whole seconds.
         case none
         /// Always six digits, truncated (a clock never moves into the next second).
@@ -24,7 +24,7 @@ package enum RFC3339 {
     /// (seconds; 0 writes `Z`). Years 0…9999 take four digits; others are written as
     /// `CivilDate` always showed them (`pad` of the plain number: year -5 is `00-5`),
     /// cut to 32 bytes with the month and day.
-    package static func write(
+    public static func write(
         seconds: Int64, nanoseconds: Int32 = 0, fraction: Fraction = .none, offset: Int = 0, into out: inout OutputBuffer
     ) {
         let local = seconds + Int64(offset)
@@ -71,7 +71,7 @@ package enum RFC3339 {
     }
 
     /// `write`'s text as a string.
-    package static func string(seconds: Int64, nanoseconds: Int32 = 0, fraction: Fraction = .none, offset: Int = 0) -> String {
+    public static func string(seconds: Int64, nanoseconds: Int32 = 0, fraction: Fraction = .none, offset: Int = 0) -> String {
         let bytes = OutputBuffer.bytes(capacity: maxLength) { out in
             write(seconds: seconds, nanoseconds: nanoseconds, fraction: fraction, offset: offset, into: &out)
         }
@@ -80,19 +80,19 @@ package enum RFC3339 {
 
     /// `YYYY-MM-DD`, each part zero-padded to its width (a negative year keeps its sign
     /// after the padding, as it always has: `00-5`).
-    package static func date(year: Int, month: Int, day: Int) -> String {
+    public static func date(year: Int, month: Int, day: Int) -> String {
         "\(padded(year, width: 4))-\(padded(month, width: 2))-\(padded(day, width: 2))"
     }
 
     /// `value`'s digits with zeros before them up to `width` characters.
-    package static func padded(_ value: Int, width: Int) -> String {
+    public static func padded(_ value: Int, width: Int) -> String {
         let digits = String(value)
         return digits.utf8.count >= width ? digits : String(repeating: "0", count: width - digits.utf8.count) + digits
     }
 
     /// The proleptic Gregorian date of a day number (days since 1970-01-01): Howard
     /// Hinnant's `civil_from_days`.
-    package static func civil(daysSinceEpoch: Int64) -> (year: Int, month: Int, day: Int) {
+    public static func civil(daysSinceEpoch: Int64) -> (year: Int, month: Int, day: Int) {
         let z = daysSinceEpoch + 719_468
         let era = (z >= 0 ? z : z - 146_096) / 146_097
         let doe = z - era * 146_097
