@@ -27,28 +27,33 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
         // The fence: every piece of hand-managed memory (the plan's arena, unowned
-        // references, stack scratch) lives here, behind typed views; see its README.md.
+        // references, stack scratch, byte buffers) lives here, behind typed views; see
+        // its README.md.
         .target(name: "RescindUnsafe", exclude: ["README.md"]),
-        .target(name: "RescindDiagnostics"),
+        // JSON (escaper, writer, tokenizer), RFC 3339 and the decision-log format: a leaf
+        // every layer that reads or writes JSON imports.
+        .target(name: "RescindJSON", dependencies: ["RescindUnsafe"]),
+        .target(name: "RescindDiagnostics", dependencies: ["RescindJSON"]),
         .target(name: "RescindYAML", dependencies: ["CYAML", "RescindDiagnostics"]),
         .target(name: "CELCommon", dependencies: ["RescindDiagnostics"]),
         .target(name: "CELParser", dependencies: ["CELCommon", "RescindDiagnostics"]),
         .target(name: "CELChecker", dependencies: ["CELCommon", "RescindDiagnostics"]),
-        .target(name: "CELRuntime", dependencies: ["CELCommon", "RescindUnsafe"]),
+        .target(name: "CELRuntime", dependencies: ["CELCommon", "RescindJSON", "RescindUnsafe"]),
         .target(name: "CEL", dependencies: ["CELCommon", "CELParser", "CELChecker", "CELRuntime", "RescindDiagnostics"]),
         // The policy layer: RescindPolicy loads, checks and compiles YAML policies into a
         // RescindEngine.PolicySet; RescindEngine decides and explains at runtime and, like
         // CELRuntime, never imports a parser or checker.
-        .target(name: "RescindEngine", dependencies: ["CELRuntime", "CELCommon", "RescindDiagnostics", "RescindUnsafe"]),
+        .target(name: "RescindEngine", dependencies: ["CELRuntime", "CELCommon", "RescindDiagnostics", "RescindJSON", "RescindUnsafe"]),
         .target(name: "RescindPolicy", dependencies: ["RescindEngine", "CEL", "RescindYAML", "RescindDiagnostics", "RescindUnsafe"]),
-        .target(name: "Rescind", dependencies: ["CEL", "RescindYAML", "RescindDiagnostics", "RescindEngine", "RescindPolicy"]),
+        .target(name: "Rescind", dependencies: ["CEL", "RescindYAML", "RescindDiagnostics", "RescindEngine", "RescindPolicy", "RescindJSON"]),
         // What the command line adds to the embedding API: policy tests and coverage,
         // replay against a decision log, policies read from git, the line reader.
-        .target(name: "RescindTooling", dependencies: ["Rescind", "RescindUnsafe"]),
+        .target(name: "RescindTooling", dependencies: ["Rescind", "RescindJSON", "RescindUnsafe"]),
         // The HTTP service (`rescind serve`): the application is built by a library
         // function so tests drive it through Hummingbird's test client without a socket.
         .target(name: "RescindServer", dependencies: [
             "Rescind",
+            "RescindJSON",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
@@ -76,6 +81,7 @@ let package = Package(
             "RescindLoadKit", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "RescindUnsafeTests", dependencies: ["RescindUnsafe"]),
+        .testTarget(name: "RescindJSONTests", dependencies: ["RescindJSON"]),
         .testTarget(name: "RescindDiagnosticsTests", dependencies: ["RescindDiagnostics"]),
         .testTarget(name: "RescindYAMLTests", dependencies: ["RescindYAML"]),
         .testTarget(name: "CELParserTests", dependencies: ["CELParser"]),

@@ -1,4 +1,5 @@
 import Foundation
+import RescindJSON
 
 /// How JSON numbers become CEL values.
 public enum JSONNumberMapping: Sendable {
@@ -66,35 +67,31 @@ extension Value {
 }
 
 /// A small RFC 8259 parser producing CEL values directly, so integers can be kept
-/// exactly (Foundation would round-trip them through Double or NSNumber first).
+/// exactly (Foundation would round-trip them through Double or NSNumber first). Tokens
+/// are read by the project's one JSON tokenizer, `JSONScanner`.
 private struct JSONParser {
-    let bytes: [UInt8]
+    var scanner: JSONScanner<[UInt8]>
     let numbers: JSONNumberMapping
-    var position = 0
     var depth = 0
 
     init(bytes: [UInt8], numbers: JSONNumberMapping) {
-        self.bytes = bytes
+        scanner = JSONScanner(bytes)
         self.numbers = numbers
     }
 
     mutating func parseDocument() throws(JSONValueError) -> Value {
         let value = try parseValue()
-        skipWhitespace()
-        guard position == bytes.count else { throw fail("unexpected text after the value") }
+        scanner.skipSpace()
+        guard scanner.atEnd else { throw fail("unexpected text after the value") }
         return value
     }
 
-    private func fail(_ message: String) -> JSONValueError { JSONValueError(message: message, offset: position) }
-
-    private mutating func skipWhitespace() {
-        while position < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[position]) { position += 1 }
-    }
+    private func fail(_ message: String) -> JSONValueError { JSONValueError(message: message, offset: scanner.index) }
 
     private mutating func parseValue() throws(JSONValueError) -> Value {
-        skipWhitespace()
-        guard position < bytes.count else { throw fail("unexpected end of input") }
-        switch bytes[position] {
+        scanner.skipSpace()
+        guard let byte = scanner.current else { throw fail("unexpected end of input") }
+        switch byte {
         case UInt8(ascii: "{"): return try parseObject()
         case UInt8(ascii: "["): return try parseArray()
         case UInt8(ascii: "\""): return .string(try parseString())
@@ -106,42 +103,42 @@ private struct JSONParser {
     }
 
     private mutating func literal(_ word: String) throws(JSONValueError) {
-        let w = Array(word.utf8)
-        guard position + w.count <= bytes.count, Array(bytes[position..<position + w.count]) == w else {
-            throw fail("unexpected character")
+        guard scanner.consume(word) else { throw fail("unexpected character") }
+    }
+
+    private mutating func parseString() throws(JSONValueError) -> String {
+        do {
+            return try scanner.decodeString()
+        } catch {
+            throw JSONValueError(message: error.message, offset: error.offset)
         }
-        position += w.count
     }
 
     private mutating func parseObject() throws(JSONValueError) -> Value {
         depth += 1
         defer { depth -= 1 }
         guard depth <= 512 else { throw fail("nesting too deep") }
-        position += 1
+        scanner.index += 1
         var entries: [(key: Value, value: Value)] = []
         var seen = Set<String>()
-        skipWhitespace()
-        if position < bytes.count, bytes[position] == UInt8(ascii: "}") {
-            position += 1
-            return .map(.empty)
-        }
+        scanner.skipSpace()
+        if scanner.consume(UInt8(ascii: "}")) { return .map(.empty) }
         while true {
-            skipWhitespace()
-            guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else { throw fail("expected a string key") }
+            scanner.skipSpace()
+            guard scanner.current == UInt8(ascii: "\"") else { throw fail("expected a string key") }
             let key = try parseString()
-            skipWhitespace()
-            guard position < bytes.count, bytes[position] == UInt8(ascii: ":") else { throw fail("expected ':'") }
-            position += 1
+            scanner.skipSpace()
+            guard scanner.consume(UInt8(ascii: ":")) else { throw fail("expected ':'") }
             let value = try parseValue()
             if seen.insert(key).inserted {
                 entries.append((.string(key), value))
             } else if let index = entries.firstIndex(where: { if case .string(key) = $0.key { true } else { false } }) {
                 entries[index].value = value  // the last duplicate wins, as in most JSON readers
             }
-            skipWhitespace()
-            guard position < bytes.count else { throw fail("unexpected end of input") }
-            if bytes[position] == UInt8(ascii: ",") { position += 1; continue }
-            if bytes[position] == UInt8(ascii: "}") { position += 1; break }
+            scanner.skipSpace()
+            guard !scanner.atEnd else { throw fail("unexpected end of input") }
+            if scanner.consume(UInt8(ascii: ",")) { continue }
+            if scanner.consume(UInt8(ascii: "}")) { break }
             throw fail("expected ',' or '}'")
         }
         return .map(try! MapValue(entries: entries))
@@ -151,112 +148,25 @@ private struct JSONParser {
         depth += 1
         defer { depth -= 1 }
         guard depth <= 512 else { throw fail("nesting too deep") }
-        position += 1
+        scanner.index += 1
         var values: [Value] = []
-        skipWhitespace()
-        if position < bytes.count, bytes[position] == UInt8(ascii: "]") {
-            position += 1
-            return .list([])
-        }
+        scanner.skipSpace()
+        if scanner.consume(UInt8(ascii: "]")) { return .list([]) }
         while true {
             values.append(try parseValue())
-            skipWhitespace()
-            guard position < bytes.count else { throw fail("unexpected end of input") }
-            if bytes[position] == UInt8(ascii: ",") { position += 1; continue }
-            if bytes[position] == UInt8(ascii: "]") { position += 1; break }
+            scanner.skipSpace()
+            guard !scanner.atEnd else { throw fail("unexpected end of input") }
+            if scanner.consume(UInt8(ascii: ",")) { continue }
+            if scanner.consume(UInt8(ascii: "]")) { break }
             throw fail("expected ',' or ']'")
         }
         return .list(values)
     }
 
-    private mutating func parseString() throws(JSONValueError) -> String {
-        position += 1
-        var chunkStart = position
-        var out = ""
-        while true {
-            guard position < bytes.count else { throw fail("unterminated string") }
-            let c = bytes[position]
-            if c == UInt8(ascii: "\"") {
-                out += String(decoding: bytes[chunkStart..<position], as: UTF8.self)
-                position += 1
-                return out
-            }
-            if c < 0x20 { throw fail("control character in string") }
-            if c != UInt8(ascii: "\\") {
-                position += 1
-                continue
-            }
-            out += String(decoding: bytes[chunkStart..<position], as: UTF8.self)
-            position += 1
-            guard position < bytes.count else { throw fail("unterminated escape") }
-            let e = bytes[position]
-            position += 1
-            switch e {
-            case UInt8(ascii: "\""): out += "\""
-            case UInt8(ascii: "\\"): out += "\\"
-            case UInt8(ascii: "/"): out += "/"
-            case UInt8(ascii: "b"): out += "\u{8}"
-            case UInt8(ascii: "f"): out += "\u{C}"
-            case UInt8(ascii: "n"): out += "\n"
-            case UInt8(ascii: "r"): out += "\r"
-            case UInt8(ascii: "t"): out += "\t"
-            case UInt8(ascii: "u"):
-                var code = try hex4()
-                if (0xD800..<0xDC00).contains(code), position + 1 < bytes.count, bytes[position] == UInt8(ascii: "\\"),
-                    bytes[position + 1] == UInt8(ascii: "u")
-                {
-                    position += 2
-                    let low = try hex4()
-                    guard (0xDC00..<0xE000).contains(low) else { throw fail("invalid surrogate pair") }
-                    code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
-                }
-                guard let scalar = Unicode.Scalar(code) else { throw fail("invalid unicode escape") }
-                out.unicodeScalars.append(scalar)
-            default: throw fail("invalid escape")
-            }
-            chunkStart = position
-        }
-    }
-
-    private mutating func hex4() throws(JSONValueError) -> UInt32 {
-        guard position + 4 <= bytes.count else { throw fail("short unicode escape") }
-        var value: UInt32 = 0
-        for _ in 0..<4 {
-            let c = bytes[position]
-            let digit: UInt32
-            switch c {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = UInt32(c - UInt8(ascii: "0"))
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = UInt32(c - UInt8(ascii: "a") + 10)
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = UInt32(c - UInt8(ascii: "A") + 10)
-            default: throw fail("invalid hex digit")
-            }
-            value = value * 16 + digit
-            position += 1
-        }
-        return value
-    }
-
+    /// A number's text as the scanner delimits it leniently; Swift's parsers judge it.
     private mutating func parseNumber() throws(JSONValueError) -> Value {
-        let start = position
-        var integral = true
-        if position < bytes.count, bytes[position] == UInt8(ascii: "-") { position += 1 }
-        let digitsStart = position
-        while position < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[position]) { position += 1 }
-        guard position > digitsStart else { throw fail("unexpected character") }
-        if position < bytes.count, bytes[position] == UInt8(ascii: ".") {
-            integral = false
-            position += 1
-            while position < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[position]) { position += 1 }
-        }
-        if position < bytes.count, bytes[position] == UInt8(ascii: "e") || bytes[position] == UInt8(ascii: "E") {
-            integral = false
-            position += 1
-            if position < bytes.count, bytes[position] == UInt8(ascii: "+") || bytes[position] == UInt8(ascii: "-") {
-                position += 1
-            }
-            while position < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[position]) { position += 1 }
-        }
-        let text = String(decoding: bytes[start..<position], as: UTF8.self)
+        guard let (range, integral) = scanner.lenientNumber() else { throw fail("unexpected character") }
+        let text = String(decoding: scanner.bytes[range], as: UTF8.self)
         if integral, numbers == .preserveIntegers {
             if let i = Int64(text) { return .int(i) }
             if let u = UInt64(text) { return .uint(u) }

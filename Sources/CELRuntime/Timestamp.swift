@@ -1,4 +1,5 @@
 import Foundation
+import RescindJSON
 
 /// A point in time: whole seconds since the Unix epoch plus nanoseconds
 /// (0 ..< 1e9). Valid CEL timestamps lie in 0001-01-01T00:00:00Z ... 9999-12-31T23:59:59.999999999Z.
@@ -38,13 +39,7 @@ public struct CELTimestamp: Sendable, Hashable, Comparable {
 
     /// The RFC 3339 form in UTC, with 0, 3, 6 or 9 fractional digits as needed
     /// (`2009-02-13T23:31:30Z`, `…30.123Z`).
-    public var rfc3339: String {
-        let civil = CivilTime(unixSeconds: seconds)
-        var out = "\(pad(civil.year, 4))-\(pad(civil.month, 2))-\(pad(civil.day, 2))T"
-        out += "\(pad(civil.hour, 2)):\(pad(civil.minute, 2)):\(pad(civil.second, 2))"
-        out += fractionDigits(nanos)
-        return out + "Z"
-    }
+    public var rfc3339: String { RFC3339.string(seconds: seconds, nanoseconds: nanos, fraction: .shortest) }
 
     /// Parses an RFC 3339 timestamp: `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`.
     /// Nil for malformed text or a time outside CEL's range.
@@ -327,15 +322,10 @@ enum CELTimeZone {
 
 // MARK: - Formatting helpers
 
-func pad(_ value: Int, _ width: Int) -> String {
-    let digits = String(value)
-    return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
-}
-
 /// `.123`, `.123456` or `.123456789` for a nanosecond count; empty for zero.
 func fractionDigits(_ nanos: Int32) -> String {
     guard nanos != 0 else { return "" }
-    if nanos % 1_000_000 == 0 { return "." + pad(Int(nanos / 1_000_000), 3) }
-    if nanos % 1_000 == 0 { return "." + pad(Int(nanos / 1_000), 6) }
-    return "." + pad(Int(nanos), 9)
+    if nanos % 1_000_000 == 0 { return "." + RFC3339.padded(Int(nanos / 1_000_000), width: 3) }
+    if nanos % 1_000 == 0 { return "." + RFC3339.padded(Int(nanos / 1_000), width: 6) }
+    return "." + RFC3339.padded(Int(nanos), width: 9)
 }

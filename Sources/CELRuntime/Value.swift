@@ -265,8 +265,9 @@ public final class ObjectValue: @unchecked Sendable, Hashable {
     /// Calls `body` with a read-only view of the fields in place (nil where absent),
     /// valid only during the call: reading them adjusts no reference count.
     @inlinable @inline(__always)
-    public func withFields<R>(_ body: (BorrowedTable<Value?>) throws -> R) rethrows -> R {
-        try withUnsafeFields { try body(BorrowedTable($0)) }
+    public func withFields<R>(_ body: (BorrowedTable<Value?>) -> R) -> R {
+        // Not `rethrows`, so `body` inlines into its caller (see `withBorrowedTable`).
+        withUnsafeFields { body(BorrowedTable($0)) }
     }
 
     /// Calls `body` with the fields in place.

@@ -1,3 +1,5 @@
+import RescindJSON
+
 /// Looks up the text of files named in spans so renderers can quote source lines.
 public struct SourceMap: Sendable {
     private var files: [String: SourceFile] = [:]
@@ -178,63 +180,9 @@ public struct GitHubRenderer: Sendable {
     }
 }
 
-/// Quotes a string as a JSON string literal (RFC 8259), escaping control characters.
-public func jsonString(_ s: String) -> String {
-    var text = s
-    return text.withUTF8 { utf8 in
-        String(unsafeUninitializedCapacity: JSONEscaping.maxLength(utf8.count)) { buffer in
-            JSONEscaping.write(utf8, to: buffer.baseAddress!)
-        }
-    }
-}
-
-/// JSON string escaping over UTF-8 bytes: the one escaper behind `jsonString` and the
-/// decision writer. `"` and `\` are escaped, `\n`, `\r`, `\t` by name, other control
-/// characters and DEL as `\u00xx`; everything else, non-ASCII included, is copied.
-public enum JSONEscaping {
-    /// The most bytes `write` produces for `count` bytes of input, quotes included.
-    public static func maxLength(_ count: Int) -> Int { count * 6 + 2 }
-
-    /// Writes `utf8` quoted and escaped at `out`, which has room for `maxLength` bytes;
-    /// returns how many bytes it wrote.
-    public static func write(_ utf8: UnsafeBufferPointer<UInt8>, to out: UnsafeMutablePointer<UInt8>) -> Int {
-        var next = out
-        func put(_ byte: UInt8) {
-            next.pointee = byte
-            next += 1
-        }
-        put(0x22)
-        for byte in utf8 {
-            switch byte {
-            case 0x22, 0x5C:
-                put(0x5C)
-                put(byte)
-            case 0x0A:
-                put(0x5C)
-                put(UInt8(ascii: "n"))
-            case 0x0D:
-                put(0x5C)
-                put(UInt8(ascii: "r"))
-            case 0x09:
-                put(0x5C)
-                put(UInt8(ascii: "t"))
-            case 0..<0x20, 0x7F:
-                put(0x5C)
-                put(UInt8(ascii: "u"))
-                put(UInt8(ascii: "0"))
-                put(UInt8(ascii: "0"))
-                put(hexDigits[Int(byte >> 4)])
-                put(hexDigits[Int(byte & 0x0F)])
-            default:
-                put(byte)
-            }
-        }
-        put(0x22)
-        return next - out
-    }
-
-    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
-}
+/// Quotes a string as a JSON string literal (RFC 8259): `RescindJSON`'s escaper, the one
+/// every JSON text of the project is written with.
+public func jsonString(_ s: String) -> String { JSONEscaping.quoted(s) }
 
 extension Substring {
     fileprivate func replacingOccurrences(of target: Character, with replacement: String) -> String {

@@ -1,5 +1,6 @@
 import CELRuntime
 import RescindDiagnostics
+import RescindJSON
 
 extension Decision {
     /// The decision as one line of JSON with fixed keys in a fixed order (services rely
@@ -17,11 +18,7 @@ extension Decision {
         // Most decisions are a few hundred bytes: written in a stack buffer and appended
         // in one copy, a decision costs no allocation (the writer moves to the heap only
         // when a decision outgrows it).
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: JSONWriter.stackCapacity) { scratch in
-            var out = JSONWriter(scratch: scratch)
-            write(into: &out)
-            out.finish(appendingTo: &buffer)
-        }
+        JSONWriter.write(appendingTo: &buffer) { out in write(into: &out) }
     }
 
     /// The members in their fixed order. Keys and the punctuation between them are
@@ -73,7 +70,7 @@ extension Decision {
         }
         out.literal(#"],"locale":"#)
         out.string(locale)
-        policySet.policyMemberJSON.withUnsafeBufferPointer { out.append($0) }
+        out.append(policySet.policyMemberJSON)
         if !problems.isEmpty {
             out.literal(#","problems":["#)
             first = true
@@ -252,330 +249,36 @@ extension PolicySet {
     /// `,"policy":{"name":…,"version":…,"digest":…}`: the same for every decision of a
     /// set, so written once when the set is made.
     static func policyMemberJSON(name: String, version: String, digest: String) -> [UInt8] {
-        var out = JSONWriter()
-        out.literal(#","policy":{"name":"#)
-        out.string(name)
-        out.literal(#","version":"#)
-        out.string(version)
-        out.literal(#","digest":"#)
-        out.string(digest)
-        out.byte(UInt8(ascii: "}"))
-        var bytes: [UInt8] = []
-        out.finish(appendingTo: &bytes)
-        return bytes
+        JSONWriter.bytes { out in
+            out.literal(#","policy":{"name":"#)
+            out.string(name)
+            out.literal(#","version":"#)
+            out.string(version)
+            out.literal(#","digest":"#)
+            out.string(digest)
+            out.byte(UInt8(ascii: "}"))
+        }
     }
 }
 
-/// A small, allocation-light JSON writer over bytes that keeps keys in the order
-/// written, so the same decision always produces the same bytes.
-///
-/// It writes into raw memory rather than appending to an `Array`, whose every append
-/// checks uniqueness and capacity: a decision is a few hundred small appends. The
-/// memory is the caller's (`init(scratch:)`, usually on the stack) until it runs out,
-/// then the writer's own, grown by doubling. `finish` hands the bytes over and frees
-/// what the writer allocated; a writer must be finished exactly once.
-///
-/// Two ways to write: literals for fixed structure (`literal(#","effect":"#)`, the
-/// decision's own members), or `key`/`element`/`beginObject`…, which track where
-/// commas go (the explanation, whose shape varies).
-struct JSONWriter {
-    /// What `Decision.writeJSON(into:)` reserves on the stack: most decisions fit.
-    static let stackCapacity = 1024
-
-    private var base: UnsafeMutablePointer<UInt8>
-    private var count = 0
-    private var capacity: Int
-    /// Whether `base` was allocated by the writer (else it is the caller's scratch).
-    private var ownsMemory: Bool
-    /// One bit per open object or array: whether it already has a member. Decisions
-    /// nest a few levels; deeper nesting spills into `overflow`.
-    private var hasMember: UInt64 = 0
-    private var depth = 0
-    private var overflow: [Bool] = []
-
-    /// A writer with memory of its own.
-    init(capacity: Int = 2048) {
-        self.capacity = max(capacity, 64)
-        base = .allocate(capacity: self.capacity)
-        ownsMemory = true
-    }
-
-    /// A writer that starts in `scratch`, which must outlive it (it is not freed).
-    init(scratch: UnsafeMutableBufferPointer<UInt8>) {
-        if let start = scratch.baseAddress, scratch.count >= 64 {
-            base = start
-            capacity = scratch.count
-            ownsMemory = false
-        } else {
-            capacity = 2048
-            base = .allocate(capacity: capacity)
-            ownsMemory = true
-        }
-    }
-
-    /// Appends what was written to `buffer` and releases the writer's memory.
-    mutating func finish(appendingTo buffer: inout [UInt8]) {
-        buffer.append(contentsOf: UnsafeBufferPointer(start: base, count: count))
-        if ownsMemory { base.deallocate() }
-        ownsMemory = false
-        count = 0
-        capacity = 0
-    }
-
-    /// Makes room for `extra` more bytes.
-    @inline(__always)
-    private mutating func reserve(_ extra: Int) {
-        if capacity &- count < extra { grow(extra) }
-    }
-
-    @inline(never)
-    private mutating func grow(_ extra: Int) {
-        precondition(capacity > 0, "a JSONWriter was written to after `finish`")
-        let newCapacity = max(capacity * 2, count + extra, 4096)
-        let newBase = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
-        newBase.initialize(from: base, count: count)
-        if ownsMemory { base.deallocate() }
-        base = newBase
-        capacity = newCapacity
-        ownsMemory = true
-    }
-
-    @inline(__always)
-    mutating func byte(_ byte: UInt8) {
-        reserve(1)
-        base[count] = byte
-        count &+= 1
-    }
-
-    /// Fixed text: keys with the punctuation around them, `true`, `null`. It is written
-    /// as is, so it must be valid JSON where it goes (no escaping is done).
-    @inline(__always)
-    mutating func literal(_ text: StaticString) {
-        let length = text.utf8CodeUnitCount
-        reserve(length)
-        (base + count).update(from: text.utf8Start, count: length)
-        count &+= length
-    }
-
-    mutating func append(_ bytes: UnsafeBufferPointer<UInt8>) {
-        guard let source = bytes.baseAddress, !bytes.isEmpty else { return }
-        reserve(bytes.count)
-        (base + count).update(from: source, count: bytes.count)
-        count += bytes.count
-    }
-
-    /// Text that needs no escaping (digits, times), as is.
-    mutating func append(_ text: String) {
-        var text = text
-        text.withUTF8 { append($0) }
-    }
-
-    /// A string in quotes, escaped as needed; `null` for nil.
-    @inline(__always)
-    mutating func string(_ value: String?) {
-        guard let value else { return literal("null") }
-        // Native and small strings are contiguous UTF-8 already: no copy.
-        if value.utf8.withContiguousStorageIfAvailable({ quoted($0) }) == nil {
-            var contiguous = value
-            contiguous.withUTF8 { quoted($0) }
-        }
-    }
-
-    /// A string's UTF-8 in quotes. Most strings need no escaping: they are checked and
-    /// copied in one pass, a word at a time, and only a string with a byte to escape is
-    /// written again through `JSONEscaping`.
-    private mutating func quoted(_ utf8: UnsafeBufferPointer<UInt8>) {
-        let length = utf8.count
-        // Two quotes, and slack for a whole word stored at the end.
-        reserve(length + 10)
-        let out = base + count
-        out[0] = 0x22
-        if let source = utf8.baseAddress, length > 0 {
-            let from = UnsafeRawPointer(source)
-            let to = UnsafeMutableRawPointer(out + 1)
-            if length >= 8 {
-                var index = 0
-                while index + 8 <= length {
-                    let word = from.loadUnaligned(fromByteOffset: index, as: UInt64.self)
-                    if Self.mayNeedEscaping(word) { return escaped(utf8) }
-                    to.storeBytes(of: word, toByteOffset: index, as: UInt64.self)
-                    index += 8
-                }
-                if index < length {
-                    // The ragged end as one word ending with the string, overlapping
-                    // bytes already copied.
-                    let word = from.loadUnaligned(fromByteOffset: length - 8, as: UInt64.self)
-                    if Self.mayNeedEscaping(word) { return escaped(utf8) }
-                    to.storeBytes(of: word, toByteOffset: length - 8, as: UInt64.self)
-                }
-            } else {
-                // 1 … 7 bytes: two loads that overlap in the middle, never reading past
-                // the end; the unused high bytes of the checked word are a harmless `a`.
-                let word: UInt64
-                if length >= 4 {
-                    let low = from.loadUnaligned(as: UInt32.self)
-                    let high = from.loadUnaligned(fromByteOffset: length - 4, as: UInt32.self)
-                    word = UInt64(low) | UInt64(high) << 32
-                    to.storeBytes(of: low, as: UInt32.self)
-                    to.storeBytes(of: high, toByteOffset: length - 4, as: UInt32.self)
-                } else if length >= 2 {
-                    let low = from.loadUnaligned(as: UInt16.self)
-                    let high = from.loadUnaligned(fromByteOffset: length - 2, as: UInt16.self)
-                    word = UInt64(low) | UInt64(high) << 16 | 0x6161_6161_0000_0000
-                    to.storeBytes(of: low, as: UInt16.self)
-                    to.storeBytes(of: high, toByteOffset: length - 2, as: UInt16.self)
-                } else {
-                    word = UInt64(source[0]) | 0x6161_6161_6161_6100
-                    out[1] = source[0]
-                }
-                if Self.mayNeedEscaping(word) { return escaped(utf8) }
-            }
-        }
-        out[1 + length] = 0x22
-        count += length + 2
-    }
-
-    /// `utf8` quoted and escaped (`JSONEscaping`, as every JSON text here), straight
-    /// into the reserved bytes.
-    @inline(never)
-    private mutating func escaped(_ utf8: UnsafeBufferPointer<UInt8>) {
-        reserve(JSONEscaping.maxLength(utf8.count))
-        count += JSONEscaping.write(utf8, to: base + count)
-    }
-
-    /// Whether some byte of `word` is a control character, `"`, `\\` or DEL (exactly:
-    /// no byte is flagged unless one of them is there).
-    @inline(__always)
-    static func mayNeedEscaping(_ word: UInt64) -> Bool {
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let highs: UInt64 = 0x8080_8080_8080_8080
-        let quotes = word ^ (ones &* 0x22)
-        let backslashes = word ^ (ones &* 0x5C)
-        let deletes = word ^ (ones &* 0x7F)
-        // A byte is zero in `x` where `(x - 1) & ~x` sets its high bit (the lowest one
-        // exactly); bytes below 0x20 likewise with 0x20 subtracted. UTF-8 bytes have the
-        // high bit set and are masked out by `~word`.
-        let zeroes = ((quotes &- ones) & ~quotes) | ((backslashes &- ones) & ~backslashes) | ((deletes &- ones) & ~deletes)
-        let controls = (word &- ones &* 0x20) & ~word
-        return (zeroes | controls) & highs != 0
-    }
-
-    /// Whether any byte is a control character, `"`, `\\` or DEL.
-    static func needsEscaping(_ utf8: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard let base = utf8.baseAddress else { return false }
-        var index = 0
-        while index + 8 <= utf8.count {
-            if mayNeedEscaping(UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)) { return true }
-            index += 8
-        }
-        while index < utf8.count {
-            let byte = utf8[index]
-            if byte < 0x20 || byte == 0x22 || byte == 0x5C || byte == 0x7F { return true }
-            index += 1
-        }
-        return false
-    }
-
-    /// A string known to need no escaping (numbers, times), in quotes.
-    mutating func quotedPlain(_ value: String) {
-        byte(0x22)
-        append(value)
-        byte(0x22)
-    }
-
+/// The engine's values in `RescindJSON`'s writer: times, source locations, obligations.
+extension JSONWriter {
+    /// `"2026-12-02T23:59:59+08:00"`: in the calendar's zone, with its offset.
     mutating func time(_ time: LocalTime) {
-        reserve(Deadline.maxLength + 2)
-        base[count] = 0x22
-        count += 1
-        count += Deadline.write(time.epochSeconds, offset: time.utcOffset, to: base + count)
-        base[count] = 0x22
-        count += 1
-    }
-
-    /// Starts a member whose name is written in the source: plain ASCII, no scan.
-    mutating func key(_ name: StaticString) {
-        separate()
-        byte(0x22)
-        literal(name)
-        literal("\":")
-    }
-
-    /// Starts a member whose name comes from a policy or a request (escaped as needed).
-    mutating func key(named name: String) {
-        separate()
-        string(name)
-        byte(UInt8(ascii: ":"))
-    }
-
-    mutating func bool(_ value: Bool) {
-        if value { literal("true") } else { literal("false") }
-    }
-
-    /// A decimal integer, digit by digit.
-    mutating func integer(_ value: Int64) {
-        reserve(20)
-        if value < 0 { byte(UInt8(ascii: "-")) }
-        var magnitude = value.magnitude
-        var digits = 0
-        repeat {
-            base[count + digits] = UInt8(ascii: "0") + UInt8(magnitude % 10)
-            magnitude /= 10
-            digits += 1
-        } while magnitude > 0
-        // Written least significant first: turn them around.
-        var written = UnsafeMutableBufferPointer(start: base + count, count: digits)
-        written.reverse()
-        count += digits
+        self.time(seconds: time.epochSeconds, offset: time.utcOffset)
     }
 
     /// `"file:line"`, as `SourceReference.description` reads, without building it.
     mutating func location(_ location: SourceReference) {
-        var file = location.file
-        file.withUTF8 { utf8 in
-            if Self.needsEscaping(utf8) {
-                string(location.description)
-                return
-            }
-            reserve(utf8.count + 24)
-            byte(0x22)
-            append(utf8)
-            byte(UInt8(ascii: ":"))
-            integer(Int64(location.line))
-            byte(0x22)
+        if JSONEscaping.needsEscaping(location.file) {
+            string(location.description)
+            return
         }
-    }
-
-    /// An array of strings.
-    mutating func strings(_ values: [String]) {
-        beginArray()
-        for value in values {
-            separate()
-            string(value)
-        }
-        endArray()
-    }
-
-    /// Starts an array element (the comma before all but the first).
-    mutating func element() { separate() }
-
-    mutating func beginObject() {
-        byte(UInt8(ascii: "{"))
-        open()
-    }
-
-    mutating func endObject() {
-        close()
-        byte(UInt8(ascii: "}"))
-    }
-
-    mutating func beginArray() {
-        byte(UInt8(ascii: "["))
-        open()
-    }
-
-    mutating func endArray() {
-        close()
-        byte(UInt8(ascii: "]"))
+        byte(0x22)
+        append(location.file)
+        byte(UInt8(ascii: ":"))
+        integer(Int64(location.line))
+        byte(0x22)
     }
 
     /// The refund as an obligation: `{"type":"refund","source":"refunds","amount":…}`.
@@ -620,28 +323,6 @@ struct JSONWriter {
         case .string(let text): string(text)
         case .decimal: quotedPlain(value.text)
         case .time(let time): self.time(time)
-        }
-    }
-
-    private mutating func open() {
-        depth += 1
-        if depth <= 64 { hasMember &= ~(1 << UInt64(depth - 1)) } else { overflow.append(false) }
-    }
-
-    private mutating func close() {
-        if depth > 64 { overflow.removeLast() }
-        depth -= 1
-    }
-
-    /// A comma before every member but the first.
-    mutating func separate() {
-        if depth <= 64 {
-            let bit: UInt64 = 1 << UInt64(depth - 1)
-            if hasMember & bit != 0 { byte(UInt8(ascii: ",")) }
-            hasMember |= bit
-        } else {
-            if overflow[overflow.count - 1] { byte(UInt8(ascii: ",")) }
-            overflow[overflow.count - 1] = true
         }
     }
 }

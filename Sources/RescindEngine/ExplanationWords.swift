@@ -1,4 +1,5 @@
 import CELRuntime
+import RescindJSON
 
 /// The words of an explanation in one locale: English, or Chinese (zh-CN) for any
 /// `zh…` locale. Policy text — ids, conditions — is shown as written, descriptions in
@@ -190,11 +191,7 @@ public struct ExplanationWords: Sendable {
 
     /// `text` as a JSON string, escaped as the decision JSON escapes it.
     static func jsonString(_ text: String) -> String {
-        var writer = JSONWriter(capacity: text.utf8.count + 16)
-        writer.string(text)
-        var bytes: [UInt8] = []
-        writer.finish(appendingTo: &bytes)
-        return String(decoding: bytes, as: UTF8.self)
+        JSONEscaping.quoted(text)
     }
 }
 

@@ -1,4 +1,5 @@
 import CELRuntime
+import RescindJSON
 
 /// Renders a decision's texts: reasons from their templates, obligations from theirs.
 struct MessageRenderer {
@@ -104,69 +105,10 @@ extension PolicySet {
     }
 }
 
-/// Deadlines are shown in the calendar's zone: `2026-12-02T23:59:59+08:00`.
+/// Deadlines are shown in the calendar's zone: `2026-12-02T23:59:59+08:00`, by
+/// `RescindJSON`'s RFC 3339 formatter (the decision JSON writes them with the same).
 enum Deadline {
-    /// The most bytes `write` produces (a year far outside 0…9999 included).
-    static let maxLength = 48
-
     static func format(_ epochSeconds: Int64, offset: Int) -> String {
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: maxLength) { buffer in
-            let count = write(epochSeconds, offset: offset, to: buffer.baseAddress!)
-            return String(decoding: UnsafeBufferPointer(rebasing: buffer[..<count]), as: UTF8.self)
-        }
-    }
-
-    /// Writes `2026-12-02T23:59:59+08:00` (or `…Z` at offset 0) at `out`, which has room
-    /// for `maxLength` bytes, and returns how many it wrote. Two digits at a time into raw
-    /// memory, dividing only by constants: this runs twice per refund in every decision
-    /// rendered.
-    static func write(_ epochSeconds: Int64, offset: Int, to out: UnsafeMutablePointer<UInt8>) -> Int {
-        let local = epochSeconds + Int64(offset)
-        let days = local >= 0 ? local / 86_400 : (local - 86_399) / 86_400
-        let date = CivilDate(daysSinceEpoch: Int(days))
-        let secondOfDay = Int(local - days * 86_400)
-        var count: Int
-        if date.year > 9999 || date.year < 0 {
-            count = 0
-            for character in "\(date)".utf8.prefix(maxLength - 16) {
-                out[count] = character
-                count += 1
-            }
-        } else {
-            twoDigits(date.year / 100, at: out)
-            twoDigits(date.year % 100, at: out + 2)
-            out[4] = UInt8(ascii: "-")
-            twoDigits(date.month, at: out + 5)
-            out[7] = UInt8(ascii: "-")
-            twoDigits(date.day, at: out + 8)
-            count = 10
-        }
-        let time = out + count
-        time[0] = UInt8(ascii: "T")
-        twoDigits(secondOfDay / 3600, at: time + 1)
-        time[3] = UInt8(ascii: ":")
-        twoDigits(secondOfDay / 60 % 60, at: time + 4)
-        time[6] = UInt8(ascii: ":")
-        twoDigits(secondOfDay % 60, at: time + 7)
-        count += 9
-        if offset == 0 {
-            out[count] = UInt8(ascii: "Z")
-            return count + 1
-        }
-        let zone = out + count
-        let magnitude = abs(offset)
-        zone[0] = UInt8(ascii: offset < 0 ? "-" : "+")
-        // Offsets are below a day: the hours take two digits.
-        twoDigits(magnitude / 3600 % 100, at: zone + 1)
-        zone[3] = UInt8(ascii: ":")
-        twoDigits(magnitude / 60 % 60, at: zone + 4)
-        return count + 6
-    }
-
-    /// `value` (0 … 99) as two ASCII digits.
-    @inline(__always)
-    private static func twoDigits(_ value: Int, at out: UnsafeMutablePointer<UInt8>) {
-        out[0] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: value / 10)
-        out[1] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: value % 10)
+        RFC3339.string(seconds: epochSeconds, offset: offset)
     }
 }

@@ -4,6 +4,7 @@ import HummingbirdCore
 import Logging
 import NIOHTTP1
 import Rescind
+import RescindJSON
 
 /// The HTTP application `rescind serve` runs: loads the policies (start-up waits for
 /// them; the application starts even when they fail, and `/readyz` says not ready).
@@ -235,26 +236,50 @@ struct ServerRoutes: Sendable {
     /// files' paths, the folder served and the diagnostics are for `admin` callers only:
     /// they tell an outsider where the service keeps what.
     func policiesDocument(admin: Bool) -> String {
-        var fields: [String] = []
-        if let snapshot = store.current {
-            let set = snapshot.policySet
-            fields.append("\"policy\":\(identityJSON(set))")
-            if admin { fields.append("\"files\":[\(set.files.map(jsonString).joined(separator: ","))]") }
-            fields.append("\"locales\":[\(snapshot.locales.map(jsonString).joined(separator: ","))]")
-            fields.append("\"rules\":\(set.rules.count),\"thresholds\":\(set.thresholds.count)")
-            fields.append("\"loaded_at\":\(jsonString(WallClock(snapshot.loadedAt).rfc3339))")
-        } else {
-            fields.append("\"policy\":null")
+        JSONWriter.text { out in
+            out.beginObject()
+            if let snapshot = store.current {
+                let set = snapshot.policySet
+                out.member("policy", json: identityJSON(set))
+                if admin {
+                    out.key("files")
+                    out.strings(set.files)
+                }
+                out.key("locales")
+                out.strings(snapshot.locales)
+                out.key("rules")
+                out.integer(set.rules.count)
+                out.key("thresholds")
+                out.integer(set.thresholds.count)
+                out.key("loaded_at")
+                out.string(WallClock(snapshot.loadedAt).rfc3339)
+            } else {
+                out.member("policy", json: "null")
+            }
+            if admin {
+                out.key("source")
+                out.strings(store.paths)
+            }
+            let counts = store.reloadCounts
+            out.key("reloads")
+            out.beginObject()
+            out.key("total")
+            out.integer(counts.total)
+            out.key("failed")
+            out.integer(counts.failed)
+            out.endObject()
+            if let last = store.lastReload {
+                out.key("last_reload")
+                out.beginObject()
+                out.key("at")
+                out.string(WallClock(last.at).rfc3339)
+                out.key("ok")
+                out.bool(last.succeeded)
+                if admin, let diagnostics = last.diagnosticsJSON { out.member("diagnostics", json: diagnostics) }
+                out.endObject()
+            }
+            out.endObject()
         }
-        if admin { fields.append("\"source\":[\(store.paths.map(jsonString).joined(separator: ","))]") }
-        let counts = store.reloadCounts
-        fields.append("\"reloads\":{\"total\":\(counts.total),\"failed\":\(counts.failed)}")
-        if let last = store.lastReload {
-            var text = "{\"at\":\(jsonString(WallClock(last.at).rfc3339)),\"ok\":\(last.succeeded)"
-            if admin, let diagnostics = last.diagnosticsJSON { text += ",\"diagnostics\":\(diagnostics)" }
-            fields.append("\"last_reload\":" + text + "}")
-        }
-        return "{" + fields.joined(separator: ",") + "}"
     }
 
     func reload(_ request: Request) async throws -> Response {
@@ -412,7 +437,16 @@ func negotiateLocale(_ header: String, matcher: LocaleMatcher) -> String? {
 
 /// `{"name","version","digest"}`, the same object as a decision's `policy`.
 func identityJSON(_ set: PolicySet) -> String {
-    "{\"name\":\(jsonString(set.name)),\"version\":\(jsonString(set.version)),\"digest\":\(jsonString(set.digest))}"
+    JSONWriter.text(capacity: 128) { out in
+        out.beginObject()
+        out.key("name")
+        out.string(set.name)
+        out.key("version")
+        out.string(set.version)
+        out.key("digest")
+        out.string(set.digest)
+        out.endObject()
+    }
 }
 
 private func nanoseconds(since start: ContinuousClock.Instant) -> UInt64 {

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Rescind
+import RescindJSON
 
 /// The files of a candidate set sent to `POST /v1/policies:check`: a tar archive
 /// (`Content-Type: application/x-tar`, or any body that starts with a ustar header),
@@ -21,9 +22,7 @@ func candidateSources(_ body: ByteBuffer, contentType: String?, maxBodyBytes: In
             throw APIError(.badRequest, code: error.code, message: error.message)
         }
     }
-    guard let object = try? JSONSerialization.jsonObject(with: body.withUnsafeReadableBytes { Data($0) }) as? [String: Any],
-        let files = object as? [String: String]
-    else {
+    guard let files = body.withUnsafeReadableBytes({ JSONScanner.stringObject($0) }) else {
         throw APIError(
             .badRequest, code: "check-invalid-body",
             message: "the body must be a JSON object mapping file names to their YAML text, or a tar archive")

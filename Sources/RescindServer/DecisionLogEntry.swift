@@ -1,5 +1,6 @@
 import Foundation
 import Rescind
+import RescindJSON
 
 /// One decision (or rejected request) on its way to the decision log: what the request
 /// path captured, cheaply; the line (docs/decision-log.md) is encoded by the writer, off
@@ -52,46 +53,28 @@ struct DecisionLogEntry: Sendable {
     /// `policy`, `latency_us`, `request_bytes`, `request_sha256`, `truncated`, `request`,
     /// `decision`, `error`: the same keys on every line, null where there is nothing.
     func line(bootID: String) -> [UInt8]? {
-        var request = self.request
-        if case .decision = outcome, !requestCompacted {
-            guard let compacted = self.request.withUnsafeBytes({ compactJSONObject($0) }) else { return nil }
-            request = compacted.bytes
-        }
-        var line: [UInt8] = []
-        line.reserveCapacity(request.count + 1024)
-        let id = (decisionID ?? UUID()).uuidString.lowercased()
-        line.append(contentsOf: "{\"seq\":\(seq),\"boot_id\":\"\(bootID)\",\"decision_id\":\"\(id)\",".utf8)
-        line.append(contentsOf: "\"logged_at\":\"\(loggedAt.rfc3339)\",\"policy\":".utf8)
-        line.append(contentsOf: identityJSON(policySet).utf8)
-        line.append(contentsOf: ",\"latency_us\":\(latencyMicroseconds),".utf8)
-        switch outcome {
+        let outcome: DecisionLogFormat.Outcome
+        switch self.outcome {
         case .decision(let bytes):
-            line.append(contentsOf: "\"request_bytes\":\(self.request.count),\"request_sha256\":null,\"truncated\":false,".utf8)
-            line.append(contentsOf: "\"request\":".utf8)
-            line.append(contentsOf: request)
-            line.append(contentsOf: ",\"decision\":".utf8)
-            bytes.withUnsafeBytes { raw in
-                if let member = topLevelMember(named: "explanation", in: raw) {
-                    line.append(contentsOf: raw[..<member.lowerBound])
-                    line.append(contentsOf: raw[member.upperBound...])
-                } else {
-                    line.append(contentsOf: raw)
-                }
+            var request = self.request
+            if !requestCompacted {
+                guard let compacted = compactJSONObject(self.request) else { return nil }
+                request = compacted.bytes
             }
-            line.append(contentsOf: ",\"error\":null}\n".utf8)
+            var decision = bytes
+            if let member = JSONCompaction.topLevelMember(named: "explanation", in: bytes) {
+                decision.removeSubrange(member)
+            }
+            outcome = .decision(request: request, requestBytes: self.request.count, decision: decision)
         case .rejected(let error, let size, let digest):
-            line.append(contentsOf: "\"request_bytes\":\(size),\"request_sha256\":\"\(digest)\",".utf8)
-            line.append(contentsOf: "\"truncated\":\(size > request.count),\"request\":".utf8)
-            // A string, never parsed: the body may not be JSON, or be nested past what
-            // JSON tools read (jq 1.6 stops past 256 levels). Invalid UTF-8 becomes U+FFFD;
-            // `request_sha256` is of the bytes as sent.
-            line.append(contentsOf: jsonString(String(decoding: request, as: UTF8.self)).utf8)
-            // `{"error":{…}}` → `,"error":{…}`: the member without the braces around it.
-            line.append(contentsOf: ",\"decision\":null,".utf8)
-            line.append(contentsOf: error.utf8.dropFirst().dropLast())
-            line.append(contentsOf: "}\n".utf8)
+            // `{"error":{…}}` → the object inside.
+            let object = Array(error.utf8.dropFirst(#"{"error":"#.utf8.count).dropLast())
+            outcome = .rejected(requestPrefix: request, requestBytes: size, sha256: digest, truncated: size > request.count, error: object)
         }
-        return line
+        let entry = DecisionLogFormat.Entry(
+            seq: seq, bootID: bootID, decisionID: (decisionID ?? UUID()).uuidString.lowercased(), loggedAt: loggedAt.rfc3339,
+            policy: Array(identityJSON(policySet).utf8), latencyMicroseconds: latencyMicroseconds, outcome: outcome)
+        return DecisionLogFormat.line(entry)
     }
 
     /// The first bytes of `body` whose JSON string takes at most `rejectedPrefixBytes`
@@ -174,205 +157,18 @@ public struct DecisionLogSampler: Sendable, Equatable {
 
 // MARK: JSON helpers
 
-/// One JSON object (RFC 8259; strings are checked for escapes and control characters,
-/// the caller checks UTF-8) copied without the whitespace between its tokens, and its
-/// top-level `id` when that is a string without escapes. Nil when the bytes are not
-/// exactly one object (surrounding whitespace aside). Iterative, so a deeply nested body
-/// cannot exhaust the stack.
+/// `JSONCompaction.compactObject`: one JSON object without the whitespace between its
+/// tokens, and its top-level string `id`.
 func compactJSONObject(_ bytes: UnsafeRawBufferPointer) -> (bytes: [UInt8], id: String?)? {
-    var output: [UInt8] = []
-    output.reserveCapacity(bytes.count)
-    var index = 0
-    var stack: [UInt8] = []  // `{` or `[` per open container
-    var id: String?
-    let count = bytes.count
-
-    func skipSpace() {
-        while index < count, bytes[index] == 0x20 || bytes[index] == 0x0A || bytes[index] == 0x0D || bytes[index] == 0x09 {
-            index += 1
-        }
-    }
-    /// A string at `index`, copied; its contents' range in `bytes`.
-    func string() -> Range<Int>? {
-        guard index < count, bytes[index] == UInt8(ascii: "\"") else { return nil }
-        let start = index
-        index += 1
-        while index < count {
-            let byte = bytes[index]
-            if byte == UInt8(ascii: "\"") {
-                index += 1
-                output.append(contentsOf: bytes[start..<index])
-                return start + 1..<index - 1
-            }
-            if byte < 0x20 { return nil }
-            if byte == UInt8(ascii: "\\") {
-                guard index + 1 < count else { return nil }
-                switch bytes[index + 1] {
-                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"), UInt8(ascii: "f"),
-                    UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
-                    index += 2
-                case UInt8(ascii: "u"):
-                    guard index + 5 < count, bytes[index + 2...index + 5].allSatisfy(isHexDigit) else { return nil }
-                    index += 6
-                default: return nil
-                }
-            } else {
-                index += 1
-            }
-        }
-        return nil
-    }
-    func digits() -> Bool {
-        let start = index
-        while index < count, bytes[index] >= UInt8(ascii: "0"), bytes[index] <= UInt8(ascii: "9") { index += 1 }
-        return index > start
-    }
-    func number() -> Bool {
-        let start = index
-        if bytes[index] == UInt8(ascii: "-") { index += 1 }
-        guard index < count else { return false }
-        if bytes[index] == UInt8(ascii: "0") {
-            index += 1
-        } else if !digits() {
-            return false
-        }
-        if index < count, bytes[index] == UInt8(ascii: ".") {
-            index += 1
-            guard digits() else { return false }
-        }
-        if index < count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
-            index += 1
-            if index < count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
-            guard digits() else { return false }
-        }
-        output.append(contentsOf: bytes[start..<index])
-        return true
-    }
-    func literal(_ word: StaticString) -> Bool {
-        let length = word.utf8CodeUnitCount
-        guard index + length <= count else { return false }
-        let expected = UnsafeRawBufferPointer(start: word.utf8Start, count: length)
-        guard expected.elementsEqual(bytes[index..<index + length]) else { return false }
-        output.append(contentsOf: expected)
-        index += length
-        return true
-    }
-    /// A key and its colon, inside an object; whether it is the top-level `id`.
-    func key() -> Bool? {
-        skipSpace()
-        guard let range = string() else { return nil }
-        skipSpace()
-        guard index < count, bytes[index] == UInt8(ascii: ":") else { return nil }
-        output.append(UInt8(ascii: ":"))
-        index += 1
-        return stack.count == 1 && range.count == 2 && bytes[range.lowerBound] == UInt8(ascii: "i")
-            && bytes[range.lowerBound + 1] == UInt8(ascii: "d")
-    }
-
-    skipSpace()
-    guard index < count, bytes[index] == UInt8(ascii: "{") else { return nil }
-    var valueIsID = false
-    // Alternates between reading a value and what follows one (`,`, or a closing bracket).
-    value: while true {
-        skipSpace()
-        guard index < count else { return nil }
-        let byte = bytes[index]
-        switch byte {
-        case UInt8(ascii: "{"), UInt8(ascii: "["):
-            output.append(byte)
-            stack.append(byte)
-            index += 1
-            skipSpace()
-            let close = byte == UInt8(ascii: "{") ? UInt8(ascii: "}") : UInt8(ascii: "]")
-            if index < count, bytes[index] == close {
-                output.append(close)
-                index += 1
-                stack.removeLast()
-            } else {
-                if byte == UInt8(ascii: "{") {
-                    guard let isID = key() else { return nil }
-                    valueIsID = isID
-                }
-                continue value
-            }
-        case UInt8(ascii: "\""):
-            guard let range = string() else { return nil }
-            if valueIsID, !bytes[range].contains(UInt8(ascii: "\\")) {
-                id = String(decoding: bytes[range], as: UTF8.self)
-            }
-        case UInt8(ascii: "t"): guard literal("true") else { return nil }
-        case UInt8(ascii: "f"): guard literal("false") else { return nil }
-        case UInt8(ascii: "n"): guard literal("null") else { return nil }
-        default: guard byte == UInt8(ascii: "-") || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")), number() else {
-            return nil
-        }
-        }
-        valueIsID = false
-        // After a value: close containers, or go on to the next member or element.
-        while true {
-            skipSpace()
-            guard let open = stack.last else {
-                return index == count ? (output, id) : nil
-            }
-            guard index < count else { return nil }
-            let next = bytes[index]
-            index += 1
-            if next == UInt8(ascii: ",") {
-                output.append(next)
-                if open == UInt8(ascii: "{") {
-                    guard let isID = key() else { return nil }
-                    valueIsID = isID
-                }
-                continue value
-            }
-            guard next == (open == UInt8(ascii: "{") ? UInt8(ascii: "}") : UInt8(ascii: "]")) else { return nil }
-            output.append(next)
-            stack.removeLast()
-        }
-    }
+    JSONCompaction.compactObject(bytes)
 }
 
-private func isHexDigit(_ byte: UInt8) -> Bool {
-    (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")) || (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "f"))
-        || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "F"))
+/// `JSONCompaction.compactObject` over an array.
+func compactJSONObject(_ bytes: [UInt8]) -> (bytes: [UInt8], id: String?)? {
+    JSONCompaction.compactObject(bytes)
 }
 
-/// The bytes of the top-level member `name` of a compact JSON object, with the comma
-/// before it (or after it, when it is the first), so removing them leaves valid JSON.
-/// Only depth-1 keys count: an obligation field or a request value named `explanation`
-/// deeper in the decision is left alone. Nil when there is no such member.
+/// `JSONCompaction.topLevelMember`: the bytes of a top-level member with its comma.
 func topLevelMember(named name: String, in bytes: UnsafeRawBufferPointer) -> Range<Int>? {
-    let key = Array("\"\(name)\":".utf8)
-    var depth = 0, index = 0, inString = false
-    // The member being read at depth 1: where it starts, and the comma before it.
-    var memberStart = 0
-    var commaBefore: Int?
-    while index < bytes.count {
-        let byte = bytes[index]
-        if inString {
-            if byte == UInt8(ascii: "\\") { index += 1 } else if byte == UInt8(ascii: "\"") { inString = false }
-            index += 1
-            continue
-        }
-        switch byte {
-        case UInt8(ascii: "\""): inString = true
-        case UInt8(ascii: "{"), UInt8(ascii: "["):
-            depth += 1
-            if depth == 1 { memberStart = index + 1 }
-        case UInt8(ascii: ","), UInt8(ascii: "}"), UInt8(ascii: "]"):
-            if depth == 1 {
-                // The member from `memberStart` ends here.
-                if memberStart + key.count <= index, bytes[memberStart..<memberStart + key.count].elementsEqual(key) {
-                    if let commaBefore { return commaBefore..<index }
-                    return byte == UInt8(ascii: ",") ? memberStart..<index + 1 : memberStart..<index
-                }
-                commaBefore = index
-                memberStart = index + 1
-            }
-            if byte != UInt8(ascii: ",") { depth -= 1 }
-        default: break
-        }
-        index += 1
-    }
-    return nil
+    JSONCompaction.topLevelMember(named: name, in: bytes)
 }

@@ -1,4 +1,5 @@
 import Foundation
+import RescindJSON
 
 /// A wall-clock instant, read cheaply on the request path and formatted later (off it).
 struct WallClock: Sendable {
@@ -26,16 +27,6 @@ struct WallClock: Sendable {
     /// RFC 3339 in UTC with microseconds: `2026-07-03T05:26:22.000830Z` (truncated, not
     /// rounded, so an instant never moves into the next second).
     var rfc3339: String {
-        var time = time_t(seconds)
-        var parts = tm()
-        gmtime_r(&time, &parts)
-        func pad(_ value: Int32, _ width: Int) -> String {
-            let digits = String(value)
-            return String(repeating: "0", count: max(0, width - digits.count)) + digits
-        }
-        let micro = String(nanoseconds / 1000)
-        return pad(parts.tm_year + 1900, 4) + "-" + pad(parts.tm_mon + 1, 2) + "-" + pad(parts.tm_mday, 2) + "T"
-            + pad(parts.tm_hour, 2) + ":" + pad(parts.tm_min, 2) + ":" + pad(parts.tm_sec, 2) + "."
-            + String(repeating: "0", count: 6 - micro.count) + micro + "Z"
+        RFC3339.string(seconds: Int64(seconds), nanoseconds: Int32(nanoseconds), fraction: .microseconds)
     }
 }

@@ -1,4 +1,5 @@
 import Rescind
+import RescindJSON
 
 extension ReplayReport {
     /// The report as one line of JSON with fixed keys in a fixed order (see
@@ -118,11 +119,22 @@ extension ReplaySample.Outcome {
     }
 }
 
-/// Assembles JSON from members that are JSON already, keeping their order.
+/// Assembles JSON from members that are JSON already, keeping their order: a thin layer
+/// over `RescindJSON.JSONWriter`, which escapes the keys and places the commas.
 enum JSONText {
     static func object(_ members: [(String, String)]) -> String {
-        "{" + members.map { jsonString($0.0) + ":" + $0.1 }.joined(separator: ",") + "}"
+        JSONWriter.text { out in
+            out.beginObject()
+            for (name, value) in members { out.member(named: name, json: value) }
+            out.endObject()
+        }
     }
 
-    static func array(_ elements: [String]) -> String { "[" + elements.joined(separator: ",") + "]" }
+    static func array(_ elements: [String]) -> String {
+        JSONWriter.text { out in
+            out.beginArray()
+            for element in elements { out.element(json: element) }
+            out.endArray()
+        }
+    }
 }

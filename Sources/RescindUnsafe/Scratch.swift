@@ -85,7 +85,10 @@ public struct BorrowedTable<Element>: RandomAccessCollection {
 extension Array {
     /// Calls `body` with a view of the elements, valid only during the call.
     @inlinable @inline(__always)
-    public func withBorrowedTable<Result>(_ body: (BorrowedTable<Element>) throws -> Result) rethrows -> Result {
-        try withUnsafeBufferPointer { try body(BorrowedTable($0)) }
+    public func withBorrowedTable<Result>(_ body: (BorrowedTable<Element>) -> Result) -> Result {
+        // Not `rethrows`: a throwing wrapper kept the optimizer from inlining `body`
+        // into its caller (measured: the window count's loop became a call with
+        // retained captures).
+        withUnsafeBufferPointer { body(BorrowedTable($0)) }
     }
 }

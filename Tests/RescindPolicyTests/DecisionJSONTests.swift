@@ -1,6 +1,7 @@
 import CELRuntime
 import Foundation
 import RescindDiagnostics
+import RescindJSON
 @testable import Rescind
 @testable import RescindEngine
 import Testing
@@ -113,10 +114,7 @@ struct DecisionJSONTests {
                     var bytes = [UInt8](repeating: UInt8(ascii: "m"), count: length)
                     if length > 0 { bytes[position] = special }
                     let text = String(decoding: bytes, as: UTF8.self)
-                    var writer = JSONWriter(capacity: 64)
-                    writer.string(text)
-                    var written: [UInt8] = []
-                    writer.finish(appendingTo: &written)
+                    let written = JSONWriter.bytes(capacity: 64) { $0.string(text) }
                     #expect(String(decoding: written, as: UTF8.self) == jsonString(text), "length \(length), \(special) at \(position)")
                 }
             }
@@ -132,7 +130,7 @@ struct DecisionJSONTests {
             let second = Int(local - days * 86_400)
             func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
             var text = date.year > 9999 || date.year < 0
-                ? String("\(date)".prefix(Deadline.maxLength - 16))
+                ? String("\(date)".prefix(32))
                 : String(repeating: "0", count: 4 - String(date.year).count) + "\(date.year)-\(two(date.month))-\(two(date.day))"
             text += "T\(two(second / 3600)):\(two(second / 60 % 60)):\(two(second % 60))"
             if offset == 0 { return text + "Z" }

@@ -1,4 +1,5 @@
 import Rescind
+import RescindJSON
 
 // How a test run is reported: for people, as JSON, as JUnit XML for CI test reporters,
 // and as GitHub Actions annotations. Every format is deterministic: no times, no
@@ -39,25 +40,56 @@ extension PolicyTestResults {
     /// explained decision (the bytes of `rescind eval --json --explain`).
     public var json: String {
         let files = Set(results.map(\.testCase.file)).count
-        var out = "{\"summary\":{\"cases\":\(results.count),\"passed\":\(passedCount),\"failed\":\(failed.count),"
-            + "\"files\":\(files)},\"cases\":["
-        out += results.map { result in
-            var fields = [
-                "\"file\":\(jsonString(result.testCase.file))", "\"name\":\(jsonString(result.testCase.name))",
-                "\"line\":\(result.testCase.location.start.line)",
-                "\"status\":\(jsonString(result.passed ? "passed" : "failed"))",
-            ]
-            if !result.passed {
-                let failures = result.failures.map { failure in
-                    "{\"expectation\":\(jsonString(failure.expectation)),\"message\":\(jsonString(failure.message)),"
-                        + "\"location\":\(jsonString(failure.location.description))}"
+        return JSONWriter.text(capacity: 4096) { out in
+            out.beginObject()
+            out.key("summary")
+            out.beginObject()
+            out.key("cases")
+            out.integer(results.count)
+            out.key("passed")
+            out.integer(passedCount)
+            out.key("failed")
+            out.integer(failed.count)
+            out.key("files")
+            out.integer(files)
+            out.endObject()
+            out.key("cases")
+            out.beginArray()
+            for result in results {
+                out.element()
+                out.beginObject()
+                out.key("file")
+                out.string(result.testCase.file)
+                out.key("name")
+                out.string(result.testCase.name)
+                out.key("line")
+                out.integer(result.testCase.location.start.line)
+                out.key("status")
+                out.string(result.passed ? "passed" : "failed")
+                if !result.passed {
+                    out.key("failures")
+                    out.beginArray()
+                    for failure in result.failures {
+                        out.element()
+                        out.beginObject()
+                        out.key("expectation")
+                        out.string(failure.expectation)
+                        out.key("message")
+                        out.string(failure.message)
+                        out.key("location")
+                        out.string(failure.location.description)
+                        out.endObject()
+                    }
+                    out.endArray()
+                    out.member("decision", json: result.decision.json)
                 }
-                fields.append("\"failures\":[\(failures.joined(separator: ","))]")
-                fields.append("\"decision\":\(result.decision.json)")
+                out.endObject()
             }
-            return "{" + fields.joined(separator: ",") + "}"
-        }.joined(separator: ",")
-        return out + "],\"coverage\":\(coverage.json)}\n"
+            out.endArray()
+            out.member("coverage", json: coverage.json)
+            out.endObject()
+            out.byte(UInt8(ascii: "\n"))
+        }
     }
 
     /// One `::error` annotation per failed case, on the case's line in the test file
@@ -172,29 +204,87 @@ extension CoverageReport {
 
     /// `{"percent", "covered", "total", "kinds", "items", "boundaries"}`.
     public var json: String {
-        func reference(_ reference: CaseReference?) -> String {
-            reference.map { "{\"file\":\(jsonString($0.file)),\"case\":\(jsonString($0.name))}" } ?? "null"
+        func reference(_ reference: CaseReference?, into out: inout JSONWriter) {
+            guard let reference else { return out.literal("null") }
+            out.beginObject()
+            out.key("file")
+            out.string(reference.file)
+            out.key("case")
+            out.string(reference.name)
+            out.endObject()
         }
-        let kinds = Kind.allCases.map { kind in
-            let (covered, total) = count(kind)
-            return "\(jsonString(kind.key)):{\"covered\":\(covered),\"total\":\(total)}"
-        }
-        let items = self.items.map { item in
-            "{\"kind\":\(jsonString(item.kind.rawValue)),\"id\":\(jsonString(item.id)),\"title\":\(jsonString(item.title)),"
-                + "\"location\":\(jsonString(item.location.description)),\"covered_by\":\(reference(item.coveredBy))}"
-        }
-        let boundaries = self.boundaries.map { boundary in
-            let sides = boundary.sides.map { side in
-                "{\"side\":\(jsonString(side.name)),\"meaning\":\(jsonString(side.meaning)),"
-                    + "\"covered_by\":\(reference(side.coveredBy))}"
+        return JSONWriter.text(capacity: 4096) { out in
+            out.beginObject()
+            out.member("percent", json: percentText)
+            out.key("covered")
+            out.integer(covered)
+            out.key("total")
+            out.integer(total)
+            out.key("kinds")
+            out.beginObject()
+            for kind in Kind.allCases {
+                let (covered, total) = count(kind)
+                out.key(named: kind.key)
+                out.beginObject()
+                out.key("covered")
+                out.integer(covered)
+                out.key("total")
+                out.integer(total)
+                out.endObject()
             }
-            return "{\"id\":\(jsonString(boundary.id)),\"owner\":\(jsonString(boundary.owner)),"
-                + "\"expression\":\(jsonString(boundary.expression)),\"title\":\(jsonString(boundary.title)),"
-                + "\"location\":\(jsonString("\(boundary.location.file):\(boundary.location.line):\(boundary.location.column)")),"
-                + "\"sides\":[\(sides.joined(separator: ","))]}"
+            out.endObject()
+            out.key("items")
+            out.beginArray()
+            for item in items {
+                out.element()
+                out.beginObject()
+                out.key("kind")
+                out.string(item.kind.rawValue)
+                out.key("id")
+                out.string(item.id)
+                out.key("title")
+                out.string(item.title)
+                out.key("location")
+                out.string(item.location.description)
+                out.key("covered_by")
+                reference(item.coveredBy, into: &out)
+                out.endObject()
+            }
+            out.endArray()
+            out.key("boundaries")
+            out.beginArray()
+            for boundary in boundaries {
+                out.element()
+                out.beginObject()
+                out.key("id")
+                out.string(boundary.id)
+                out.key("owner")
+                out.string(boundary.owner)
+                out.key("expression")
+                out.string(boundary.expression)
+                out.key("title")
+                out.string(boundary.title)
+                out.key("location")
+                out.string("\(boundary.location.file):\(boundary.location.line):\(boundary.location.column)")
+                out.key("sides")
+                out.beginArray()
+                for side in boundary.sides {
+                    out.element()
+                    out.beginObject()
+                    out.key("side")
+                    out.string(side.name)
+                    out.key("meaning")
+                    out.string(side.meaning)
+                    out.key("covered_by")
+                    reference(side.coveredBy, into: &out)
+                    out.endObject()
+                }
+                out.endArray()
+                out.endObject()
+            }
+            out.endArray()
+            out.endObject()
         }
-        return "{\"percent\":\(percentText),\"covered\":\(covered),\"total\":\(total),\"kinds\":{\(kinds.joined(separator: ","))},"
-            + "\"items\":[\(items.joined(separator: ","))],\"boundaries\":[\(boundaries.joined(separator: ","))]}"
     }
 }
 

@@ -1,6 +1,5 @@
 import Foundation
-import RescindDiagnostics
-@testable import RescindEngine
+import RescindJSON
 import Testing
 
 /// The word-at-a-time scan that lets plain strings skip escaping must agree with the
@@ -11,6 +10,24 @@ struct JSONEscapeScanTests {
         bytes.contains { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0x7F }
     }
 
+    /// The escaping rule spelled out byte by byte, independently of the writer.
+    static func reference(_ text: String) -> String {
+        var out: [UInt8] = [0x22]
+        for byte in text.utf8 {
+            switch byte {
+            case 0x22: out += Array(#"\""#.utf8)
+            case 0x5C: out += Array(#"\\"#.utf8)
+            case 0x0A: out += Array(#"\n"#.utf8)
+            case 0x0D: out += Array(#"\r"#.utf8)
+            case 0x09: out += Array(#"\t"#.utf8)
+            case 0..<0x20, 0x7F: out += Array(String(format: #"\u%04x"#, byte).utf8)
+            default: out.append(byte)
+            }
+        }
+        out.append(0x22)
+        return String(decoding: out, as: UTF8.self)
+    }
+
     @Test("every byte value at every position of strings up to 24 bytes")
     func everyByteEverywhere() {
         for length in 1...24 {
@@ -18,7 +35,7 @@ struct JSONEscapeScanTests {
                 for value in 0...255 {
                     var bytes = [UInt8](repeating: UInt8(ascii: "a"), count: length)
                     bytes[position] = UInt8(value)
-                    let scanned = bytes.withUnsafeBufferPointer { JSONWriter.needsEscaping($0) }
+                    let scanned = JSONEscaping.needsEscaping(utf8: bytes)
                     #expect(scanned == Self.naive(bytes), "length \(length), byte \(value) at \(position)")
                 }
             }
@@ -28,13 +45,14 @@ struct JSONEscapeScanTests {
     @Test("UTF-8 text with no special bytes needs no escaping")
     func utf8Text() {
         let text = Array("订单 o-1 尚未发货，您可以取消该订单。 Order o-1 has not shipped yet.".utf8)
-        #expect(!text.withUnsafeBufferPointer { JSONWriter.needsEscaping($0) })
-        #expect(Array("a\"b".utf8).withUnsafeBufferPointer { JSONWriter.needsEscaping($0) })
+        #expect(!JSONEscaping.needsEscaping(utf8: text))
+        #expect(JSONEscaping.needsEscaping("a\"b"))
     }
 
-    /// The writer and `jsonString` share one escaper; this checks it against a JSON
-    /// parser (every sample reads back as itself) and against the spelling the project's
-    /// outputs have always used for the characters that need escaping.
+    /// The writer's word-at-a-time copy and its byte-by-byte escaping must agree; this
+    /// checks them against a JSON parser (every sample reads back as itself) and against
+    /// the spelling the project's outputs have always used for the characters that need
+    /// escaping.
     @Test("escaped strings read back as themselves, spelled as before")
     func escapingRoundTrips() throws {
         var samples = [
@@ -43,14 +61,11 @@ struct JSONEscapeScanTests {
         ]
         for value in 0..<0x80 { samples.append("x" + String(UnicodeScalar(UInt8(value))) + "y") }
         for sample in samples {
-            var writer = JSONWriter()
-            writer.string(sample)
-            var bytes: [UInt8] = []
-            writer.finish(appendingTo: &bytes)
-            #expect(String(decoding: bytes, as: UTF8.self) == jsonString(sample))
+            let bytes = JSONWriter.bytes { $0.string(sample) }
+            #expect(String(decoding: bytes, as: UTF8.self) == Self.reference(sample))
             let parsed = try JSONSerialization.jsonObject(with: Data(bytes), options: .fragmentsAllowed) as? String
             #expect(parsed == sample, "\(sample.debugDescription)")
         }
-        #expect(jsonString("a\"b\\c\nd\re\tf\u{1}g\u{7F}h") == #""a\"b\\c\nd\re\tf\u0001g\u007fh""#)
+        #expect(JSONEscaping.quoted("a\"b\\c\nd\re\tf\u{1}g\u{7F}h") == #""a\"b\\c\nd\re\tf\u0001g\u007fh""#)
     }
 }
