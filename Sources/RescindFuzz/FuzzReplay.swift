@@ -1,5 +1,9 @@
 import Foundation
 import Rescind
+import CEL
+import RescindDiagnostics
+import RescindEngine
+import RescindPolicy
 
 // Fuzz target `replay`: a decision log or request-per-line file as `rescind replay`
 // reads it: `LineReader` (here with 64-byte reads, so lines straddle refills and the

@@ -4,6 +4,10 @@ import HummingbirdCore
 import Logging
 import NIOHTTP1
 import Rescind
+import CEL
+import RescindDiagnostics
+import RescindEngine
+import RescindPolicy
 
 /// The HTTP application `rescind serve` runs: loads the policies (start-up waits for
 /// them; the application starts even when they fail, and `/readyz` says not ready).

@@ -1,6 +1,10 @@
 import ArgumentParser
 import Foundation
 import Rescind
+import CEL
+import RescindDiagnostics
+import RescindEngine
+import RescindPolicy
 
 /// `rescind cel`: type-check and evaluate one CEL expression, the way staff try a
 /// condition before putting it in a policy.

@@ -2,6 +2,8 @@ import CELRuntime
 import Foundation
 import RescindDiagnostics
 @testable import Rescind
+import CEL
+import RescindPolicy
 @testable import RescindEngine
 import Testing
 

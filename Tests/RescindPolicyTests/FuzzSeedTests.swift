@@ -1,5 +1,9 @@
 import Foundation
 import Rescind
+import CEL
+import RescindDiagnostics
+import RescindEngine
+import RescindPolicy
 import Testing
 
 /// The committed fuzz seeds (`Fuzz/corpus/`, docs/fuzzing.md) still mean what

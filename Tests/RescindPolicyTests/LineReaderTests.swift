@@ -1,5 +1,9 @@
 import Foundation
 @testable import Rescind
+import CEL
+import RescindDiagnostics
+import RescindEngine
+import RescindPolicy
 import Testing
 
 /// `LineReader` reads blocks and splits them itself; these pin down what `getline`-based
