@@ -38,11 +38,13 @@ let package = Package(
         // CELRuntime, never imports a parser or checker.
         .target(name: "RescindEngine", dependencies: ["CELRuntime", "CELCommon", "RescindDiagnostics"]),
         .target(name: "RescindPolicy", dependencies: ["RescindEngine", "CEL", "RescindYAML", "RescindDiagnostics"]),
-        .target(name: "Rescind", dependencies: ["CEL", "RescindYAML", "RescindDiagnostics", "RescindEngine", "RescindPolicy"]),
+        // The embedding API (`PolicyEngine`, the decision and explanation values); see
+        // Sources/Rescind/Rescind.docc. The other targets import the stages they use.
+        .target(name: "Rescind", dependencies: ["CEL", "CELRuntime", "RescindYAML", "RescindDiagnostics", "RescindEngine", "RescindPolicy"]),
         // The HTTP service (`rescind serve`): the application is built by a library
         // function so tests drive it through Hummingbird's test client without a socket.
         .target(name: "RescindServer", dependencies: [
-            "Rescind",
+            "Rescind", "CEL", "RescindDiagnostics", "RescindEngine", "RescindPolicy", "RescindYAML",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
@@ -55,13 +57,15 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], resources: [.copy("openapi.json")]),  // served at /openapi.json; docs/openapi.json links to it
         .executableTarget(name: "rescind", dependencies: [
-            "Rescind",
+            "Rescind", "CEL", "RescindDiagnostics", "RescindEngine", "RescindPolicy",
             "RescindServer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .executableTarget(name: "RescindFuzz", dependencies: ["Rescind"]),
-        .executableTarget(name: "RescindBench", dependencies: ["Rescind"]),
+        .executableTarget(name: "RescindFuzz", dependencies: ["Rescind", "CEL", "RescindDiagnostics", "RescindEngine", "RescindPolicy", "RescindYAML"]),
+        .executableTarget(name: "RescindBench", dependencies: ["Rescind", "CEL", "RescindEngine", "RescindPolicy"]),
+        // How a service embeds Rescind, with `import Rescind` alone (README, "Embedding").
+        .executableTarget(name: "rescind-embedding-example", dependencies: ["Rescind"], path: "Examples/embedding"),
         // The load generator for `rescind serve` (Scripts/serve-bench.sh): plain sockets
         // and poll on threads of its own; the kit is shared with the reload-under-load test.
         .target(name: "RescindLoadKit"),
@@ -76,10 +80,10 @@ let package = Package(
         .testTarget(name: "CELConformanceTests", dependencies: ["CEL"], exclude: ["Skipped.json"]),
         .testTarget(name: "CELExtensionsTests", dependencies: ["CEL"]),
         .testTarget(name: "RescindEngineTests", dependencies: ["RescindEngine"]),
-        .testTarget(name: "RescindPolicyTests", dependencies: ["Rescind"]),
-        .testTarget(name: "RescindCLITests", dependencies: ["rescind"]),
+        .testTarget(name: "RescindPolicyTests", dependencies: ["Rescind", "CEL", "RescindDiagnostics", "RescindEngine", "RescindPolicy"]),
+        .testTarget(name: "RescindCLITests", dependencies: ["rescind", "rescind-embedding-example"]),
         .testTarget(name: "RescindServerTests", dependencies: [
-            "RescindServer",
+            "RescindServer", "Rescind", "CEL", "RescindDiagnostics", "RescindEngine", "RescindPolicy",
             "RescindLoadKit",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
