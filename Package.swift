@@ -45,14 +45,19 @@ let package = Package(
         // CELRuntime, never imports a parser or checker.
         .target(name: "RescindEngine", dependencies: ["CELRuntime", "CELCommon", "RescindDiagnostics", "RescindJSON", "RescindUnsafe"]),
         .target(name: "RescindPolicy", dependencies: ["RescindEngine", "CEL", "RescindYAML", "RescindDiagnostics", "RescindUnsafe"]),
-        .target(name: "Rescind", dependencies: ["CEL", "RescindYAML", "RescindDiagnostics", "RescindEngine", "RescindPolicy", "RescindJSON"]),
+        // The embedding API (`PolicyEngine`, the decision and explanation values); see
+        // Sources/Rescind/Rescind.docc. The other targets import the stages they use.
+        .target(name: "Rescind", dependencies: ["CEL", "CELRuntime", "RescindYAML", "RescindDiagnostics", "RescindEngine", "RescindPolicy", "RescindJSON"]),
         // What the command line adds to the embedding API: policy tests and coverage,
         // replay against a decision log, policies read from git, the line reader.
-        .target(name: "RescindTooling", dependencies: ["Rescind", "RescindJSON", "RescindUnsafe"]),
+        .target(name: "RescindTooling", dependencies: [
+            "Rescind", "CEL", "RescindDiagnostics", "RescindEngine", "RescindPolicy", "RescindYAML", "RescindJSON",
+            "RescindUnsafe",
+        ]),
         // The HTTP service (`rescind serve`): the application is built by a library
         // function so tests drive it through Hummingbird's test client without a socket.
         .target(name: "RescindServer", dependencies: [
-            "Rescind",
+            "Rescind", "CEL", "RescindDiagnostics", "RescindEngine", "RescindPolicy", "RescindYAML",
             "RescindJSON",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -66,14 +71,16 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], resources: [.copy("openapi.json")]),  // served at /openapi.json; docs/openapi.json links to it
         .executableTarget(name: "rescind", dependencies: [
-            "Rescind",
+            "Rescind", "CEL", "RescindDiagnostics", "RescindEngine", "RescindPolicy",
             "RescindTooling",
             "RescindServer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .executableTarget(name: "RescindFuzz", dependencies: ["Rescind", "RescindTooling"]),
-        .executableTarget(name: "RescindBench", dependencies: ["Rescind"]),
+        .executableTarget(name: "RescindFuzz", dependencies: ["Rescind", "RescindTooling", "CEL", "RescindDiagnostics", "RescindEngine", "RescindPolicy", "RescindYAML"]),
+        .executableTarget(name: "RescindBench", dependencies: ["Rescind", "CEL", "RescindEngine", "RescindPolicy"]),
+        // How a service embeds Rescind, with `import Rescind` alone (README, "Embedding").
+        .executableTarget(name: "rescind-embedding-example", dependencies: ["Rescind"], path: "Examples/embedding"),
         // The load generator for `rescind serve` (Scripts/serve-bench.sh): plain sockets
         // and poll on threads of its own; the kit is shared with the reload-under-load test.
         .target(name: "RescindLoadKit"),
@@ -90,11 +97,11 @@ let package = Package(
         .testTarget(name: "CELConformanceTests", dependencies: ["CEL"], exclude: ["Skipped.json"]),
         .testTarget(name: "CELExtensionsTests", dependencies: ["CEL"]),
         .testTarget(name: "RescindEngineTests", dependencies: ["RescindEngine"]),
-        .testTarget(name: "RescindPolicyTests", dependencies: ["Rescind", "RescindTooling"]),
-        .testTarget(name: "RescindToolingTests", dependencies: ["RescindTooling"]),
-        .testTarget(name: "RescindCLITests", dependencies: ["rescind"]),
+        .testTarget(name: "RescindPolicyTests", dependencies: ["Rescind", "RescindTooling", "CEL", "RescindDiagnostics", "RescindEngine", "RescindPolicy"]),
+        .testTarget(name: "RescindToolingTests", dependencies: ["RescindTooling", "Rescind", "CEL", "RescindDiagnostics", "RescindEngine", "RescindPolicy", "RescindYAML"]),
+        .testTarget(name: "RescindCLITests", dependencies: ["rescind", "rescind-embedding-example"]),
         .testTarget(name: "RescindServerTests", dependencies: [
-            "RescindServer",
+            "RescindServer", "Rescind", "CEL", "RescindDiagnostics", "RescindEngine", "RescindPolicy",
             "RescindTooling",
             "RescindLoadKit",
             .product(name: "HummingbirdTesting", package: "hummingbird"),

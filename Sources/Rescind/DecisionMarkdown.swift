@@ -1,3 +1,6 @@
+import RescindDiagnostics
+import RescindEngine
+
 extension Decision {
     /// The decision as Markdown for a pull-request comment or a ticket: the outcome,
     /// reasons and obligations as lists, then the explanation (when there is one) with

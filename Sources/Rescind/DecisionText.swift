@@ -1,3 +1,6 @@
+import RescindDiagnostics
+import RescindEngine
+
 extension Decision {
     /// The decision for people: effect, deciding rules, reasons, obligations, and the
     /// explanation when there is one.

@@ -1,3 +1,6 @@
+import RescindDiagnostics
+import RescindEngine
+
 /// Which rules and thresholds an explanation shows: all of them, or only those named
 /// (`rescind explain --rule`). The decision itself (effect, reasons, obligations) and
 /// what would change it are always shown whole: they belong to the request, not to

@@ -1,5 +1,7 @@
-@_exported import RescindEngine
-@_exported import RescindPolicy
+import RescindDiagnostics
+import RescindEngine
+import RescindPolicy
+import RescindYAML
 
 /// Loading a policy set end to end: read (YAML → model), check and compile.
 public struct LoadedPolicies: Sendable {

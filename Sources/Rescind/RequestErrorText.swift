@@ -1,3 +1,6 @@
+import RescindDiagnostics
+import RescindEngine
+
 /// How a rejected request is reported by the command line: for people, and as the
 /// error object `rescind eval --jsonl` and `rescind replay --format json` write.
 extension RequestError {

@@ -1,3 +1,5 @@
+import RescindDiagnostics
+import RescindPolicy
 /// A small, strict reader of ustar and pax tar archives (POSIX.1-2001), enough for a
 /// policy folder sent to `POST /v1/policies:check` as `tar -cf - -C Policies .`.
 ///

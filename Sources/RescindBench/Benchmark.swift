@@ -8,6 +8,10 @@
 
 import Foundation
 import Rescind
+import CEL
+import RescindDiagnostics
+import RescindEngine
+import RescindPolicy
 
 /// Keeps the optimizer from discarding benchmarked work.
 @inline(never)

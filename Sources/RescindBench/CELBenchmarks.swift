@@ -1,5 +1,9 @@
 import Foundation
 import Rescind
+import CEL
+import RescindDiagnostics
+import RescindEngine
+import RescindPolicy
 
 /// The CEL hot path from the foundation issue: a typical policy condition on a prepared
 /// activation, with the request schema's objects (fields by slot) and with `dyn` maps.

@@ -1,5 +1,9 @@
 import Foundation
 import Rescind
+import CEL
+import RescindDiagnostics
+import RescindEngine
+import RescindPolicy
 
 /// The reference pack on pre-decoded requests (the embedded case), with and without
 /// the explanation, plus request decoding and JSON rendering, which `--jsonl` adds.

@@ -181,11 +181,12 @@ public final class ObligationTemplate: Sendable {
         case deadline(after: CELDuration, label: String, key: String)
     }
 
-    public let type: String
+    /// The type's declaration: what the renderer adds to the fields (deadlines, the reason).
+    public let type: ObligationType
     public let fields: [(name: String, value: FieldValue)]
     public let location: SourceReference
 
-    public init(type: String, fields: [(name: String, value: FieldValue)], location: SourceReference) {
+    public init(type: ObligationType, fields: [(name: String, value: FieldValue)], location: SourceReference) {
         self.type = type
         self.fields = fields
         self.location = location

@@ -48,7 +48,8 @@ struct MessageRenderer {
         }
     }
 
-    /// An obligation from its template; computed fields take the next collected values.
+    /// An obligation from its template; computed fields take the next collected values,
+    /// and the type's declaration adds the rest (see `ObligationType`).
     func obligation(
         _ template: ObligationTemplate, source: String, reason: String, values: inout IndexingIterator<[Value]>
     ) -> Obligation {
@@ -76,8 +77,8 @@ struct MessageRenderer {
                 }
             }
         }
-        if template.type == "notify" { fields.append(.init(name: "reason", value: .string(reason))) }
-        return Obligation(type: template.type, source: source, fields: fields)
+        if template.type.carriesReason { fields.append(.init(name: ObligationType.reasonKey, value: .string(reason))) }
+        return Obligation(type: template.type.name, source: source, fields: fields)
     }
 }
 
@@ -94,11 +95,11 @@ extension PolicySet {
                 names.append(name)
                 if case .deadline(_, _, let key) = value { names.append(key) }
             }
-            if template.type == "notify" { names.append("reason") }
-            if let index = result.firstIndex(where: { $0.type == template.type }) {
+            if template.type.carriesReason { names.append(ObligationType.reasonKey) }
+            if let index = result.firstIndex(where: { $0.type == template.type.name }) {
                 result[index].fields += names.filter { !result[index].fields.contains($0) }
             } else {
-                result.append((template.type, names))
+                result.append((template.type.name, names))
             }
         }
         return result

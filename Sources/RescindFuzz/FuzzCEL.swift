@@ -1,5 +1,9 @@
 import Foundation
 import Rescind
+import CEL
+import RescindDiagnostics
+import RescindEngine
+import RescindPolicy
 
 // Fuzz target for the CEL pipeline: any text must parse, check, plan and evaluate (or
 // fail with issues / an evaluation error) without crashing or hanging, under the

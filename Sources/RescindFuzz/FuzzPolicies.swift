@@ -1,4 +1,8 @@
 import Rescind
+import CEL
+import RescindDiagnostics
+import RescindEngine
+import RescindPolicy
 
 // Fuzz target `policies`: a whole policy folder, loaded, checked and compiled from
 // memory as `rescind check` and `POST /v1/policies:check` do. The input is split at

@@ -1,6 +1,10 @@
 import Foundation
 import Rescind
 import RescindTooling
+import CEL
+import RescindDiagnostics
+import RescindEngine
+import RescindPolicy
 
 // Fuzz target `replay`: a decision log or request-per-line file as `rescind replay`
 // reads it: `LineReader` (here with 64-byte reads, so lines straddle refills and the

@@ -1,4 +1,8 @@
 import Rescind
+import CEL
+import RescindDiagnostics
+import RescindEngine
+import RescindPolicy
 
 // Fuzz target `request`: an HTTP body as `POST /v1/decisions` reads it. The decoder
 // walks untrusted bytes through raw pointers; a request it accepts is decided by the

@@ -1,5 +1,9 @@
 import Foundation
 import Rescind
+import CEL
+import RescindDiagnostics
+import RescindEngine
+import RescindPolicy
 
 // What the policy-facing targets share: the reference pack, loaded once per process,
 // and the checks every decision must pass.

@@ -1,4 +1,8 @@
 import Rescind
+import CEL
+import RescindDiagnostics
+import RescindEngine
+import RescindPolicy
 
 // Fuzz target `tar`: a policy folder sent as a tar archive (`TarArchive`, as
 // `POST /v1/policies:check` reads it). Invariants: an accepted archive's members have

@@ -245,6 +245,16 @@ enum PolicyMessages {
             help: Suggestions.didYouMean(name, in: known) ?? "expected one of \(Suggestions.quotedList(known))")
     }
 
+    static func unknownObligationKey(_ key: String, in type: String, at span: SourceSpan, known: [String]) -> Diagnostic {
+        .error(
+            .yamlUnknownKey, "unknown key `\(key)` in a `\(type)` obligation", at: span,
+            help: Suggestions.didYouMean(key, in: known) ?? "expected \(Suggestions.quotedList(known))")
+    }
+
+    static func missingObligationKey(_ key: String, in type: String, at span: SourceSpan) -> Diagnostic {
+        .error(.yamlMissingKey, "a `\(type)` obligation needs `\(key)`", at: span)
+    }
+
     static func invalidWholeNumber(_ text: String, key: String, range: ClosedRange<Int64>, at span: SourceSpan) -> Diagnostic {
         let help = ConstantFixes.number(text).flatMap { range.contains(Int64($0)) ? "write `\($0)`" : nil }
         return .error(

@@ -1,6 +1,10 @@
 import Hummingbird
 import NIOHTTP1
 import Rescind
+import CEL
+import RescindDiagnostics
+import RescindEngine
+import RescindPolicy
 
 /// An error answered as JSON, `{"error": {"code", "message", "path"?, "help"?}}`. The
 /// code is stable (clients branch on it); the message is for people and may change.

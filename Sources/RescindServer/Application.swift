@@ -5,6 +5,10 @@ import Logging
 import NIOHTTP1
 import Rescind
 import RescindJSON
+import CEL
+import RescindDiagnostics
+import RescindEngine
+import RescindPolicy
 
 /// The HTTP application `rescind serve` runs: loads the policies (start-up waits for
 /// them; the application starts even when they fail, and `/readyz` says not ready).

@@ -2,6 +2,11 @@ import Foundation
 import Hummingbird
 import Rescind
 import RescindJSON
+import CEL
+import RescindDiagnostics
+import RescindEngine
+import RescindPolicy
+import RescindYAML
 
 /// The files of a candidate set sent to `POST /v1/policies:check`: a tar archive
 /// (`Content-Type: application/x-tar`, or any body that starts with a ustar header),

@@ -1,6 +1,10 @@
 import Foundation
 import Rescind
 import RescindJSON
+import CEL
+import RescindDiagnostics
+import RescindEngine
+import RescindPolicy
 
 /// One decision (or rejected request) on its way to the decision log: what the request
 /// path captured, cheaply; the line (docs/decision-log.md) is encoded by the writer, off

@@ -2,6 +2,10 @@ import Foundation
 import Logging
 import Metrics
 import Rescind
+import CEL
+import RescindDiagnostics
+import RescindEngine
+import RescindPolicy
 
 /// Where and how the service writes its decision log (docs/decision-log.md); nil in
 /// `ServerConfiguration.decisionLog` turns the log off.

@@ -1,6 +1,10 @@
 import Foundation
 import Hummingbird
 import Rescind
+import CEL
+import RescindDiagnostics
+import RescindEngine
+import RescindPolicy
 #if canImport(Glibc)
 import Glibc
 #endif

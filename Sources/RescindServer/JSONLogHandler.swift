@@ -1,6 +1,10 @@
 import Foundation
 import Logging
 import Rescind
+import CEL
+import RescindDiagnostics
+import RescindEngine
+import RescindPolicy
 
 /// How `rescind serve` writes its own logs (`--log-format`).
 public enum LogFormat: String, Sendable, CaseIterable, LosslessStringConvertible {

@@ -1,5 +1,9 @@
 import Foundation
 import Rescind
+import CEL
+import RescindDiagnostics
+import RescindEngine
+import RescindPolicy
 
 /// docs/openapi.json, bundled with the library (read once). Looked up beside the
 /// executable rather than through `Bundle.module`, which ends the process when the

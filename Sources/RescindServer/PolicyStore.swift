@@ -2,6 +2,10 @@ import Dispatch
 import Foundation
 import Logging
 import Rescind
+import CEL
+import RescindDiagnostics
+import RescindEngine
+import RescindPolicy
 
 /// One loaded policy set with what serving it needs; immutable, so a request keeps
 /// deciding with the set it started with while a reload swaps in another.

@@ -1,6 +1,10 @@
 import Dispatch
 import Foundation
 import Rescind
+import CEL
+import RescindDiagnostics
+import RescindEngine
+import RescindPolicy
 #if canImport(Glibc)
 import Glibc
 #endif

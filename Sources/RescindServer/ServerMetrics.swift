@@ -4,6 +4,10 @@ import Metrics
 import class Prometheus.PrometheusCollectorRegistry
 import struct Prometheus.PrometheusMetricsFactory
 import Rescind
+import CEL
+import RescindDiagnostics
+import RescindEngine
+import RescindPolicy
 
 /// The service's metrics, recorded through swift-metrics into a registry of its own
 /// (not the process-wide bootstrap), so every application (and every test) has its

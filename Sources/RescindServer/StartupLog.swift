@@ -1,5 +1,9 @@
 import Logging
 import Rescind
+import CEL
+import RescindDiagnostics
+import RescindEngine
+import RescindPolicy
 
 /// The line operators and scripts wait for: the address actually bound (with `--port 0`
 /// the system picks the port), the policy set served and where decisions are logged.

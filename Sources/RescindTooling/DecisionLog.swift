@@ -1,6 +1,11 @@
 import Foundation
 import Rescind
 import RescindJSON
+import CEL
+import RescindDiagnostics
+import RescindEngine
+import RescindPolicy
+import RescindYAML
 
 /// A line of a decision log (`docs/decision-log.md`, `RescindJSON.DecisionLogFormat`):
 /// one JSON object per decision or rejected request, `{"seq", "boot_id", "decision_id", "logged_at", "policy",

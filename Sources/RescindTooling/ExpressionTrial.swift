@@ -1,4 +1,9 @@
 import Rescind
+import CEL
+import RescindDiagnostics
+import RescindEngine
+import RescindPolicy
+import RescindYAML
 
 /// One try of a CEL expression against `dyn` bindings, as `rescind cel` runs it:
 /// parse, check, plan and evaluate, keeping whichever stage failed and where.

@@ -1,5 +1,10 @@
 import Foundation
 import Rescind
+import CEL
+import RescindDiagnostics
+import RescindEngine
+import RescindPolicy
+import RescindYAML
 
 /// A policy folder as it was at a git revision, read with read-only git commands
 /// (`rev-parse`, `ls-tree`, `cat-file`): the working tree, the index and the refs are

@@ -1,5 +1,10 @@
 import Foundation
 import Rescind
+import CEL
+import RescindDiagnostics
+import RescindEngine
+import RescindPolicy
+import RescindYAML
 
 /// One of the two policy sets a replay compares, and where it came from.
 public struct ReplaySide: Sendable {

@@ -1,4 +1,9 @@
 import Rescind
+import CEL
+import RescindDiagnostics
+import RescindEngine
+import RescindPolicy
+import RescindYAML
 
 /// What a request came to under one policy set in a replay: an effect, or `invalid`
 /// when that set's schema rejects the request (a schema change can do that).

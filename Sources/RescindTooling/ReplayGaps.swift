@@ -1,4 +1,9 @@
 import Rescind
+import CEL
+import RescindDiagnostics
+import RescindEngine
+import RescindPolicy
+import RescindYAML
 
 /// The `seq` numbers a decision log's entries carry, per `boot_id` (one process's run of
 /// the service), and the runs of numbers missing between the smallest and the largest

@@ -1,5 +1,10 @@
 import Rescind
 import RescindJSON
+import CEL
+import RescindDiagnostics
+import RescindEngine
+import RescindPolicy
+import RescindYAML
 
 extension ReplayReport {
     /// The report as one line of JSON with fixed keys in a fixed order (see

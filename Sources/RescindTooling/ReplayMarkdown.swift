@@ -1,4 +1,9 @@
 import Rescind
+import CEL
+import RescindDiagnostics
+import RescindEngine
+import RescindPolicy
+import RescindYAML
 
 extension ReplayReport {
     /// The report as Markdown for a pull request comment or a CI job summary: tables

@@ -1,4 +1,9 @@
 import Rescind
+import CEL
+import RescindDiagnostics
+import RescindEngine
+import RescindPolicy
+import RescindYAML
 
 /// What a replay found, ready to print (`text`, `json`, `markdown`) and to check
 /// against `--fail-on` thresholds. Every list is in a fixed order, so the same input

@@ -1,4 +1,9 @@
 import Rescind
+import CEL
+import RescindDiagnostics
+import RescindEngine
+import RescindPolicy
+import RescindYAML
 
 extension ReplayReport {
     /// The report for people: the counts, the effect transitions, each kind of change

@@ -1,5 +1,10 @@
 import Foundation
 import Rescind
+import CEL
+import RescindDiagnostics
+import RescindEngine
+import RescindPolicy
+import RescindYAML
 
 /// A `--fail-on` threshold for CI: `METRIC>LIMIT`, where the limit is a number of
 /// requests (`>0`: any) or a share of the requests replayed (`>1%`, `>0.5%`).

@@ -2,6 +2,10 @@ import ArgumentParser
 import Foundation
 import Rescind
 import RescindTooling
+import CEL
+import RescindDiagnostics
+import RescindEngine
+import RescindPolicy
 
 /// `rescind cel`: type-check and evaluate one CEL expression, the way staff try a
 /// condition before putting it in a policy.

@@ -1,6 +1,10 @@
 import ArgumentParser
 import Foundation
 import Rescind
+import CEL
+import RescindDiagnostics
+import RescindEngine
+import RescindPolicy
 
 /// `rescind check`: load and check policies, as CI does on every change.
 struct CheckCommand: ParsableCommand {

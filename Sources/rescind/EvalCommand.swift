@@ -2,6 +2,10 @@ import ArgumentParser
 import Foundation
 import Rescind
 import RescindTooling
+import CEL
+import RescindDiagnostics
+import RescindEngine
+import RescindPolicy
 
 /// `rescind eval`: decide one request, or a stream of them, against a policy set.
 struct EvalCommand: ParsableCommand {

@@ -1,6 +1,10 @@
 import ArgumentParser
 import Foundation
 import Rescind
+import CEL
+import RescindDiagnostics
+import RescindEngine
+import RescindPolicy
 
 /// `rescind explain`: why a request was decided as it was, for the person asking
 /// (support, compliance, a reviewer), as text, JSON or Markdown.

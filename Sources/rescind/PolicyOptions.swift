@@ -1,6 +1,10 @@
 import ArgumentParser
 import Foundation
 import Rescind
+import CEL
+import RescindDiagnostics
+import RescindEngine
+import RescindPolicy
 
 /// The options `eval` and `explain` share, and the one-request path they both take:
 /// load the policies, read and decode the request, decide, print, exit by effect.

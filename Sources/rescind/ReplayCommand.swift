@@ -2,6 +2,10 @@ import ArgumentParser
 import Foundation
 import Rescind
 import RescindTooling
+import CEL
+import RescindDiagnostics
+import RescindEngine
+import RescindPolicy
 
 /// `rescind replay`: what a policy change would do to real traffic, before it ships.
 struct ReplayCommand: ParsableCommand {

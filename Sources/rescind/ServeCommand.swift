@@ -3,6 +3,10 @@ import Dispatch
 import Foundation
 import Logging
 import Rescind
+import CEL
+import RescindDiagnostics
+import RescindEngine
+import RescindPolicy
 import RescindServer
 
 /// `rescind serve`: decide requests over HTTP (docs/server.md).

@@ -2,6 +2,10 @@ import ArgumentParser
 import Foundation
 import Rescind
 import RescindTooling
+import CEL
+import RescindDiagnostics
+import RescindEngine
+import RescindPolicy
 
 /// `rescind test`: run the policy tests written beside the policies, and report what
 /// they cover, as CI does on every change.

@@ -3,6 +3,8 @@ import Foundation
 import RescindDiagnostics
 import RescindJSON
 @testable import Rescind
+import CEL
+import RescindPolicy
 @testable import RescindEngine
 import Testing
 

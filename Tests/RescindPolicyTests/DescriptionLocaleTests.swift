@@ -1,5 +1,8 @@
 import Foundation
 import Rescind
+import CEL
+import RescindDiagnostics
+import RescindEngine
 @testable import RescindPolicy
 import Testing
 

@@ -1,5 +1,9 @@
 import Foundation
 import Rescind
+import CEL
+import RescindDiagnostics
+import RescindEngine
+import RescindPolicy
 import Testing
 
 /// A decision's cost budget bounds the CEL work of all its expressions together, and

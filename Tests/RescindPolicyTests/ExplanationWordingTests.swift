@@ -1,5 +1,9 @@
 import Foundation
 import Rescind
+import CEL
+import RescindDiagnostics
+import RescindEngine
+import RescindPolicy
 import Testing
 
 /// Explanations for a business reader: in the decision's locale, rules that decided

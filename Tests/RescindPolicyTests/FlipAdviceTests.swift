@@ -1,5 +1,8 @@
 import Foundation
 import Rescind
+import CEL
+import RescindDiagnostics
+import RescindPolicy
 @testable import RescindEngine
 import Testing
 

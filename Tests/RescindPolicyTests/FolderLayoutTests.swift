@@ -1,5 +1,9 @@
 import Foundation
 import Rescind
+import CEL
+import RescindDiagnostics
+import RescindEngine
+import RescindPolicy
 import Testing
 
 /// Folders as deployments lay them out: links, a Kubernetes ConfigMap, hidden entries;

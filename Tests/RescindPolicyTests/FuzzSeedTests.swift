@@ -1,6 +1,10 @@
 import Foundation
 import Rescind
 import RescindTooling
+import CEL
+import RescindDiagnostics
+import RescindEngine
+import RescindPolicy
 import Testing
 
 /// The committed fuzz seeds (`Fuzz/corpus/`, docs/fuzzing.md) still mean what

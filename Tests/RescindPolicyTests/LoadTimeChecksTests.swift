@@ -1,5 +1,8 @@
 import Foundation
 import Rescind
+import CEL
+import RescindDiagnostics
+import RescindEngine
 @testable import RescindPolicy
 import Testing
 
@@ -225,7 +228,7 @@ struct LoadTimeChecksTests {
     func obligationFieldOrder() throws {
         let set = try #require(ReferencePackTests.policies.policySet)
         let rule = try #require(set.rules.first { $0.id == "seller-stock-out-remedies" })
-        #expect(rule.obligations.map(\.type) == ["notify", "voucher", "seller_penalty"])
+        #expect(rule.obligations.map(\.type) == [.notify, .voucher, .sellerPenalty])
         #expect(rule.obligations.map { $0.fields.map(\.name) } == [["to", "within"], ["to", "amount", "currency"], ["seller", "points"]])
     }
 

@@ -4,6 +4,10 @@ import Hummingbird
 import HummingbirdTesting
 import Rescind
 import RescindTooling
+import CEL
+import RescindDiagnostics
+import RescindEngine
+import RescindPolicy
 import Testing
 
 @testable import RescindServer

@@ -3,6 +3,10 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import Rescind
+import CEL
+import RescindDiagnostics
+import RescindEngine
+import RescindPolicy
 import Testing
 
 @testable import RescindServer

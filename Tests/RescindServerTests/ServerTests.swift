@@ -2,6 +2,10 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Rescind
+import CEL
+import RescindDiagnostics
+import RescindEngine
+import RescindPolicy
 import Testing
 
 @testable import RescindServer

@@ -1,6 +1,12 @@
 import Foundation
 @testable import RescindTooling
+@testable import Rescind
+import CEL
+import RescindDiagnostics
+import RescindEngine
+import RescindPolicy
 import Testing
+import RescindYAML
 
 /// `LineReader` reads blocks and splits them itself; these pin down what `getline`-based
 /// reading did: line endings, empty lines (numbered, not returned), a last line without

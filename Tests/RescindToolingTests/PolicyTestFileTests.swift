@@ -1,7 +1,12 @@
 import Foundation
 import Rescind
 import RescindTooling
+import CEL
+import RescindDiagnostics
+import RescindEngine
+import RescindPolicy
 import Testing
+import RescindYAML
 
 /// Policy test files (`*.tests.yaml`): reading them, building requests, checking each
 /// kind of expectation, tables, and coverage, against the reference pack.

@@ -1,7 +1,12 @@
 import Foundation
 import Rescind
 import RescindTooling
+import CEL
+import RescindDiagnostics
+import RescindEngine
+import RescindPolicy
 import Testing
+import RescindYAML
 
 /// The parts of replay below the command line: reading decision-log lines, `--fail-on`
 /// thresholds, and loading a folder from in-memory files with the disk digest.

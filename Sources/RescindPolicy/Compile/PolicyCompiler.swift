@@ -390,27 +390,25 @@ public struct PolicyCompiler {
 
     // MARK: - Obligations
 
-    /// Checks and compiles one obligation by its type's entry in `ObligationTable`.
+    /// Checks and compiles one obligation by its type's declaration (`ObligationType`).
     private mutating func compileObligation(_ model: ObligationModel, _ expressions: ExpressionCompiler) -> ObligationTemplate? {
-        let type = model.type.value
-        guard let table = ObligationTable.fields(of: type) else {
-            diagnostics.append(PolicyMessages.unknownObligation(type, at: model.type.span, known: ObligationTable.typeNames))
+        guard let type = ObligationType.named(model.type.value) else {
+            diagnostics.append(PolicyMessages.unknownObligation(
+                model.type.value, at: model.type.span, known: ObligationType.all.map(\.name)))
             return nil
         }
-        let names = table.map(\.name)
+        let names = type.fields.map(\.name)
         var given: [String: Located<String>] = [:]
         for (key, value) in model.fields {
             guard names.contains(key.value) else {
-                diagnostics.append(.error(
-                    .yamlUnknownKey, "unknown key `\(key.value)` in a `\(type)` obligation", at: key.span,
-                    help: Suggestions.didYouMean(key.value, in: names) ?? "expected \(Suggestions.quotedList(names))"))
+                diagnostics.append(PolicyMessages.unknownObligationKey(key.value, in: type.name, at: key.span, known: names))
                 continue
             }
             given[key.value] = value
         }
         var fields: [(String, ObligationTemplate.FieldValue)] = []
         var failed = false
-        for field in table {
+        for field in type.fields {
             let written = given[field.name]
             let text: String
             switch (written, field.presence) {
@@ -418,7 +416,7 @@ public struct PolicyCompiler {
             case (nil, .defaultValue(let value)): text = value
             case (nil, .optional): continue
             case (nil, .required):
-                diagnostics.append(.error(.yamlMissingKey, "a `\(type)` obligation needs `\(field.name)`", at: model.span))
+                diagnostics.append(PolicyMessages.missingObligationKey(field.name, in: type.name, at: model.span))
                 failed = true
                 continue
             }
@@ -426,7 +424,7 @@ public struct PolicyCompiler {
             switch field.kind {
             case .recipient(let choices):
                 guard choices.contains(text) else {
-                    diagnostics.append(PolicyMessages.unknownRecipient(text, in: type, at: span, known: choices))
+                    diagnostics.append(PolicyMessages.unknownRecipient(text, in: type.name, at: span, known: choices))
                     failed = true
                     continue
                 }
@@ -462,7 +460,7 @@ public struct PolicyCompiler {
                     failed = true
                     continue
                 }
-                fields.append((field.name, .expression(compiled.expression, scale: 2)))
+                fields.append((field.name, .expression(compiled.expression, scale: ObligationType.amountScale)))
             }
         }
         guard !failed else { return nil }

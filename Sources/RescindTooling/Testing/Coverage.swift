@@ -1,4 +1,9 @@
 import Rescind
+import CEL
+import RescindDiagnostics
+import RescindEngine
+import RescindPolicy
+import RescindYAML
 
 /// What a test run exercised of a policy set: which rules matched, which tiers were
 /// reached, which obligations and refund cases were produced, and for every boundary

@@ -1,4 +1,9 @@
 import Rescind
+import CEL
+import RescindDiagnostics
+import RescindEngine
+import RescindPolicy
+import RescindYAML
 
 /// A test file as written: `kind: tests` (cases, with the fixtures they share) or
 /// `kind: fixtures` (only fixtures, generators and defaults, for other files to include).

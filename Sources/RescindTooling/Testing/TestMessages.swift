@@ -1,4 +1,9 @@
 import Rescind
+import CEL
+import RescindDiagnostics
+import RescindEngine
+import RescindPolicy
+import RescindYAML
 
 /// Diagnostic codes of policy test files (`rescind test`), all in one place.
 extension DiagnosticCode {

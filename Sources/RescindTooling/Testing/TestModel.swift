@@ -1,4 +1,9 @@
 import Rescind
+import CEL
+import RescindDiagnostics
+import RescindEngine
+import RescindPolicy
+import RescindYAML
 
 /// One runnable test case: a decoded request and what its decision must look like.
 /// A table row is a case of its own, named after its table and its values.

@@ -1,5 +1,10 @@
 import Foundation
 import Rescind
+import CEL
+import RescindDiagnostics
+import RescindEngine
+import RescindPolicy
+import RescindYAML
 
 /// Policy test files loaded against a policy set: every case's request built and
 /// decoded, every expectation checked against the policy's rules, tiers and obligation

@@ -1,5 +1,10 @@
 import Rescind
 import RescindJSON
+import CEL
+import RescindDiagnostics
+import RescindEngine
+import RescindPolicy
+import RescindYAML
 
 // How a test run is reported: for people, as JSON, as JUnit XML for CI test reporters,
 // and as GitHub Actions annotations. Every format is deterministic: no times, no

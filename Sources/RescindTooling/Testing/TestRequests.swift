@@ -1,5 +1,10 @@
 import Foundation
 import Rescind
+import CEL
+import RescindDiagnostics
+import RescindEngine
+import RescindPolicy
+import RescindYAML
 
 // Building a case's request: a fixture, a file or an inline mapping, with `set:` values
 // and generators applied, written as JSON and decoded by the same `RequestDecoder` as

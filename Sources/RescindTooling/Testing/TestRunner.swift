@@ -1,4 +1,9 @@
 import Rescind
+import CEL
+import RescindDiagnostics
+import RescindEngine
+import RescindPolicy
+import RescindYAML
 
 /// One unmet expectation: which, what was expected and found, and where it is written.
 public struct ExpectationFailure: Sendable, Hashable {
