@@ -23,6 +23,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        // Tests only: generated policy sets for the three-sided differential test.
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
     ],
     targets: [
         .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
@@ -76,7 +78,10 @@ let package = Package(
         .testTarget(name: "CELConformanceTests", dependencies: ["CEL"], exclude: ["Skipped.json"]),
         .testTarget(name: "CELExtensionsTests", dependencies: ["CEL"]),
         .testTarget(name: "RescindEngineTests", dependencies: ["RescindEngine"]),
-        .testTarget(name: "RescindPolicyTests", dependencies: ["Rescind"]),
+        .testTarget(name: "RescindPolicyTests", dependencies: [
+            "Rescind",
+            .product(name: "PropertyBased", package: "swift-property-based"),
+        ]),
         .testTarget(name: "RescindCLITests", dependencies: ["rescind"]),
         .testTarget(name: "RescindServerTests", dependencies: [
             "RescindServer",
