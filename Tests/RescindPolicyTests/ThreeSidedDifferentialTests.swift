@@ -11,7 +11,7 @@ import Testing
 /// evaluator. The two engine sides must also agree on the explained decision JSON.
 /// Policy sets and requests are drawn from a small schema (`GeneratedPolicySets.swift`).
 ///
-/// `RESCIND_DIFF_SETS` (default 200), `RESCIND_DIFF_REQUESTS` (50) and
+/// `RESCIND_DIFF_SETS` (default 40), `RESCIND_DIFF_REQUESTS` (60) and
 /// `RESCIND_DIFF_SEED` set the size and the seed of the fixed sweep; a failure names
 /// the seed and the set (`RESCIND_DIFF_SET=n` runs that set alone). The random run
 /// (`RESCIND_DIFF_RANDOM_SETS`, default 20) draws new sets each time and shrinks a
@@ -20,8 +20,8 @@ import Testing
 struct ThreeSidedDifferentialTests {
     static func setting(_ name: String) -> Int? { ProcessInfo.processInfo.environment[name].flatMap { Int($0) } }
 
-    static let setCount = setting("RESCIND_DIFF_SETS") ?? 200
-    static let requestCount = setting("RESCIND_DIFF_REQUESTS") ?? 50
+    static let setCount = setting("RESCIND_DIFF_SETS") ?? 40
+    static let requestCount = setting("RESCIND_DIFF_REQUESTS") ?? 60
     static let seed = ProcessInfo.processInfo.environment["RESCIND_DIFF_SEED"].flatMap { UInt64($0) } ?? 20_261_205
 
     /// What a sweep saw, so a generator that stops reaching a part of the engine fails.
@@ -46,40 +46,42 @@ struct ThreeSidedDifferentialTests {
             return "the generated set does not load: \(loaded.diagnostics.items.map(\.message))\n\(listing())"
         }
         let reference = ReferenceEvaluator(policy: plain)
-        for request in requests {
+        let (fastDecoder, plainDecoder) = (RequestDecoder(schema: fast.schema), RequestDecoder(schema: plain.schema))
+        for (number, request) in requests.enumerated() {
             let data = (try? JSONSerialization.data(withJSONObject: request.json, options: [.sortedKeys])) ?? Data()
             let decodedFast: ObjectValue
             let decodedPlain: ObjectValue
             do {
-                decodedFast = try RequestDecoder(schema: fast.schema).decode(Array(data)).get().root
-                decodedPlain = try RequestDecoder(schema: plain.schema).decode(Array(data)).get().root
+                decodedFast = try fastDecoder.decode(Array(data)).get().root
+                decodedPlain = try plainDecoder.decode(Array(data)).get().root
             } catch {
                 return "the generated request does not decode: \(error)\n\(String(decoding: data, as: UTF8.self))"
             }
             let (forFast, forPlain) = (request.tampered(decodedFast), request.tampered(decodedPlain))
             let decision = fast.decide(forFast)
             let sides = [decision.json, plain.decide(forPlain).json, reference.decide(forPlain).json]
-            let explained = [
+            // Explaining is costly (its advice decides changed requests again): every
+            // fourth request is explained on both engine sides.
+            let explained = number % 4 == 0 ? [
                 fast.decide(forFast, options: DecisionOptions(explain: true)).json,
                 plain.decide(forPlain, options: DecisionOptions(explain: true)).json,
-            ]
+            ] : []
             tally.decisions += 1
             tally.effects[decision.effect, default: 0] += 1
             if decision.refund != nil { tally.refunds += 1 }
             for problem in decision.problems { tally.problems[problem.kind, default: 0] += 1 }
             if decision.matchedRules.contains(where: { $0.hasPrefix("tier-") }) { tally.tiers += 1 }
-            if request.tamper >= 10 { tally.tampered += 1 }
+            if request.tamper >= RequestSpec.firstTamper { tally.tampered += 1 }
             let plainPrefix = String(sides[0].dropLast()) + #","explanation":"#
-            if sides[0] != sides[1] || sides[0] != sides[2] || explained[0] != explained[1]
-                || !explained[0].hasPrefix(plainPrefix)
-            {
+            let explanationsAgree = explained.isEmpty || (explained[0] == explained[1] && explained[0].hasPrefix(plainPrefix))
+            if sides[0] != sides[1] || sides[0] != sides[2] || !explanationsAgree {
                 return """
                     the sides differ (tamper \(request.tamper)) for request
                     \(String(decoding: data, as: UTF8.self))
                     shortcuts:    \(sides[0])
                     no shortcuts: \(sides[1])
                     reference:    \(sides[2])
-                    \(explained[0] == explained[1] ? "explanations agree" : "explanations differ:\n\(explained[0])\n\(explained[1])")
+                    \(explanationsAgree ? "explanations agree (or none)" : "explanations differ:\n\(explained[0])\n\(explained[1])")
                     \(listing())
                     """
             }
@@ -122,7 +124,7 @@ struct ThreeSidedDifferentialTests {
             + " problems \(tally.problems.sorted { $0.key.rawValue < $1.key.rawValue })")
         // The generator must keep reaching every part of a decision, else the sides agree
         // on nothing much.
-        guard only == nil, Self.setCount >= 100, failures == 0 else { return }
+        guard only == nil, Self.setCount >= 40, failures == 0 else { return }
         for effect in Effect.allCases { #expect(tally.effects[effect, default: 0] > tally.decisions / 50, "\(effect)") }
         #expect(tally.refunds > tally.decisions / 50)
         #expect(tally.tiers > tally.decisions / 100)

@@ -183,7 +183,7 @@ struct RequestSpec: Sendable {
     static let generator = zip(
         zip(Gen.int(in: 0...2), Gen.int(in: 0...2), Gen.int(in: 0...1), Gen.int(in: 0...15), Gen.int(in: 0...5)),
         zip(Gen.int(in: 0...19), Gen.int(in: 0...23), Gen.int(in: 0...14), Gen.bool),
-        zip(Gen.int(in: 0...3), Gen.int(in: 0...38).array(of: 0...6), Gen.int(in: 0...15), Gen.int(in: 0...2))
+        zip(Gen.int(in: 0...3), Gen.int(in: 0...38).array(of: 0...6), Gen.int(in: 0...29), Gen.int(in: 0...2))
     ).map { parts in
         let (first, second, third) = parts
         return RequestSpec(
@@ -198,22 +198,29 @@ struct RequestSpec: Sendable {
 
     /// The request's `at`: around the calendar's October holidays and make-up workday, or
     /// at the end of the year the calendar covers.
-    var at: Date {
+    var at: Int {
         let base = day < 16
-            ? Date(timeIntervalSince1970: 1_790_553_600) + Double(day) * 86_400  // 2026-09-28T00:00:00Z
-            : Date(timeIntervalSince1970: 1_798_243_200) + Double(day - 16) * 86_400  // 2026-12-26T00:00:00Z
-        return base + Double(hour) * 3600
+            ? 1_790_553_600 + day * 86_400  // 2026-09-28T00:00:00Z
+            : 1_798_243_200 + (day - 16) * 86_400  // 2026-12-26T00:00:00Z
+        return base + hour * 3600
+    }
+
+    /// `2026-09-28T10:00:00Z` (an ISO8601DateFormatter costs more than a decision).
+    static func text(_ seconds: Int) -> String {
+        let day = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+        let second = seconds - day * 86_400
+        func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
+        return "\(CivilDate(daysSinceEpoch: day))T\(two(second / 3600)):\(two(second / 60 % 60)):\(two(second % 60))Z"
     }
 
     var json: [String: Any] {
-        let formatter = ISO8601DateFormatter()
         var request: [String: Any] = [
             "id": "req-\(role)\(status)\(total)",
-            "at": formatter.string(from: at),
+            "at": Self.text(at),
             "actor": ["id": "u-\(role)", "role": AtomSpec.roles[role], "verified": verified],
             "order": [
                 "status": AtomSpec.statuses[status], "method": AtomSpec.methods[method], "total": totalText,
-                "items": items, "placed_at": formatter.string(from: at - Double(Self.placedMinutes[placed]) * 60),
+                "items": items, "placed_at": Self.text(at - Self.placedMinutes[placed] * 60),
                 "currency": "CNY",
             ] as [String: Any],
         ]
@@ -221,7 +228,7 @@ struct RequestSpec: Sendable {
         if history == 1 { request["history"] = ["events": [Any]()] }
         if history >= 2 {
             request["history"] = ["events": events.map { code -> [String: Any] in
-                ["at": formatter.string(from: at - Double(Self.eventMinutes[code % Self.eventMinutes.count]) * 60),
+                ["at": Self.text(at - Self.eventMinutes[code % Self.eventMinutes.count] * 60),
                  "by": AtomSpec.roles[code / Self.eventMinutes.count]]
             }]
         }
@@ -230,15 +237,18 @@ struct RequestSpec: Sendable {
         return request
     }
 
+    /// `tamper` from this on changes the decoded request (about one request in five).
+    static let firstTamper = 24
+
     /// The decoded request as tampered with (most requests are left as decoded).
     func tampered(_ root: ObjectValue) -> ObjectValue {
         switch tamper {
-        case 10: return replacing("role", of: "actor", in: root, with: .string("admin"))
-        case 11: return replacing("role", of: "actor", in: root, with: nil)
-        case 12: return replacing("total", of: "order", in: root, with: nil)
-        case 13: return replacing("method", of: "order", in: root, with: .string("crypto"))
-        case 14: return replacing("placed_at", of: "order", in: root, with: nil)
-        case 15:
+        case Self.firstTamper: return replacing("role", of: "actor", in: root, with: .string("admin"))
+        case Self.firstTamper + 1: return replacing("role", of: "actor", in: root, with: nil)
+        case Self.firstTamper + 2: return replacing("total", of: "order", in: root, with: nil)
+        case Self.firstTamper + 3: return replacing("method", of: "order", in: root, with: .string("crypto"))
+        case Self.firstTamper + 4: return replacing("placed_at", of: "order", in: root, with: nil)
+        case Self.firstTamper + 5:
             guard case .object(let history)? = root["history"], case .list(var items)? = history["events"],
                 case .object(let first)? = items.first
             else { return replacing("items", of: "order", in: root, with: nil) }
