@@ -21,7 +21,7 @@ struct AtomSpec: Sendable, CustomStringConvertible {
     static let amounts = ["0", "1", "49.99", "50", "100", "100.01", "400", "999.99"]
     static let durations = ["30m", "1h", "90m", "2h", "3599s", "7200s"]
 
-    static let generator = zip(Gen.int(in: 0...17), Gen.int(in: 0...7), Gen.int(in: 0...7))
+    static let generator = zip(Gen.int(in: 0...19), Gen.int(in: 0...7), Gen.int(in: 0...7))
         .map { AtomSpec(kind: $0.0, a: $0.1, b: $0.2) }
 
     var cel: String {
@@ -50,6 +50,8 @@ struct AtomSpec: Sendable, CustomStringConvertible {
         case 14: return "actor.verified"
         case 15: return "order.items > \(a) || actor.role == \"\(role)\""
         case 16: return "order.method == \"\(method)\" && actor.role in [\"\(role)\", \"support\"]"
+        case 17: return "order.items > \(a % 6)"
+        case 18: return "at - order.placed_at > duration(\"\(duration)\")"
         default: return "size(history.events) >= \(a % 4)"
         }
     }
