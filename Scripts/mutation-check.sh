@@ -68,7 +68,7 @@ for patch in "${patches[@]}"; do
         # The first difference: which sides disagreed, and on what.
         echo "$name: caught"
         grep -m1 -o 'RESCIND_DIFF_SEED=[0-9]* RESCIND_DIFF_SET=[0-9]*' "$log_dir/$name.test" | sed 's/^/    /' || true
-        grep -m3 -E '^ *(shortcuts|no shortcuts|reference): ' "$log_dir/$name.test" | cut -c1-220 | sed 's/^ */    /' || true
+        grep -m1 -o 'first difference .*' "$log_dir/$name.test" | cut -c1-300 | sed 's/^/    /' || true
     fi
     revert
 done

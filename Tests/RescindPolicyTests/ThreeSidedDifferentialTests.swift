@@ -75,8 +75,13 @@ struct ThreeSidedDifferentialTests {
             let plainPrefix = String(sides[0].dropLast()) + #","explanation":"#
             let explanationsAgree = explained.isEmpty || (explained[0] == explained[1] && explained[0].hasPrefix(plainPrefix))
             if sides[0] != sides[1] || sides[0] != sides[2] || !explanationsAgree {
+                let first = explanationsAgree
+                    ? (sides[0] != sides[1] ? Self.firstDifference(sides[0], sides[1], "shortcuts / no shortcuts")
+                        : Self.firstDifference(sides[1], sides[2], "no shortcuts / reference"))
+                    : Self.firstDifference(explained[0], explained[1], "explained: shortcuts / no shortcuts")
                 return """
-                    the sides differ (tamper \(request.tamper)) for request
+                    the sides differ (tamper \(request.tamper)): \(first)
+                    request
                     \(String(decoding: data, as: UTF8.self))
                     shortcuts:    \(sides[0])
                     no shortcuts: \(sides[1])
@@ -87,6 +92,16 @@ struct ThreeSidedDifferentialTests {
             }
         }
         return nil
+    }
+
+    /// Where two JSON texts first differ, with some context on each side.
+    static func firstDifference(_ a: String, _ b: String, _ sides: String) -> String {
+        let (x, y) = (Array(a.utf8), Array(b.utf8))
+        let index = (0..<min(x.count, y.count)).first { x[$0] != y[$0] } ?? min(x.count, y.count)
+        func around(_ bytes: [UInt8]) -> String {
+            String(decoding: bytes[max(0, index - 60)..<min(bytes.count, index + 30)], as: UTF8.self)
+        }
+        return "first difference (\(sides)) at byte \(index): …\(around(x))… vs …\(around(y))…"
     }
 
     /// The generator state of set `index` of the sweep seeded with `seed` (splitmix64).
