@@ -75,9 +75,9 @@ struct ThreeSidedDifferentialTests {
             let plainPrefix = String(sides[0].dropLast()) + #","explanation":"#
             let explanationsAgree = explained.isEmpty || (explained[0] == explained[1] && explained[0].hasPrefix(plainPrefix))
             if sides[0] != sides[1] || sides[0] != sides[2] || !explanationsAgree {
-                let first = explanationsAgree
-                    ? (sides[0] != sides[1] ? Self.firstDifference(sides[0], sides[1], "shortcuts / no shortcuts")
-                        : Self.firstDifference(sides[1], sides[2], "no shortcuts / reference"))
+                // The decisions first: an explanation differs too when they do.
+                let first = sides[0] != sides[1] ? Self.firstDifference(sides[0], sides[1], "shortcuts / no shortcuts")
+                    : sides[1] != sides[2] ? Self.firstDifference(sides[1], sides[2], "no shortcuts / reference")
                     : Self.firstDifference(explained[0], explained[1], "explained: shortcuts / no shortcuts")
                 return """
                     the sides differ (tamper \(request.tamper)): \(first)
