@@ -23,6 +23,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        // Tests only: generated policy sets for the three-sided differential test.
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
     ],
     targets: [
         .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
@@ -97,7 +99,10 @@ let package = Package(
         .testTarget(name: "CELConformanceTests", dependencies: ["CEL"], exclude: ["Skipped.json"]),
         .testTarget(name: "CELExtensionsTests", dependencies: ["CEL"]),
         .testTarget(name: "RescindEngineTests", dependencies: ["RescindEngine"]),
-        .testTarget(name: "RescindPolicyTests", dependencies: ["Rescind", "RescindTooling", "CEL", "RescindDiagnostics", "RescindEngine", "RescindPolicy"]),
+        .testTarget(name: "RescindPolicyTests", dependencies: [
+            "Rescind", "RescindTooling", "CEL", "RescindDiagnostics", "RescindEngine", "RescindPolicy",
+            .product(name: "PropertyBased", package: "swift-property-based"),
+        ]),
         .testTarget(name: "RescindToolingTests", dependencies: ["RescindTooling", "Rescind", "CEL", "RescindDiagnostics", "RescindEngine", "RescindPolicy", "RescindYAML"]),
         .testTarget(name: "RescindCLITests", dependencies: ["rescind", "rescind-embedding-example"]),
         .testTarget(name: "RescindServerTests", dependencies: [

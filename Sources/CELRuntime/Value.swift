@@ -266,8 +266,11 @@ public final class ObjectValue: @unchecked Sendable, Hashable {
     /// valid only during the call: reading them adjusts no reference count.
     @inlinable @inline(__always)
     public func withFields<R>(_ body: (BorrowedTable<Value?>) -> R) -> R {
-        // Not `rethrows`, so `body` inlines into its caller (see `withBorrowedTable`).
-        withUnsafeFields { body(BorrowedTable($0)) }
+        // `body` is called directly, so it inlines into its caller (see `withBorrowedTable`).
+        let fields = storage.withUnsafeMutablePointers { type, elements in
+            UnsafeBufferPointer(start: elements, count: type.pointee.type.fields.count)
+        }
+        return Borrow.table(fields, keptAliveBy: self, body)
     }
 
     /// Calls `body` with the fields in place.

@@ -274,6 +274,7 @@ struct DecisionRun {
 
     /// Whether a planned condition holds: settled by its tests when they can, else
     /// walked. A condition that is not written holds.
+    @inline(__always)
     private mutating func holds(_ condition: ConditionPlan) -> Bool {
         if let settled = settle(condition) { return settled }
         let root = sites.roots[condition.id]

@@ -86,9 +86,23 @@ extension Array {
     /// Calls `body` with a view of the elements, valid only during the call.
     @inlinable @inline(__always)
     public func withBorrowedTable<Result>(_ body: (BorrowedTable<Element>) -> Result) -> Result {
-        // Not `rethrows`: a throwing wrapper kept the optimizer from inlining `body`
-        // into its caller (measured: the window count's loop became a call with
-        // retained captures).
-        withUnsafeBufferPointer { body(BorrowedTable($0)) }
+        // `body` is called directly, not from inside `withUnsafeBufferPointer`'s closure:
+        // nested there, the optimizer kept it out of line (measured: the window count's
+        // loop became a call with retained captures). The array is native and immutable
+        // here, so its buffer stays put while `self` lives, which `Borrow` guarantees.
+        Borrow.table(withUnsafeBufferPointer { $0 }, keptAliveBy: self, body)
+    }
+}
+
+/// Borrowing memory that an owner keeps alive, for the length of one call.
+public enum Borrow {
+    /// Calls `body` with a view of `buffer`, keeping `owner` (which keeps the buffer's
+    /// memory alive) alive until `body` returns.
+    @inlinable @inline(__always)
+    public static func table<Owner, Element, Result>(
+        _ buffer: UnsafeBufferPointer<Element>, keptAliveBy owner: Owner, _ body: (BorrowedTable<Element>) -> Result
+    ) -> Result {
+        defer { _fixLifetime(owner) }
+        return body(BorrowedTable(buffer))
     }
 }

@@ -164,6 +164,7 @@ public final class WindowCount: Sendable {
     /// `count(in:)` with every item test a field of the item: each item is one type
     /// check, one timestamp comparison and, when it falls in the window, a few string
     /// comparisons.
+    @inline(__always)
     private func directCount(
         _ items: [Value], _ itemType: ObjectIdentifier, from start: CELTimestamp, to at: CELTimestamp,
         _ table: ArenaTable<DirectTest>
