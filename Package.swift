@@ -33,12 +33,15 @@ let package = Package(
         .target(name: "CELChecker", dependencies: ["CELCommon", "RescindDiagnostics"]),
         .target(name: "CELRuntime", dependencies: ["CELCommon"]),
         .target(name: "CEL", dependencies: ["CELCommon", "CELParser", "CELChecker", "CELRuntime", "RescindDiagnostics"]),
+        // Rescind's CEL library (`decimal` functions, business calendars): a `CELLibrary`
+        // hosts add when building an environment; standard CEL runs without it.
+        .target(name: "RescindCELLibrary", dependencies: ["CELCommon", "CELRuntime"]),
         // The policy layer: RescindPolicy loads, checks and compiles YAML policies into a
         // RescindEngine.PolicySet; RescindEngine decides and explains at runtime and, like
         // CELRuntime, never imports a parser or checker.
-        .target(name: "RescindEngine", dependencies: ["CELRuntime", "CELCommon", "RescindDiagnostics"]),
-        .target(name: "RescindPolicy", dependencies: ["RescindEngine", "CEL", "RescindYAML", "RescindDiagnostics"]),
-        .target(name: "Rescind", dependencies: ["CEL", "RescindYAML", "RescindDiagnostics", "RescindEngine", "RescindPolicy"]),
+        .target(name: "RescindEngine", dependencies: ["CELRuntime", "CELCommon", "RescindCELLibrary", "RescindDiagnostics"]),
+        .target(name: "RescindPolicy", dependencies: ["RescindEngine", "CEL", "RescindCELLibrary", "RescindYAML", "RescindDiagnostics"]),
+        .target(name: "Rescind", dependencies: ["CEL", "RescindCELLibrary", "RescindYAML", "RescindDiagnostics", "RescindEngine", "RescindPolicy"]),
         // The HTTP service (`rescind serve`): the application is built by a library
         // function so tests drive it through Hummingbird's test client without a socket.
         .target(name: "RescindServer", dependencies: [
@@ -74,7 +77,7 @@ let package = Package(
         .testTarget(name: "CELCheckerTests", dependencies: ["CELChecker", "CELParser"]),
         .testTarget(name: "CELRuntimeTests", dependencies: ["CEL"]),
         .testTarget(name: "CELConformanceTests", dependencies: ["CEL"], exclude: ["Skipped.json"]),
-        .testTarget(name: "CELExtensionsTests", dependencies: ["CEL"]),
+        .testTarget(name: "CELExtensionsTests", dependencies: ["CEL", "RescindCELLibrary"]),
         .testTarget(name: "RescindEngineTests", dependencies: ["RescindEngine"]),
         .testTarget(name: "RescindPolicyTests", dependencies: ["Rescind"]),
         .testTarget(name: "RescindCLITests", dependencies: ["rescind"]),

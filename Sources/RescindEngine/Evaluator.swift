@@ -1,4 +1,5 @@
 import CELRuntime
+import RescindCELLibrary
 
 /// Options for one decision.
 public struct DecisionOptions: Sendable {

@@ -1,5 +1,6 @@
 import CELCommon
 public import CELRuntime
+public import RescindCELLibrary
 
 /// What a rule or tier decides. Effects combine by precedence: deny beats review
 /// beats allow.

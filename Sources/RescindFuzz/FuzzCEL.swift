@@ -94,7 +94,7 @@ private enum Schema {
     }()
 
     /// Type-checked compilation, with Rescind's extensions and the default limits.
-    static let environment = CELEnvironment.rescind(variables: variables, calendars: calendars)
+    static let environment = CELEnvironment(variables: variables, libraries: [.rescind(calendars: calendars)])
 }
 
 func fuzzCEL(_ data: UnsafeRawBufferPointer) {
