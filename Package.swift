@@ -42,19 +42,22 @@ let package = Package(
         .target(name: "CELChecker", dependencies: ["CELCommon", "RescindDiagnostics"]),
         .target(name: "CELRuntime", dependencies: ["CELCommon", "RescindJSON", "RescindUnsafe"]),
         .target(name: "CEL", dependencies: ["CELCommon", "CELParser", "CELChecker", "CELRuntime", "RescindDiagnostics"]),
+        // Rescind's CEL library (`decimal` functions, business calendars): a `CELLibrary`
+        // hosts add when building an environment; standard CEL runs without it.
+        .target(name: "RescindCELLibrary", dependencies: ["CELCommon", "CELRuntime", "RescindJSON"]),
         // The policy layer: RescindPolicy loads, checks and compiles YAML policies into a
         // RescindEngine.PolicySet; RescindEngine decides and explains at runtime and, like
         // CELRuntime, never imports a parser or checker.
-        .target(name: "RescindEngine", dependencies: ["CELRuntime", "CELCommon", "RescindDiagnostics", "RescindJSON", "RescindUnsafe"]),
-        .target(name: "RescindPolicy", dependencies: ["RescindEngine", "CEL", "RescindYAML", "RescindDiagnostics", "RescindUnsafe"]),
+        .target(name: "RescindEngine", dependencies: ["CELRuntime", "CELCommon", "RescindCELLibrary", "RescindDiagnostics", "RescindJSON", "RescindUnsafe"]),
+        .target(name: "RescindPolicy", dependencies: ["RescindEngine", "CEL", "RescindCELLibrary", "RescindYAML", "RescindDiagnostics", "RescindUnsafe"]),
         // The embedding API (`PolicyEngine`, the decision and explanation values); see
         // Sources/Rescind/Rescind.docc. The other targets import the stages they use.
-        .target(name: "Rescind", dependencies: ["CEL", "CELRuntime", "RescindYAML", "RescindDiagnostics", "RescindEngine", "RescindPolicy", "RescindJSON"]),
+        .target(name: "Rescind", dependencies: ["CEL", "CELRuntime", "RescindCELLibrary", "RescindYAML", "RescindDiagnostics", "RescindEngine", "RescindPolicy", "RescindJSON"]),
         // What the command line adds to the embedding API: policy tests and coverage,
         // replay against a decision log, policies read from git, the line reader.
         .target(name: "RescindTooling", dependencies: [
-            "Rescind", "CEL", "RescindDiagnostics", "RescindEngine", "RescindPolicy", "RescindYAML", "RescindJSON",
-            "RescindUnsafe",
+            "Rescind", "CEL", "RescindCELLibrary", "RescindDiagnostics", "RescindEngine", "RescindPolicy", "RescindYAML",
+            "RescindJSON", "RescindUnsafe",
         ]),
         // The HTTP service (`rescind serve`): the application is built by a library
         // function so tests drive it through Hummingbird's test client without a socket.
@@ -79,8 +82,8 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .executableTarget(name: "RescindFuzz", dependencies: ["Rescind", "RescindTooling", "CEL", "RescindDiagnostics", "RescindEngine", "RescindPolicy", "RescindYAML"]),
-        .executableTarget(name: "RescindBench", dependencies: ["Rescind", "CEL", "RescindEngine", "RescindPolicy"]),
+        .executableTarget(name: "RescindFuzz", dependencies: ["Rescind", "RescindTooling", "RescindCELLibrary", "CEL", "RescindDiagnostics", "RescindEngine", "RescindPolicy", "RescindYAML"]),
+        .executableTarget(name: "RescindBench", dependencies: ["Rescind", "RescindCELLibrary", "CEL", "RescindEngine", "RescindPolicy"]),
         // How a service embeds Rescind, with `import Rescind` alone (README, "Embedding").
         .executableTarget(name: "rescind-embedding-example", dependencies: ["Rescind"], path: "Examples/embedding"),
         // The load generator for `rescind serve` (Scripts/serve-bench.sh): plain sockets
@@ -97,10 +100,10 @@ let package = Package(
         .testTarget(name: "CELCheckerTests", dependencies: ["CELChecker", "CELParser"]),
         .testTarget(name: "CELRuntimeTests", dependencies: ["CEL"]),
         .testTarget(name: "CELConformanceTests", dependencies: ["CEL"], exclude: ["Skipped.json"]),
-        .testTarget(name: "CELExtensionsTests", dependencies: ["CEL"]),
+        .testTarget(name: "CELExtensionsTests", dependencies: ["CEL", "RescindCELLibrary"]),
         .testTarget(name: "RescindEngineTests", dependencies: ["RescindEngine"]),
         .testTarget(name: "RescindPolicyTests", dependencies: [
-            "Rescind", "RescindTooling", "CEL", "RescindDiagnostics", "RescindEngine", "RescindPolicy",
+            "Rescind", "RescindTooling", "RescindCELLibrary", "CEL", "RescindDiagnostics", "RescindEngine", "RescindPolicy",
             .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
         .testTarget(name: "RescindToolingTests", dependencies: ["RescindTooling", "Rescind", "CEL", "RescindDiagnostics", "RescindEngine", "RescindPolicy", "RescindYAML"]),

@@ -5,12 +5,16 @@
 @_exported import RescindDiagnostics
 
 /// Everything an expression may refer to, and how to compile and run it: declared
-/// variables with their types, a container for name resolution, extra functions
-/// (declarations for the checker plus implementations for the runtime) and limits.
+/// variables with their types, a container for name resolution, the standard library
+/// plus the libraries the host adds (`CELLibrary`: declarations for the checker,
+/// implementations for the runtime) and limits.
 ///
 ///     var env = CELEnvironment(variables: ["order": .object(orderType)])
 ///     let result = env.compile("order.total > 100")
 ///     let value = try result.get().evaluate(["order": .object(order)]).get()
+///
+/// Rescind's own functions (`decimal`, business calendars) are such a library:
+/// `CELEnvironment(variables: ..., libraries: [.rescind(calendars: calendars)])`.
 public struct CELEnvironment: Sendable {
     public var variables: [String: CELType]
     public var container: String
@@ -29,7 +33,7 @@ public struct CELEnvironment: Sendable {
     public init(
         variables: [String: CELType] = [:], container: String = "", functions: FunctionRegistry = .standard,
         functionDeclarations: [FunctionDecl] = [], parserOptions: CELParser.Options = CELParser.Options(),
-        limits: EvaluationLimits = EvaluationLimits(), typeCheck: Bool = true
+        limits: EvaluationLimits = EvaluationLimits(), typeCheck: Bool = true, libraries: [CELLibrary] = []
     ) {
         self.variables = variables
         self.container = container
@@ -38,6 +42,14 @@ public struct CELEnvironment: Sendable {
         self.parserOptions = parserOptions
         self.limits = limits
         self.typeCheck = typeCheck
+        for library in libraries { add(library) }
+    }
+
+    /// Adds a library: its declarations to the checker's, its implementations to the
+    /// runtime's registry. An overload id already present is replaced.
+    public mutating func add(_ library: CELLibrary) {
+        functionDeclarations += library.declarations
+        functions.add(library)
     }
 
     /// Declares a function for the checker and registers its implementations, given

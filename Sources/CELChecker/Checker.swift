@@ -436,15 +436,28 @@ struct CheckPass {
             return
         }
         let types = operands.map { resolvedType(of: $0) }
-        // `order.total > 5000.0`: the number as written, to offer it as a decimal.
-        var decimalLiteral: String?
-        if types.contains(.decimal), let literal = operands.first(where: isNumberLiteral) {
+        // `order.total > 5000.0` with a `decimal` total: the number as written, to offer
+        // it as `decimal("5000.0")`.
+        var literalConversion: (function: String, literal: String)?
+        if let function = types.compactMap({ textConversion(to: $0) }).first,
+            let literal = operands.first(where: isNumberLiteral)
+        {
             let bytes = sourceBytes[max(0, Int(literal.range.start))..<min(sourceBytes.count, Int(literal.range.end))]
-            decimalLiteral = String(decoding: bytes, as: UTF8.self)
+            literalConversion = (function, String(decoding: bytes, as: UTF8.self))
         }
         report(CheckerMessages.noMatchingOverload(
             declaration.name, receiver: isMember ? types.first : nil, arguments: Array(types.dropFirst(isMember ? 1 : 0)),
-            candidates: sameArity, at: expr.range, decimalLiteral: decimalLiteral))
+            candidates: sameArity, at: expr.range, literalConversion: literalConversion))
+    }
+
+    /// The function that makes a value of an extension's opaque type from text, when one
+    /// is declared under the type's name (a library's `decimal(string) -> decimal`).
+    private func textConversion(to type: CELType) -> String? {
+        guard case .opaque(let name, let params) = type, params.isEmpty,
+            let function = environment.function(named: name),
+            function.overloads.contains(where: { !$0.isMember && $0.params == [.string] && $0.result == type })
+        else { return nil }
+        return name
     }
 
     /// An int, uint or double literal, possibly negated (`5000`, `5000.0`, `-1.5`).

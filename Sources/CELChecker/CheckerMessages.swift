@@ -85,10 +85,11 @@ enum CheckerMessages {
 
     // MARK: - Calls
 
-    /// `decimalLiteral`: a number literal written against a `decimal` operand, as written.
+    /// `literalConversion`: a number literal written against an operand of an extension
+    /// type (`decimal`), as written, and the function that makes that type from text.
     static func noMatchingOverload(
         _ function: String, receiver: CELType?, arguments: [CELType], candidates: [OverloadDecl], at range: TextRange,
-        decimalLiteral: String? = nil
+        literalConversion: (function: String, literal: String)? = nil
     ) -> CELIssue {
         let argumentList = "(" + arguments.map(\.description).joined(separator: ", ") + ")"
         let appliedTo = receiver.map { "\($0).\(argumentList)" } ?? argumentList
@@ -101,8 +102,8 @@ enum CheckerMessages {
         }
         var help: String?
         let numeric = ([receiver].compactMap { $0 } + arguments).filter(\.isNumeric)
-        if let decimalLiteral {
-            help = "write the number as decimal(\"\(decimalLiteral)\")"
+        if let literalConversion {
+            help = "write the number as \(literalConversion.function)(\"\(literalConversion.literal)\")"
         } else if Set(numeric.map(\.description)).count > 1 {
             help = "CEL never converts between `int`, `uint` and `double` implicitly; "
                 + "convert one operand with `int(...)`, `uint(...)` or `double(...)`"

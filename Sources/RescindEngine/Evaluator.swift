@@ -1,5 +1,6 @@
 import CELRuntime
 import RescindUnsafe
+import RescindCELLibrary
 
 /// Options for one decision.
 public struct DecisionOptions: Sendable {

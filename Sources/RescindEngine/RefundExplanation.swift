@@ -1,4 +1,5 @@
 import CELRuntime
+import RescindCELLibrary
 
 /// What deciding records about a refund when explaining: the cases chosen and the
 /// values computed. The rest (the formula's steps, the days counted) is worked out again

@@ -4,6 +4,7 @@ import CEL
 import RescindDiagnostics
 import RescindEngine
 import RescindPolicy
+import RescindCELLibrary
 
 // Fuzz target for the CEL pipeline: any text must parse, check, plan and evaluate (or
 // fail with issues / an evaluation error) without crashing or hanging, under the
@@ -98,7 +99,7 @@ private enum Schema {
     }()
 
     /// Type-checked compilation, with Rescind's extensions and the default limits.
-    static let environment = CELEnvironment.rescind(variables: variables, calendars: calendars)
+    static let environment = CELEnvironment(variables: variables, libraries: [.rescind(calendars: calendars)])
 }
 
 func fuzzCEL(_ data: UnsafeRawBufferPointer) {

@@ -1,5 +1,6 @@
 import Rescind
 import CEL
+import RescindCELLibrary
 import RescindDiagnostics
 import RescindEngine
 import RescindPolicy
@@ -79,8 +80,8 @@ public struct ExpressionTrial: Sendable {
     /// Runs the expression. Every binding is declared `dyn`.
     public func run() -> Outcome {
         let file = SourceFile(path: Self.sourceName, text: source)
-        let environment = CELEnvironment.rescind(
-            variables: bindings.mapValues { _ in .dyn }, calendars: calendars)
+        let environment = CELEnvironment(
+            variables: bindings.mapValues { _ in .dyn }, libraries: [.rescind(calendars: calendars)])
         let compiled = environment.compile(source)
         guard let program = compiled.program else {
             let stage = compiled.failedStage ?? .check

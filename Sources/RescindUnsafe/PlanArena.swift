@@ -107,6 +107,9 @@ public struct ArenaTable<Element>: RandomAccessCollection, BitwiseCopyable {
     @inlinable public var endIndex: Int { buffer.count }
     @inlinable public var count: Int { buffer.count }
 
+    /// Iterates as `UnsafeBufferPointer` does: a pointer walk, not an index and a subscript.
+    @inlinable public func makeIterator() -> UnsafeBufferPointer<Element>.Iterator { buffer.makeIterator() }
+
     /// The element at `position`, read in place (an addressor, as `UnsafeBufferPointer`
     /// has: matching on an element copies nothing, so retains nothing); bounds are
     /// checked in debug builds.

@@ -72,6 +72,9 @@ public struct BorrowedTable<Element>: RandomAccessCollection {
     @inlinable public var startIndex: Int { 0 }
     @inlinable public var endIndex: Int { buffer.count }
 
+    /// Iterates as `UnsafeBufferPointer` does: a pointer walk, not an index and a subscript.
+    @inlinable public func makeIterator() -> UnsafeBufferPointer<Element>.Iterator { buffer.makeIterator() }
+
     /// The element at `position`, read in place (see `ArenaTable`'s subscript).
     @inlinable @inline(__always)
     public subscript(position: Int) -> Element {

@@ -1,4 +1,5 @@
 import Foundation
+@testable import RescindCELLibrary
 import Testing
 
 @testable import CELRuntime

@@ -1,5 +1,6 @@
 import CEL
 import Foundation
+import RescindCELLibrary
 import Testing
 
 /// Rescind's extension functions, through the whole pipeline (parse → check → plan → evaluate).
@@ -15,8 +16,8 @@ struct RescindFunctionsTests {
     }()
 
     private func evaluate(_ source: String, _ variables: [String: (CELType, Value)] = [:]) throws -> Value {
-        let environment = CELEnvironment.rescind(
-            variables: variables.mapValues(\.0), calendars: Self.calendars)
+        let environment = CELEnvironment(
+            variables: variables.mapValues(\.0), libraries: [.rescind(calendars: Self.calendars)])
         let program = try environment.compile(source).get()
         return try program.evaluate(variables.mapValues(\.1)).get()
     }
@@ -51,7 +52,7 @@ struct RescindFunctionsTests {
         ("decimal(\"1\").round(40)", "cannot round to 40 places"),
     ])
     func decimalErrors(_ source: String, _ message: String) throws {
-        let environment = CELEnvironment.rescind()
+        let environment = CELEnvironment(libraries: [.rescind()])
         let compiled = environment.compile(source)
         let outcome: String
         if let program = compiled.program {
@@ -67,7 +68,7 @@ struct RescindFunctionsTests {
 
     @Test("decimal never mixes with double")
     func noDouble() {
-        let result = CELEnvironment.rescind().compile("decimal(\"1.5\") + 1.5")
+        let result = CELEnvironment(libraries: [.rescind()]).compile("decimal(\"1.5\") + 1.5")
         #expect(result.program == nil)
         #expect(result.failedStage == .check)
     }
@@ -90,7 +91,7 @@ struct RescindFunctionsTests {
 
     @Test("an unknown calendar is a clear evaluation error")
     func unknownCalendar() throws {
-        let program = try CELEnvironment.rescind(calendars: Self.calendars)
+        let program = try CELEnvironment(libraries: [.rescind(calendars: Self.calendars)])
             .compile("isBusinessDay(timestamp(\"2026-10-10T09:00:00Z\"), \"cn\")").get()
         guard case .failure(let error) = program.evaluate() else {
             Issue.record("expected an error")
@@ -109,7 +110,7 @@ struct RescindFunctionsTests {
                 holidays: [CivilDate(iso: "2026-10-01")!], years: 2026...2026)
         ])
         func run(_ source: String) throws -> Value {
-            try CELEnvironment.rescind(calendars: calendars).compile(source).get().evaluate([:]).get()
+            try CELEnvironment(libraries: [.rescind(calendars: calendars)]).compile(source).get().evaluate([:]).get()
         }
         #expect(try run(#"isBusinessDay(timestamp("2026-10-01T10:00:00+08:00"), "cn-mainland")"#) == .bool(false))
         #expect(try run(#"addBusinessDays(timestamp("2026-12-28T10:00:00+08:00"), 3, "cn-mainland")"#)
@@ -119,7 +120,7 @@ struct RescindFunctionsTests {
             #"addBusinessDays(timestamp("2026-12-28T10:00:00+08:00"), 4, "cn-mainland")"#,
             #"addBusinessDays(timestamp("2025-12-31T10:00:00+08:00"), 1, "cn-mainland")"#,
         ] {
-            let program = try CELEnvironment.rescind(calendars: calendars).compile(source).get()
+            let program = try CELEnvironment(libraries: [.rescind(calendars: calendars)]).compile(source).get()
             guard case .failure(let error) = program.evaluate([:]) else {
                 Issue.record("\(source) should fail")
                 continue

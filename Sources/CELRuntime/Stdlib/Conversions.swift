@@ -82,7 +82,6 @@ enum Conversions {
         case .timestamp(let t): return .string(t.rfc3339)
         case .duration(let d): return .string(d.secondsString)
         case .type(let t): return .string(t.name)
-        case .decimal(let d): return .string(d.description)
         default: return .error(.noMatchingOverload("string", v))
         }
     }

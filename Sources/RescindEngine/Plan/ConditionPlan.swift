@@ -1,5 +1,6 @@
 import CELRuntime
 import RescindUnsafe
+import RescindCELLibrary
 
 /// The enum tests a condition starts with, so a decision can settle most conditions
 /// with a few bit tests over flat arrays — no tree walk, no reference counting.

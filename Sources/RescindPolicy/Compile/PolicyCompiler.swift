@@ -1,5 +1,6 @@
 import CEL
 import Foundation
+import RescindCELLibrary
 public import RescindDiagnostics
 public import RescindEngine
 
@@ -68,7 +69,7 @@ public struct PolicyCompiler {
         for field in rootFields { variables[field.name] = field.type }
         let globals = [PolicySet.requestVariable] + rootFields.map(\.name)
             + [PolicySet.feeVariable, PolicySet.countVariable]
-        var environment = CELEnvironment.rescind(variables: variables, calendars: calendars)
+        var environment = CELEnvironment(variables: variables, libraries: [.rescind(calendars: calendars)])
         environment.sharedGlobals = globals
         let requestVariables = Set([PolicySet.requestVariable] + rootFields.map(\.name))
         let shortcuts = ShortcutFinder(schema: schema, enabled: options.shortcuts)

@@ -4,6 +4,7 @@ import Rescind
 import CEL
 import RescindPolicy
 import RescindDiagnostics
+import RescindCELLibrary
 
 // The third side of the differential test (ThreeSidedDifferentialTests): a decision
 // worked out from the policy set's model as docs/policy-language.md describes it, the

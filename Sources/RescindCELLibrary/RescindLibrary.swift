@@ -1,4 +1,14 @@
 import CELCommon
+import CELRuntime
+
+extension CELLibrary {
+    /// Rescind's extensions to CEL (`decimal` money and business calendars, see
+    /// `RescindFunctions`), with the calendar functions bound to `calendars`. Policies are
+    /// compiled with it; standard CEL runs without it.
+    public static func rescind(calendars: CalendarRegistry = CalendarRegistry()) -> CELLibrary {
+        CELLibrary(name: "rescind", functions: RescindFunctions.decimal + RescindFunctions.calendar(calendars))
+    }
+}
 
 /// Rescind's extensions to CEL — not part of the CEL specification:
 ///
@@ -10,15 +20,9 @@ import CELCommon
 ///   `isBusinessDay(ts, "cn-mainland")`.
 ///
 /// Each function comes as a declaration for the checker and implementations for the
-/// runtime, keyed by the same overload ids.
+/// runtime, keyed by the same overload ids; `CELLibrary.rescind` bundles them.
 public enum RescindFunctions {
-    /// One function: what the checker sees and what the runtime runs.
-    public struct Function: Sendable {
-        public let declaration: FunctionDecl
-        public let implementations: [String: FunctionBody]
-        /// Pure functions are folded at plan time when their arguments are constants.
-        public let constantFoldable: Bool
-    }
+    public typealias Function = CELLibrary.Function
 
     /// The decimal functions.
     public static let decimal: [Function] = decimalConversions + decimalArithmetic + decimalComparisons

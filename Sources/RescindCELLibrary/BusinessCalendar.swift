@@ -1,73 +1,6 @@
+import CELRuntime
 import Foundation
 import RescindJSON
-
-/// A date on the proleptic Gregorian calendar with no time zone (a "local date").
-public struct CivilDate: Sendable, Hashable, Comparable, CustomStringConvertible {
-    public let year: Int
-    public let month: Int
-    public let day: Int
-
-    public init?(year: Int, month: Int, day: Int) {
-        guard (1...9999).contains(year), (1...12).contains(month),
-            (1...CivilDate.daysIn(month: month, year: year)).contains(day)
-        else { return nil }
-        self.year = year
-        self.month = month
-        self.day = day
-    }
-
-    /// Parses `YYYY-MM-DD`.
-    public init?(iso text: String) {
-        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
-        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
-            parts.allSatisfy({ $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }),
-            let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2])
-        else { return nil }
-        self.init(year: y, month: m, day: d)
-    }
-
-    /// Days since 1970-01-01 (negative before), by Howard Hinnant's civil-from-days algorithm.
-    public var daysSinceEpoch: Int { Self.daysSinceEpoch(year: year, month: month, day: day) }
-
-    /// The same for a year, month and day not (yet) validated as a date: for parsers,
-    /// which check the ranges themselves.
-    public static func daysSinceEpoch(year: Int, month: Int, day: Int) -> Int {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yearOfEra = y - era * 400
-        let shiftedMonth = month > 2 ? month - 3 : month + 9
-        let dayOfYear = (153 * shiftedMonth + 2) / 5 + day - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        return era * 146_097 + dayOfEra - 719_468
-    }
-
-    public init(daysSinceEpoch days: Int) {
-        (year, month, day) = RFC3339.civil(daysSinceEpoch: Int64(days))
-    }
-
-    /// ISO weekday: 1 = Monday … 7 = Sunday.
-    public var weekday: Int {
-        let w = (daysSinceEpoch + 3) % 7  // 1970-01-01 was a Thursday (ISO 4).
-        return (w < 0 ? w + 7 : w) + 1
-    }
-
-    public func adding(days: Int) -> CivilDate { CivilDate(daysSinceEpoch: daysSinceEpoch + days) }
-
-    public static func < (lhs: CivilDate, rhs: CivilDate) -> Bool {
-        (lhs.year, lhs.month, lhs.day) < (rhs.year, rhs.month, rhs.day)
-    }
-
-    public var description: String { RFC3339.date(year: year, month: month, day: day) }
-
-    /// The number of days in a month of the proleptic Gregorian calendar.
-    public static func daysIn(month: Int, year: Int) -> Int {
-        switch month {
-        case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
-        case 4, 6, 9, 11: 30
-        default: 31
-        }
-    }
-}
 
 /// A working-day calendar: a time zone, the weekly days off, public holidays and
 /// make-up workdays (weekend days declared working days, as in mainland China).
@@ -358,13 +291,12 @@ public struct CalendarRegistry: Sendable {
 /// its business days and its zone keeps one UTC offset over all of them (most zones
 /// without daylight saving), a deadline is a few loads from flat memory. Everywhere
 /// else it answers nil and the caller asks the calendar, whose answer it equals.
-// Unchecked: the tables are written once in `init` and only read after.
-public final class BusinessDeadlines: @unchecked Sendable {
+public final class BusinessDeadlines: Sendable {
     private let firstDay: Int
     /// As `BusinessDayTable`: business days before each covered day, and each business
-    /// day's position, in memory freed by `deinit`.
-    private let businessDaysBefore: UnsafeBufferPointer<UInt16>
-    private let businessDayOffsets: UnsafeBufferPointer<UInt16>
+    /// day's position.
+    private let businessDaysBefore: ContiguousArray<UInt16>
+    private let businessDayOffsets: ContiguousArray<UInt16>
     /// The zone's offset over every instant of the covered days.
     public let utcOffset: Int
     private let holidayCount: Int
@@ -382,19 +314,8 @@ public final class BusinessDeadlines: @unchecked Sendable {
         firstDay = days.lowerBound
         utcOffset = offset
         holidayCount = calendar.holidays.count
-        businessDaysBefore = Self.copy(table.businessDaysBefore)
-        businessDayOffsets = Self.copy(table.businessDayOffsets)
-    }
-
-    deinit {
-        businessDaysBefore.deallocate()
-        businessDayOffsets.deallocate()
-    }
-
-    private static func copy(_ values: [UInt16]) -> UnsafeBufferPointer<UInt16> {
-        let storage = UnsafeMutableBufferPointer<UInt16>.allocate(capacity: max(values.count, 1))
-        _ = storage.initialize(fromContentsOf: values)
-        return UnsafeBufferPointer(rebasing: storage[..<values.count])
+        businessDaysBefore = ContiguousArray(table.businessDaysBefore)
+        businessDayOffsets = ContiguousArray(table.businessDayOffsets)
     }
 
     /// The local day (days since 1970-01-01) of an instant; nil outside the covered days.

@@ -1,7 +1,11 @@
 import Foundation
 
 /// Rescind's `decimal` value for money: exact base-10 arithmetic (up to 38 significant
-/// digits), never via Double. This is a Rescind extension to CEL, not part of the spec.
+/// digits), never via Double. Not part of the CEL spec: the number lives here, as the
+/// payload of `Value.decimal`, so that values carry it natively (a decoded request's
+/// amounts, the engine's fee formulas, equality, display); the CEL functions that make
+/// and combine decimals (`decimal("1.5")`, `+`, `round`, …) are a library a host adds
+/// (`CELLibrary.rescind` in RescindCELLibrary). Without it CEL has no decimal functions.
 ///
 /// Every result is the one Foundation's `Decimal` gives (`NSDecimalAdd` and its siblings,
 /// rounding half-even), but Foundation spends hundreds of nanoseconds on each operation and
