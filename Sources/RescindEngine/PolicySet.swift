@@ -45,7 +45,7 @@ public final class CompiledExpression: Sendable {
     /// explanation can show the values a condition saw.
     public let observed: [ObservedPath]
     /// How to decide it without CEL, when the compiler found a way.
-    public let shortcut: Shortcut
+    package let shortcut: Shortcut
     /// `!(source)`, as explanations show a negated condition.
     public let negatedSource: String
     /// The comparisons in the expression that depend on the request, for test coverage
@@ -53,9 +53,9 @@ public final class CompiledExpression: Sendable {
     public let boundaries: [Boundary]
     /// For a decimal expression the compiler could follow step by step, its formula,
     /// with or without shortcuts: explanations show a refund's fee and amount from it.
-    public let formula: DecimalFormula?
+    package let formula: DecimalFormula?
 
-    public init(
+    package init(
         program: Program, source: String, location: SourceReference, observed: [ObservedPath] = [],
         shortcut: Shortcut = .none, boundaries: [Boundary] = [], formula: DecimalFormula? = nil
     ) {
@@ -76,9 +76,9 @@ public struct ObservedPath: Sendable {
     public let path: String
     /// The same path resolved against the schema, when it leads through objects, so an
     /// explanation reads the value directly instead of tracing the evaluation.
-    public let field: FieldPath?
+    package let field: FieldPath?
 
-    public init(id: Int32, path: String, field: FieldPath? = nil) {
+    package init(id: Int32, path: String, field: FieldPath? = nil) {
         self.id = id
         self.path = path
         self.field = field
@@ -308,7 +308,7 @@ public final class Threshold: Sendable {
     public let countedList: String
     public let window: CELDuration
     /// The same count done natively, when the compiler could prove it equivalent.
-    public let windowCount: WindowCount?
+    package let windowCount: WindowCount?
     /// Ascending by `atLeast`.
     public let tiers: [Tier]
     public let location: SourceReference
@@ -324,7 +324,7 @@ public final class Threshold: Sendable {
     /// policy set's `on_error`.
     public let onMissing: ProblemEffect?
 
-    public init(
+    package init(
         id: String, description: LocalizedString, appliesWhen: Condition?, count: CompiledExpression, countedList: String,
         window: CELDuration, windowCount: WindowCount? = nil, tiers: [Tier], location: SourceReference,
         countedTimestamps: CompiledExpression? = nil, missingList: MissingListPath? = nil, onMissing: ProblemEffect? = nil
@@ -351,12 +351,12 @@ public final class MissingListPath: Sendable, CustomStringConvertible {
     /// The list's path as written (`buyer_history.cancellations`).
     public let description: String
     /// The paths of the optional objects on the way, outermost first.
-    public let optionalObjects: [FieldPath]
+    package let optionalObjects: [FieldPath]
     /// The same paths as field names, for a request decoded by another set's decoder
     /// (whose object types the paths do not know).
     let optionalObjectNames: [[String]]
 
-    public init(description: String, optionalObjects: [FieldPath]) {
+    package init(description: String, optionalObjects: [FieldPath]) {
         self.description = description
         self.optionalObjects = optionalObjects
         self.optionalObjectNames = optionalObjects.map { $0.description.split(separator: ".").map(String.init) }

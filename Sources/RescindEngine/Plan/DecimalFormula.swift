@@ -10,10 +10,10 @@ import RescindUnsafe
 /// When a step cannot be taken — a field absent or not a number, an overflow, a scale out
 /// of range — `evaluate` returns nil and the evaluator runs the CEL program, which
 /// reports the error exactly as written.
-public final class DecimalFormula: Sendable {
+package final class DecimalFormula: Sendable {
     /// One step of the formula in postfix order: operands push a value, operators pop
     /// theirs. Payloads are indexes, so stepping through costs no reference counting.
-    public enum Step: Sendable {
+    package enum Step: Sendable {
         /// A request field (decimal or int), by index into `fields`.
         case field(Int)
         /// A constant, by index into `constants`.
@@ -40,7 +40,7 @@ public final class DecimalFormula: Sendable {
     static let maxDepth = 6
 
     /// Nil when `steps` is not a well-formed postfix formula over the given fields and constants.
-    public init?(steps: [Step], fields: [FieldPath], constants: [CELDecimal], in arena: PlanArena) {
+    package init?(steps: [Step], fields: [FieldPath], constants: [CELDecimal], in arena: PlanArena) {
         var height = 0
         var depth = 0
         for step in steps {

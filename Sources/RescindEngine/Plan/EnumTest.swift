@@ -4,15 +4,15 @@ import RescindUnsafe
 
 /// An enum-valued request field that conditions test. A decision reads it once and
 /// caches the value's ordinal in the slot `index`, so every later test of it is a bit test.
-public final class EnumField: Sendable {
-    public let path: FieldPath
+package final class EnumField: Sendable {
+    package let path: FieldPath
     /// The enum's values; a value's ordinal is its index here.
-    public let values: [String]
+    package let values: [String]
     /// This field's slot in the per-decision ordinal cache (unique within a policy set).
-    public let index: Int
+    package let index: Int
 
     /// Enums with more values than this are tested by CEL, not by bit masks.
-    public static let maxValues = 64
+    package static let maxValues = 64
 
     /// `values` and `path` where reading them adjusts no reference counts.
     private let valueTable: ArenaTable<String>
@@ -20,7 +20,7 @@ public final class EnumField: Sendable {
     /// Owns `valueTable`'s memory.
     private let arena: PlanArena
 
-    public init(path: FieldPath, values: [String], index: Int, in arena: PlanArena) {
+    package init(path: FieldPath, values: [String], index: Int, in arena: PlanArena) {
         precondition(values.count <= Self.maxValues)
         self.path = path
         self.values = values
@@ -50,12 +50,12 @@ public final class EnumField: Sendable {
 
 /// `field == "v"`, `field != "v"`, `field in [...]` or their negation, as the set of
 /// the enum's values that pass.
-public struct EnumTest: Sendable {
-    public let field: EnumField
+package struct EnumTest: Sendable {
+    package let field: EnumField
     /// Bit `i` is set when the enum's `i`-th value passes.
-    public let accepted: UInt64
+    package let accepted: UInt64
 
-    public init(field: EnumField, accepted: UInt64) {
+    package init(field: EnumField, accepted: UInt64) {
         self.field = field
         self.accepted = accepted
     }
@@ -67,7 +67,7 @@ public struct EnumTest: Sendable {
 /// How an expression can be decided without running its CEL program. The compiler
 /// proves the equivalence; the evaluator still runs CEL whenever a field it would read
 /// is absent or unexpected, so errors are reported exactly as CEL reports them.
-public enum Shortcut: Sendable {
+package enum Shortcut: Sendable {
     /// Run the CEL program.
     case none
     /// True exactly when every test passes (the expression is their conjunction).
@@ -83,16 +83,16 @@ public enum Shortcut: Sendable {
 /// A threshold count done natively: the items of a request list whose timestamp falls in
 /// the window `(at - window, at]` and that pass the item tests. Equivalent to the
 /// threshold's CEL count expression, which is used whenever a value is missing.
-public final class WindowCount: Sendable {
+package final class WindowCount: Sendable {
     /// The list, from the request root.
-    public let list: FieldPath
+    package let list: FieldPath
     /// The items' object type and the slot of the timestamp that places them in time.
-    public let itemType: ObjectType
-    public let timestampSlot: Int
+    package let itemType: ObjectType
+    package let timestampSlot: Int
     /// Tests on each item's enum fields (paths from the item); their `index` is unused.
-    public let itemTests: [EnumTest]
+    package let itemTests: [EnumTest]
     /// The request time, from the root.
-    public let at: FieldPath
+    package let at: FieldPath
     /// The window, negated: the window starts at `at + back` (nil when out of range,
     /// so CEL reports it).
     let back: CELDuration?
@@ -110,7 +110,7 @@ public final class WindowCount: Sendable {
         let accepted: UInt64
     }
 
-    public init(
+    package init(
         list: FieldPath, itemType: ObjectType, timestampSlot: Int, itemTests: [EnumTest], at: FieldPath,
         window: CELDuration, in arena: PlanArena
     ) {

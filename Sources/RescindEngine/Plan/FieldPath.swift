@@ -12,9 +12,9 @@ import RescindUnsafe
 /// A class: shortcuts, formulas and window counts hold and pass paths around on every
 /// decision, and a reference is one count to adjust where a struct of a name, steps
 /// and a type would be several.
-public final class FieldPath: Sendable, CustomStringConvertible {
+package final class FieldPath: Sendable, CustomStringConvertible {
     /// The field names from the root, joined (`order.status`).
-    public let description: String
+    package let description: String
     /// A table, not an array: a read then touches no reference count.
     private let steps: ArenaTable<Step>
     /// Owns `steps`' memory.
@@ -29,11 +29,11 @@ public final class FieldPath: Sendable, CustomStringConvertible {
     }
 
     /// The declared type of the field the path ends at.
-    public let type: CELType
+    package let type: CELType
 
     /// Resolves `names` (`["order", "status"]`) from `root`; nil when a step is not a
     /// declared field of an object. Its table goes in `arena` (a plan's, or its own).
-    public init?(_ names: [String], from root: ObjectType, in arena: PlanArena = PlanArena(initialBlockSize: 64)) {
+    package init?(_ names: [String], from root: ObjectType, in arena: PlanArena = PlanArena(initialBlockSize: 64)) {
         guard !names.isEmpty else { return nil }
         var steps: [Step] = []
         var type = CELType.object(root)
@@ -57,7 +57,7 @@ public final class FieldPath: Sendable, CustomStringConvertible {
     /// The field's value, or nil when it (or an object on the way) is absent or not of
     /// the resolved type.
     @inlinable @inline(__always)
-    public func read(from root: ObjectValue) -> Value? { read(root) }
+    package func read(from root: ObjectValue) -> Value? { read(root) }
 
     @usableFromInline
     func read(_ root: ObjectValue) -> Value? {

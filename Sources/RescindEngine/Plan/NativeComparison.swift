@@ -11,20 +11,20 @@ import RescindUnsafe
 /// function does. Where CEL would fail — a field absent or of another type, an overflow,
 /// a duration out of range — `evaluate` returns nil and the evaluator runs the CEL
 /// program, which reports the error as written.
-public final class NativeComparison: Sendable {
-    public enum Relation: Sendable {
+package final class NativeComparison: Sendable {
+    package enum Relation: Sendable {
         case less, lessEquals, greater, greaterEquals
     }
 
     /// One step of an int operand in postfix order; fields by index into `fields`.
-    public enum IntStep: Sendable {
+    package enum IntStep: Sendable {
         case field(Int)
         case constant(Int64)
         case add, subtract, multiply
     }
 
     /// A side of the comparison.
-    public enum Operand: Sendable {
+    package enum Operand: Sendable {
         /// An int formula (`IntStep`s in postfix order).
         case int([IntStep])
         /// A constant duration.
@@ -33,9 +33,9 @@ public final class NativeComparison: Sendable {
         case timestampDifference(minuend: Int, subtrahend: Int)
     }
 
-    public let relation: Relation
-    public let lhs: Operand
-    public let rhs: Operand
+    package let relation: Relation
+    package let lhs: Operand
+    package let rhs: Operand
     let fields: [FieldPath]
     private let fieldRefs: ArenaTable<UnownedRef<FieldPath>>
     /// Owns `fieldRefs`' memory.
@@ -43,7 +43,7 @@ public final class NativeComparison: Sendable {
 
     /// Nil when the operands are not both ints or both durations, or an int formula is
     /// not well formed over `fields`.
-    public init?(relation: Relation, lhs: Operand, rhs: Operand, fields: [FieldPath], in arena: PlanArena) {
+    package init?(relation: Relation, lhs: Operand, rhs: Operand, fields: [FieldPath], in arena: PlanArena) {
         func kind(_ operand: Operand) -> Int? {
             switch operand {
             case .int(let steps):
@@ -75,7 +75,7 @@ public final class NativeComparison: Sendable {
     }
 
     /// The longest int formula: its values fit a small stack on the call's frame.
-    public static let maxSteps = 16
+    package static let maxSteps = 16
 
     /// Whether the comparison holds, or nil when CEL must decide.
     func evaluate(_ request: ObjectValue) -> Bool? {
