@@ -532,8 +532,17 @@ struct DecisionRun {
             // The field shortcut (if any) found nothing: CEL decides and reports.
             let expression = policy.refunds!.currency
             let value = refundPlan.currencyField == nil ? evaluateValue(expression) : run(expression)
-            guard case .string(let value) = value else { return nil }
-            currency = value
+            // A currency that fails is a problem like any failed expression: `on_error`
+            // decides, never an allow that silently pays nothing.
+            switch value {
+            case .string(let text): currency = text
+            case .error(let error):
+                problem(expression, error.message)
+                return nil
+            case let other:
+                problem(expression, "expected a string currency, found \(other.celLiteral)")
+                return nil
+            }
         }
         guard let initiate = firstCase(refundPlan.initiate) else { return noCase("initiate_within") }
         guard let expect = firstCase(refundPlan.expect) else { return noCase("expect_within") }

@@ -83,6 +83,22 @@ struct DecisionSafetyTests {
         #expect(decision.json.contains(#""problems":[{"kind":"evaluation-error","rule":"seller-stockout-rate""#))
     }
 
+    @Test("a refund currency that fails to evaluate is a located problem: review, not an allow that pays nothing")
+    func failingCurrencyReviews() throws {
+        // Indexing past the list fails for every request, and only at decision time.
+        let (loaded, _) = try Self.editedPack([
+            "refunds.yaml": Self.replacing("currency: order.currency", with: #"currency: '["CNY"][size(order.currency)]'"#)
+        ])
+        let set = try #require(loaded.policySet, "\(loaded.diagnostics.items)")
+        let decision = try Self.decide(set, example: "buyer-paid-card.json")
+        #expect(decision.effect == .review)
+        #expect(decision.refund == nil)
+        let problem = try #require(decision.problems.first)
+        #expect(problem.kind == .evaluationError)
+        #expect(problem.rule == "refunds")
+        #expect(problem.location.file.hasSuffix("refunds.yaml"))
+    }
+
     @Test("`on_error: deny` (the short form) refuses a decision with a problem")
     func onErrorDeny() throws {
         let (loaded, _) = try Self.editedPack([

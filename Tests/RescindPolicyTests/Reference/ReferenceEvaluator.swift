@@ -221,8 +221,16 @@ struct ReferenceEvaluator {
             bindings[PolicySet.feeVariable] = .decimal(fee)
             guard let amount = decimal(refunds.amount) else { return nil }
             guard case .timestamp(let at)? = request["at"] else { return nil }
-            // A currency that fails is not reported: the engine does the same (told to the lead).
-            guard case .string(let currency) = evaluate(refunds.currency) else { return nil }
+            let currency: String
+            switch evaluate(refunds.currency) {
+            case .string(let text): currency = text
+            case .error(let error):
+                report(refunds.currency, error.message)
+                return nil
+            case let other:
+                report(refunds.currency, "expected a string currency, found \(other.celLiteral)")
+                return nil
+            }
             guard let initiate = firstCase(refunds.initiateWithin) else {
                 return noCase("initiate_within", refunds.initiateLocation)
             }
