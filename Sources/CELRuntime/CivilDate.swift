@@ -47,17 +47,8 @@ public struct CivilDate: Sendable, Hashable, Comparable, CustomStringConvertible
 
     @inlinable
     public init(daysSinceEpoch days: Int) {
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let shiftedMonth = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * shiftedMonth + 2) / 5 + 1
-        let month = shiftedMonth < 10 ? shiftedMonth + 3 : shiftedMonth - 9
-        self.year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
-        self.month = month
-        self.day = day
+        // The one civil-from-days routine; inlinable, so calendar loops lose nothing.
+        (year, month, day) = RFC3339.civil(daysSinceEpoch: Int64(days))
     }
 
     /// ISO weekday: 1 = Monday … 7 = Sunday.

@@ -94,6 +94,7 @@ public enum RFC3339 {
 
     /// The proleptic Gregorian date of a day number (days since 1970-01-01): Howard
     /// Hinnant's `civil_from_days`.
+    @inlinable
     public static func civil(daysSinceEpoch: Int64) -> (year: Int, month: Int, day: Int) {
         let z = daysSinceEpoch + 719_468
         let era = (z >= 0 ? z : z - 146_096) / 146_097

@@ -110,6 +110,15 @@ public struct ArenaTable<Element>: RandomAccessCollection, BitwiseCopyable {
     /// Iterates as `UnsafeBufferPointer` does: a pointer walk, not an index and a subscript.
     @inlinable public func makeIterator() -> UnsafeBufferPointer<Element>.Iterator { buffer.makeIterator() }
 
+    /// The elements in place, for algorithms that take contiguous storage (and for tests
+    /// that check where a table was put).
+    @inlinable
+    public func withContiguousStorageIfAvailable<Result>(
+        _ body: (UnsafeBufferPointer<Element>) throws -> Result
+    ) rethrows -> Result? {
+        try body(buffer)
+    }
+
     /// The element at `position`, read in place (an addressor, as `UnsafeBufferPointer`
     /// has: matching on an element copies nothing, so retains nothing); bounds are
     /// checked in debug builds.

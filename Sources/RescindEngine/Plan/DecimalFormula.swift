@@ -33,8 +33,6 @@ package final class DecimalFormula: Sendable {
     private let constantTable: ArenaTable<CELDecimal>
     /// Owns the tables' memory.
     private let arena: PlanArena
-    /// The most values on the stack at once.
-    let depth: Int
     /// The deepest formula computed natively, the size of `evaluate`'s stack (deeper
     /// ones run as CEL); refund amounts, fees and caps need two or three.
     static let maxDepth = 6
@@ -63,7 +61,6 @@ package final class DecimalFormula: Sendable {
         }
         guard height == 1, depth <= Self.maxDepth else { return nil }
         self.fields = fields
-        self.depth = depth
         stepTable = arena.table(steps)
         fieldTable = arena.table(fields.map(UnownedRef.init))
         constantTable = arena.table(constants)
