@@ -113,11 +113,11 @@ final class DecisionPlan: Sendable {
                 expect: CaseTable(refunds.expectWithin.map { builder.plan($0.when) }, values: refunds.expectWithin.map(\.value), in: arena),
                 in: arena)
         }
-        let sites = ConditionSites(
-            conditions: builder.written, ruleCount: rules.count, enumFieldCount: enumFieldCount,
-            testBase: builder.tests.count, in: arena)
-        self.sites = sites
-        self.tests = arena.table(builder.tests + sites.flatTests)
+        var tests = builder.tests
+        self.sites = ConditionSites(
+            conditions: builder.written, ruleCount: rules.count, enumFieldCount: enumFieldCount, tests: &tests,
+            in: arena)
+        self.tests = arena.table(tests)
         self.fields = builder.fields
         self.enumFields = arena.table(builder.fields.map { $0.map(UnownedRef.init) })
         let wordCount = max(1, (builder.conditions.count + 63) / 64)

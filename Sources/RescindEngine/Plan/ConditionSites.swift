@@ -42,8 +42,6 @@ final class ConditionSites: Sendable {
     /// For a site that is a conjunction of enum tests (`Shortcut.enumTests`), its tests
     /// as a range of `DecisionPlan.tests` (by ordinal cache slot); an empty range otherwise.
     let enumTests: ArenaTable<Range<Int>>
-    /// The tests those ranges refer to, for the plan to append to its own table.
-    let flatTests: [FlatTest]
     /// Each condition's root node (-1 for a condition not written, which holds), by
     /// `ConditionPlan.id`; rules first.
     let roots: ArenaTable<Int>
@@ -53,8 +51,8 @@ final class ConditionSites: Sendable {
     let arena: PlanArena
 
     /// `conditions` in `ConditionPlan.id` order, the first `ruleCount` of them the rules';
-    /// the sites' tests are numbered from `testBase` in the plan's test table.
-    init(conditions: [Condition?], ruleCount: Int, enumFieldCount: Int, testBase: Int, in arena: PlanArena) {
+    /// the sites' tests are appended to `tests`, the plan's test table being built.
+    init(conditions: [Condition?], ruleCount: Int, enumFieldCount: Int, tests: inout [FlatTest], in arena: PlanArena) {
         self.arena = arena
         var nodes: [Node] = []
         var expressions: [CompiledExpression] = []
@@ -103,18 +101,16 @@ final class ConditionSites: Sendable {
         self.negated = arena.table(negated)
         self.traced = arena.table(expressions.map { $0.observed.contains { $0.field == nil } })
         var testRanges: [Range<Int>] = []
-        var tests: [FlatTest] = []
         for expression in expressions {
-            let start = testBase + tests.count
+            let start = tests.count
             if case .enumTests(let siteTests) = expression.shortcut,
                 siteTests.allSatisfy({ (0..<enumFieldCount).contains($0.field.index) })
             {
                 tests += siteTests.map { FlatTest(field: $0.field.index, accepted: $0.accepted) }
             }
-            testRanges.append(start..<testBase + tests.count)
+            testRanges.append(start..<tests.count)
         }
         enumTests = arena.table(testRanges)
-        flatTests = tests
         var ranges: [Range<Int>] = []
         var paths: [ObservedPath] = []
         for expression in expressions {
