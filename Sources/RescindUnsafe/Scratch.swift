@@ -41,6 +41,9 @@ public struct ScratchTable<Element> {
 
     @inlinable init(_ buffer: UnsafeMutableBufferPointer<Element>) { self.buffer = buffer }
 
+    /// An empty table, for a holder that is given its table later.
+    @inlinable public init() { buffer = UnsafeMutableBufferPointer(start: nil, count: 0) }
+
     @inlinable public var count: Int { buffer.count }
     @inlinable public var indices: Range<Int> { 0..<buffer.count }
 

@@ -68,8 +68,8 @@ final class DecisionPlan: Sendable {
     let tierRanges: ArenaTable<Range<Int>>
     /// Every condition flattened: what the evaluator walks when tests cannot settle it.
     let sites: ConditionSites
-    /// Everything a refund reads, when the set has refunds.
-    let refund: RefundPlan?
+    /// The outcomes that follow the decided effect (the refund), in the order they are computed.
+    let followUps: ArenaTable<FollowUpPlan>
 
     init(
         rules: [Rule], thresholds: [Threshold], refunds: RefundPolicy?, enumFieldCount: Int,
@@ -105,14 +105,14 @@ final class DecisionPlan: Sendable {
             tierRanges.append(first..<first + threshold.tiers.count)
         }
         self.tierRanges = arena.table(tierRanges)
-        refund = refunds.map { refunds in
-            RefundPlan(
-                refunds, applies: builder.plan(refunds.appliesWhen),
-                fee: CaseTable(refunds.fee.map { builder.plan($0.when) }, values: refunds.fee.map { formula($0.value) }, in: arena),
-                initiate: CaseTable(refunds.initiateWithin.map { builder.plan($0.when) }, values: refunds.initiateWithin.map(\.value), in: arena),
-                expect: CaseTable(refunds.expectWithin.map { builder.plan($0.when) }, values: refunds.expectWithin.map(\.value), in: arena),
-                in: arena)
+        // Follow-ups are planned with the rules' builder, so their conditions and cases
+        // are settled by the candidate set and walked like any rule's.
+        let followUps = refunds.map { refunds in
+            FollowUpPlan(
+                follows: .allow, applies: builder.plan(refunds.appliesWhen),
+                kind: .refund(RefundPlan(refunds, plan: { builder.plan($0) }, in: arena)))
         }
+        self.followUps = arena.table(followUps.map { [$0] } ?? [])
         var tests = builder.tests
         self.sites = ConditionSites(
             conditions: builder.written, ruleCount: rules.count, enumFieldCount: enumFieldCount, tests: &tests,
@@ -225,58 +225,3 @@ final class DecisionPlan: Sendable {
     }
 }
 
-/// A table of cases, the first whose condition holds giving the value: the refund's
-/// fees (formulas), and its `initiate_within` and `expect_within` (business days).
-/// A case's condition is planned like a rule's, so it is settled and walked the same way.
-struct CaseTable<Value: Sendable>: Sendable {
-    let conditions: ArenaTable<ConditionPlan>
-    let values: ArenaTable<Value>
-
-    init(_ conditions: [ConditionPlan], values: [Value], in arena: PlanArena) {
-        precondition(conditions.count == values.count, "a case table needs one value per case")
-        self.conditions = arena.table(conditions)
-        self.values = arena.table(values)
-    }
-}
-
-/// A decimal expression's formula, unretained (its expression keeps it alive), or nil
-/// when the expression has no formula shortcut.
-private func formula(_ expression: CompiledExpression) -> UnownedRef<DecimalFormula>? {
-    if case .decimal(let formula) = expression.shortcut { return UnownedRef(formula) }
-    return nil
-}
-
-/// Everything a refund reads, unretained (the refund policy keeps it all alive): when it
-/// applies, its case tables, its amount formula, its currency's field and its deadline
-/// tables — each shortcut nil when the policy's expression has none.
-struct RefundPlan: Sendable {
-    let applies: ConditionPlan
-    /// The fee's cases, each with its formula (nil: CEL computes the case's fee).
-    let fee: CaseTable<UnownedRef<DecimalFormula>?>
-    /// The business days of each `initiate_within` and `expect_within` case.
-    let initiate: CaseTable<Int>
-    let expect: CaseTable<Int>
-    let amountFormula: UnownedRef<DecimalFormula>?
-    let currencyField: UnownedRef<FieldPath>?
-    let deadlines: UnownedRef<BusinessDeadlines>?
-    /// `RefundPolicy.coveredSeconds`: deadlines must fall within it.
-    let coveredSeconds: ClosedRange<Int64>?
-
-    init(
-        _ refunds: RefundPolicy, applies: ConditionPlan, fee: CaseTable<UnownedRef<DecimalFormula>?>,
-        initiate: CaseTable<Int>, expect: CaseTable<Int>, in arena: PlanArena
-    ) {
-        coveredSeconds = refunds.coveredSeconds
-        self.applies = applies
-        self.fee = fee
-        self.initiate = initiate
-        self.expect = expect
-        amountFormula = formula(refunds.amount)
-        if case .field(let path) = refunds.currency.shortcut {
-            currencyField = UnownedRef(path)
-        } else {
-            currencyField = nil
-        }
-        deadlines = refunds.fastDeadlines.map(UnownedRef.init)
-    }
-}
