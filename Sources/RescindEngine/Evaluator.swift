@@ -210,15 +210,15 @@ struct DecisionRun {
         }
         // The outcomes that follow the effect, now that it is known (`FollowUpPlan`).
         var refund: Refund?
-        for followUp in plan.followUps where followUp.follows == effect {
-            switch followUp.kind {
+        for index in plan.followUps.indices where plan.followUps[index].follows == effect {
+            switch plan.followUps[index].kind {
             case .refund(let refundPlan):
                 current = .refunds
-                guard holds(followUp.applies) else {
+                guard holds(plan.followUps[index].applies) else {
                     if explain { recorder!.refund = .notApplicable }
                     continue
                 }
-                refund = self.refund(refundPlan)
+                refund = refundPlan.withObject { self.refund($0) }
             }
         }
         // A decision with a problem decides at least its problems' effect (`on_error`,

@@ -70,6 +70,8 @@ final class DecisionPlan: Sendable {
     let sites: ConditionSites
     /// The outcomes that follow the decided effect (the refund), in the order they are computed.
     let followUps: ArenaTable<FollowUpPlan>
+    /// What the follow-ups compute (their `kind`'s objects), kept alive with the plan.
+    let followUpObjects: [any AnyObject & Sendable]
 
     init(
         rules: [Rule], thresholds: [Threshold], refunds: RefundPolicy?, enumFieldCount: Int,
@@ -107,12 +109,16 @@ final class DecisionPlan: Sendable {
         self.tierRanges = arena.table(tierRanges)
         // Follow-ups are planned with the rules' builder, so their conditions and cases
         // are settled by the candidate set and walked like any rule's.
-        let followUps = refunds.map { refunds in
-            FollowUpPlan(
-                follows: .allow, applies: builder.plan(refunds.appliesWhen),
-                kind: .refund(RefundPlan(refunds, plan: { builder.plan($0) }, in: arena)))
+        var followUps: [FollowUpPlan] = []
+        var followUpObjects: [any AnyObject & Sendable] = []
+        if let refunds {
+            let applies = builder.plan(refunds.appliesWhen)
+            let refundPlan = RefundPlan(refunds, plan: { builder.plan($0) }, in: arena)
+            followUps.append(FollowUpPlan(follows: .allow, applies: applies, kind: .refund(UnownedRef(refundPlan))))
+            followUpObjects.append(refundPlan)
         }
-        self.followUps = arena.table(followUps.map { [$0] } ?? [])
+        self.followUps = arena.table(followUps)
+        self.followUpObjects = followUpObjects
         var tests = builder.tests
         self.sites = ConditionSites(
             conditions: builder.written, ruleCount: rules.count, enumFieldCount: enumFieldCount, tests: &tests,

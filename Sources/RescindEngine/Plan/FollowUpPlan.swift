@@ -18,8 +18,10 @@ struct FollowUpPlan: Sendable {
     let applies: ConditionPlan
     let kind: Kind
 
+    /// What is computed, unretained (`DecisionPlan.followUpObjects` keeps it alive): a
+    /// reference, so visiting a follow-up copies one word, not its tables.
     enum Kind: Sendable {
-        case refund(RefundPlan)
+        case refund(UnownedRef<RefundPlan>)
     }
 }
 
@@ -47,7 +49,7 @@ private func formula(_ expression: CompiledExpression) -> UnownedRef<DecimalForm
 /// Everything a refund reads, unretained (the refund policy keeps it all alive): its
 /// case tables, its amount formula, its currency's field and its deadline tables — each
 /// shortcut nil when the policy's expression has none. When it applies is its follow-up's.
-struct RefundPlan: Sendable {
+final class RefundPlan: Sendable {
     /// The fee's cases, each with its formula (nil: CEL computes the case's fee).
     let fee: CaseTable<UnownedRef<DecimalFormula>?>
     /// The business days of each `initiate_within` and `expect_within` case.
