@@ -208,19 +208,7 @@ struct DecisionRun {
                 collectObligationValues(policy.outcomes[index].obligations, into: &obligationValues)
             }
         }
-        // The outcomes that follow the effect, now that it is known (`FollowUpPlan`).
-        var refund: Refund?
-        for index in plan.followUps.indices where plan.followUps[index].follows == effect {
-            switch plan.followUps[index].kind {
-            case .refund(let refundPlan):
-                current = .refunds
-                guard holds(plan.followUps[index].applies) else {
-                    if explain { recorder!.refund = .notApplicable }
-                    continue
-                }
-                refund = refundPlan.withObject { self.refund($0) }
-            }
-        }
+        var refund = followUps(of: effect)
         // A decision with a problem decides at least its problems' effect (`on_error`,
         // `on_missing`): a failed condition never allows by not holding. Raised, no
         // matched outcome has the new effect, so none of their obligations applies.
@@ -242,6 +230,24 @@ struct DecisionRun {
                 problems: problems, explanation: explanationSource(effect: effect, locale: locale),
                 moreTierCounts: moreTierCounts,
                 obligationValues: obligationValues))
+    }
+
+    /// Computes the outcomes that follow `effect`, now that it is known (`FollowUpPlan`):
+    /// each one planned for it whose condition holds.
+    private mutating func followUps(of effect: Effect) -> Refund? {
+        var refund: Refund?
+        for index in plan.followUps.indices where plan.followUps[index].follows == effect {
+            switch plan.followUps[index].kind {
+            case .refund(let refundPlan):
+                current = .refunds
+                if holds(plan.followUps[index].applies) {
+                    refund = refundPlan.withObject { self.refund($0) }
+                } else if explain {
+                    recorder!.refund = .notApplicable
+                }
+            }
+        }
+        return refund
     }
 
     /// What the explanation is read from, when explaining.

@@ -49,9 +49,7 @@ extension DecisionRun {
                 at: at, refundPlan.initiate.values[initiate], refundPlan.expect.values[expect], refundPlan.deadlines)
         else { return nil }
         // Days outside the calendar's years would be counted without their holidays.
-        if let covered = refundPlan.coveredSeconds,
-            !covered.contains(at.seconds) || !covered.contains(expectedBy.epochSeconds)
-        {
+        if !refundPlan.covers(at.seconds) || !refundPlan.covers(expectedBy.epochSeconds) {
             return outOfRange(at: at, expectedBy: expectedBy)
         }
         if explain {
