@@ -72,6 +72,12 @@ final class DecisionPlan: Sendable {
     let followUps: ArenaTable<FollowUpPlan>
     /// What the follow-ups compute (their `kind`'s objects), kept alive with the plan.
     let followUpObjects: [any AnyObject & Sendable]
+    /// The effects some follow-up follows, one bit per `Effect.precedence`.
+    private let followedEffects: UInt8
+
+    /// Whether some follow-up follows `effect`.
+    @inline(__always)
+    func hasFollowUps(of effect: Effect) -> Bool { followedEffects & (1 << UInt8(effect.precedence)) != 0 }
 
     init(
         rules: [Rule], thresholds: [Threshold], refunds: RefundPolicy?, enumFieldCount: Int,
@@ -118,6 +124,7 @@ final class DecisionPlan: Sendable {
             followUpObjects.append(refundPlan)
         }
         self.followUps = arena.table(followUps)
+        self.followedEffects = followUps.reduce(0) { $0 | 1 << UInt8($1.follows.precedence) }
         self.followUpObjects = followUpObjects
         var tests = builder.tests
         self.sites = ConditionSites(
