@@ -115,8 +115,15 @@ struct DecisionLogEntry: Sendable {
         func cut(_ text: String, _ characters: Int) -> String {
             text.count > characters ? String(text.prefix(characters)) + "…" : text
         }
-        return "{\"error\":{\"code\":\(jsonString(error.code.rawValue)),\"message\":\(jsonString(cut(error.message, 400))),"
-            + "\"path\":\(jsonString(cut(error.path, 200)))}}"
+        return JSONWriter.text(capacity: 2048) { out in
+            out.object { out in
+                out.member("error", object: { out in
+                    out.member("code", string: error.code.rawValue)
+                    out.member("message", string: cut(error.message, 400))
+                    out.member("path", string: cut(error.path, 200))
+                })
+            }
+        }
     }
 }
 
