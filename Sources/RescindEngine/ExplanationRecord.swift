@@ -1,4 +1,5 @@
 import CELRuntime
+import RescindJSON
 import RescindUnsafe
 
 /// An explained decision's record, and then what its `Explanation` is read from: each
@@ -372,19 +373,30 @@ public struct AdviceChange: Sendable {
 
     /// The new value as request JSON: `"input_error"`, `true`, `1`,
     /// `"2026-11-27T08:30:00+08:00"`, `"12.50"`.
-    public var json: String { Self.json(value, time: valueTime) }
+    public var json: String { JSONWriter.text(capacity: 32) { Self.write(value, time: valueTime, into: &$0) } }
 
     /// The current value as request JSON; nil when the request has none.
-    public var currentJSON: String? { current.map { Self.json($0, time: currentTime) } }
+    public var currentJSON: String? {
+        current.map { current in JSONWriter.text(capacity: 32) { Self.write(current, time: currentTime, into: &$0) } }
+    }
 
-    private static func json(_ value: Value, time: LocalTime?) -> String {
+    /// `json`, into a document being written.
+    func writeJSON(into out: inout JSONWriter) { Self.write(value, time: valueTime, into: &out) }
+
+    /// `currentJSON` (`null` when the request has none), into a document being written.
+    func writeCurrentJSON(into out: inout JSONWriter) {
+        guard let current else { return out.literal("null") }
+        Self.write(current, time: currentTime, into: &out)
+    }
+
+    private static func write(_ value: Value, time: LocalTime?, into out: inout JSONWriter) {
         switch value {
-        case .string(let s): ExplanationWords.jsonString(s)
-        case .bool(let b): b ? "true" : "false"
-        case .int(let i): String(i)
-        case .decimal(let d): ExplanationWords.jsonString(d.description)
-        case .timestamp: ExplanationWords.jsonString(time?.description ?? value.celLiteral)
-        default: ExplanationWords.jsonString(value.celLiteral)
+        case .string(let s): out.string(s)
+        case .bool(let b): out.bool(b)
+        case .int(let i): out.integer(i)
+        case .decimal(let d): out.string(d.description)
+        case .timestamp: out.string(time?.description ?? value.celLiteral)
+        default: out.string(value.celLiteral)
         }
     }
 
