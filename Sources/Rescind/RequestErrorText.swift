@@ -20,13 +20,20 @@ extension RequestError {
     /// `errorObject(line:)`, into a document being written.
     package func writeErrorObject(line: Int?, into out: inout JSONWriter) {
         out.object { out in
-            out.member("error", object: { out in
-                out.member("code", string: code.rawValue)
-                out.member("message", string: message)
-                out.member("path", string: path)
-                if let help { out.member("help", string: help) }
-                if let line { out.member("line", integer: line) }
-            })
+            out.key("error")
+            writeError(line: line, into: &out)
+        }
+    }
+
+    /// The object inside `errorObject(line:)`, `{"code", "message", "path", "help"?,
+    /// "line"?}`: a decision-log line's `error`.
+    package func writeError(line: Int?, into out: inout JSONWriter) {
+        out.object { out in
+            out.member("code", string: code.rawValue)
+            out.member("message", string: message)
+            out.member("path", string: path)
+            if let help { out.member("help", string: help) }
+            if let line { out.member("line", integer: line) }
         }
     }
 }

@@ -211,8 +211,9 @@ public struct GitHubRenderer: Sendable {
     }
 }
 
-/// Quotes a string as a JSON string literal (RFC 8259): `RescindJSON`'s escaper, the one
-/// every JSON text of the project is written with.
+/// Quotes a string as a JSON string literal (RFC 8259) with `RescindJSON`'s escaper, for
+/// a quoted string shown on its own (a YAML scalar's description). JSON documents are
+/// written with `JSONWriter`, which applies the same escaper as it writes.
 public func jsonString(_ s: String) -> String { JSONEscaping.quoted(s) }
 
 extension Substring {

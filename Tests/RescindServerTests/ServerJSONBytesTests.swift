@@ -55,15 +55,15 @@ import Testing
                 code: .unknownField, message: String(repeating: "é\"", count: 600), help: "drop it",
                 path: "$." + String(repeating: "k", count: 300), offset: 0)
         ])
-        let expected = #"{"error":{"code":"request-unknown-field","message":""# + String(repeating: #"é\""#, count: 200)
-            + #"…","path":"$."# + String(repeating: "k", count: 198) + #"…"}}"#
+        let expected = #"{"code":"request-unknown-field","message":""# + String(repeating: #"é\""#, count: 200)
+            + #"…","path":"$."# + String(repeating: "k", count: 198) + #"…"}"#
         #expect(DecisionLogEntry.errorObject(error) == expected)
         // Short enough: the whole object, help included.
         let short = RequestError(errors: [
             RequestFieldError(code: .unknownField, message: "m", help: "h", path: "$.x", offset: 0)
         ])
         #expect(DecisionLogEntry.errorObject(short)
-            == #"{"error":{"code":"request-unknown-field","message":"m","path":"$.x","help":"h"}}"#)
+            == #"{"code":"request-unknown-field","message":"m","path":"$.x","help":"h"}"#)
     }
 
     @Test func readinessAndCheckAnswers() async throws {
