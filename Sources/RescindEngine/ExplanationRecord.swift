@@ -373,12 +373,10 @@ public struct AdviceChange: Sendable {
 
     /// The new value as request JSON: `"input_error"`, `true`, `1`,
     /// `"2026-11-27T08:30:00+08:00"`, `"12.50"`.
-    public var json: String { JSONWriter.text(capacity: 32) { Self.write(value, time: valueTime, into: &$0) } }
+    public var json: String { Self.json(value, time: valueTime) }
 
     /// The current value as request JSON; nil when the request has none.
-    public var currentJSON: String? {
-        current.map { current in JSONWriter.text(capacity: 32) { Self.write(current, time: currentTime, into: &$0) } }
-    }
+    public var currentJSON: String? { current.map { Self.json($0, time: currentTime) } }
 
     /// `json`, into a document being written.
     func writeJSON(into out: inout JSONWriter) { Self.write(value, time: valueTime, into: &out) }
@@ -387,6 +385,10 @@ public struct AdviceChange: Sendable {
     func writeCurrentJSON(into out: inout JSONWriter) {
         guard let current else { return out.literal("null") }
         Self.write(current, time: currentTime, into: &out)
+    }
+
+    private static func json(_ value: Value, time: LocalTime?) -> String {
+        JSONWriter.text(capacity: 32) { write(value, time: time, into: &$0) }
     }
 
     private static func write(_ value: Value, time: LocalTime?, into out: inout JSONWriter) {
