@@ -83,7 +83,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "RescindFuzz", dependencies: ["Rescind", "RescindTooling", "RescindCELLibrary", "CEL", "RescindDiagnostics", "RescindEngine", "RescindPolicy", "RescindYAML"]),
-        .executableTarget(name: "RescindBench", dependencies: ["Rescind", "RescindCELLibrary", "CEL", "RescindEngine", "RescindPolicy"]),
+        .executableTarget(name: "RescindBench", dependencies: ["Rescind", "RescindCELLibrary", "CEL", "RescindEngine", "RescindJSON", "RescindPolicy"]),
         // How a service embeds Rescind, with `import Rescind` alone (README, "Embedding").
         .executableTarget(name: "rescind-embedding-example", dependencies: ["Rescind"], path: "Examples/embedding"),
         // The load generator for `rescind serve` (Scripts/serve-bench.sh): plain sockets

@@ -1,5 +1,6 @@
 import RescindDiagnostics
 import RescindEngine
+import RescindJSON
 
 /// How a rejected request is reported by the command line: for people, and as the
 /// error object `rescind eval --jsonl` and `rescind replay --format json` write.
@@ -13,9 +14,26 @@ extension RequestError {
 
     /// `{"error": {"code", "message", "path"}}`, with the input line number when streaming.
     public func errorObject(line: Int?) -> String {
-        var text = "{\"error\":{\"code\":\(jsonString(code.rawValue)),\"message\":\(jsonString(message)),\"path\":\(jsonString(path))"
-        if let help { text += ",\"help\":\(jsonString(help))" }
-        if let line { text += ",\"line\":\(line)" }
-        return text + "}}"
+        JSONWriter.text(capacity: 128 + message.utf8.count) { writeErrorObject(line: line, into: &$0) }
+    }
+
+    /// `errorObject(line:)`, into a document being written.
+    package func writeErrorObject(line: Int?, into out: inout JSONWriter) {
+        out.object { out in
+            out.key("error")
+            writeError(line: line, into: &out)
+        }
+    }
+
+    /// The object inside `errorObject(line:)`, `{"code", "message", "path", "help"?,
+    /// "line"?}`: a decision-log line's `error`.
+    package func writeError(line: Int?, into out: inout JSONWriter) {
+        out.object { out in
+            out.member("code", string: code.rawValue)
+            out.member("message", string: message)
+            out.member("path", string: path)
+            if let help { out.member("help", string: help) }
+            if let line { out.member("line", integer: line) }
+        }
     }
 }

@@ -3,6 +3,7 @@ import Rescind
 import CEL
 import RescindDiagnostics
 import RescindEngine
+import RescindJSON
 import RescindPolicy
 
 /// The reference pack on pre-decoded requests (the embedded case), with and without
@@ -141,26 +142,9 @@ enum PolicyBenchmarks {
 }
 
 /// JSON text without the whitespace between tokens, members in their order (what
-/// `jq -c` and the throughput script's `json.dumps` write).
+/// `jq -c` and the throughput script's `json.dumps` write): `JSONCompaction`, as the
+/// decision log compacts requests.
 private func compacted(_ json: [UInt8]) -> [UInt8] {
-    var result: [UInt8] = []
-    var inString = false
-    var escaped = false
-    for byte in json {
-        if inString {
-            if escaped {
-                escaped = false
-            } else if byte == UInt8(ascii: "\\") {
-                escaped = true
-            } else if byte == UInt8(ascii: "\"") {
-                inString = false
-            }
-        } else if byte == UInt8(ascii: "\"") {
-            inString = true
-        } else if byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 {
-            continue
-        }
-        result.append(byte)
-    }
-    return result
+    guard let compact = JSONCompaction.compactObject(json) else { fatalError("an example request is not one JSON object") }
+    return compact.bytes
 }

@@ -95,33 +95,64 @@ public struct JSONDiagnosticRenderer: Sendable {
     public init() {}
 
     public func render(_ diagnostics: some Sequence<Diagnostic>) -> String {
-        let items = diagnostics.map(object)
-        return "{\"diagnostics\":[" + items.joined(separator: ",") + "]}\n"
+        JSONWriter.text(capacity: 1024) { out in
+            out.beginObject()
+            out.key("diagnostics")
+            write(diagnostics, into: &out)
+            out.endObject()
+            out.byte(UInt8(ascii: "\n"))
+        }
     }
 
     /// One diagnostic as a JSON object (keys in a fixed order so output is byte-stable).
     public func object(_ d: Diagnostic) -> String {
-        var fields = [
-            "\"severity\":\(jsonString(d.severity.rawValue))",
-            "\"code\":\(jsonString(d.code.rawValue))",
-            "\"message\":\(jsonString(d.message))",
-        ]
-        if let span = d.span { fields.append("\"span\":\(spanObject(span))") }
-        if !d.notes.isEmpty {
-            let notes = d.notes.map { note -> String in
-                var parts = ["\"message\":\(jsonString(note.message))"]
-                if let span = note.span { parts.append("\"span\":\(spanObject(span))") }
-                return "{" + parts.joined(separator: ",") + "}"
-            }
-            fields.append("\"notes\":[" + notes.joined(separator: ",") + "]")
-        }
-        if let help = d.help { fields.append("\"help\":\(jsonString(help))") }
-        return "{" + fields.joined(separator: ",") + "}"
+        JSONWriter.text { write(d, into: &$0) }
     }
 
-    private func spanObject(_ span: SourceSpan) -> String {
-        "{\"file\":\(jsonString(span.file)),\"start\":{\"line\":\(span.start.line),\"column\":\(span.start.column)},"
-            + "\"end\":{\"line\":\(span.end.line),\"column\":\(span.end.column)}}"
+    /// The diagnostics as a JSON array of `object`s, into a document being written.
+    package func write(_ diagnostics: some Sequence<Diagnostic>, into out: inout JSONWriter) {
+        out.array { out in
+            for diagnostic in diagnostics {
+                out.element()
+                write(diagnostic, into: &out)
+            }
+        }
+    }
+
+    /// `object(d)`, into a document being written.
+    package func write(_ d: Diagnostic, into out: inout JSONWriter) {
+        out.beginObject()
+        out.member("severity", string: d.severity.rawValue)
+        out.member("code", string: d.code.rawValue)
+        out.member("message", string: d.message)
+        if let span = d.span { write(span, as: "span", into: &out) }
+        if !d.notes.isEmpty {
+            out.key("notes")
+            out.array { out in
+                for note in d.notes {
+                    out.element()
+                    out.object { out in
+                        out.member("message", string: note.message)
+                        if let span = note.span { write(span, as: "span", into: &out) }
+                    }
+                }
+            }
+        }
+        if let help = d.help { out.member("help", string: help) }
+        out.endObject()
+    }
+
+    private func write(_ span: SourceSpan, as name: StaticString, into out: inout JSONWriter) {
+        out.member(name, object: { out in
+            out.member("file", string: span.file)
+            out.member("start", object: { write(span.start, into: &$0) })
+            out.member("end", object: { write(span.end, into: &$0) })
+        })
+    }
+
+    private func write(_ location: SourceLocation, into out: inout JSONWriter) {
+        out.member("line", integer: location.line)
+        out.member("column", integer: location.column)
     }
 }
 
@@ -180,8 +211,9 @@ public struct GitHubRenderer: Sendable {
     }
 }
 
-/// Quotes a string as a JSON string literal (RFC 8259): `RescindJSON`'s escaper, the one
-/// every JSON text of the project is written with.
+/// Quotes a string as a JSON string literal (RFC 8259) with `RescindJSON`'s escaper, for
+/// a quoted string shown on its own (a YAML scalar's description). JSON documents are
+/// written with `JSONWriter`, which applies the same escaper as it writes.
 public func jsonString(_ s: String) -> String { JSONEscaping.quoted(s) }
 
 extension Substring {

@@ -228,9 +228,9 @@ extension Explanation {
                 out.key("relation")
                 out.string(change.relation.rawValue)
                 out.key("value")
-                out.append(change.json)
+                change.writeJSON(into: &out)
                 out.key("now")
-                if let current = change.currentJSON { out.append(current) } else { out.literal("null") }
+                change.writeCurrentJSON(into: &out)
                 out.key("condition")
                 out.string(change.condition)
                 out.key("location")

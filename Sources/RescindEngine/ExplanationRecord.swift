@@ -1,4 +1,5 @@
 import CELRuntime
+import RescindJSON
 import RescindUnsafe
 
 /// An explained decision's record, and then what its `Explanation` is read from: each
@@ -377,14 +378,27 @@ public struct AdviceChange: Sendable {
     /// The current value as request JSON; nil when the request has none.
     public var currentJSON: String? { current.map { Self.json($0, time: currentTime) } }
 
+    /// `json`, into a document being written.
+    func writeJSON(into out: inout JSONWriter) { Self.write(value, time: valueTime, into: &out) }
+
+    /// `currentJSON` (`null` when the request has none), into a document being written.
+    func writeCurrentJSON(into out: inout JSONWriter) {
+        guard let current else { return out.literal("null") }
+        Self.write(current, time: currentTime, into: &out)
+    }
+
     private static func json(_ value: Value, time: LocalTime?) -> String {
+        JSONWriter.text(capacity: 32) { write(value, time: time, into: &$0) }
+    }
+
+    private static func write(_ value: Value, time: LocalTime?, into out: inout JSONWriter) {
         switch value {
-        case .string(let s): ExplanationWords.jsonString(s)
-        case .bool(let b): b ? "true" : "false"
-        case .int(let i): String(i)
-        case .decimal(let d): ExplanationWords.jsonString(d.description)
-        case .timestamp: ExplanationWords.jsonString(time?.description ?? value.celLiteral)
-        default: ExplanationWords.jsonString(value.celLiteral)
+        case .string(let s): out.string(s)
+        case .bool(let b): out.bool(b)
+        case .int(let i): out.integer(i)
+        case .decimal(let d): out.string(d.description)
+        case .timestamp: out.string(time?.description ?? value.celLiteral)
+        default: out.string(value.celLiteral)
         }
     }
 

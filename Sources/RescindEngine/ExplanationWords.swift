@@ -188,11 +188,6 @@ public struct ExplanationWords: Sendable {
         if case .decimal(let d) = value { return d.description }
         return value.celLiteral
     }
-
-    /// `text` as a JSON string, escaped as the decision JSON escapes it.
-    static func jsonString(_ text: String) -> String {
-        JSONEscaping.quoted(text)
-    }
 }
 
 extension ThresholdExplanation {

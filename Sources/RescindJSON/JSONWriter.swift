@@ -200,6 +200,61 @@ public struct JSONWriter {
     }
 }
 
+// MARK: Members and nesting
+
+extension JSONWriter {
+    /// `"name":"value"`, the value escaped; `null` for nil.
+    public mutating func member(_ name: StaticString, string value: String?) {
+        key(name)
+        string(value)
+    }
+
+    /// `"name":value`, a decimal integer.
+    public mutating func member(_ name: StaticString, integer value: Int) {
+        key(name)
+        integer(value)
+    }
+
+    /// `"name":true` or `"name":false`.
+    public mutating func member(_ name: StaticString, bool value: Bool) {
+        key(name)
+        bool(value)
+    }
+
+    /// `"name":["a","b"]`.
+    public mutating func member(_ name: StaticString, strings values: [String]) {
+        key(name)
+        strings(values)
+    }
+
+    /// `"name":{…}`, the object's members written by `body`.
+    public mutating func member(_ name: StaticString, object body: (inout JSONWriter) -> Void) {
+        key(name)
+        object(body)
+    }
+
+    /// An object whose members `body` writes (commas placed as usual).
+    public mutating func object(_ body: (inout JSONWriter) -> Void) {
+        beginObject()
+        body(&self)
+        endObject()
+    }
+
+    /// An array whose elements `body` writes, each after `element()`.
+    public mutating func array(_ body: (inout JSONWriter) -> Void) {
+        beginArray()
+        body(&self)
+        endArray()
+    }
+
+    /// An array of values that are JSON already (objects a renderer wrote), in order.
+    public mutating func array(json elements: some Sequence<String>) {
+        beginArray()
+        for element in elements { self.element(json: element) }
+        endArray()
+    }
+}
+
 /// The escaping rules every JSON string follows; they live beside the raw output
 /// buffer that applies them, in the fence (Sources/RescindUnsafe).
 public typealias JSONEscaping = RescindUnsafe.JSONEscaping

@@ -4,6 +4,7 @@ import Rescind
 import CEL
 import RescindDiagnostics
 import RescindEngine
+import RescindJSON
 import RescindPolicy
 
 /// An error answered as JSON, `{"error": {"code", "message", "path"?, "help"?}}`. The
@@ -21,7 +22,14 @@ public struct APIError: HTTPResponseError, Sendable {
     /// A service error: `code` is one of the codes in docs/server.md.
     public init(_ status: HTTPResponse.Status, code: String, message: String, closesConnection: Bool = false) {
         self.status = status
-        self.object = "{\"error\":{\"code\":\(jsonString(code)),\"message\":\(jsonString(message))}}"
+        self.object = JSONWriter.text(capacity: 64 + message.utf8.count) { out in
+            out.object { out in
+                out.member("error", object: { out in
+                    out.member("code", string: code)
+                    out.member("message", string: message)
+                })
+            }
+        }
         self.closesConnection = closesConnection
     }
 

@@ -232,7 +232,13 @@ struct ServerRoutes: Sendable {
 
     func ready() throws -> Response {
         guard let snapshot = store.current else { throw APIError.notReady() }
-        return .json("{\"status\":\"ready\",\"policy\":\(identityJSON(snapshot.policySet))}\n")
+        return .json(JSONWriter.bytes(capacity: 256) { out in
+            out.object { out in
+                out.member("status", string: "ready")
+                out.member("policy", json: identityJSON(snapshot.policySet))
+            }
+            out.byte(UInt8(ascii: "\n"))
+        })
     }
 
     /// The loaded set and how the last reload went (a failed one included: the old set
@@ -242,46 +248,52 @@ struct ServerRoutes: Sendable {
     func policiesDocument(admin: Bool) -> String {
         JSONWriter.text { out in
             out.beginObject()
-            if let snapshot = store.current {
-                let set = snapshot.policySet
-                out.member("policy", json: identityJSON(set))
-                if admin {
-                    out.key("files")
-                    out.strings(set.files)
-                }
-                out.key("locales")
-                out.strings(snapshot.locales)
-                out.key("rules")
-                out.integer(set.rules.count)
-                out.key("thresholds")
-                out.integer(set.thresholds.count)
-                out.key("loaded_at")
-                out.string(WallClock(snapshot.loadedAt).rfc3339)
-            } else {
-                out.member("policy", json: "null")
-            }
-            if admin {
-                out.key("source")
-                out.strings(store.paths)
-            }
-            let counts = store.reloadCounts
-            out.key("reloads")
-            out.beginObject()
-            out.key("total")
-            out.integer(counts.total)
-            out.key("failed")
-            out.integer(counts.failed)
+            writePoliciesMembers(admin: admin, into: &out)
             out.endObject()
-            if let last = store.lastReload {
-                out.key("last_reload")
-                out.beginObject()
-                out.key("at")
-                out.string(WallClock(last.at).rfc3339)
-                out.key("ok")
-                out.bool(last.succeeded)
-                if admin, let diagnostics = last.diagnosticsJSON { out.member("diagnostics", json: diagnostics) }
-                out.endObject()
+        }
+    }
+
+    /// The members of `policiesDocument(admin:)`, into an object being written (the
+    /// deploy answer has them after its own).
+    func writePoliciesMembers(admin: Bool, into out: inout JSONWriter) {
+        if let snapshot = store.current {
+            let set = snapshot.policySet
+            out.member("policy", json: identityJSON(set))
+            if admin {
+                out.key("files")
+                out.strings(set.files)
             }
+            out.key("locales")
+            out.strings(snapshot.locales)
+            out.key("rules")
+            out.integer(set.rules.count)
+            out.key("thresholds")
+            out.integer(set.thresholds.count)
+            out.key("loaded_at")
+            out.string(WallClock(snapshot.loadedAt).rfc3339)
+        } else {
+            out.member("policy", json: "null")
+        }
+        if admin {
+            out.key("source")
+            out.strings(store.paths)
+        }
+        let counts = store.reloadCounts
+        out.key("reloads")
+        out.beginObject()
+        out.key("total")
+        out.integer(counts.total)
+        out.key("failed")
+        out.integer(counts.failed)
+        out.endObject()
+        if let last = store.lastReload {
+            out.key("last_reload")
+            out.beginObject()
+            out.key("at")
+            out.string(WallClock(last.at).rfc3339)
+            out.key("ok")
+            out.bool(last.succeeded)
+            if admin, let diagnostics = last.diagnosticsJSON { out.member("diagnostics", json: diagnostics) }
             out.endObject()
         }
     }
@@ -306,10 +318,15 @@ struct ServerRoutes: Sendable {
         let sources = try candidateSources(
             body, contentType: request.headers[.contentType], maxBodyBytes: configuration.maxBodyBytes)
         let loaded = await store.check(sources)
-        let renderer = JSONDiagnosticRenderer()
-        let policy = loaded.policySet.map(identityJSON) ?? "null"
-        let diagnostics = loaded.diagnostics.map(renderer.object).joined(separator: ",")
-        return .json("{\"ok\":\(loaded.policySet != nil),\"policy\":\(policy),\"diagnostics\":[\(diagnostics)]}\n")
+        return .json(JSONWriter.bytes(capacity: 4096) { out in
+            out.object { out in
+                out.member("ok", bool: loaded.policySet != nil)
+                out.member("policy", json: loaded.policySet.map(identityJSON) ?? "null")
+                out.key("diagnostics")
+                JSONDiagnosticRenderer().write(loaded.diagnostics, into: &out)
+            }
+            out.byte(UInt8(ascii: "\n"))
+        })
     }
 
     // MARK: Shared

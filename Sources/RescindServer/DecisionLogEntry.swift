@@ -31,8 +31,9 @@ struct DecisionLogEntry: Sendable {
         /// The decision's JSON as answered (a trailing newline and `explanation` are
         /// dropped when the line is encoded).
         case decision([UInt8])
-        /// A rejected request: `{"error":{…}}` (the object `RequestError.errorObject`
-        /// writes), and the whole body's size and SHA-256; `request` holds its prefix.
+        /// A rejected request: its error, `{"code","message","path"…}` (the object
+        /// inside `RequestError.errorObject`, as `errorObject(_:)` writes it), and the
+        /// whole body's size and SHA-256; `request` holds its prefix.
         case rejected(error: String, bytes: Int, sha256: String)
     }
 
@@ -71,9 +72,9 @@ struct DecisionLogEntry: Sendable {
             }
             outcome = .decision(request: request, requestBytes: self.request.count, decision: decision)
         case .rejected(let error, let size, let digest):
-            // `{"error":{…}}` → the object inside.
-            let object = Array(error.utf8.dropFirst(#"{"error":"#.utf8.count).dropLast())
-            outcome = .rejected(requestPrefix: request, requestBytes: size, sha256: digest, truncated: size > request.count, error: object)
+            outcome = .rejected(
+                requestPrefix: request, requestBytes: size, sha256: digest, truncated: size > request.count,
+                error: Array(error.utf8))
         }
         let entry = DecisionLogFormat.Entry(
             seq: seq, bootID: bootID, decisionID: (decisionID ?? UUID()).uuidString.lowercased(), loggedAt: loggedAt.rfc3339,
@@ -107,16 +108,23 @@ struct DecisionLogEntry: Sendable {
         return Array(body[..<end])
     }
 
-    /// `RequestError.errorObject`, shortened when a message or path quotes much of the
-    /// request (a long unknown key): the entry must stay small whatever was sent.
+    /// A line's `error`: the object inside `RequestError.errorObject`, shortened when a
+    /// message or path quotes much of the request (a long unknown key): the entry must
+    /// stay small whatever was sent.
     static func errorObject(_ error: RequestError) -> String {
-        let object = error.errorObject(line: nil)
-        guard object.utf8.count > maxErrorBytes else { return object }
+        let object = JSONWriter.text { error.writeError(line: nil, into: &$0) }
+        // The bound is on the whole `{"error":…}` object, as it was first written.
+        guard object.utf8.count + #"{"error":}"#.utf8.count > maxErrorBytes else { return object }
         func cut(_ text: String, _ characters: Int) -> String {
             text.count > characters ? String(text.prefix(characters)) + "…" : text
         }
-        return "{\"error\":{\"code\":\(jsonString(error.code.rawValue)),\"message\":\(jsonString(cut(error.message, 400))),"
-            + "\"path\":\(jsonString(cut(error.path, 200)))}}"
+        return JSONWriter.text(capacity: 2048) { out in
+            out.object { out in
+                out.member("code", string: error.code.rawValue)
+                out.member("message", string: cut(error.message, 400))
+                out.member("path", string: cut(error.path, 200))
+            }
+        }
     }
 }
 

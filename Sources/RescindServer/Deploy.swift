@@ -4,6 +4,7 @@ import Rescind
 import CEL
 import RescindDiagnostics
 import RescindEngine
+import RescindJSON
 import RescindPolicy
 #if canImport(Glibc)
 import Glibc
@@ -206,18 +207,37 @@ extension ServerRoutes {
         switch await store.deploy(sources, precondition: precondition) {
         case .deployed(let previous, let folder):
             metrics.recordDeploy(result: "ok")
-            let deployed = "{\"folder\":\(jsonString(folder)),\"previous\":\(previous.map(identityJSON) ?? "null")}"
-            return .json("{\"deployed\":\(deployed)," + policiesDocument(admin: true).dropFirst() + "\n")
+            // `deployed`, then the members of `GET /v1/policies` as an admin sees them.
+            return .json(JSONWriter.bytes(capacity: 1024) { out in
+                out.beginObject()
+                out.member("deployed", object: { out in
+                    out.member("folder", string: folder)
+                    out.member("previous", json: previous.map(identityJSON) ?? "null")
+                })
+                writePoliciesMembers(admin: true, into: &out)
+                out.endObject()
+                out.byte(UInt8(ascii: "\n"))
+            })
         case .invalid(let loaded):
             metrics.recordDeploy(result: "invalid")
-            let renderer = JSONDiagnosticRenderer()
-            let diagnostics = loaded.diagnostics.map(renderer.object).joined(separator: ",")
             let served = store.current.map { identityJSON($0.policySet) } ?? "null"
-            let message = "the candidate has errors; nothing was deployed and the previous set is still served"
             return .json(
                 status: .unprocessableContent,
-                "{\"error\":{\"code\":\"policies-invalid\",\"message\":\(jsonString(message))},\"ok\":false,"
-                    + "\"policy\":\(served),\"diagnostics\":[\(diagnostics)]}\n")
+                JSONWriter.bytes(capacity: 4096) { out in
+                    out.beginObject()
+                    out.member("error", object: { out in
+                        out.member("code", string: "policies-invalid")
+                        out.member(
+                            "message",
+                            string: "the candidate has errors; nothing was deployed and the previous set is still served")
+                    })
+                    out.member("ok", bool: false)
+                    out.member("policy", json: served)
+                    out.key("diagnostics")
+                    JSONDiagnosticRenderer().write(loaded.diagnostics, into: &out)
+                    out.endObject()
+                    out.byte(UInt8(ascii: "\n"))
+                })
         case .refused(let error, let result):
             metrics.recordDeploy(result: result)
             throw error

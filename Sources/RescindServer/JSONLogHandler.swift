@@ -4,6 +4,7 @@ import Rescind
 import CEL
 import RescindDiagnostics
 import RescindEngine
+import RescindJSON
 import RescindPolicy
 
 /// How `rescind serve` writes its own logs (`--log-format`).
@@ -73,28 +74,44 @@ public struct JSONLogHandler: LogHandler {
         var merged = metadataProvider?.get() ?? [:]
         merged.merge(metadata) { $1 }
         if let extra = event.metadata { merged.merge(extra) { $1 } }
-        var flat: [(key: String, value: String)] = []
+        var flat: [(key: String, value: FlatValue)] = []
         flatten(merged, prefix: "", into: &flat)
-        var text = "{\"timestamp\":\"\(time.rfc3339)\",\"level\":\(jsonString(event.level.rawValue))"
-        text += ",\"label\":\(jsonString(label)),\"message\":\(jsonString(event.message.description))"
-        for (key, value) in flat.sorted(by: { $0.key < $1.key }) {
-            let name = Self.fixedKeys.contains(key) ? "metadata." + key : key
-            text += ",\(jsonString(name)):\(value)"
+        return JSONWriter.bytes { out in
+            out.beginObject()
+            out.key("timestamp")
+            out.time(seconds: Int64(time.seconds), nanoseconds: Int32(time.nanoseconds), fraction: .microseconds)
+            out.member("level", string: event.level.rawValue)
+            out.member("label", string: label)
+            out.member("message", string: event.message.description)
+            for (key, value) in flat.sorted(by: { $0.key < $1.key }) {
+                out.key(named: Self.fixedKeys.contains(key) ? "metadata." + key : key)
+                switch value {
+                case .string(let string): out.string(string)
+                case .strings(let strings): out.strings(strings)
+                }
+            }
+            if let error = event.error { out.member("error", string: "\(error)") }
+            out.member("source", string: event.source)
+            out.endObject()
+            out.byte(UInt8(ascii: "\n"))
         }
-        if let error = event.error { text += ",\"error\":\(jsonString("\(error)"))" }
-        text += ",\"source\":\(jsonString(event.source))}\n"
-        return Array(text.utf8)
     }
 
-    /// Dotted keys for nested dictionaries; values already encoded as JSON.
-    private func flatten(_ metadata: Logger.Metadata, prefix: String, into flat: inout [(key: String, value: String)]) {
+    /// A metadata value as a line holds it, once nested dictionaries are flattened.
+    private enum FlatValue {
+        case string(String)
+        case strings([String])
+    }
+
+    /// Dotted keys for nested dictionaries.
+    private func flatten(_ metadata: Logger.Metadata, prefix: String, into flat: inout [(key: String, value: FlatValue)]) {
         for (key, value) in metadata {
             let name = prefix + key
             switch value {
             case .dictionary(let nested): flatten(nested, prefix: name + ".", into: &flat)
-            case .array(let values): flat.append((name, "[" + values.map { jsonString(Self.text($0)) }.joined(separator: ",") + "]"))
-            case .string(let string): flat.append((name, jsonString(string)))
-            case .stringConvertible(let value): flat.append((name, jsonString(value.description)))
+            case .array(let values): flat.append((name, .strings(values.map(Self.text))))
+            case .string(let string): flat.append((name, .string(string)))
+            case .stringConvertible(let value): flat.append((name, .string(value.description)))
             }
         }
     }

@@ -5,6 +5,7 @@ import Rescind
 import CEL
 import RescindDiagnostics
 import RescindEngine
+import RescindJSON
 import RescindPolicy
 
 /// One loaded policy set with what serving it needs; immutable, so a request keeps
@@ -145,10 +146,9 @@ public final class PolicyStore: @unchecked Sendable {
                 _loadedFingerprint = fingerprint
             }
         } else {
-            let renderer = JSONDiagnosticRenderer()
             let errors = loaded.diagnostics.errors
             status = ReloadStatus(
-                at: now, diagnosticsJSON: "[" + loaded.diagnostics.map(renderer.object).joined(separator: ",") + "]",
+                at: now, diagnosticsJSON: JSONWriter.text { JSONDiagnosticRenderer().write(loaded.diagnostics, into: &$0) },
                 firstError: errors.first.map { "\($0.code): \($0.message)" } ?? "policy set failed to load")
             lock.withLock {
                 if _lastReload != nil {

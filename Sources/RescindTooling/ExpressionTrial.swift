@@ -3,6 +3,7 @@ import CEL
 import RescindCELLibrary
 import RescindDiagnostics
 import RescindEngine
+import RescindJSON
 import RescindPolicy
 import RescindYAML
 
@@ -37,14 +38,28 @@ public struct ExpressionTrial: Sendable {
         /// `{"value": …, "type": …}` or `{"error": {"kind": "parse|check|eval", "message": …}}`.
         public var json: String {
             switch result {
+            // Spaced as `rescind cel --json` has always printed it (one space after each
+            // colon and comma), so its structure is written as literals.
             case .success(let (value, type)):
-                return "{\"value\": \(jsonString(value.celLiteral)), \"type\": \(jsonString(type))}\n"
+                return JSONWriter.text { out in
+                    out.literal(#"{"value": "#)
+                    out.string(value.celLiteral)
+                    out.literal(#", "type": "#)
+                    out.string(type)
+                    out.literal("}\n")
+                }
             case .failure(let failure):
                 let message = switch failure {
                 case .compile(_, let issues): issues.filter { $0.severity == .error }.map(\.message).joined(separator: "; ")
                 case .evaluation(let error): error.message
                 }
-                return "{\"error\": {\"kind\": \(jsonString(kind(of: failure))), \"message\": \(jsonString(message))}}\n"
+                return JSONWriter.text { out in
+                    out.literal(#"{"error": {"kind": "#)
+                    out.string(kind(of: failure))
+                    out.literal(#", "message": "#)
+                    out.string(message)
+                    out.literal("}}\n")
+                }
             }
         }
 

@@ -254,7 +254,15 @@ private struct Comparer: Sendable {
         let request = envelope.request.map { UnsafeRawBufferPointer(rebasing: line[$0]) } ?? line
         if isLogEntry { tally.logEntries += 1 }
         if let seq = envelope.seq, let bootID = envelope.bootID {
-            tally.sequence.add(seq, boot: UnsafeRawBufferPointer(rebasing: line[bootID]))
+            let boot = UnsafeRawBufferPointer(rebasing: line[bootID])
+            // The id a string with escapes stands for (service ids are UUIDs, which have none).
+            if boot.contains(UInt8(ascii: "\\")),
+                let id = DecisionLogLine.unquote(UnsafeRawBufferPointer(rebasing: line[bootID.lowerBound - 1..<bootID.upperBound + 1]))
+            {
+                id.withUnsafeBytes { tally.sequence.add(seq, boot: $0) }
+            } else {
+                tally.sequence.add(seq, boot: boot)
+            }
         }
         if envelope.requestIsString {
             // A rejected request, kept as text: replayed when whole; a cut one is a bad

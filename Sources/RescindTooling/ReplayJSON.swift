@@ -13,104 +13,182 @@ extension ReplayReport {
     /// `failed` and `samples`, whose decisions are those of `rescind eval --json
     /// --explain`.
     public var json: String {
-        var members: [(String, String)] = [
-            ("baseline", Self.json(baseline)), ("candidate", Self.json(candidate)),
-            ("lines", "\(lines)"), ("log_entries", "\(logEntries)"), ("plain_requests", "\(plainRequests)"),
-            ("bad_lines", "\(badLines)"), ("replayed", "\(replayed)"), ("changed", "\(changed)"), ("flips", "\(flips)"),
-            ("obligation_changes", "\(obligationRequests)"),
-        ]
-        // The first 100 gaps: a log with more has a problem the count already shows.
-        members.append(("gaps", JSONText.object([
-            ("count", "\(gaps.count)"), ("missing", "\(missingEntries)"), ("boots", "\(sequencedBoots)"),
-            ("first", JSONText.array(gaps.prefix(100).map { gap in
-                JSONText.object([
-                    ("boot_id", jsonString(gap.bootID)), ("from", "\(gap.missing.lowerBound)"),
-                    ("to", "\(gap.missing.upperBound)"),
-                ])
-            })),
-        ])))
-        members.append(("transitions", JSONText.array(transitions.map { row in
-            JSONText.object([
-                ("from", jsonString(row.from.rawValue)), ("to", jsonString(row.to.rawValue)), ("requests", "\(row.count)"),
-            ])
-        })))
-        members.append(("changes", JSONText.array(changes.map(Self.json))))
-        members.append(("bad_lines_first", JSONText.array(badLineSamples.map { $0.error.errorObject(line: $0.line) })))
-        members.append(("checks", JSONText.array(checks.map { check in
-            JSONText.object([
-                ("spec", jsonString(check.threshold.spec)), ("count", "\(check.count)"), ("total", "\(check.total)"),
-                ("exceeded", check.exceeded ? "true" : "false"),
-            ])
-        })))
-        members.append(("failed", failed ? "true" : "false"))
-        members.append(("samples", JSONText.array(samples.map { sample in
-            JSONText.object([
-                ("change", jsonString(sample.change.label)), ("line", "\(sample.line)"),
-                ("request_id", sample.requestID.map(jsonString) ?? "null"),
-                ("causes", JSONText.array(sample.causes.map { jsonString($0.text) })),
-                ("differences", JSONText.array(sample.differences.map(jsonString))),
-                ("baseline", sample.baseline.json), ("candidate", sample.candidate.json),
-            ])
-        })))
-        return JSONText.object(members) + "\n"
+        JSONWriter.text(capacity: 4096) { out in
+            out.beginObject()
+            out.member("baseline", object: { Self.write(baseline, into: &$0) })
+            out.member("candidate", object: { Self.write(candidate, into: &$0) })
+            out.member("lines", integer: lines)
+            out.member("log_entries", integer: logEntries)
+            out.member("plain_requests", integer: plainRequests)
+            out.member("bad_lines", integer: badLines)
+            out.member("replayed", integer: replayed)
+            out.member("changed", integer: changed)
+            out.member("flips", integer: flips)
+            out.member("obligation_changes", integer: obligationRequests)
+            out.member("gaps", object: { out in
+                out.member("count", integer: gaps.count)
+                out.member("missing", integer: missingEntries)
+                out.member("boots", integer: sequencedBoots)
+                // The first 100 gaps: a log with more has a problem the count already shows.
+                out.key("first")
+                out.array { out in
+                    for gap in gaps.prefix(100) {
+                        out.element()
+                        out.object { out in
+                            out.member("boot_id", string: gap.bootID)
+                            out.member("from", integer: gap.missing.lowerBound)
+                            out.member("to", integer: gap.missing.upperBound)
+                        }
+                    }
+                }
+            })
+            out.key("transitions")
+            out.array { out in
+                for row in transitions {
+                    out.element()
+                    out.object { out in
+                        out.member("from", string: row.from.rawValue)
+                        out.member("to", string: row.to.rawValue)
+                        out.member("requests", integer: row.count)
+                    }
+                }
+            }
+            out.key("changes")
+            out.array { out in
+                for summary in changes {
+                    out.element()
+                    out.object { Self.write(summary, into: &$0) }
+                }
+            }
+            out.key("bad_lines_first")
+            out.array { out in
+                for bad in badLineSamples {
+                    out.element()
+                    bad.error.writeErrorObject(line: bad.line, into: &out)
+                }
+            }
+            out.key("checks")
+            out.array { out in
+                for check in checks {
+                    out.element()
+                    out.object { out in
+                        out.member("spec", string: check.threshold.spec)
+                        out.member("count", integer: check.count)
+                        out.member("total", integer: check.total)
+                        out.member("exceeded", bool: check.exceeded)
+                    }
+                }
+            }
+            out.member("failed", bool: failed)
+            out.key("samples")
+            out.array { out in
+                for sample in samples {
+                    out.element()
+                    out.object { out in
+                        out.member("change", string: sample.change.label)
+                        out.member("line", integer: sample.line)
+                        out.member("request_id", string: sample.requestID)
+                        out.member("causes", strings: sample.causes.map(\.text))
+                        out.member("differences", strings: sample.differences)
+                        out.member("baseline", json: sample.baseline.json)
+                        out.member("candidate", json: sample.candidate.json)
+                    }
+                }
+            }
+            out.endObject()
+            out.byte(UInt8(ascii: "\n"))
+        }
     }
 
-    private static func json(_ side: ReplaySide) -> String {
-        JSONText.object([
-            ("source", jsonString(side.source)), ("commit", side.commit.map(jsonString) ?? "null"),
-            ("name", jsonString(side.policySet.name)), ("version", jsonString(side.policySet.version)),
-            ("digest", jsonString(side.policySet.digest)),
-        ])
+    private static func write(_ side: ReplaySide, into out: inout JSONWriter) {
+        out.member("source", string: side.source)
+        out.member("commit", string: side.commit)
+        out.member("name", string: side.policySet.name)
+        out.member("version", string: side.policySet.version)
+        out.member("digest", string: side.policySet.digest)
     }
 
-    private static func json(_ summary: ChangeSummary) -> String {
-        var members: [(String, String)] = []
+    /// One change's members: its kind and what it changed, its label and count, then the
+    /// causes (effects and deciding rules) or the value changes (obligation fields).
+    private static func write(_ summary: ChangeSummary, into out: inout JSONWriter) {
         switch summary.change {
         case .effect(let from, let to):
-            members = [("kind", "\"effect\""), ("from", jsonString(from.rawValue)), ("to", jsonString(to.rawValue))]
+            out.member("kind", string: "effect")
+            out.member("label", string: summary.change.label)
+            out.member("from", string: from.rawValue)
+            out.member("to", string: to.rawValue)
         case .decidingRules(let effect, let from, let to):
-            members = [
-                ("kind", "\"deciding_rules\""), ("effect", jsonString(effect.rawValue)),
-                ("from", JSONText.array(from.map(jsonString))), ("to", JSONText.array(to.map(jsonString))),
-            ]
+            out.member("kind", string: "deciding_rules")
+            out.member("label", string: summary.change.label)
+            out.member("effect", string: effect.rawValue)
+            out.member("from", strings: from)
+            out.member("to", strings: to)
         case .obligationField(let type, let field):
-            members = [("kind", "\"obligation_field\""), ("type", jsonString(type)), ("field", jsonString(field))]
-        case .obligationAdded(let type): members = [("kind", "\"obligation_added\""), ("type", jsonString(type))]
-        case .obligationRemoved(let type): members = [("kind", "\"obligation_removed\""), ("type", jsonString(type))]
+            out.member("kind", string: "obligation_field")
+            out.member("label", string: summary.change.label)
+            out.member("type", string: type)
+            out.member("field", string: field)
+        case .obligationAdded(let type):
+            out.member("kind", string: "obligation_added")
+            out.member("label", string: summary.change.label)
+            out.member("type", string: type)
+        case .obligationRemoved(let type):
+            out.member("kind", string: "obligation_removed")
+            out.member("label", string: summary.change.label)
+            out.member("type", string: type)
         }
-        members.insert(("label", jsonString(summary.change.label)), at: 1)
-        members.append(("requests", "\(summary.requests)"))
+        out.member("requests", integer: summary.requests)
         switch summary.change {
         case .effect, .decidingRules:
-            members.append(("causes", JSONText.array(summary.causes.map { cause, requests in
-                JSONText.object([
-                    ("rule", jsonString(cause.rule)), ("how", jsonString(cause.kind)), ("text", jsonString(cause.text)),
-                    ("requests", "\(requests)"),
-                ])
-            })))
-            members.append(("other_causes", "\(summary.otherCauses)"))
+            out.key("causes")
+            out.array { out in
+                for (cause, requests) in summary.causes {
+                    out.element()
+                    out.object { out in
+                        out.member("rule", string: cause.rule)
+                        out.member("how", string: cause.kind)
+                        out.member("text", string: cause.text)
+                        out.member("requests", integer: requests)
+                    }
+                }
+            }
+            out.member("other_causes", integer: summary.otherCauses)
         case .obligationField:
             guard let stats = summary.stats else { break }
-            members.append(("summary", jsonString(stats.summary)))
+            out.member("summary", string: stats.summary)
             if stats.raised + stats.lowered > 0, let smallest = stats.smallest, let largest = stats.largest {
-                var amounts: [(String, String)] = [
-                    ("raised", "\(stats.raised)"), ("lowered", "\(stats.lowered)"),
-                    ("smallest", jsonString(Shift.signed(smallest, scale: stats.scale))),
-                    ("largest", jsonString(Shift.signed(largest, scale: stats.scale))),
-                ]
-                if let total = stats.total { amounts.append(("total", jsonString(Shift.signed(total, scale: stats.scale)))) }
-                members.append(("amounts", JSONText.object(amounts)))
+                out.member("amounts", object: { out in
+                    out.member("raised", integer: stats.raised)
+                    out.member("lowered", integer: stats.lowered)
+                    out.member("smallest", string: Shift.signed(smallest, scale: stats.scale))
+                    out.member("largest", string: Shift.signed(largest, scale: stats.scale))
+                    if let total = stats.total { out.member("total", string: Shift.signed(total, scale: stats.scale)) }
+                })
             }
-            members.append(("shifts", JSONText.array(stats.shifts.sorted(by: <).map { seconds, count in
-                JSONText.object([("seconds", "\(seconds)"), ("requests", "\(count)")])
-            })))
-            members.append(("values", JSONText.array(stats.values.sorted(by: <).map { value, count in
-                JSONText.object([("change", jsonString(value)), ("requests", "\(count)")])
-            })))
-            members.append(("others", "\(stats.shifts.other + stats.values.other)"))
+            out.key("shifts")
+            out.array { out in
+                for (seconds, count) in stats.shifts.sorted(by: <) {
+                    out.element()
+                    out.object { out in
+                        out.key("seconds")
+                        out.integer(seconds)
+                        out.member("requests", integer: count)
+                    }
+                }
+            }
+            out.key("values")
+            out.array { out in
+                for (value, count) in stats.values.sorted(by: <) {
+                    out.element()
+                    out.object { out in
+                        out.member("change", string: value)
+                        out.member("requests", integer: count)
+                    }
+                }
+            }
+            out.member("others", integer: stats.shifts.other + stats.values.other)
         case .obligationAdded, .obligationRemoved: break
         }
-        return JSONText.object(members)
     }
 }
 
@@ -120,26 +198,6 @@ extension ReplaySample.Outcome {
         switch self {
         case .decided(let decision): decision.json
         case .rejected(let error): error.errorObject(line: nil)
-        }
-    }
-}
-
-/// Assembles JSON from members that are JSON already, keeping their order: a thin layer
-/// over `RescindJSON.JSONWriter`, which escapes the keys and places the commas.
-enum JSONText {
-    static func object(_ members: [(String, String)]) -> String {
-        JSONWriter.text { out in
-            out.beginObject()
-            for (name, value) in members { out.member(named: name, json: value) }
-            out.endObject()
-        }
-    }
-
-    static func array(_ elements: [String]) -> String {
-        JSONWriter.text { out in
-            out.beginArray()
-            for element in elements { out.element(json: element) }
-            out.endArray()
         }
     }
 }

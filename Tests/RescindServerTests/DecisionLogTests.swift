@@ -400,7 +400,7 @@ func withoutSpaces(_ text: String) -> String {
             decisionID: nil, loggedAt: .now(), policySet: set, latencyMicroseconds: number, request: request,
             requestCompacted: false,
             outcome: .rejected(
-                error: "{\"error\":{\"code\":\"request-missing-field\",\"message\":\"`at` is required\",\"path\":\"$.at\"}}",
+                error: "{\"code\":\"request-missing-field\",\"message\":\"`at` is required\",\"path\":\"$.at\"}",
                 bytes: request.count, sha256: String(repeating: "0", count: 64)))
     }
 }

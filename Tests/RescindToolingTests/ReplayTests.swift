@@ -111,4 +111,27 @@ struct ReplayTests {
         #expect(empty.policySet == nil)
         #expect(empty.diagnostics.errors.first?.message == "no policy files found in `REV:Nothing`")
     }
+
+    /// A `boot_id` written with escapes is the id it stands for: escaped once in the
+    /// report (it was shown with its escapes escaped again, `b\\\"A`) and one boot
+    /// however it is escaped (`\u0041` and `A` were two).
+    @Test("a boot id with escapes is read as the id it stands for")
+    func escapedBootID() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let set = try #require(LoadedPolicies.load(paths: [root.appendingPathComponent("Policies").path]).policySet)
+        let request = #"{"id":"r","at":"2026-11-27T10:00:00+08:00"}"#
+        let lines = [
+            #"{"seq":1,"boot_id":"b\"A","request":"# + request + #","decision":{}}"#,
+            #"{"seq":4,"boot_id":"b\"\u0041","request":"# + request + #","decision":{}}"#,
+        ]
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("rescind-boot-\(UUID().uuidString).jsonl").path
+        try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let side = ReplaySide(policySet: set, source: "Policies")
+        let report = Replay(baseline: side, candidate: side).run(try #require(LineReader(path: path)))
+        #expect(report.sequencedBoots == 1)
+        #expect(report.gaps == [SequenceGap(bootID: #"b"A"#, missing: 2...3)])
+        #expect(report.json.contains(#""first":[{"boot_id":"b\"A","from":2,"to":3}]"#))
+    }
 }

@@ -3,6 +3,7 @@ import Rescind
 import CEL
 import RescindDiagnostics
 import RescindEngine
+import RescindJSON
 import RescindPolicy
 import RescindYAML
 
@@ -287,7 +288,7 @@ extension TestPlanLoader {
     /// value (or, for an unknown field, its key) is written, with the case it breaks.
     mutating func decode(_ tree: YAMLNode, caseName: String, caseSpan: SourceSpan) -> ObjectValue? {
         var json = RequestJSON()
-        json.write(tree, path: "$", keySpan: nil)
+        json.write(tree)
         switch decoder.decode(json.text) {
         case .success(let decoded): return decoded.root
         case .failure(let error):
@@ -307,40 +308,51 @@ extension TestPlanLoader {
 /// A request tree written as JSON, remembering where each JSON path's key and value
 /// were written.
 struct RequestJSON {
-    var text = ""
+    private(set) var text = ""
     private var values: [String: SourceSpan] = [:]
     private var keys: [String: SourceSpan] = [:]
 
-    mutating func write(_ node: YAMLNode, path: String, keySpan: SourceSpan?) {
+    /// Writes `tree`, the whole request, as `text`.
+    mutating func write(_ tree: YAMLNode) {
+        let written = JSONWriter.text(capacity: 1024) { out in write(tree, path: "$", keySpan: nil, into: &out) }
+        text = written
+    }
+
+    private mutating func write(_ node: YAMLNode, path: String, keySpan: SourceSpan?, into out: inout JSONWriter) {
         values[path] = node.span
         if let keySpan { keys[path] = keySpan }
         switch node.content {
         case .scalar(let scalar):
             switch scalar.value {
-            case .null: text += "null"
-            case .bool(let value): text += value ? "true" : "false"
-            case .int(let value): text += String(value)
+            case .null: out.literal("null")
+            case .bool(let value): out.bool(value)
+            case .int(let value): out.integer(value)
             case .float(let value):
                 // The text as written, when JSON reads it the same: decimals stay exact.
-                text += Self.isJSONNumber(scalar.text) ? scalar.text : (value.isFinite ? "\(value)" : jsonString(scalar.text))
-            case .string(let value): text += jsonString(value)
+                if Self.isJSONNumber(scalar.text) {
+                    out.append(scalar.text)
+                } else if value.isFinite {
+                    out.append("\(value)")
+                } else {
+                    out.string(scalar.text)
+                }
+            case .string(let value): out.string(value)
             }
         case .sequence(let items):
-            text += "["
+            out.beginArray()
             for (index, item) in items.enumerated() {
-                if index > 0 { text += "," }
-                write(item, path: "\(path)[\(index)]", keySpan: nil)
+                out.element()
+                write(item, path: "\(path)[\(index)]", keySpan: nil, into: &out)
             }
-            text += "]"
+            out.endArray()
         case .mapping(let mapping):
-            text += "{"
-            for (index, entry) in mapping.entries.enumerated() {
-                if index > 0 { text += "," }
+            out.beginObject()
+            for entry in mapping.entries {
                 let name = entry.key.scalar?.text ?? entry.key.description
-                text += jsonString(name) + ":"
-                write(entry.value, path: "\(path).\(name)", keySpan: entry.key.span)
+                out.key(named: name)
+                write(entry.value, path: "\(path).\(name)", keySpan: entry.key.span, into: &out)
             }
-            text += "}"
+            out.endObject()
         }
     }
 
