@@ -12,7 +12,7 @@ extension ReplayReport {
     /// (each kind with its causes or value changes), `bad_lines_first`, `checks`,
     /// `failed` and `samples`, whose decisions are those of `rescind eval --json
     /// --explain`.
-    public var json: String {
+    package var json: String {
         var members: [(String, String)] = [
             ("baseline", Self.json(baseline)), ("candidate", Self.json(candidate)),
             ("lines", "\(lines)"), ("log_entries", "\(logEntries)"), ("plain_requests", "\(plainRequests)"),
@@ -116,7 +116,7 @@ extension ReplayReport {
 
 extension ReplaySample.Outcome {
     /// The decision's JSON with its explanation, or the error object of `rescind eval --jsonl`.
-    public var json: String {
+    package var json: String {
         switch self {
         case .decided(let decision): decision.json
         case .rejected(let error): error.errorObject(line: nil)
