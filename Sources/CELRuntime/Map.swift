@@ -92,7 +92,7 @@ enum MapKey: Hashable, Sendable {
     package static let empty = try! MapValue(entries: [])
 
     /// The number of entries.
-    @inlinable @usableFromInline package var count: Int { keys.count }
+    @inlinable package var count: Int { keys.count }
 
     /// The value under a key, by CEL key equality; nil if absent.
     @inlinable

@@ -102,7 +102,7 @@ extension Array {
     /// Calls `body` with a view of `buffer`, keeping `owner` (which keeps the buffer's
     /// memory alive) alive until `body` returns.
     @inlinable @inline(__always)
-    @usableFromInline package static func table<Owner, Element, Result>(
+    package static func table<Owner, Element, Result>(
         _ buffer: UnsafeBufferPointer<Element>, keptAliveBy owner: Owner, _ body: (BorrowedTable<Element>) -> Result
     ) -> Result {
         defer { _fixLifetime(owner) }
