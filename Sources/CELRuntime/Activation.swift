@@ -1,6 +1,6 @@
 /// The variables a program reads, each assigned a slot at plan time. Evaluation reads
 /// variables by slot index; names are resolved once, when an activation is built.
-package struct ActivationLayout: Sendable {
+@usableFromInline package struct ActivationLayout: Sendable {
     /// Variable names by slot.
     package let names: [String]
     private let slots: [String: Int]
@@ -18,11 +18,10 @@ package struct ActivationLayout: Sendable {
     /// The slot of a variable, or nil if the program never reads it.
     package func slot(of name: String) -> Int? { slots[name] }
 
-    package var count: Int { names.count }
+    @usableFromInline package var count: Int { names.count }
 
     /// The marker an unbound slot holds.
-    @usableFromInline
-    func unboundValue(_ slot: Int) -> Value { unbound[slot] }
+    @usableFromInline func unboundValue(_ slot: Int) -> Value { unbound[slot] }
 }
 
 /// Variable values for one evaluation, stored by slot. Build one with
@@ -31,8 +30,8 @@ package struct ActivationLayout: Sendable {
 /// Unset slots hold an "undeclared reference" error value, so reading an unbound
 /// variable yields that error (which `||`/`&&` may absorb) rather than trapping; that
 /// marker is also how a slot is known to be unbound.
-package struct Activation: Sendable {
-    package let layout: ActivationLayout
+@usableFromInline package struct Activation: Sendable {
+    @usableFromInline package let layout: ActivationLayout
     @usableFromInline var values: ContiguousArray<Value>
 
     /// An activation with every variable unbound.

@@ -3,10 +3,10 @@ import RescindJSON
 ///
 /// Its arithmetic is `@inlinable`: business calendars (RescindCELLibrary) count days
 /// with it from another module, on every refund deadline.
-package struct CivilDate: Sendable, Hashable, Comparable, CustomStringConvertible {
-    package let year: Int
-    package let month: Int
-    package let day: Int
+@usableFromInline package struct CivilDate: Sendable, Hashable, Comparable, CustomStringConvertible {
+    @usableFromInline package let year: Int
+    @usableFromInline package let month: Int
+    @usableFromInline package let day: Int
 
     @inlinable
     package init?(year: Int, month: Int, day: Int) {
@@ -66,7 +66,7 @@ package struct CivilDate: Sendable, Hashable, Comparable, CustomStringConvertibl
         (lhs.year, lhs.month, lhs.day) < (rhs.year, rhs.month, rhs.day)
     }
 
-    package var description: String { RFC3339.date(year: year, month: month, day: day) }
+    @usableFromInline package var description: String { RFC3339.date(year: year, month: month, day: day) }
 
     /// The number of days in a month of the proleptic Gregorian calendar.
     @inlinable

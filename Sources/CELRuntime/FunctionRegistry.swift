@@ -31,14 +31,14 @@ package enum FunctionBody: Sendable {
 
 /// One overload of a function: an id (as the checker resolves calls to), the kinds of
 /// arguments it accepts (nil = any kind), and its body.
-package struct FunctionOverload: Sendable {
+@usableFromInline package struct FunctionOverload: Sendable {
     package let id: String
     package let function: String
     /// Called as `target.f(args)`; the target is the first argument.
     package let isMember: Bool
     /// The runtime kind each argument must have, nil for "any". Used to dispatch calls
     /// that the checker did not resolve to a single overload.
-    package let argumentKinds: [ValueKind?]
+    @usableFromInline package let argumentKinds: [ValueKind?]
     package let body: FunctionBody
     /// Whether a call with constant arguments may be evaluated once at plan time: true
     /// for pure functions; false for anything reading the clock or other state.

@@ -7,7 +7,7 @@
 /// `error`, the same keys on every line, `null` where there is nothing. Older logs lack
 /// the first two and the `request_`/`truncated` members and have `decision` or `error`
 /// only; readers take both.
-package enum DecisionLogFormat {
+@usableFromInline package enum DecisionLogFormat {
     /// The members of a line, in the order they are written.
     package static let keys = [
         "seq", "boot_id", "decision_id", "logged_at", "policy", "latency_us", "request_bytes", "request_sha256",
@@ -107,17 +107,17 @@ package enum DecisionLogFormat {
     // MARK: Reading
 
     /// What readers need of a line besides the request, found in one pass.
-    package struct Envelope: Sendable {
+    @usableFromInline package struct Envelope: Sendable {
         /// The request object's bytes, or the request string's (quotes included); nil
         /// when the line is not a log entry.
-        package var request: Range<Int>?
-        package var requestIsString = false
-        package var truncated = false
-        package var seq: Int?
+        @usableFromInline package var request: Range<Int>?
+        @usableFromInline package var requestIsString = false
+        @usableFromInline package var truncated = false
+        @usableFromInline package var seq: Int?
         /// The `boot_id` string's contents.
-        package var bootID: Range<Int>?
+        @usableFromInline package var bootID: Range<Int>?
 
-        package init() {}
+        @usableFromInline package init() {}
     }
 
     /// What follows a request in an entry as written: its closing brace, then the decision.

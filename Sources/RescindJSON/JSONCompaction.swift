@@ -1,6 +1,6 @@
 /// Copying JSON without what it does not need: the decision log keeps a request without
 /// the whitespace between its tokens, and a decision without its `explanation`.
-package enum JSONCompaction {
+@usableFromInline package enum JSONCompaction {
     /// One JSON object (RFC 8259; strings are checked for escapes and control
     /// characters, the caller checks UTF-8) copied without the whitespace between its
     /// tokens, and its top-level `id` when that is a string without escapes. Nil when

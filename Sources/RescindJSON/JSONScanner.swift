@@ -13,9 +13,9 @@
 /// (≈17.5k instructions per request decoded, the larger part of a decision served);
 /// these primitives check bounds per byte and return ranges to be read again, which
 /// that loop avoids. It stays as it is until a port is measured within 5% of it.
-package struct JSONScanner<Bytes: RandomAccessCollection> where Bytes.Element == UInt8, Bytes.Index == Int {
-    package let bytes: Bytes
-    package var index: Int
+@usableFromInline package struct JSONScanner<Bytes: RandomAccessCollection> where Bytes.Element == UInt8, Bytes.Index == Int {
+    @usableFromInline package let bytes: Bytes
+    @usableFromInline package var index: Int
 
     @inlinable
     package init(_ bytes: Bytes, at index: Int? = nil) {
@@ -64,7 +64,7 @@ package struct JSONScanner<Bytes: RandomAccessCollection> where Bytes.Element ==
     }
 
     /// How strictly `string` checks a string's contents.
-    package enum Strictness {
+    @usableFromInline package enum Strictness {
         /// RFC 8259: no raw control characters, only the defined escapes, `\u` with four
         /// hex digits.
         case strict
@@ -325,9 +325,9 @@ package struct JSONScanner<Bytes: RandomAccessCollection> where Bytes.Element ==
 }
 
 /// What is wrong with JSON text, and where (an index into the bytes read).
-package struct JSONSyntaxError: Error, Sendable {
-    package let message: String
-    package let offset: Int
+@usableFromInline package struct JSONSyntaxError: Error, Sendable {
+    @usableFromInline package let message: String
+    @usableFromInline package let offset: Int
 
     @inlinable
     package init(message: String, offset: Int) {

@@ -8,9 +8,9 @@ public import RescindUnsafe
 /// decision's own members), or `key`/`element`/`beginObject`…, which track where
 /// commas go (shapes that vary). Its memory is an `OutputBuffer`: get a writer from
 /// `JSONWriter.write(appendingTo:)` (stack first) or `JSONWriter.bytes`/`text`.
-package struct JSONWriter {
+@usableFromInline package struct JSONWriter {
     /// What `write(appendingTo:)` reserves on the stack by default: most decisions fit.
-    package static let stackCapacity = 1024
+    @usableFromInline package static let stackCapacity = 1024
 
     @usableFromInline var out: OutputBuffer
     /// One bit per open object or array: whether it already has a member. Values nest a

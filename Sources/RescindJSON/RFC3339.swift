@@ -7,7 +7,7 @@ public import RescindUnsafe
 /// deadlines in every refund decision) and because the module is a leaf that CELRuntime,
 /// the engine and the server can all import. A time is built as three words in
 /// registers and stored in three writes.
-package enum RFC3339 {
+@usableFromInline package enum RFC3339 {
     /// The most bytes `write` produces (a year far outside 0…9999 and 9 fraction digits
     /// included).
     package static let maxLength = 58

@@ -3,11 +3,11 @@
 /// holding one costs nothing until it is used. For code that hands bytes to C (`read`,
 /// `memchr`) or decodes text in place.
 @frozen
-package struct ByteBuffer: ~Copyable {
+@usableFromInline package struct ByteBuffer: ~Copyable {
     /// The memory, nil until something was reserved.
-    package private(set) var base: UnsafeMutablePointer<UInt8>?
+    @usableFromInline package private(set) var base: UnsafeMutablePointer<UInt8>?
     /// How many bytes `base` holds.
-    package private(set) var capacity = 0
+    @usableFromInline package private(set) var capacity = 0
 
     /// An empty buffer; allocates nothing.
     @inlinable package init() {}
@@ -29,7 +29,7 @@ package struct ByteBuffer: ~Copyable {
 
     /// Grows to `newCapacity` bytes, keeping the first `count` bytes.
     @discardableResult
-    package mutating func grow(to newCapacity: Int, preserving count: Int) -> UnsafeMutablePointer<UInt8> {
+    @usableFromInline package mutating func grow(to newCapacity: Int, preserving count: Int) -> UnsafeMutablePointer<UInt8> {
         precondition(count <= capacity && count <= newCapacity, "kept bytes beyond the buffer")
         let larger = UnsafeMutablePointer<UInt8>.allocate(capacity: max(1, newCapacity))
         if let base {

@@ -2,7 +2,7 @@
 /// `\` are escaped, `\n`, `\r`, `\t` by name, other control characters and DEL as
 /// `\u00xx`; everything else, non-ASCII included, is copied. (The writing itself is
 /// `OutputBuffer.string`.)
-package enum JSONEscaping {
+@usableFromInline package enum JSONEscaping {
     /// The most bytes a string of `count` UTF-8 bytes takes escaped, quotes included.
     @inlinable
     package static func maxLength(_ count: Int) -> Int { count * 6 + 2 }

@@ -15,7 +15,7 @@
 /// A growable byte buffer for JSON text: starts in the caller's stack scratch when there
 /// is one, moves to the heap (doubling) when it runs out. Create one with `withScratch`
 /// or `bytes`, which hand over the bytes and free the memory.
-package struct OutputBuffer {
+@usableFromInline package struct OutputBuffer {
     @usableFromInline var base: UnsafeMutablePointer<UInt8>
     @usableFromInline var count = 0
     @usableFromInline var capacity: Int

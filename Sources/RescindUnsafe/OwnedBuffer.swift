@@ -2,7 +2,7 @@
 /// its own `deinit` and its holder cannot forget to (README.md, invariant 6). Reading
 /// and writing an element adjusts no reference count.
 @frozen
-package struct OwnedBuffer<Element: BitwiseCopyable>: ~Copyable {
+@usableFromInline package struct OwnedBuffer<Element: BitwiseCopyable>: ~Copyable {
     @usableFromInline let buffer: UnsafeMutableBufferPointer<Element>
 
     /// `count` elements, each `value`.

@@ -95,7 +95,7 @@ package final class PlanArena: @unchecked Sendable {
 /// table adjusts no reference count. Valid while its arena lives (README.md, invariant 2).
 /// Indexes from zero.
 @frozen
-package struct ArenaTable<Element>: RandomAccessCollection, BitwiseCopyable {
+@usableFromInline package struct ArenaTable<Element>: RandomAccessCollection, BitwiseCopyable {
     @usableFromInline let buffer: UnsafeBufferPointer<Element>
 
     @inlinable init(_ buffer: UnsafeBufferPointer<Element>) { self.buffer = buffer }

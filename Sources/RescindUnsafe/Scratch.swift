@@ -1,6 +1,6 @@
 /// Mutable tables on the stack for the length of one call (README.md, invariant 5): a
 /// decision's candidate set and ordinal cache. They allocate nothing on the heap.
-package enum Scratch {
+@usableFromInline package enum Scratch {
     /// Calls `body` with a table of `words` words and one of `bytes` bytes, both zeroed,
     /// valid only during the call. Small sizes use a fixed buffer in the caller's frame,
     /// so `body`'s result is returned as is.
@@ -36,7 +36,7 @@ package enum Scratch {
 /// A mutable table handed out by `Scratch`; valid only inside the call that made it.
 /// Indexes from zero; bounds are checked in debug builds.
 @frozen
-package struct ScratchTable<Element> {
+@usableFromInline package struct ScratchTable<Element> {
     @usableFromInline let buffer: UnsafeMutableBufferPointer<Element>
 
     @inlinable init(_ buffer: UnsafeMutableBufferPointer<Element>) { self.buffer = buffer }

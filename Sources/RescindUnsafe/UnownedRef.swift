@@ -1,7 +1,7 @@
 /// A reference that is not counted: copying and reading it adjusts no reference count.
 /// Its holder keeps the object alive by other means (README.md, invariant 4).
 @frozen
-package struct UnownedRef<Object: AnyObject>: BitwiseCopyable {
+@usableFromInline package struct UnownedRef<Object: AnyObject>: BitwiseCopyable {
     @usableFromInline let reference: Unmanaged<Object>
 
     @inlinable package init(_ object: Object) { reference = .passUnretained(object) }

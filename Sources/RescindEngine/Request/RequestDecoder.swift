@@ -80,7 +80,7 @@ public struct DecodedRequest: Sendable {
 ///   Enums: one of their strings, exactly.
 /// - Limits: `RequestLimits`. Invalid JSON and broken limits stop decoding; other
 ///   problems are collected, up to `RequestLimits.maxErrors`, in the order met.
-package struct RequestDecoder: Sendable {
+@usableFromInline package struct RequestDecoder: Sendable {
     package let schema: RequestSchema
     package let limits: RequestLimits
     private let plan: DecodePlan
@@ -93,7 +93,7 @@ package struct RequestDecoder: Sendable {
     }
 
     /// Decodes a request from UTF-8 bytes.
-    package func decode(_ bytes: UnsafeRawBufferPointer) -> Result<DecodedRequest, RequestError> {
+    @usableFromInline package func decode(_ bytes: UnsafeRawBufferPointer) -> Result<DecodedRequest, RequestError> {
         guard bytes.count <= limits.maxBytes else {
             let error = PendingError(problem: .tooLarge(size: bytes.count, limit: limits.maxBytes), reversedPath: [], offset: limits.maxBytes)
             return .failure(RequestError(errors: [error.rendered()]))
