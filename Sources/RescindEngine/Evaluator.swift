@@ -3,19 +3,19 @@ import RescindUnsafe
 import RescindCELLibrary
 
 /// Options for one decision.
-package struct DecisionOptions: Sendable {
+@usableFromInline package struct DecisionOptions: Sendable {
     /// Overrides the request's `locale` for reasons.
-    package var locale: String?
+    @usableFromInline package var locale: String?
     /// Record the explanation (every condition's outcome and the values it read).
-    package var explain: Bool
+    @usableFromInline package var explain: Bool
     /// The most CEL work (comprehension steps, size-proportional operations; see
     /// `EvaluationLimits.costLimit`) one decision may do across all its expressions; nil
     /// leaves each expression to its own limit. Deterministic, unlike a timeout: the same
     /// request spends the same cost. An expression that would exceed it fails, is
     /// reported as a problem, and counts as not holding, like any evaluation error.
-    package var costBudget: Int?
+    @usableFromInline package var costBudget: Int?
 
-    package init(locale: String? = nil, explain: Bool = false, costBudget: Int? = nil) {
+    @inlinable package init(locale: String? = nil, explain: Bool = false, costBudget: Int? = nil) {
         self.locale = locale
         self.explain = explain
         self.costBudget = costBudget
