@@ -124,8 +124,8 @@ let package = Package(
 //   file whose `package` declarations use another module's types then needs a `package
 //   import`, and `@inlinable` code needs the modules it reaches imported `public`ly even
 //   where nothing is public (CELRuntime's `memcmp` from Glibc: "is package and cannot be
-//   referenced from an '@inlinable' function"); the seven `public import`s of RescindJSON
-//   and RescindYAML are flagged unused (nothing there is public now). The builds stop a module at a time; two got
+//   referenced from an '@inlinable' function"); the `public import`s of modules with nothing
+//   public left are plain imports now (they were flagged unused). The builds stop a module at a time; two got
 //   through RescindUnsafe, RescindJSON, RescindDiagnostics, RescindYAML and CELCommon
 //   and into CELRuntime (six files changed) before the time for it ran out. Left off:
 //   finishing it is mechanical, about one build per module.

@@ -1,4 +1,4 @@
-public import CELRuntime
+import CELRuntime
 
 /// An ordering comparison in a condition whose outcome depends on the request, such as
 /// `at - order.placed_at >= duration("30m")` or `seller_stats.orders_30d > 0`: a

@@ -1,4 +1,4 @@
-public import CELCommon
+import CELCommon
 
 /// An obligation type a policy may write (`notify`, `voucher`, …), declared once: its
 /// fields with what each holds and defaults to, and what a decision adds to it.

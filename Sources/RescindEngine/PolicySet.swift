@@ -1,7 +1,7 @@
 import CELCommon
-public import CELRuntime
-public import RescindUnsafe
-public import RescindCELLibrary
+import CELRuntime
+import RescindUnsafe
+import RescindCELLibrary
 
 /// What a rule or tier decides. Effects combine by precedence: deny beats review
 /// beats allow.

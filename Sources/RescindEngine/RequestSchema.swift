@@ -1,5 +1,5 @@
-public import CELCommon
-public import CELRuntime
+import CELCommon
+import CELRuntime
 
 /// The shape of a cancellation request, as the policy set's `schema` declares it:
 /// the root object type (each top-level field a CEL variable), the enums, and the

@@ -1,4 +1,4 @@
-public import RescindUnsafe
+import RescindUnsafe
 
 /// A JSON writer over bytes that keeps members in the order written, so the same value
 /// always produces the same bytes; every JSON text the project writes goes through it

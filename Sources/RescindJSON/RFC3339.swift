@@ -1,4 +1,4 @@
-public import RescindUnsafe
+import RescindUnsafe
 
 /// The one RFC 3339 formatter: decision deadlines (`2026-12-02T23:59:59+08:00`), CEL
 /// timestamps (`2009-02-13T23:31:30.123Z`) and the server's clock (`…22.000830Z`).

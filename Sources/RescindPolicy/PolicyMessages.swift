@@ -1,4 +1,4 @@
-public import RescindDiagnostics
+import RescindDiagnostics
 import RescindEngine
 
 /// Diagnostic codes of the policy layer (load and check), all in one place.

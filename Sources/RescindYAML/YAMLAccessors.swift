@@ -1,4 +1,4 @@
-public import RescindDiagnostics
+import RescindDiagnostics
 
 // Typed access for later stages (the policy loader). Each accessor returns the value,
 // or nil after appending a located error to `diagnostics`, so a caller can read every

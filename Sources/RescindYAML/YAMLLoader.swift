@@ -1,4 +1,4 @@
-public import RescindDiagnostics
+import RescindDiagnostics
 
 #if canImport(Glibc)
 internal import Glibc

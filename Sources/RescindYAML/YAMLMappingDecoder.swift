@@ -1,4 +1,4 @@
-public import RescindDiagnostics
+import RescindDiagnostics
 
 /// Reads the fields of one mapping, the way a policy loader reads an object: ask for
 /// each key you know, then call `finish` to report every key nobody asked for

@@ -1,4 +1,4 @@
-public import RescindDiagnostics
+import RescindDiagnostics
 
 // Every diagnostic code and message text of the YAML layer lives in this file, so the
 // wording stays consistent and is reviewed in one place.

@@ -1,4 +1,4 @@
-public import RescindDiagnostics
+import RescindDiagnostics
 
 /// One node of a loaded YAML document: a scalar, a sequence or a mapping, with the
 /// span of source text it was read from.

@@ -1,5 +1,5 @@
-public import CELCommon
-public import CELRuntime
+import CELCommon
+import CELRuntime
 import RescindUnsafe
 
 /// A request field reached by slot from a known object type: reading it is a few array

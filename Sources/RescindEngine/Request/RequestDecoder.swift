@@ -1,4 +1,4 @@
-public import CELRuntime
+import CELRuntime
 
 /// Bounds on what a request may be, so a hostile or broken client costs bounded work.
 package struct RequestLimits: Sendable, Hashable {

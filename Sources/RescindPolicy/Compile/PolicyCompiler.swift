@@ -3,8 +3,8 @@ import CELCommon
 import CELRuntime
 import Foundation
 import RescindCELLibrary
-public import RescindDiagnostics
-public import RescindEngine
+import RescindDiagnostics
+import RescindEngine
 
 /// The result of checking and compiling a policy model: a policy set when there were
 /// no errors, and every diagnostic (warnings too) either way.

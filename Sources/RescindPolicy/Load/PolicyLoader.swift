@@ -2,9 +2,9 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
-public import RescindDiagnostics
+import RescindDiagnostics
 import RescindEngine
-public import RescindYAML
+import RescindYAML
 
 /// What loading a policy folder produced: the model, every diagnostic, the sources
 /// (to render diagnostics) and a digest of the files.

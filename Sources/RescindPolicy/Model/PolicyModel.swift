@@ -1,5 +1,5 @@
-public import RescindDiagnostics
-public import RescindEngine
+import RescindDiagnostics
+import RescindEngine
 
 // The policy model: what the YAML files say, typed, with a span for every element.
 // The loader builds it from YAML; the compiler checks it and turns it into a
