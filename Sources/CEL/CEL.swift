@@ -1,8 +1,8 @@
-@_exported import CELChecker
-@_exported import CELCommon
-@_exported import CELParser
-@_exported import CELRuntime
-@_exported import RescindDiagnostics
+import CELChecker
+import CELCommon
+import CELParser
+import CELRuntime
+import RescindDiagnostics
 
 /// Everything an expression may refer to, and how to compile and run it: declared
 /// variables with their types, a container for name resolution, the standard library
@@ -15,22 +15,22 @@
 ///
 /// Rescind's own functions (`decimal`, business calendars) are such a library:
 /// `CELEnvironment(variables: ..., libraries: [.rescind(calendars: calendars)])`.
-public struct CELEnvironment: Sendable {
-    public var variables: [String: CELType]
-    public var container: String
+package struct CELEnvironment: Sendable {
+    package var variables: [String: CELType]
+    package var container: String
     /// Runtime implementations, by overload id and function name.
-    public var functions: FunctionRegistry
+    package var functions: FunctionRegistry
     /// Declarations the checker sees in addition to the standard library's.
-    public var functionDeclarations: [FunctionDecl]
-    public var parserOptions: CELParser.Options
-    public var limits: EvaluationLimits
+    package var functionDeclarations: [FunctionDecl]
+    package var parserOptions: CELParser.Options
+    package var limits: EvaluationLimits
     /// Whether `compile` type-checks. The one switch to turn the checker off (then
     /// `compile` behaves like `compileUnchecked`).
-    public var typeCheck: Bool
+    package var typeCheck: Bool
     /// Variables every program gets slots for, in this order (see `PlannerOptions.globals`).
-    public var sharedGlobals: [String] = []
+    package var sharedGlobals: [String] = []
 
-    public init(
+    package init(
         variables: [String: CELType] = [:], container: String = "", functions: FunctionRegistry = .standard,
         functionDeclarations: [FunctionDecl] = [], parserOptions: CELParser.Options = CELParser.Options(),
         limits: EvaluationLimits = EvaluationLimits(), typeCheck: Bool = true, libraries: [CELLibrary] = []
@@ -47,14 +47,14 @@ public struct CELEnvironment: Sendable {
 
     /// Adds a library: its declarations to the checker's, its implementations to the
     /// runtime's registry. An overload id already present is replaced.
-    public mutating func add(_ library: CELLibrary) {
+    package mutating func add(_ library: CELLibrary) {
         functionDeclarations += library.declarations
         functions.add(library)
     }
 
     /// Declares a function for the checker and registers its implementations, given
     /// per overload id. Overloads without an implementation are declared only.
-    public mutating func addFunction(
+    package mutating func addFunction(
         _ declaration: FunctionDecl, implementations: [String: FunctionBody], constantFoldable: Bool = false
     ) {
         functionDeclarations.append(declaration)
@@ -66,7 +66,7 @@ public struct CELEnvironment: Sendable {
     }
 
     /// Parses, type-checks and plans an expression.
-    public func compile(_ source: String) -> CompileResult {
+    package func compile(_ source: String) -> CompileResult {
         guard typeCheck else { return compileUnchecked(source) }
         let (parsed, parseIssues) = CELParser(options: parserOptions).parse(source)
         guard let parsed, !parseIssues.contains(where: { $0.severity == .error }) else {
@@ -88,7 +88,7 @@ public struct CELEnvironment: Sendable {
 
     /// Parses and plans an expression without type-checking: names resolve against
     /// the bindings at evaluation time and calls dispatch on runtime argument kinds.
-    public func compileUnchecked(_ source: String) -> CompileResult {
+    package func compileUnchecked(_ source: String) -> CompileResult {
         let (parsed, parseIssues) = CELParser(options: parserOptions).parse(source)
         guard let parsed, !parseIssues.contains(where: { $0.severity == .error }) else {
             return CompileResult(program: nil, issues: parseIssues)
@@ -108,37 +108,37 @@ public struct CELEnvironment: Sendable {
 
 /// The outcome of compiling: a program, or the issues (with the stage that found
 /// them) that prevented one. Warnings may accompany a program.
-public struct CompileResult: Sendable {
-    public let program: CELProgram?
-    public let issues: [CELIssue]
+package struct CompileResult: Sendable {
+    package let program: CELProgram?
+    package let issues: [CELIssue]
 
     /// The errors among the issues.
-    public var errors: [CELIssue] { issues.filter { $0.severity == .error } }
+    package var errors: [CELIssue] { issues.filter { $0.severity == .error } }
 
     /// The stage that failed, if compilation failed.
-    public var failedStage: CELIssue.Stage? { program == nil ? errors.first?.stage : nil }
+    package var failedStage: CELIssue.Stage? { program == nil ? errors.first?.stage : nil }
 
     /// The program, or the issues as an error.
-    public func get() throws(CompileError) -> CELProgram {
+    package func get() throws(CompileError) -> CELProgram {
         guard let program else { throw CompileError(issues: issues) }
         return program
     }
 }
 
 /// Compilation failed; `issues` says why.
-public struct CompileError: Error, Sendable, CustomStringConvertible {
-    public let issues: [CELIssue]
-    public var description: String { issues.map(\.description).joined(separator: "\n") }
+package struct CompileError: Error, Sendable, CustomStringConvertible {
+    package let issues: [CELIssue]
+    package var description: String { issues.map(\.description).joined(separator: "\n") }
 }
 
 /// A compiled expression: its source, AST, type information (when checked) and the
 /// executable program. Immutable, thread-safe, reusable.
-public final class CELProgram: Sendable {
-    public let source: String
-    public let parsed: ParsedExpr
+package final class CELProgram: Sendable {
+    package let source: String
+    package let parsed: ParsedExpr
     /// The checker's annotations; nil for unchecked compilation.
-    public let checked: CheckedExpr?
-    public let program: Program
+    package let checked: CheckedExpr?
+    package let program: Program
 
     init(source: String, parsed: ParsedExpr, checked: CheckedExpr?, program: Program) {
         self.source = source
@@ -148,25 +148,25 @@ public final class CELProgram: Sendable {
     }
 
     /// The static type of the result (`dyn` when unchecked).
-    public var resultType: CELType { checked?.resultType ?? .dyn }
+    package var resultType: CELType { checked?.resultType ?? .dyn }
 
     /// An activation for repeated evaluation; see `Program.makeActivation`.
-    public func makeActivation(_ bindings: [String: Value] = [:]) -> Activation {
+    package func makeActivation(_ bindings: [String: Value] = [:]) -> Activation {
         program.makeActivation(bindings)
     }
 
     /// Evaluates against a prepared activation (the fast path).
-    public func evaluate(_ activation: Activation) -> Result<Value, EvalError> {
+    package func evaluate(_ activation: Activation) -> Result<Value, EvalError> {
         program.evaluate(activation)
     }
 
     /// Evaluates with variables by name.
-    public func evaluate(_ bindings: [String: Value] = [:]) -> Result<Value, EvalError> {
+    package func evaluate(_ bindings: [String: Value] = [:]) -> Result<Value, EvalError> {
         program.evaluate(bindings)
     }
 
     /// Evaluates and records every sub-expression's value by expression id.
-    public func evaluateWithTrace(_ activation: Activation) -> (result: Result<Value, EvalError>, trace: [Int32: Value]) {
+    package func evaluateWithTrace(_ activation: Activation) -> (result: Result<Value, EvalError>, trace: [Int32: Value]) {
         program.evaluateWithTrace(activation)
     }
 }

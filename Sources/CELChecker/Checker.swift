@@ -9,22 +9,22 @@ import RescindDiagnostics
 /// become single identifiers holding the fully qualified name (with a leading `.` when a
 /// comprehension variable of the same name would otherwise shadow it), and calls of
 /// namespaced functions (`ns.f(x)`) become global calls of `ns.f`.
-public struct Checker: Sendable {
+package struct Checker: Sendable {
     /// The declarations expressions are checked against.
-    public var environment: TypeEnvironment
+    package var environment: TypeEnvironment
     /// When set, expressions whose estimated worst-case cost exceeds the limit are
     /// rejected with a `cel-cost-limit` issue.
-    public var costLimit: CostLimit?
+    package var costLimit: CostLimit?
 
     /// A checker for `environment`, optionally enforcing a cost limit.
-    public init(environment: TypeEnvironment = TypeEnvironment(), costLimit: CostLimit? = nil) {
+    package init(environment: TypeEnvironment = TypeEnvironment(), costLimit: CostLimit? = nil) {
         self.environment = environment
         self.costLimit = costLimit
     }
 
     /// Checks `parsed`, returning the annotated expression and any issues. The result is
     /// only fit for evaluation when no issue is an error.
-    public func check(_ parsed: ParsedExpr) -> (CheckedExpr, [CELIssue]) {
+    package func check(_ parsed: ParsedExpr) -> (CheckedExpr, [CELIssue]) {
         var pass = CheckPass(environment: environment, source: parsed.source)
         let rewritten = pass.visit(parsed.expr)
         let checked = CheckedExpr(
@@ -42,7 +42,7 @@ public struct Checker: Sendable {
     /// Checks `parsed` and also requires its result to be assignable to `expected`
     /// (`dyn` results pass and are checked at runtime). `role` names the expression in
     /// the message: "condition must be a `bool`, found `int`".
-    public func check(
+    package func check(
         _ parsed: ParsedExpr, expecting expected: CELType, role: String = "condition"
     ) -> (CheckedExpr, [CELIssue]) {
         let (checked, checkIssues) = check(parsed)

@@ -2,18 +2,18 @@ import CELCommon
 
 /// The sizes the cost estimator assumes for values whose size a checked expression does
 /// not reveal (variables, fields, function results).
-public struct CostAssumptions: Sendable, Hashable {
+package struct CostAssumptions: Sendable, Hashable {
     /// The largest number of elements of a list.
-    public var listSize: UInt64
+    package var listSize: UInt64
     /// The largest number of entries of a map.
-    public var mapSize: UInt64
+    package var mapSize: UInt64
     /// The largest length of a string or bytes value.
-    public var stringSize: UInt64
+    package var stringSize: UInt64
     /// Tighter bounds for particular variables or fields, by qualified path (`order.items`).
-    public var sizes: [String: UInt64]
+    package var sizes: [String: UInt64]
 
     /// Assumptions with the given defaults (1000 elements, entries and characters).
-    public init(listSize: UInt64 = 1000, mapSize: UInt64 = 1000, stringSize: UInt64 = 1000, sizes: [String: UInt64] = [:]) {
+    package init(listSize: UInt64 = 1000, mapSize: UInt64 = 1000, stringSize: UInt64 = 1000, sizes: [String: UInt64] = [:]) {
         self.listSize = listSize
         self.mapSize = mapSize
         self.stringSize = stringSize
@@ -24,18 +24,18 @@ public struct CostAssumptions: Sendable, Hashable {
 /// A lower and an upper bound of the cost of evaluating an expression, in abstract
 /// steps (roughly one per node visited, more for operations that scan strings or
 /// collections).
-public struct CostEstimate: Sendable, Hashable, CustomStringConvertible {
-    public var min: UInt64
-    public var max: UInt64
+package struct CostEstimate: Sendable, Hashable, CustomStringConvertible {
+    package var min: UInt64
+    package var max: UInt64
 
-    public init(min: UInt64, max: UInt64) {
+    package init(min: UInt64, max: UInt64) {
         self.min = min
         self.max = max
     }
 
-    public static let zero = CostEstimate(min: 0, max: 0)
+    package static let zero = CostEstimate(min: 0, max: 0)
 
-    public var description: String { "[\(min), \(max)]" }
+    package var description: String { "[\(min), \(max)]" }
 
     static func + (a: CostEstimate, b: CostEstimate) -> CostEstimate {
         CostEstimate(min: a.min.saturatingAdd(b.min), max: a.max.saturatingAdd(b.max))
@@ -48,11 +48,11 @@ public struct CostEstimate: Sendable, Hashable, CustomStringConvertible {
 
 /// The largest worst-case cost an expression may have, and the size assumptions used to
 /// estimate it.
-public struct CostLimit: Sendable, Hashable {
-    public var maxCost: UInt64
-    public var assumptions: CostAssumptions
+package struct CostLimit: Sendable, Hashable {
+    package var maxCost: UInt64
+    package var assumptions: CostAssumptions
 
-    public init(maxCost: UInt64, assumptions: CostAssumptions = CostAssumptions()) {
+    package init(maxCost: UInt64, assumptions: CostAssumptions = CostAssumptions()) {
         self.maxCost = maxCost
         self.assumptions = assumptions
     }
@@ -63,21 +63,21 @@ public struct CostLimit: Sendable, Hashable {
 /// The estimate is sound under its assumptions: evaluation never costs more than
 /// `max` when no list, map or string exceeds the assumed sizes. Comprehensions cost
 /// their range times their body, so nested macros multiply.
-public struct CostEstimator: Sendable {
-    public var assumptions: CostAssumptions
+package struct CostEstimator: Sendable {
+    package var assumptions: CostAssumptions
 
-    public init(assumptions: CostAssumptions = CostAssumptions()) {
+    package init(assumptions: CostAssumptions = CostAssumptions()) {
         self.assumptions = assumptions
     }
 
     /// The estimated cost of evaluating `checked`.
-    public func estimate(_ checked: CheckedExpr) -> CostEstimate {
+    package func estimate(_ checked: CheckedExpr) -> CostEstimate {
         var walk = CostWalk(checked: checked, assumptions: assumptions)
         return walk.cost(checked.expr)
     }
 
     /// A `cel-cost-limit` issue when the worst-case cost of `checked` exceeds `limit`.
-    public func enforce(_ limit: UInt64, on checked: CheckedExpr) -> CELIssue? {
+    package func enforce(_ limit: UInt64, on checked: CheckedExpr) -> CELIssue? {
         let worst = estimate(checked).max
         guard worst > limit else { return nil }
         return CheckerMessages.costLimitExceeded(estimate: worst, limit: limit, at: checked.expr.range)

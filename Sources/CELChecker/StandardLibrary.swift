@@ -5,16 +5,16 @@ import CELCommon
 /// Overload ids are cel-go's (`common/overloads`), because the runtime binds its
 /// implementations by the same ids. Type parameters are named `A` and `B`; the checker
 /// instantiates them afresh for every call.
-public enum StandardLibrary {
+package enum StandardLibrary {
     /// Every standard function with all of its overloads.
-    public static let declarations: [FunctionDecl] =
+    package static let declarations: [FunctionDecl] =
         logical + equality + arithmetic + comparisons + containers + conversions + strings + time
 
     /// The type names usable as identifiers (`int`, `list`, `google.protobuf.Timestamp`, …)
     /// and the type each one denotes: `type(1) == int` compares two `type` values.
     /// `dyn` is deliberately absent: it names no runtime type, and the conformance suite
     /// (`conversions/type/dyn_no_denotation`) requires the identifier `dyn` to fail.
-    public static let typeNames: [String: CELType] = [
+    package static let typeNames: [String: CELType] = [
         "bool": .bool,
         "bytes": .bytes,
         "double": .double,

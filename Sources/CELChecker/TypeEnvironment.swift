@@ -2,19 +2,19 @@ import CELCommon
 
 /// What an expression may refer to: the container (namespace) names resolve in, the
 /// declared variables and the declared functions.
-public struct TypeEnvironment: Sendable {
+package struct TypeEnvironment: Sendable {
     /// The namespace of the expression, e.g. `com.example`; `""` for none. A name `y`
     /// resolves to the first declared of `com.example.y`, `com.y`, `y`.
-    public var container: String
+    package var container: String
     /// Declared variables by fully qualified name; names may be dotted (`a.b.c`).
-    public var variables: [String: CELType]
+    package var variables: [String: CELType]
     /// Functions by name, each with the union of its declared overloads.
     private var functionsByName: [String: FunctionDecl] = [:]
     /// Function names in first-declaration order, so `functions` is deterministic.
     private var functionOrder: [String] = []
 
     /// An environment with the standard library unless `functions` says otherwise.
-    public init(
+    package init(
         container: String = "", variables: [String: CELType] = [:],
         functions: [FunctionDecl] = StandardLibrary.declarations
     ) {
@@ -24,17 +24,17 @@ public struct TypeEnvironment: Sendable {
     }
 
     /// Every declared function, in declaration order.
-    public var functions: [FunctionDecl] { functionOrder.compactMap { functionsByName[$0] } }
+    package var functions: [FunctionDecl] { functionOrder.compactMap { functionsByName[$0] } }
 
     /// Declares (or redeclares) a variable.
-    public mutating func declareVariable(_ name: String, _ type: CELType) {
+    package mutating func declareVariable(_ name: String, _ type: CELType) {
         variables[name] = type
     }
 
     /// Declares a function. Overloads of an already declared name are merged into it; an
     /// overload whose id is already declared replaces the old one, so extensions can
     /// refine a signature without duplicating it.
-    public mutating func declare(_ function: FunctionDecl) {
+    package mutating func declare(_ function: FunctionDecl) {
         guard var existing = functionsByName[function.name] else {
             functionsByName[function.name] = function
             functionOrder.append(function.name)
@@ -51,12 +51,12 @@ public struct TypeEnvironment: Sendable {
     }
 
     /// Declares several functions (see `declare(_:)`).
-    public mutating func declare(_ functions: [FunctionDecl]) {
+    package mutating func declare(_ functions: [FunctionDecl]) {
         for function in functions { declare(function) }
     }
 
     /// A copy with more variables and functions, for building environments fluently.
-    public func adding(variables: [String: CELType] = [:], functions: [FunctionDecl] = []) -> TypeEnvironment {
+    package func adding(variables: [String: CELType] = [:], functions: [FunctionDecl] = []) -> TypeEnvironment {
         var copy = self
         copy.variables.merge(variables) { _, new in new }
         copy.declare(functions)
@@ -64,12 +64,12 @@ public struct TypeEnvironment: Sendable {
     }
 
     /// The function declared under exactly this name.
-    public func function(named name: String) -> FunctionDecl? { functionsByName[name] }
+    package func function(named name: String) -> FunctionDecl? { functionsByName[name] }
 
     /// The names `name` may refer to from within the container, most specific first:
     /// in container `a.b`, `x` may be `a.b.x`, `a.x` or `x`. A leading `.` names the
     /// root namespace and bypasses the container.
-    public func candidateNames(for name: String) -> [String] {
+    package func candidateNames(for name: String) -> [String] {
         if name.hasPrefix(".") { return [String(name.dropFirst())] }
         guard !container.isEmpty else { return [name] }
         var candidates: [String] = []

@@ -1,20 +1,20 @@
 /// A range of an expression's source text as UTF-8 byte offsets (half-open). Callers
 /// that embed an expression in a larger file (a YAML scalar) map offsets to their own
 /// file positions.
-public struct TextRange: Hashable, Sendable {
-    public var start: Int32
-    public var end: Int32
+package struct TextRange: Hashable, Sendable {
+    package var start: Int32
+    package var end: Int32
 
-    public init(_ start: Int, _ end: Int) {
+    package init(_ start: Int, _ end: Int) {
         self.start = Int32(truncatingIfNeeded: start)
         self.end = Int32(truncatingIfNeeded: end)
     }
 
-    public static let none = TextRange(0, 0)
+    package static let none = TextRange(0, 0)
 }
 
 /// A literal constant in an expression.
-public enum Constant: Hashable, Sendable {
+package enum Constant: Hashable, Sendable {
     case null
     case bool(Bool)
     case int(Int64)
@@ -26,19 +26,19 @@ public enum Constant: Hashable, Sendable {
 
 /// An expression node. `id` is unique within one parsed expression and keys the
 /// checker's type and reference maps. The range is metadata: it is not part of `==`.
-public struct Expr: Sendable, Hashable {
-    public var id: Int32
-    public var kind: ExprKind
-    public var range: TextRange
+package struct Expr: Sendable, Hashable {
+    package var id: Int32
+    package var kind: ExprKind
+    package var range: TextRange
 
-    public init(id: Int32, _ kind: ExprKind, range: TextRange = .none) {
+    package init(id: Int32, _ kind: ExprKind, range: TextRange = .none) {
         self.id = id
         self.kind = kind
         self.range = range
     }
 
-    public static func == (lhs: Expr, rhs: Expr) -> Bool { lhs.id == rhs.id && lhs.kind == rhs.kind }
-    public func hash(into hasher: inout Hasher) {
+    package static func == (lhs: Expr, rhs: Expr) -> Bool { lhs.id == rhs.id && lhs.kind == rhs.kind }
+    package func hash(into hasher: inout Hasher) {
         hasher.combine(id)
         hasher.combine(kind)
     }
@@ -46,7 +46,7 @@ public struct Expr: Sendable, Hashable {
 
 /// The shape of an expression node, following CEL's canonical AST (cel.expr.Expr).
 /// Operators are calls with the spec's function names (see `Operator`).
-public indirect enum ExprKind: Sendable, Hashable {
+package indirect enum ExprKind: Sendable, Hashable {
     case constant(Constant)
     /// A (possibly dotted, after resolution) identifier.
     case ident(String)
@@ -63,12 +63,12 @@ public indirect enum ExprKind: Sendable, Hashable {
 }
 
 /// A key/value pair of a map literal.
-public struct MapEntry: Sendable, Hashable {
-    public var id: Int32
-    public var key: Expr
-    public var value: Expr
+package struct MapEntry: Sendable, Hashable {
+    package var id: Int32
+    package var key: Expr
+    package var value: Expr
 
-    public init(id: Int32, key: Expr, value: Expr) {
+    package init(id: Int32, key: Expr, value: Expr) {
         self.id = id
         self.key = key
         self.value = value
@@ -76,12 +76,12 @@ public struct MapEntry: Sendable, Hashable {
 }
 
 /// A `field: value` pair of a message construction.
-public struct FieldInitializer: Sendable, Hashable {
-    public var id: Int32
-    public var field: String
-    public var value: Expr
+package struct FieldInitializer: Sendable, Hashable {
+    package var id: Int32
+    package var field: String
+    package var value: Expr
 
-    public init(id: Int32, field: String, value: Expr) {
+    package init(id: Int32, field: String, value: Expr) {
         self.id = id
         self.field = field
         self.value = value
@@ -95,18 +95,18 @@ public struct FieldInitializer: Sendable, Hashable {
 ///         if !loopCondition(accu): break
 ///         accu = loopStep
 ///     return result
-public struct Comprehension: Sendable, Hashable {
-    public var iterVar: String
-    public var iterRange: Expr
-    public var accuVar: String
-    public var accuInit: Expr
-    public var loopCondition: Expr
-    public var loopStep: Expr
-    public var result: Expr
+package struct Comprehension: Sendable, Hashable {
+    package var iterVar: String
+    package var iterRange: Expr
+    package var accuVar: String
+    package var accuInit: Expr
+    package var loopCondition: Expr
+    package var loopStep: Expr
+    package var result: Expr
     /// Which macro produced this fold, for explanations and unparsing.
-    public var macro: String
+    package var macro: String
 
-    public init(
+    package init(
         iterVar: String, iterRange: Expr, accuVar: String, accuInit: Expr,
         loopCondition: Expr, loopStep: Expr, result: Expr, macro: String
     ) {
@@ -122,30 +122,30 @@ public struct Comprehension: Sendable, Hashable {
 }
 
 /// The function names CEL gives its operators.
-public enum Operator {
-    public static let conditional = "_?_:_"
-    public static let logicalAnd = "_&&_"
-    public static let logicalOr = "_||_"
-    public static let logicalNot = "!_"
-    public static let equals = "_==_"
-    public static let notEquals = "_!=_"
-    public static let less = "_<_"
-    public static let lessEquals = "_<=_"
-    public static let greater = "_>_"
-    public static let greaterEquals = "_>=_"
-    public static let add = "_+_"
-    public static let subtract = "_-_"
-    public static let multiply = "_*_"
-    public static let divide = "_/_"
-    public static let modulo = "_%_"
-    public static let negate = "-_"
-    public static let index = "_[_]"
-    public static let `in` = "@in"
+package enum Operator {
+    package static let conditional = "_?_:_"
+    package static let logicalAnd = "_&&_"
+    package static let logicalOr = "_||_"
+    package static let logicalNot = "!_"
+    package static let equals = "_==_"
+    package static let notEquals = "_!=_"
+    package static let less = "_<_"
+    package static let lessEquals = "_<=_"
+    package static let greater = "_>_"
+    package static let greaterEquals = "_>=_"
+    package static let add = "_+_"
+    package static let subtract = "_-_"
+    package static let multiply = "_*_"
+    package static let divide = "_/_"
+    package static let modulo = "_%_"
+    package static let negate = "-_"
+    package static let index = "_[_]"
+    package static let `in` = "@in"
     /// Internal: the loop condition of `all`/`exists` that stops once the result is known.
-    public static let notStrictlyFalse = "@not_strictly_false"
+    package static let notStrictlyFalse = "@not_strictly_false"
 
     /// The infix spelling of a binary operator, for unparsing and messages.
-    public static func display(_ function: String) -> String? {
+    package static func display(_ function: String) -> String? {
         switch function {
         case logicalAnd: "&&"
         case logicalOr: "||"
@@ -171,13 +171,13 @@ public enum Operator {
 }
 
 /// A parsed expression with its source text, the input to the checker and planner.
-public struct ParsedExpr: Sendable {
-    public var expr: Expr
-    public var source: String
+package struct ParsedExpr: Sendable {
+    package var expr: Expr
+    package var source: String
     /// One past the largest node id, so later stages can mint fresh ids.
-    public var nextID: Int32
+    package var nextID: Int32
 
-    public init(expr: Expr, source: String, nextID: Int32) {
+    package init(expr: Expr, source: String, nextID: Int32) {
         self.expr = expr
         self.source = source
         self.nextID = nextID
@@ -187,7 +187,7 @@ public struct ParsedExpr: Sendable {
 extension Expr {
     /// The node's direct sub-expressions in source order; a comprehension's are its
     /// range, accumulator start, loop condition, step and result.
-    public var children: [Expr] {
+    package var children: [Expr] {
         switch kind {
         case .constant, .ident: []
         case .select(let operand, _, _): [operand]
@@ -202,7 +202,7 @@ extension Expr {
     /// Visits this node and its descendants, each before its children; `visit` returns
     /// whether to go on into the node's children. Iterative, so a deep tree (the parser
     /// allows deep nesting) cannot overflow the stack.
-    public func walk(_ visit: (Expr) -> Bool) {
+    package func walk(_ visit: (Expr) -> Bool) {
         var pending = [self]
         while let expr = pending.popLast() {
             guard visit(expr) else { continue }

@@ -1,5 +1,5 @@
 /// A CEL type as the checker reasons about it, and as `type(x)` values name it.
-public indirect enum CELType: Sendable, Hashable, CustomStringConvertible {
+package indirect enum CELType: Sendable, Hashable, CustomStringConvertible {
     case dyn
     case null
     case bool
@@ -28,7 +28,7 @@ public indirect enum CELType: Sendable, Hashable, CustomStringConvertible {
     case error
 
     /// The CEL spelling: `int`, `list(string)`, `map(string, dyn)`, `type(int)`.
-    public var description: String {
+    package var description: String {
         switch self {
         case .dyn: "dyn"
         case .null: "null_type"
@@ -53,7 +53,7 @@ public indirect enum CELType: Sendable, Hashable, CustomStringConvertible {
 
     /// The name of the runtime type of values of this type, as `type(x)` reports it
     /// (`list`, `map`, `int`, …; parameters are dropped).
-    public var runtimeTypeName: String {
+    package var runtimeTypeName: String {
         switch self {
         case .list: "list"
         case .map: "map"
@@ -64,7 +64,7 @@ public indirect enum CELType: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The type with enum refinements dropped (an enum string is a `string`).
-    public var erased: CELType {
+    package var erased: CELType {
         switch self {
         case .enumString: .string
         case .list(let e): .list(e.erased)
@@ -74,31 +74,31 @@ public indirect enum CELType: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Rescind's decimal type for money.
-    public static let decimal = CELType.opaque("decimal", [])
+    package static let decimal = CELType.opaque("decimal", [])
 }
 
 /// A declared object type: named fields with types, each with a fixed slot so the
 /// runtime reads fields by index instead of by name. Immutable once built.
-public final class ObjectType: Sendable, Hashable, CustomStringConvertible {
-    public let name: String
-    public let fields: [Field]
+@usableFromInline package final class ObjectType: Sendable, Hashable, CustomStringConvertible {
+    package let name: String
+    @usableFromInline package let fields: [Field]
     private let slots: [String: Int]
 
     /// One declared field of an object type.
-    public struct Field: Sendable, Hashable {
-        public var name: String
-        public var type: CELType
+    @usableFromInline package struct Field: Sendable, Hashable {
+        package var name: String
+        package var type: CELType
         /// Whether a request must carry the field (validation), not a CEL notion.
-        public var required: Bool
+        package var required: Bool
 
-        public init(name: String, type: CELType, required: Bool = true) {
+        package init(name: String, type: CELType, required: Bool = true) {
             self.name = name
             self.type = type
             self.required = required
         }
     }
 
-    public init(name: String, fields: [Field]) {
+    package init(name: String, fields: [Field]) {
         self.name = name
         self.fields = fields
         var slots: [String: Int] = [:]
@@ -107,32 +107,32 @@ public final class ObjectType: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The slot of a field, or nil if the type has no such field.
-    public func slot(of field: String) -> Int? { slots[field] }
-    public func field(_ name: String) -> Field? { slots[name].map { fields[$0] } }
-    public var fieldNames: [String] { fields.map(\.name) }
-    public var description: String { name }
+    package func slot(of field: String) -> Int? { slots[field] }
+    package func field(_ name: String) -> Field? { slots[name].map { fields[$0] } }
+    package var fieldNames: [String] { fields.map(\.name) }
+    @usableFromInline package var description: String { name }
 
-    public static func == (lhs: ObjectType, rhs: ObjectType) -> Bool {
+    @usableFromInline package static func == (lhs: ObjectType, rhs: ObjectType) -> Bool {
         lhs === rhs || (lhs.name == rhs.name && lhs.fields == rhs.fields)
     }
-    public func hash(into hasher: inout Hasher) { hasher.combine(name) }
+    @usableFromInline package func hash(into hasher: inout Hasher) { hasher.combine(name) }
 }
 
 /// A string type restricted to a fixed, ordered set of values.
-public struct StringEnum: Sendable, Hashable {
-    public var name: String
-    public var values: [String]
+package struct StringEnum: Sendable, Hashable {
+    package var name: String
+    package var values: [String]
 
-    public init(name: String, values: [String]) {
+    package init(name: String, values: [String]) {
         self.name = name
         self.values = values
     }
 
-    public func contains(_ value: String) -> Bool { values.contains(value) }
+    package func contains(_ value: String) -> Bool { values.contains(value) }
 }
 
 /// What the checker resolved a node to.
-public enum Reference: Sendable, Hashable {
+package enum Reference: Sendable, Hashable {
     /// An identifier resolved to a declared variable with this fully qualified name.
     case variable(String)
     /// A call resolved to these overload ids (one when the argument types decide it).
@@ -143,18 +143,18 @@ public enum Reference: Sendable, Hashable {
 
 /// A parsed expression annotated by the checker: a type for every node id, and a
 /// reference for identifiers and calls. The planner turns it into a program.
-public struct CheckedExpr: Sendable {
-    public var parsed: ParsedExpr
-    public var types: [Int32: CELType]
-    public var references: [Int32: Reference]
+package struct CheckedExpr: Sendable {
+    package var parsed: ParsedExpr
+    package var types: [Int32: CELType]
+    package var references: [Int32: Reference]
 
-    public init(parsed: ParsedExpr, types: [Int32: CELType], references: [Int32: Reference]) {
+    package init(parsed: ParsedExpr, types: [Int32: CELType], references: [Int32: Reference]) {
         self.parsed = parsed
         self.types = types
         self.references = references
     }
 
-    public var expr: Expr { parsed.expr }
+    package var expr: Expr { parsed.expr }
     /// The type of the whole expression.
-    public var resultType: CELType { types[parsed.expr.id] ?? .dyn }
+    package var resultType: CELType { types[parsed.expr.id] ?? .dyn }
 }

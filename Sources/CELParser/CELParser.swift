@@ -8,22 +8,22 @@ import RescindDiagnostics
 ///
 /// The parser never traps or loops on bad input: its recursion is bounded by
 /// `Options.maxDepth` and the input by `Options.maxLength`.
-public struct CELParser: Sendable {
+package struct CELParser: Sendable {
     /// Settings that change what the parser accepts.
-    public struct Options: Sendable, Hashable {
+    package struct Options: Sendable, Hashable {
         /// Expand `has`, `all`, `exists`, `exists_one`, `map` and `filter` into
         /// comprehensions (the default). When false they stay ordinary calls.
-        public var macros: Bool
+        package var macros: Bool
         /// How deeply expressions may nest: parentheses, list/map/call nesting, chains of
         /// unary operators, selections, indexes and same-precedence binary operators all
         /// count. The default accepts everything in the CEL conformance suite with room
         /// to spare, while keeping every stage's recursion far from the stack limit.
-        public var maxDepth: Int
+        package var maxDepth: Int
         /// The longest accepted expression, in UTF-8 bytes.
-        public var maxLength: Int
+        package var maxLength: Int
 
         /// Creates options; the defaults suit policy conditions.
-        public init(macros: Bool = true, maxDepth: Int = 200, maxLength: Int = 100_000) {
+        package init(macros: Bool = true, maxDepth: Int = 200, maxLength: Int = 100_000) {
             self.macros = macros
             self.maxDepth = maxDepth
             self.maxLength = maxLength
@@ -31,19 +31,19 @@ public struct CELParser: Sendable {
     }
 
     /// The name of the accumulator variable in macro expansions (`__result__`).
-    public static let accumulatorVariable = "__result__"
+    package static let accumulatorVariable = "__result__"
 
     /// The words that cannot be identifiers or global function names. They remain valid
     /// as field names (`a.if`), receiver-call names (`a.if()`) and message fields.
-    public static let reservedWords: Set<String> = [
+    package static let reservedWords: Set<String> = [
         "as", "break", "const", "continue", "else", "for", "function", "if", "import", "let", "loop",
         "package", "namespace", "return", "var", "void", "while",
     ]
 
-    public var options: Options
+    package var options: Options
 
     /// Creates a parser with the given options.
-    public init(options: Options = Options()) {
+    package init(options: Options = Options()) {
         self.options = options
     }
 
@@ -53,7 +53,7 @@ public struct CELParser: Sendable {
     /// when the input could not be parsed into a complete tree (syntax errors, limits);
     /// with literal, reserved-word or macro errors it is still returned, so callers must
     /// check the issues for errors before using it.
-    public func parse(_ source: String) -> (ParsedExpr?, [CELIssue]) {
+    package func parse(_ source: String) -> (ParsedExpr?, [CELIssue]) {
         let length = source.utf8.count
         guard length <= options.maxLength else {
             return (nil, [ParserMessages.tooLong(length: length, limit: options.maxLength)])

@@ -4,23 +4,23 @@ import RescindDiagnostics
 extension CELParser {
     /// The stable codes of every problem the parser reports. Tools and tests match on
     /// these, never on message text.
-    public enum Code {
+    package enum Code {
         /// The tokens do not form an expression: an unexpected token, a missing `)`, an
         /// unexpected character.
-        public static let syntax: DiagnosticCode = "cel-syntax"
+        package static let syntax: DiagnosticCode = "cel-syntax"
         /// A literal is malformed or out of range: a bad escape, an unterminated string,
         /// an integer that does not fit in 64 bits.
-        public static let invalidLiteral: DiagnosticCode = "cel-invalid-literal"
+        package static let invalidLiteral: DiagnosticCode = "cel-invalid-literal"
         /// A reserved word (`if`, `let`, `package`, …) is used as an identifier or
         /// function name.
-        public static let reservedIdentifier: DiagnosticCode = "cel-reserved-identifier"
+        package static let reservedIdentifier: DiagnosticCode = "cel-reserved-identifier"
         /// A macro (`has`, `all`, `exists`, `exists_one`, `map`, `filter`) is called with
         /// arguments it cannot expand.
-        public static let invalidMacro: DiagnosticCode = "cel-invalid-macro"
+        package static let invalidMacro: DiagnosticCode = "cel-invalid-macro"
         /// The expression nests deeper than `Options.maxDepth`.
-        public static let depthLimit: DiagnosticCode = "cel-depth-limit"
+        package static let depthLimit: DiagnosticCode = "cel-depth-limit"
         /// The expression is longer than `Options.maxLength` bytes.
-        public static let tooLong: DiagnosticCode = "cel-too-long"
+        package static let tooLong: DiagnosticCode = "cel-too-long"
     }
 }
 

@@ -7,9 +7,9 @@ import CELCommon
 /// tree up to node ids. Trees the parser cannot produce (a comprehension that matches no
 /// macro, internal functions such as `@not_strictly_false`) print in a readable but not
 /// necessarily parseable form.
-public enum Unparser {
+package enum Unparser {
     /// The CEL source text of `expr`.
-    public static func unparse(_ expr: Expr) -> String {
+    package static func unparse(_ expr: Expr) -> String {
         var printer = Printer()
         printer.write(expr)
         return printer.output

@@ -1,13 +1,13 @@
 /// The variables a program reads, each assigned a slot at plan time. Evaluation reads
 /// variables by slot index; names are resolved once, when an activation is built.
-public struct ActivationLayout: Sendable {
+@usableFromInline package struct ActivationLayout: Sendable {
     /// Variable names by slot.
-    public let names: [String]
+    package let names: [String]
     private let slots: [String: Int]
     /// Each slot's "unbound" marker, made once so activations share them.
     let unbound: ContiguousArray<Value>
 
-    public init(names: [String]) {
+    package init(names: [String]) {
         self.names = names
         var slots: [String: Int] = [:]
         for (index, name) in names.enumerated() { slots[name] = index }
@@ -16,13 +16,12 @@ public struct ActivationLayout: Sendable {
     }
 
     /// The slot of a variable, or nil if the program never reads it.
-    public func slot(of name: String) -> Int? { slots[name] }
+    package func slot(of name: String) -> Int? { slots[name] }
 
-    public var count: Int { names.count }
+    @usableFromInline package var count: Int { names.count }
 
     /// The marker an unbound slot holds.
-    @usableFromInline
-    func unboundValue(_ slot: Int) -> Value { unbound[slot] }
+    @usableFromInline func unboundValue(_ slot: Int) -> Value { unbound[slot] }
 }
 
 /// Variable values for one evaluation, stored by slot. Build one with
@@ -31,12 +30,12 @@ public struct ActivationLayout: Sendable {
 /// Unset slots hold an "undeclared reference" error value, so reading an unbound
 /// variable yields that error (which `||`/`&&` may absorb) rather than trapping; that
 /// marker is also how a slot is known to be unbound.
-public struct Activation: Sendable {
-    public let layout: ActivationLayout
+@usableFromInline package struct Activation: Sendable {
+    @usableFromInline package let layout: ActivationLayout
     @usableFromInline var values: ContiguousArray<Value>
 
     /// An activation with every variable unbound.
-    public init(layout: ActivationLayout) {
+    package init(layout: ActivationLayout) {
         self.layout = layout
         self.values = layout.unbound
     }
@@ -44,7 +43,7 @@ public struct Activation: Sendable {
     /// An activation whose slot `i` holds `value(i)`, or is unbound where that is nil.
     /// Builds the storage in one pass, for callers that bind many variables per evaluation.
     @inlinable
-    public init(layout: ActivationLayout, value: (Int) -> Value?) {
+    package init(layout: ActivationLayout, value: (Int) -> Value?) {
         self.layout = layout
         self.values = ContiguousArray(unsafeUninitializedCapacity: layout.count) { buffer, count in
             for slot in 0..<layout.count {
@@ -56,20 +55,20 @@ public struct Activation: Sendable {
 
     /// An activation binding the variables named in `bindings`; names the program does
     /// not read are ignored.
-    public init(layout: ActivationLayout, bindings: [String: Value]) {
+    package init(layout: ActivationLayout, bindings: [String: Value]) {
         self.init(layout: layout)
         for (name, value) in bindings { self[name] = value }
     }
 
     /// The value in a slot (an error value if unbound).
     @inlinable
-    public subscript(slot slot: Int) -> Value {
+    package subscript(slot slot: Int) -> Value {
         get { values[slot] }
         set { values[slot] = newValue }
     }
 
     /// The value of a variable by name; setting a name the program never reads does nothing.
-    public subscript(name: String) -> Value? {
+    package subscript(name: String) -> Value? {
         get { layout.slot(of: name).map { values[$0] } }
         set {
             guard let slot = layout.slot(of: name) else { return }
@@ -78,7 +77,7 @@ public struct Activation: Sendable {
     }
 
     /// Whether a slot has been given a value.
-    public func isBound(slot: Int) -> Bool { Activation.isBound(values[slot]) }
+    package func isBound(slot: Int) -> Bool { Activation.isBound(values[slot]) }
 
     /// Whether a slot value is a real binding rather than the unbound marker.
     @inline(__always)

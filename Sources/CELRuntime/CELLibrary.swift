@@ -9,17 +9,17 @@ import CELCommon
 ///
 /// A library is consulted at compile time only: the planner binds each call to its
 /// overload once, so a library's functions cost a decision what built-in ones do.
-public struct CELLibrary: Sendable {
+package struct CELLibrary: Sendable {
     /// One function: what the checker sees and what the runtime runs.
-    public struct Function: Sendable {
-        public let declaration: FunctionDecl
+    package struct Function: Sendable {
+        package let declaration: FunctionDecl
         /// By overload id; an overload without one is declared only (the checker accepts
         /// it, the runtime reports "no matching overload").
-        public let implementations: [String: FunctionBody]
+        package let implementations: [String: FunctionBody]
         /// Pure functions are folded at plan time when their arguments are constants.
-        public let constantFoldable: Bool
+        package let constantFoldable: Bool
 
-        public init(declaration: FunctionDecl, implementations: [String: FunctionBody], constantFoldable: Bool = false) {
+        package init(declaration: FunctionDecl, implementations: [String: FunctionBody], constantFoldable: Bool = false) {
             self.declaration = declaration
             self.implementations = implementations
             self.constantFoldable = constantFoldable
@@ -27,19 +27,19 @@ public struct CELLibrary: Sendable {
     }
 
     /// A name for messages and listings, such as `rescind`.
-    public let name: String
-    public var functions: [Function]
+    package let name: String
+    package var functions: [Function]
 
-    public init(name: String, functions: [Function]) {
+    package init(name: String, functions: [Function]) {
         self.name = name
         self.functions = functions
     }
 
     /// The declarations, for the checker.
-    public var declarations: [FunctionDecl] { functions.map(\.declaration) }
+    package var declarations: [FunctionDecl] { functions.map(\.declaration) }
 
     /// The runtime overloads, one per implemented overload id.
-    public var overloads: [FunctionOverload] {
+    package var overloads: [FunctionOverload] {
         functions.flatMap { function in
             function.declaration.overloads.compactMap { overload in
                 function.implementations[overload.id].map {
@@ -55,7 +55,7 @@ public struct CELLibrary: Sendable {
 extension FunctionRegistry {
     /// Registers a library's implementations. A host that also type-checks gives the
     /// checker the library's declarations (`CELEnvironment.add(_:)` does both).
-    public mutating func add(_ library: CELLibrary) {
+    package mutating func add(_ library: CELLibrary) {
         add(library.overloads)
     }
 }

@@ -3,13 +3,13 @@ import RescindJSON
 ///
 /// Its arithmetic is `@inlinable`: business calendars (RescindCELLibrary) count days
 /// with it from another module, on every refund deadline.
-public struct CivilDate: Sendable, Hashable, Comparable, CustomStringConvertible {
-    public let year: Int
-    public let month: Int
-    public let day: Int
+@usableFromInline package struct CivilDate: Sendable, Hashable, Comparable, CustomStringConvertible {
+    @usableFromInline package let year: Int
+    @usableFromInline package let month: Int
+    @usableFromInline package let day: Int
 
     @inlinable
-    public init?(year: Int, month: Int, day: Int) {
+    package init?(year: Int, month: Int, day: Int) {
         guard (1...9999).contains(year), (1...12).contains(month),
             (1...CivilDate.daysIn(month: month, year: year)).contains(day)
         else { return nil }
@@ -19,7 +19,7 @@ public struct CivilDate: Sendable, Hashable, Comparable, CustomStringConvertible
     }
 
     /// Parses `YYYY-MM-DD`.
-    public init?(iso text: String) {
+    package init?(iso text: String) {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
         guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
             parts.allSatisfy({ $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }),
@@ -30,12 +30,12 @@ public struct CivilDate: Sendable, Hashable, Comparable, CustomStringConvertible
 
     /// Days since 1970-01-01 (negative before), by Howard Hinnant's civil-from-days algorithm.
     @inlinable
-    public var daysSinceEpoch: Int { Self.daysSinceEpoch(year: year, month: month, day: day) }
+    package var daysSinceEpoch: Int { Self.daysSinceEpoch(year: year, month: month, day: day) }
 
     /// The same for a year, month and day not (yet) validated as a date: for parsers,
     /// which check the ranges themselves.
     @inlinable
-    public static func daysSinceEpoch(year: Int, month: Int, day: Int) -> Int {
+    package static func daysSinceEpoch(year: Int, month: Int, day: Int) -> Int {
         let y = month <= 2 ? year - 1 : year
         let era = (y >= 0 ? y : y - 399) / 400
         let yearOfEra = y - era * 400
@@ -46,31 +46,31 @@ public struct CivilDate: Sendable, Hashable, Comparable, CustomStringConvertible
     }
 
     @inlinable
-    public init(daysSinceEpoch days: Int) {
+    package init(daysSinceEpoch days: Int) {
         // The one civil-from-days routine; inlinable, so calendar loops lose nothing.
         (year, month, day) = RFC3339.civil(daysSinceEpoch: Int64(days))
     }
 
     /// ISO weekday: 1 = Monday … 7 = Sunday.
     @inlinable
-    public var weekday: Int {
+    package var weekday: Int {
         let w = (daysSinceEpoch + 3) % 7  // 1970-01-01 was a Thursday (ISO 4).
         return (w < 0 ? w + 7 : w) + 1
     }
 
     @inlinable
-    public func adding(days: Int) -> CivilDate { CivilDate(daysSinceEpoch: daysSinceEpoch + days) }
+    package func adding(days: Int) -> CivilDate { CivilDate(daysSinceEpoch: daysSinceEpoch + days) }
 
     @inlinable
-    public static func < (lhs: CivilDate, rhs: CivilDate) -> Bool {
+    package static func < (lhs: CivilDate, rhs: CivilDate) -> Bool {
         (lhs.year, lhs.month, lhs.day) < (rhs.year, rhs.month, rhs.day)
     }
 
-    public var description: String { RFC3339.date(year: year, month: month, day: day) }
+    @usableFromInline package var description: String { RFC3339.date(year: year, month: month, day: day) }
 
     /// The number of days in a month of the proleptic Gregorian calendar.
     @inlinable
-    public static func daysIn(month: Int, year: Int) -> Int {
+    package static func daysIn(month: Int, year: Int) -> Int {
         switch month {
         case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
         case 4, 6, 9, 11: 30

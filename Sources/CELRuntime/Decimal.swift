@@ -81,7 +81,7 @@ public struct CELDecimal: Sendable, Hashable, Comparable, CustomStringConvertibl
 
     /// Parses the UTF-8 bytes of a numeral exactly as `init(parsing:)` parses its text, for
     /// decoders that have bytes rather than a `String`.
-    public init?(parsingUTF8 bytes: UnsafeBufferPointer<UInt8>) {
+    package init?(parsingUTF8 bytes: UnsafeBufferPointer<UInt8>) {
         guard !bytes.isEmpty, bytes.count <= Self.maxTextLength else { return nil }
         var negative = false
         var sawPoint = false

@@ -2,13 +2,13 @@ import CELCommon
 
 extension Value: CustomStringConvertible {
     /// The value in CEL literal syntax (see `celLiteral`).
-    public var description: String { celLiteral }
+    @usableFromInline package var description: String { celLiteral }
 
     /// The value written as CEL source that evaluates to it: `[2, 4, 6]`, `3u`,
     /// `"a\"b"`, `b"\x00"`, `1.5`, `2.0`, `{"a": 1}` (keys sorted),
     /// `timestamp("2026-11-27T02:00:00Z")`, `duration("1800s")`, `int`,
     /// `decimal("129.99")`, `null`. Errors render as `error("message")`.
-    public var celLiteral: String {
+    package var celLiteral: String {
         var out = ""
         writeLiteral(into: &out)
         return out
@@ -61,7 +61,7 @@ extension Value: CustomStringConvertible {
 
     /// The CEL type of this value as a name: `int`, `list(int)`, `map(string, dyn)`.
     /// Containers report a parameter when all their elements agree, else `dyn`.
-    public var celTypeName: String {
+    package var celTypeName: String {
         switch self {
         case .list(let elements):
             return "list(\(commonTypeName(elements)))"

@@ -9,7 +9,7 @@ import Darwin
 /// regardless of order), and values of unrelated kinds are simply unequal.
 /// Errors never reach here: the `==` node propagates them first.
 @inlinable
-public func celEquals(_ lhs: Value, _ rhs: Value) -> Bool {
+package func celEquals(_ lhs: Value, _ rhs: Value) -> Bool {
     switch (lhs, rhs) {
     case (.string(let a), .string(let b)): return stringsEqual(a, b)
     case (.int(let a), .int(let b)): return a == b
@@ -44,7 +44,7 @@ public func celEquals(_ lhs: Value, _ rhs: Value) -> Bool {
 }
 
 /// The outcome of comparing two values; `unordered` when either is NaN.
-public enum CELOrdering: Sendable {
+@usableFromInline package enum CELOrdering: Sendable {
     case less, equal, greater, unordered
 
     @inlinable
@@ -79,7 +79,7 @@ func compareIntUint(_ a: Int64, _ b: UInt64) -> CELOrdering {
 /// bytes, bools, timestamps, durations and decimals among themselves. Nil when the
 /// kinds cannot be ordered (the caller reports "no matching overload").
 @inlinable
-public func celCompare(_ lhs: Value, _ rhs: Value) -> CELOrdering? {
+package func celCompare(_ lhs: Value, _ rhs: Value) -> CELOrdering? {
     switch (lhs, rhs) {
     case (.int(let a), .int(let b)): return .of(a, b)
     case (.uint(let a), .uint(let b)): return .of(a, b)
@@ -105,7 +105,7 @@ public func celCompare(_ lhs: Value, _ rhs: Value) -> CELOrdering? {
 /// String equality by code points. Swift's `==` uses canonical equivalence
 /// (`"é" == "e\u{301}"`), which CEL does not: it never normalises strings.
 @inlinable
-public func stringsEqual(_ a: String, _ b: String) -> Bool {
+package func stringsEqual(_ a: String, _ b: String) -> Bool {
     // Identical representations are equal strings. Small strings (up to 15 UTF-8
     // bytes) are stored inline, so for them this settles equality without a byte
     // comparison; it is also true for two references to the same heap storage.
@@ -147,10 +147,10 @@ extension CELOrdering {
 
 extension Value: Equatable, Hashable {
     /// CEL equality (see `celEquals`): `Value.int(1) == Value.double(1.0)`.
-    public static func == (lhs: Value, rhs: Value) -> Bool { celEquals(lhs, rhs) }
+    @usableFromInline package static func == (lhs: Value, rhs: Value) -> Bool { celEquals(lhs, rhs) }
 
     /// Hashing consistent with CEL equality: numerically equal numbers hash alike.
-    public func hash(into hasher: inout Hasher) {
+    @usableFromInline package func hash(into hasher: inout Hasher) {
         switch self {
         case .null: hasher.combine(0 as UInt8)
         case .bool(let b): hasher.combine(b)

@@ -3,9 +3,9 @@
 ///
 /// A class so that `Value.error` stays one word wide; errors are rare and allocation
 /// on the error path is fine.
-public final class EvalError: Error, Sendable, Hashable, CustomStringConvertible {
+@usableFromInline package final class EvalError: Error, Sendable, Hashable, CustomStringConvertible {
     /// Broad classes of runtime errors, for callers that branch on them.
-    public enum Code: String, Sendable, Hashable {
+    @usableFromInline package enum Code: String, Sendable, Hashable {
         case noMatchingOverload = "no-matching-overload"
         case noSuchKey = "no-such-key"
         case noSuchField = "no-such-field"
@@ -24,28 +24,28 @@ public final class EvalError: Error, Sendable, Hashable, CustomStringConvertible
         case repeatedMapKey = "repeated-map-key"
     }
 
-    public let code: Code
-    public let message: String
-    public let exprID: Int32
+    package let code: Code
+    package let message: String
+    package let exprID: Int32
 
-    public init(_ code: Code, _ message: String, exprID: Int32 = -1) {
+    @usableFromInline package init(_ code: Code, _ message: String, exprID: Int32 = -1) {
         self.code = code
         self.message = message
         self.exprID = exprID
     }
 
     /// The same error attributed to an expression node, unless it already has one.
-    public func located(at id: Int32) -> EvalError {
+    package func located(at id: Int32) -> EvalError {
         exprID >= 0 ? self : EvalError(code, message, exprID: id)
     }
 
-    public var description: String { message }
+    @usableFromInline package var description: String { message }
 
-    public static func == (lhs: EvalError, rhs: EvalError) -> Bool {
+    @usableFromInline package static func == (lhs: EvalError, rhs: EvalError) -> Bool {
         lhs === rhs || (lhs.code == rhs.code && lhs.message == rhs.message && lhs.exprID == rhs.exprID)
     }
 
-    public func hash(into hasher: inout Hasher) {
+    @usableFromInline package func hash(into hasher: inout Hasher) {
         hasher.combine(code)
         hasher.combine(message)
     }

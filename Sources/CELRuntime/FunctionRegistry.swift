@@ -2,7 +2,7 @@ import CELCommon
 
 /// The implementation of one function overload. Arguments never include errors: the
 /// call node propagates an erroneous argument before calling the implementation.
-public enum FunctionBody: Sendable {
+package enum FunctionBody: Sendable {
     case unary(@Sendable (Value) -> Value)
     case binary(@Sendable (Value, Value) -> Value)
     case ternary(@Sendable (Value, Value, Value) -> Value)
@@ -10,7 +10,7 @@ public enum FunctionBody: Sendable {
     case variadic(@Sendable ([Value]) -> Value)
 
     /// The fixed number of arguments, or nil for variadic bodies.
-    public var arity: Int? {
+    package var arity: Int? {
         switch self {
         case .unary: 1
         case .binary: 2
@@ -31,20 +31,20 @@ public enum FunctionBody: Sendable {
 
 /// One overload of a function: an id (as the checker resolves calls to), the kinds of
 /// arguments it accepts (nil = any kind), and its body.
-public struct FunctionOverload: Sendable {
-    public let id: String
-    public let function: String
+@usableFromInline package struct FunctionOverload: Sendable {
+    package let id: String
+    package let function: String
     /// Called as `target.f(args)`; the target is the first argument.
-    public let isMember: Bool
+    package let isMember: Bool
     /// The runtime kind each argument must have, nil for "any". Used to dispatch calls
     /// that the checker did not resolve to a single overload.
-    public let argumentKinds: [ValueKind?]
-    public let body: FunctionBody
+    @usableFromInline package let argumentKinds: [ValueKind?]
+    package let body: FunctionBody
     /// Whether a call with constant arguments may be evaluated once at plan time: true
     /// for pure functions; false for anything reading the clock or other state.
-    public let constantFoldable: Bool
+    package let constantFoldable: Bool
 
-    public init(
+    package init(
         id: String, function: String, member: Bool = false, argumentKinds: [ValueKind?], body: FunctionBody,
         constantFoldable: Bool = false
     ) {
@@ -58,7 +58,7 @@ public struct FunctionOverload: Sendable {
     }
 
     /// An overload whose argument kinds come from a declaration's parameter types.
-    public init(function: String, declaration: OverloadDecl, body: FunctionBody, constantFoldable: Bool = false) {
+    package init(function: String, declaration: OverloadDecl, body: FunctionBody, constantFoldable: Bool = false) {
         self.init(
             id: declaration.id, function: function, member: declaration.isMember,
             argumentKinds: declaration.params.map { ValueKind($0) }, body: body, constantFoldable: constantFoldable)
@@ -85,24 +85,24 @@ public struct FunctionOverload: Sendable {
 /// The functions a program may call, by overload id (for checked calls) and by name
 /// (for dynamic dispatch on runtime argument kinds). A value type: start from
 /// `FunctionRegistry.standard`, add extensions, and hand it to the planner.
-public struct FunctionRegistry: Sendable {
+package struct FunctionRegistry: Sendable {
     private(set) var byID: [String: FunctionOverload] = [:]
     private(set) var byName: [String: [FunctionOverload]] = [:]
     /// Extra type names that identifiers may denote (e.g. `decimal`), beyond CEL's own.
-    public private(set) var typeNames: [String: TypeValue] = [:]
+    package private(set) var typeNames: [String: TypeValue] = [:]
 
     /// An empty registry (not even the operators' helpers); most callers want `.standard`.
-    public init() {}
+    package init() {}
 
     /// The CEL standard library, with cel-go's overload ids.
-    public static let standard: FunctionRegistry = {
+    package static let standard: FunctionRegistry = {
         var registry = FunctionRegistry()
         StandardLibrary.register(into: &registry)
         return registry
     }()
 
     /// Adds an overload; one with the same id replaces the earlier one.
-    public mutating func add(_ overload: FunctionOverload) {
+    package mutating func add(_ overload: FunctionOverload) {
         if let existing = byID[overload.id] {
             byName[existing.function]?.removeAll { $0.id == overload.id }
         }
@@ -111,12 +111,12 @@ public struct FunctionRegistry: Sendable {
     }
 
     /// Adds several overloads.
-    public mutating func add(_ overloads: [FunctionOverload]) {
+    package mutating func add(_ overloads: [FunctionOverload]) {
         for overload in overloads { add(overload) }
     }
 
     /// Convenience for the common shapes.
-    public mutating func add(
+    package mutating func add(
         _ function: String, id: String, member: Bool = false, _ kinds: [ValueKind?], _ body: FunctionBody,
         constantFoldable: Bool = false
     ) {
@@ -127,16 +127,16 @@ public struct FunctionRegistry: Sendable {
 
     /// Declares an identifier that denotes a type value (e.g. `decimal`), so that
     /// `type(x) == decimal` works.
-    public mutating func addTypeName(_ name: String) {
+    package mutating func addTypeName(_ name: String) {
         typeNames[name] = TypeValue(name)
     }
 
     /// The overload with an id.
-    public func overload(id: String) -> FunctionOverload? { byID[id] }
+    package func overload(id: String) -> FunctionOverload? { byID[id] }
 
     /// All overloads of a function name.
-    public func overloads(named name: String) -> [FunctionOverload] { byName[name] ?? [] }
+    package func overloads(named name: String) -> [FunctionOverload] { byName[name] ?? [] }
 
     /// Whether any overload of `name` exists.
-    public func hasFunction(_ name: String) -> Bool { !(byName[name]?.isEmpty ?? true) }
+    package func hasFunction(_ name: String) -> Bool { !(byName[name]?.isEmpty ?? true) }
 }

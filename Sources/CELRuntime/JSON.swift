@@ -2,7 +2,7 @@ import Foundation
 import RescindJSON
 
 /// How JSON numbers become CEL values.
-public enum JSONNumberMapping: Sendable {
+package enum JSONNumberMapping: Sendable {
     /// CEL's standard JSON mapping (via `google.protobuf.Value`): every number is a
     /// `double`. Use for data that is JSON by nature, where `2` and `2.0` are the same.
     case double
@@ -13,23 +13,23 @@ public enum JSONNumberMapping: Sendable {
 }
 
 /// Why JSON text could not be read.
-public struct JSONValueError: Error, Sendable, CustomStringConvertible {
-    public let message: String
-    public let offset: Int
-    public var description: String { "invalid JSON at byte \(offset): \(message)" }
+package struct JSONValueError: Error, Sendable, CustomStringConvertible {
+    package let message: String
+    package let offset: Int
+    package var description: String { "invalid JSON at byte \(offset): \(message)" }
 }
 
 extension Value {
     /// A CEL value from JSON text: objects become maps with string keys, arrays lists,
     /// `null` null, and numbers per `numbers` (see `JSONNumberMapping`).
-    public init(jsonText: String, numbers: JSONNumberMapping = .double) throws(JSONValueError) {
+    package init(jsonText: String, numbers: JSONNumberMapping = .double) throws(JSONValueError) {
         var parser = JSONParser(bytes: Array(jsonText.utf8), numbers: numbers)
         self = try parser.parseDocument()
     }
 
     /// A CEL value from an object tree as `JSONSerialization` returns it (dictionaries,
     /// arrays, strings, numbers, booleans, `NSNull`). Nil for anything else.
-    public init?(json: Any, numbers: JSONNumberMapping = .double) {
+    package init?(json: Any, numbers: JSONNumberMapping = .double) {
         switch json {
         case is NSNull: self = .null
         case let s as String: self = .string(s)

@@ -42,19 +42,19 @@ enum MapKey: Hashable, Sendable {
 
 /// An immutable CEL map. Keys keep their original kind and insertion order (for
 /// iteration and display); lookups go through a hash index of normalised keys.
-public final class MapValue: Sendable, Hashable {
+@usableFromInline package final class MapValue: Sendable, Hashable {
     /// Keys in insertion order.
-    public let keys: [Value]
+    @usableFromInline package let keys: [Value]
     /// Values, parallel to `keys`.
-    public let values: [Value]
+    @usableFromInline package let values: [Value]
     @usableFromInline let index: [MapKey: Int]
 
     /// Why a map could not be built.
-    public enum BuildError: Error, Sendable, Equatable {
+    package enum BuildError: Error, Sendable, Equatable {
         case unsupportedKeyType(ValueKind)
         case repeatedKey(Value)
 
-        public static func == (lhs: BuildError, rhs: BuildError) -> Bool {
+        package static func == (lhs: BuildError, rhs: BuildError) -> Bool {
             switch (lhs, rhs) {
             case (.unsupportedKeyType(let a), .unsupportedKeyType(let b)): a == b
             case (.repeatedKey(let a), .repeatedKey(let b)): celEquals(a, b)
@@ -65,7 +65,7 @@ public final class MapValue: Sendable, Hashable {
 
     /// Builds a map from entries; keys must be int, uint, bool or string and distinct
     /// (numerically equal keys of different kinds count as the same key).
-    public init(entries: some Sequence<(key: Value, value: Value)>) throws(BuildError) {
+    package init(entries: some Sequence<(key: Value, value: Value)>) throws(BuildError) {
         var keys: [Value] = []
         var values: [Value] = []
         var index: [MapKey: Int] = [:]
@@ -83,44 +83,44 @@ public final class MapValue: Sendable, Hashable {
     }
 
     /// A map with string keys, e.g. from JSON; later duplicates replace earlier ones.
-    public convenience init(_ dictionary: [String: Value]) {
+    package convenience init(_ dictionary: [String: Value]) {
         // Sorted so that iteration order does not depend on Swift's hash seed.
         let entries = dictionary.sorted { $0.key < $1.key }.map { (key: Value.string($0.key), value: $0.value) }
         try! self.init(entries: entries)
     }
 
-    public static let empty = try! MapValue(entries: [])
+    package static let empty = try! MapValue(entries: [])
 
     /// The number of entries.
-    @inlinable public var count: Int { keys.count }
+    @inlinable package var count: Int { keys.count }
 
     /// The value under a key, by CEL key equality; nil if absent.
     @inlinable
-    public subscript(key: Value) -> Value? {
+    @usableFromInline package subscript(key: Value) -> Value? {
         guard let normalised = MapKey(lookup: key), let position = index[normalised] else { return nil }
         return values[position]
     }
 
     /// The value under a string key; the common case of field-style access.
     @inlinable
-    public subscript(string key: String) -> Value? {
+    package subscript(string key: String) -> Value? {
         guard let position = index[.string(key)] else { return nil }
         return values[position]
     }
 
     /// Whether the map has a key equal to `key`.
     @inlinable
-    public func contains(_ key: Value) -> Bool {
+    package func contains(_ key: Value) -> Bool {
         guard let normalised = MapKey(lookup: key) else { return false }
         return index[normalised] != nil
     }
 
     /// Entries in insertion order.
-    public var entries: [(key: Value, value: Value)] { Array(zip(keys, values)).map { (key: $0.0, value: $0.1) } }
+    package var entries: [(key: Value, value: Value)] { Array(zip(keys, values)).map { (key: $0.0, value: $0.1) } }
 
-    public static func == (lhs: MapValue, rhs: MapValue) -> Bool { celEquals(.map(lhs), .map(rhs)) }
+    @usableFromInline package static func == (lhs: MapValue, rhs: MapValue) -> Bool { celEquals(.map(lhs), .map(rhs)) }
 
-    public func hash(into hasher: inout Hasher) {
+    @usableFromInline package func hash(into hasher: inout Hasher) {
         // Order-independent: combine per-entry hashes commutatively.
         var combined = 0
         for (key, value) in zip(keys, values) {

@@ -1,20 +1,20 @@
 import CELCommon
 
 /// Options for turning expressions into programs.
-public struct PlannerOptions: Sendable {
+package struct PlannerOptions: Sendable {
     /// The container (namespace) for resolving names in unchecked expressions: with
     /// `com.example`, `x` means the first bound of `com.example.x`, `com.x`, `x`.
-    public var container: String
-    public var limits: EvaluationLimits
+    package var container: String
+    package var limits: EvaluationLimits
     /// Evaluate constant-only subexpressions (`duration("30m")`, literal lists) once,
     /// at plan time.
-    public var foldConstants: Bool
+    package var foldConstants: Bool
     /// Variables given slots first, in this order, whether or not the expression reads
     /// them. Programs planned with the same list share one layout, so one activation per
     /// request serves all of a policy set's expressions.
-    public var globals: [String]
+    package var globals: [String]
 
-    public init(
+    package init(
         container: String = "", limits: EvaluationLimits = EvaluationLimits(), foldConstants: Bool = true,
         globals: [String] = []
     ) {
@@ -31,22 +31,22 @@ public struct PlannerOptions: Sendable {
 /// references (variables to slots, calls to overload ids) and object field selections
 /// become slot reads. With a plain `ParsedExpr`, names resolve at run time against
 /// what the activation binds and calls dispatch on runtime argument kinds.
-public struct Planner: Sendable {
-    public let functions: FunctionRegistry
-    public let options: PlannerOptions
+package struct Planner: Sendable {
+    package let functions: FunctionRegistry
+    package let options: PlannerOptions
 
-    public init(functions: FunctionRegistry = .standard, options: PlannerOptions = PlannerOptions()) {
+    package init(functions: FunctionRegistry = .standard, options: PlannerOptions = PlannerOptions()) {
         self.functions = functions
         self.options = options
     }
 
     /// Plans a type-checked expression.
-    public func plan(_ checked: CheckedExpr) -> (Program?, [CELIssue]) {
+    package func plan(_ checked: CheckedExpr) -> (Program?, [CELIssue]) {
         build(checked.parsed, checked: checked)
     }
 
     /// Plans an expression without type information (dynamic dispatch).
-    public func plan(_ parsed: ParsedExpr) -> (Program?, [CELIssue]) {
+    package func plan(_ parsed: ParsedExpr) -> (Program?, [CELIssue]) {
         build(parsed, checked: nil)
     }
 

@@ -2,19 +2,19 @@ import CELCommon
 import RescindUnsafe
 
 /// Bounds that keep evaluation of hostile or accidental expressions finite.
-public struct EvaluationLimits: Sendable, Hashable {
+package struct EvaluationLimits: Sendable, Hashable {
     /// The most work one evaluation may do. Work is counted as loop-body nodes per
     /// comprehension iteration plus size-proportional charges for list/string
     /// concatenation, `in` over lists and regex matching (1 per 16 elements or bytes),
     /// and 1 per backtracking step of the regex engine (counted in blocks of 10,000).
     /// Other expressions without comprehensions cost nothing beyond their size.
-    public var costLimit: Int
+    package var costLimit: Int
     /// The largest list a concatenation or comprehension may build.
-    public var maxListSize: Int
+    package var maxListSize: Int
     /// How deeply comprehensions (macros) may nest; checked when planning.
-    public var maxComprehensionNesting: Int
+    package var maxComprehensionNesting: Int
 
-    public init(costLimit: Int = 1_000_000, maxListSize: Int = 100_000, maxComprehensionNesting: Int = 8) {
+    package init(costLimit: Int = 1_000_000, maxListSize: Int = 100_000, maxComprehensionNesting: Int = 8) {
         self.costLimit = costLimit
         self.maxListSize = maxListSize
         self.maxComprehensionNesting = maxComprehensionNesting
@@ -23,10 +23,10 @@ public struct EvaluationLimits: Sendable, Hashable {
 
 /// An executable, immutable CEL program. Thread-safe and reusable: build an
 /// `Activation` once per set of inputs and evaluate as often as needed.
-public final class Program: Sendable {
+package final class Program: Sendable {
     /// The variables the program reads, by slot.
-    public let layout: ActivationLayout
-    public let limits: EvaluationLimits
+    package let layout: ActivationLayout
+    package let limits: EvaluationLimits
     /// The planned tree; constant subexpressions folded.
     let root: Node
     /// The same program with every node wrapped to record its value (no folding, so
@@ -44,35 +44,35 @@ public final class Program: Sendable {
 
     /// An activation for this program from variable values by name (qualified names
     /// such as `"a.b"` included). Names the program never reads are ignored.
-    public func makeActivation(_ bindings: [String: Value] = [:]) -> Activation {
+    package func makeActivation(_ bindings: [String: Value] = [:]) -> Activation {
         Activation(layout: layout, bindings: bindings)
     }
 
     /// Evaluates the program. An evaluation error (including a tripped limit) is a failure.
-    public func evaluate(_ activation: Activation) -> Result<Value, EvalError> {
+    package func evaluate(_ activation: Activation) -> Result<Value, EvalError> {
         var budget = limits.costLimit
         return run(root, activation, trace: nil, budget: &budget)
     }
 
     /// Evaluates with at most `budget` cost (or the program's own limit, if smaller) and
     /// subtracts the cost spent, so a caller can share one budget among many programs.
-    public func evaluate(_ activation: Activation, budget: inout Int) -> Result<Value, EvalError> {
+    package func evaluate(_ activation: Activation, budget: inout Int) -> Result<Value, EvalError> {
         run(root, activation, trace: nil, budget: &budget)
     }
 
     /// Evaluates with variables given by name (builds a fresh activation each call).
-    public func evaluate(_ bindings: [String: Value] = [:]) -> Result<Value, EvalError> {
+    package func evaluate(_ bindings: [String: Value] = [:]) -> Result<Value, EvalError> {
         evaluate(makeActivation(bindings))
     }
 
     /// Evaluates while recording the value of every sub-expression by expression id.
-    public func evaluateWithTrace(_ activation: Activation) -> (result: Result<Value, EvalError>, trace: [Int32: Value]) {
+    package func evaluateWithTrace(_ activation: Activation) -> (result: Result<Value, EvalError>, trace: [Int32: Value]) {
         var budget = limits.costLimit
         return evaluateWithTrace(activation, budget: &budget)
     }
 
     /// `evaluateWithTrace(_:)` within a shared budget, as `evaluate(_:budget:)`.
-    public func evaluateWithTrace(_ activation: Activation, budget: inout Int)
+    package func evaluateWithTrace(_ activation: Activation, budget: inout Int)
         -> (result: Result<Value, EvalError>, trace: [Int32: Value])
     {
         let recorder = TraceRecorder()
@@ -125,7 +125,7 @@ nonisolated(unsafe) private let noLocals: UnsafeMutablePointer<Value> = {
 
 extension Result where Success == Value, Failure == EvalError {
     /// The value, or the error as an `.error` value.
-    public var value: Value {
+    package var value: Value {
         switch self {
         case .success(let value): value
         case .failure(let error): .error(error)

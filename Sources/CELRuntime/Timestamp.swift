@@ -3,17 +3,17 @@ import RescindJSON
 
 /// A point in time: whole seconds since the Unix epoch plus nanoseconds
 /// (0 ..< 1e9). Valid CEL timestamps lie in 0001-01-01T00:00:00Z ... 9999-12-31T23:59:59.999999999Z.
-public struct CELTimestamp: Sendable, Hashable, Comparable {
-    public let seconds: Int64
-    public let nanos: Int32
+@usableFromInline package struct CELTimestamp: Sendable, Hashable, Comparable {
+    package let seconds: Int64
+    package let nanos: Int32
 
     /// 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z in Unix seconds.
-    public static let minSeconds: Int64 = -62_135_596_800
-    public static let maxSeconds: Int64 = 253_402_300_799
+    package static let minSeconds: Int64 = -62_135_596_800
+    package static let maxSeconds: Int64 = 253_402_300_799
 
     /// A timestamp, or nil when outside CEL's range. `nanos` may be any value; it is
     /// carried into seconds.
-    public init?(seconds: Int64, nanos: Int64 = 0) {
+    package init?(seconds: Int64, nanos: Int64 = 0) {
         let (carry, remainder) = floorDivide(nanos, 1_000_000_000)
         let (total, overflow) = seconds.addingReportingOverflow(carry)
         guard !overflow, total >= Self.minSeconds, total <= Self.maxSeconds else { return nil }
@@ -21,29 +21,29 @@ public struct CELTimestamp: Sendable, Hashable, Comparable {
         self.nanos = Int32(remainder)
     }
 
-    public static func < (lhs: CELTimestamp, rhs: CELTimestamp) -> Bool {
+    @usableFromInline package static func < (lhs: CELTimestamp, rhs: CELTimestamp) -> Bool {
         (lhs.seconds, lhs.nanos) < (rhs.seconds, rhs.nanos)
     }
 
     /// `self + duration`, or nil when out of range.
-    public func adding(_ duration: CELDuration) -> CELTimestamp? {
+    package func adding(_ duration: CELDuration) -> CELTimestamp? {
         let (seconds, overflow) = self.seconds.addingReportingOverflow(duration.seconds)
         guard !overflow else { return nil }
         return CELTimestamp(seconds: seconds, nanos: Int64(nanos) + Int64(duration.nanos))
     }
 
     /// `self - other` as a duration, or nil when out of the duration range.
-    public func subtracting(_ other: CELTimestamp) -> CELDuration? {
+    package func subtracting(_ other: CELTimestamp) -> CELDuration? {
         CELDuration(seconds: seconds - other.seconds, nanos: Int64(nanos) - Int64(other.nanos))
     }
 
     /// The RFC 3339 form in UTC, with 0, 3, 6 or 9 fractional digits as needed
     /// (`2009-02-13T23:31:30Z`, `…30.123Z`).
-    public var rfc3339: String { RFC3339.string(seconds: seconds, nanoseconds: nanos, fraction: .shortest) }
+    package var rfc3339: String { RFC3339.string(seconds: seconds, nanoseconds: nanos, fraction: .shortest) }
 
     /// Parses an RFC 3339 timestamp: `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`.
     /// Nil for malformed text or a time outside CEL's range.
-    public init?(rfc3339 text: String) {
+    package init?(rfc3339 text: String) {
         let b = Array(text.utf8)
         var i = 0
         func digits(_ count: Int) -> Int? {
@@ -104,12 +104,12 @@ public struct CELTimestamp: Sendable, Hashable, Comparable {
 /// in the reference implementations: the conformance suite expects
 /// `timestamp('9999-12-31T23:59:59Z') - timestamp('0001-01-01T00:00:00Z')` to be a
 /// range error, so the wider ±10,000 years of `google.protobuf.Duration` is not used.
-public struct CELDuration: Sendable, Hashable, Comparable {
-    public let seconds: Int64
-    public let nanos: Int32
+@usableFromInline package struct CELDuration: Sendable, Hashable, Comparable {
+    package let seconds: Int64
+    package let nanos: Int32
 
     /// A duration, or nil when out of range. `nanos` may be any value.
-    public init?(seconds: Int64, nanos: Int64 = 0) {
+    package init?(seconds: Int64, nanos: Int64 = 0) {
         let (carry, remainder) = floorDivide(nanos, 1_000_000_000)
         let (total, overflow) = seconds.addingReportingOverflow(carry)
         guard !overflow else { return nil }
@@ -122,43 +122,43 @@ public struct CELDuration: Sendable, Hashable, Comparable {
     }
 
     /// A duration of whole nanoseconds.
-    public init(nanoseconds: Int64) {
+    package init(nanoseconds: Int64) {
         let (s, n) = floorDivide(nanoseconds, 1_000_000_000)
         self.seconds = s
         self.nanos = Int32(n)
     }
 
-    public static func < (lhs: CELDuration, rhs: CELDuration) -> Bool {
+    @usableFromInline package static func < (lhs: CELDuration, rhs: CELDuration) -> Bool {
         (lhs.seconds, lhs.nanos) < (rhs.seconds, rhs.nanos)
     }
 
-    public func adding(_ other: CELDuration) -> CELDuration? {
+    package func adding(_ other: CELDuration) -> CELDuration? {
         let (s, overflow) = seconds.addingReportingOverflow(other.seconds)
         guard !overflow else { return nil }
         return CELDuration(seconds: s, nanos: Int64(nanos) + Int64(other.nanos))
     }
 
-    public func subtracting(_ other: CELDuration) -> CELDuration? {
+    package func subtracting(_ other: CELDuration) -> CELDuration? {
         let (s, overflow) = seconds.subtractingReportingOverflow(other.seconds)
         guard !overflow else { return nil }
         return CELDuration(seconds: s, nanos: Int64(nanos) - Int64(other.nanos))
     }
 
-    public var negated: CELDuration? { CELDuration(seconds: -seconds, nanos: -Int64(nanos)) }
+    package var negated: CELDuration? { CELDuration(seconds: -seconds, nanos: -Int64(nanos)) }
 
     /// Whole seconds, truncated toward zero, and the remaining nanoseconds with the
     /// same sign: the way accessors and display see a duration.
-    public var truncatedParts: (seconds: Int64, nanos: Int64) {
+    package var truncatedParts: (seconds: Int64, nanos: Int64) {
         if seconds < 0, nanos > 0 { return (seconds + 1, Int64(nanos) - 1_000_000_000) }
         return (seconds, Int64(nanos))
     }
 
     /// The total in nanoseconds (always representable, given the range).
-    public var totalNanoseconds: Int64 { seconds &* 1_000_000_000 &+ Int64(nanos) }
+    package var totalNanoseconds: Int64 { seconds &* 1_000_000_000 &+ Int64(nanos) }
 
     /// The proto3 JSON form: decimal seconds with 0, 3, 6 or 9 fractional digits, then `s`
     /// (`1800s`, `-1.5s`).
-    public var secondsString: String {
+    package var secondsString: String {
         let (s, n) = truncatedParts
         let sign = (s < 0 || n < 0) ? "-" : ""
         return sign + String(s.magnitude) + fractionDigits(Int32(n.magnitude)) + "s"
@@ -167,7 +167,7 @@ public struct CELDuration: Sendable, Hashable, Comparable {
     /// Parses Go-style duration text as CEL's `duration()` accepts it: an optional sign
     /// and one or more decimal numbers with units `h`, `m`, `s`, `ms`, `us`/`µs`, `ns`
     /// (`"1h2m3.5s"`, `"-1.5s"`). Nil when malformed or out of range.
-    public init?(parsing text: String) {
+    package init?(parsing text: String) {
         var scalars = Array(text.unicodeScalars)[...]
         var negative = false
         if let first = scalars.first, first == "-" || first == "+" {

@@ -9,7 +9,7 @@ public import RescindUnsafe
 ///
 /// The enum is kept small (payloads of at most 16 bytes; large or rare payloads are
 /// boxed) so that evaluation moves values around in registers and cheap copies.
-public enum Value: Sendable {
+@usableFromInline package enum Value: Sendable {
     case null
     case bool(Bool)
     case int(Int64)
@@ -32,11 +32,11 @@ public enum Value: Sendable {
 }
 
 /// The kind of a value, without its payload: what dynamic dispatch matches on.
-public enum ValueKind: UInt8, Sendable, Hashable, CaseIterable {
+@usableFromInline package enum ValueKind: UInt8, Sendable, Hashable, CaseIterable {
     case null, bool, int, uint, double, string, bytes, list, map, timestamp, duration, type, decimal, object, error
 
     /// The CEL name of values of this kind (`int`, `list`, `google.protobuf.Timestamp`, …).
-    public var typeName: String {
+    package var typeName: String {
         switch self {
         case .null: "null_type"
         case .bool: "bool"
@@ -58,7 +58,7 @@ public enum ValueKind: UInt8, Sendable, Hashable, CaseIterable {
 
     /// The runtime kind of values of a declared type, or nil when any kind may occur
     /// (`dyn`, type parameters).
-    public init?(_ type: CELType) {
+    package init?(_ type: CELType) {
         switch type {
         case .null: self = .null
         case .bool: self = .bool
@@ -82,7 +82,7 @@ public enum ValueKind: UInt8, Sendable, Hashable, CaseIterable {
 extension Value {
     /// The kind of this value.
     @inlinable
-    public var kind: ValueKind {
+    package var kind: ValueKind {
         switch self {
         case .null: .null
         case .bool: .bool
@@ -104,20 +104,20 @@ extension Value {
 
     /// Whether this value is an evaluation error.
     @inlinable
-    public var isError: Bool {
+    package var isError: Bool {
         if case .error = self { return true }
         return false
     }
 
     /// The error carried by this value, if it is one.
     @inlinable
-    public var error: EvalError? {
+    package var error: EvalError? {
         if case .error(let error) = self { return error }
         return nil
     }
 
     /// The runtime type of this value, as `type(x)` returns it.
-    public var runtimeType: TypeValue {
+    package var runtimeType: TypeValue {
         switch self {
         case .object(let object): TypeValue(object.type.name)
         default: TypeValue(kind.typeName)
@@ -125,37 +125,37 @@ extension Value {
     }
 
     /// Convenience constructors for building values in Swift.
-    public static func string(_ s: Substring) -> Value { .string(String(s)) }
-    public static let `true` = Value.bool(true)
-    public static let `false` = Value.bool(false)
+    package static func string(_ s: Substring) -> Value { .string(String(s)) }
+    package static let `true` = Value.bool(true)
+    package static let `false` = Value.bool(false)
 }
 
 /// A type as a runtime value. Only the type's name matters at runtime: parameters are
 /// erased (`type([1]) == type(['a'])`), so the value is just the CEL name.
-public struct TypeValue: Sendable, Hashable, CustomStringConvertible {
-    public let name: String
+@usableFromInline package struct TypeValue: Sendable, Hashable, CustomStringConvertible {
+    package let name: String
 
-    public init(_ name: String) { self.name = name }
+    package init(_ name: String) { self.name = name }
 
-    public var description: String { name }
+    @usableFromInline package var description: String { name }
 
-    public static let int = TypeValue("int")
-    public static let uint = TypeValue("uint")
-    public static let double = TypeValue("double")
-    public static let bool = TypeValue("bool")
-    public static let string = TypeValue("string")
-    public static let bytes = TypeValue("bytes")
-    public static let list = TypeValue("list")
-    public static let map = TypeValue("map")
-    public static let null = TypeValue("null_type")
-    public static let type = TypeValue("type")
-    public static let timestamp = TypeValue("google.protobuf.Timestamp")
-    public static let duration = TypeValue("google.protobuf.Duration")
-    public static let decimal = TypeValue("decimal")
+    package static let int = TypeValue("int")
+    package static let uint = TypeValue("uint")
+    package static let double = TypeValue("double")
+    package static let bool = TypeValue("bool")
+    package static let string = TypeValue("string")
+    package static let bytes = TypeValue("bytes")
+    package static let list = TypeValue("list")
+    package static let map = TypeValue("map")
+    package static let null = TypeValue("null_type")
+    package static let type = TypeValue("type")
+    package static let timestamp = TypeValue("google.protobuf.Timestamp")
+    package static let duration = TypeValue("google.protobuf.Duration")
+    package static let decimal = TypeValue("decimal")
 
     /// Identifiers that denote types when no variable shadows them. (`dyn` is not one:
     /// the spec makes a bare `dyn` an unknown identifier.)
-    public static let builtinNames: [String: TypeValue] = [
+    package static let builtinNames: [String: TypeValue] = [
         "int": .int, "uint": .uint, "double": .double, "bool": .bool, "string": .string,
         "bytes": .bytes, "list": .list, "map": .map, "null_type": .null, "type": .type,
         "google.protobuf.Timestamp": .timestamp, "google.protobuf.Duration": .duration,
@@ -170,7 +170,7 @@ public struct TypeValue: Sendable, Hashable, CustomStringConvertible {
 /// with this class as the buffer class): a decoded request is a tree of these, and one
 /// allocation per object instead of an object and an array saves much of what decoding
 /// and freeing a request cost. Unchecked `Sendable`: immutable once made.
-public final class ObjectValue: @unchecked Sendable, Hashable {
+@usableFromInline package final class ObjectValue: @unchecked Sendable, Hashable {
     /// The type, and whether the object stands in for one a request left out.
     @usableFromInline struct Header {
         @usableFromInline let type: ObjectType
@@ -187,7 +187,7 @@ public final class ObjectValue: @unchecked Sendable, Hashable {
     @inlinable var storage: Storage { Storage(unsafeBufferObject: self) }
 
     /// An object from field values by slot; missing trailing slots are absent.
-    public static func make(type: ObjectType, fields: [Value?]) -> ObjectValue {
+    package static func make(type: ObjectType, fields: [Value?]) -> ObjectValue {
         precondition(fields.count <= type.fields.count, "more field values than the type declares")
         return make(type: type) { slots in
             for (slot, value) in fields.enumerated() { slots[slot] = value }
@@ -197,7 +197,7 @@ public final class ObjectValue: @unchecked Sendable, Hashable {
 
     /// An object from field values by name. Names the type does not declare are ignored;
     /// use `unknownFields(in:)` first to report them.
-    public static func make(type: ObjectType, values: [String: Value]) -> ObjectValue {
+    package static func make(type: ObjectType, values: [String: Value]) -> ObjectValue {
         make(type: type) { slots in
             for (name, value) in values {
                 if let slot = type.slot(of: name) { slots[slot] = value }
@@ -209,7 +209,7 @@ public final class ObjectValue: @unchecked Sendable, Hashable {
     /// The zero value a decoder fills in for an absent optional object: equal to any
     /// object with the same fields, but `isZeroFilled`, so a policy can tell that the
     /// request did not send it.
-    public static func makeZeroFilled(type: ObjectType, fields: [Value?]) -> ObjectValue {
+    package static func makeZeroFilled(type: ObjectType, fields: [Value?]) -> ObjectValue {
         precondition(fields.count <= type.fields.count, "more field values than the type declares")
         return make(type: type, zeroFilled: true) { slots in
             for (slot, value) in fields.enumerated() { slots[slot] = value }
@@ -220,7 +220,7 @@ public final class ObjectValue: @unchecked Sendable, Hashable {
     /// An object whose fields `fill` writes in place, over slots that start absent; nil
     /// (and the partial object freed) when `fill` returns false.
     @inlinable
-    public static func make(
+    package static func make(
         type: ObjectType, zeroFilled: Bool = false, _ fill: (UnsafeMutableBufferPointer<Value?>) throws -> Bool
     ) rethrows -> ObjectValue? {
         let count = type.fields.count
@@ -244,15 +244,15 @@ public final class ObjectValue: @unchecked Sendable, Hashable {
     }
 
     /// The object's declared type.
-    @inlinable public var type: ObjectType { storage.header.type }
+    @inlinable package var type: ObjectType { storage.header.type }
 
     /// Whether a decoder made this object for an optional field the request left out
     /// (see `makeZeroFilled`).
-    @inlinable public var isZeroFilled: Bool { storage.header.zeroFilled }
+    @inlinable package var isZeroFilled: Bool { storage.header.zeroFilled }
 
     /// The field in `slot` (nil when absent); the slot must be one of the type's.
     @inlinable
-    public func field(_ slot: Int) -> Value? {
+    package func field(_ slot: Int) -> Value? {
         storage.withUnsafeMutablePointers { type, elements in
             precondition(slot >= 0 && slot < type.pointee.type.fields.count, "field slot out of range")
             return elements[slot]
@@ -260,12 +260,12 @@ public final class ObjectValue: @unchecked Sendable, Hashable {
     }
 
     /// The fields by slot.
-    @inlinable public var fields: ObjectFields { ObjectFields(object: self) }
+    @inlinable package var fields: ObjectFields { ObjectFields(object: self) }
 
     /// Calls `body` with a read-only view of the fields in place (nil where absent),
     /// valid only during the call: reading them adjusts no reference count.
     @inlinable @inline(__always)
-    public func withFields<R>(_ body: (BorrowedTable<Value?>) -> R) -> R {
+    package func withFields<R>(_ body: (BorrowedTable<Value?>) -> R) -> R {
         // `body` is called directly, so it inlines into its caller (see `withBorrowedTable`).
         let fields = storage.withUnsafeMutablePointers { type, elements in
             UnsafeBufferPointer(start: elements, count: type.pointee.type.fields.count)
@@ -275,19 +275,19 @@ public final class ObjectValue: @unchecked Sendable, Hashable {
 
     /// Calls `body` with the fields in place.
     @inlinable
-    public func withUnsafeFields<R>(_ body: (UnsafeBufferPointer<Value?>) throws -> R) rethrows -> R {
+    package func withUnsafeFields<R>(_ body: (UnsafeBufferPointer<Value?>) throws -> R) rethrows -> R {
         try storage.withUnsafeMutablePointers { type, elements in
             try body(UnsafeBufferPointer(start: elements, count: type.pointee.type.fields.count))
         }
     }
 
     /// The value of a field by name, or nil if absent or undeclared.
-    public subscript(field: String) -> Value? {
+    package subscript(field: String) -> Value? {
         guard let slot = type.slot(of: field) else { return nil }
         return self.field(slot)
     }
 
-    public static func == (lhs: ObjectValue, rhs: ObjectValue) -> Bool {
+    @usableFromInline package static func == (lhs: ObjectValue, rhs: ObjectValue) -> Bool {
         guard lhs !== rhs else { return true }
         guard lhs.type == rhs.type, lhs.fields.count == rhs.fields.count else { return false }
         for (a, b) in zip(lhs.fields, rhs.fields) {
@@ -300,25 +300,25 @@ public final class ObjectValue: @unchecked Sendable, Hashable {
         return true
     }
 
-    public func hash(into hasher: inout Hasher) {
+    @usableFromInline package func hash(into hasher: inout Hasher) {
         hasher.combine(type.name)
         for field in fields { hasher.combine(field) }
     }
 }
 
 /// An object's fields by slot, read in place.
-public struct ObjectFields: RandomAccessCollection, Sendable {
+@usableFromInline package struct ObjectFields: RandomAccessCollection, Sendable {
     @usableFromInline let object: ObjectValue
 
     @inlinable init(object: ObjectValue) { self.object = object }
 
-    @inlinable public var startIndex: Int { 0 }
-    @inlinable public var endIndex: Int { object.type.fields.count }
-    @inlinable public subscript(slot: Int) -> Value? { object.field(slot) }
+    @inlinable package var startIndex: Int { 0 }
+    @inlinable package var endIndex: Int { object.type.fields.count }
+    @inlinable package subscript(slot: Int) -> Value? { object.field(slot) }
 
     /// Calls `body` with the fields in place.
     @inlinable
-    public func withUnsafeBufferPointer<R>(_ body: (UnsafeBufferPointer<Value?>) throws -> R) rethrows -> R {
+    package func withUnsafeBufferPointer<R>(_ body: (UnsafeBufferPointer<Value?>) throws -> R) rethrows -> R {
         try object.withUnsafeFields(body)
     }
 }

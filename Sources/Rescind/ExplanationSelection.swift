@@ -41,14 +41,14 @@ public struct ExplanationSelection: Sendable, Hashable {
 
     /// Every name `only(_:in:)` accepts, in policy order: rule ids, then each threshold's
     /// id followed by its tiers' ids.
-    public static func names(in policySet: PolicySet) -> [String] {
+    package static func names(in policySet: PolicySet) -> [String] {
         policySet.rules.map(\.id) + policySet.thresholds.flatMap { [$0.id] + $0.tiers.map(\.id) }
     }
 
     /// Only the named rules and thresholds. A tier's id names its threshold, since the
     /// decision lists tiers (`abuse-review`) where the explanation shows the threshold
     /// that reached them. Fails with every unknown name, not just the first.
-    public static func only(
+    package static func only(
         _ names: [String], in policySet: PolicySet
     ) -> Result<ExplanationSelection, UnknownNames> {
         let wanted = Set(names)

@@ -33,3 +33,7 @@
 @_exported import struct RescindDiagnostics.Diagnostic
 @_exported import enum RescindDiagnostics.Severity
 @_exported import enum RescindDiagnostics.DiagnosticFormat
+@_exported import struct RescindDiagnostics.DiagnosticCode
+@_exported import struct RescindDiagnostics.DiagnosticNote
+@_exported import struct RescindDiagnostics.SourceSpan
+@_exported import struct RescindDiagnostics.SourceLocation

@@ -4,23 +4,23 @@ import RescindPolicy
 import RescindYAML
 
 /// Loading a policy set end to end: read (YAML → model), check and compile.
-public struct LoadedPolicies: Sendable {
+package struct LoadedPolicies: Sendable {
     /// The compiled set; nil when any error was found.
-    public let policySet: PolicySet?
+    package let policySet: PolicySet?
     /// Every diagnostic from every stage, in file order.
-    public let diagnostics: Diagnostics
+    package let diagnostics: Diagnostics
     /// The sources, to render diagnostics with their lines.
-    public let sources: SourceMap
+    package let sources: SourceMap
 
     /// Loads, checks and compiles the policy files under `paths`.
-    public static func load(
+    package static func load(
         paths: [String], limits: YAMLLimits = .default, options: PolicyCompiler.Options = .init()
     ) -> LoadedPolicies {
         assemble(PolicyLoader(limits: limits).load(paths: paths), options)
     }
 
     /// Loads, checks and compiles in-memory files (path → text).
-    public static func load(
+    package static func load(
         sources: [(path: String, text: String)], limits: YAMLLimits = .default,
         options: PolicyCompiler.Options = .init()
     ) -> LoadedPolicies {
@@ -30,7 +30,7 @@ public struct LoadedPolicies: Sendable {
     /// Loads, checks and compiles in-memory files read from one policy folder (e.g. at
     /// a git revision); `name` is the path inside the folder, so the digest equals that
     /// of the same files loaded from disk.
-    public static func load(
+    package static func load(
         folder: String, files: [(path: String, name: String, text: String)], limits: YAMLLimits = .default,
         options: PolicyCompiler.Options = .init()
     ) -> LoadedPolicies {

@@ -9,27 +9,27 @@ import RescindPolicy
 /// checksums, truncated data and anything after the end marker are errors with a
 /// stable code. GNU tar's default format is read too (its magic, and `L` long names),
 /// since that is what `tar -cf` writes on most Linux machines.
-public enum TarArchive {
-    public static let blockSize = 512
+package enum TarArchive {
+    package static let blockSize = 512
 
     /// Whether `bytes` starts with a tar header: the `ustar` magic at offset 257, and a
     /// first byte (the first name's) that no JSON object starts with, `{` or space; a
     /// JSON text may well hold `ustar` at offset 257.
-    public static func looksLikeTar(_ bytes: UnsafeRawBufferPointer) -> Bool {
+    package static func looksLikeTar(_ bytes: UnsafeRawBufferPointer) -> Bool {
         guard bytes.count >= blockSize, Array(bytes[257..<262]) == Array("ustar".utf8) else { return false }
         return ![UInt8(ascii: "{"), 0x20, 0x09, 0x0A, 0x0D].contains(bytes[0])
     }
 
     /// The regular files of the archive, in archive order; directories are checked
     /// and skipped.
-    public static func read(_ bytes: [UInt8], limits: TarLimits) throws(TarError) -> [TarMember] {
+    package static func read(_ bytes: [UInt8], limits: TarLimits) throws(TarError) -> [TarMember] {
         var reader = Reader(bytes: bytes, limits: limits)
         return try reader.readAll()
     }
 
     /// The policy files of the archive (`*.yaml`, `*.yml`, not `*.tests.yaml`, as a
     /// folder is read), as UTF-8 text; other files (READMEs, tests) are ignored.
-    public static func policySources(_ bytes: [UInt8], limits: TarLimits) throws(TarError) -> [(path: String, text: String)] {
+    package static func policySources(_ bytes: [UInt8], limits: TarLimits) throws(TarError) -> [(path: String, text: String)] {
         var sources: [(path: String, text: String)] = []
         for member in try read(bytes, limits: limits) where PolicyLoader.isPolicyFile(member.path) {
             guard let text = String(validating: member.bytes, as: UTF8.self) else {
@@ -42,12 +42,12 @@ public enum TarArchive {
 }
 
 /// One regular file read from an archive.
-public struct TarMember: Sendable, Equatable {
+package struct TarMember: Sendable, Equatable {
     /// The name inside the archive, normalized: no leading `./`, no empty or `.` parts.
-    public let path: String
-    public let bytes: [UInt8]
+    package let path: String
+    package let bytes: [UInt8]
 
-    public init(path: String, bytes: [UInt8]) {
+    package init(path: String, bytes: [UInt8]) {
         self.path = path
         self.bytes = bytes
     }
@@ -55,15 +55,15 @@ public struct TarMember: Sendable, Equatable {
 
 /// Bounds on what one archive may hold, so a small body cannot make the reader do
 /// unbounded work (every header, pax ones included, counts as an entry).
-public struct TarLimits: Sendable {
+package struct TarLimits: Sendable {
     /// The most headers (files, directories, extended headers) read.
-    public var maxEntries: Int
+    package var maxEntries: Int
     /// The largest member, extended headers included (a policy file's own limit).
-    public var maxMemberBytes: Int
+    package var maxMemberBytes: Int
     /// The most bytes all regular members may hold together.
-    public var maxTotalBytes: Int
+    package var maxTotalBytes: Int
 
-    public init(maxEntries: Int = 1000, maxMemberBytes: Int = 1 << 20, maxTotalBytes: Int = 1 << 20) {
+    package init(maxEntries: Int = 1000, maxMemberBytes: Int = 1 << 20, maxTotalBytes: Int = 1 << 20) {
         self.maxEntries = maxEntries
         self.maxMemberBytes = maxMemberBytes
         self.maxTotalBytes = maxTotalBytes
@@ -72,11 +72,11 @@ public struct TarLimits: Sendable {
 
 /// Why an archive was refused: `code` is stable (docs/server.md lists them), the
 /// message names the member.
-public struct TarError: Error, Equatable {
-    public let code: String
-    public let message: String
+package struct TarError: Error, Equatable {
+    package let code: String
+    package let message: String
 
-    public init(code: String, message: String) {
+    package init(code: String, message: String) {
         self.code = code
         self.message = message
     }

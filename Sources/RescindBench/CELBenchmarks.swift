@@ -1,10 +1,12 @@
+import CEL
+import CELCommon
+import CELRuntime
 import Foundation
 import Rescind
-import CEL
+import RescindCELLibrary
 import RescindDiagnostics
 import RescindEngine
 import RescindPolicy
-import RescindCELLibrary
 
 /// The CEL hot path from the foundation issue: a typical policy condition on a prepared
 /// activation, with the request schema's objects (fields by slot) and with `dyn` maps.

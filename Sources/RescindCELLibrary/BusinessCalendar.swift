@@ -5,24 +5,24 @@ import RescindJSON
 /// A working-day calendar: a time zone, the weekly days off, public holidays and
 /// make-up workdays (weekend days declared working days, as in mainland China).
 /// Refund deadlines are counted in its business days. (A Rescind extension.)
-public struct BusinessCalendar: Sendable, Hashable {
-    public let name: String
-    public let timeZone: TimeZone
+package struct BusinessCalendar: Sendable, Hashable {
+    package let name: String
+    package let timeZone: TimeZone
     /// ISO weekdays that are off (6 = Saturday, 7 = Sunday).
-    public let weekend: Set<Int>
-    public let holidays: Set<CivilDate>
-    public let makeUpWorkdays: Set<CivilDate>
+    package let weekend: Set<Int>
+    package let holidays: Set<CivilDate>
+    package let makeUpWorkdays: Set<CivilDate>
     /// The years whose holidays and make-up workdays the calendar lists in full (`years:`);
     /// nil when it claims every year (a calendar of weekends only). A refund deadline
     /// that needs a day outside them is a problem on the decision, not a guess.
-    public let coveredYears: ClosedRange<Int>?
+    package let coveredYears: ClosedRange<Int>?
     /// `coveredYears` as day numbers (days since 1970-01-01), first to last day.
-    public let coveredDays: ClosedRange<Int>?
+    package let coveredDays: ClosedRange<Int>?
 
     /// The most business days one call may add: keeps a bad policy from looping for long.
-    public static let maxBusinessDays = 3660
+    package static let maxBusinessDays = 3660
 
-    public init(
+    package init(
         name: String, timeZone: TimeZone, weekend: Set<Int> = [6, 7],
         holidays: Set<CivilDate> = [], makeUpWorkdays: Set<CivilDate> = [], years: ClosedRange<Int>? = nil
     ) {
@@ -61,7 +61,7 @@ public struct BusinessCalendar: Sendable, Hashable {
     fileprivate let businessDays: BusinessDayTable?
 
     /// The zone's offset from UTC at an instant.
-    public func offset(atEpochSeconds seconds: Int64) -> Int {
+    package func offset(atEpochSeconds seconds: Int64) -> Int {
         offsets.offset(atEpochSeconds: seconds)
             ?? timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(seconds)))
     }
@@ -76,17 +76,17 @@ public struct BusinessCalendar: Sendable, Hashable {
         return weekendMask & (1 << weekday) == 0 && !holidayDays.contains(day)
     }
 
-    public static func == (lhs: BusinessCalendar, rhs: BusinessCalendar) -> Bool {
+    package static func == (lhs: BusinessCalendar, rhs: BusinessCalendar) -> Bool {
         lhs.name == rhs.name && lhs.timeZone == rhs.timeZone && lhs.weekend == rhs.weekend
             && lhs.holidays == rhs.holidays && lhs.makeUpWorkdays == rhs.makeUpWorkdays
             && lhs.coveredYears == rhs.coveredYears
     }
 
-    public func hash(into hasher: inout Hasher) { hasher.combine(name) }
+    package func hash(into hasher: inout Hasher) { hasher.combine(name) }
 
     /// Whether people work on `date`: a make-up workday always; otherwise not on a
     /// holiday nor a weekend day.
-    public func isBusinessDay(_ date: CivilDate) -> Bool {
+    package func isBusinessDay(_ date: CivilDate) -> Bool {
         let day = date.daysSinceEpoch
         return businessDays?.isBusinessDay(day) ?? isBusinessDay(dayNumber: day)
     }
@@ -94,13 +94,13 @@ public struct BusinessCalendar: Sendable, Hashable {
     /// The `count`-th business day after `date` (not counting `date` itself); `date`
     /// itself when `count` is 0. Nil when `count` is negative or too large, or when the
     /// calendar has no business day in sight (every weekday off).
-    public func addingBusinessDays(_ count: Int, to date: CivilDate) -> CivilDate? {
+    package func addingBusinessDays(_ count: Int, to date: CivilDate) -> CivilDate? {
         addingBusinessDays(count, toDay: date.daysSinceEpoch).map(CivilDate.init(daysSinceEpoch:))
     }
 
     /// `addingBusinessDays(_:to:)` on day numbers (days since 1970-01-01), for callers
     /// that never need the civil date.
-    public func addingBusinessDays(_ count: Int, toDay start: Int) -> Int? {
+    package func addingBusinessDays(_ count: Int, toDay start: Int) -> Int? {
         guard count >= 0, count <= Self.maxBusinessDays, weekend.count < 7 || !makeUpWorkdays.isEmpty else {
             return nil
         }
@@ -133,24 +133,24 @@ public struct BusinessCalendar: Sendable, Hashable {
     private func maxSteps(_ count: Int) -> Int { count * 7 + holidays.count + 7 }
 
     /// The local date of an instant (seconds since the Unix epoch) in this calendar's zone.
-    public func localDate(ofEpochSeconds seconds: Int64) -> CivilDate {
+    package func localDate(ofEpochSeconds seconds: Int64) -> CivilDate {
         CivilDate(daysSinceEpoch: localDay(ofEpochSeconds: seconds))
     }
 
     /// The local date of an instant as a day number (days since 1970-01-01).
-    public func localDay(ofEpochSeconds seconds: Int64) -> Int {
+    package func localDay(ofEpochSeconds seconds: Int64) -> Int {
         let local = seconds + Int64(offset(atEpochSeconds: seconds))
         return Int(local >= 0 ? local / 86_400 : (local - 86_399) / 86_400)
     }
 
     /// The instant (epoch seconds) at which the local wall clock shows `secondOfDay` on
     /// `date`. In a daylight-saving gap the later offset is used.
-    public func epochSeconds(of date: CivilDate, secondOfDay: Int) -> Int64 {
+    package func epochSeconds(of date: CivilDate, secondOfDay: Int) -> Int64 {
         epochSeconds(ofDay: date.daysSinceEpoch, secondOfDay: secondOfDay)
     }
 
     /// `epochSeconds(of:secondOfDay:)` for a day number.
-    public func epochSeconds(ofDay day: Int, secondOfDay: Int) -> Int64 {
+    package func epochSeconds(ofDay day: Int, secondOfDay: Int) -> Int64 {
         let local = Int64(day) * 86_400 + Int64(secondOfDay)
         var guess = local - Int64(offset(atEpochSeconds: local))
         let corrected = local - Int64(offset(atEpochSeconds: guess))
@@ -159,7 +159,7 @@ public struct BusinessCalendar: Sendable, Hashable {
     }
 
     /// 23:59:59 local time on `date`: the end of a business day for deadlines.
-    public func endOfDay(_ date: CivilDate) -> Int64 { epochSeconds(of: date, secondOfDay: 86_399) }
+    package func endOfDay(_ date: CivilDate) -> Int64 { epochSeconds(of: date, secondOfDay: 86_399) }
 }
 
 /// A time zone's offsets from UTC from 1900 to 2100, read from the time-zone database
@@ -275,34 +275,34 @@ struct BusinessDayTable: Sendable {
 
 /// Calendars by name, as loaded from policy files; CEL's calendar functions look
 /// them up here.
-public struct CalendarRegistry: Sendable {
-    public private(set) var calendars: [String: BusinessCalendar] = [:]
+package struct CalendarRegistry: Sendable {
+    package private(set) var calendars: [String: BusinessCalendar] = [:]
 
-    public init(_ calendars: [BusinessCalendar] = []) {
+    package init(_ calendars: [BusinessCalendar] = []) {
         for calendar in calendars { self.calendars[calendar.name] = calendar }
     }
 
-    public mutating func add(_ calendar: BusinessCalendar) { calendars[calendar.name] = calendar }
-    public subscript(name: String) -> BusinessCalendar? { calendars[name] }
-    public var names: [String] { calendars.keys.sorted() }
+    package mutating func add(_ calendar: BusinessCalendar) { calendars[calendar.name] = calendar }
+    package subscript(name: String) -> BusinessCalendar? { calendars[name] }
+    package var names: [String] { calendars.keys.sorted() }
 }
 
 /// A calendar's refund-deadline arithmetic for a hot path: where the calendar tabulates
 /// its business days and its zone keeps one UTC offset over all of them (most zones
 /// without daylight saving), a deadline is a few loads from flat memory. Everywhere
 /// else it answers nil and the caller asks the calendar, whose answer it equals.
-public final class BusinessDeadlines: Sendable {
+package final class BusinessDeadlines: Sendable {
     private let firstDay: Int
     /// As `BusinessDayTable`: business days before each covered day, and each business
     /// day's position.
     private let businessDaysBefore: ContiguousArray<UInt16>
     private let businessDayOffsets: ContiguousArray<UInt16>
     /// The zone's offset over every instant of the covered days.
-    public let utcOffset: Int
+    package let utcOffset: Int
     private let holidayCount: Int
 
     /// Nil when the calendar has no table or its zone's offset changes over it.
-    public init?(_ calendar: BusinessCalendar) {
+    package init?(_ calendar: BusinessCalendar) {
         guard let table = calendar.businessDaysTable,
             calendar.weekend.count < 7 || !calendar.makeUpWorkdays.isEmpty
         else { return nil }
@@ -320,7 +320,7 @@ public final class BusinessDeadlines: Sendable {
 
     /// The local day (days since 1970-01-01) of an instant; nil outside the covered days.
     @inline(__always)
-    public func localDay(ofEpochSeconds seconds: Int64) -> Int? {
+    package func localDay(ofEpochSeconds seconds: Int64) -> Int? {
         let local = seconds + Int64(utcOffset)
         let day = Int(local >= 0 ? local / 86_400 : (local - 86_399) / 86_400)
         let index = day - firstDay
@@ -330,7 +330,7 @@ public final class BusinessDeadlines: Sendable {
     /// What `BusinessCalendar.addingBusinessDays(_:toDay:)` answers: `.some(day)`,
     /// `.some(nil)` for no answer; nil when the table cannot tell and the calendar must.
     @inline(__always)
-    public func addingBusinessDays(_ count: Int, toDay day: Int) -> Int?? {
+    package func addingBusinessDays(_ count: Int, toDay day: Int) -> Int?? {
         guard count >= 0, count <= BusinessCalendar.maxBusinessDays else { return .some(nil) }
         if count == 0 { return day }
         let index = day - firstDay
@@ -345,7 +345,7 @@ public final class BusinessDeadlines: Sendable {
     /// 23:59:59 local time on `day`, in epoch seconds; the offset there is `utcOffset`
     /// for every day `localDay` or `addingBusinessDays` answered.
     @inline(__always)
-    public func endOfDay(_ day: Int) -> Int64 { Int64(day) * 86_400 + 86_399 - Int64(utcOffset) }
+    package func endOfDay(_ day: Int) -> Int64 { Int64(day) * 86_400 + 86_399 - Int64(utcOffset) }
 }
 
 extension BusinessCalendar {

@@ -5,7 +5,7 @@ extension CELLibrary {
     /// Rescind's extensions to CEL (`decimal` money and business calendars, see
     /// `RescindFunctions`), with the calendar functions bound to `calendars`. Policies are
     /// compiled with it; standard CEL runs without it.
-    public static func rescind(calendars: CalendarRegistry = CalendarRegistry()) -> CELLibrary {
+    package static func rescind(calendars: CalendarRegistry = CalendarRegistry()) -> CELLibrary {
         CELLibrary(name: "rescind", functions: RescindFunctions.decimal + RescindFunctions.calendar(calendars))
     }
 }
@@ -21,15 +21,15 @@ extension CELLibrary {
 ///
 /// Each function comes as a declaration for the checker and implementations for the
 /// runtime, keyed by the same overload ids; `CELLibrary.rescind` bundles them.
-public enum RescindFunctions {
-    public typealias Function = CELLibrary.Function
+package enum RescindFunctions {
+    package typealias Function = CELLibrary.Function
 
     /// The decimal functions.
-    public static let decimal: [Function] = decimalConversions + decimalArithmetic + decimalComparisons
+    package static let decimal: [Function] = decimalConversions + decimalArithmetic + decimalComparisons
         + decimalHelpers
 
     /// The calendar functions, bound to `calendars`.
-    public static func calendar(_ calendars: CalendarRegistry) -> [Function] {
+    package static func calendar(_ calendars: CalendarRegistry) -> [Function] {
         let lookup: @Sendable (String) -> BusinessCalendar? = { calendars[$0] }
         return [
             Function(

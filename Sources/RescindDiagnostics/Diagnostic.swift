@@ -84,25 +84,25 @@ public struct Diagnostic: Hashable, Sendable, CustomStringConvertible {
 
 /// An ordered collection of diagnostics that stages append to instead of stopping
 /// at the first problem.
-public struct Diagnostics: Sendable, Hashable, Sequence, ExpressibleByArrayLiteral {
-    public private(set) var items: [Diagnostic]
+package struct Diagnostics: Sendable, Hashable, Sequence, ExpressibleByArrayLiteral {
+    package private(set) var items: [Diagnostic]
 
-    public init(_ items: [Diagnostic] = []) { self.items = items }
-    public init(arrayLiteral elements: Diagnostic...) { self.items = elements }
+    package init(_ items: [Diagnostic] = []) { self.items = items }
+    package init(arrayLiteral elements: Diagnostic...) { self.items = elements }
 
-    public mutating func append(_ diagnostic: Diagnostic) { items.append(diagnostic) }
-    public mutating func append(contentsOf other: some Sequence<Diagnostic>) { items.append(contentsOf: other) }
+    package mutating func append(_ diagnostic: Diagnostic) { items.append(diagnostic) }
+    package mutating func append(contentsOf other: some Sequence<Diagnostic>) { items.append(contentsOf: other) }
 
-    public var hasErrors: Bool { items.contains { $0.severity == .error } }
-    public var errors: [Diagnostic] { items.filter { $0.severity == .error } }
-    public var warnings: [Diagnostic] { items.filter { $0.severity == .warning } }
-    public var isEmpty: Bool { items.isEmpty }
-    public var count: Int { items.count }
+    package var hasErrors: Bool { items.contains { $0.severity == .error } }
+    package var errors: [Diagnostic] { items.filter { $0.severity == .error } }
+    package var warnings: [Diagnostic] { items.filter { $0.severity == .warning } }
+    package var isEmpty: Bool { items.isEmpty }
+    package var count: Int { items.count }
 
-    public func makeIterator() -> IndexingIterator<[Diagnostic]> { items.makeIterator() }
+    package func makeIterator() -> IndexingIterator<[Diagnostic]> { items.makeIterator() }
 
     /// Diagnostics in a stable order: by file, line, column, then as appended.
-    public func sorted() -> [Diagnostic] {
+    package func sorted() -> [Diagnostic] {
         items.enumerated().sorted { a, b in
             let ka = (a.element.span?.file ?? "", a.element.span?.start.line ?? 0, a.element.span?.start.column ?? 0, a.offset)
             let kb = (b.element.span?.file ?? "", b.element.span?.start.line ?? 0, b.element.span?.start.column ?? 0, b.offset)

@@ -1,15 +1,15 @@
 import RescindJSON
 
 /// Looks up the text of files named in spans so renderers can quote source lines.
-public struct SourceMap: Sendable {
+package struct SourceMap: Sendable {
     private var files: [String: SourceFile] = [:]
 
-    public init(_ files: [SourceFile] = []) {
+    package init(_ files: [SourceFile] = []) {
         for file in files { self.files[file.path] = file }
     }
 
-    public mutating func add(_ file: SourceFile) { files[file.path] = file }
-    public func file(_ path: String) -> SourceFile? { files[path] }
+    package mutating func add(_ file: SourceFile) { files[file.path] = file }
+    package func file(_ path: String) -> SourceFile? { files[path] }
 }
 
 /// The output formats every command that reports diagnostics supports.
@@ -21,20 +21,20 @@ public enum DiagnosticFormat: String, Sendable, CaseIterable {
 
 /// Renders diagnostics for people: the `path:line:col: severity[code]: message` line,
 /// the quoted source line with a caret under the span, then notes and `help:`.
-public struct HumanRenderer: Sendable {
-    public var sources: SourceMap
-    public var color: Bool
+package struct HumanRenderer: Sendable {
+    package var sources: SourceMap
+    package var color: Bool
 
-    public init(sources: SourceMap, color: Bool = false) {
+    package init(sources: SourceMap, color: Bool = false) {
         self.sources = sources
         self.color = color
     }
 
-    public func render(_ diagnostics: some Sequence<Diagnostic>) -> String {
+    package func render(_ diagnostics: some Sequence<Diagnostic>) -> String {
         diagnostics.map(render).joined()
     }
 
-    public func render(_ diagnostic: Diagnostic) -> String {
+    package func render(_ diagnostic: Diagnostic) -> String {
         var out = ""
         if let span = diagnostic.span { out += paint("\(span): ", .bold) }
         out += paint(diagnostic.severity.rawValue, severityStyle(diagnostic.severity))
@@ -91,10 +91,10 @@ public struct HumanRenderer: Sendable {
 }
 
 /// Renders diagnostics as one JSON document: `{"diagnostics": [...]}` with stable keys.
-public struct JSONDiagnosticRenderer: Sendable {
-    public init() {}
+package struct JSONDiagnosticRenderer: Sendable {
+    package init() {}
 
-    public func render(_ diagnostics: some Sequence<Diagnostic>) -> String {
+    package func render(_ diagnostics: some Sequence<Diagnostic>) -> String {
         JSONWriter.text(capacity: 1024) { out in
             out.beginObject()
             out.key("diagnostics")
@@ -105,7 +105,7 @@ public struct JSONDiagnosticRenderer: Sendable {
     }
 
     /// One diagnostic as a JSON object (keys in a fixed order so output is byte-stable).
-    public func object(_ d: Diagnostic) -> String {
+    package func object(_ d: Diagnostic) -> String {
         JSONWriter.text { write(d, into: &$0) }
     }
 
@@ -158,14 +158,14 @@ public struct JSONDiagnosticRenderer: Sendable {
 
 /// Renders diagnostics as GitHub Actions workflow commands (`::error file=…::message`),
 /// which GitHub shows as annotations on the changed lines.
-public struct GitHubRenderer: Sendable {
-    public init() {}
+package struct GitHubRenderer: Sendable {
+    package init() {}
 
-    public func render(_ diagnostics: some Sequence<Diagnostic>) -> String {
+    package func render(_ diagnostics: some Sequence<Diagnostic>) -> String {
         diagnostics.map(render).joined()
     }
 
-    public func render(_ d: Diagnostic) -> String {
+    package func render(_ d: Diagnostic) -> String {
         let command = switch d.severity {
         case .error: "error"
         case .warning: "warning"
@@ -214,7 +214,7 @@ public struct GitHubRenderer: Sendable {
 /// Quotes a string as a JSON string literal (RFC 8259) with `RescindJSON`'s escaper, for
 /// a quoted string shown on its own (a YAML scalar's description). JSON documents are
 /// written with `JSONWriter`, which applies the same escaper as it writes.
-public func jsonString(_ s: String) -> String { JSONEscaping.quoted(s) }
+package func jsonString(_ s: String) -> String { JSONEscaping.quoted(s) }
 
 extension Substring {
     fileprivate func replacingOccurrences(of target: Character, with replacement: String) -> String {

@@ -37,14 +37,14 @@ public struct SourceSpan: Hashable, Sendable, CustomStringConvertible {
 
 /// The text of one source file with a line index, so diagnostics can quote the line
 /// they point at and offsets can be turned into line:column.
-public final class SourceFile: Sendable {
-    public let path: String
-    public let text: String
+package final class SourceFile: Sendable {
+    package let path: String
+    package let text: String
     /// UTF-8 offsets at which each line starts.
     private let lineStarts: [Int]
     private let bytes: [UInt8]
 
-    public init(path: String, text: String) {
+    package init(path: String, text: String) {
         self.path = path
         self.text = text
         let bytes = Array(text.utf8)
@@ -56,10 +56,10 @@ public final class SourceFile: Sendable {
         self.bytes = bytes
     }
 
-    public var lineCount: Int { lineStarts.count }
+    package var lineCount: Int { lineStarts.count }
 
     /// The text of a 1-based line, without its line terminator; nil past the end.
-    public func line(_ number: Int) -> Substring? {
+    package func line(_ number: Int) -> Substring? {
         guard number >= 1, number <= lineStarts.count else { return nil }
         let start = lineStarts[number - 1]
         var end = number < lineStarts.count ? lineStarts[number] - 1 : bytes.count
@@ -71,7 +71,7 @@ public final class SourceFile: Sendable {
     }
 
     /// Converts a UTF-8 byte offset into a location with a character column.
-    public func location(ofOffset offset: Int) -> SourceLocation {
+    package func location(ofOffset offset: Int) -> SourceLocation {
         let clamped = min(max(offset, 0), bytes.count)
         var low = 0
         var high = lineStarts.count - 1
@@ -90,7 +90,7 @@ public final class SourceFile: Sendable {
     }
 
     /// A span of this file from two UTF-8 offsets.
-    public func span(from start: Int, to end: Int) -> SourceSpan {
+    package func span(from start: Int, to end: Int) -> SourceSpan {
         SourceSpan(file: path, start: location(ofOffset: start), end: location(ofOffset: max(start, end)))
     }
 }

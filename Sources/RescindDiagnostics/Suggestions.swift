@@ -1,8 +1,8 @@
 /// "Did you mean …?" suggestions shared by every stage.
-public enum Suggestions {
+package enum Suggestions {
     /// The candidate closest to `word` by edit distance, if it is close enough to be a
     /// plausible typo (at most a third of the word's length, and at least one edit).
-    public static func closest(to word: String, in candidates: some Sequence<String>) -> String? {
+    package static func closest(to word: String, in candidates: some Sequence<String>) -> String? {
         // No typo is that long, and a hostile name (a request key, a YAML key) must not
         // cost quadratic time.
         guard word.utf8.count <= 128 else { return nil }
@@ -19,12 +19,12 @@ public enum Suggestions {
     }
 
     /// A `help:` text of the form "did you mean `x`?", or nil when nothing is close.
-    public static func didYouMean(_ word: String, in candidates: some Sequence<String>) -> String? {
+    package static func didYouMean(_ word: String, in candidates: some Sequence<String>) -> String? {
         closest(to: word, in: candidates).map { "did you mean `\($0)`?" }
     }
 
     /// Levenshtein distance with adjacent transpositions (optimal string alignment).
-    public static func editDistance(_ a: String, _ b: String) -> Int {
+    package static func editDistance(_ a: String, _ b: String) -> Int {
         let a = Array(a), b = Array(b)
         if a.isEmpty { return b.count }
         if b.isEmpty { return a.count }
@@ -46,7 +46,7 @@ public enum Suggestions {
     }
 
     /// Quotes a list of names for a message: "`a`, `b` or `c`".
-    public static func quotedList(_ names: [String], conjunction: String = "or") -> String {
+    package static func quotedList(_ names: [String], conjunction: String = "or") -> String {
         let quoted = names.map { "`\($0)`" }
         guard quoted.count > 1 else { return quoted.first ?? "" }
         return quoted.dropLast().joined(separator: ", ") + " \(conjunction) " + quoted.last!

@@ -1,12 +1,12 @@
-public import CELRuntime
+import CELRuntime
 
 /// An ordering comparison in a condition whose outcome depends on the request, such as
 /// `at - order.placed_at >= duration("30m")` or `seller_stats.orders_30d > 0`: a
 /// boundary that tests should approach from both sides. Found when the policies
 /// compile; only `rescind test`'s coverage reads it, never a decision.
-public struct Boundary: Sendable, Hashable {
+package struct Boundary: Sendable, Hashable {
     /// The comparison operator.
-    public enum Comparison: String, Sendable, Hashable {
+    package enum Comparison: String, Sendable, Hashable {
         case less = "<"
         case lessOrEqual = "<="
         case greater = ">"
@@ -14,24 +14,24 @@ public struct Boundary: Sendable, Hashable {
 
         /// Whether the comparison holds when both sides are equal: the side the boundary
         /// value itself falls on.
-        public var includesEquality: Bool { self == .lessOrEqual || self == .greaterOrEqual }
+        package var includesEquality: Bool { self == .lessOrEqual || self == .greaterOrEqual }
     }
 
     /// The id of the comparison node in its expression, as traces record it.
-    public let id: Int32
+    package let id: Int32
     /// The id of the left operand.
-    public let left: Int32
+    package let left: Int32
     /// The id of the right operand.
-    public let right: Int32
+    package let right: Int32
     /// The operator.
-    public let comparison: Comparison
+    package let comparison: Comparison
     /// The comparison as written (`at - order.placed_at >= duration("30m")`).
-    public let source: String
+    package let source: String
     /// Where the comparison is written.
-    public let location: SourceReference
+    package let location: SourceReference
 
     /// A boundary; the policy compiler finds them.
-    public init(
+    package init(
         id: Int32, left: Int32, right: Int32, comparison: Comparison, source: String, location: SourceReference
     ) {
         self.id = id
@@ -47,7 +47,7 @@ extension PolicySet {
     /// Evaluates `expression` against `request`, recording the value of every
     /// sub-expression by id. For test coverage, which needs the values on both sides of
     /// each `Boundary`; deciding never traces.
-    public func trace(_ expression: CompiledExpression, for request: ObjectValue) -> (value: Value, trace: [Int32: Value]) {
+    package func trace(_ expression: CompiledExpression, for request: ObjectValue) -> (value: Value, trace: [Int32: Value]) {
         let (result, trace) = expression.program.evaluateWithTrace(activation(for: request))
         return (result.value, trace)
     }

@@ -355,7 +355,7 @@ public struct Explanation: Sendable {
     public var locale: String { source.locale }
 
     /// The words of the explanation in its locale (Chinese for `zh…`, else English).
-    public var words: ExplanationWords { ExplanationWords(locale: source.locale) }
+    package var words: ExplanationWords { ExplanationWords(locale: source.locale) }
 
     /// What would have changed a deny or review, in words: the tier reached, the rule
     /// that decided, and each piece of `advice`. Rendered when read, like every other
@@ -368,7 +368,7 @@ public struct Explanation: Sendable {
     /// asks) would make hold, with every condition that has to change and the decision
     /// those changes were checked to give. Derived and checked when read (it decides
     /// the changed request again), never while deciding.
-    public var advice: [Advice] { source.advice() }
+    package var advice: [Advice] { source.advice() }
 
     /// How the refund was worked out, when the decision allows and the policy set has
     /// refunds: the cases chosen, the fee and amount with their values, and the business
@@ -476,7 +476,7 @@ public struct ConditionExplanation: Sendable {
     }
 
     /// The condition as compiled; shown negated when the rule wrote `not:` around it.
-    public var condition: CompiledExpression { source.expression(site) }
+    package var condition: CompiledExpression { source.expression(site) }
     public var negated: Bool { source.isNegated(site) }
     @inlinable public var outcome: Outcome { source.outcome(site) }
     /// Request paths the condition read, with their values.
@@ -541,7 +541,7 @@ public struct ObservedValues: Sequence, Sendable {
 public struct ObservedValue: Sendable {
     /// The path as written in the condition (`order.status`).
     public let path: String
-    public let raw: Value
+    package let raw: Value
     /// A timestamp as shown: in the policy calendar's zone.
     let time: LocalTime?
 

@@ -2,7 +2,7 @@ extension Decision {
     /// Whether `other` (possibly from another policy set) has the same effect, decided
     /// by the same rules and tiers (by id, in order). Compares in place: replay asks this
     /// of every request twice decided, and building the id lists would cost more.
-    public func decidesLike(_ other: Decision) -> Bool {
+    package func decidesLike(_ other: Decision) -> Bool {
         guard effect == other.effect else { return false }
         return deciding.elementsEqual(other.deciding) {
             policySet.outcomes[$0].id == other.policySet.outcomes[$1].id
@@ -11,7 +11,7 @@ extension Decision {
 
     /// Whether a deciding rule or tier brings obligations of its own (besides the
     /// refund): only then must `obligations` be rendered to compare two decisions.
-    public var hasRuleObligations: Bool {
+    package var hasRuleObligations: Bool {
         deciding.contains { !policySet.outcomes[$0].obligations.isEmpty }
     }
 }

@@ -3,19 +3,19 @@ import RescindUnsafe
 import RescindCELLibrary
 
 /// Options for one decision.
-public struct DecisionOptions: Sendable {
+@usableFromInline package struct DecisionOptions: Sendable {
     /// Overrides the request's `locale` for reasons.
-    public var locale: String?
+    @usableFromInline package var locale: String?
     /// Record the explanation (every condition's outcome and the values it read).
-    public var explain: Bool
+    @usableFromInline package var explain: Bool
     /// The most CEL work (comprehension steps, size-proportional operations; see
     /// `EvaluationLimits.costLimit`) one decision may do across all its expressions; nil
     /// leaves each expression to its own limit. Deterministic, unlike a timeout: the same
     /// request spends the same cost. An expression that would exceed it fails, is
     /// reported as a problem, and counts as not holding, like any evaluation error.
-    public var costBudget: Int?
+    @usableFromInline package var costBudget: Int?
 
-    public init(locale: String? = nil, explain: Bool = false, costBudget: Int? = nil) {
+    @inlinable package init(locale: String? = nil, explain: Bool = false, costBudget: Int? = nil) {
         self.locale = locale
         self.explain = explain
         self.costBudget = costBudget
@@ -24,7 +24,7 @@ public struct DecisionOptions: Sendable {
 
 extension PolicySet {
     /// Decides a decoded request. Deterministic: the clock is the request's `at`.
-    public func decide(_ request: ObjectValue, options: DecisionOptions = DecisionOptions()) -> Decision {
+    package func decide(_ request: ObjectValue, options: DecisionOptions = DecisionOptions()) -> Decision {
         // The ordinal cache and the candidate set live on the stack: a decision allocates
         // only what it returns.
         // The run is made outside the closure, so the closure captures only its address:

@@ -307,43 +307,43 @@ extension ExplanationSource {
 /// A way to a different outcome: an allow rule that did not match, the request values
 /// that would make every one of its failing conditions hold, and the decision those
 /// changes give (checked by deciding the changed request).
-public struct Advice: Sendable {
+package struct Advice: Sendable {
     /// The rule the changes make hold.
-    public let rule: String
+    package let rule: String
     /// The rule's effect (allow).
-    public let effect: Effect
+    package let effect: Effect
     /// One change per condition that fails now, in the order the rule writes them.
-    public let changes: [AdviceChange]
+    package let changes: [AdviceChange]
     /// The effect of the decision on the request with every change applied.
-    public let outcome: Effect
+    package let outcome: Effect
     /// The rules and tiers that decide the changed request.
-    public let deciding: [String]
+    package let deciding: [String]
 
     /// Whether the changes give the rule's effect; when not, `deciding` says what still
     /// decides instead (a tier, another rule).
-    public var works: Bool { outcome == effect }
+    package var works: Bool { outcome == effect }
 }
 
 /// One request value to change, so that a condition holds.
-public struct AdviceChange: Sendable {
+package struct AdviceChange: Sendable {
     /// How the new value relates to the condition: exactly this value, or any value at
     /// or past a bound (for a time: no earlier / no later than it).
-    public enum Relation: String, Sendable {
+    package enum Relation: String, Sendable {
         case equals
         case atLeast = "at_least"
         case atMost = "at_most"
     }
 
     /// The request path (`reason`, `order.placed_at`).
-    public let path: String
-    public let relation: Relation
+    package let path: String
+    package let relation: Relation
     /// The value to set (for a bound, the bound itself, which satisfies it).
-    public let value: Value
+    package let value: Value
     /// The value the request has now.
-    public let current: Value?
+    package let current: Value?
     /// The condition the change makes hold, as the explanation shows it.
-    public let condition: String
-    public let location: SourceReference
+    package let condition: String
+    package let location: SourceReference
     /// Times as shown, in the policy calendar's zone.
     let valueTime: LocalTime?
     let currentTime: LocalTime?
@@ -367,16 +367,16 @@ public struct AdviceChange: Sendable {
     }
 
     /// The new value as people read it (a time in the policy calendar's zone).
-    public var shownValue: String { ExplanationWords.show(value, time: valueTime) }
+    package var shownValue: String { ExplanationWords.show(value, time: valueTime) }
     /// The current value as people read it; nil when the request has none.
-    public var shownCurrent: String? { current.map { ExplanationWords.show($0, time: currentTime) } }
+    package var shownCurrent: String? { current.map { ExplanationWords.show($0, time: currentTime) } }
 
     /// The new value as request JSON: `"input_error"`, `true`, `1`,
     /// `"2026-11-27T08:30:00+08:00"`, `"12.50"`.
-    public var json: String { Self.json(value, time: valueTime) }
+    package var json: String { Self.json(value, time: valueTime) }
 
     /// The current value as request JSON; nil when the request has none.
-    public var currentJSON: String? { current.map { Self.json($0, time: currentTime) } }
+    package var currentJSON: String? { current.map { Self.json($0, time: currentTime) } }
 
     /// `json`, into a document being written.
     func writeJSON(into out: inout JSONWriter) { Self.write(value, time: valueTime, into: &out) }
@@ -404,7 +404,7 @@ public struct AdviceChange: Sendable {
 
     /// The request with this change made; nil when the path cannot be set (an object on
     /// the way is absent).
-    public func apply(to request: ObjectValue) -> ObjectValue? {
+    package func apply(to request: ObjectValue) -> ObjectValue? {
         Self.setting(path.split(separator: ".").map(String.init)[...], in: request, to: value)
     }
 

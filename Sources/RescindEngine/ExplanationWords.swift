@@ -7,45 +7,45 @@ import RescindJSON
 /// is in the locale.
 ///
 /// Kept together so the two languages stay in step: every sentence has both forms here.
-public struct ExplanationWords: Sendable {
+package struct ExplanationWords: Sendable {
     /// Whether the words are Chinese.
-    public let chinese: Bool
+    package let chinese: Bool
 
     /// The words for a decision's locale.
-    public init(locale: String) {
+    package init(locale: String) {
         chinese = locale.lowercased().hasPrefix("zh")
     }
 
     // MARK: Labels
 
     /// The explanation's heading, without punctuation.
-    public var heading: String { chinese ? "决策说明" : "explanation" }
+    package var heading: String { chinese ? "决策说明" : "explanation" }
     /// The heading of a partial explanation: "explanation (only `a` and `b`)".
-    public func heading(only names: String) -> String {
+    package func heading(only names: String) -> String {
         chinese ? "决策说明（仅含 \(names)）" : "explanation (only \(names))"
     }
     /// The heading of the advice section.
-    public var alternativesHeading: String { chinese ? "怎样才能改变结果" : "what would change the outcome" }
+    package var alternativesHeading: String { chinese ? "怎样才能改变结果" : "what would change the outcome" }
     /// The heading of the refund's derivation.
-    public var refundHeading: String { chinese ? "退款计算" : "refund" }
+    package var refundHeading: String { chinese ? "退款计算" : "refund" }
     /// After a heading or a label: ": " or "：".
-    public var colon: String { chinese ? "：" : ": " }
+    package var colon: String { chinese ? "：" : ": " }
     /// The word for a threshold.
-    public var threshold: String { chinese ? "阈值" : "threshold" }
+    package var threshold: String { chinese ? "阈值" : "threshold" }
     /// Markdown's words for a rule that matched or not.
-    public func matched(_ matched: Bool) -> String {
+    package func matched(_ matched: Bool) -> String {
         chinese ? (matched ? "✔ 命中" : "✘ 未命中") : (matched ? "✔ matched" : "✘ not matched")
     }
     /// Markdown's link from a condition to the values it read.
-    public var with: String { chinese ? "，读取 " : " with " }
+    package var with: String { chinese ? "，读取 " : " with " }
     /// "and" between names: "`a` and `b`", "`a`、`b`".
-    public func list(_ items: [String]) -> String {
+    package func list(_ items: [String]) -> String {
         guard let last = items.last, items.count > 1 else { return items.first ?? "" }
         return chinese ? items.joined(separator: "、") : items.dropLast().joined(separator: ", ") + " and " + last
     }
 
     /// An effect as a reader says it.
-    public func effect(_ effect: Effect) -> String {
+    package func effect(_ effect: Effect) -> String {
         guard chinese else { return effect.rawValue }
         switch effect {
         case .allow: return "允许"
@@ -55,7 +55,7 @@ public struct ExplanationWords: Sendable {
     }
 
     /// A condition's outcome, as a word; `padded` aligns the text format's column.
-    public func outcome(_ outcome: ConditionExplanation.Outcome, padded: Bool) -> String {
+    package func outcome(_ outcome: ConditionExplanation.Outcome, padded: Bool) -> String {
         switch outcome {
         case .true: chinese ? (padded ? "成立  " : "成立") : (padded ? "true " : "true")
         case .false: chinese ? "不成立" : "false"
@@ -69,7 +69,7 @@ public struct ExplanationWords: Sendable {
 
     /// A threshold's line: what was counted and where the count stands among the tiers,
     /// or why it did not count.
-    public func text(_ threshold: ThresholdExplanation) -> String {
+    package func text(_ threshold: ThresholdExplanation) -> String {
         guard chinese else { return threshold.text }
         switch threshold.skip {
         case .suspended(let rule)?: return "本次被规则 `\(rule)` 暂停，不计数"
@@ -139,7 +139,7 @@ public struct ExplanationWords: Sendable {
 
     /// One piece of advice as a sentence: the changes, and the outcome they were checked
     /// to give; `current` is the decision's effect now ("still" when it stays).
-    public func advice(_ advice: Advice, current: Effect) -> String {
+    package func advice(_ advice: Advice, current: Effect) -> String {
         let stays = advice.outcome == current
         let changes = advice.changes.map(change)
         let deciding = advice.deciding.map { "`\($0)`" }

@@ -11,15 +11,15 @@ import CELRuntime
 /// language (`zh`, `zh-Hans`, `zh-SG` → `zh-CN`; `en-GB` → `en`), preferring a locale
 /// of the same script: `zh-Hans` and the regions written in it (CN, SG, MY) go with
 /// `zh-CN` over `zh-TW`, and `zh-Hant` with TW, HK and MO the other way.
-public struct LocaleMatcher: Sendable, Hashable {
+package struct LocaleMatcher: Sendable, Hashable {
     /// The locales texts exist in, as the policy set declares them.
-    public let supported: [String]
+    package let supported: [String]
 
     /// A matcher over `supported` (the policy set's `locales`).
-    public init(supported: [String]) { self.supported = supported }
+    package init(supported: [String]) { self.supported = supported }
 
     /// The supported locale for `tag`, nil when its language is none of them.
-    public func match(_ tag: String) -> String? {
+    package func match(_ tag: String) -> String? {
         // The common case, a tag written as declared, costs a few string compares.
         if let exact = supported.first(where: { $0 == tag }) { return exact }
         let wanted = LanguageTag(tag)
@@ -32,7 +32,7 @@ public struct LocaleMatcher: Sendable, Hashable {
     }
 
     /// The locale texts fall back to: `en` when the set has it, else its first locale.
-    public var fallback: String { supported.contains("en") ? "en" : supported.first ?? "en" }
+    package var fallback: String { supported.contains("en") ? "en" : supported.first ?? "en" }
 }
 
 /// The parts of a BCP 47 tag that locale matching reads, lowercased.
@@ -71,10 +71,10 @@ struct LanguageTag: Hashable {
 
 extension PolicySet {
     /// The locales the set's texts are written in (every message has them all), sorted.
-    public var locales: [String] { defaultReason.locales }
+    package var locales: [String] { defaultReason.locales }
 
     /// Matches requested language tags against `locales`.
-    public var localeMatcher: LocaleMatcher { LocaleMatcher(supported: locales) }
+    package var localeMatcher: LocaleMatcher { LocaleMatcher(supported: locales) }
 
     /// The locale a decision's texts are written in: the requested one (`--locale`,
     /// `?locale=`) or else the request's `locale`, matched to the set's locales, else the

@@ -1,4 +1,4 @@
-public import CELCommon
+import CELCommon
 
 /// An obligation type a policy may write (`notify`, `voucher`, …), declared once: its
 /// fields with what each holds and defaults to, and what a decision adds to it.
@@ -8,34 +8,34 @@ public import CELCommon
 /// in their declared order and adds the deadlines and the reason the type asks for, and
 /// docs/policy-language.md's obligation table is tested against `all`. A new type or
 /// field is one entry here and a row in that table.
-public struct ObligationType: Sendable, Hashable, CustomStringConvertible {
+package struct ObligationType: Sendable, Hashable, CustomStringConvertible {
     /// The name policies and decisions write (`notify`).
-    public let name: String
+    package let name: String
     /// The fields a policy may write, in the order decisions show them.
-    public let fields: [ObligationField]
+    package let fields: [ObligationField]
     /// Whether the obligation in a decision carries, as `reason`, the reason of the rule
     /// or tier that gave it, in the decision's locale (a notification says why).
-    public let carriesReason: Bool
+    package let carriesReason: Bool
 
-    public init(name: String, fields: [ObligationField], carriesReason: Bool = false) {
+    package init(name: String, fields: [ObligationField], carriesReason: Bool = false) {
         self.name = name
         self.fields = fields
         self.carriesReason = carriesReason
     }
 
-    public var description: String { name }
+    package var description: String { name }
 
     // One name, one type: the declaration is the identity.
-    public static func == (lhs: ObligationType, rhs: ObligationType) -> Bool { lhs.name == rhs.name }
-    public func hash(into hasher: inout Hasher) { hasher.combine(name) }
+    package static func == (lhs: ObligationType, rhs: ObligationType) -> Bool { lhs.name == rhs.name }
+    package func hash(into hasher: inout Hasher) { hasher.combine(name) }
 
     /// The field named `name`, if the type has one.
-    public func field(_ name: String) -> ObligationField? { fields.first { $0.name == name } }
+    package func field(_ name: String) -> ObligationField? { fields.first { $0.name == name } }
 
     /// The names of the fields a decision's obligation of this type can have after
     /// `type` and `source`, in order: each written field, a duration's deadline after it,
     /// then `reason` when the type carries it.
-    public var decisionFieldNames: [String] {
+    package var decisionFieldNames: [String] {
         var names: [String] = []
         for field in fields {
             names.append(field.name)
@@ -46,19 +46,19 @@ public struct ObligationType: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The field a decision adds for `carriesReason`.
-    public static let reasonKey = "reason"
+    package static let reasonKey = "reason"
 
     /// Who an obligation can be addressed to.
-    public static let recipients = ["buyer", "seller", "support"]
+    package static let recipients = ["buyer", "seller", "support"]
 
     /// The largest `points` a single seller penalty may give.
-    public static let maxPenaltyPoints: Int64 = 100
+    package static let maxPenaltyPoints: Int64 = 100
 
     /// The decimal places amounts are shown with (`6.50`).
-    public static let amountScale = 2
+    package static let amountScale = 2
 
     /// Tell someone within a time: the decision adds `due_by` and the reason.
-    public static let notify = ObligationType(
+    package static let notify = ObligationType(
         name: "notify",
         fields: [
             ObligationField("to", .recipient(choices: recipients), .defaultValue("buyer")),
@@ -68,7 +68,7 @@ public struct ObligationType: Sendable, Hashable, CustomStringConvertible {
         carriesReason: true)
 
     /// A voucher of an amount (zero or more) in a currency (an ISO 4217 code).
-    public static let voucher = ObligationType(
+    package static let voucher = ObligationType(
         name: "voucher",
         fields: [
             ObligationField("to", .recipient(choices: recipients), .defaultValue("buyer")),
@@ -77,7 +77,7 @@ public struct ObligationType: Sendable, Hashable, CustomStringConvertible {
         ])
 
     /// Penalty points against a seller.
-    public static let sellerPenalty = ObligationType(
+    package static let sellerPenalty = ObligationType(
         name: "seller_penalty",
         fields: [
             ObligationField("seller", .expression(.string, constant: nil), .defaultValue("order.seller_id")),
@@ -85,14 +85,14 @@ public struct ObligationType: Sendable, Hashable, CustomStringConvertible {
         ])
 
     /// A warning on an account.
-    public static let warnAccount = ObligationType(
+    package static let warnAccount = ObligationType(
         name: "warn_account",
         fields: [
             ObligationField("account", .expression(.string, constant: nil), .defaultValue("actor.id")),
         ])
 
     /// An account restricted for a time: the decision adds `until`.
-    public static let restrictAccount = ObligationType(
+    package static let restrictAccount = ObligationType(
         name: "restrict_account",
         fields: [
             ObligationField("account", .expression(.string, constant: nil), .defaultValue("actor.id")),
@@ -100,27 +100,27 @@ public struct ObligationType: Sendable, Hashable, CustomStringConvertible {
         ])
 
     /// Every type a policy may write, in the order messages list them.
-    public static let all: [ObligationType] = [notify, voucher, sellerPenalty, warnAccount, restrictAccount]
+    package static let all: [ObligationType] = [notify, voucher, sellerPenalty, warnAccount, restrictAccount]
 
     /// The type named `name`, or nil for an unknown one.
-    public static func named(_ name: String) -> ObligationType? { all.first { $0.name == name } }
+    package static func named(_ name: String) -> ObligationType? { all.first { $0.name == name } }
 }
 
 /// One field of an obligation type.
-public struct ObligationField: Sendable {
+package struct ObligationField: Sendable {
     /// The key policies write and decisions show.
-    public let name: String
-    public let kind: Kind
-    public let presence: Presence
+    package let name: String
+    package let kind: Kind
+    package let presence: Presence
 
-    public init(_ name: String, _ kind: Kind, _ presence: Presence) {
+    package init(_ name: String, _ kind: Kind, _ presence: Presence) {
         self.name = name
         self.kind = kind
         self.presence = presence
     }
 
     /// What a field holds, and so how it is checked at load and shown in a decision.
-    public enum Kind: Sendable {
+    package enum Kind: Sendable {
         /// One word of `choices`, copied to the decision as text.
         case recipient(choices: [String])
         /// A CEL expression of `type`, evaluated per decision; `constant` is checked at
@@ -136,7 +136,7 @@ public struct ObligationField: Sendable {
     }
 
     /// What the value of an expression field must be, when it is a constant.
-    public enum ConstantRule: Sendable {
+    package enum ConstantRule: Sendable {
         /// A decimal of zero or more (amounts).
         case nonNegative
         /// Three capital letters, an ISO 4217 code (`CNY`).
@@ -144,7 +144,7 @@ public struct ObligationField: Sendable {
     }
 
     /// Whether a field must be written, or the value it takes when it is not.
-    public enum Presence: Sendable {
+    package enum Presence: Sendable {
         case required
         case optional
         /// The value used when the field is left out, as a policy would write it (CEL for

@@ -1,7 +1,7 @@
 import CELCommon
-public import CELRuntime
-public import RescindUnsafe
-public import RescindCELLibrary
+import CELRuntime
+import RescindUnsafe
+import RescindCELLibrary
 
 /// What a rule or tier decides. Effects combine by precedence: deny beats review
 /// beats allow.
@@ -37,20 +37,20 @@ public struct SourceReference: Sendable, Hashable, CustomStringConvertible {
 }
 
 /// A compiled CEL expression with the text it came from and where it was written.
-public final class CompiledExpression: Sendable {
-    public let program: Program
-    public let source: String
-    public let location: SourceReference
+package final class CompiledExpression: Sendable {
+    package let program: Program
+    package let source: String
+    package let location: SourceReference
     /// The request paths the expression reads (`order.status`), by expression id, so an
     /// explanation can show the values a condition saw.
-    public let observed: [ObservedPath]
+    package let observed: [ObservedPath]
     /// How to decide it without CEL, when the compiler found a way.
     package let shortcut: Shortcut
     /// `!(source)`, as explanations show a negated condition.
-    public let negatedSource: String
+    package let negatedSource: String
     /// The comparisons in the expression that depend on the request, for test coverage
     /// (`rescind test`); deciding never reads them.
-    public let boundaries: [Boundary]
+    package let boundaries: [Boundary]
     /// For a decimal expression the compiler could follow step by step, its formula,
     /// with or without shortcuts: explanations show a refund's fee and amount from it.
     package let formula: DecimalFormula?
@@ -71,9 +71,9 @@ public final class CompiledExpression: Sendable {
 }
 
 /// A request path read by an expression, and the id of the node that reads it.
-public struct ObservedPath: Sendable {
-    public let id: Int32
-    public let path: String
+package struct ObservedPath: Sendable {
+    package let id: Int32
+    package let path: String
     /// The same path resolved against the schema, when it leads through objects, so an
     /// explanation reads the value directly instead of tracing the evaluation.
     package let field: FieldPath?
@@ -86,7 +86,7 @@ public struct ObservedPath: Sendable {
 }
 
 /// A rule's `when`: CEL conditions combined with all / any / not.
-public indirect enum Condition: Sendable {
+package indirect enum Condition: Sendable {
     case expression(CompiledExpression)
     case all([Condition])
     case any([Condition])
@@ -94,26 +94,26 @@ public indirect enum Condition: Sendable {
 }
 
 /// A text with `{expr}` holes filled from the request.
-public final class MessageTemplate: Sendable {
-    public enum Part: Sendable {
+package final class MessageTemplate: Sendable {
+    package enum Part: Sendable {
         case text(String)
         case value(CompiledExpression)
     }
 
-    public let parts: [Part]
+    package let parts: [Part]
 
-    public init(parts: [Part]) { self.parts = parts }
+    package init(parts: [Part]) { self.parts = parts }
 }
 
 /// One text per locale; `text(for:)` falls back to English.
-public final class LocalizedMessage: Sendable {
+package final class LocalizedMessage: Sendable {
     /// The templates by locale, sorted by locale so any fallback is deterministic.
     private let entries: [(locale: String, template: MessageTemplate)]
 
     /// The locales it has texts in, sorted.
-    public let locales: [String]
+    package let locales: [String]
 
-    public init(byLocale: [String: MessageTemplate]) {
+    package init(byLocale: [String: MessageTemplate]) {
         entries = byLocale.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
         locales = entries.map(\.locale)
     }
@@ -122,7 +122,7 @@ public final class LocalizedMessage: Sendable {
     /// the request's locale: comparing lengths first keeps the string comparison to the
     /// one candidate that can be equal (two equal small strings compare as two words).
     @inline(__always)
-    public func hasText(for locale: String) -> Bool {
+    package func hasText(for locale: String) -> Bool {
         let length = locale.utf8.count
         for candidate in locales where candidate.utf8.count == length && candidate == locale { return true }
         return false
@@ -130,7 +130,7 @@ public final class LocalizedMessage: Sendable {
 
     /// The template for `locale`, else English, else the first by locale name. A
     /// linear scan: a message has a handful of locales, and short strings compare fast.
-    public func template(for locale: String) -> MessageTemplate? {
+    package func template(for locale: String) -> MessageTemplate? {
         entries.first { $0.locale == locale }?.template ?? entries.first { $0.locale == "en" }?.template
             ?? entries.first?.template
     }
@@ -139,40 +139,40 @@ public final class LocalizedMessage: Sendable {
 /// A plain text for people, not a template: a rule's, threshold's or tier's
 /// `description`. Written once for every locale (`description: "..."`) or once per
 /// locale (`description: {en: "...", zh-CN: "..."}`); read only when explaining.
-public struct LocalizedString: Sendable, Hashable {
+package struct LocalizedString: Sendable, Hashable {
     /// The texts by locale; empty when one text serves every locale.
-    public let byLocale: [String: String]
+    package let byLocale: [String: String]
     /// The text every locale reads when no locale has its own.
     private let shared: String
 
     /// One text for every locale.
-    public init(_ text: String) {
+    package init(_ text: String) {
         byLocale = [:]
         shared = text
     }
 
     /// One text per locale; a locale without one reads English, else the first by name.
-    public init(byLocale: [String: String]) {
+    package init(byLocale: [String: String]) {
         self.byLocale = byLocale
         shared = byLocale["en"] ?? byLocale.min { $0.key < $1.key }?.value ?? ""
     }
 
     /// The text for `locale` (a decision's locale), else English, else the first.
-    public func text(for locale: String) -> String { byLocale[locale] ?? shared }
+    package func text(for locale: String) -> String { byLocale[locale] ?? shared }
 
     /// The English text (or the one text, or the first by locale): what callers that
     /// know no locale show.
-    public var text: String { shared }
+    package var text: String { shared }
 
     /// The locales with a text of their own, sorted; empty for one text for all.
-    public var locales: [String] { byLocale.keys.sorted() }
+    package var locales: [String] { byLocale.keys.sorted() }
 }
 
 /// An obligation as written in a policy: its type and fields, some computed from the
 /// request when the decision is made.
-public final class ObligationTemplate: Sendable {
+package final class ObligationTemplate: Sendable {
     /// How a field's value is produced.
-    public enum FieldValue: Sendable {
+    package enum FieldValue: Sendable {
         case text(String)
         case int(Int64)
         /// A CEL expression; decimals are rendered with `scale` places.
@@ -183,11 +183,11 @@ public final class ObligationTemplate: Sendable {
     }
 
     /// The type's declaration: what the renderer adds to the fields (deadlines, the reason).
-    public let type: ObligationType
-    public let fields: [(name: String, value: FieldValue)]
-    public let location: SourceReference
+    package let type: ObligationType
+    package let fields: [(name: String, value: FieldValue)]
+    package let location: SourceReference
 
-    public init(type: ObligationType, fields: [(name: String, value: FieldValue)], location: SourceReference) {
+    package init(type: ObligationType, fields: [(name: String, value: FieldValue)], location: SourceReference) {
         self.type = type
         self.fields = fields
         self.location = location
@@ -197,18 +197,18 @@ public final class ObligationTemplate: Sendable {
 /// What a decision with a problem decides at least, and the reason it then gives: the
 /// policy set's `on_error`, a threshold's `on_missing`. Effects combine as a rule's do
 /// (deny beats review beats allow), so a problem can only make a decision stricter.
-public final class ProblemEffect: Sendable {
-    public let effect: Effect
-    public let reason: LocalizedMessage
+package final class ProblemEffect: Sendable {
+    package let effect: Effect
+    package let reason: LocalizedMessage
 
-    public init(effect: Effect, reason: LocalizedMessage) {
+    package init(effect: Effect, reason: LocalizedMessage) {
         self.effect = effect
         self.reason = reason
     }
 
     /// `on_error` when the policy set does not say: review, with a reason that tells the
     /// buyer a person will look at it (policy-language.md, "on_error").
-    public static let standardOnError = ProblemEffect(
+    package static let standardOnError = ProblemEffect(
         effect: .review,
         reason: LocalizedMessage(byLocale: [
             "en": MessageTemplate(parts: [.text(
@@ -218,7 +218,7 @@ public final class ProblemEffect: Sendable {
         ]))
 
     /// `on_missing` when the threshold gives an effect but no reason.
-    public static func standardOnMissing(_ effect: Effect) -> ProblemEffect {
+    package static func standardOnMissing(_ effect: Effect) -> ProblemEffect {
         ProblemEffect(
             effect: effect,
             reason: LocalizedMessage(byLocale: [
@@ -230,27 +230,27 @@ public final class ProblemEffect: Sendable {
     }
 
     /// The pseudo rule id the reason of `on_error` is given under (like `default`).
-    public static let onErrorRule = "on-error"
+    package static let onErrorRule = "on-error"
     /// The pseudo rule id of an `on_missing` reason.
-    public static let onMissingRule = "on-missing"
+    package static let onMissingRule = "on-missing"
 }
 
 /// A rule: when its condition holds, it contributes its effect, reason and obligations.
-public final class Rule: Sendable {
-    public let id: String
+package final class Rule: Sendable {
+    package let id: String
     /// The `description` in English (or its one text); `descriptions` has every locale's.
-    public let description: String
+    package let description: String
     /// The `description` per locale, as explanations show it.
-    public let descriptions: LocalizedString
-    public let condition: Condition
-    public let effect: Effect
-    public let reason: LocalizedMessage
-    public let obligations: [ObligationTemplate]
+    package let descriptions: LocalizedString
+    package let condition: Condition
+    package let effect: Effect
+    package let reason: LocalizedMessage
+    package let obligations: [ObligationTemplate]
     /// Thresholds that do not apply to a request this rule matches.
-    public let suspends: [String]
-    public let location: SourceReference
+    package let suspends: [String]
+    package let location: SourceReference
 
-    public init(
+    package init(
         id: String, description: LocalizedString, condition: Condition, effect: Effect, reason: LocalizedMessage,
         obligations: [ObligationTemplate], suspends: [String], location: SourceReference
     ) {
@@ -267,21 +267,21 @@ public final class Rule: Sendable {
 }
 
 /// A rolling-window counter with ordered tiers; only the highest tier reached applies.
-public final class Threshold: Sendable {
+package final class Threshold: Sendable {
     /// One step of a threshold.
-    public final class Tier: Sendable {
-        public let id: String
+    package final class Tier: Sendable {
+        package let id: String
         /// The `description` in English (or its one text); `descriptions` has every locale's.
-        public let description: String
+        package let description: String
         /// The `description` per locale, as explanations show it.
-        public let descriptions: LocalizedString
-        public let atLeast: Int64
-        public let effect: Effect
-        public let reason: LocalizedMessage
-        public let obligations: [ObligationTemplate]
-        public let location: SourceReference
+        package let descriptions: LocalizedString
+        package let atLeast: Int64
+        package let effect: Effect
+        package let reason: LocalizedMessage
+        package let obligations: [ObligationTemplate]
+        package let location: SourceReference
 
-        public init(
+        package init(
             id: String, description: LocalizedString, atLeast: Int64, effect: Effect, reason: LocalizedMessage,
             obligations: [ObligationTemplate], location: SourceReference
         ) {
@@ -296,33 +296,33 @@ public final class Threshold: Sendable {
         }
     }
 
-    public let id: String
+    package let id: String
     /// The `description` in English (or its one text); `descriptions` has every locale's.
-    public let description: String
+    package let description: String
     /// The `description` per locale, as explanations show it.
-    public let descriptions: LocalizedString
-    public let appliesWhen: Condition?
+    package let descriptions: LocalizedString
+    package let appliesWhen: Condition?
     /// Evaluates to the number of matching items in the window (an `int`).
-    public let count: CompiledExpression
+    package let count: CompiledExpression
     /// What is counted, in words, for explanations ("buyer_history.cancellations where …").
-    public let countedList: String
-    public let window: CELDuration
+    package let countedList: String
+    package let window: CELDuration
     /// The same count done natively, when the compiler could prove it equivalent.
     package let windowCount: WindowCount?
     /// Ascending by `atLeast`.
-    public let tiers: [Tier]
-    public let location: SourceReference
+    package let tiers: [Tier]
+    package let location: SourceReference
     /// The timestamps of the items `count` would count if the window were endless (the
     /// list filtered by `where`), so test coverage can tell which side of the window's
     /// edge each item fell on; deciding never evaluates it.
-    public let countedTimestamps: CompiledExpression?
+    package let countedTimestamps: CompiledExpression?
     /// The counted list's path, when a request may leave it out (it lies in an optional
     /// object): a request without it is not counted as an empty list but decided with
     /// `onMissing` and a `missing-list` problem.
-    public let missingList: MissingListPath?
+    package let missingList: MissingListPath?
     /// What a request without the list gets (`on_missing`); nil leaves it to the
     /// policy set's `on_error`.
-    public let onMissing: ProblemEffect?
+    package let onMissing: ProblemEffect?
 
     package init(
         id: String, description: LocalizedString, appliesWhen: Condition?, count: CompiledExpression, countedList: String,
@@ -347,9 +347,9 @@ public final class Threshold: Sendable {
 
 /// A counted list a request may leave out, and how to tell that it did: the optional
 /// objects on its path, which a decoder zero-fills when they are absent.
-public final class MissingListPath: Sendable, CustomStringConvertible {
+package final class MissingListPath: Sendable, CustomStringConvertible {
     /// The list's path as written (`buyer_history.cancellations`).
-    public let description: String
+    package let description: String
     /// The paths of the optional objects on the way, outermost first.
     package let optionalObjects: [FieldPath]
     /// The same paths as field names, for a request decoded by another set's decoder
@@ -364,35 +364,35 @@ public final class MissingListPath: Sendable, CustomStringConvertible {
 }
 
 /// How refunds are computed and when they are due.
-public final class RefundPolicy: Sendable {
+package final class RefundPolicy: Sendable {
     /// The first case whose condition holds (or that has none) decides.
-    public struct Case<T: Sendable>: Sendable {
-        public let when: Condition?
-        public let value: T
+    package struct Case<T: Sendable>: Sendable {
+        package let when: Condition?
+        package let value: T
 
-        public init(when: Condition?, value: T) {
+        package init(when: Condition?, value: T) {
             self.when = when
             self.value = value
         }
     }
 
-    public let calendar: BusinessCalendar
-    public let appliesWhen: Condition?
-    public let currency: CompiledExpression
-    public let fee: [Case<CompiledExpression>]
+    package let calendar: BusinessCalendar
+    package let appliesWhen: Condition?
+    package let currency: CompiledExpression
+    package let fee: [Case<CompiledExpression>]
     /// Reads the variable `fee`.
-    public let amount: CompiledExpression
-    public let initiateWithin: [Case<Int>]
-    public let expectWithin: [Case<Int>]
-    public let location: SourceReference
+    package let amount: CompiledExpression
+    package let initiateWithin: [Case<Int>]
+    package let expectWithin: [Case<Int>]
+    package let location: SourceReference
     /// Where `initiate_within` and `expect_within` are written, for `no-refund-case`.
-    public let initiateLocation: SourceReference
-    public let expectLocation: SourceReference
+    package let initiateLocation: SourceReference
+    package let expectLocation: SourceReference
     /// The instants whose local day lies in the calendar's years (`years`): from the
     /// first one to the last, inclusive; nil when the calendar covers every year.
     let coveredSeconds: ClosedRange<Int64>?
 
-    public init(
+    package init(
         calendar: BusinessCalendar, appliesWhen: Condition?, currency: CompiledExpression,
         fee: [Case<CompiledExpression>], amount: CompiledExpression, initiateWithin: [Case<Int>],
         expectWithin: [Case<Int>], location: SourceReference, initiateLocation: SourceReference? = nil,
@@ -462,27 +462,27 @@ extension RefundPolicy {
 
 /// A loaded, checked and compiled policy set: immutable, `Sendable`, evaluated many
 /// times. Built by `RescindPolicy`'s compiler.
-public final class PolicySet: Sendable {
-    public let name: String
-    public let version: String
+package final class PolicySet: Sendable {
+    package let name: String
+    package let version: String
     /// SHA-256 of the sources (file names and contents, in path order), hex.
-    public let digest: String
-    public let files: [String]
-    public let schema: RequestSchema
+    package let digest: String
+    package let files: [String]
+    package let schema: RequestSchema
     /// The variable names every compiled program was given slots for, in order.
-    public let globals: [String]
-    public let rules: [Rule]
-    public let thresholds: [Threshold]
-    public let refunds: RefundPolicy?
-    public let defaultEffect: Effect
-    public let defaultReason: LocalizedMessage
+    package let globals: [String]
+    package let rules: [Rule]
+    package let thresholds: [Threshold]
+    package let refunds: RefundPolicy?
+    package let defaultEffect: Effect
+    package let defaultReason: LocalizedMessage
     /// What a decision with a problem decides at least (`on_error`; review by default).
-    public let onError: ProblemEffect
-    public let calendars: CalendarRegistry
+    package let onError: ProblemEffect
+    package let calendars: CalendarRegistry
     /// How many enum fields conditions test by shortcut (the size of a decision's ordinal cache).
-    public let enumFieldCount: Int
+    package let enumFieldCount: Int
 
-    public init(
+    package init(
         name: String, version: String, digest: String, files: [String], schema: RequestSchema, globals: [String],
         rules: [Rule], thresholds: [Threshold], refunds: RefundPolicy?, defaultEffect: Effect,
         defaultReason: LocalizedMessage, onError: ProblemEffect = .standardOnError, calendars: CalendarRegistry,
@@ -547,7 +547,7 @@ public final class PolicySet: Sendable {
     }
 
     /// Name, version and digest, as decisions report them.
-    public let identity: PolicyIdentity
+    package let identity: PolicyIdentity
     /// The decision JSON's `policy` member, with its leading comma (see `policyMemberJSON`).
     let policyMemberJSON: [UInt8]
 
@@ -569,11 +569,11 @@ public final class PolicySet: Sendable {
     let plan: DecisionPlan
 
     /// The variable every request field is also reachable through (`request.at`).
-    public static let requestVariable = "request"
+    package static let requestVariable = "request"
     /// The variable holding the computed refund fee while the amount is evaluated.
-    public static let feeVariable = "fee"
+    package static let feeVariable = "fee"
     /// The variable holding a threshold's count while its tier's reason is rendered.
-    public static let countVariable = "count"
+    package static let countVariable = "count"
 }
 
 /// A rule or a tier, as a decision sees it: an id, an effect, and what it brings.

@@ -86,7 +86,7 @@ extension PolicySet {
     /// The obligation types decisions of this set can carry, each with the names of its
     /// fields in the decision JSON (besides `type` and `source`), in policy order: what
     /// `MessageRenderer.obligation` and `Refund` write.
-    public var obligationFieldNames: [(type: String, fields: [String])] {
+    package var obligationFieldNames: [(type: String, fields: [String])] {
         var result: [(type: String, fields: [String])] = []
         if refunds != nil { result.append((Refund.type, Refund.fieldNames)) }
         for template in outcomes.flatMap(\.obligations) {

@@ -1,22 +1,22 @@
-public import CELCommon
-public import CELRuntime
+import CELCommon
+import CELRuntime
 
 /// The shape of a cancellation request, as the policy set's `schema` declares it:
 /// the root object type (each top-level field a CEL variable), the enums, and the
 /// values absent optional fields take. Built once by the policy compiler; immutable.
-public struct RequestSchema: Sendable {
+package struct RequestSchema: Sendable {
     /// The request object. Nested objects are `.object` fields with their own types.
-    public let root: ObjectType
+    package let root: ObjectType
     /// Enums by name, for messages and validation.
-    public let enums: [String: StringEnum]
+    package let enums: [String: StringEnum]
     /// Explicit defaults: object type name → field slot → value used when the field is
     /// absent. Optional fields without one are zero-filled (see `docs/policy-language.md`).
-    public let defaults: [String: [Int: Value]]
+    package let defaults: [String: [Int: Value]]
     /// Range constraints: object type name → field slot → the inclusive bounds a value
     /// the request carries must lie within (`minimum` / `maximum` in the schema).
-    public let bounds: [String: [Int: FieldBounds]]
+    package let bounds: [String: [Int: FieldBounds]]
 
-    public init(
+    package init(
         root: ObjectType, enums: [String: StringEnum] = [:], defaults: [String: [Int: Value]] = [:],
         bounds: [String: [Int: FieldBounds]] = [:]
     ) {
@@ -30,28 +30,28 @@ public struct RequestSchema: Sendable {
 /// The inclusive range of an `int`, `decimal` or `timestamp` field. Each bound is nil
 /// (unbounded) or a value of the field's own type: `.int`, `.decimal` or `.timestamp`;
 /// a bound of another type is ignored by the decoder.
-public struct FieldBounds: Sendable, Equatable {
+package struct FieldBounds: Sendable, Equatable {
     /// The smallest value allowed (inclusive), or nil for no lower bound.
-    public var minimum: Value?
+    package var minimum: Value?
     /// The largest value allowed (inclusive), or nil for no upper bound.
-    public var maximum: Value?
+    package var maximum: Value?
 
     /// A range from its bounds, each of the field's own type.
-    public init(minimum: Value? = nil, maximum: Value? = nil) {
+    package init(minimum: Value? = nil, maximum: Value? = nil) {
         self.minimum = minimum
         self.maximum = maximum
     }
 
     /// Whether `value` lies within the bounds (both inclusive). Values of a kind the
     /// bounds do not constrain, and values compared with a bound of another kind, pass.
-    public func contains(_ value: Value) -> Bool {
+    package func contains(_ value: Value) -> Bool {
         if let minimum, FieldBounds.isLess(value, than: minimum) { return false }
         if let maximum, FieldBounds.isLess(maximum, than: value) { return false }
         return true
     }
 
     /// `a < b` for two ints, decimals or timestamps; false for any other pair.
-    public static func isLess(_ a: Value, than b: Value) -> Bool {
+    package static func isLess(_ a: Value, than b: Value) -> Bool {
         switch (a, b) {
         case (.int(let x), .int(let y)): x < y
         case (.decimal(let x), .decimal(let y)): x < y
@@ -64,7 +64,7 @@ public struct FieldBounds: Sendable, Equatable {
 extension FieldBounds {
     /// "from `0` to `10000000`", "at least `0`", "at most `2100-01-01T00:00:00Z`": the
     /// range as messages name it.
-    public var text: String {
+    package var text: String {
         switch (minimum, maximum) {
         case (let minimum?, let maximum?): "from `\(Self.text(of: minimum))` to `\(Self.text(of: maximum))`"
         case (let minimum?, nil): "at least `\(Self.text(of: minimum))`"

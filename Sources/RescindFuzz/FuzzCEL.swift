@@ -1,10 +1,13 @@
+import CEL
+import CELCommon
+import CELParser
+import CELRuntime
 import Foundation
 import Rescind
-import CEL
+import RescindCELLibrary
 import RescindDiagnostics
 import RescindEngine
 import RescindPolicy
-import RescindCELLibrary
 
 // Fuzz target for the CEL pipeline: any text must parse, check, plan and evaluate (or
 // fail with issues / an evaluation error) without crashing or hanging, under the

@@ -107,7 +107,7 @@ private func LLVMFuzzerRunDriver(
 /// makes ours the entry point, so libFuzzer's `main` never runs, but the symbol must
 /// exist for the link (with lld) to succeed. The driver gets the same function.
 @_cdecl("LLVMFuzzerTestOneInput")
-public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+package func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     selectedTarget(UnsafeRawBufferPointer(start: data, count: size))
     return 0
 }
@@ -122,7 +122,7 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
 ///   (reported after `matches` with a constant pattern, yet compiling 200,000
 ///   distinct patterns in a loop does not grow the process: it is released).
 @_cdecl("__lsan_default_suppressions")
-public func leakSanitizerSuppressions() -> UnsafePointer<CChar> {
+package func leakSanitizerSuppressions() -> UnsafePointer<CChar> {
     let text: StaticString = "leak:swift::threading_impl::once_slow\nleak:_CFRegularExpressionCreate\n"
     return UnsafeRawPointer(text.utf8Start).assumingMemoryBound(to: CChar.self)
 }

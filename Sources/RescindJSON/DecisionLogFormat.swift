@@ -7,28 +7,28 @@
 /// `error`, the same keys on every line, `null` where there is nothing. Older logs lack
 /// the first two and the `request_`/`truncated` members and have `decision` or `error`
 /// only; readers take both.
-public enum DecisionLogFormat {
+@usableFromInline package enum DecisionLogFormat {
     /// The members of a line, in the order they are written.
-    public static let keys = [
+    package static let keys = [
         "seq", "boot_id", "decision_id", "logged_at", "policy", "latency_us", "request_bytes", "request_sha256",
         "truncated", "request", "decision", "error",
     ]
 
     /// One line's contents.
-    public struct Entry: Equatable, Sendable {
+    package struct Entry: Equatable, Sendable {
         /// The entry's place in its process's log, from 1.
-        public var seq: Int
+        package var seq: Int
         /// The process that wrote it.
-        public var bootID: String
-        public var decisionID: String
+        package var bootID: String
+        package var decisionID: String
         /// RFC 3339 in UTC with microseconds (`RFC3339.Fraction.microseconds`).
-        public var loggedAt: String
+        package var loggedAt: String
         /// The deciding set's `{"name","version","digest"}` object, JSON.
-        public var policy: [UInt8]
-        public var latencyMicroseconds: Int
-        public var outcome: Outcome
+        package var policy: [UInt8]
+        package var latencyMicroseconds: Int
+        package var outcome: Outcome
 
-        public init(
+        package init(
             seq: Int, bootID: String, decisionID: String, loggedAt: String, policy: [UInt8], latencyMicroseconds: Int,
             outcome: Outcome
         ) {
@@ -43,7 +43,7 @@ public enum DecisionLogFormat {
     }
 
     /// What a line records.
-    public enum Outcome: Equatable, Sendable {
+    package enum Outcome: Equatable, Sendable {
         /// A decision: its request, one compact JSON object (`requestBytes` is the size
         /// the client sent), and the decision's JSON without `explanation`.
         case decision(request: [UInt8], requestBytes: Int, decision: [UInt8])
@@ -55,7 +55,7 @@ public enum DecisionLogFormat {
 
     /// The line for `entry`, ending in `\n`. Fixed keys are literals, as the decision
     /// writer writes them.
-    public static func line(_ entry: Entry) -> [UInt8] {
+    package static func line(_ entry: Entry) -> [UInt8] {
         var line: [UInt8] = []
         let size = switch entry.outcome {
         case .decision(let request, _, let decision): request.count + decision.count
@@ -107,17 +107,17 @@ public enum DecisionLogFormat {
     // MARK: Reading
 
     /// What readers need of a line besides the request, found in one pass.
-    public struct Envelope: Sendable {
+    @usableFromInline package struct Envelope: Sendable {
         /// The request object's bytes, or the request string's (quotes included); nil
         /// when the line is not a log entry.
-        public var request: Range<Int>?
-        public var requestIsString = false
-        public var truncated = false
-        public var seq: Int?
+        @usableFromInline package var request: Range<Int>?
+        @usableFromInline package var requestIsString = false
+        @usableFromInline package var truncated = false
+        @usableFromInline package var seq: Int?
         /// The `boot_id` string's contents.
-        public var bootID: Range<Int>?
+        @usableFromInline package var bootID: Range<Int>?
 
-        public init() {}
+        @usableFromInline package init() {}
     }
 
     /// What follows a request in an entry as written: its closing brace, then the decision.
@@ -132,7 +132,7 @@ public enum DecisionLogFormat {
     /// as `line(_:)` writes entries, instead of reading through it: right whenever the
     /// request decodes (then it is one whole object, which ends at one place only).
     @inlinable
-    public static func envelope<Bytes: RandomAccessCollection>(of line: Bytes, quick: Bool = false) -> Envelope
+    package static func envelope<Bytes: RandomAccessCollection>(of line: Bytes, quick: Bool = false) -> Envelope
     where Bytes.Element == UInt8, Bytes.Index == Int {
         var scanner = JSONScanner(line)
         var envelope = Envelope()
@@ -188,7 +188,7 @@ public enum DecisionLogFormat {
     /// The bytes a JSON string token (quotes included) stands for: a rejected request's
     /// text. Nil when `string` is not exactly one valid JSON string.
     @inlinable
-    public static func unquote<Bytes: RandomAccessCollection>(_ string: Bytes) -> [UInt8]?
+    package static func unquote<Bytes: RandomAccessCollection>(_ string: Bytes) -> [UInt8]?
     where Bytes.Element == UInt8, Bytes.Index == Int {
         var scanner = JSONScanner(string)
         scanner.skipSpace()
@@ -200,7 +200,7 @@ public enum DecisionLogFormat {
 
     /// A whole entry as `line(_:)` writes it, members in any order (tests, tools); nil
     /// for anything else, old-format lines included.
-    public static func entry<Bytes: RandomAccessCollection>(from line: Bytes) -> Entry?
+    package static func entry<Bytes: RandomAccessCollection>(from line: Bytes) -> Entry?
     where Bytes.Element == UInt8, Bytes.Index == Int {
         var scanner = JSONScanner(line)
         var values: [String: Range<Int>] = [:]

@@ -1,13 +1,13 @@
 /// Copying JSON without what it does not need: the decision log keeps a request without
 /// the whitespace between its tokens, and a decision without its `explanation`.
-public enum JSONCompaction {
+@usableFromInline package enum JSONCompaction {
     /// One JSON object (RFC 8259; strings are checked for escapes and control
     /// characters, the caller checks UTF-8) copied without the whitespace between its
     /// tokens, and its top-level `id` when that is a string without escapes. Nil when
     /// the bytes are not exactly one object (surrounding whitespace aside). Iterative,
     /// so a deeply nested body cannot exhaust the stack.
     @inlinable
-    public static func compactObject<Bytes: RandomAccessCollection>(_ bytes: Bytes) -> (bytes: [UInt8], id: String?)?
+    package static func compactObject<Bytes: RandomAccessCollection>(_ bytes: Bytes) -> (bytes: [UInt8], id: String?)?
     where Bytes.Element == UInt8, Bytes.Index == Int {
         var output: [UInt8] = []
         output.reserveCapacity(bytes.count)
@@ -96,7 +96,7 @@ public enum JSONCompaction {
     /// JSON. Only depth-1 keys count: an obligation field or a request value named
     /// `explanation` deeper in the decision is left alone. Nil when there is no such
     /// member.
-    public static func topLevelMember<Bytes: RandomAccessCollection>(named name: String, in bytes: Bytes) -> Range<Int>?
+    package static func topLevelMember<Bytes: RandomAccessCollection>(named name: String, in bytes: Bytes) -> Range<Int>?
     where Bytes.Element == UInt8, Bytes.Index == Int {
         let key = Array("\"\(name)\":".utf8)
         var scanner = JSONScanner(bytes)

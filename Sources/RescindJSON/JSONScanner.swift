@@ -13,34 +13,34 @@
 /// (≈17.5k instructions per request decoded, the larger part of a decision served);
 /// these primitives check bounds per byte and return ranges to be read again, which
 /// that loop avoids. It stays as it is until a port is measured within 5% of it.
-public struct JSONScanner<Bytes: RandomAccessCollection> where Bytes.Element == UInt8, Bytes.Index == Int {
-    public let bytes: Bytes
-    public var index: Int
+@usableFromInline package struct JSONScanner<Bytes: RandomAccessCollection> where Bytes.Element == UInt8, Bytes.Index == Int {
+    @usableFromInline package let bytes: Bytes
+    @usableFromInline package var index: Int
 
     @inlinable
-    public init(_ bytes: Bytes, at index: Int? = nil) {
+    package init(_ bytes: Bytes, at index: Int? = nil) {
         self.bytes = bytes
         self.index = index ?? bytes.startIndex
     }
 
     @inlinable
-    public var atEnd: Bool { index >= bytes.endIndex }
+    package var atEnd: Bool { index >= bytes.endIndex }
 
     /// The byte at the cursor, or nil at the end.
     @inlinable
-    public var current: UInt8? { index < bytes.endIndex ? bytes[index] : nil }
+    package var current: UInt8? { index < bytes.endIndex ? bytes[index] : nil }
 
     @inlinable
-    public static func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 }
+    package static func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 }
 
     @inlinable
-    public mutating func skipSpace() {
+    package mutating func skipSpace() {
         while index < bytes.endIndex, Self.isSpace(bytes[index]) { index += 1 }
     }
 
     /// Moves past `byte` when it is at the cursor.
     @inlinable
-    public mutating func consume(_ byte: UInt8) -> Bool {
+    package mutating func consume(_ byte: UInt8) -> Bool {
         guard index < bytes.endIndex, bytes[index] == byte else { return false }
         index += 1
         return true
@@ -48,7 +48,7 @@ public struct JSONScanner<Bytes: RandomAccessCollection> where Bytes.Element == 
 
     /// Moves past `word` (`true`, `false`, `null`) when it is at the cursor.
     @inlinable
-    public mutating func consume(_ word: String) -> Bool {
+    package mutating func consume(_ word: String) -> Bool {
         let utf8 = word.utf8
         guard bytes.endIndex - index >= utf8.count, bytes[index..<index + utf8.count].elementsEqual(utf8) else {
             return false
@@ -59,12 +59,12 @@ public struct JSONScanner<Bytes: RandomAccessCollection> where Bytes.Element == 
 
     /// Whether the bytes in `range` are `text`'s UTF-8.
     @inlinable
-    public func matches(_ range: Range<Int>, _ text: String) -> Bool {
+    package func matches(_ range: Range<Int>, _ text: String) -> Bool {
         range.count == text.utf8.count && bytes[range].elementsEqual(text.utf8)
     }
 
     /// How strictly `string` checks a string's contents.
-    public enum Strictness {
+    @usableFromInline package enum Strictness {
         /// RFC 8259: no raw control characters, only the defined escapes, `\u` with four
         /// hex digits.
         case strict
@@ -76,7 +76,7 @@ public struct JSONScanner<Bytes: RandomAccessCollection> where Bytes.Element == 
     /// A string at the cursor: the range of its contents (escapes as written), the
     /// cursor after its closing quote. Nil, cursor unspecified, when there is none.
     @inlinable
-    public mutating func string(_ strictness: Strictness = .strict) -> Range<Int>? {
+    package mutating func string(_ strictness: Strictness = .strict) -> Range<Int>? {
         guard consume(UInt8(ascii: "\"")) else { return nil }
         let start = index
         while index < bytes.endIndex {
@@ -102,7 +102,7 @@ public struct JSONScanner<Bytes: RandomAccessCollection> where Bytes.Element == 
 
     /// The length of a valid escape sequence at `at` (a backslash), or nil.
     @inlinable
-    public static func escapeLength(_ bytes: Bytes, at: Int) -> Int? {
+    package static func escapeLength(_ bytes: Bytes, at: Int) -> Int? {
         guard at + 1 < bytes.endIndex else { return nil }
         switch bytes[at + 1] {
         case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"), UInt8(ascii: "f"),
@@ -116,7 +116,7 @@ public struct JSONScanner<Bytes: RandomAccessCollection> where Bytes.Element == 
     }
 
     @inlinable
-    public static func hexValue(_ byte: UInt8) -> UInt32? {
+    package static func hexValue(_ byte: UInt8) -> UInt32? {
         switch byte {
         case UInt8(ascii: "0")...UInt8(ascii: "9"): UInt32(byte - UInt8(ascii: "0"))
         case UInt8(ascii: "a")...UInt8(ascii: "f"): UInt32(byte - UInt8(ascii: "a") + 10)
@@ -135,7 +135,7 @@ public struct JSONScanner<Bytes: RandomAccessCollection> where Bytes.Element == 
     /// A number at the cursor in RFC 8259's grammar (`-? (0 | [1-9][0-9]*) frac? exp?`):
     /// its range, and whether it has a fraction or an exponent.
     @inlinable
-    public mutating func number() -> (range: Range<Int>, integral: Bool)? {
+    package mutating func number() -> (range: Range<Int>, integral: Bool)? {
         let start = index
         var integral = true
         _ = consume(UInt8(ascii: "-"))
@@ -161,7 +161,7 @@ public struct JSONScanner<Bytes: RandomAccessCollection> where Bytes.Element == 
     /// order, each optional past the first digit): for readers that hand the text to a
     /// number parser which judges it.
     @inlinable
-    public mutating func lenientNumber() -> (range: Range<Int>, integral: Bool)? {
+    package mutating func lenientNumber() -> (range: Range<Int>, integral: Bool)? {
         let start = index
         var integral = true
         _ = consume(UInt8(ascii: "-"))
@@ -182,7 +182,7 @@ public struct JSONScanner<Bytes: RandomAccessCollection> where Bytes.Element == 
     /// object or array (by bracket depth, outside strings), or a literal or number (up
     /// to the next delimiter). For values a stricter reader checks later, or never.
     @inlinable
-    public mutating func skipValue() -> Bool {
+    package mutating func skipValue() -> Bool {
         guard index < bytes.endIndex else { return false }
         switch bytes[index] {
         case UInt8(ascii: "\""): return string(.structural) != nil
@@ -207,7 +207,7 @@ public struct JSONScanner<Bytes: RandomAccessCollection> where Bytes.Element == 
     /// strings and bracket depth; nil when it does not close. Most bytes are none of the
     /// six it stops at, and pass with one comparison against a table.
     @inlinable
-    public static func endOfContainer(_ bytes: Bytes, from start: Int) -> Int? {
+    package static func endOfContainer(_ bytes: Bytes, from start: Int) -> Int? {
         var index = start
         var depth = 0
         var inString = false
@@ -233,7 +233,7 @@ public struct JSONScanner<Bytes: RandomAccessCollection> where Bytes.Element == 
 
     /// Where `pattern` first occurs at or after `start`.
     @inlinable
-    public func find(_ pattern: [UInt8], from start: Int) -> Int? {
+    package func find(_ pattern: [UInt8], from start: Int) -> Int? {
         guard let first = pattern.first else { return start }
         var from = start
         while from + pattern.count <= bytes.endIndex {
@@ -247,7 +247,7 @@ public struct JSONScanner<Bytes: RandomAccessCollection> where Bytes.Element == 
     /// The string a string token's contents (`string`'s range) stand for, escapes
     /// decoded; nil when they are not valid.
     @inlinable
-    public func unescaped(_ range: Range<Int>) -> String? {
+    package func unescaped(_ range: Range<Int>) -> String? {
         var scanner = JSONScanner(bytes, at: range.lowerBound - 1)
         return try? scanner.decodeString()
     }
@@ -256,7 +256,7 @@ public struct JSONScanner<Bytes: RandomAccessCollection> where Bytes.Element == 
     /// `\u` surrogate pair as one character, invalid UTF-8 as U+FFFD; the cursor after
     /// its closing quote. Errors say what is wrong where (`offset`: the cursor's index).
     @inlinable
-    public mutating func decodeString() throws(JSONSyntaxError) -> String {
+    package mutating func decodeString() throws(JSONSyntaxError) -> String {
         index += 1
         var chunkStart = index
         var out = ""
@@ -320,17 +320,17 @@ public struct JSONScanner<Bytes: RandomAccessCollection> where Bytes.Element == 
 
     /// An error at the cursor.
     @inlinable
-    public func fail(_ message: String) -> JSONSyntaxError { JSONSyntaxError(message: message, offset: index) }
+    package func fail(_ message: String) -> JSONSyntaxError { JSONSyntaxError(message: message, offset: index) }
 
 }
 
 /// What is wrong with JSON text, and where (an index into the bytes read).
-public struct JSONSyntaxError: Error, Sendable {
-    public let message: String
-    public let offset: Int
+@usableFromInline package struct JSONSyntaxError: Error, Sendable {
+    @usableFromInline package let message: String
+    @usableFromInline package let offset: Int
 
     @inlinable
-    public init(message: String, offset: Int) {
+    package init(message: String, offset: Int) {
         self.message = message
         self.offset = offset
     }
@@ -351,7 +351,7 @@ extension JSONScanner {
     /// Only the structure is tracked (strings, escapes, nesting); an element that is not
     /// valid JSON is left for its reader to reject. Nil when `bytes` is not an array.
     @inlinable
-    public static func arrayItems(_ bytes: Bytes) -> [Range<Int>]? {
+    package static func arrayItems(_ bytes: Bytes) -> [Range<Int>]? {
         var scanner = JSONScanner(bytes)
         scanner.skipSpace()
         guard scanner.consume(UInt8(ascii: "[")) else { return nil }
@@ -392,7 +392,7 @@ extension JSONScanner {
 extension JSONScanner {
     /// A JSON object whose values are all strings, as a dictionary (the last of
     /// duplicate keys wins); nil for anything else, invalid UTF-8 included.
-    public static func stringObject(_ bytes: Bytes) -> [String: String]? {
+    package static func stringObject(_ bytes: Bytes) -> [String: String]? {
         guard String(validating: bytes, as: UTF8.self) != nil else { return nil }
         var scanner = JSONScanner(bytes)
         var object: [String: String] = [:]

@@ -1,4 +1,4 @@
-public import RescindUnsafe
+import RescindUnsafe
 
 /// A JSON writer over bytes that keeps members in the order written, so the same value
 /// always produces the same bytes; every JSON text the project writes goes through it
@@ -8,9 +8,9 @@ public import RescindUnsafe
 /// decision's own members), or `key`/`element`/`beginObject`…, which track where
 /// commas go (shapes that vary). Its memory is an `OutputBuffer`: get a writer from
 /// `JSONWriter.write(appendingTo:)` (stack first) or `JSONWriter.bytes`/`text`.
-public struct JSONWriter {
+@usableFromInline package struct JSONWriter {
     /// What `write(appendingTo:)` reserves on the stack by default: most decisions fit.
-    public static let stackCapacity = 1024
+    @usableFromInline package static let stackCapacity = 1024
 
     @usableFromInline var out: OutputBuffer
     /// One bit per open object or array: whether it already has a member. Values nest a
@@ -25,7 +25,7 @@ public struct JSONWriter {
     /// Runs `body` with a writer that starts on the stack and appends what it wrote to
     /// `bytes` in one copy (for streams: no intermediate string).
     @inlinable
-    public static func write(
+    package static func write(
         appendingTo bytes: inout [UInt8], stackCapacity: Int = JSONWriter.stackCapacity, _ body: (inout JSONWriter) -> Void
     ) {
         OutputBuffer.withScratch(stackCapacity: stackCapacity, appendingTo: &bytes) { buffer in
@@ -37,7 +37,7 @@ public struct JSONWriter {
 
     /// The bytes `body` writes.
     @inlinable
-    public static func bytes(capacity: Int = 256, _ body: (inout JSONWriter) -> Void) -> [UInt8] {
+    package static func bytes(capacity: Int = 256, _ body: (inout JSONWriter) -> Void) -> [UInt8] {
         OutputBuffer.bytes(capacity: capacity) { buffer in
             var writer = JSONWriter(buffer)
             body(&writer)
@@ -47,70 +47,70 @@ public struct JSONWriter {
 
     /// The text `body` writes.
     @inlinable
-    public static func text(capacity: Int = 256, _ body: (inout JSONWriter) -> Void) -> String {
+    package static func text(capacity: Int = 256, _ body: (inout JSONWriter) -> Void) -> String {
         String(decoding: bytes(capacity: capacity, body), as: UTF8.self)
     }
 
     // MARK: Raw output
 
     @inlinable @inline(__always)
-    public mutating func byte(_ byte: UInt8) { out.byte(byte) }
+    package mutating func byte(_ byte: UInt8) { out.byte(byte) }
 
     /// Fixed text: keys with the punctuation around them, `true`, `null`. It is written
     /// as is, so it must be valid JSON where it goes (no escaping is done).
     @inlinable @inline(__always)
-    public mutating func literal(_ text: StaticString) { out.literal(text) }
+    package mutating func literal(_ text: StaticString) { out.literal(text) }
 
     /// Bytes that are JSON already, as they are.
     @inlinable
-    public mutating func append(_ bytes: [UInt8]) { out.append(bytes) }
+    package mutating func append(_ bytes: [UInt8]) { out.append(bytes) }
 
     /// Bytes of a slice that are JSON already, as they are.
     @inlinable
-    public mutating func append(_ bytes: ArraySlice<UInt8>) { out.append(bytes) }
+    package mutating func append(_ bytes: ArraySlice<UInt8>) { out.append(bytes) }
 
     /// Text that is JSON already or needs no escaping (digits, times), as is.
     @inlinable
-    public mutating func append(_ text: String) { out.append(text) }
+    package mutating func append(_ text: String) { out.append(text) }
 
     // MARK: Values
 
     /// A string in quotes, escaped as needed; `null` for nil.
     @inlinable @inline(__always)
-    public mutating func string(_ value: String?) {
+    package mutating func string(_ value: String?) {
         guard let value else { return out.literal("null") }
         out.string(value)
     }
 
     /// UTF-8 bytes as a JSON string (invalid UTF-8 is copied as is).
-    public mutating func string(utf8 bytes: [UInt8]) { out.string(utf8: bytes) }
+    package mutating func string(utf8 bytes: [UInt8]) { out.string(utf8: bytes) }
 
     /// A string known to need no escaping (numbers, times), in quotes.
-    public mutating func quotedPlain(_ value: String) {
+    package mutating func quotedPlain(_ value: String) {
         out.byte(0x22)
         out.append(value)
         out.byte(0x22)
     }
 
-    public mutating func bool(_ value: Bool) {
+    package mutating func bool(_ value: Bool) {
         if value { out.literal("true") } else { out.literal("false") }
     }
 
     /// A decimal integer.
-    public mutating func integer(_ value: Int64) { out.integer(value) }
+    package mutating func integer(_ value: Int64) { out.integer(value) }
 
     /// A decimal integer.
-    public mutating func integer(_ value: Int) { out.integer(Int64(value)) }
+    package mutating func integer(_ value: Int) { out.integer(Int64(value)) }
 
     /// An instant in RFC 3339, in quotes (see `RFC3339.write`).
-    public mutating func time(seconds: Int64, nanoseconds: Int32 = 0, fraction: RFC3339.Fraction = .none, offset: Int = 0) {
+    package mutating func time(seconds: Int64, nanoseconds: Int32 = 0, fraction: RFC3339.Fraction = .none, offset: Int = 0) {
         out.byte(0x22)
         RFC3339.write(seconds: seconds, nanoseconds: nanoseconds, fraction: fraction, offset: offset, into: &out)
         out.byte(0x22)
     }
 
     /// An array of strings.
-    public mutating func strings(_ values: [String]) {
+    package mutating func strings(_ values: [String]) {
         beginArray()
         for value in values {
             separate()
@@ -122,7 +122,7 @@ public struct JSONWriter {
     // MARK: Structure
 
     /// Starts a member whose name is written in the source: plain ASCII, no scan.
-    public mutating func key(_ name: StaticString) {
+    package mutating func key(_ name: StaticString) {
         separate()
         out.byte(0x22)
         out.literal(name)
@@ -130,49 +130,49 @@ public struct JSONWriter {
     }
 
     /// Starts a member whose name comes from a policy or a request (escaped as needed).
-    public mutating func key(named name: String) {
+    package mutating func key(named name: String) {
         separate()
         out.string(name)
         out.byte(UInt8(ascii: ":"))
     }
 
     /// Starts an array element (the comma before all but the first).
-    public mutating func element() { separate() }
+    package mutating func element() { separate() }
 
-    public mutating func beginObject() {
+    package mutating func beginObject() {
         out.byte(UInt8(ascii: "{"))
         open()
     }
 
-    public mutating func endObject() {
+    package mutating func endObject() {
         close()
         out.byte(UInt8(ascii: "}"))
     }
 
-    public mutating func beginArray() {
+    package mutating func beginArray() {
         out.byte(UInt8(ascii: "["))
         open()
     }
 
-    public mutating func endArray() {
+    package mutating func endArray() {
         close()
         out.byte(UInt8(ascii: "]"))
     }
 
     /// A member whose value is JSON already: `"name":value`.
-    public mutating func member(_ name: StaticString, json value: String) {
+    package mutating func member(_ name: StaticString, json value: String) {
         key(name)
         out.append(value)
     }
 
     /// A member whose value is JSON already, named at run time.
-    public mutating func member(named name: String, json value: String) {
+    package mutating func member(named name: String, json value: String) {
         key(named: name)
         out.append(value)
     }
 
     /// An array element that is JSON already.
-    public mutating func element(json value: String) {
+    package mutating func element(json value: String) {
         separate()
         out.append(value)
     }
@@ -188,7 +188,7 @@ public struct JSONWriter {
     }
 
     /// A comma before every member but the first.
-    public mutating func separate() {
+    package mutating func separate() {
         if depth <= 64 {
             let bit: UInt64 = 1 << UInt64(depth - 1)
             if hasMember & bit != 0 { out.byte(UInt8(ascii: ",")) }
@@ -204,51 +204,51 @@ public struct JSONWriter {
 
 extension JSONWriter {
     /// `"name":"value"`, the value escaped; `null` for nil.
-    public mutating func member(_ name: StaticString, string value: String?) {
+    package mutating func member(_ name: StaticString, string value: String?) {
         key(name)
         string(value)
     }
 
     /// `"name":value`, a decimal integer.
-    public mutating func member(_ name: StaticString, integer value: Int) {
+    package mutating func member(_ name: StaticString, integer value: Int) {
         key(name)
         integer(value)
     }
 
     /// `"name":true` or `"name":false`.
-    public mutating func member(_ name: StaticString, bool value: Bool) {
+    package mutating func member(_ name: StaticString, bool value: Bool) {
         key(name)
         bool(value)
     }
 
     /// `"name":["a","b"]`.
-    public mutating func member(_ name: StaticString, strings values: [String]) {
+    package mutating func member(_ name: StaticString, strings values: [String]) {
         key(name)
         strings(values)
     }
 
     /// `"name":{…}`, the object's members written by `body`.
-    public mutating func member(_ name: StaticString, object body: (inout JSONWriter) -> Void) {
+    package mutating func member(_ name: StaticString, object body: (inout JSONWriter) -> Void) {
         key(name)
         object(body)
     }
 
     /// An object whose members `body` writes (commas placed as usual).
-    public mutating func object(_ body: (inout JSONWriter) -> Void) {
+    package mutating func object(_ body: (inout JSONWriter) -> Void) {
         beginObject()
         body(&self)
         endObject()
     }
 
     /// An array whose elements `body` writes, each after `element()`.
-    public mutating func array(_ body: (inout JSONWriter) -> Void) {
+    package mutating func array(_ body: (inout JSONWriter) -> Void) {
         beginArray()
         body(&self)
         endArray()
     }
 
     /// An array of values that are JSON already (objects a renderer wrote), in order.
-    public mutating func array(json elements: some Sequence<String>) {
+    package mutating func array(json elements: some Sequence<String>) {
         beginArray()
         for element in elements { self.element(json: element) }
         endArray()
@@ -257,4 +257,4 @@ extension JSONWriter {
 
 /// The escaping rules every JSON string follows; they live beside the raw output
 /// buffer that applies them, in the fence (Sources/RescindUnsafe).
-public typealias JSONEscaping = RescindUnsafe.JSONEscaping
+package typealias JSONEscaping = RescindUnsafe.JSONEscaping

@@ -1,4 +1,4 @@
-public import RescindUnsafe
+import RescindUnsafe
 
 /// The one RFC 3339 formatter: decision deadlines (`2026-12-02T23:59:59+08:00`), CEL
 /// timestamps (`2009-02-13T23:31:30.123Z`) and the server's clock (`…22.000830Z`).
@@ -7,13 +7,13 @@ public import RescindUnsafe
 /// deadlines in every refund decision) and because the module is a leaf that CELRuntime,
 /// the engine and the server can all import. A time is built as three words in
 /// registers and stored in three writes.
-public enum RFC3339 {
+@usableFromInline package enum RFC3339 {
     /// The most bytes `write` produces (a year far outside 0…9999 and 9 fraction digits
     /// included).
-    public static let maxLength = 58
+    package static let maxLength = 58
 
     /// Fraction-of-second digits.
-    public enum Fraction: Sendable {
+    package enum Fraction: Sendable {
         /// None: whole seconds.
         case none
         /// Always six digits, truncated (a clock never moves into the next second).
@@ -26,7 +26,7 @@ public enum RFC3339 {
     /// (seconds; 0 writes `Z`). Years 0…9999 take four digits; others are written as
     /// `CivilDate` always showed them (`pad` of the plain number: year -5 is `00-5`),
     /// cut to 32 bytes with the month and day.
-    public static func write(
+    package static func write(
         seconds: Int64, nanoseconds: Int32 = 0, fraction: Fraction = .none, offset: Int = 0, into out: inout OutputBuffer
     ) {
         let local = seconds + Int64(offset)
@@ -73,7 +73,7 @@ public enum RFC3339 {
     }
 
     /// `write`'s text as a string.
-    public static func string(seconds: Int64, nanoseconds: Int32 = 0, fraction: Fraction = .none, offset: Int = 0) -> String {
+    package static func string(seconds: Int64, nanoseconds: Int32 = 0, fraction: Fraction = .none, offset: Int = 0) -> String {
         let bytes = OutputBuffer.bytes(capacity: maxLength) { out in
             write(seconds: seconds, nanoseconds: nanoseconds, fraction: fraction, offset: offset, into: &out)
         }
@@ -82,12 +82,12 @@ public enum RFC3339 {
 
     /// `YYYY-MM-DD`, each part zero-padded to its width (a negative year keeps its sign
     /// after the padding, as it always has: `00-5`).
-    public static func date(year: Int, month: Int, day: Int) -> String {
+    package static func date(year: Int, month: Int, day: Int) -> String {
         "\(padded(year, width: 4))-\(padded(month, width: 2))-\(padded(day, width: 2))"
     }
 
     /// `value`'s digits with zeros before them up to `width` characters.
-    public static func padded(_ value: Int, width: Int) -> String {
+    package static func padded(_ value: Int, width: Int) -> String {
         let digits = String(value)
         return digits.utf8.count >= width ? digits : String(repeating: "0", count: width - digits.utf8.count) + digits
     }
@@ -95,7 +95,7 @@ public enum RFC3339 {
     /// The proleptic Gregorian date of a day number (days since 1970-01-01): Howard
     /// Hinnant's `civil_from_days`.
     @inlinable
-    public static func civil(daysSinceEpoch: Int64) -> (year: Int, month: Int, day: Int) {
+    package static func civil(daysSinceEpoch: Int64) -> (year: Int, month: Int, day: Int) {
         let z = daysSinceEpoch + 719_468
         let era = (z >= 0 ? z : z - 146_096) / 146_097
         let doe = z - era * 146_097

@@ -2,22 +2,22 @@
 /// exact below 128 ns, then 128 buckets per power of two, so any value is reported
 /// within 1/128 (0.8%) of what was measured. Recording is a shift and an increment,
 /// never an allocation, so it costs nothing next to a request.
-public struct LatencyHistogram: Sendable {
+package struct LatencyHistogram: Sendable {
     static let subBucketBits = 7
     static let subBuckets = 1 << subBucketBits
     /// 57 magnitudes (shifts 0…56 cover every UInt64) of 128 buckets.
     private var counts = [UInt64](repeating: 0, count: 58 * LatencyHistogram.subBuckets)
-    public private(set) var count: UInt64 = 0
-    public private(set) var min: UInt64 = .max
-    public private(set) var max: UInt64 = 0
+    package private(set) var count: UInt64 = 0
+    package private(set) var min: UInt64 = .max
+    package private(set) var max: UInt64 = 0
     private var sum: Double = 0
 
-    public init() {}
+    package init() {}
 
     /// The arithmetic mean, in nanoseconds.
-    public var mean: Double { count == 0 ? 0 : sum / Double(count) }
+    package var mean: Double { count == 0 ? 0 : sum / Double(count) }
 
-    public mutating func record(_ nanoseconds: UInt64) {
+    package mutating func record(_ nanoseconds: UInt64) {
         counts[Self.index(nanoseconds)] += 1
         count += 1
         sum += Double(nanoseconds)
@@ -25,7 +25,7 @@ public struct LatencyHistogram: Sendable {
         if nanoseconds > max { max = nanoseconds }
     }
 
-    public mutating func merge(_ other: LatencyHistogram) {
+    package mutating func merge(_ other: LatencyHistogram) {
         for index in counts.indices { counts[index] += other.counts[index] }
         count += other.count
         sum += other.sum
@@ -35,7 +35,7 @@ public struct LatencyHistogram: Sendable {
 
     /// The value at or below which `fraction` (0…1) of the recorded values lie: the
     /// upper end of that value's bucket, never above the largest value seen.
-    public func percentile(_ fraction: Double) -> UInt64 {
+    package func percentile(_ fraction: Double) -> UInt64 {
         guard count > 0 else { return 0 }
         let rank = Swift.max(1, UInt64((fraction * Double(count)).rounded(.up)))
         var seen: UInt64 = 0

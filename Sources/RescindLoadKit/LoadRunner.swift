@@ -6,13 +6,13 @@ import Darwin
 import Foundation
 
 /// One HTTP/1.1 request, built once and written as is every time it is sent.
-public struct LoadRequest: Sendable {
+package struct LoadRequest: Sendable {
     /// The request head and body.
-    public let bytes: [UInt8]
+    package let bytes: [UInt8]
     /// The decisions it asks for: 1, or the number of items of a batch.
-    public let decisions: Int
+    package let decisions: Int
 
-    public init(
+    package init(
         method: String = "POST", path: String, host: String, headers: [(String, String)] = [], body: [UInt8],
         decisions: Int = 1
     ) {
@@ -26,20 +26,20 @@ public struct LoadRequest: Sendable {
 /// What a load run does: `connections` keep-alive connections, each with one request
 /// in flight at a time (a closed loop), spread over `threads` threads, for `warmup`
 /// seconds unmeasured and then `duration` seconds measured.
-public struct LoadConfiguration: Sendable {
-    public var host: String
-    public var port: Int
-    public var connections: Int
-    public var threads: Int
-    public var duration: Double
-    public var warmup: Double
+package struct LoadConfiguration: Sendable {
+    package var host: String
+    package var port: Int
+    package var connections: Int
+    package var threads: Int
+    package var duration: Double
+    package var warmup: Double
     /// A request not answered in this many seconds counts as a timeout, and its
     /// connection is opened again.
-    public var timeout: Double
+    package var timeout: Double
     /// Sent in turn: connection `c` starts at request `c` and moves on by one.
-    public var requests: [LoadRequest]
+    package var requests: [LoadRequest]
 
-    public init(
+    package init(
         host: String = "127.0.0.1", port: Int, connections: Int = 16, threads: Int = 1, duration: Double = 10,
         warmup: Double = 1, timeout: Double = 5, requests: [LoadRequest]
     ) {
@@ -57,34 +57,34 @@ public struct LoadConfiguration: Sendable {
 /// Looks at every answer (warm-up included): the index of the request in
 /// `LoadConfiguration.requests`, the status and the body. False counts as a failed check.
 /// Called on a load thread, between requests: keep it quick.
-public typealias ResponseCheck = @Sendable (_ request: Int, _ status: Int, _ body: UnsafeRawBufferPointer) -> Bool
+package typealias ResponseCheck = @Sendable (_ request: Int, _ status: Int, _ body: UnsafeRawBufferPointer) -> Bool
 
 /// What a run measured. Requests sent during the warm-up are checked and counted in
 /// `warmupRequests` only; requests still in flight when the time is up are waited for
 /// (up to the timeout) and counted, so none is left unanswered.
-public struct LoadResult: Sendable {
+package struct LoadResult: Sendable {
     /// Per request, from the first byte written to the last byte of the answer read.
-    public var latency = LatencyHistogram()
+    package var latency = LatencyHistogram()
     /// Answered requests sent in the measured window.
-    public var requests = 0
-    public var decisions = 0
+    package var requests = 0
+    package var decisions = 0
     /// Answers by HTTP status.
-    public var statuses: [Int: Int] = [:]
-    public var failedChecks = 0
-    public var connectErrors = 0
+    package var statuses: [Int: Int] = [:]
+    package var failedChecks = 0
+    package var connectErrors = 0
     /// Connections closed or broken mid-request, and answers that were not HTTP.
-    public var ioErrors = 0
-    public var timeouts = 0
+    package var ioErrors = 0
+    package var timeouts = 0
     /// From the end of the warm-up to the last measured answer.
-    public var seconds: Double = 0
-    public var warmupRequests = 0
+    package var seconds: Double = 0
+    package var warmupRequests = 0
     /// The first few error messages, for the report.
-    public var errorMessages: [String] = []
+    package var errorMessages: [String] = []
 
-    public init() {}
+    package init() {}
 
     /// Answers that were not 200, failed checks, broken connections and timeouts.
-    public var failures: Int {
+    package var failures: Int {
         statuses.filter { $0.key != 200 }.values.reduce(0, +) + failedChecks + connectErrors + ioErrors + timeouts
     }
 
@@ -103,10 +103,10 @@ public struct LoadResult: Sendable {
     }
 }
 
-public enum LoadError: Error, CustomStringConvertible {
+package enum LoadError: Error, CustomStringConvertible {
     case resolve(String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .resolve(let message): message
         }
@@ -116,7 +116,7 @@ public enum LoadError: Error, CustomStringConvertible {
 /// Runs the load on threads of its own (blocking sockets and `poll`, no Swift
 /// concurrency, so it never competes with a server's tasks for the cooperative pool)
 /// and returns when every thread is done.
-public func runLoad(_ configuration: LoadConfiguration, check: ResponseCheck? = nil) throws -> LoadResult {
+package func runLoad(_ configuration: LoadConfiguration, check: ResponseCheck? = nil) throws -> LoadResult {
     precondition(!configuration.requests.isEmpty && configuration.connections > 0)
     let address = try SocketAddress(host: configuration.host, port: configuration.port)
     let threads = max(1, min(configuration.threads, configuration.connections))
@@ -152,7 +152,7 @@ private final class ResultBox: @unchecked Sendable {
 
 /// CLOCK_MONOTONIC in nanoseconds.
 @inline(__always)
-public func monotonicNanoseconds() -> UInt64 {
+package func monotonicNanoseconds() -> UInt64 {
     var time = timespec()
     clock_gettime(CLOCK_MONOTONIC, &time)
     return UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec)

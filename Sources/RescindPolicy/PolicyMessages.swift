@@ -1,34 +1,34 @@
-public import RescindDiagnostics
+import RescindDiagnostics
 import RescindEngine
 
 /// Diagnostic codes of the policy layer (load and check), all in one place.
 extension DiagnosticCode {
-    public static let policyNoFiles: DiagnosticCode = "policy-no-files"
-    public static let policyUnknownKind: DiagnosticCode = "policy-unknown-kind"
-    public static let policyMissingDocument: DiagnosticCode = "policy-missing-document"
-    public static let policyDuplicateDocument: DiagnosticCode = "policy-duplicate-document"
-    public static let policyInvalidValue: DiagnosticCode = "policy-invalid-value"
-    public static let policyDuplicateID: DiagnosticCode = "policy-duplicate-id"
-    public static let policyUnknownType: DiagnosticCode = "policy-unknown-type"
-    public static let policyUnknownCalendar: DiagnosticCode = "policy-unknown-calendar"
-    public static let policyUnknownThreshold: DiagnosticCode = "policy-unknown-threshold"
-    public static let policyTiersOutOfOrder: DiagnosticCode = "policy-tiers-out-of-order"
-    public static let policyMissingLocale: DiagnosticCode = "policy-missing-locale"
-    public static let policyNeverMatches: DiagnosticCode = "policy-rule-never-matches"
-    public static let policyShadowed: DiagnosticCode = "policy-rule-shadowed"
-    public static let policyUnknownObligation: DiagnosticCode = "policy-unknown-obligation"
-    public static let policyInvalidRange: DiagnosticCode = "policy-invalid-range"
-    public static let policyEmptyFile: DiagnosticCode = "policy-empty-file"
-    public static let policyMissingKind: DiagnosticCode = "policy-missing-kind"
-    public static let policyFileNotListed: DiagnosticCode = "policy-file-not-listed"
-    public static let policyListedFileMissing: DiagnosticCode = "policy-listed-file-missing"
-    public static let policyInvalidConstant: DiagnosticCode = "policy-invalid-constant"
-    public static let policyUnknownRecipient: DiagnosticCode = "policy-unknown-recipient"
-    public static let policyCalendarConflict: DiagnosticCode = "policy-calendar-conflict"
-    public static let policyCalendarNoEffect: DiagnosticCode = "policy-calendar-no-effect"
-    public static let policyUnknownLocale: DiagnosticCode = "policy-unknown-locale"
-    public static let policyEmptyReason: DiagnosticCode = "policy-empty-reason"
-    public static let policyYAMLTagInExpression: DiagnosticCode = "policy-yaml-tag-in-expression"
+    package static let policyNoFiles: DiagnosticCode = "policy-no-files"
+    package static let policyUnknownKind: DiagnosticCode = "policy-unknown-kind"
+    package static let policyMissingDocument: DiagnosticCode = "policy-missing-document"
+    package static let policyDuplicateDocument: DiagnosticCode = "policy-duplicate-document"
+    package static let policyInvalidValue: DiagnosticCode = "policy-invalid-value"
+    package static let policyDuplicateID: DiagnosticCode = "policy-duplicate-id"
+    package static let policyUnknownType: DiagnosticCode = "policy-unknown-type"
+    package static let policyUnknownCalendar: DiagnosticCode = "policy-unknown-calendar"
+    package static let policyUnknownThreshold: DiagnosticCode = "policy-unknown-threshold"
+    package static let policyTiersOutOfOrder: DiagnosticCode = "policy-tiers-out-of-order"
+    package static let policyMissingLocale: DiagnosticCode = "policy-missing-locale"
+    package static let policyNeverMatches: DiagnosticCode = "policy-rule-never-matches"
+    package static let policyShadowed: DiagnosticCode = "policy-rule-shadowed"
+    package static let policyUnknownObligation: DiagnosticCode = "policy-unknown-obligation"
+    package static let policyInvalidRange: DiagnosticCode = "policy-invalid-range"
+    package static let policyEmptyFile: DiagnosticCode = "policy-empty-file"
+    package static let policyMissingKind: DiagnosticCode = "policy-missing-kind"
+    package static let policyFileNotListed: DiagnosticCode = "policy-file-not-listed"
+    package static let policyListedFileMissing: DiagnosticCode = "policy-listed-file-missing"
+    package static let policyInvalidConstant: DiagnosticCode = "policy-invalid-constant"
+    package static let policyUnknownRecipient: DiagnosticCode = "policy-unknown-recipient"
+    package static let policyCalendarConflict: DiagnosticCode = "policy-calendar-conflict"
+    package static let policyCalendarNoEffect: DiagnosticCode = "policy-calendar-no-effect"
+    package static let policyUnknownLocale: DiagnosticCode = "policy-unknown-locale"
+    package static let policyEmptyReason: DiagnosticCode = "policy-empty-reason"
+    package static let policyYAMLTagInExpression: DiagnosticCode = "policy-yaml-tag-in-expression"
 }
 
 /// The policy layer's messages: lowercase, user input in backticks, a `help:` where it helps.
@@ -349,11 +349,11 @@ enum PolicyMessages {
 // MARK: - Decisions that cannot be made as written (on_error, totality, calendar years, on_missing)
 
 extension DiagnosticCode {
-    public static let policyOnErrorAllows: DiagnosticCode = "policy-on-error-allows"
-    public static let policyRefundNoCase: DiagnosticCode = "policy-refund-no-case"
-    public static let policyCalendarYears: DiagnosticCode = "policy-calendar-years"
-    public static let policyCalendarCoverageEnding: DiagnosticCode = "policy-calendar-coverage-ending"
-    public static let policyMissingListUnhandled: DiagnosticCode = "policy-missing-list-unhandled"
+    package static let policyOnErrorAllows: DiagnosticCode = "policy-on-error-allows"
+    package static let policyRefundNoCase: DiagnosticCode = "policy-refund-no-case"
+    package static let policyCalendarYears: DiagnosticCode = "policy-calendar-years"
+    package static let policyCalendarCoverageEnding: DiagnosticCode = "policy-calendar-coverage-ending"
+    package static let policyMissingListUnhandled: DiagnosticCode = "policy-missing-list-unhandled"
 }
 
 extension PolicyMessages {

@@ -9,8 +9,8 @@ import RescindPolicy
 
 /// An error answered as JSON, `{"error": {"code", "message", "path"?, "help"?}}`. The
 /// code is stable (clients branch on it); the message is for people and may change.
-public struct APIError: HTTPResponseError, Sendable {
-    public let status: HTTPResponse.Status
+package struct APIError: HTTPResponseError, Sendable {
+    package let status: HTTPResponse.Status
     /// The error object's JSON, without a trailing newline.
     let object: String
     /// Answered with `Connection: close`, and the connection is closed after it: the
@@ -20,7 +20,7 @@ public struct APIError: HTTPResponseError, Sendable {
     var allow: String?
 
     /// A service error: `code` is one of the codes in docs/server.md.
-    public init(_ status: HTTPResponse.Status, code: String, message: String, closesConnection: Bool = false) {
+    package init(_ status: HTTPResponse.Status, code: String, message: String, closesConnection: Bool = false) {
         self.status = status
         self.object = JSONWriter.text(capacity: 64 + message.utf8.count) { out in
             out.object { out in
@@ -35,12 +35,12 @@ public struct APIError: HTTPResponseError, Sendable {
 
     /// A rejected request: the same error object `rescind eval --json` prints, with its
     /// JSON path, so clients parse one shape wherever they meet it.
-    public init(_ error: RequestError) {
+    package init(_ error: RequestError) {
         self.status = .badRequest
         self.object = error.errorObject(line: nil)
     }
 
-    public func response(from request: Request, context: some RequestContext) throws -> Response {
+    package func response(from request: Request, context: some RequestContext) throws -> Response {
         var headers: HTTPFields = [.contentType: "application/json"]
         if status == .unauthorized { headers[.wwwAuthenticate] = "Bearer" }
         if closesConnection { headers[.connection] = "close" }

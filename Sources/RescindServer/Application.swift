@@ -12,7 +12,7 @@ import RescindPolicy
 
 /// The HTTP application `rescind serve` runs: loads the policies (start-up waits for
 /// them; the application starts even when they fail, and `/readyz` says not ready).
-public func buildApplication(
+package func buildApplication(
     configuration: ServerConfiguration, logger: Logger = Logger(label: "rescind.server")
 ) -> some ApplicationProtocol {
     let store = PolicyStore(
@@ -24,7 +24,7 @@ public func buildApplication(
 /// The application serving `store`, which the caller loads and reloads (SIGHUP, the
 /// folder watcher, tests). Decisions go to `decisionLog` when given (the caller closes
 /// it once the application has stopped, so the entries accepted are all written).
-public func buildApplication(
+package func buildApplication(
     configuration: ServerConfiguration, store: PolicyStore, metrics: ServerMetrics = ServerMetrics(),
     decisionLog: DecisionLogWriter? = nil, logger: Logger = Logger(label: "rescind.server")
 ) -> some ApplicationProtocol {

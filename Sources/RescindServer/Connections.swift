@@ -14,18 +14,18 @@ import NIOHTTPTypesHTTP1
 /// How long a connection may sit in each phase, and how many may be open: the limits
 /// that keep idle, slow or half-sent connections from holding the service
 /// (docs/server.md, "Connections").
-public struct ConnectionLimits: Sendable, Equatable {
+package struct ConnectionLimits: Sendable, Equatable {
     /// A keep-alive connection with no request in progress is closed after this.
-    public var idleTimeout: Duration
+    package var idleTimeout: Duration
     /// From the first byte of a request to the end of its head; 408 and close beyond.
-    public var headerTimeout: Duration
+    package var headerTimeout: Duration
     /// From the end of a request's head to the end of its body; 408 and close beyond.
-    public var bodyTimeout: Duration
+    package var bodyTimeout: Duration
     /// Connections open at once; beyond, new ones wait in the listen backlog.
-    public var maxConnections: Int
+    package var maxConnections: Int
 
     /// 60 s idle, 10 s for a head, 30 s for a body, 1024 connections.
-    public init(
+    package init(
         idleTimeout: Duration = .seconds(60), headerTimeout: Duration = .seconds(10), bodyTimeout: Duration = .seconds(30),
         maxConnections: Int = 1024
     ) {
@@ -38,7 +38,7 @@ public struct ConnectionLimits: Sendable, Equatable {
 
 /// The open connections and what ended them: read by `/metrics`, and closed all at once
 /// when a shutdown runs out of time (`closeAll`).
-public final class ConnectionTracker: @unchecked Sendable {
+package final class ConnectionTracker: @unchecked Sendable {
     /// Why the service closed a connection itself.
     enum CloseReason: String, CaseIterable {
         case idle, headerTimeout = "header-timeout", bodyTimeout = "body-timeout", shutdown
@@ -56,7 +56,7 @@ public final class ConnectionTracker: @unchecked Sendable {
     /// Accept failures are logged at most once per this interval (and always counted).
     let warningInterval: Duration
 
-    public init(warningInterval: Duration = .seconds(5)) { self.warningInterval = warningInterval }
+    package init(warningInterval: Duration = .seconds(5)) { self.warningInterval = warningInterval }
 
     func opened(_ channel: any Channel) {
         let id = ObjectIdentifier(channel)
@@ -109,7 +109,7 @@ public final class ConnectionTracker: @unchecked Sendable {
 
     /// Closes every open connection (a shutdown past its deadline); returns how many.
     @discardableResult
-    public func closeAll() -> Int {
+    package func closeAll() -> Int {
         let channels = lock.withLock { Array(open.values) }
         for channel in channels {
             closed(.shutdown)
@@ -573,7 +573,7 @@ final class ListenerGuard: ChannelDuplexHandler, RemovableChannelHandler {
 /// How many connections the process can hold: `configured`, or fewer when the open-file
 /// limit would run out first (the descriptors open now, the guard's reserve and a margin
 /// for log files, policy reloads and the runtime are kept back).
-public func connectionCapacity(configured: Int) -> (capacity: Int, openFileLimit: Int?) {
+package func connectionCapacity(configured: Int) -> (capacity: Int, openFileLimit: Int?) {
     var limit = rlimit()
     guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < rlim_t(Int32.max) else {
         return (configured, nil)

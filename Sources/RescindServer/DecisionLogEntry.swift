@@ -139,15 +139,15 @@ struct DecisionLogEntry: Sendable {
 /// the SplitMix64 finalizer, since raw FNV leaves sequential ids such as `req-0000001`,
 /// `req-0000002` clustered in the high bits) and the entry is kept when
 /// `hash / 2^64 < rate`. A request without a usable id is keyed by its decision id.
-public struct DecisionLogSampler: Sendable, Equatable {
+package struct DecisionLogSampler: Sendable, Equatable {
     /// The fraction kept, 0…1.
-    public let rate: Double
+    package let rate: Double
 
     /// A sampler keeping `rate` of the keys (all from 1, none at 0).
-    public init(rate: Double) { self.rate = rate }
+    package init(rate: Double) { self.rate = rate }
 
     /// Whether the entry keyed `key` is logged.
-    public func keeps(_ key: String) -> Bool {
+    package func keeps(_ key: String) -> Bool {
         if rate >= 1 { return true }
         if rate <= 0 { return false }
         return Double(Self.hash(key) >> 11) * 0x1p-53 < rate
@@ -155,7 +155,7 @@ public struct DecisionLogSampler: Sendable, Equatable {
 
     /// FNV-1a 64, then SplitMix64's finalizer; stable across processes and platforms
     /// (unlike `Hasher`, which is seeded per process).
-    public static func hash(_ key: String) -> UInt64 {
+    package static func hash(_ key: String) -> UInt64 {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in key.utf8 {
             hash ^= UInt64(byte)

@@ -9,39 +9,39 @@ import RescindPolicy
 
 /// Where and how the service writes its decision log (docs/decision-log.md); nil in
 /// `ServerConfiguration.decisionLog` turns the log off.
-public struct DecisionLogConfiguration: Sendable, Equatable {
+package struct DecisionLogConfiguration: Sendable, Equatable {
     /// The log file; rotated files are `PATH.1` (newest) … `PATH.N`.
-    public var path: String
+    package var path: String
     /// Rotate before a line would take the file past this many bytes; 0 never rotates.
-    public var maxBytes: Int
+    package var maxBytes: Int
     /// Rotated files kept; 0 keeps none (the full file is deleted).
-    public var keep: Int
+    package var keep: Int
     /// The fraction of decisions logged, chosen by request id (`DecisionLogSampler`).
-    public var sampleRate: Double
+    package var sampleRate: Double
     /// The most bytes of entries waiting for the writer; an entry that does not fit is
     /// dropped (and counted), never waited for: with `durability` `write` or `fsync` its
     /// request is answered 503 `decision-log-unavailable` instead.
-    public var bufferBytes: Int
+    package var bufferBytes: Int
     /// Rejected requests logged per second at most (a token bucket holding a second's
     /// worth); the rest are counted, not logged, so bad requests cannot push decisions
     /// out of a rotated log. 0 logs none.
-    public var errorRate: Double
+    package var errorRate: Double
     /// When a decision's answer may be sent, relative to its line reaching the file.
-    public var durability: DecisionLogDurability
+    package var durability: DecisionLogDurability
 
     /// 100 MiB per file.
-    public static let defaultMaxBytes = 100 << 20
+    package static let defaultMaxBytes = 100 << 20
     /// Five rotated files.
-    public static let defaultKeep = 5
+    package static let defaultKeep = 5
     /// 16 MiB: thousands of typical entries, and several of the largest requests.
-    public static let defaultBufferBytes = 16 << 20
+    package static let defaultBufferBytes = 16 << 20
     /// 100 rejected requests a second: plenty to see what goes wrong, a few hundred KiB
     /// of log a second at most.
-    public static let defaultErrorRate: Double = 100
+    package static let defaultErrorRate: Double = 100
 
     /// A log at `path`; the defaults are `--decision-log`'s.
 
-    public init(
+    package init(
         path: String, maxBytes: Int = defaultMaxBytes, keep: Int = defaultKeep, sampleRate: Double = 1,
         bufferBytes: Int = defaultBufferBytes, errorRate: Double = defaultErrorRate,
         durability: DecisionLogDurability = .async
@@ -58,7 +58,7 @@ public struct DecisionLogConfiguration: Sendable, Equatable {
 
 /// When `rescind serve` answers a decision, relative to its log line
 /// (`--decision-log-durability`; docs/decision-log.md says what each mode can lose).
-public enum DecisionLogDurability: String, Sendable, CaseIterable, LosslessStringConvertible {
+package enum DecisionLogDurability: String, Sendable, CaseIterable, LosslessStringConvertible {
     /// Answer at once; the line is written soon after, off the request path. A crash or
     /// `kill -9` loses the lines still in the buffer.
     case async
@@ -70,9 +70,9 @@ public enum DecisionLogDurability: String, Sendable, CaseIterable, LosslessStrin
     case fsync
 
     /// The mode named `description` (`async`, `write`, `fsync`).
-    public init?(_ description: String) { self.init(rawValue: description) }
+    package init?(_ description: String) { self.init(rawValue: description) }
     /// The mode's name.
-    public var description: String { rawValue }
+    package var description: String { rawValue }
 }
 
 /// What a request's handler awaits in `write` and `fsync` mode: the entries it logged
@@ -87,9 +87,9 @@ final class DecisionLogWaiter: @unchecked Sendable {
 }
 
 /// The decision log could not be opened.
-public struct DecisionLogError: Error, CustomStringConvertible {
+package struct DecisionLogError: Error, CustomStringConvertible {
     /// What failed, for the user: `cannot open the decision log `PATH`: …`.
-    public let description: String
+    package let description: String
 }
 
 /// Appends decision-log entries to a file, off the request path.
@@ -115,8 +115,8 @@ public struct DecisionLogError: Error, CustomStringConvertible {
 /// opened `O_APPEND`, and this thread is its only writer); rotation happens between
 /// lines, so no line is split between files. A log whose last line lacks its newline (a
 /// crash mid-write) gets one when it is opened, so new entries start on their own line.
-public final class DecisionLogWriter: @unchecked Sendable {
-    public let configuration: DecisionLogConfiguration
+package final class DecisionLogWriter: @unchecked Sendable {
+    package let configuration: DecisionLogConfiguration
     let sampler: DecisionLogSampler
     private let logger: Logger
     /// Guards the fields down to `counts`; the writer thread waits on it for entries,
@@ -135,7 +135,7 @@ public final class DecisionLogWriter: @unchecked Sendable {
     private var errorRefilled = ContinuousClock.now
 
     /// This process's run of the log: every line it writes carries it, with `seq`.
-    public let bootID = UUID().uuidString.lowercased()
+    package let bootID = UUID().uuidString.lowercased()
 
     // The file, touched by the writer thread only (and by `init`, before it starts).
     private var fd: Int32 = -1
@@ -155,7 +155,7 @@ public final class DecisionLogWriter: @unchecked Sendable {
 
     /// Opens (or creates) the log and starts the writer thread; throws when the file
     /// cannot be opened, so a bad path stops start-up instead of losing every entry.
-    public convenience init(
+    package convenience init(
         configuration: DecisionLogConfiguration, metrics: ServerMetrics, logger: Logger = Logger(label: "rescind.server")
     ) throws {
         try self.init(configuration: configuration, metrics: metrics, logger: logger, beforeWrite: nil)
@@ -189,12 +189,12 @@ public final class DecisionLogWriter: @unchecked Sendable {
 
     /// Entries written, and entries dropped (buffer full, or the file refused them);
     /// rejected requests over the error rate are not among them (`errorRateDropped`).
-    public var statistics: (written: Int, dropped: Int) {
+    package var statistics: (written: Int, dropped: Int) {
         condition.withLock { (counts.written, counts.dropped) }
     }
 
     /// Rejected requests not logged because they came faster than `errorRate`.
-    public var errorRateDropped: Int { condition.withLock { counts.errorDropped } }
+    package var errorRateDropped: Int { condition.withLock { counts.errorDropped } }
 
     /// The `seq` the next accepted entry will get.
     var nextSequenceNumber: Int { condition.withLock { nextSeq } }
@@ -287,7 +287,7 @@ public final class DecisionLogWriter: @unchecked Sendable {
     /// Writes what is queued, closes the file and stops the thread; later entries are
     /// dropped. Call it after the server has stopped (graceful shutdown), so no accepted
     /// decision is missing from the log. Safe to call more than once.
-    public func close() {
+    package func close() {
         condition.lock()
         closing = true
         condition.broadcast()

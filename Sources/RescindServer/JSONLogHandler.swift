@@ -8,14 +8,14 @@ import RescindJSON
 import RescindPolicy
 
 /// How `rescind serve` writes its own logs (`--log-format`).
-public enum LogFormat: String, Sendable, CaseIterable, LosslessStringConvertible {
+package enum LogFormat: String, Sendable, CaseIterable, LosslessStringConvertible {
     /// swift-log's default: `2026-07-03T13:26:22+0800 info rescind.server: key=value [Module] message`.
     case text
     /// One JSON object per line (`JSONLogHandler`), for log collectors.
     case json
 
-    public init?(_ description: String) { self.init(rawValue: description) }
-    public var description: String { rawValue }
+    package init?(_ description: String) { self.init(rawValue: description) }
+    package var description: String { rawValue }
 }
 
 /// A swift-log handler writing one JSON object per line:
@@ -31,24 +31,24 @@ public enum LogFormat: String, Sendable, CaseIterable, LosslessStringConvertible
 /// dictionary `{"a": {"b": "x"}}` becomes `"a.b":"x"`, so collectors index every field
 /// without a schema for nested ones; an array becomes an array of strings. A metadata key
 /// that would shadow one of the fixed keys is written as `metadata.KEY`.
-public struct JSONLogHandler: LogHandler {
+package struct JSONLogHandler: LogHandler {
     /// The logger's own metadata (`logger[metadataKey:]`).
-    public var metadata: Logger.Metadata = [:]
+    package var metadata: Logger.Metadata = [:]
     /// Contextual metadata, read at each event.
-    public var metadataProvider: Logger.MetadataProvider?
+    package var metadataProvider: Logger.MetadataProvider?
     /// The lowest level written; `rescind serve` sets it from `LOG_LEVEL`.
-    public var logLevel: Logger.Level = .info
+    package var logLevel: Logger.Level = .info
     /// The logger's label, written as `label`.
-    public let label: String
+    package let label: String
     private let output: @Sendable ([UInt8]) -> Void
 
     /// A handler writing to standard error, like swift-log's default text handler.
-    public init(label: String, metadataProvider: Logger.MetadataProvider? = nil) {
+    package init(label: String, metadataProvider: Logger.MetadataProvider? = nil) {
         self.init(label: label, metadataProvider: metadataProvider, output: JSONLogHandler.standardError)
     }
 
     /// A handler handing each line (with its newline) to `output`; tests collect them.
-    public init(
+    package init(
         label: String, metadataProvider: Logger.MetadataProvider? = nil, output: @escaping @Sendable ([UInt8]) -> Void
     ) {
         self.label = label
@@ -57,13 +57,13 @@ public struct JSONLogHandler: LogHandler {
     }
 
     /// One of the logger's own metadata values.
-    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+    package subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
         set { metadata[key] = newValue }
     }
 
     /// Writes `event` as one line.
-    public func log(event: LogEvent) {
+    package func log(event: LogEvent) {
         output(line(for: event, at: WallClock.now()))
     }
 

@@ -10,7 +10,7 @@ import ServiceLifecycle
 /// stalled) are closed. A second signal closes them at once. Returns when the server
 /// has stopped, so the caller can then flush the decision log; `true` when a signal
 /// stopped it.
-public func runUntilSignalled(
+package func runUntilSignalled(
     _ app: some ApplicationProtocol, shutdownTimeout: Duration, connections: ConnectionTracker, logger: Logger
 ) async throws -> Bool {
     let signals = ShutdownSignals(timeout: shutdownTimeout, connections: connections, logger: logger)

@@ -1,6 +1,8 @@
+import CEL
+import CELCommon
+import CELRuntime
 import Foundation
 import Rescind
-import CEL
 import RescindDiagnostics
 import RescindEngine
 import RescindPolicy

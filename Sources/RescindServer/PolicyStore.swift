@@ -10,13 +10,13 @@ import RescindPolicy
 
 /// One loaded policy set with what serving it needs; immutable, so a request keeps
 /// deciding with the set it started with while a reload swaps in another.
-public struct PolicySnapshot: Sendable {
-    public let policySet: PolicySet
+package struct PolicySnapshot: Sendable {
+    package let policySet: PolicySet
     /// Built once per set: the decoder's plan depends on the schema.
-    public let decoder: RequestDecoder
-    public let loadedAt: Date
+    package let decoder: RequestDecoder
+    package let loadedAt: Date
     /// The locales the set's texts are written in (`PolicySet.locales`).
-    public var locales: [String] { policySet.locales }
+    package var locales: [String] { policySet.locales }
 
     init(policySet: PolicySet, loadedAt: Date, limits: RequestLimits) {
         self.policySet = policySet
@@ -26,22 +26,22 @@ public struct PolicySnapshot: Sendable {
 }
 
 /// How the last reload went.
-public struct ReloadStatus: Sendable {
-    public let at: Date
+package struct ReloadStatus: Sendable {
+    package let at: Date
     /// Nil when it succeeded; else the error diagnostics as a JSON array.
-    public let diagnosticsJSON: String?
+    package let diagnosticsJSON: String?
     /// The first error, for logs and the summary message.
-    public let firstError: String?
+    package let firstError: String?
 
-    public var succeeded: Bool { diagnosticsJSON == nil }
+    package var succeeded: Bool { diagnosticsJSON == nil }
 }
 
 /// The policy set being served, swapped atomically on reload. Loading and checking run
 /// on a private serial queue, off the request path, and one at a time; a set with
 /// errors never replaces the one being served.
-public final class PolicyStore: @unchecked Sendable {
+package final class PolicyStore: @unchecked Sendable {
     /// What `load` reads.
-    public let paths: [String]
+    package let paths: [String]
     private let limits: RequestLimits
     // The lock guards only the swap and the reads of these fields: deciding holds a
     // snapshot, never the lock.
@@ -54,29 +54,29 @@ public final class PolicyStore: @unchecked Sendable {
     let queue = DispatchQueue(label: "rescind.policy-reload")
     let logger: Logger
 
-    public init(paths: [String], limits: RequestLimits = .default, logger: Logger = Logger(label: "rescind.policies")) {
+    package init(paths: [String], limits: RequestLimits = .default, logger: Logger = Logger(label: "rescind.policies")) {
         self.paths = paths
         self.limits = limits
         self.logger = logger
     }
 
     /// The set being served; nil until a load succeeds.
-    public var current: PolicySnapshot? { lock.withLock { _current } }
+    package var current: PolicySnapshot? { lock.withLock { _current } }
     /// The last load attempt, good or bad.
-    public var lastReload: ReloadStatus? { lock.withLock { _lastReload } }
+    package var lastReload: ReloadStatus? { lock.withLock { _lastReload } }
     /// Load attempts after the first, and how many of them failed.
-    public var reloadCounts: (total: Int, failed: Int) { lock.withLock { (_reloads, _failures) } }
+    package var reloadCounts: (total: Int, failed: Int) { lock.withLock { (_reloads, _failures) } }
 
     /// Loads and checks the policies now, on the caller's thread (start-up); returns
     /// what was loaded, so the caller can print diagnostics.
     @discardableResult
-    public func loadNow() -> LoadedPolicies {
+    package func loadNow() -> LoadedPolicies {
         queue.sync { loadOnQueue()! }
     }
 
     /// Loads and checks the policies on the reload queue and swaps them in when clean.
     @discardableResult
-    public func reload() async -> ReloadStatus {
+    package func reload() async -> ReloadStatus {
         await withCheckedContinuation { continuation in
             queue.async {
                 self.loadOnQueue()
@@ -95,7 +95,7 @@ public final class PolicyStore: @unchecked Sendable {
 
     /// Checks a candidate set (path → text) without serving it, on the reload queue so
     /// a large candidate does not hold up a request thread.
-    public func check(_ sources: [(path: String, text: String)]) async -> LoadedPolicies {
+    package func check(_ sources: [(path: String, text: String)]) async -> LoadedPolicies {
         await withCheckedContinuation { continuation in
             queue.async { continuation.resume(returning: LoadedPolicies.load(sources: sources)) }
         }

@@ -13,7 +13,7 @@ import Glibc
 /// (polled: inotify is Linux-only and misses editors that replace files by rename).
 /// Both only start a reload on the store's queue; the signal handler and the timer
 /// never load anything themselves.
-public final class ReloadTriggers: @unchecked Sendable {
+package final class ReloadTriggers: @unchecked Sendable {
     private let store: PolicyStore
     /// How long the files must stay unchanged before the watcher reads them, so an
     /// editor's or `git checkout`'s write of several files is read whole.
@@ -25,13 +25,13 @@ public final class ReloadTriggers: @unchecked Sendable {
 
     /// `settle` is in seconds (`--reload-settle`); 0 reloads at the first poll that
     /// sees a change.
-    public init(store: PolicyStore, settle: Double = 1) {
+    package init(store: PolicyStore, settle: Double = 1) {
         self.store = store
         self.settle = max(0, settle)
     }
 
     /// Reload on SIGHUP (the default action, ending the process, is turned off).
-    public func reloadOnHangup() {
+    package func reloadOnHangup() {
         signal(SIGHUP, SIG_IGN)
         let source = DispatchSource.makeSignalSource(signal: SIGHUP, queue: queue)
         source.setEventHandler { [store] in Task { await store.reload() } }
@@ -42,7 +42,7 @@ public final class ReloadTriggers: @unchecked Sendable {
     /// Reload when the policy files change (what is read: each file's device, inode,
     /// size and modification time, following links), checked every `interval` seconds,
     /// once the files have stayed the same for the settle interval.
-    public func watch(every interval: Double) {
+    package func watch(every interval: Double) {
         guard interval > 0 else { return }
         let timer = DispatchSource.makeTimerSource(queue: queue)
         timer.schedule(deadline: .now() + interval, repeating: interval, leeway: .milliseconds(100))
@@ -52,7 +52,7 @@ public final class ReloadTriggers: @unchecked Sendable {
     }
 
     /// Stops both (graceful shutdown).
-    public func cancel() {
+    package func cancel() {
         for source in sources { source.cancel() }
         sources.removeAll()
     }

@@ -12,7 +12,7 @@ import RescindPolicy
 /// The service's metrics, recorded through swift-metrics into a registry of its own
 /// (not the process-wide bootstrap), so every application (and every test) has its
 /// own counts and `/metrics` shows exactly them.
-public final class ServerMetrics: @unchecked Sendable {
+package final class ServerMetrics: @unchecked Sendable {
     let registry = PrometheusCollectorRegistry()
     /// Internal: the decision log records its counts here too.
     let factory: PrometheusMetricsFactory
@@ -25,7 +25,7 @@ public final class ServerMetrics: @unchecked Sendable {
     private var counters: [CounterKey: Counter] = [:]
     private let lock = NSLock()
     /// The open connections, and the ones the service closed itself or could not accept.
-    public let connections = ConnectionTracker()
+    package let connections = ConnectionTracker()
     /// Where decisions with problems are logged (one warning line each, at most
     /// `maxProblemLinesPerSecond`); set by `buildApplication`. Guarded by `lock`.
     var logger = Logger(label: "rescind.server")
@@ -41,7 +41,7 @@ public final class ServerMetrics: @unchecked Sendable {
         let second: String
     }
 
-    public init() {
+    package init() {
         factory = PrometheusMetricsFactory(registry: registry)
         latency = Metrics.Timer(label: "rescind_decision_duration_seconds", dimensions: [], factory: factory)
         budgetSpent = Counter(label: "rescind_decisions_cost_budget_spent_total", dimensions: [], factory: factory)

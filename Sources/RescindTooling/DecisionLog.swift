@@ -19,7 +19,7 @@ import RescindYAML
 /// and a plain request otherwise. A request cannot be mistaken for an entry: `request`
 /// is the name conditions use for the whole request, so no schema declares a field of
 /// that name, and the decoder rejects a request that has one.
-public enum DecisionLogLine {
+package enum DecisionLogLine {
     /// The request a line carries: the `request` object of a log entry, else the whole
     /// line. A rejected request's entry carries its text, a JSON string: then `request`
     /// is that string, quotes included (`unquote` gives the bytes it holds). Only the envelope is scanned here; the request's own JSON is checked when
@@ -30,7 +30,7 @@ public enum DecisionLogLine {
     /// request, and this halves the work. The guess is right whenever the request
     /// decodes (a request that decodes is one whole JSON object, and an object ends at
     /// one place only); when it does not decode, ask again without `quick`.
-    public static func request(in line: UnsafeRawBufferPointer, quick: Bool = false) -> (
+    package static func request(in line: UnsafeRawBufferPointer, quick: Bool = false) -> (
         request: UnsafeRawBufferPointer, isLogEntry: Bool
     ) {
         let envelope = scan(line, quick: quick)
@@ -52,7 +52,7 @@ public enum DecisionLogLine {
     /// The bytes of a rejected request kept as a JSON string (`"request":"…"`),
     /// unescaped: the request as it was sent when the entry is not `truncated`; nil
     /// when `string` is not a JSON string.
-    public static func unquote(_ string: UnsafeRawBufferPointer) -> [UInt8]? {
+    package static func unquote(_ string: UnsafeRawBufferPointer) -> [UInt8]? {
         DecisionLogFormat.unquote(string)
     }
 }

@@ -1,5 +1,7 @@
-import Rescind
 import CEL
+import CELCommon
+import CELRuntime
+import Rescind
 import RescindCELLibrary
 import RescindDiagnostics
 import RescindEngine
@@ -9,34 +11,34 @@ import RescindYAML
 
 /// One try of a CEL expression against `dyn` bindings, as `rescind cel` runs it:
 /// parse, check, plan and evaluate, keeping whichever stage failed and where.
-public struct ExpressionTrial: Sendable {
+package struct ExpressionTrial: Sendable {
     /// The name the expression's text goes by in diagnostics.
-    public static let sourceName = "<expr>"
+    package static let sourceName = "<expr>"
 
-    public let source: String
-    public let bindings: [String: Value]
-    public var calendars: CalendarRegistry
+    package let source: String
+    package let bindings: [String: Value]
+    package var calendars: CalendarRegistry
 
-    public init(source: String, bindings: [String: Value], calendars: CalendarRegistry = CalendarRegistry()) {
+    package init(source: String, bindings: [String: Value], calendars: CalendarRegistry = CalendarRegistry()) {
         self.source = source
         self.bindings = bindings
         self.calendars = calendars
     }
 
     /// A value with its type, or a failure from one stage.
-    public struct Outcome: Sendable {
-        public enum Failure: Sendable, Error {
+    package struct Outcome: Sendable {
+        package enum Failure: Sendable, Error {
             case compile(CELIssue.Stage, [CELIssue])
             case evaluation(EvalError)
         }
 
-        public let source: SourceFile
-        public let result: Result<(value: Value, type: String), Failure>
+        package let source: SourceFile
+        package let result: Result<(value: Value, type: String), Failure>
         /// The compiled expression, to locate evaluation errors.
         let ranges: [Int32: TextRange]
 
         /// `{"value": …, "type": …}` or `{"error": {"kind": "parse|check|eval", "message": …}}`.
-        public var json: String {
+        package var json: String {
             switch result {
             // Spaced as `rescind cel --json` has always printed it (one space after each
             // colon and comma), so its structure is written as literals.
@@ -64,7 +66,7 @@ public struct ExpressionTrial: Sendable {
         }
 
         /// `VALUE : TYPE`, or the rendered diagnostics.
-        public func human(color: Bool = false) -> String {
+        package func human(color: Bool = false) -> String {
             switch result {
             case .success(let (value, type)):
                 return "\(value.celLiteral) : \(type)\n"
@@ -74,7 +76,7 @@ public struct ExpressionTrial: Sendable {
         }
 
         /// The failure as located diagnostics.
-        public func diagnostics(_ failure: Failure) -> [Diagnostic] {
+        package func diagnostics(_ failure: Failure) -> [Diagnostic] {
             switch failure {
             case .compile(_, let issues):
                 return issues.map { $0.diagnostic(in: source) }
@@ -93,7 +95,7 @@ public struct ExpressionTrial: Sendable {
     }
 
     /// Runs the expression. Every binding is declared `dyn`.
-    public func run() -> Outcome {
+    package func run() -> Outcome {
         let file = SourceFile(path: Self.sourceName, text: source)
         let environment = CELEnvironment(
             variables: bindings.mapValues { _ in .dyn }, libraries: [.rescind(calendars: calendars)])
@@ -127,7 +129,7 @@ public struct ExpressionTrial: Sendable {
 extension CELType {
     /// Whether the type says exactly what values are: no `dyn`, type parameter or error
     /// anywhere inside it.
-    public var isConcrete: Bool {
+    package var isConcrete: Bool {
         switch self {
         case .dyn, .typeParam, .error: false
         case .list(let element): element.isConcrete

@@ -10,29 +10,29 @@ import RescindYAML
 /// (`rev-parse`, `ls-tree`, `cat-file`): the working tree, the index and the refs are
 /// never touched, so CI can compare a pull request's policies with its base branch's
 /// without a second checkout.
-public struct GitPolicyRevision: Sendable {
+package struct GitPolicyRevision: Sendable {
     /// The revision as given (`HEAD~1`, `origin/main`).
-    public let revision: String
+    package let revision: String
     /// The commit it names.
-    public let commit: String
+    package let commit: String
     /// The folder's path from the repository root (`Policies`; empty for the root).
-    public let folder: String
+    package let folder: String
     /// The policy files: `REV:folder/file.yaml` (what `git show` takes), the path inside
     /// the folder, and the text.
-    public let files: [(path: String, name: String, text: String)]
+    package let files: [(path: String, name: String, text: String)]
 
     /// Why a revision could not be read: the message, lowercase, with the revision and
     /// paths in backticks, and git's own words when it gave any.
-    public struct Failure: Error, Sendable, CustomStringConvertible {
-        public let message: String
-        public var description: String { message }
+    package struct Failure: Error, Sendable, CustomStringConvertible {
+        package let message: String
+        package var description: String { message }
     }
 
     /// Reads the policy files of `folder` (a path from the current directory, as for any
     /// policy folder) at `revision`, in the repository that holds the folder. The folder
     /// need not exist in the working tree: its nearest existing parent finds the
     /// repository.
-    public static func read(revision: String, folder: String) -> Result<GitPolicyRevision, Failure> {
+    package static func read(revision: String, folder: String) -> Result<GitPolicyRevision, Failure> {
         var directory = URL(fileURLWithPath: folder).standardizedFileURL
         var missing: [String] = []
         var isDirectory: ObjCBool = false
@@ -133,7 +133,7 @@ public struct GitPolicyRevision: Sendable {
 extension LoadedPolicies {
     /// Loads, checks and compiles the policy folder as it was at a git revision
     /// (`GitPolicyRevision.read`); diagnostics name files `REV:path`, as `git show` does.
-    public static func load(revision: GitPolicyRevision, limits: YAMLLimits = .default) -> LoadedPolicies {
+    package static func load(revision: GitPolicyRevision, limits: YAMLLimits = .default) -> LoadedPolicies {
         load(folder: "\(revision.revision):\(revision.folder)", files: revision.files, limits: limits)
     }
 }

@@ -8,7 +8,7 @@ import RescindUnsafe
 /// handed out where they lie in it: a line costs no allocation, no copy and no system
 /// call (per-line reading through `getline` or Foundation costs a sizeable part of
 /// deciding the request on it). The buffer grows to hold the longest line.
-public final class LineReader {
+package final class LineReader {
     /// How much is read at a time (the buffer's first size).
     static let blockSize = 1 << 20
 
@@ -23,10 +23,10 @@ public final class LineReader {
     /// Whether `read` reported the end of the input (or an error, which ends it too).
     private var exhausted = false
     /// The number of the line `next()` returned last, counting from 1 (empty lines count).
-    public private(set) var number = 0
+    package private(set) var number = 0
 
     /// Opens `path`, or standard input for `-`; nil when the file cannot be opened.
-    public convenience init?(path: String) {
+    package convenience init?(path: String) {
         self.init(path: path, blockSize: Self.blockSize)
     }
 
@@ -51,11 +51,11 @@ public final class LineReader {
 
     /// The next line that is not empty, without its line ending (`\n` or `\r\n`); nil at
     /// the end of the input. The bytes stay valid until the next call.
-    public func next() -> UnsafeRawBufferPointer? { next(beforeReading: {}) }
+    package func next() -> UnsafeRawBufferPointer? { next(beforeReading: {}) }
 
     /// As `next()`, calling `beforeReading` first whenever the buffered input is used up
     /// and a `read` (which may wait for a slow writer) is due: the place to flush output.
-    public func next(beforeReading: () -> Void) -> UnsafeRawBufferPointer? {
+    package func next(beforeReading: () -> Void) -> UnsafeRawBufferPointer? {
         while let line = nextLine(beforeReading) {
             number += 1
             var count = line.count
@@ -114,7 +114,7 @@ public final class LineReader {
     /// Replaces the lines of `batch` (keeping its storage) with up to `limit` more lines
     /// (not empty), copied so the batch can be handed to another thread; it is left
     /// empty at the end of the input.
-    public func fill(_ batch: inout LineBatch, limit: Int) {
+    package func fill(_ batch: inout LineBatch, limit: Int) {
         batch.removeAll()
         while batch.count < limit, let bytes = next() {
             batch.append(bytes, number: number)
@@ -123,17 +123,17 @@ public final class LineReader {
 }
 
 /// Lines copied out of a `LineReader` into one buffer, with their line numbers.
-public struct LineBatch: Sendable {
+package struct LineBatch: Sendable {
     private var bytes: [UInt8] = []
     /// Where each line ends in `bytes` (each starts where the one before ends).
     private var ends: [Int] = []
     private var numbers: [Int] = []
 
     /// An empty batch, for `LineReader.fill`.
-    public init() {}
+    package init() {}
 
     /// How many lines the batch holds.
-    public var count: Int { ends.count }
+    package var count: Int { ends.count }
 
     mutating func removeAll() {
         bytes.removeAll(keepingCapacity: true)
@@ -148,7 +148,7 @@ public struct LineBatch: Sendable {
     }
 
     /// Calls `body` with each line's bytes and number, in input order.
-    public func forEach(_ body: (UnsafeRawBufferPointer, Int) throws -> Void) rethrows {
+    package func forEach(_ body: (UnsafeRawBufferPointer, Int) throws -> Void) rethrows {
         try bytes.withUnsafeBytes { all in
             var start = 0
             for (index, end) in ends.enumerated() {

@@ -7,20 +7,20 @@ import RescindPolicy
 import RescindYAML
 
 /// One of the two policy sets a replay compares, and where it came from.
-public struct ReplaySide: Sendable {
+package struct ReplaySide: Sendable {
     /// The compiled policies.
-    public let policySet: PolicySet
+    package let policySet: PolicySet
     /// Where it was read, as given: `Policies`, `git:origin/main`.
-    public let source: String
+    package let source: String
     /// The commit, for a git revision.
-    public let commit: String?
+    package let commit: String?
     /// Compiles the same policies again, for another thread: threads deciding with one
     /// compiled set contend on the reference counts of its objects, and lose most of
     /// what the second thread brings. nil (or a copy with another digest) shares it.
-    public let recompile: (@Sendable () -> PolicySet?)?
+    package let recompile: (@Sendable () -> PolicySet?)?
 
     /// A side from its compiled policies and where they came from.
-    public init(policySet: PolicySet, source: String, commit: String? = nil, recompile: (@Sendable () -> PolicySet?)? = nil) {
+    package init(policySet: PolicySet, source: String, commit: String? = nil, recompile: (@Sendable () -> PolicySet?)? = nil) {
         self.policySet = policySet
         self.source = source
         self.commit = commit
@@ -34,12 +34,12 @@ public struct ReplaySide: Sendable {
     }
 
     /// "marketplace-cancellations 2026.12 (sha256:c88aef763523)".
-    public var identity: String {
+    package var identity: String {
         "\(policySet.name) \(policySet.version) (sha256:\(policySet.digest.prefix(12)))"
     }
 
     /// "git:origin/main (3f2a1bc0d9e4)", or the folder.
-    public var sourceText: String { commit.map { "\(source) (\($0.prefix(12)))" } ?? source }
+    package var sourceText: String { commit.map { "\(source) (\($0.prefix(12)))" } ?? source }
 }
 
 /// Replays recorded requests against a baseline and a candidate policy set: every
@@ -51,20 +51,20 @@ public struct ReplaySide: Sendable {
 /// Deterministic: decisions take their clock from the request, and the input is cut
 /// into batches whose tallies merge in input order, so the report is the same for any
 /// number of jobs.
-public struct Replay: Sendable {
+package struct Replay: Sendable {
     /// The policies in force.
-    public let baseline: ReplaySide
+    package let baseline: ReplaySide
     /// The policies proposed.
-    public let candidate: ReplaySide
+    package let candidate: ReplaySide
     /// Sample requests kept per kind of change.
-    public let samples: Int
+    package let samples: Int
     /// The language of reasons (and of notify obligations' texts, which are compared).
-    public let locale: String?
+    package let locale: String?
     private let comparer: Comparer
 
     /// A replay of `baseline` against `candidate`, keeping `samples` requests per kind
     /// of change and rendering reasons in `locale` (default: each request's).
-    public init(baseline: ReplaySide, candidate: ReplaySide, samples: Int = 3, locale: String? = nil) {
+    package init(baseline: ReplaySide, candidate: ReplaySide, samples: Int = 3, locale: String? = nil) {
         self.baseline = baseline
         self.candidate = candidate
         self.samples = max(0, samples)
@@ -73,7 +73,7 @@ public struct Replay: Sendable {
     }
 
     /// Replays every line of `reader`, deciding batches of lines on `jobs` threads.
-    public func run(_ reader: LineReader, jobs: Int = 1) -> ReplayReport {
+    package func run(_ reader: LineReader, jobs: Int = 1) -> ReplayReport {
         let jobs = max(1, jobs)
         // Big enough that reading the next batches and merging tallies, done between
         // rounds on one thread, stay a small part of the time; small enough that the
@@ -157,11 +157,11 @@ struct SampleReference: Sendable {
 }
 
 /// A line that neither policy set could decide.
-public struct ReplayBadLine: Sendable, Hashable {
+package struct ReplayBadLine: Sendable, Hashable {
     /// The line number, counting from 1 (empty lines count).
-    public let line: Int
+    package let line: Int
     /// Why the baseline's schema rejected it.
-    public let error: RequestError
+    package let error: RequestError
 }
 
 /// What a replay counted, mergeable: the tally of two consecutive parts of the input,

@@ -7,7 +7,7 @@ import RescindYAML
 
 /// What a request came to under one policy set in a replay: an effect, or `invalid`
 /// when that set's schema rejects the request (a schema change can do that).
-public enum ReplayEffect: String, Sendable, Hashable, Comparable, CaseIterable {
+package enum ReplayEffect: String, Sendable, Hashable, Comparable, CaseIterable {
     case allow, review, deny, invalid
 
     init(_ effect: Effect) {
@@ -28,12 +28,12 @@ public enum ReplayEffect: String, Sendable, Hashable, Comparable, CaseIterable {
         }
     }
 
-    public static func < (lhs: ReplayEffect, rhs: ReplayEffect) -> Bool { lhs.index < rhs.index }
+    package static func < (lhs: ReplayEffect, rhs: ReplayEffect) -> Bool { lhs.index < rhs.index }
 }
 
 /// A kind of change between the baseline's and the candidate's decision on a request:
 /// replay counts requests and keeps samples per kind.
-public enum ReplayChange: Sendable, Hashable, Comparable {
+package enum ReplayChange: Sendable, Hashable, Comparable {
     /// The effect flipped (`allow → review`), or one schema rejects the request.
     case effect(from: ReplayEffect, to: ReplayEffect)
     /// The same effect, decided by other rules or tiers.
@@ -47,7 +47,7 @@ public enum ReplayChange: Sendable, Hashable, Comparable {
 
     /// As the reports write it: `allow → review`, `allow: a → a, b`, `refund.amount`,
     /// `voucher added`.
-    public var label: String {
+    package var label: String {
         switch self {
         case .effect(let from, let to): "\(from.rawValue) → \(to.rawValue)"
         case .decidingRules(let effect, let from, let to):
@@ -73,7 +73,7 @@ public enum ReplayChange: Sendable, Hashable, Comparable {
         }
     }
 
-    public static func < (lhs: ReplayChange, rhs: ReplayChange) -> Bool { lhs.sortKey < rhs.sortKey }
+    package static func < (lhs: ReplayChange, rhs: ReplayChange) -> Bool { lhs.sortKey < rhs.sortKey }
 }
 
 extension String {
@@ -85,9 +85,9 @@ extension String {
 
 /// Why a request's decision changed: a rule or tier that matches on one side only, or
 /// decides differently, or the default, or a schema that rejects the request.
-public struct ReplayCause: Sendable, Hashable, Comparable {
+package struct ReplayCause: Sendable, Hashable, Comparable {
     /// How the rule or tier differs between the two sides.
-    public enum How: Sendable, Hashable {
+    package enum How: Sendable, Hashable {
         /// Matches under the candidate only.
         case nowMatches
         /// Matches under the baseline only.
@@ -102,13 +102,13 @@ public struct ReplayCause: Sendable, Hashable, Comparable {
 
     /// The rule or tier id; the JSON path of the rejected field for `rejected`; empty
     /// for the default.
-    public let rule: String
+    package let rule: String
     /// How it differs.
-    public let how: How
+    package let how: How
 
     /// "`abuse-review` matches now", "the candidate's schema rejects `$.reason`
     /// (`request-invalid-enum`)", …
-    public var text: String {
+    package var text: String {
         switch how {
         case .nowMatches: "`\(rule)` matches now"
         case .noLongerMatches: "`\(rule)` no longer matches"
@@ -120,7 +120,7 @@ public struct ReplayCause: Sendable, Hashable, Comparable {
     }
 
     /// A short name for `how`, as JSON reports it.
-    public var kind: String {
+    package var kind: String {
         switch how {
         case .nowMatches: "now_matches"
         case .noLongerMatches: "no_longer_matches"
@@ -130,20 +130,20 @@ public struct ReplayCause: Sendable, Hashable, Comparable {
         }
     }
 
-    public static func < (lhs: ReplayCause, rhs: ReplayCause) -> Bool { (lhs.rule, lhs.text) < (rhs.rule, rhs.text) }
+    package static func < (lhs: ReplayCause, rhs: ReplayCause) -> Bool { (lhs.rule, lhs.text) < (rhs.rule, rhs.text) }
 }
 
 /// One obligation that differs between the decisions on a request.
-public struct ObligationDifference: Sendable, Hashable {
+package struct ObligationDifference: Sendable, Hashable {
     /// The kind of change: a field, or an obligation added or removed.
-    public let change: ReplayChange
+    package let change: ReplayChange
     /// The field's values (nil where absent); nil for whole obligations added or removed.
-    public let before: Obligation.FieldValue?
-    public let after: Obligation.FieldValue?
+    package let before: Obligation.FieldValue?
+    package let after: Obligation.FieldValue?
 
     /// "refund.initiate_by 2026-12-02T23:59:59+08:00 → 2026-12-01T23:59:59+08:00
     /// (earlier by 1 day)", "voucher added".
-    public var text: String {
+    package var text: String {
         guard case .obligationField = change else { return change.label }
         var text = "\(change.label) \(before?.text ?? "(absent)") → \(after?.text ?? "(absent)")"
         switch (before, after) {
@@ -190,20 +190,20 @@ public struct ObligationDifference: Sendable, Hashable {
 
 /// How one obligation field changed over all the requests where it changed, in memory
 /// bounded by the kinds of values, not by the number of requests.
-public struct FieldChangeStats: Sendable {
+package struct FieldChangeStats: Sendable {
     /// Amounts that went up and down.
-    public private(set) var raised = 0
-    public private(set) var lowered = 0
+    package private(set) var raised = 0
+    package private(set) var lowered = 0
     /// The smallest and largest signed change of an amount, and their sum.
-    public private(set) var smallest: CELDecimal?
-    public private(set) var largest: CELDecimal?
-    public private(set) var total: CELDecimal?
+    package private(set) var smallest: CELDecimal?
+    package private(set) var largest: CELDecimal?
+    package private(set) var total: CELDecimal?
     /// The scale amounts are shown at.
-    public private(set) var scale = 2
+    package private(set) var scale = 2
     /// Deadlines moved, by the shift in seconds (negative: earlier).
-    public private(set) var shifts = BoundedCounter<Int64>(capacity: 16)
+    package private(set) var shifts = BoundedCounter<Int64>(capacity: 16)
     /// Other values, as `before → after` texts.
-    public private(set) var values = BoundedCounter<String>(capacity: 8)
+    package private(set) var values = BoundedCounter<String>(capacity: 8)
 
     mutating func add(_ difference: ObligationDifference) {
         switch (difference.before, difference.after) {
@@ -234,7 +234,7 @@ public struct FieldChangeStats: Sendable {
 
     /// "later by 1 day: 8, earlier by 2 days: 1", "raised 2, lowered 1; from -6.50 to
     /// +3.00, in all -3.50", "card → wallet: 3".
-    public var summary: String {
+    package var summary: String {
         var parts: [String] = []
         if raised + lowered > 0, let smallest, let largest {
             var text = "raised \(raised), lowered \(lowered); "
@@ -255,13 +255,13 @@ public struct FieldChangeStats: Sendable {
 /// Counts of the first `capacity` distinct keys, in the order first seen, and of the
 /// rest together: memory stays bounded whatever the input. Merging counters of
 /// consecutive parts of the input gives the counter of the whole.
-public struct BoundedCounter<Key: Hashable & Sendable>: Sendable {
+package struct BoundedCounter<Key: Hashable & Sendable>: Sendable {
     /// How many distinct keys are counted apart.
-    public let capacity: Int
+    package let capacity: Int
     private var keys: [Key] = []
     private var counts: [Key: Int] = [:]
     /// How many were counted beyond the first `capacity` distinct keys.
-    public private(set) var other = 0
+    package private(set) var other = 0
 
     init(capacity: Int) { self.capacity = capacity }
 
@@ -282,7 +282,7 @@ public struct BoundedCounter<Key: Hashable & Sendable>: Sendable {
     }
 
     /// The kept keys with their counts, sorted by `order` on the keys.
-    public func sorted(by order: (Key, Key) -> Bool) -> [(key: Key, count: Int)] {
+    package func sorted(by order: (Key, Key) -> Bool) -> [(key: Key, count: Int)] {
         keys.sorted(by: order).map { ($0, counts[$0]!) }
     }
 }

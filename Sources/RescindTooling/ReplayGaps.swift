@@ -106,20 +106,20 @@ struct SequenceTally: Sendable {
 
 /// Entries missing from a decision log: numbers `missing` of boot `bootID` were
 /// accepted for the log and are not in the input.
-public struct SequenceGap: Sendable, Hashable {
+package struct SequenceGap: Sendable, Hashable {
     /// The `boot_id` of the process that wrote the entries around the gap.
-    public let bootID: String
+    package let bootID: String
     /// The `seq` numbers missing.
-    public let missing: ClosedRange<Int>
+    package let missing: ClosedRange<Int>
 
     /// Numbers `missing` of boot `bootID`.
-    public init(bootID: String, missing: ClosedRange<Int>) {
+    package init(bootID: String, missing: ClosedRange<Int>) {
         self.bootID = bootID
         self.missing = missing
     }
 
     /// "seq 1001–1650 missing in boot 3f2a…".
-    public var text: String {
+    package var text: String {
         let numbers = missing.count == 1 ? "seq \(missing.lowerBound)" : "seq \(missing.lowerBound)–\(missing.upperBound)"
         return "\(numbers) missing in boot \(bootID)"
     }

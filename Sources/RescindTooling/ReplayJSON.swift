@@ -12,7 +12,7 @@ extension ReplayReport {
     /// (each kind with its causes or value changes), `bad_lines_first`, `checks`,
     /// `failed` and `samples`, whose decisions are those of `rescind eval --json
     /// --explain`.
-    public var json: String {
+    package var json: String {
         JSONWriter.text(capacity: 4096) { out in
             out.beginObject()
             out.member("baseline", object: { Self.write(baseline, into: &$0) })
@@ -194,7 +194,7 @@ extension ReplayReport {
 
 extension ReplaySample.Outcome {
     /// The decision's JSON with its explanation, or the error object of `rescind eval --jsonl`.
-    public var json: String {
+    package var json: String {
         switch self {
         case .decided(let decision): decision.json
         case .rejected(let error): error.errorObject(line: nil)

@@ -9,7 +9,7 @@ extension ReplayReport {
     /// The report as Markdown for a pull request comment or a CI job summary: tables
     /// (GitHub Flavored Markdown) of the checks, effect transitions, causes and changed
     /// obligations, then each sample in a `<details>` block with both decisions.
-    public var markdown: String {
+    package var markdown: String {
         var out = "## Policy replay: \(changed) of \(replayed) requests change (\(percentText(changed, of: replayed)))\n\n"
         out += "| | policy | from |\n|---|---|---|\n"
         out += "| baseline | \(Self.identity(baseline)) | \(Markdown.code(baseline.sourceText)) |\n"
@@ -106,7 +106,7 @@ extension ReplayReport {
 
 extension ReplaySample.Outcome {
     /// The decision as `rescind explain --format markdown` prints it, or the schema's errors.
-    public var markdown: String {
+    package var markdown: String {
         switch self {
         case .decided(let decision): decision.markdown()
         case .rejected(let error):

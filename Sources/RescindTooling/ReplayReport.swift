@@ -8,43 +8,43 @@ import RescindYAML
 /// What a replay found, ready to print (`text`, `json`, `markdown`) and to check
 /// against `--fail-on` thresholds. Every list is in a fixed order, so the same input
 /// always gives the same report.
-public struct ReplayReport: Sendable {
+package struct ReplayReport: Sendable {
     /// The policies in force, and those proposed.
-    public let baseline: ReplaySide
-    public let candidate: ReplaySide
+    package let baseline: ReplaySide
+    package let candidate: ReplaySide
     /// Lines read (empty lines are skipped), of which decision-log entries; the rest are
     /// plain requests.
-    public let lines: Int
-    public let logEntries: Int
+    package let lines: Int
+    package let logEntries: Int
     /// Lines neither policy set could decide, and the first few of them.
-    public let badLines: Int
-    public let badLineSamples: [ReplayBadLine]
+    package let badLines: Int
+    package let badLineSamples: [ReplayBadLine]
     /// Entries missing from the decision log, by boot then number: `seq` numbers not in
     /// the input between the first and the last of a boot's (docs/decision-log.md).
-    public let gaps: [SequenceGap]
+    package let gaps: [SequenceGap]
     /// Boots (`boot_id`) whose entries carry `seq`; 0 for input without them.
-    public let sequencedBoots: Int
+    package let sequencedBoots: Int
     /// Requests by (baseline, candidate) effect, unchanged pairs too, in effect order.
-    public let transitions: [(from: ReplayEffect, to: ReplayEffect, count: Int)]
+    package let transitions: [(from: ReplayEffect, to: ReplayEffect, count: Int)]
     /// Requests with any change: a flip, other deciding rules, or changed obligations.
-    public let changed: Int
+    package let changed: Int
     /// Requests whose obligations changed (under the same effect), in all and by type.
-    public let obligationRequests: Int
-    public let obligationTypeRequests: [String: Int]
+    package let obligationRequests: Int
+    package let obligationTypeRequests: [String: Int]
     /// Every kind of change seen, in kind order (flips, deciding rules, obligations).
-    public let changes: [ChangeSummary]
+    package let changes: [ChangeSummary]
     /// The first requests of each kind, decided again with explanations, in kind order.
-    public let samples: [ReplaySample]
+    package let samples: [ReplaySample]
     /// How many samples were kept per kind at most.
-    public let sampleLimit: Int
+    package let sampleLimit: Int
     /// The `--fail-on` thresholds, checked.
-    public var checks: [ReplayCheck] = []
+    package var checks: [ReplayCheck] = []
 
     /// Requests decided by at least one side: every line but the bad ones.
-    public var replayed: Int { lines - badLines }
-    public var plainRequests: Int { lines - logEntries }
+    package var replayed: Int { lines - badLines }
+    package var plainRequests: Int { lines - logEntries }
     /// Entries missing in all the gaps.
-    public var missingEntries: Int { gaps.reduce(0) { $0 + $1.missing.count } }
+    package var missingEntries: Int { gaps.reduce(0) { $0 + $1.missing.count } }
     /// "gaps: 2, 700 entries missing (seq 1001–1650 missing in boot …; …)", the first
     /// `shown` gaps listed; nil for input without sequence numbers.
     func gapSummary(shown: Int = 5) -> String? {
@@ -58,27 +58,27 @@ public struct ReplayReport: Sendable {
         return text + ")"
     }
     /// Effect flips (including to and from `invalid`).
-    public var flips: Int { transitions.filter { $0.from != $0.to }.reduce(0) { $0 + $1.count } }
+    package var flips: Int { transitions.filter { $0.from != $0.to }.reduce(0) { $0 + $1.count } }
     /// Requests with the same effect but other deciding rules.
-    public var decidingRuleChanges: Int {
+    package var decidingRuleChanges: Int {
         changes.filter { if case .decidingRules = $0.change { true } else { false } }.reduce(0) { $0 + $1.requests }
     }
     /// Whether some `--fail-on` threshold was exceeded.
-    public var failed: Bool { checks.contains(where: \.exceeded) }
+    package var failed: Bool { checks.contains(where: \.exceeded) }
 
     /// One kind of change: how many requests, and for flips and deciding-rule changes
     /// the causes, for obligation fields how the values moved.
-    public struct ChangeSummary: Sendable {
+    package struct ChangeSummary: Sendable {
         /// The kind of change.
-        public let change: ReplayChange
+        package let change: ReplayChange
         /// The requests that show it.
-        public let requests: Int
+        package let requests: Int
         /// Most requests first, then by rule.
-        public let causes: [(cause: ReplayCause, requests: Int)]
+        package let causes: [(cause: ReplayCause, requests: Int)]
         /// Requests counted for causes beyond the first 64 distinct ones.
-        public let otherCauses: Int
+        package let otherCauses: Int
         /// How the values moved, for an obligation field.
-        public let stats: FieldChangeStats?
+        package let stats: FieldChangeStats?
     }
 
     init(baseline: ReplaySide, candidate: ReplaySide, tally: ReplayTally, samples: [ReplaySample], sampleLimit: Int) {
@@ -114,7 +114,7 @@ public struct ReplayReport: Sendable {
     }
 
     /// Checks `thresholds` (in the order given) and keeps the results in `checks`.
-    public mutating func check(_ thresholds: [ReplayThreshold]) {
+    package mutating func check(_ thresholds: [ReplayThreshold]) {
         checks = thresholds.map { $0.check(self) }
     }
 
@@ -124,29 +124,29 @@ public struct ReplayReport: Sendable {
 
 /// A sample request: the kind of change it shows, where it was, and both decisions
 /// with their explanations.
-public struct ReplaySample: Sendable {
+package struct ReplaySample: Sendable {
     /// A decision, or the first error of a schema that rejected the request.
-    public enum Outcome: Sendable {
+    package enum Outcome: Sendable {
         case decided(Decision)
         case rejected(RequestError)
     }
 
     /// The kind of change it is a sample of.
-    public let change: ReplayChange
+    package let change: ReplayChange
     /// Its line number in the input.
-    public let line: Int
+    package let line: Int
     /// The request's `id`, when it has one.
-    public let requestID: String?
+    package let requestID: String?
     /// The two decisions, with their explanations.
-    public let baseline: Outcome
-    public let candidate: Outcome
+    package let baseline: Outcome
+    package let candidate: Outcome
     /// The obligation differences, as text ("refund.amount 129.99 → 123.49 (-6.50)").
-    public let differences: [String]
+    package let differences: [String]
     /// The rules and tiers that made the flip or the deciding-rule change.
-    public let causes: [ReplayCause]
+    package let causes: [ReplayCause]
     /// The kind under which the same request was shown before, when it was: the text
     /// and Markdown reports then do not repeat its decisions.
-    public private(set) var shownUnder: ReplayChange?
+    package private(set) var shownUnder: ReplayChange?
 
     init(
         change: ReplayChange, line: Int, requestID: String?, baseline: Outcome, candidate: Outcome,
@@ -171,5 +171,5 @@ public struct ReplaySample: Sendable {
     }
 
     /// "line 17, request `req-42`".
-    public var title: String { "line \(line)" + (requestID.map { ", request `\($0)`" } ?? "") }
+    package var title: String { "line \(line)" + (requestID.map { ", request `\($0)`" } ?? "") }
 }

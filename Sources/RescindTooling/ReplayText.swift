@@ -9,7 +9,7 @@ extension ReplayReport {
     /// The report for people: the counts, the effect transitions, each kind of change
     /// with its causes or value changes, bad lines, checks, then the samples with both
     /// decisions explained.
-    public var text: String {
+    package var text: String {
         var out = "replay: \(lines) line\(lines == 1 ? "" : "s") (\(logEntries) decision-log entr\(logEntries == 1 ? "y" : "ies"), "
         out += "\(plainRequests) plain request\(plainRequests == 1 ? "" : "s")), \(badLines) bad\n"
         if let gaps = gapSummary() { out += gaps + "\n" }
@@ -96,7 +96,7 @@ extension ReplayReport {
 
 extension ReplaySample.Outcome {
     /// The decision with its explanation, or the schema's errors.
-    public var text: String {
+    package var text: String {
         switch self {
         case .decided(let decision): decision.text
         case .rejected(let error): "rejected by the schema:\n" + error.humanDescription

@@ -17,9 +17,9 @@ import RescindYAML
 /// - `TYPE.FIELD` (`refund.amount`), `TYPE.added`, `TYPE.removed`, `TYPE.*` (any change
 ///   to obligations of that type), under the same effect.
 /// - `bad-lines`: lines neither side could decide (a share of all lines).
-public struct ReplayThreshold: Sendable, Hashable {
+package struct ReplayThreshold: Sendable, Hashable {
     /// What a threshold counts (see the forms above).
-    public enum Metric: Sendable, Hashable {
+    package enum Metric: Sendable, Hashable {
         /// nil is `any`.
         case flips(from: ReplayEffect?, to: ReplayEffect?)
         case changed
@@ -31,16 +31,16 @@ public struct ReplayThreshold: Sendable, Hashable {
     }
 
     /// The most a threshold allows: a number of requests, or a percentage of them.
-    public enum Limit: Sendable, Hashable {
+    package enum Limit: Sendable, Hashable {
         case count(Int)
         case percent(Decimal)
     }
 
     /// The threshold as written.
-    public let spec: String
+    package let spec: String
     /// What it counts, and the most it allows.
-    public let metric: Metric
-    public let limit: Limit
+    package let metric: Metric
+    package let limit: Limit
 
     /// The forms, for messages.
     static let forms =
@@ -49,7 +49,7 @@ public struct ReplayThreshold: Sendable, Hashable {
 
     /// Parses a threshold; the error says what is wrong, lowercase, with the input in
     /// backticks.
-    public static func parse(_ spec: String) -> Result<ReplayThreshold, ReplayThresholdError> {
+    package static func parse(_ spec: String) -> Result<ReplayThreshold, ReplayThresholdError> {
         let text = spec.filter { !$0.isWhitespace }
         func failure(_ problem: String) -> Result<ReplayThreshold, ReplayThresholdError> {
             .failure(ReplayThresholdError(message: "--fail-on `\(spec)`: \(problem)"))
@@ -116,7 +116,7 @@ public struct ReplayThreshold: Sendable, Hashable {
 
     /// The obligation type and field this threshold names, when no policy set of the
     /// replay has them: a misspelt threshold would otherwise pass every time.
-    public func unknownName(in policySets: [PolicySet]) -> ReplayThresholdError? {
+    package func unknownName(in policySets: [PolicySet]) -> ReplayThresholdError? {
         let type: String, field: String?
         switch metric {
         case .obligationType(let name): (type, field) = (name, nil)
@@ -147,7 +147,7 @@ public struct ReplayThreshold: Sendable, Hashable {
     }
 
     /// Checks the threshold against a replay's counts.
-    public func check(_ report: ReplayReport) -> ReplayCheck {
+    package func check(_ report: ReplayReport) -> ReplayCheck {
         let count: Int
         var total = report.replayed
         switch metric {
@@ -174,22 +174,22 @@ public struct ReplayThreshold: Sendable, Hashable {
 }
 
 /// A `--fail-on` that cannot be used, and why.
-public struct ReplayThresholdError: Error, Sendable, Hashable, CustomStringConvertible {
-    public let message: String
-    public var description: String { message }
+package struct ReplayThresholdError: Error, Sendable, Hashable, CustomStringConvertible {
+    package let message: String
+    package var description: String { message }
 }
 
 /// A threshold checked: the count it measured, of how many, and whether it was exceeded.
-public struct ReplayCheck: Sendable, Hashable {
+package struct ReplayCheck: Sendable, Hashable {
     /// The threshold checked.
-    public let threshold: ReplayThreshold
+    package let threshold: ReplayThreshold
     /// What it counted.
-    public let count: Int
+    package let count: Int
     /// The requests replayed (all lines, for `bad-lines`).
-    public let total: Int
+    package let total: Int
     /// Whether the count passed the limit.
-    public let exceeded: Bool
+    package let exceeded: Bool
 
     /// "3 of 1000 (0.30%)".
-    public var measured: String { "\(count) of \(total) (\(percentText(count, of: total)))" }
+    package var measured: String { "\(count) of \(total) (\(percentText(count, of: total)))" }
 }

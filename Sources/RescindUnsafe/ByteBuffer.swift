@@ -3,17 +3,17 @@
 /// holding one costs nothing until it is used. For code that hands bytes to C (`read`,
 /// `memchr`) or decodes text in place.
 @frozen
-public struct ByteBuffer: ~Copyable {
+@usableFromInline package struct ByteBuffer: ~Copyable {
     /// The memory, nil until something was reserved.
-    public private(set) var base: UnsafeMutablePointer<UInt8>?
+    @usableFromInline package private(set) var base: UnsafeMutablePointer<UInt8>?
     /// How many bytes `base` holds.
-    public private(set) var capacity = 0
+    @usableFromInline package private(set) var capacity = 0
 
     /// An empty buffer; allocates nothing.
-    @inlinable public init() {}
+    @inlinable package init() {}
 
     /// A buffer of `capacity` bytes (at least one).
-    public init(capacity: Int) {
+    package init(capacity: Int) {
         self.capacity = max(1, capacity)
         base = .allocate(capacity: self.capacity)
     }
@@ -22,14 +22,14 @@ public struct ByteBuffer: ~Copyable {
 
     /// At least `capacity` bytes; their contents are unspecified when the buffer had to grow.
     @inlinable
-    public mutating func reserve(_ capacity: Int) -> UnsafeMutablePointer<UInt8> {
+    package mutating func reserve(_ capacity: Int) -> UnsafeMutablePointer<UInt8> {
         if let base, self.capacity >= capacity { return base }
         return grow(to: capacity, preserving: 0)
     }
 
     /// Grows to `newCapacity` bytes, keeping the first `count` bytes.
     @discardableResult
-    public mutating func grow(to newCapacity: Int, preserving count: Int) -> UnsafeMutablePointer<UInt8> {
+    @usableFromInline package mutating func grow(to newCapacity: Int, preserving count: Int) -> UnsafeMutablePointer<UInt8> {
         precondition(count <= capacity && count <= newCapacity, "kept bytes beyond the buffer")
         let larger = UnsafeMutablePointer<UInt8>.allocate(capacity: max(1, newCapacity))
         if let base {

@@ -2,21 +2,21 @@
 /// `\` are escaped, `\n`, `\r`, `\t` by name, other control characters and DEL as
 /// `\u00xx`; everything else, non-ASCII included, is copied. (The writing itself is
 /// `OutputBuffer.string`.)
-public enum JSONEscaping {
+@usableFromInline package enum JSONEscaping {
     /// The most bytes a string of `count` UTF-8 bytes takes escaped, quotes included.
     @inlinable
-    public static func maxLength(_ count: Int) -> Int { count * 6 + 2 }
+    package static func maxLength(_ count: Int) -> Int { count * 6 + 2 }
 
     /// Whether `byte` is escaped.
     @inlinable
-    public static func needsEscaping(_ byte: UInt8) -> Bool {
+    package static func needsEscaping(_ byte: UInt8) -> Bool {
         byte < 0x20 || byte == 0x22 || byte == 0x5C || byte == 0x7F
     }
 
     /// Whether some byte of `word` is a control character, `"`, `\\` or DEL (exactly:
     /// no byte is flagged unless one of them is there).
     @inlinable @inline(__always)
-    public static func mayNeedEscaping(_ word: UInt64) -> Bool {
+    package static func mayNeedEscaping(_ word: UInt64) -> Bool {
         let ones: UInt64 = 0x0101_0101_0101_0101
         let highs: UInt64 = 0x8080_8080_8080_8080
         let quotes = word ^ (ones &* 0x22)
@@ -36,7 +36,7 @@ public enum JSONEscaping {
     }
 
     /// `text` as a JSON string literal, quotes included.
-    public static func quoted(_ text: String) -> String {
+    package static func quoted(_ text: String) -> String {
         String(decoding: OutputBuffer.bytes(capacity: text.utf8.count + 16) { $0.string(text) }, as: UTF8.self)
     }
 }

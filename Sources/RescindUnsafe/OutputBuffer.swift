@@ -15,7 +15,7 @@
 /// A growable byte buffer for JSON text: starts in the caller's stack scratch when there
 /// is one, moves to the heap (doubling) when it runs out. Create one with `withScratch`
 /// or `bytes`, which hand over the bytes and free the memory.
-public struct OutputBuffer {
+@usableFromInline package struct OutputBuffer {
     @usableFromInline var base: UnsafeMutablePointer<UInt8>
     @usableFromInline var count = 0
     @usableFromInline var capacity: Int
@@ -45,7 +45,7 @@ public struct OutputBuffer {
     /// Runs `body` on a buffer that starts in `stackCapacity` bytes of stack (most
     /// decisions fit: no allocation) and appends what it wrote to `bytes`, in one copy.
     @inlinable
-    public static func withScratch(
+    package static func withScratch(
         stackCapacity: Int, appendingTo bytes: inout [UInt8], _ body: (inout OutputBuffer) -> Void
     ) {
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: stackCapacity) { scratch in
@@ -57,7 +57,7 @@ public struct OutputBuffer {
 
     /// The bytes `body` writes, in a buffer of the given starting capacity on the heap.
     @inlinable
-    public static func bytes(capacity: Int = 256, _ body: (inout OutputBuffer) -> Void) -> [UInt8] {
+    package static func bytes(capacity: Int = 256, _ body: (inout OutputBuffer) -> Void) -> [UInt8] {
         var out = OutputBuffer(capacity: capacity)
         body(&out)
         var bytes: [UInt8] = []
@@ -76,7 +76,7 @@ public struct OutputBuffer {
     }
 
     /// How many bytes were written.
-    public var written: Int { count }
+    package var written: Int { count }
 
     /// Makes room for `extra` more bytes.
     @inlinable @inline(__always)
@@ -97,7 +97,7 @@ public struct OutputBuffer {
     }
 
     @inlinable @inline(__always)
-    public mutating func byte(_ byte: UInt8) {
+    package mutating func byte(_ byte: UInt8) {
         reserve(1)
         base[count] = byte
         count &+= 1
@@ -105,7 +105,7 @@ public struct OutputBuffer {
 
     /// Fixed text, written as is: it must be valid JSON where it goes.
     @inlinable @inline(__always)
-    public mutating func literal(_ text: StaticString) {
+    package mutating func literal(_ text: StaticString) {
         let length = text.utf8CodeUnitCount
         reserve(length)
         (base + count).update(from: text.utf8Start, count: length)
@@ -114,19 +114,19 @@ public struct OutputBuffer {
 
     /// Bytes that are JSON already (or need no escaping), as they are.
     @inlinable
-    public mutating func append(_ bytes: [UInt8]) {
+    package mutating func append(_ bytes: [UInt8]) {
         bytes.withUnsafeBufferPointer { append($0) }
     }
 
     /// Bytes of a slice (JSON already), as they are.
     @inlinable
-    public mutating func append(_ bytes: ArraySlice<UInt8>) {
+    package mutating func append(_ bytes: ArraySlice<UInt8>) {
         bytes.withUnsafeBufferPointer { append($0) }
     }
 
     /// Text that needs no escaping (digits, times), as is.
     @inlinable
-    public mutating func append(_ text: String) {
+    package mutating func append(_ text: String) {
         var text = text
         text.withUTF8 { append($0) }
     }
@@ -142,14 +142,14 @@ public struct OutputBuffer {
     /// The low `length` (1 … 8) bytes of `word`, lowest first: fixed-width text built
     /// in a register (`RFC3339` writes a time as three words and a zone).
     @inlinable @inline(__always)
-    public mutating func word(_ word: UInt64, length: Int) {
+    package mutating func word(_ word: UInt64, length: Int) {
         reserve(8)
         UnsafeMutableRawPointer(base + count).storeBytes(of: word.littleEndian, as: UInt64.self)
         count &+= length
     }
 
     /// A decimal integer, digit by digit, at least `minimumDigits` long (zeros first).
-    public mutating func integer(_ value: Int64, minimumDigits: Int = 1) {
+    package mutating func integer(_ value: Int64, minimumDigits: Int = 1) {
         reserve(21 + minimumDigits)
         if value < 0 {
             base[count] = UInt8(ascii: "-")
@@ -170,7 +170,7 @@ public struct OutputBuffer {
 
     /// A string in quotes, escaped as needed (see `JSONEscaping`).
     @inlinable @inline(__always)
-    public mutating func string(_ value: String) {
+    package mutating func string(_ value: String) {
         // Native and small strings are contiguous UTF-8 already: no copy.
         if value.utf8.withContiguousStorageIfAvailable({ quoted($0) }) == nil {
             var contiguous = value
@@ -179,7 +179,7 @@ public struct OutputBuffer {
     }
 
     /// UTF-8 bytes as a JSON string in quotes, escaped as needed.
-    public mutating func string(utf8 bytes: [UInt8]) {
+    package mutating func string(utf8 bytes: [UInt8]) {
         bytes.withUnsafeBufferPointer { quoted($0) }
     }
 
@@ -281,13 +281,13 @@ public struct OutputBuffer {
 extension JSONEscaping {
     /// Whether any byte of `text` is a control character, `"`, `\\` or DEL: the word scan
     /// over a whole string (the writer's own runs fused with its copy).
-    public static func needsEscaping(_ text: String) -> Bool {
+    package static func needsEscaping(_ text: String) -> Bool {
         var text = text
         return text.withUTF8 { needsEscaping($0) }
     }
 
     /// The same over UTF-8 bytes.
-    public static func needsEscaping(utf8 bytes: [UInt8]) -> Bool {
+    package static func needsEscaping(utf8 bytes: [UInt8]) -> Bool {
         bytes.withUnsafeBufferPointer { needsEscaping($0) }
     }
 

@@ -2,12 +2,12 @@
 /// its own `deinit` and its holder cannot forget to (README.md, invariant 6). Reading
 /// and writing an element adjusts no reference count.
 @frozen
-public struct OwnedBuffer<Element: BitwiseCopyable>: ~Copyable {
+@usableFromInline package struct OwnedBuffer<Element: BitwiseCopyable>: ~Copyable {
     @usableFromInline let buffer: UnsafeMutableBufferPointer<Element>
 
     /// `count` elements, each `value`.
     @inlinable
-    public init(repeating value: Element, count: Int) {
+    package init(repeating value: Element, count: Int) {
         let memory = UnsafeMutableBufferPointer<Element>.allocate(capacity: max(count, 1))
         memory.initialize(repeating: value)
         buffer = UnsafeMutableBufferPointer(rebasing: memory[..<count])
@@ -15,11 +15,11 @@ public struct OwnedBuffer<Element: BitwiseCopyable>: ~Copyable {
 
     deinit { buffer.deallocate() }
 
-    @inlinable public var count: Int { buffer.count }
+    @inlinable package var count: Int { buffer.count }
 
     /// The element at `position`; bounds are checked in debug builds.
     @inlinable @inline(__always)
-    public subscript(position: Int) -> Element {
+    package subscript(position: Int) -> Element {
         unsafeAddress {
             assert(position >= 0 && position < buffer.count, "buffer index out of range")
             return UnsafePointer(buffer.baseAddress.unsafelyUnwrapped + position)

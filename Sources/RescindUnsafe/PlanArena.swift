@@ -3,7 +3,7 @@ import Foundation
 /// The one owner of a compiled plan's raw memory: tables are carved out of large
 /// blocks and all of it is freed together when the arena goes away (see README.md,
 /// invariants 1–3).
-public final class PlanArena: @unchecked Sendable {
+package final class PlanArena: @unchecked Sendable {
     private struct Block {
         let start: UnsafeMutableRawPointer
         let size: Int
@@ -26,10 +26,10 @@ public final class PlanArena: @unchecked Sendable {
     private static let maxBlockSize = 64 * 1024
 
     /// The bytes reserved so far, for tests and memory reports.
-    public var reservedBytes: Int { lock.withLock { blocks.reduce(0) { $0 + $1.size } } }
+    package var reservedBytes: Int { lock.withLock { blocks.reduce(0) { $0 + $1.size } } }
 
     /// An empty arena; `initialBlockSize` is the first block's size in bytes.
-    public init(initialBlockSize: Int = 512) {
+    package init(initialBlockSize: Int = 512) {
         blockSize = max(64, initialBlockSize)
     }
 
@@ -39,14 +39,14 @@ public final class PlanArena: @unchecked Sendable {
     }
 
     /// A table holding `source`'s elements, in this arena's memory.
-    public func table<Element: BitwiseCopyable>(_ source: some Collection<Element>) -> ArenaTable<Element> {
+    package func table<Element: BitwiseCopyable>(_ source: some Collection<Element>) -> ArenaTable<Element> {
         lock.withLock { copy(source) }
     }
 
     /// A table holding `source`'s elements, in this arena's memory; the elements are
     /// deinitialized when the arena is freed.
     @_disfavoredOverload
-    public func table<Element>(_ source: some Collection<Element>) -> ArenaTable<Element> {
+    package func table<Element>(_ source: some Collection<Element>) -> ArenaTable<Element> {
         lock.withLock {
             let table = copy(source)
             if let start = table.buffer.baseAddress, table.count > 0 {
@@ -95,25 +95,25 @@ public final class PlanArena: @unchecked Sendable {
 /// table adjusts no reference count. Valid while its arena lives (README.md, invariant 2).
 /// Indexes from zero.
 @frozen
-public struct ArenaTable<Element>: RandomAccessCollection, BitwiseCopyable {
+@usableFromInline package struct ArenaTable<Element>: RandomAccessCollection, BitwiseCopyable {
     @usableFromInline let buffer: UnsafeBufferPointer<Element>
 
     @inlinable init(_ buffer: UnsafeBufferPointer<Element>) { self.buffer = buffer }
 
     /// An empty table, which needs no arena.
-    @inlinable public init() { buffer = UnsafeBufferPointer(start: nil, count: 0) }
+    @inlinable package init() { buffer = UnsafeBufferPointer(start: nil, count: 0) }
 
-    @inlinable public var startIndex: Int { 0 }
-    @inlinable public var endIndex: Int { buffer.count }
-    @inlinable public var count: Int { buffer.count }
+    @inlinable package var startIndex: Int { 0 }
+    @inlinable package var endIndex: Int { buffer.count }
+    @inlinable package var count: Int { buffer.count }
 
     /// Iterates as `UnsafeBufferPointer` does: a pointer walk, not an index and a subscript.
-    @inlinable public func makeIterator() -> UnsafeBufferPointer<Element>.Iterator { buffer.makeIterator() }
+    @inlinable package func makeIterator() -> UnsafeBufferPointer<Element>.Iterator { buffer.makeIterator() }
 
     /// The elements in place, for algorithms that take contiguous storage (and for tests
     /// that check where a table was put).
     @inlinable
-    public func withContiguousStorageIfAvailable<Result>(
+    package func withContiguousStorageIfAvailable<Result>(
         _ body: (UnsafeBufferPointer<Element>) throws -> Result
     ) rethrows -> Result? {
         try body(buffer)
@@ -123,7 +123,7 @@ public struct ArenaTable<Element>: RandomAccessCollection, BitwiseCopyable {
     /// has: matching on an element copies nothing, so retains nothing); bounds are
     /// checked in debug builds.
     @inlinable @inline(__always)
-    public subscript(position: Int) -> Element {
+    package subscript(position: Int) -> Element {
         unsafeAddress {
             assert(position >= 0 && position < buffer.count, "table index out of range")
             return buffer.baseAddress.unsafelyUnwrapped + position

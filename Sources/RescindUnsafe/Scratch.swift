@@ -1,11 +1,11 @@
 /// Mutable tables on the stack for the length of one call (README.md, invariant 5): a
 /// decision's candidate set and ordinal cache. They allocate nothing on the heap.
-public enum Scratch {
+@usableFromInline package enum Scratch {
     /// Calls `body` with a table of `words` words and one of `bytes` bytes, both zeroed,
     /// valid only during the call. Small sizes use a fixed buffer in the caller's frame,
     /// so `body`'s result is returned as is.
     @inlinable @inline(__always)
-    public static func withTables<Result>(
+    package static func withTables<Result>(
         words: Int, bytes: Int, _ body: (ScratchTable<UInt64>, ScratchTable<Int8>) -> Result
     ) -> Result {
         let byteWords = (max(bytes, 1) + 7) / 8
@@ -36,19 +36,19 @@ public enum Scratch {
 /// A mutable table handed out by `Scratch`; valid only inside the call that made it.
 /// Indexes from zero; bounds are checked in debug builds.
 @frozen
-public struct ScratchTable<Element> {
+@usableFromInline package struct ScratchTable<Element> {
     @usableFromInline let buffer: UnsafeMutableBufferPointer<Element>
 
     @inlinable init(_ buffer: UnsafeMutableBufferPointer<Element>) { self.buffer = buffer }
 
     /// An empty table, for a holder that is given its table later.
-    @inlinable public init() { buffer = UnsafeMutableBufferPointer(start: nil, count: 0) }
+    @inlinable package init() { buffer = UnsafeMutableBufferPointer(start: nil, count: 0) }
 
-    @inlinable public var count: Int { buffer.count }
-    @inlinable public var indices: Range<Int> { 0..<buffer.count }
+    @inlinable package var count: Int { buffer.count }
+    @inlinable package var indices: Range<Int> { 0..<buffer.count }
 
     @inlinable @inline(__always)
-    public subscript(position: Int) -> Element {
+    package subscript(position: Int) -> Element {
         unsafeAddress {
             assert(position >= 0 && position < buffer.count, "table index out of range")
             return UnsafePointer(buffer.baseAddress.unsafelyUnwrapped + position)
@@ -60,27 +60,27 @@ public struct ScratchTable<Element> {
     }
 
     /// Sets every element to `value`.
-    @inlinable public func fill(_ value: Element) { buffer.update(repeating: value) }
+    @inlinable package func fill(_ value: Element) { buffer.update(repeating: value) }
 }
 
 /// A read-only view of an array's elements for the length of one call: reading an
 /// element neither checks the array's uniqueness nor retains its storage
 /// (README.md, invariant 5).
 @frozen
-public struct BorrowedTable<Element>: RandomAccessCollection {
+@usableFromInline package struct BorrowedTable<Element>: RandomAccessCollection {
     @usableFromInline let buffer: UnsafeBufferPointer<Element>
 
-    @inlinable public init(_ buffer: UnsafeBufferPointer<Element>) { self.buffer = buffer }
+    @inlinable package init(_ buffer: UnsafeBufferPointer<Element>) { self.buffer = buffer }
 
-    @inlinable public var startIndex: Int { 0 }
-    @inlinable public var endIndex: Int { buffer.count }
+    @inlinable package var startIndex: Int { 0 }
+    @inlinable package var endIndex: Int { buffer.count }
 
     /// Iterates as `UnsafeBufferPointer` does: a pointer walk, not an index and a subscript.
-    @inlinable public func makeIterator() -> UnsafeBufferPointer<Element>.Iterator { buffer.makeIterator() }
+    @inlinable package func makeIterator() -> UnsafeBufferPointer<Element>.Iterator { buffer.makeIterator() }
 
     /// The element at `position`, read in place (see `ArenaTable`'s subscript).
     @inlinable @inline(__always)
-    public subscript(position: Int) -> Element {
+    package subscript(position: Int) -> Element {
         unsafeAddress {
             assert(position >= 0 && position < buffer.count, "table index out of range")
             return buffer.baseAddress.unsafelyUnwrapped + position
@@ -91,7 +91,7 @@ public struct BorrowedTable<Element>: RandomAccessCollection {
 extension Array {
     /// Calls `body` with a view of the elements, valid only during the call.
     @inlinable @inline(__always)
-    public func withBorrowedTable<Result>(_ body: (BorrowedTable<Element>) -> Result) -> Result {
+    package func withBorrowedTable<Result>(_ body: (BorrowedTable<Element>) -> Result) -> Result {
         // `body` is called directly, not from inside `withUnsafeBufferPointer`'s closure:
         // nested there, the optimizer kept it out of line (measured: the window count's
         // loop became a call with retained captures). The array is native and immutable
@@ -101,11 +101,11 @@ extension Array {
 }
 
 /// Borrowing memory that an owner keeps alive, for the length of one call.
-public enum Borrow {
+@usableFromInline package enum Borrow {
     /// Calls `body` with a view of `buffer`, keeping `owner` (which keeps the buffer's
     /// memory alive) alive until `body` returns.
     @inlinable @inline(__always)
-    public static func table<Owner, Element, Result>(
+    package static func table<Owner, Element, Result>(
         _ buffer: UnsafeBufferPointer<Element>, keptAliveBy owner: Owner, _ body: (BorrowedTable<Element>) -> Result
     ) -> Result {
         defer { _fixLifetime(owner) }

@@ -1,19 +1,19 @@
 /// A reference that is not counted: copying and reading it adjusts no reference count.
 /// Its holder keeps the object alive by other means (README.md, invariant 4).
 @frozen
-public struct UnownedRef<Object: AnyObject>: BitwiseCopyable {
+@usableFromInline package struct UnownedRef<Object: AnyObject>: BitwiseCopyable {
     @usableFromInline let reference: Unmanaged<Object>
 
-    @inlinable public init(_ object: Object) { reference = .passUnretained(object) }
+    @inlinable package init(_ object: Object) { reference = .passUnretained(object) }
 
     /// Calls `body` with the object, guaranteed alive for the call, without retaining it.
     @inlinable @inline(__always)
-    public func withObject<Result>(_ body: (Object) throws -> Result) rethrows -> Result {
+    package func withObject<Result>(_ body: (Object) throws -> Result) rethrows -> Result {
         try reference._withUnsafeGuaranteedRef(body)
     }
 
     /// The object, as a strong reference (retained as any other).
-    @inlinable public var object: Object { reference.takeUnretainedValue() }
+    @inlinable package var object: Object { reference.takeUnretainedValue() }
 }
 
 extension UnownedRef: @unchecked Sendable where Object: Sendable {}

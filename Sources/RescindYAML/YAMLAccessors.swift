@@ -1,4 +1,4 @@
-public import RescindDiagnostics
+import RescindDiagnostics
 
 // Typed access for later stages (the policy loader). Each accessor returns the value,
 // or nil after appending a located error to `diagnostics`, so a caller can read every
@@ -13,7 +13,7 @@ extension YAMLNode {
     /// so), so the accessor returns that meaning and adds a `yaml-boolean-like` *warning*
     /// that explains the YAML 1.2 reading and suggests `true` or `false`. Dropping the
     /// value instead would let a policy load with the setting silently missing.
-    public func bool(diagnostics: inout Diagnostics) -> Bool? {
+    package func bool(diagnostics: inout Diagnostics) -> Bool? {
         if case .bool(let value)? = scalar?.value { return value }
         if let scalar, scalar.style == .plain, tag == nil, YAMLCoreSchema.isYAML11Boolean(scalar.text) {
             let meaning = YAMLCoreSchema.yaml11BooleanMeaning(scalar.text)
@@ -26,7 +26,7 @@ extension YAMLNode {
 
     /// The value of an integer scalar (`12`, `-3`, `0o17`, `0x1F`). Floats such as
     /// `1.0` and quoted numbers are rejected.
-    public func int(diagnostics: inout Diagnostics) -> Int? {
+    package func int(diagnostics: inout Diagnostics) -> Int? {
         if case .int(let value)? = scalar?.value { return value }
         reportMismatch(expected: YAMLNodeKind.int.describedWithArticle, accepting: [.int], diagnostics: &diagnostics)
         return nil
@@ -34,7 +34,7 @@ extension YAMLNode {
 
     /// The value of a numeric scalar, integer or float. For exact decimal amounts read
     /// `scalar.text` with `Decimal(string:)` instead.
-    public func double(diagnostics: inout Diagnostics) -> Double? {
+    package func double(diagnostics: inout Diagnostics) -> Double? {
         switch scalar?.value {
         case .int(let value)?: return Double(value)
         case .float(let value)?: return value
@@ -48,7 +48,7 @@ extension YAMLNode {
     /// The text of a string scalar. Scalars that resolved to another type (`12`,
     /// `true`, `null`) are rejected with a hint to quote them, which catches values
     /// like `version: 1.10` that YAML silently turns into numbers.
-    public func string(diagnostics: inout Diagnostics) -> String? {
+    package func string(diagnostics: inout Diagnostics) -> String? {
         if case .string(let value)? = scalar?.value { return value }
         reportMismatch(
             expected: YAMLNodeKind.string.describedWithArticle, accepting: [.string], diagnostics: &diagnostics)
@@ -58,7 +58,7 @@ extension YAMLNode {
     /// The text of any scalar as written (after unquoting), whatever it resolved to;
     /// for values a later stage parses itself, such as decimals or expressions.
     /// Collections and null are rejected.
-    public func scalarText(diagnostics: inout Diagnostics) -> String? {
+    package func scalarText(diagnostics: inout Diagnostics) -> String? {
         if let scalar, scalar.value != .null { return scalar.text }
         reportMismatch(
             expected: "a scalar value", accepting: [.bool, .int, .float, .string], diagnostics: &diagnostics)
@@ -66,7 +66,7 @@ extension YAMLNode {
     }
 
     /// The items of a sequence.
-    public func sequence(diagnostics: inout Diagnostics) -> [YAMLNode]? {
+    package func sequence(diagnostics: inout Diagnostics) -> [YAMLNode]? {
         if let sequence { return sequence }
         reportMismatch(
             expected: YAMLNodeKind.sequence.describedWithArticle, accepting: [.sequence], diagnostics: &diagnostics)
@@ -74,7 +74,7 @@ extension YAMLNode {
     }
 
     /// The mapping, when the node is one.
-    public func mapping(diagnostics: inout Diagnostics) -> YAMLMapping? {
+    package func mapping(diagnostics: inout Diagnostics) -> YAMLMapping? {
         if let mapping { return mapping }
         reportMismatch(
             expected: YAMLNodeKind.mapping.describedWithArticle, accepting: [.mapping], diagnostics: &diagnostics)
@@ -82,14 +82,14 @@ extension YAMLNode {
     }
 
     /// Decodes the node as any `YAMLDecodable` type.
-    public func decode<Value: YAMLDecodable>(_ type: Value.Type = Value.self, diagnostics: inout Diagnostics) -> Value?
+    package func decode<Value: YAMLDecodable>(_ type: Value.Type = Value.self, diagnostics: inout Diagnostics) -> Value?
     {
         Value.decode(from: self, diagnostics: &diagnostics)
     }
 
     /// Appends a `yaml-type-mismatch` error for this node. Use it for checks the
     /// accessors do not cover (e.g. "a positive integer"), so messages stay uniform.
-    public func reportMismatch(expected: String, diagnostics: inout Diagnostics) {
+    package func reportMismatch(expected: String, diagnostics: inout Diagnostics) {
         reportMismatch(expected: expected, accepting: [], diagnostics: &diagnostics)
     }
 
@@ -127,54 +127,54 @@ extension YAMLNode {
 
 /// A type that can be read from a YAML node, reporting problems as diagnostics.
 /// Used by `YAMLNode.decode(_:diagnostics:)` and `YAMLMappingDecoder`.
-public protocol YAMLDecodable {
+package protocol YAMLDecodable {
     /// The value the node holds, or nil after appending at least one error.
     static func decode(from node: YAMLNode, diagnostics: inout Diagnostics) -> Self?
 }
 
 extension Bool: YAMLDecodable {
     /// See `YAMLNode.bool(diagnostics:)`.
-    public static func decode(from node: YAMLNode, diagnostics: inout Diagnostics) -> Bool? {
+    package static func decode(from node: YAMLNode, diagnostics: inout Diagnostics) -> Bool? {
         node.bool(diagnostics: &diagnostics)
     }
 }
 
 extension Int: YAMLDecodable {
     /// See `YAMLNode.int(diagnostics:)`.
-    public static func decode(from node: YAMLNode, diagnostics: inout Diagnostics) -> Int? {
+    package static func decode(from node: YAMLNode, diagnostics: inout Diagnostics) -> Int? {
         node.int(diagnostics: &diagnostics)
     }
 }
 
 extension Double: YAMLDecodable {
     /// See `YAMLNode.double(diagnostics:)`.
-    public static func decode(from node: YAMLNode, diagnostics: inout Diagnostics) -> Double? {
+    package static func decode(from node: YAMLNode, diagnostics: inout Diagnostics) -> Double? {
         node.double(diagnostics: &diagnostics)
     }
 }
 
 extension String: YAMLDecodable {
     /// See `YAMLNode.string(diagnostics:)`.
-    public static func decode(from node: YAMLNode, diagnostics: inout Diagnostics) -> String? {
+    package static func decode(from node: YAMLNode, diagnostics: inout Diagnostics) -> String? {
         node.string(diagnostics: &diagnostics)
     }
 }
 
 extension YAMLNode: YAMLDecodable {
     /// Any node, unchanged: for values a later stage interprets itself.
-    public static func decode(from node: YAMLNode, diagnostics: inout Diagnostics) -> YAMLNode? { node }
+    package static func decode(from node: YAMLNode, diagnostics: inout Diagnostics) -> YAMLNode? { node }
 }
 
 extension YAMLMapping: YAMLDecodable {
     /// See `YAMLNode.mapping(diagnostics:)`.
-    public static func decode(from node: YAMLNode, diagnostics: inout Diagnostics) -> YAMLMapping? {
+    package static func decode(from node: YAMLNode, diagnostics: inout Diagnostics) -> YAMLMapping? {
         node.mapping(diagnostics: &diagnostics)
     }
 }
 
 extension Array: YAMLDecodable where Element: YAMLDecodable {
     /// A sequence whose items all decode; every bad item is reported, not just the first.
-    public static func decode(from node: YAMLNode, diagnostics: inout Diagnostics) -> [Element]? {
+    package static func decode(from node: YAMLNode, diagnostics: inout Diagnostics) -> [Element]? {
         guard let items = node.sequence(diagnostics: &diagnostics) else { return nil }
         var values: [Element] = []
         values.reserveCapacity(items.count)

@@ -3,23 +3,23 @@
 /// Only plain scalars without a tag are resolved by pattern; quoted and block scalars
 /// are strings. YAML 1.1's `yes`/`no`/`on`/`off`, sexagesimal numbers and `0777`-style
 /// octals are deliberately *not* special: they are strings (or decimal integers).
-public enum YAMLCoreSchema {
+package enum YAMLCoreSchema {
     /// The expanded forms of the core schema tags.
-    public enum Tag {
+    package enum Tag {
         /// `!!null`
-        public static let null = "tag:yaml.org,2002:null"
+        package static let null = "tag:yaml.org,2002:null"
         /// `!!bool`
-        public static let bool = "tag:yaml.org,2002:bool"
+        package static let bool = "tag:yaml.org,2002:bool"
         /// `!!int`
-        public static let int = "tag:yaml.org,2002:int"
+        package static let int = "tag:yaml.org,2002:int"
         /// `!!float`
-        public static let float = "tag:yaml.org,2002:float"
+        package static let float = "tag:yaml.org,2002:float"
         /// `!!str`
-        public static let string = "tag:yaml.org,2002:str"
+        package static let string = "tag:yaml.org,2002:str"
         /// `!!seq`
-        public static let sequence = "tag:yaml.org,2002:seq"
+        package static let sequence = "tag:yaml.org,2002:seq"
         /// `!!map`
-        public static let mapping = "tag:yaml.org,2002:map"
+        package static let mapping = "tag:yaml.org,2002:map"
     }
 
     /// The outcome of resolving a plain scalar whose text looks like an integer but
@@ -43,7 +43,7 @@ public enum YAMLCoreSchema {
 
     /// Resolves a plain scalar for the public API: the value, or nil when the text is
     /// an integer too large for `Int`.
-    public static func resolve(plain text: String) -> YAMLScalarValue? {
+    package static func resolve(plain text: String) -> YAMLScalarValue? {
         if case .value(let value) = resolvePlain(text) { return value }
         return nil
     }

@@ -1,4 +1,4 @@
-public import RescindDiagnostics
+import RescindDiagnostics
 
 #if canImport(Glibc)
 internal import Glibc
@@ -10,25 +10,25 @@ internal import Darwin
 
 /// Bounds that keep hostile or runaway input from exhausting time or memory.
 /// Exceeding one stops loading with a located error.
-public struct YAMLLimits: Sendable, Hashable {
+package struct YAMLLimits: Sendable, Hashable {
     /// The largest file accepted, in bytes (UTF-8). Default 1 MiB.
-    public var maxFileSize: Int
+    package var maxFileSize: Int
     /// The deepest nesting of sequences and mappings accepted, counting nesting
     /// brought in by aliases. A document whose root is a mapping of scalars has
     /// depth 1. Default 64.
-    public var maxDepth: Int
+    package var maxDepth: Int
     /// The most nodes that aliases may expand to in one file: every alias counts the
     /// size of the node it stands for, including what that node's own aliases
     /// expanded to. Default 10 000, far above what a policy needs and far below what
     /// a "billion laughs" document asks for.
-    public var maxAliasExpansion: Int
+    package var maxAliasExpansion: Int
     /// The most errors reported for one file before loading stops. A hostile file can
     /// hold a hundred thousand duplicate keys; reporting each would only flood the
     /// output and the renderers. Default 100.
-    public var maxErrors: Int
+    package var maxErrors: Int
 
     /// Creates limits; every argument defaults to the default limit.
-    public init(maxFileSize: Int = 1 << 20, maxDepth: Int = 64, maxAliasExpansion: Int = 10_000, maxErrors: Int = 100) {
+    package init(maxFileSize: Int = 1 << 20, maxDepth: Int = 64, maxAliasExpansion: Int = 10_000, maxErrors: Int = 100) {
         self.maxFileSize = maxFileSize
         self.maxDepth = maxDepth
         self.maxAliasExpansion = maxAliasExpansion
@@ -36,22 +36,22 @@ public struct YAMLLimits: Sendable, Hashable {
     }
 
     /// The default limits.
-    public static let `default` = YAMLLimits()
+    package static let `default` = YAMLLimits()
 }
 
 /// What loading one file produced.
-public struct YAMLLoadResult: Sendable {
+package struct YAMLLoadResult: Sendable {
     /// The documents of the file in order (a file may hold several, separated by
     /// `---`). An empty file has none. When `diagnostics` has errors, the documents
     /// may be missing or incomplete and should not be used.
-    public var documents: [YAMLNode]
+    package var documents: [YAMLNode]
     /// Every problem found, in the order found.
-    public var diagnostics: Diagnostics
+    package var diagnostics: Diagnostics
     /// The text that was loaded, for rendering diagnostics (see `HumanRenderer`).
-    public var source: SourceFile
+    package var source: SourceFile
 
     /// Creates a result.
-    public init(documents: [YAMLNode], diagnostics: Diagnostics, source: SourceFile) {
+    package init(documents: [YAMLNode], diagnostics: Diagnostics, source: SourceFile) {
         self.documents = documents
         self.diagnostics = diagnostics
         self.source = source
@@ -65,17 +65,17 @@ public struct YAMLLoadResult: Sendable {
 /// let result = YAMLLoader().load(text: policyText, path: "policy.yaml")
 /// if result.diagnostics.hasErrors { print(HumanRenderer(sources: SourceMap([result.source])).render(result.diagnostics)) }
 /// ```
-public struct YAMLLoader: Sendable {
+package struct YAMLLoader: Sendable {
     /// The limits applied to every load.
-    public var limits: YAMLLimits
+    package var limits: YAMLLimits
 
     /// Creates a loader with the given limits.
-    public init(limits: YAMLLimits = .default) {
+    package init(limits: YAMLLimits = .default) {
         self.limits = limits
     }
 
     /// Loads YAML from text. `path` names the source in spans and diagnostics.
-    public func load(text: String, path: String) -> YAMLLoadResult {
+    package func load(text: String, path: String) -> YAMLLoadResult {
         let source = SourceFile(path: path, text: withoutByteOrderMark(text))
         let size = text.utf8.count
         if size > limits.maxFileSize {
@@ -89,7 +89,7 @@ public struct YAMLLoader: Sendable {
     /// Loads YAML from raw bytes, which should be UTF-8. Invalid UTF-8 is reported
     /// (located at the first bad byte) and replaced by U+FFFD so the rest of the file
     /// is still checked.
-    public func load(bytes: some Collection<UInt8>, path: String) -> YAMLLoadResult {
+    package func load(bytes: some Collection<UInt8>, path: String) -> YAMLLoadResult {
         if bytes.count > limits.maxFileSize {
             let source = SourceFile(path: path, text: "")
             let diagnostic = YAMLMessages.fileTooLarge(
@@ -101,7 +101,7 @@ public struct YAMLLoader: Sendable {
 
     /// Reads and loads the file at `path`. The size limit is checked before the file
     /// is read in full, so an oversized file is never loaded into memory.
-    public func load(contentsOf path: String) -> YAMLLoadResult {
+    package func load(contentsOf path: String) -> YAMLLoadResult {
         switch readFile(atPath: path, limit: limits.maxFileSize) {
         case .contents(let bytes):
             return loadChecked(bytes: bytes, path: path)

@@ -1,4 +1,4 @@
-public import RescindDiagnostics
+import RescindDiagnostics
 
 /// Reads the fields of one mapping, the way a policy loader reads an object: ask for
 /// each key you know, then call `finish` to report every key nobody asked for
@@ -10,19 +10,19 @@ public import RescindDiagnostics
 /// let enabled = fields.optional("enabled", as: Bool.self, diagnostics: &diagnostics) ?? true
 /// fields.finish(diagnostics: &diagnostics)
 /// ```
-public struct YAMLMappingDecoder: Sendable {
+package struct YAMLMappingDecoder: Sendable {
     /// The mapping being read.
-    public let mapping: YAMLMapping
+    package let mapping: YAMLMapping
     /// The mapping node, whose span locates "missing key" errors.
-    public let node: YAMLNode
+    package let node: YAMLNode
     /// How messages name this mapping ("rule", "policy `refunds`"), or nil.
-    public let context: String?
+    package let context: String?
     /// Every key asked for so far, present or not: the candidates for "did you mean".
-    public private(set) var knownKeys: [String] = []
+    package private(set) var knownKeys: [String] = []
 
     /// Starts reading `node`; returns nil after reporting `yaml-type-mismatch` when the
     /// node is not a mapping. `context` names the mapping in messages.
-    public init?(_ node: YAMLNode, describedAs context: String? = nil, diagnostics: inout Diagnostics) {
+    package init?(_ node: YAMLNode, describedAs context: String? = nil, diagnostics: inout Diagnostics) {
         guard let mapping = node.mapping(diagnostics: &diagnostics) else { return nil }
         self.mapping = mapping
         self.node = node
@@ -31,7 +31,7 @@ public struct YAMLMappingDecoder: Sendable {
 
     /// The entry for `key`, if present (its `key` node gives the key's span), and
     /// records `key` as known.
-    public mutating func entry(_ key: String) -> YAMLMappingEntry? {
+    package mutating func entry(_ key: String) -> YAMLMappingEntry? {
         if !knownKeys.contains(key) { knownKeys.append(key) }
         return mapping.entry(forKey: key)
     }
@@ -39,7 +39,7 @@ public struct YAMLMappingDecoder: Sendable {
     /// The value of `key` decoded as `Value`; nil when absent (not an error) or
     /// invalid (error reported). An explicit null (`key:` or `key: null`) counts as
     /// absent, so a field can be left empty in a template.
-    public mutating func optional<Value: YAMLDecodable>(
+    package mutating func optional<Value: YAMLDecodable>(
         _ key: String, as type: Value.Type = Value.self, diagnostics: inout Diagnostics
     ) -> Value? {
         guard let value = entry(key)?.value, !value.isNull else { return nil }
@@ -48,7 +48,7 @@ public struct YAMLMappingDecoder: Sendable {
 
     /// The value of `key` decoded as `Value`; reports `yaml-missing-key` at the
     /// mapping when the key is absent or null.
-    public mutating func required<Value: YAMLDecodable>(
+    package mutating func required<Value: YAMLDecodable>(
         _ key: String, as type: Value.Type = Value.self, diagnostics: inout Diagnostics
     ) -> Value? {
         guard let entry = entry(key) else {
@@ -65,7 +65,7 @@ public struct YAMLMappingDecoder: Sendable {
 
     /// Reports `yaml-unknown-key` for every key not asked for and not in `alsoAllowed`,
     /// suggesting the closest known key.
-    public func finish(allowing alsoAllowed: [String] = [], diagnostics: inout Diagnostics) {
+    package func finish(allowing alsoAllowed: [String] = [], diagnostics: inout Diagnostics) {
         let allowed = Set(knownKeys).union(alsoAllowed)
         let candidates = knownKeys + alsoAllowed.filter { !knownKeys.contains($0) }
         for entry in mapping.entries {

@@ -1,41 +1,41 @@
-public import RescindDiagnostics
+import RescindDiagnostics
 
 // Every diagnostic code and message text of the YAML layer lives in this file, so the
 // wording stays consistent and is reviewed in one place.
 
 extension DiagnosticCode {
     /// libyaml could not scan or parse the text (bad indentation, unclosed bracket…).
-    public static let yamlSyntax: DiagnosticCode = "yaml-syntax"
+    package static let yamlSyntax: DiagnosticCode = "yaml-syntax"
     /// The file is not valid UTF-8.
-    public static let yamlInvalidUTF8: DiagnosticCode = "yaml-invalid-utf8"
+    package static let yamlInvalidUTF8: DiagnosticCode = "yaml-invalid-utf8"
     /// The file could not be opened or read.
-    public static let yamlUnreadableFile: DiagnosticCode = "yaml-unreadable-file"
+    package static let yamlUnreadableFile: DiagnosticCode = "yaml-unreadable-file"
     /// A mapping has the same key twice.
-    public static let yamlDuplicateKey: DiagnosticCode = "yaml-duplicate-key"
+    package static let yamlDuplicateKey: DiagnosticCode = "yaml-duplicate-key"
     /// An alias (`*name`) names no anchor defined before it in the document.
-    public static let yamlUndefinedAlias: DiagnosticCode = "yaml-undefined-alias"
+    package static let yamlUndefinedAlias: DiagnosticCode = "yaml-undefined-alias"
     /// An alias refers to a node that contains the alias.
-    public static let yamlRecursiveAlias: DiagnosticCode = "yaml-recursive-alias"
+    package static let yamlRecursiveAlias: DiagnosticCode = "yaml-recursive-alias"
     /// Aliases expand to more nodes than `YAMLLimits.maxAliasExpansion`.
-    public static let yamlAliasLimit: DiagnosticCode = "yaml-alias-limit"
+    package static let yamlAliasLimit: DiagnosticCode = "yaml-alias-limit"
     /// The file has more errors than `YAMLLimits.maxErrors`; loading stopped.
-    public static let yamlTooManyErrors: DiagnosticCode = "yaml-too-many-errors"
+    package static let yamlTooManyErrors: DiagnosticCode = "yaml-too-many-errors"
     /// Collections nest deeper than `YAMLLimits.maxDepth`.
-    public static let yamlDepthLimit: DiagnosticCode = "yaml-depth-limit"
+    package static let yamlDepthLimit: DiagnosticCode = "yaml-depth-limit"
     /// The file is larger than `YAMLLimits.maxFileSize`.
-    public static let yamlSizeLimit: DiagnosticCode = "yaml-size-limit"
+    package static let yamlSizeLimit: DiagnosticCode = "yaml-size-limit"
     /// An explicit core tag does not fit the node (`!!int abc`, `!!str [a]`).
-    public static let yamlInvalidTag: DiagnosticCode = "yaml-invalid-tag"
+    package static let yamlInvalidTag: DiagnosticCode = "yaml-invalid-tag"
     /// An integer does not fit in 64 bits.
-    public static let yamlIntegerOutOfRange: DiagnosticCode = "yaml-integer-out-of-range"
+    package static let yamlIntegerOutOfRange: DiagnosticCode = "yaml-integer-out-of-range"
     /// A YAML 1.1 boolean word (`yes`, `no`, `on`, `off`, `y`, `n`) where a boolean is expected.
-    public static let yamlBooleanLike: DiagnosticCode = "yaml-boolean-like"
+    package static let yamlBooleanLike: DiagnosticCode = "yaml-boolean-like"
     /// A node has another kind than the one expected.
-    public static let yamlTypeMismatch: DiagnosticCode = "yaml-type-mismatch"
+    package static let yamlTypeMismatch: DiagnosticCode = "yaml-type-mismatch"
     /// A mapping has a key that the reader does not know.
-    public static let yamlUnknownKey: DiagnosticCode = "yaml-unknown-key"
+    package static let yamlUnknownKey: DiagnosticCode = "yaml-unknown-key"
     /// A mapping lacks a required key.
-    public static let yamlMissingKey: DiagnosticCode = "yaml-missing-key"
+    package static let yamlMissingKey: DiagnosticCode = "yaml-missing-key"
 }
 
 /// The diagnostics the YAML layer produces, one function per situation.

@@ -1,4 +1,4 @@
-public import RescindDiagnostics
+import RescindDiagnostics
 
 /// One node of a loaded YAML document: a scalar, a sequence or a mapping, with the
 /// span of source text it was read from.
@@ -8,9 +8,9 @@ public import RescindDiagnostics
 /// schema resolution, sequences element by element, mappings entry by entry in order).
 /// Spans, scalar styles, tags, anchors and alias information are metadata and are
 /// ignored, so `"a"`, `'a'` and `a` are equal, and so are `1` and `0x1`.
-public struct YAMLNode: Sendable, Hashable, CustomStringConvertible {
+package struct YAMLNode: Sendable, Hashable, CustomStringConvertible {
     /// What the node holds.
-    public enum Content: Sendable {
+    package enum Content: Sendable {
         /// A scalar with its text, style and resolved value.
         case scalar(YAMLScalar)
         /// A sequence's items in order.
@@ -20,21 +20,21 @@ public struct YAMLNode: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The node's content.
-    public var content: Content
+    package var content: Content
     /// Where the node is written. For a node that stands for an alias (`*name`), this is
     /// the alias itself; `alias` tells where the anchored node is.
-    public var span: SourceSpan
+    package var span: SourceSpan
     /// The explicit tag in its expanded form (`!!str` becomes `tag:yaml.org,2002:str`),
     /// or nil when the node has none. The non-specific tag `!` is kept as `"!"`.
-    public var tag: String?
+    package var tag: String?
     /// The anchor declared on this node (`&name`), if any.
-    public var anchor: String?
+    package var anchor: String?
     /// Set when this node was produced by an alias: the anchor's name and where the
     /// anchored node is written.
-    public var alias: YAMLAliasReference?
+    package var alias: YAMLAliasReference?
 
     /// Creates a node; loaders build these, tests and tools may too.
-    public init(
+    package init(
         _ content: Content, span: SourceSpan = YAMLNode.syntheticSpan, tag: String? = nil,
         anchor: String? = nil, alias: YAMLAliasReference? = nil
     ) {
@@ -46,13 +46,13 @@ public struct YAMLNode: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The span given to nodes that were not read from a file (built from literals).
-    public static let syntheticSpan = SourceSpan(
+    package static let syntheticSpan = SourceSpan(
         file: "<synthetic>", start: SourceLocation(line: 0, column: 0), end: SourceLocation(line: 0, column: 0))
 
     // MARK: Inspecting
 
     /// The broad kind of the node, for messages and quick checks.
-    public var kind: YAMLNodeKind {
+    package var kind: YAMLNodeKind {
         switch content {
         case .scalar(let scalar): scalar.value.kind
         case .sequence: .sequence
@@ -61,28 +61,28 @@ public struct YAMLNode: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The scalar, when the node is one.
-    public var scalar: YAMLScalar? {
+    package var scalar: YAMLScalar? {
         if case .scalar(let scalar) = content { return scalar }
         return nil
     }
 
     /// The items, when the node is a sequence.
-    public var sequence: [YAMLNode]? {
+    package var sequence: [YAMLNode]? {
         if case .sequence(let items) = content { return items }
         return nil
     }
 
     /// The mapping, when the node is one.
-    public var mapping: YAMLMapping? {
+    package var mapping: YAMLMapping? {
         if case .mapping(let mapping) = content { return mapping }
         return nil
     }
 
     /// True for a scalar that resolved to null (`null`, `~`, or nothing at all).
-    public var isNull: Bool { scalar?.value == .null }
+    package var isNull: Bool { scalar?.value == .null }
 
     /// The node's value in a compact YAML flow notation, for debugging and tests.
-    public var description: String {
+    package var description: String {
         switch content {
         case .scalar(let scalar): scalar.value.description
         case .sequence(let items): "[" + items.map(\.description).joined(separator: ", ") + "]"
@@ -94,7 +94,7 @@ public struct YAMLNode: Sendable, Hashable, CustomStringConvertible {
     // MARK: Equality on data only
 
     /// Compares data only; see the type's documentation.
-    public static func == (lhs: YAMLNode, rhs: YAMLNode) -> Bool {
+    package static func == (lhs: YAMLNode, rhs: YAMLNode) -> Bool {
         switch (lhs.content, rhs.content) {
         case (.scalar(let a), .scalar(let b)): a.value == b.value
         case (.sequence(let a), .sequence(let b)): a == b
@@ -104,7 +104,7 @@ public struct YAMLNode: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Hashes data only, consistently with `==`.
-    public func hash(into hasher: inout Hasher) {
+    package func hash(into hasher: inout Hasher) {
         switch content {
         case .scalar(let scalar):
             hasher.combine(0)
@@ -120,7 +120,7 @@ public struct YAMLNode: Sendable, Hashable, CustomStringConvertible {
 }
 
 /// The broad kind of a node after core schema resolution, as named in messages.
-public enum YAMLNodeKind: String, Sendable, Hashable, CaseIterable {
+package enum YAMLNodeKind: String, Sendable, Hashable, CaseIterable {
     case null
     case bool
     case int
@@ -130,7 +130,7 @@ public enum YAMLNodeKind: String, Sendable, Hashable, CaseIterable {
     case mapping
 
     /// The kind with an article, as used in messages ("expected a boolean").
-    public var describedWithArticle: String {
+    package var describedWithArticle: String {
         switch self {
         case .null: "null"
         case .bool: "a boolean"
@@ -144,21 +144,21 @@ public enum YAMLNodeKind: String, Sendable, Hashable, CaseIterable {
 }
 
 /// Where a node produced by an alias came from.
-public struct YAMLAliasReference: Sendable, Hashable {
+package struct YAMLAliasReference: Sendable, Hashable {
     /// The anchor name, without `&` or `*`.
-    public var name: String
+    package var name: String
     /// The span of the anchored node.
-    public var anchoredSpan: SourceSpan
+    package var anchoredSpan: SourceSpan
 
     /// Creates an alias reference.
-    public init(name: String, anchoredSpan: SourceSpan) {
+    package init(name: String, anchoredSpan: SourceSpan) {
         self.name = name
         self.anchoredSpan = anchoredSpan
     }
 }
 
 /// How a scalar was written in the source.
-public enum YAMLScalarStyle: String, Sendable, Hashable, CaseIterable {
+package enum YAMLScalarStyle: String, Sendable, Hashable, CaseIterable {
     case plain
     case singleQuoted
     case doubleQuoted
@@ -170,17 +170,17 @@ public enum YAMLScalarStyle: String, Sendable, Hashable, CaseIterable {
 
 /// A scalar: its text after unescaping and folding, how it was written, and the
 /// value it resolves to under the YAML 1.2 core schema.
-public struct YAMLScalar: Sendable, Hashable {
+package struct YAMLScalar: Sendable, Hashable {
     /// The scalar's content as parsed (quotes removed, escapes applied), before
     /// resolution. Later stages use it to read exact values, e.g. money with `Decimal`.
-    public var text: String
+    package var text: String
     /// How the scalar was written.
-    public var style: YAMLScalarStyle
+    package var style: YAMLScalarStyle
     /// The resolved value.
-    public var value: YAMLScalarValue
+    package var value: YAMLScalarValue
 
     /// Creates a scalar.
-    public init(text: String, style: YAMLScalarStyle, value: YAMLScalarValue) {
+    package init(text: String, style: YAMLScalarStyle, value: YAMLScalarValue) {
         self.text = text
         self.style = style
         self.value = value
@@ -191,7 +191,7 @@ public struct YAMLScalar: Sendable, Hashable {
 ///
 /// Floats compare equal when they are numerically equal, and `.nan` equals `.nan` so
 /// that equality stays reflexive.
-public enum YAMLScalarValue: Sendable, Hashable, CustomStringConvertible {
+package enum YAMLScalarValue: Sendable, Hashable, CustomStringConvertible {
     case null
     case bool(Bool)
     case int(Int)
@@ -199,7 +199,7 @@ public enum YAMLScalarValue: Sendable, Hashable, CustomStringConvertible {
     case string(String)
 
     /// The kind of value, as named in messages.
-    public var kind: YAMLNodeKind {
+    package var kind: YAMLNodeKind {
         switch self {
         case .null: .null
         case .bool: .bool
@@ -210,7 +210,7 @@ public enum YAMLScalarValue: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Values of the same kind and value; all NaNs are equal.
-    public static func == (lhs: YAMLScalarValue, rhs: YAMLScalarValue) -> Bool {
+    package static func == (lhs: YAMLScalarValue, rhs: YAMLScalarValue) -> Bool {
         switch (lhs, rhs) {
         case (.null, .null): true
         case (.bool(let a), .bool(let b)): a == b
@@ -222,7 +222,7 @@ public enum YAMLScalarValue: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Hashes consistently with `==`.
-    public func hash(into hasher: inout Hasher) {
+    package func hash(into hasher: inout Hasher) {
         switch self {
         case .null: hasher.combine(0)
         case .bool(let value):
@@ -244,7 +244,7 @@ public enum YAMLScalarValue: Sendable, Hashable, CustomStringConvertible {
 
     /// The value in YAML notation; strings are double-quoted when they would
     /// otherwise read as something else.
-    public var description: String {
+    package var description: String {
         switch self {
         case .null: "null"
         case .bool(let value): value ? "true" : "false"
@@ -257,14 +257,14 @@ public enum YAMLScalarValue: Sendable, Hashable, CustomStringConvertible {
 }
 
 /// One `key: value` pair of a mapping. Keys are nodes, so they carry spans.
-public struct YAMLMappingEntry: Sendable, Hashable {
+package struct YAMLMappingEntry: Sendable, Hashable {
     /// The key, with its span.
-    public var key: YAMLNode
+    package var key: YAMLNode
     /// The value.
-    public var value: YAMLNode
+    package var value: YAMLNode
 
     /// Creates an entry.
-    public init(key: YAMLNode, value: YAMLNode) {
+    package init(key: YAMLNode, value: YAMLNode) {
         self.key = key
         self.value = value
     }
@@ -272,35 +272,35 @@ public struct YAMLMappingEntry: Sendable, Hashable {
 
 /// A mapping that keeps its keys in source order. Duplicate keys are reported by the
 /// loader and only the first occurrence is kept, so each key appears once.
-public struct YAMLMapping: Sendable, Hashable, RandomAccessCollection {
+package struct YAMLMapping: Sendable, Hashable, RandomAccessCollection {
     /// The entries in source order.
-    public var entries: [YAMLMappingEntry]
+    package var entries: [YAMLMappingEntry]
 
     /// Creates a mapping from entries in order.
-    public init(_ entries: [YAMLMappingEntry] = []) { self.entries = entries }
+    package init(_ entries: [YAMLMappingEntry] = []) { self.entries = entries }
 
     /// The index of the first entry.
-    public var startIndex: Int { entries.startIndex }
+    package var startIndex: Int { entries.startIndex }
     /// The index past the last entry.
-    public var endIndex: Int { entries.endIndex }
+    package var endIndex: Int { entries.endIndex }
     /// The entry at a position, in source order.
-    public subscript(position: Int) -> YAMLMappingEntry { entries[position] }
+    package subscript(position: Int) -> YAMLMappingEntry { entries[position] }
 
     /// The entry whose key is the string scalar `key` (plain or quoted), if any.
-    public func entry(forKey key: String) -> YAMLMappingEntry? {
+    package func entry(forKey key: String) -> YAMLMappingEntry? {
         entries.first { $0.key.scalar?.value == .string(key) }
     }
 
     /// The value of the entry whose key is the string `key`, if any.
-    public subscript(key: String) -> YAMLNode? { entry(forKey: key)?.value }
+    package subscript(key: String) -> YAMLNode? { entry(forKey: key)?.value }
 
     /// The entry whose key equals `key` as data (e.g. an integer key), if any.
-    public func entry(forKey key: YAMLNode) -> YAMLMappingEntry? {
+    package func entry(forKey key: YAMLNode) -> YAMLMappingEntry? {
         entries.first { $0.key == key }
     }
 
     /// The keys in order.
-    public var keys: [YAMLNode] { entries.map(\.key) }
+    package var keys: [YAMLNode] { entries.map(\.key) }
 }
 
 // MARK: Building nodes from literals (tests, defaults)
@@ -310,37 +310,37 @@ extension YAMLNode: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, Exp
     ExpressibleByDictionaryLiteral
 {
     /// A plain string scalar with a synthetic span.
-    public init(stringLiteral value: String) {
+    package init(stringLiteral value: String) {
         self.init(.scalar(YAMLScalar(text: value, style: .plain, value: .string(value))))
     }
 
     /// An integer scalar with a synthetic span.
-    public init(integerLiteral value: Int) {
+    package init(integerLiteral value: Int) {
         self.init(.scalar(YAMLScalar(text: String(value), style: .plain, value: .int(value))))
     }
 
     /// A float scalar with a synthetic span.
-    public init(floatLiteral value: Double) {
+    package init(floatLiteral value: Double) {
         self.init(.scalar(YAMLScalar(text: String(value), style: .plain, value: .float(value))))
     }
 
     /// A boolean scalar with a synthetic span.
-    public init(booleanLiteral value: Bool) {
+    package init(booleanLiteral value: Bool) {
         self.init(.scalar(YAMLScalar(text: value ? "true" : "false", style: .plain, value: .bool(value))))
     }
 
     /// A null scalar with a synthetic span.
-    public init(nilLiteral: ()) {
+    package init(nilLiteral: ()) {
         self.init(.scalar(YAMLScalar(text: "null", style: .plain, value: .null)))
     }
 
     /// A sequence with a synthetic span.
-    public init(arrayLiteral elements: YAMLNode...) {
+    package init(arrayLiteral elements: YAMLNode...) {
         self.init(.sequence(elements))
     }
 
     /// A mapping with a synthetic span, keys in the order written.
-    public init(dictionaryLiteral elements: (YAMLNode, YAMLNode)...) {
+    package init(dictionaryLiteral elements: (YAMLNode, YAMLNode)...) {
         self.init(.mapping(YAMLMapping(elements.map { YAMLMappingEntry(key: $0.0, value: $0.1) })))
     }
 }

@@ -1,11 +1,12 @@
 import ArgumentParser
+import CEL
+import CELRuntime
 import Foundation
 import Rescind
-import RescindTooling
-import CEL
 import RescindDiagnostics
 import RescindEngine
 import RescindPolicy
+import RescindTooling
 
 /// `rescind cel`: type-check and evaluate one CEL expression, the way staff try a
 /// condition before putting it in a policy.

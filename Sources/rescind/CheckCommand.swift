@@ -1,7 +1,8 @@
 import ArgumentParser
+import CEL
+import CELRuntime
 import Foundation
 import Rescind
-import CEL
 import RescindDiagnostics
 import RescindEngine
 import RescindPolicy

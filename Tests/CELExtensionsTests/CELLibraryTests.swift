@@ -1,4 +1,6 @@
 import CEL
+import CELCommon
+import CELRuntime
 import RescindCELLibrary
 import Testing
 

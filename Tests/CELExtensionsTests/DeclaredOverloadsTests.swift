@@ -1,6 +1,7 @@
 import CEL
 import CELChecker
 import CELCommon
+import CELRuntime
 import RescindCELLibrary
 import Testing
 

@@ -1,4 +1,6 @@
 import CEL
+import CELCommon
+import CELRuntime
 import Foundation
 import RescindCELLibrary
 import Testing

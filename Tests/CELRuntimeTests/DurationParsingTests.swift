@@ -1,4 +1,5 @@
 import CEL
+import CELRuntime
 import Testing
 
 /// `duration(string)`: Go-style text, checked for overflow at every step.

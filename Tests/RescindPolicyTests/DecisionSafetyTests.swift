@@ -1,6 +1,7 @@
+import CEL
+import CELRuntime
 import Foundation
 import Rescind
-import CEL
 import RescindDiagnostics
 import RescindEngine
 import RescindPolicy

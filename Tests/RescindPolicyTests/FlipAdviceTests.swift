@@ -1,10 +1,11 @@
+import CEL
+import CELRuntime
 import Foundation
 import Rescind
-import CEL
 import RescindDiagnostics
 import RescindPolicy
-@testable import RescindEngine
 import Testing
+@testable import RescindEngine
 
 /// "What would change the outcome" promises only what holds: each advice's changes,
 /// applied to the request as JSON (as a caller would resend it), decoded and decided

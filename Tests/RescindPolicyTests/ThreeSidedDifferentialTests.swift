@@ -1,11 +1,12 @@
+import CEL
+import CELRuntime
 import Foundation
 import PropertyBased
-@testable import RescindEngine
 import Rescind
-import CEL
-import RescindPolicy
 import RescindDiagnostics
+import RescindPolicy
 import Testing
+@testable import RescindEngine
 
 /// Three sides decide every generated request and must agree byte for byte on the
 /// decision JSON: the engine with its shortcuts, the engine without them

@@ -106,10 +106,10 @@ final class TraceNode: Node, @unchecked Sendable {
 
 /// Collects the value of every evaluated sub-expression, by expression id. Inside a
 /// comprehension a sub-expression is evaluated once per iteration; the last value is kept.
-public final class TraceRecorder {
-    public private(set) var values: [Int32: Value] = [:]
+package final class TraceRecorder {
+    package private(set) var values: [Int32: Value] = [:]
 
-    public init() {}
+    package init() {}
 
     func record(_ id: Int32, _ value: Value) { values[id] = value }
 }

@@ -1,4 +1,4 @@
-public import CELCommon
+import CELCommon
 import CELRuntime
 import RescindUnsafe
 

@@ -1,5 +1,5 @@
-public import CELCommon
-public import CELRuntime
+import CELCommon
+import CELRuntime
 import RescindUnsafe
 
 /// A request field reached by slot from a known object type: reading it is a few array
@@ -12,9 +12,9 @@ import RescindUnsafe
 /// A class: shortcuts, formulas and window counts hold and pass paths around on every
 /// decision, and a reference is one count to adjust where a struct of a name, steps
 /// and a type would be several.
-package final class FieldPath: Sendable, CustomStringConvertible {
+@usableFromInline package final class FieldPath: Sendable, CustomStringConvertible {
     /// The field names from the root, joined (`order.status`).
-    package let description: String
+    @usableFromInline package let description: String
     /// A table, not an array: a read then touches no reference count.
     private let steps: ArenaTable<Step>
     /// Owns `steps`' memory.

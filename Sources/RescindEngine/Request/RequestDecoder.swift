@@ -1,18 +1,18 @@
-public import CELRuntime
+import CELRuntime
 
 /// Bounds on what a request may be, so a hostile or broken client costs bounded work.
-public struct RequestLimits: Sendable, Hashable {
+package struct RequestLimits: Sendable, Hashable {
     /// The largest request, in bytes (default 1 MiB).
-    public var maxBytes: Int
+    package var maxBytes: Int
     /// The deepest nesting of objects and arrays; the request object itself is level 1
     /// (default 32).
-    public var maxDepth: Int
+    package var maxDepth: Int
     /// The most elements one array may have (default 10 000).
-    public var maxListLength: Int
+    package var maxListLength: Int
     /// Decoding stops after this many errors (default 20).
-    public var maxErrors: Int
+    package var maxErrors: Int
 
-    public init(maxBytes: Int = 1 << 20, maxDepth: Int = 32, maxListLength: Int = 10_000, maxErrors: Int = 20) {
+    package init(maxBytes: Int = 1 << 20, maxDepth: Int = 32, maxListLength: Int = 10_000, maxErrors: Int = 20) {
         self.maxBytes = maxBytes
         self.maxDepth = maxDepth
         self.maxListLength = maxListLength
@@ -20,14 +20,14 @@ public struct RequestLimits: Sendable, Hashable {
     }
 
     /// The defaults: 1 MiB, depth 32, 10 000 elements per array, 20 errors.
-    public static let `default` = RequestLimits()
+    package static let `default` = RequestLimits()
 }
 
 /// A request decoded and validated against the schema: the root object with every field
 /// typed as declared, and absent optional fields defaulted or zero-filled.
 public struct DecodedRequest: Sendable {
     /// The request object; its fields are the CEL variables of the same names.
-    public let root: ObjectValue
+    package let root: ObjectValue
     private let plan: DecodePlan
 
     init(root: ObjectValue, plan: DecodePlan) {
@@ -36,7 +36,7 @@ public struct DecodedRequest: Sendable {
     }
 
     /// The request as a CEL value (the `request` variable).
-    public var value: Value { .object(root) }
+    package var value: Value { .object(root) }
 
     /// The request's `id` (a string field named `id`), if the schema has one and it is set.
     public var id: String? {
@@ -45,7 +45,7 @@ public struct DecodedRequest: Sendable {
     }
 
     /// When the request was made (a timestamp field named `at`), if present.
-    public var at: CELTimestamp? {
+    package var at: CELTimestamp? {
         guard plan.atSlot >= 0, case .timestamp(let at)? = root.fields[plan.atSlot] else { return nil }
         return at
     }
@@ -57,7 +57,7 @@ public struct DecodedRequest: Sendable {
     }
 
     /// A top-level field by name; nil when absent or undeclared.
-    public subscript(field: String) -> Value? { root[field] }
+    package subscript(field: String) -> Value? { root[field] }
 }
 
 /// Decodes JSON requests into typed CEL values, validating them against a
@@ -80,20 +80,20 @@ public struct DecodedRequest: Sendable {
 ///   Enums: one of their strings, exactly.
 /// - Limits: `RequestLimits`. Invalid JSON and broken limits stop decoding; other
 ///   problems are collected, up to `RequestLimits.maxErrors`, in the order met.
-public struct RequestDecoder: Sendable {
-    public let schema: RequestSchema
-    public let limits: RequestLimits
+@usableFromInline package struct RequestDecoder: Sendable {
+    package let schema: RequestSchema
+    package let limits: RequestLimits
     private let plan: DecodePlan
 
     /// Prepares per-type lookup tables and zero values once; decoding reuses them.
-    public init(schema: RequestSchema, limits: RequestLimits = .default) {
+    package init(schema: RequestSchema, limits: RequestLimits = .default) {
         self.schema = schema
         self.limits = limits
         self.plan = DecodePlan(schema: schema)
     }
 
     /// Decodes a request from UTF-8 bytes.
-    public func decode(_ bytes: UnsafeRawBufferPointer) -> Result<DecodedRequest, RequestError> {
+    @usableFromInline package func decode(_ bytes: UnsafeRawBufferPointer) -> Result<DecodedRequest, RequestError> {
         guard bytes.count <= limits.maxBytes else {
             let error = PendingError(problem: .tooLarge(size: bytes.count, limit: limits.maxBytes), reversedPath: [], offset: limits.maxBytes)
             return .failure(RequestError(errors: [error.rendered()]))
@@ -107,7 +107,7 @@ public struct RequestDecoder: Sendable {
 
     /// Decodes a request from UTF-8 bytes (`[UInt8]`, `Data`, a slice, …).
     @inlinable  // specialised in the caller, so `[UInt8]` reaches its bytes without dynamic dispatch
-    public func decode(_ bytes: some Collection<UInt8>) -> Result<DecodedRequest, RequestError> {
+    package func decode(_ bytes: some Collection<UInt8>) -> Result<DecodedRequest, RequestError> {
         if let result = bytes.withContiguousStorageIfAvailable({ decode(UnsafeRawBufferPointer($0)) }) {
             return result
         }
@@ -115,7 +115,7 @@ public struct RequestDecoder: Sendable {
     }
 
     /// Decodes a request from JSON text.
-    public func decode(_ text: String) -> Result<DecodedRequest, RequestError> {
+    package func decode(_ text: String) -> Result<DecodedRequest, RequestError> {
         var text = text
         // Native strings are contiguous UTF-8 already; this copies only bridged ones.
         return text.withUTF8 { decode(UnsafeRawBufferPointer($0)) }

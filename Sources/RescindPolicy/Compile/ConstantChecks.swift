@@ -1,4 +1,7 @@
 import CEL
+import CELCommon
+import CELParser
+import CELRuntime
 import RescindDiagnostics
 
 /// Evaluates at load every call a policy writes with literal arguments only

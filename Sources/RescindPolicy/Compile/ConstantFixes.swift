@@ -1,4 +1,5 @@
 import CEL
+import CELRuntime
 import Foundation
 
 /// Corrections for constants written the way people write them rather than the way CEL

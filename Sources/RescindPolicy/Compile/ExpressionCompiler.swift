@@ -1,4 +1,5 @@
 import CEL
+import CELCommon
 import RescindDiagnostics
 import RescindEngine
 

@@ -1,4 +1,5 @@
 import CEL
+import CELRuntime
 import RescindDiagnostics
 import RescindEngine
 

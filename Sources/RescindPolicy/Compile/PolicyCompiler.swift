@@ -1,46 +1,48 @@
 import CEL
+import CELCommon
+import CELRuntime
 import Foundation
 import RescindCELLibrary
-public import RescindDiagnostics
-public import RescindEngine
+import RescindDiagnostics
+import RescindEngine
 
 /// The result of checking and compiling a policy model: a policy set when there were
 /// no errors, and every diagnostic (warnings too) either way.
-public struct PolicyCompileResult: Sendable {
-    public let policySet: PolicySet?
-    public let diagnostics: Diagnostics
+package struct PolicyCompileResult: Sendable {
+    package let policySet: PolicySet?
+    package let diagnostics: Diagnostics
 }
 
 /// Checks a `PolicyModel` and compiles it into an immutable `PolicySet`. Every problem
 /// is collected; a set with any error is never produced.
-public struct PolicyCompiler {
+package struct PolicyCompiler {
     /// How a policy set is compiled.
-    public struct Options: Sendable {
+    package struct Options: Sendable {
         /// Decide enum tests, plain field reads and window counts natively wherever the
         /// compiler proves them equivalent to the CEL (the default). Off, every condition
         /// runs through CEL: for differential tests and for ruling the shortcuts out.
-        public var shortcuts: Bool
+        package var shortcuts: Bool
         /// The day to measure calendars' coverage against: `rescind check` gives today,
         /// and then warns about a calendar whose `years` end within
         /// `calendarWarningDays`. Nil (the default) for every other load: deciding never
         /// reads the wall clock.
-        public var today: CivilDate?
+        package var today: CivilDate?
 
-        public init(shortcuts: Bool = true, today: CivilDate? = nil) {
+        package init(shortcuts: Bool = true, today: CivilDate? = nil) {
             self.shortcuts = shortcuts
             self.today = today
         }
     }
 
     /// How soon before a calendar's last covered day `rescind check` warns.
-    public static let calendarWarningDays = 60
+    package static let calendarWarningDays = 60
 
     var diagnostics = Diagnostics()
     /// Rule, threshold and tier ids seen so far: one namespace across the policy set.
     private var claimedIDs: [String: SourceSpan] = [:]
     private let options: Options
 
-    public init(options: Options = Options()) { self.options = options }
+    package init(options: Options = Options()) { self.options = options }
 
     private mutating func claim(_ id: Located<String>) {
         if let first = claimedIDs[id.value] {
@@ -50,7 +52,7 @@ public struct PolicyCompiler {
         }
     }
 
-    public mutating func compile(_ model: PolicyModel, digest: String) -> PolicyCompileResult {
+    package mutating func compile(_ model: PolicyModel, digest: String) -> PolicyCompileResult {
         guard let header = model.header else {
             diagnostics.append(PolicyMessages.missingDocument("policy_set"))
             return finish(nil)

@@ -1,4 +1,6 @@
 import CEL
+import CELCommon
+import CELRuntime
 import Foundation
 import RescindDiagnostics
 import RescindEngine
@@ -194,9 +196,9 @@ struct SchemaCompiler {
 }
 
 /// Durations in policies: CEL's syntax (`30m`, `1.5h`) plus whole days (`30d`).
-public enum PolicyDuration {
+package enum PolicyDuration {
     /// The duration `text` denotes, or nil when it is not one.
-    public static func parse(_ text: String) -> CELDuration? {
+    package static func parse(_ text: String) -> CELDuration? {
         if text.hasSuffix("d"), let days = Int64(text.dropLast()), days >= 0, days <= 36_500 {
             return CELDuration(seconds: days * 86_400)
         }

@@ -1,4 +1,6 @@
 import CEL
+import CELCommon
+import CELParser
 import RescindDiagnostics
 import RescindEngine
 

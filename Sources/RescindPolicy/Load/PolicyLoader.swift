@@ -2,28 +2,28 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
-public import RescindDiagnostics
+import RescindDiagnostics
 import RescindEngine
-public import RescindYAML
+import RescindYAML
 
 /// What loading a policy folder produced: the model, every diagnostic, the sources
 /// (to render diagnostics) and a digest of the files.
-public struct PolicyLoadResult: Sendable {
-    public var model: PolicyModel
-    public var diagnostics: Diagnostics
-    public var sources: SourceMap
-    public var digest: String
+package struct PolicyLoadResult: Sendable {
+    package var model: PolicyModel
+    package var diagnostics: Diagnostics
+    package var sources: SourceMap
+    package var digest: String
 }
 
 /// Reads policy files (folders searched recursively) into a `PolicyModel`, collecting
 /// every YAML and structure problem instead of stopping at the first.
-public struct PolicyLoader: Sendable {
-    public var limits: YAMLLimits
+package struct PolicyLoader: Sendable {
+    package var limits: YAMLLimits
 
-    public init(limits: YAMLLimits = .default) { self.limits = limits }
+    package init(limits: YAMLLimits = .default) { self.limits = limits }
 
     /// The policy files under `paths`: `*.yaml`/`*.yml`, not `*.tests.yaml`, sorted.
-    public static func policyFiles(in paths: [String]) -> [String] {
+    package static func policyFiles(in paths: [String]) -> [String] {
         policyFileEntries(in: paths).files.map(\.path)
     }
 
@@ -62,7 +62,7 @@ public struct PolicyLoader: Sendable {
     /// The files a folder holds for Rescind, as paths inside it (`/`-separated, unsorted):
     /// regular files and links to them, skipping entries whose name starts with `.`. The
     /// folder may be a link; `rescind test` finds its test files the same way.
-    public static func folderFiles(_ folder: String) -> [String] {
+    package static func folderFiles(_ folder: String) -> [String] {
         var unreadable: [(path: String, reason: String)] = []
         return walk(folder, under: "", unreadable: &unreadable)
     }
@@ -100,23 +100,23 @@ public struct PolicyLoader: Sendable {
     }
 
     /// Whether a file name is a policy file: `*.yaml` or `*.yml`, not a test file.
-    public static func isPolicyFile(_ path: String) -> Bool {
+    package static func isPolicyFile(_ path: String) -> Bool {
         (path.hasSuffix(".yaml") || path.hasSuffix(".yml")) && !isTestFile(path)
     }
 
     /// Whether a path inside a folder has a part starting with `.` (`.git`, `..data`,
     /// an editor's `.x.yaml.swp`): such entries are never read as policies.
-    public static func isHidden(_ relative: String) -> Bool {
+    package static func isHidden(_ relative: String) -> Bool {
         relative.split(separator: "/").contains { $0.hasPrefix(".") }
     }
 
     /// `*.tests.yaml`: read by `rescind test`, never as policies.
-    public static func isTestFile(_ path: String) -> Bool {
+    package static func isTestFile(_ path: String) -> Bool {
         path.hasSuffix(".tests.yaml") || path.hasSuffix(".tests.yml")
     }
 
     /// Loads files from disk.
-    public func load(paths: [String]) -> PolicyLoadResult {
+    package func load(paths: [String]) -> PolicyLoadResult {
         let (files, unreadable) = Self.policyFileEntries(in: paths)
         // Files named one by one are a deliberate part of a set (`check a.yaml b.yaml`):
         // `files:` would only report the rest as missing, so it is checked for folders.
@@ -131,7 +131,7 @@ public struct PolicyLoader: Sendable {
     }
 
     /// Loads in-memory files (path → text), e.g. a candidate sent to a service.
-    public func load(sources: [(path: String, text: String)]) -> PolicyLoadResult {
+    package func load(sources: [(path: String, text: String)]) -> PolicyLoadResult {
         assemble(sources.sorted { $0.path < $1.path }.map { YAMLLoader(limits: limits).load(text: $0.text, path: $0.path) })
     }
 
@@ -139,7 +139,7 @@ public struct PolicyLoader: Sendable {
     /// `name` is the file's path inside the folder, which the digest hashes as
     /// `load(paths:)` does, so the same files give the same digest wherever they were
     /// read from. `folder` names the folder when it holds no policy files.
-    public func load(folder: String, files: [(path: String, name: String, text: String)]) -> PolicyLoadResult {
+    package func load(folder: String, files: [(path: String, name: String, text: String)]) -> PolicyLoadResult {
         let sorted = files.sorted { $0.path < $1.path }
         var result = assemble(
             sorted.map { YAMLLoader(limits: limits).load(text: $0.text, path: $0.path) }, digestNames: sorted.map(\.name))

@@ -1,7 +1,7 @@
 /// SHA-256 (FIPS 180-4), for the policy set's digest. Small and dependency-free: the
 /// digest identifies which sources made a decision, it guards no secret. Public for the
 /// decision log, which digests the requests it keeps only a prefix of.
-public struct SHA256 {
+package struct SHA256 {
     private var state: [UInt32] = [
         0x6a09_e667, 0xbb67_ae85, 0x3c6e_f372, 0xa54f_f53a, 0x510e_527f, 0x9b05_688c, 0x1f83_d9ab, 0x5be0_cd19,
     ]
@@ -20,11 +20,11 @@ public struct SHA256 {
     ]
 
     /// A digest of nothing yet.
-    public init() {}
+    package init() {}
 
     /// Adds `bytes`: whole 64-byte blocks straight from the buffer, without copying them
     /// byte by byte (a request of a megabyte is digested on the request path).
-    public mutating func update(_ bytes: UnsafeRawBufferPointer) {
+    package mutating func update(_ bytes: UnsafeRawBufferPointer) {
         var index = 0
         if !pending.isEmpty {
             let take = min(64 - pending.count, bytes.count)
@@ -40,7 +40,7 @@ public struct SHA256 {
     }
 
     /// Adds `bytes`.
-    public mutating func update(_ bytes: some Sequence<UInt8>) {
+    package mutating func update(_ bytes: some Sequence<UInt8>) {
         for byte in bytes {
             pending.append(byte)
             length &+= 1
@@ -52,7 +52,7 @@ public struct SHA256 {
     }
 
     /// The digest, 64 lowercase hexadecimal digits.
-    public mutating func finalize() -> String {
+    package mutating func finalize() -> String {
         let bitLength = length &* 8
         update([0x80])
         while pending.count != 56 { update([0]) }

@@ -1,5 +1,6 @@
-import Rescind
 import CEL
+import CELRuntime
+import Rescind
 import RescindDiagnostics
 import RescindEngine
 import RescindPolicy
@@ -9,17 +10,17 @@ import RescindYAML
 /// reached, which obligations and refund cases were produced, and for every boundary
 /// (a comparison in a condition, a tier's `at_least`, a threshold's window) whether
 /// some case fell on each side of it and some case sat exactly on it.
-public struct CoverageReport: Sendable {
+package struct CoverageReport: Sendable {
     /// A case, as coverage names it.
-    public struct CaseReference: Sendable, Hashable {
+    package struct CaseReference: Sendable, Hashable {
         /// The test file.
-        public let file: String
+        package let file: String
         /// The case's name (a table row's includes its values).
-        public let name: String
+        package let name: String
     }
 
     /// The kinds of item counted.
-    public enum Kind: String, Sendable, CaseIterable {
+    package enum Kind: String, Sendable, CaseIterable {
         case rule
         case tier
         case obligation
@@ -27,7 +28,7 @@ public struct CoverageReport: Sendable {
         case boundary
 
         /// The kind's key in the JSON report's `kinds`.
-        public var key: String {
+        package var key: String {
             switch self {
             case .rule: "rules"
             case .tier: "tiers"
@@ -38,7 +39,7 @@ public struct CoverageReport: Sendable {
         }
 
         /// The kind's name in a summary, plural.
-        public var plural: String {
+        package var plural: String {
             switch self {
             case .rule: "rules"
             case .tier: "tiers"
@@ -50,61 +51,61 @@ public struct CoverageReport: Sendable {
     }
 
     /// A rule, tier, obligation template or refund case, and the first case that exercised it.
-    public struct Item: Sendable {
+    package struct Item: Sendable {
         /// What it is.
-        public let kind: Kind
+        package let kind: Kind
         /// Stable across runs: `rule:buyer-before-shipment`, `obligation:abuse-block#0`, …
-        public let id: String
+        package let id: String
         /// For people: "rule `buyer-before-shipment`".
-        public let title: String
+        package let title: String
         /// Where the policy writes it.
-        public let location: SourceReference
+        package let location: SourceReference
         /// The first case that exercised it; nil when none did.
-        public let coveredBy: CaseReference?
+        package let coveredBy: CaseReference?
     }
 
     /// One side of a boundary.
-    public struct Side: Sendable {
+    package struct Side: Sendable {
         /// `true`, `false` or `equal` for a comparison; `inside`, `outside` or `edge` for a window.
-        public let name: String
+        package let name: String
         /// What it takes, in words: "where it fails", "with an item exactly 720h old".
-        public let meaning: String
+        package let meaning: String
         /// The first case on this side; nil when none was.
-        public let coveredBy: CaseReference?
+        package let coveredBy: CaseReference?
     }
 
     /// A comparison with its sides.
-    public struct BoundaryCoverage: Sendable {
+    package struct BoundaryCoverage: Sendable {
         /// Stable across runs: `rule:system-payment-timeout:1`, `tier:abuse-warn`, `window:repeat-canceller`.
-        public let id: String
+        package let id: String
         /// What it belongs to: "rule `system-payment-timeout`".
-        public let owner: String
+        package let owner: String
         /// The comparison as written, or as the threshold implies it (`count >= 3`, `window 720h`).
-        public let expression: String
+        package let expression: String
         /// For people: "`seller_stats.orders_30d > 0` of rule `seller-stockout-rate`".
-        public let title: String
+        package let title: String
         /// Where the comparison (or the tier, or the threshold) is written.
-        public let location: SourceReference
+        package let location: SourceReference
         /// Holds, fails and equal (for a window: inside, outside and edge).
-        public let sides: [Side]
+        package let sides: [Side]
     }
 
     /// Rules, tiers, obligations and refund cases, in policy order.
-    public let items: [Item]
+    package let items: [Item]
     /// Boundaries in policy order.
-    public let boundaries: [BoundaryCoverage]
+    package let boundaries: [BoundaryCoverage]
 
     /// Items plus boundary sides.
-    public var total: Int { items.count + boundaries.reduce(0) { $0 + $1.sides.count } }
+    package var total: Int { items.count + boundaries.reduce(0) { $0 + $1.sides.count } }
 
     /// Covered items plus covered boundary sides.
-    public var covered: Int {
+    package var covered: Int {
         items.filter { $0.coveredBy != nil }.count
             + boundaries.reduce(0) { $0 + $1.sides.filter { $0.coveredBy != nil }.count }
     }
 
     /// Covered and total, by kind (boundaries by side).
-    public func count(_ kind: Kind) -> (covered: Int, total: Int) {
+    package func count(_ kind: Kind) -> (covered: Int, total: Int) {
         guard kind == .boundary else {
             let ofKind = items.filter { $0.kind == kind }
             return (ofKind.filter { $0.coveredBy != nil }.count, ofKind.count)
@@ -115,14 +116,14 @@ public struct CoverageReport: Sendable {
 
     /// The percentage covered, rounded down to a tenth so that "100.0" means everything:
     /// `98.4`. An empty policy set is fully covered.
-    public var percentText: String {
+    package var percentText: String {
         guard total > 0 else { return "100.0" }
         let tenths = covered * 1000 / total
         return "\(tenths / 10).\(tenths % 10)"
     }
 
     /// Whether the coverage is at least `minimum` percent (compared exactly).
-    public func meets(_ minimum: Double) -> Bool {
+    package func meets(_ minimum: Double) -> Bool {
         total == 0 || Double(covered) * 100 >= minimum * Double(total)
     }
 }

@@ -1,5 +1,6 @@
-import Rescind
 import CEL
+import CELRuntime
+import Rescind
 import RescindDiagnostics
 import RescindEngine
 import RescindPolicy

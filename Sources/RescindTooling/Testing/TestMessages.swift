@@ -8,29 +8,29 @@ import RescindYAML
 /// Diagnostic codes of policy test files (`rescind test`), all in one place.
 extension DiagnosticCode {
     /// No `*.tests.yaml` file under the paths given.
-    public static let testNoFiles: DiagnosticCode = "test-no-files"
+    package static let testNoFiles: DiagnosticCode = "test-no-files"
     /// A test file's `kind` is not `tests` or `fixtures`.
-    public static let testUnknownKind: DiagnosticCode = "test-unknown-kind"
+    package static let testUnknownKind: DiagnosticCode = "test-unknown-kind"
     /// Two cases, fixtures or generators share a name.
-    public static let testDuplicateName: DiagnosticCode = "test-duplicate-name"
+    package static let testDuplicateName: DiagnosticCode = "test-duplicate-name"
     /// A request names a fixture that no file in scope defines, or fixtures build on each other in a circle.
-    public static let testUnknownFixture: DiagnosticCode = "test-unknown-fixture"
+    package static let testUnknownFixture: DiagnosticCode = "test-unknown-fixture"
     /// `include:` names a file that is missing or is not a fixtures file.
-    public static let testBadInclude: DiagnosticCode = "test-bad-include"
+    package static let testBadInclude: DiagnosticCode = "test-bad-include"
     /// An expectation names a rule, tier, obligation type or field, or locale the policy set does not have.
-    public static let testUnknownName: DiagnosticCode = "test-unknown-name"
+    package static let testUnknownName: DiagnosticCode = "test-unknown-name"
     /// A value in a test file is not what its key takes.
-    public static let testInvalidValue: DiagnosticCode = "test-invalid-value"
+    package static let testInvalidValue: DiagnosticCode = "test-invalid-value"
     /// A case's request cannot be put together (no request, a path through a non-object, …).
-    public static let testBadRequest: DiagnosticCode = "test-bad-request"
+    package static let testBadRequest: DiagnosticCode = "test-bad-request"
     /// A case expects nothing, so it could never fail.
-    public static let testNoExpectations: DiagnosticCode = "test-no-expectations"
+    package static let testNoExpectations: DiagnosticCode = "test-no-expectations"
     /// A table row does not have one value per column.
-    public static let testTableShape: DiagnosticCode = "test-table-shape"
+    package static let testTableShape: DiagnosticCode = "test-table-shape"
     /// A case's decision did not meet its expectations (GitHub annotations).
-    public static let testFailed: DiagnosticCode = "test-failed"
+    package static let testFailed: DiagnosticCode = "test-failed"
     /// A rule, tier, obligation or boundary that no case exercised (GitHub annotations).
-    public static let testNotCovered: DiagnosticCode = "test-not-covered"
+    package static let testNotCovered: DiagnosticCode = "test-not-covered"
 }
 
 /// The test layer's messages: lowercase, user input in backticks, a `help:` where it helps.

@@ -1,5 +1,6 @@
-import Rescind
 import CEL
+import CELRuntime
+import Rescind
 import RescindDiagnostics
 import RescindEngine
 import RescindPolicy
@@ -7,13 +8,13 @@ import RescindYAML
 
 /// One runnable test case: a decoded request and what its decision must look like.
 /// A table row is a case of its own, named after its table and its values.
-public struct PolicyTestCase: Sendable {
+package struct PolicyTestCase: Sendable {
     /// The case's name; a table row's adds its values (`tiers [count: 3]`).
-    public let name: String
+    package let name: String
     /// The test file it is written in.
-    public let file: String
+    package let file: String
     /// Where the case (or the table row) starts: failures are annotated here.
-    public let location: SourceSpan
+    package let location: SourceSpan
     /// The request, decoded by the same `RequestDecoder` as `rescind eval`.
     let request: ObjectValue
     /// The locale decisions are made in (`defaults.locale`); nil keeps the request's.
@@ -22,11 +23,11 @@ public struct PolicyTestCase: Sendable {
 }
 
 /// The cases of one test file, in the order written.
-public struct PolicyTestSuite: Sendable {
+package struct PolicyTestSuite: Sendable {
     /// The test file.
-    public let file: String
+    package let file: String
     /// Its cases, table rows expanded.
-    public let cases: [PolicyTestCase]
+    package let cases: [PolicyTestCase]
 }
 
 /// What a case expects of its decision; every part is optional, and each names where

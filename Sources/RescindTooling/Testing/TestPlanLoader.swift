@@ -9,23 +9,23 @@ import RescindYAML
 /// Policy test files loaded against a policy set: every case's request built and
 /// decoded, every expectation checked against the policy's rules, tiers and obligation
 /// types. Nothing runs while any diagnostic is an error.
-public struct PolicyTestPlan: Sendable {
+package struct PolicyTestPlan: Sendable {
     /// The policy set the cases are decided by.
-    public let policySet: PolicySet
+    package let policySet: PolicySet
     /// One suite per `kind: tests` file, in path order; none when any diagnostic is an error.
-    public let suites: [PolicyTestSuite]
+    package let suites: [PolicyTestSuite]
     /// Every problem in the test files and the request files they name.
-    public let diagnostics: Diagnostics
+    package let diagnostics: Diagnostics
     /// The test files and request files read, to render diagnostics with their lines.
-    public let sources: SourceMap
+    package let sources: SourceMap
 
     /// Every case, suite by suite.
-    public var cases: [PolicyTestCase] { suites.flatMap(\.cases) }
+    package var cases: [PolicyTestCase] { suites.flatMap(\.cases) }
 
     /// The test files under `paths`: `*.tests.yaml` / `*.tests.yml` in folders (searched
     /// recursively, hidden entries skipped), and files named directly whatever their
     /// name; sorted, each once.
-    public static func testFiles(in paths: [String]) -> [String] {
+    package static func testFiles(in paths: [String]) -> [String] {
         var files: Set<String> = []
         let manager = FileManager.default
         for path in paths {
@@ -44,7 +44,7 @@ public struct PolicyTestPlan: Sendable {
     }
 
     /// Loads the test files under `paths` for `policySet`.
-    public static func load(paths: [String], policySet: PolicySet, limits: YAMLLimits = .default) -> PolicyTestPlan {
+    package static func load(paths: [String], policySet: PolicySet, limits: YAMLLimits = .default) -> PolicyTestPlan {
         var loader = TestPlanLoader(policySet: policySet, limits: limits)
         let files = testFiles(in: paths)
         if files.isEmpty { loader.diagnostics.append(TestMessages.noFiles(paths)) }

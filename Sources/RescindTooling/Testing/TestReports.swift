@@ -12,7 +12,7 @@ import RescindYAML
 
 extension PolicyTestResults {
     /// "tests: 59 passed, 1 failed (60 cases in 5 files)".
-    public var summary: String {
+    package var summary: String {
         let files = Set(results.map(\.testCase.file)).count
         return "tests: \(passedCount) passed, \(failed.count) failed (\(results.count) case\(results.count == 1 ? "" : "s") "
             + "in \(files) file\(files == 1 ? "" : "s"))"
@@ -20,7 +20,7 @@ extension PolicyTestResults {
 
     /// Each case with ✔ or ✘ under its file; a failure shows each unmet expectation
     /// where it is written and the explained decision; then the summary and coverage.
-    public func human(sources: SourceMap, color: Bool = false, coverageDetail: Bool = false) -> String {
+    package func human(sources: SourceMap, color: Bool = false, coverageDetail: Bool = false) -> String {
         let renderer = HumanRenderer(sources: sources, color: color)
         var out = ""
         var file: String?
@@ -43,7 +43,7 @@ extension PolicyTestResults {
 
     /// `{"summary", "cases", "coverage"}`; a failed case carries its failures and its
     /// explained decision (the bytes of `rescind eval --json --explain`).
-    public var json: String {
+    package var json: String {
         let files = Set(results.map(\.testCase.file)).count
         return JSONWriter.text(capacity: 4096) { out in
             out.beginObject()
@@ -99,7 +99,7 @@ extension PolicyTestResults {
 
     /// One `::error` annotation per failed case, on the case's line in the test file
     /// (a table row's own line), then the summary as a plain log line.
-    public var github: String {
+    package var github: String {
         let annotations = failed.map { result in
             Diagnostic.error(
                 .testFailed,
@@ -112,7 +112,7 @@ extension PolicyTestResults {
 
     /// JUnit XML (`testsuites` / `testsuite` / `testcase` / `failure`), one suite per
     /// test file, as CI test reporters read it. No `time` attributes: runs are deterministic.
-    public var junit: String {
+    package var junit: String {
         var out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
         out += "<testsuites name=\"rescind test\" tests=\"\(results.count)\" failures=\"\(failed.count)\" errors=\"0\">\n"
         var files: [String] = []
@@ -143,7 +143,7 @@ extension PolicyTestResults {
 
 extension PolicyTestResult {
     /// The failures as diagnostics, located at the expectations.
-    public var diagnostics: [Diagnostic] {
+    package var diagnostics: [Diagnostic] {
         failures.map { .error(.testFailed, "\($0.expectation): \($0.message)", at: $0.location) }
     }
 }
@@ -151,7 +151,7 @@ extension PolicyTestResult {
 extension CoverageReport {
     /// "coverage: 98.4% (62 of 63): rules 12/12, …", then what no case covered; with
     /// `detailed`, every item and side with the first case that covered it.
-    public func text(detailed: Bool = false) -> String {
+    package func text(detailed: Bool = false) -> String {
         let kinds = Kind.allCases.compactMap { kind -> String? in
             let (covered, total) = count(kind)
             return total == 0 ? nil : "\(kind.plural) \(covered)/\(total)"
@@ -181,7 +181,7 @@ extension CoverageReport {
     }
 
     /// What no case covered, in policy order: each item, and each boundary with its missing sides.
-    public var uncovered: [(text: String, location: SourceReference)] {
+    package var uncovered: [(text: String, location: SourceReference)] {
         var result = items.filter { $0.coveredBy == nil }.map { ($0.title, $0.location) }
         for boundary in boundaries {
             let missing = boundary.sides.filter { $0.coveredBy == nil }
@@ -198,7 +198,7 @@ extension CoverageReport {
     }
 
     /// The uncovered items as GitHub annotations on the policy lines.
-    public func githubWarnings() -> String {
+    package func githubWarnings() -> String {
         GitHubRenderer().render(uncovered.map { item in
             let location = SourceLocation(line: item.location.line, column: item.location.column)
             return Diagnostic.warning(
@@ -208,7 +208,7 @@ extension CoverageReport {
     }
 
     /// `{"percent", "covered", "total", "kinds", "items", "boundaries"}`.
-    public var json: String {
+    package var json: String {
         func reference(_ reference: CaseReference?, into out: inout JSONWriter) {
             guard let reference else { return out.literal("null") }
             out.beginObject()

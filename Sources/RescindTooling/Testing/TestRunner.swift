@@ -6,45 +6,45 @@ import RescindPolicy
 import RescindYAML
 
 /// One unmet expectation: which, what was expected and found, and where it is written.
-public struct ExpectationFailure: Sendable, Hashable {
+package struct ExpectationFailure: Sendable, Hashable {
     /// The expectation's key: `effect`, `deciding`, `obligations`, …
-    public let expectation: String
+    package let expectation: String
     /// Expected against actual, in words.
-    public let message: String
+    package let message: String
     /// The expectation in the test file (for a table row, its cell).
-    public let location: SourceSpan
+    package let location: SourceSpan
 }
 
 /// The outcome of one case.
-public struct PolicyTestResult: Sendable {
+package struct PolicyTestResult: Sendable {
     /// The case that ran.
-    public let testCase: PolicyTestCase
+    package let testCase: PolicyTestCase
     /// Every unmet expectation; empty when the case passed.
-    public let failures: [ExpectationFailure]
+    package let failures: [ExpectationFailure]
     /// The decision; explained when the case failed, so the report can say why.
-    public let decision: Decision
+    package let decision: Decision
 
     /// Whether every expectation was met.
-    public var passed: Bool { failures.isEmpty }
+    package var passed: Bool { failures.isEmpty }
 }
 
 /// The outcome of a run: every case's result and what the cases covered.
-public struct PolicyTestResults: Sendable {
+package struct PolicyTestResults: Sendable {
     /// In suite order, then case order.
-    public let results: [PolicyTestResult]
+    package let results: [PolicyTestResult]
     /// What the cases exercised of the policy set.
-    public let coverage: CoverageReport
+    package let coverage: CoverageReport
 
     /// The results of the cases that failed, in order.
-    public var failed: [PolicyTestResult] { results.filter { !$0.passed } }
+    package var failed: [PolicyTestResult] { results.filter { !$0.passed } }
     /// How many cases passed.
-    public var passedCount: Int { results.count - failed.count }
+    package var passedCount: Int { results.count - failed.count }
 }
 
 extension PolicyTestPlan {
     /// Decides every case (only those whose name contains `filter`, when given) and
     /// checks its expectations. Deterministic: the clock is each request's `at`.
-    public func run(filter: String? = nil) -> PolicyTestResults {
+    package func run(filter: String? = nil) -> PolicyTestResults {
         var coverage = CoverageRecorder(policySet: policySet)
         var results: [PolicyTestResult] = []
         for testCase in cases where filter.map({ testCase.name.contains($0) }) ?? true {

@@ -1,10 +1,11 @@
+import CEL
+import CELRuntime
 import Foundation
 import PropertyBased
 import Rescind
-import CEL
+import RescindDiagnostics
 import RescindEngine
 import RescindPolicy
-import RescindDiagnostics
 
 // Random policy sets and requests over one small schema, for the three-sided
 // differential test. Everything is made of small integers drawn by PropertyBased's

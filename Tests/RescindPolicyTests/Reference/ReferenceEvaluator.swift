@@ -1,10 +1,11 @@
-import Foundation
-@testable import RescindEngine
-import Rescind
 import CEL
-import RescindPolicy
-import RescindDiagnostics
+import CELRuntime
+import Foundation
+import Rescind
 import RescindCELLibrary
+import RescindDiagnostics
+import RescindPolicy
+@testable import RescindEngine
 
 // The third side of the differential test (ThreeSidedDifferentialTests): a decision
 // worked out from the policy set's model as docs/policy-language.md describes it, the
