@@ -291,15 +291,19 @@ package struct CalendarRegistry: Sendable {
 /// its business days and its zone keeps one UTC offset over all of them (most zones
 /// without daylight saving), a deadline is a few loads from flat memory. Everywhere
 /// else it answers nil and the caller asks the calendar, whose answer it equals.
+/// Its lookups are `@inlinable`: the engine's refund path calls them from another module.
+@usableFromInline
 package final class BusinessDeadlines: Sendable {
-    private let firstDay: Int
+    @usableFromInline let firstDay: Int
     /// As `BusinessDayTable`: business days before each covered day, and each business
     /// day's position.
-    private let businessDaysBefore: ContiguousArray<UInt16>
-    private let businessDayOffsets: ContiguousArray<UInt16>
+    @usableFromInline let businessDaysBefore: ContiguousArray<UInt16>
+    @usableFromInline let businessDayOffsets: ContiguousArray<UInt16>
     /// The zone's offset over every instant of the covered days.
-    package let utcOffset: Int
-    private let holidayCount: Int
+    @usableFromInline package let utcOffset: Int
+    @usableFromInline let holidayCount: Int
+    /// `BusinessCalendar.maxBusinessDays`, held here for the inlinable lookups.
+    @usableFromInline let maxBusinessDays = BusinessCalendar.maxBusinessDays
 
     /// Nil when the calendar has no table or its zone's offset changes over it.
     package init?(_ calendar: BusinessCalendar) {
@@ -319,7 +323,7 @@ package final class BusinessDeadlines: Sendable {
     }
 
     /// The local day (days since 1970-01-01) of an instant; nil outside the covered days.
-    @inline(__always)
+    @inlinable @inline(__always)
     package func localDay(ofEpochSeconds seconds: Int64) -> Int? {
         let local = seconds + Int64(utcOffset)
         let day = Int(local >= 0 ? local / 86_400 : (local - 86_399) / 86_400)
@@ -329,9 +333,9 @@ package final class BusinessDeadlines: Sendable {
 
     /// What `BusinessCalendar.addingBusinessDays(_:toDay:)` answers: `.some(day)`,
     /// `.some(nil)` for no answer; nil when the table cannot tell and the calendar must.
-    @inline(__always)
+    @inlinable @inline(__always)
     package func addingBusinessDays(_ count: Int, toDay day: Int) -> Int?? {
-        guard count >= 0, count <= BusinessCalendar.maxBusinessDays else { return .some(nil) }
+        guard count >= 0, count <= maxBusinessDays else { return .some(nil) }
         if count == 0 { return day }
         let index = day - firstDay
         guard index >= 0, index + 1 < businessDaysBefore.count else { return nil }
@@ -344,7 +348,7 @@ package final class BusinessDeadlines: Sendable {
 
     /// 23:59:59 local time on `day`, in epoch seconds; the offset there is `utcOffset`
     /// for every day `localDay` or `addingBusinessDays` answered.
-    @inline(__always)
+    @inlinable @inline(__always)
     package func endOfDay(_ day: Int) -> Int64 { Int64(day) * 86_400 + 86_399 - Int64(utcOffset) }
 }
 

@@ -24,14 +24,25 @@ import RescindCELLibrary
 
 extension PolicySet {
     /// Decides a decoded request. Deterministic: the clock is the request's `at`.
-    package func decide(_ request: ObjectValue, options: DecisionOptions = DecisionOptions()) -> Decision {
+    package func decide(_ request: ObjectValue) -> Decision {
+        decide(request, locale: nil, explain: false, costBudget: nil)
+    }
+
+    /// Decides a decoded request with `options`.
+    package func decide(_ request: ObjectValue, options: DecisionOptions) -> Decision {
+        decide(request, locale: options.locale, explain: options.explain, costBudget: options.costBudget)
+    }
+
+    // The options arrive one by one: a `DecisionOptions` passed in was copied and
+    // destroyed whole on each decision (measured: about 70 instructions).
+    private func decide(_ request: ObjectValue, locale: String?, explain: Bool, costBudget: Int?) -> Decision {
         // The ordinal cache and the candidate set live on the stack: a decision allocates
-        // only what it returns.
-        // The run is made outside the closure, so the closure captures only its address:
-        // capturing the options, policy and request instead copied and retained each of
-        // them into the closure's context (about 70 instructions a decision, measured).
-        var run = DecisionRun(policy: self, request: request, budget: options.costBudget ?? .max, locale: options.locale)
-        if options.explain { run.recorder = ExplanationSource(policy: self, request: request) }
+        // only what it returns. The run is made outside the closure, so the closure
+        // captures only its address: capturing the options, policy and request instead
+        // copied and retained each of them into the closure's context (about 70
+        // instructions a decision, measured).
+        var run = DecisionRun(policy: self, request: request, budget: costBudget ?? .max, locale: locale)
+        if explain { run.recorder = ExplanationSource(policy: self, request: request) }
         return Scratch.withTables(words: plan.wordCount, bytes: enumFieldCount) { candidates, ordinals in
             ordinals.fill(DecisionRun.unread)
             run.ordinals = ordinals
