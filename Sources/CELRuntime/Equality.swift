@@ -1,3 +1,4 @@
+import RescindUnsafe
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -106,10 +107,7 @@ package func celCompare(_ lhs: Value, _ rhs: Value) -> CELOrdering? {
 /// (`"é" == "e\u{301}"`), which CEL does not: it never normalises strings.
 @inlinable
 package func stringsEqual(_ a: String, _ b: String) -> Bool {
-    // Identical representations are equal strings. Small strings (up to 15 UTF-8
-    // bytes) are stored inline, so for them this settles equality without a byte
-    // comparison; it is also true for two references to the same heap storage.
-    if unsafeBitCast(a, to: (UInt64, UInt64).self) == unsafeBitCast(b, to: (UInt64, UInt64).self) { return true }
+    if Representation.identical(a, b) { return true }
     let fast = a.utf8.withContiguousStorageIfAvailable { pa in
         b.utf8.withContiguousStorageIfAvailable { pb in
             pa.count == pb.count && (pa.count == 0 || memcmp(pa.baseAddress!, pb.baseAddress!, pa.count) == 0)

@@ -106,4 +106,17 @@ struct FenceTests {
         let sum = values.withBorrowedTable { table in table.reduce(0, +) }
         #expect(sum == 14)
     }
+
+    @Test func identicalRepresentationsAreEqualStringsOnly() {
+        #expect(Representation.identical("buyer", "buyer"))
+        #expect(!Representation.identical("buyer", "buyers"))
+        #expect(!Representation.identical("buyer", "seller"))
+        // Canonically equivalent, but different code points: CEL keeps them apart.
+        #expect(!Representation.identical("\u{E9}", "e\u{301}"))
+        // A heap string (more than 15 UTF-8 bytes) and a copy share their storage.
+        let long = String(repeating: "cancellation ", count: 4)
+        let copy = long
+        #expect(Representation.identical(long, copy))
+        #expect(!Representation.identical(long, long + "!"))
+    }
 }
