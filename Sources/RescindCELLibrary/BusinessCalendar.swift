@@ -5,6 +5,9 @@ import RescindJSON
 /// A working-day calendar: a time zone, the weekly days off, public holidays and
 /// make-up workdays (weekend days declared working days, as in mainland China).
 /// Refund deadlines are counted in its business days. (A Rescind extension.)
+// `@usableFromInline`, with the day-number routines, so that its date-typed wrappers
+// below inline into callers in other modules, as they did when they were public.
+@usableFromInline
 package struct BusinessCalendar: Sendable, Hashable {
     package let name: String
     package let timeZone: TimeZone
@@ -76,12 +79,14 @@ package struct BusinessCalendar: Sendable, Hashable {
         return weekendMask & (1 << weekday) == 0 && !holidayDays.contains(day)
     }
 
+    @usableFromInline
     package static func == (lhs: BusinessCalendar, rhs: BusinessCalendar) -> Bool {
         lhs.name == rhs.name && lhs.timeZone == rhs.timeZone && lhs.weekend == rhs.weekend
             && lhs.holidays == rhs.holidays && lhs.makeUpWorkdays == rhs.makeUpWorkdays
             && lhs.coveredYears == rhs.coveredYears
     }
 
+    @usableFromInline
     package func hash(into hasher: inout Hasher) { hasher.combine(name) }
 
     /// Whether people work on `date`: a make-up workday always; otherwise not on a
@@ -94,12 +99,14 @@ package struct BusinessCalendar: Sendable, Hashable {
     /// The `count`-th business day after `date` (not counting `date` itself); `date`
     /// itself when `count` is 0. Nil when `count` is negative or too large, or when the
     /// calendar has no business day in sight (every weekday off).
+    @inlinable
     package func addingBusinessDays(_ count: Int, to date: CivilDate) -> CivilDate? {
         addingBusinessDays(count, toDay: date.daysSinceEpoch).map(CivilDate.init(daysSinceEpoch:))
     }
 
     /// `addingBusinessDays(_:to:)` on day numbers (days since 1970-01-01), for callers
     /// that never need the civil date.
+    @usableFromInline
     package func addingBusinessDays(_ count: Int, toDay start: Int) -> Int? {
         guard count >= 0, count <= Self.maxBusinessDays, weekend.count < 7 || !makeUpWorkdays.isEmpty else {
             return nil
@@ -133,11 +140,13 @@ package struct BusinessCalendar: Sendable, Hashable {
     private func maxSteps(_ count: Int) -> Int { count * 7 + holidays.count + 7 }
 
     /// The local date of an instant (seconds since the Unix epoch) in this calendar's zone.
+    @inlinable
     package func localDate(ofEpochSeconds seconds: Int64) -> CivilDate {
         CivilDate(daysSinceEpoch: localDay(ofEpochSeconds: seconds))
     }
 
     /// The local date of an instant as a day number (days since 1970-01-01).
+    @usableFromInline
     package func localDay(ofEpochSeconds seconds: Int64) -> Int {
         let local = seconds + Int64(offset(atEpochSeconds: seconds))
         return Int(local >= 0 ? local / 86_400 : (local - 86_399) / 86_400)
@@ -145,11 +154,13 @@ package struct BusinessCalendar: Sendable, Hashable {
 
     /// The instant (epoch seconds) at which the local wall clock shows `secondOfDay` on
     /// `date`. In a daylight-saving gap the later offset is used.
+    @inlinable
     package func epochSeconds(of date: CivilDate, secondOfDay: Int) -> Int64 {
         epochSeconds(ofDay: date.daysSinceEpoch, secondOfDay: secondOfDay)
     }
 
     /// `epochSeconds(of:secondOfDay:)` for a day number.
+    @usableFromInline
     package func epochSeconds(ofDay day: Int, secondOfDay: Int) -> Int64 {
         let local = Int64(day) * 86_400 + Int64(secondOfDay)
         var guess = local - Int64(offset(atEpochSeconds: local))
@@ -159,6 +170,7 @@ package struct BusinessCalendar: Sendable, Hashable {
     }
 
     /// 23:59:59 local time on `date`: the end of a business day for deadlines.
+    @inlinable
     package func endOfDay(_ date: CivilDate) -> Int64 { epochSeconds(of: date, secondOfDay: 86_399) }
 }
 
