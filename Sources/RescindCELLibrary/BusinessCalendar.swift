@@ -23,7 +23,7 @@ package struct BusinessCalendar: Sendable, Hashable {
     package let coveredDays: ClosedRange<Int>?
 
     /// The most business days one call may add: keeps a bad policy from looping for long.
-    package static let maxBusinessDays = 3660
+    @inlinable package static var maxBusinessDays: Int { 3660 }
 
     package init(
         name: String, timeZone: TimeZone, weekend: Set<Int> = [6, 7],
@@ -314,8 +314,6 @@ package final class BusinessDeadlines: Sendable {
     /// The zone's offset over every instant of the covered days.
     @usableFromInline package let utcOffset: Int
     @usableFromInline let holidayCount: Int
-    /// `BusinessCalendar.maxBusinessDays`, held here for the inlinable lookups.
-    @usableFromInline let maxBusinessDays = BusinessCalendar.maxBusinessDays
 
     /// Nil when the calendar has no table or its zone's offset changes over it.
     package init?(_ calendar: BusinessCalendar) {
@@ -347,7 +345,7 @@ package final class BusinessDeadlines: Sendable {
     /// `.some(nil)` for no answer; nil when the table cannot tell and the calendar must.
     @inlinable @inline(__always)
     package func addingBusinessDays(_ count: Int, toDay day: Int) -> Int?? {
-        guard count >= 0, count <= maxBusinessDays else { return .some(nil) }
+        guard count >= 0, count <= BusinessCalendar.maxBusinessDays else { return .some(nil) }
         if count == 0 { return day }
         let index = day - firstDay
         guard index >= 0, index + 1 < businessDaysBefore.count else { return nil }
