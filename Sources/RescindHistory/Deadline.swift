@@ -1,0 +1,88 @@
+import Synchronization
+
+/// Runs `body` with a deadline: its result if it finishes within `timeout`, else a
+/// `.timeout` error at the deadline, without waiting for it (it is cancelled and left to
+/// wind down: GRDB interrupts SQLite, postgres-nio gives up a connection lease). A task
+/// group would wait for a child that ignores cancellation; this does not, so no caller
+/// hangs on a store that does not answer.
+func withDeadline<T: Sendable>(
+    _ timeout: Duration, operation: String, _ body: @escaping @Sendable () async throws -> T
+) async throws(HistoryError) -> T {
+    let race = Race<T>()
+    do {
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+                race.start(continuation)
+                let work = Task {
+                    do { race.finish(.success(try await body())) } catch { race.finish(.failure(error)) }
+                }
+                let timer = Task {
+                    try? await Task.sleep(for: timeout)
+                    if race.finish(.failure(HistoryError(.timeout, HistoryMessages.timeout(operation, timeout)))) {
+                        work.cancel()
+                    }
+                }
+                race.tasks(work: work, timer: timer)
+            }
+        } onCancel: {
+            race.finish(.failure(CancellationError()))
+        }
+    } catch let error as HistoryError {
+        throw error
+    } catch is CancellationError {
+        throw HistoryError(.timeout, "`\(operation)` was cancelled")
+    } catch {
+        throw HistoryError(.unavailable, HistoryMessages.unavailable(operation, String(describing: error)))
+    }
+}
+
+/// The first of the work and the timer to finish resumes the caller; the other is
+/// cancelled.
+private final class Race<T: Sendable>: Sendable {
+    private struct State {
+        var continuation: CheckedContinuation<T, any Error>?
+        var result: Result<T, any Error>?
+        var work: Task<Void, Never>?
+        var timer: Task<Void, Never>?
+    }
+    private let state = Mutex(State())
+
+    func start(_ continuation: CheckedContinuation<T, any Error>) {
+        let early = state.withLock { state -> Result<T, any Error>? in
+            if let result = state.result { return result }
+            state.continuation = continuation
+            return nil
+        }
+        if let early { continuation.resume(with: early) }
+    }
+
+    func tasks(work: Task<Void, Never>, timer: Task<Void, Never>) {
+        let finished = state.withLock { state -> Bool in
+            state.work = work
+            state.timer = timer
+            return state.result != nil && state.continuation == nil
+        }
+        if finished {
+            work.cancel()
+            timer.cancel()
+        }
+    }
+
+    /// Whether this call decided the race.
+    @discardableResult
+    func finish(_ result: Result<T, any Error>) -> Bool {
+        let (won, continuation, work, timer) = state.withLock {
+            state -> (Bool, CheckedContinuation<T, any Error>?, Task<Void, Never>?, Task<Void, Never>?) in
+            guard state.result == nil else { return (false, nil, nil, nil) }
+            state.result = result
+            let continuation = state.continuation
+            state.continuation = nil
+            return (true, continuation, state.work, state.timer)
+        }
+        guard won else { return false }
+        work?.cancel()
+        timer?.cancel()
+        continuation?.resume(with: result)
+        return true
+    }
+}

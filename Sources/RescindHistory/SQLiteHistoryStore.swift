@@ -1,0 +1,316 @@
+import Foundation
+import GRDB
+import Synchronization
+
+/// The embedded history: one SQLite file in WAL mode (`DatabasePool`: readers never wait
+/// for the writer), for one `rescind serve` or `rescind eval` process.
+///
+/// Schema (migrations by GRDB's `DatabaseMigrator`, recorded in `grdb_migrations`, each
+/// applied once, in order, in its own transaction): `rescind_cancellation_events` keyed by
+/// `order_id`, with an index on `(buyer_id, at_us)`, so a buyer's window is one index
+/// range scan, and one on `at_us` for purges and stats.
+package final class SQLiteHistoryStore: HistoryStore {
+    /// The file.
+    package let path: String
+    /// Every call's deadline; also SQLite's busy timeout, so a writer waiting for the
+    /// lock gives up by then too.
+    package let queryTimeout: Duration
+    private let pool: DatabasePool
+    private let closed = Mutex(false)
+
+    /// The schema's versions, oldest first; `schemaVersion` is their count.
+    static let migrations: [(identifier: String, sql: String)] = [
+        (
+            "1-cancellation-events",
+            """
+            CREATE TABLE rescind_cancellation_events (
+                order_id TEXT NOT NULL PRIMARY KEY,
+                buyer_id TEXT NOT NULL,
+                seller_id TEXT NOT NULL,
+                at_us INTEGER NOT NULL,
+                at_text TEXT NOT NULL,
+                initiator TEXT NOT NULL,
+                reason TEXT NOT NULL,
+                request_id TEXT NOT NULL,
+                status TEXT NOT NULL DEFAULT 'recorded' CHECK (status IN ('recorded', 'retracted'))
+            );
+            CREATE INDEX rescind_cancellation_events_buyer_at ON rescind_cancellation_events (buyer_id, at_us);
+            CREATE INDEX rescind_cancellation_events_at ON rescind_cancellation_events (at_us);
+            """
+        )
+    ]
+    package static var schemaVersion: Int { migrations.count }
+
+    /// Opens (creating when missing) the file at `path` and brings its schema up to
+    /// date; throws `.schema` when the file was written by a newer build.
+    package init(path: String, queryTimeout: Duration = .seconds(2), readers: Int = 4) throws(HistoryError) {
+        self.path = path
+        self.queryTimeout = queryTimeout
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(Double(HistoryMessages.milliseconds(queryTimeout)) / 1000)
+        configuration.maximumReaderCount = readers
+        configuration.label = "rescind-history"
+        configuration.prepareDatabase { db in
+            // WAL with NORMAL: a commit survives a crash of the process (the WAL is
+            // written before the call returns); only a power loss may lose the last ones.
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+            let migrator = Self.migrator
+            try pool.write { db in
+                if try migrator.hasBeenSuperseded(db) {
+                    let applied = try migrator.appliedIdentifiers(db).count
+                    throw HistoryError(.schema, HistoryMessages.schemaTooNew(applied, known: Self.schemaVersion))
+                }
+            }
+            try migrator.migrate(pool)
+        } catch let error as HistoryError {
+            throw error
+        } catch {
+            throw HistoryError(.unavailable, HistoryMessages.unavailable("open `\(path)`", String(describing: error)))
+        }
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        for migration in migrations {
+            migrator.registerMigration(migration.identifier) { db in try db.execute(sql: migration.sql) }
+        }
+        return migrator
+    }
+
+    // MARK: Operations
+
+    static let insertSQL = """
+        INSERT INTO rescind_cancellation_events
+            (order_id, buyer_id, seller_id, at_us, at_text, initiator, reason, request_id, status)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (order_id) DO NOTHING
+        """
+    static let columns = "order_id, buyer_id, seller_id, at_us, at_text, initiator, reason, request_id, status"
+
+    package func record(_ events: [CancellationEvent]) async throws(HistoryError) -> RecordOutcome {
+        try await write("record") { db in
+            var outcome = RecordOutcome()
+            try Self.insert(events, db) { event, inserted, existing in
+                if inserted {
+                    outcome.recorded.append(event.orderID)
+                } else if let field = existing?.firstDifference(from: event) {
+                    outcome.conflicts.append(
+                        HistoryError(.conflict, HistoryMessages.conflict(orderID: event.orderID, field: field)))
+                } else {
+                    outcome.duplicates.append(event.orderID)
+                }
+            }
+            return outcome
+        }
+    }
+
+    /// Records many events fast (`rescind history import`): transactions of `batchSize`
+    /// events through one prepared statement, with `record`'s rules (duplicates skipped,
+    /// conflicts refused and reported).
+    package func `import`(events: [CancellationEvent], batchSize: Int = 50_000) async throws(HistoryError)
+        -> ImportSummary
+    {
+        var summary = ImportSummary()
+        var start = events.startIndex
+        while start < events.endIndex {
+            let end = min(start + batchSize, events.endIndex)
+            let batch = Array(events[start..<end])
+            let part = try await write("import") { db in
+                var part = ImportSummary()
+                try Self.insert(batch, db) { event, inserted, existing in
+                    if inserted {
+                        part.recorded += 1
+                    } else if let field = existing?.firstDifference(from: event) {
+                        part.conflicts.append(
+                            HistoryError(.conflict, HistoryMessages.conflict(orderID: event.orderID, field: field)))
+                    } else {
+                        part.duplicates += 1
+                    }
+                }
+                return part
+            }
+            summary.add(part)
+            start = end
+        }
+        return summary
+    }
+
+    /// Inserts `events` in the current transaction, telling `each` whether each was
+    /// inserted and, when not, the stored event it collided with. The stored event is
+    /// read only on a collision, so an import of new events runs the insert alone.
+    private static func insert(
+        _ events: [CancellationEvent], _ db: Database,
+        _ each: (CancellationEvent, _ inserted: Bool, _ existing: CancellationEvent?) throws -> Void
+    ) throws {
+        let insert = try db.cachedStatement(sql: insertSQL)
+        for event in events {
+            try insert.execute(arguments: [
+                event.orderID, event.buyerID, event.sellerID, event.at.microseconds, event.atText, event.initiator,
+                event.reason, event.requestID, event.status.rawValue,
+            ])
+            if db.changesCount == 1 {
+                try each(event, true, nil)
+            } else {
+                try each(event, false, try stored(orderID: event.orderID, db))
+            }
+        }
+    }
+
+    private static func stored(orderID: String, _ db: Database) throws -> CancellationEvent? {
+        let statement = try db.cachedStatement(
+            sql: "SELECT \(columns) FROM rescind_cancellation_events WHERE order_id = ?")
+        return try Row.fetchOne(statement, arguments: [orderID]).map(event)
+    }
+
+    package func retract(orderID: String) async throws(HistoryError) -> RetractOutcome {
+        try await write("retract") { db in
+            let update = try db.cachedStatement(
+                sql: "UPDATE rescind_cancellation_events SET status = 'retracted' WHERE order_id = ? AND status = 'recorded'"
+            )
+            try update.execute(arguments: [orderID])
+            if db.changesCount == 1 { return .retracted }
+            return try Self.stored(orderID: orderID, db) == nil ? .notFound : .alreadyRetracted
+        }
+    }
+
+    static let windowSQL = """
+        SELECT \(columns) FROM rescind_cancellation_events
+        WHERE buyer_id = ? AND at_us > ? AND at_us <= ? AND status = 'recorded'
+        ORDER BY at_us, order_id
+        """
+
+    package func events(buyerID: String, from: HistoryInstant, through: HistoryInstant) async throws(HistoryError)
+        -> [CancellationEvent]
+    {
+        try await read("events") { db in try Self.window(buyerID: buyerID, from: from, through: through, db) }
+    }
+
+    /// A buyer's window, read on the calling thread without a deadline (no lock can
+    /// hold a WAL reader up): what the benchmark measures apart from the async call.
+    package func eventsBlocking(buyerID: String, from: HistoryInstant, through: HistoryInstant) throws(HistoryError)
+        -> [CancellationEvent]
+    {
+        guard !closed.withLock({ $0 }) else { throw HistoryError(.closed, HistoryMessages.closed) }
+        do {
+            return try pool.read { db in try Self.window(buyerID: buyerID, from: from, through: through, db) }
+        } catch {
+            throw HistoryError(.unavailable, HistoryMessages.unavailable("events", String(describing: error)))
+        }
+    }
+
+    private static func window(buyerID: String, from: HistoryInstant, through: HistoryInstant, _ db: Database) throws
+        -> [CancellationEvent]
+    {
+        let statement = try db.cachedStatement(sql: windowSQL)
+        var events: [CancellationEvent] = []
+        let rows = try Row.fetchCursor(statement, arguments: [buyerID, from.microseconds, through.microseconds])
+        while let row = try rows.next() { events.append(event(row)) }
+        return events
+    }
+
+    package func events(buyerIDs: [String], from: HistoryInstant, through: HistoryInstant) async throws(HistoryError)
+        -> [String: [CancellationEvent]]
+    {
+        // One read transaction (one snapshot) and one prepared statement for all: in
+        // SQLite a query per buyer costs what an `IN` list would, without building SQL.
+        try await read("events") { db in
+            var found: [String: [CancellationEvent]] = [:]
+            for buyerID in buyerIDs where found[buyerID] == nil {
+                found[buyerID] = try Self.window(buyerID: buyerID, from: from, through: through, db)
+            }
+            return found
+        }
+    }
+
+    package func purge(before: HistoryInstant) async throws(HistoryError) -> Int {
+        try await write("purge") { db in
+            try db.execute(sql: "DELETE FROM rescind_cancellation_events WHERE at_us < ?", arguments: [before.microseconds])
+            return db.changesCount
+        }
+    }
+
+    package func stats() async throws(HistoryError) -> HistoryStats {
+        try await read("stats") { db in
+            let row = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT COUNT(*), COALESCE(SUM(status = 'retracted'), 0), COUNT(DISTINCT buyer_id), MIN(at_us), MAX(at_us)
+                    FROM rescind_cancellation_events
+                    """)!
+            return HistoryStats(
+                events: row[0], retracted: row[1], buyers: row[2],
+                oldest: (row[3] as Int64?).map(HistoryInstant.init(microseconds:)),
+                newest: (row[4] as Int64?).map(HistoryInstant.init(microseconds:)),
+                schemaVersion: try Self.migrator.appliedIdentifiers(db).count)
+        }
+    }
+
+    package func close() async {
+        let wasOpen = closed.withLock { closed in
+            defer { closed = true }
+            return !closed
+        }
+        if wasOpen { try? pool.close() }
+    }
+
+    // MARK: Plumbing
+
+    private static func event(_ row: Row) -> CancellationEvent {
+        CancellationEvent(
+            orderID: row[0], buyerID: row[1], sellerID: row[2], at: HistoryInstant(microseconds: row[3]),
+            atText: row[4], initiator: row[5], reason: row[6], requestID: row[7],
+            status: CancellationStatus(rawValue: row[8]) ?? .recorded)
+    }
+
+    private func read<T: Sendable>(_ operation: String, _ body: @escaping @Sendable (Database) throws -> T)
+        async throws(HistoryError) -> T
+    {
+        guard !closed.withLock({ $0 }) else { throw HistoryError(.closed, HistoryMessages.closed) }
+        let pool = self.pool
+        return try await withDeadline(queryTimeout, operation: operation) {
+            do { return try await pool.read(body) } catch { throw Self.translate(error, operation) }
+        }
+    }
+
+    private func write<T: Sendable>(_ operation: String, _ body: @escaping @Sendable (Database) throws -> T)
+        async throws(HistoryError) -> T
+    {
+        guard !closed.withLock({ $0 }) else { throw HistoryError(.closed, HistoryMessages.closed) }
+        let pool = self.pool
+        return try await withDeadline(queryTimeout, operation: operation) {
+            do { return try await pool.write(body) } catch { throw Self.translate(error, operation) }
+        }
+    }
+
+    private static func translate(_ error: any Error, _ operation: String) -> any Error {
+        if let error = error as? HistoryError { return error }
+        if error is CancellationError { return error }
+        if let error = error as? DatabaseError, error.resultCode == .SQLITE_BUSY {
+            return HistoryError(.timeout, HistoryMessages.unavailable(operation, "the database is locked"))
+        }
+        return HistoryError(.unavailable, HistoryMessages.unavailable(operation, String(describing: error)))
+    }
+}
+
+/// What an import did: counts (a million order ids are not worth listing) and every
+/// conflict.
+package struct ImportSummary: Sendable, Equatable {
+    package var recorded = 0
+    package var duplicates = 0
+    package var conflicts: [HistoryError] = []
+
+    package init(recorded: Int = 0, duplicates: Int = 0, conflicts: [HistoryError] = []) {
+        self.recorded = recorded
+        self.duplicates = duplicates
+        self.conflicts = conflicts
+    }
+
+    mutating func add(_ other: ImportSummary) {
+        recorded += other.recorded
+        duplicates += other.duplicates
+        conflicts += other.conflicts
+    }
+}

@@ -1,0 +1,143 @@
+import Foundation
+import GRDB
+import Testing
+
+@testable import RescindHistory
+
+/// The embedded store against a real SQLite file in a temporary folder, one per test.
+@Suite("SQLite history store")
+struct SQLiteHistoryStoreTests {
+    /// A store in a new temporary folder, removed after `body`.
+    static func withStore(
+        queryTimeout: Duration = .seconds(5), _ body: (SQLiteHistoryStore, String) async throws -> Void
+    ) async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rescind-history-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("history.db").path
+        let store = try SQLiteHistoryStore(path: path, queryTimeout: queryTimeout)
+        try await body(store, path)
+        await store.close()
+    }
+
+    @Test func recordsAndReads() async throws { try await Self.withStore { s, _ in try await StoreBehaviours.recordsAndReads(s) } }
+    @Test func recordingTwiceIsADuplicate() async throws {
+        try await Self.withStore { s, _ in try await StoreBehaviours.recordingTwiceIsADuplicate(s) }
+    }
+    @Test func differentEventForAnOrderIsAConflict() async throws {
+        try await Self.withStore { s, _ in try await StoreBehaviours.differentEventForAnOrderIsAConflict(s) }
+    }
+    @Test func repeatsWithinABatch() async throws { try await Self.withStore { s, _ in try await StoreBehaviours.repeatsWithinABatch(s) } }
+    @Test func retraction() async throws { try await Self.withStore { s, _ in try await StoreBehaviours.retraction(s) } }
+    @Test func recordingARetractedEvent() async throws {
+        try await Self.withStore { s, _ in try await StoreBehaviours.recordingARetractedEvent(s) }
+    }
+    @Test func windowEdges() async throws { try await Self.withStore { s, _ in try await StoreBehaviours.windowEdges(s) } }
+    @Test func manyBuyers() async throws { try await Self.withStore { s, _ in try await StoreBehaviours.manyBuyers(s) } }
+    @Test func purgeAndStats() async throws { try await Self.withStore { s, _ in try await StoreBehaviours.purgeAndStats(s) } }
+    @Test func concurrentRecordsForOneBuyer() async throws {
+        try await Self.withStore { s, _ in try await StoreBehaviours.concurrentRecordsForOneBuyer(s) }
+    }
+    @Test func importCounts() async throws { try await Self.withStore { s, _ in try await StoreBehaviours.importCounts(s) } }
+    @Test func closedStoreRefuses() async throws { try await Self.withStore { s, _ in try await StoreBehaviours.closedStoreRefuses(s) } }
+
+    /// Closing and opening the file again loses nothing, retractions included, and the
+    /// migrations are not applied twice.
+    @Test func reopenLosesNothing() async throws {
+        try await Self.withStore { store, path in
+            let events = (0..<500).map { StoreBehaviours.event("o-\($0)", at: StoreBehaviours.t0.adding(microseconds: -Int64($0))) }
+            _ = try await store.record(events)
+            #expect(try await store.retract(orderID: "o-7") == .retracted)
+            await store.close()
+            let reopened = try SQLiteHistoryStore(path: path)
+            let stats = try await reopened.stats()
+            #expect(stats.events == 500)
+            #expect(stats.retracted == 1)
+            #expect(stats.schemaVersion == SQLiteHistoryStore.schemaVersion)
+            let found = try await reopened.events(
+                buyerID: "b-1", from: StoreBehaviours.t0.adding(microseconds: -1_000), through: StoreBehaviours.t0)
+            #expect(found.count == 499)
+            #expect(!found.contains { $0.orderID == "o-7" })
+            await reopened.close()
+        }
+    }
+
+    /// The file is in WAL mode, and the buyer's window is one range scan of the
+    /// `(buyer_id, at_us)` index (SQLite's own plan says so).
+    @Test func walAndIndexRangeScan() async throws {
+        try await Self.withStore { store, path in
+            await store.close()
+            let queue = try DatabaseQueue(path: path)
+            try await queue.read { db in
+                #expect(try String.fetchOne(db, sql: "PRAGMA journal_mode") == "wal")
+                let plan = try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + SQLiteHistoryStore.windowSQL, arguments: ["b", 0, 1])
+                    .map { $0["detail"] as String }
+                #expect(
+                    plan.contains {
+                        $0.contains("USING INDEX rescind_cancellation_events_buyer_at (buyer_id=? AND at_us>? AND at_us<?)")
+                    }, "\(plan)")
+            }
+            try queue.close()
+        }
+    }
+
+    /// A writer that cannot get the lock within the query timeout throws `.timeout`
+    /// (another connection holds the write lock); reads go on meanwhile (WAL).
+    @Test func lockedWriterTimesOut() async throws {
+        try await Self.withStore(queryTimeout: .milliseconds(300)) { store, path in
+            // Another connection holds the write lock until told to let go (a whole
+            // transaction inside one access, as GRDB requires).
+            let blocker = try DatabaseQueue(path: path)
+            let locked = DispatchSemaphore(value: 0), release = DispatchSemaphore(value: 0)
+            let holder = Thread {
+                try? blocker.writeWithoutTransaction { db in
+                    try db.execute(sql: "BEGIN IMMEDIATE")
+                    locked.signal()
+                    release.wait()
+                    try db.execute(sql: "ROLLBACK")
+                }
+            }
+            holder.start()
+            locked.wait()
+            let started = ContinuousClock.now
+            await #expect {
+                _ = try await store.record([StoreBehaviours.event("o-1")])
+            } throws: { error in
+                (error as? HistoryError)?.kind == .timeout
+            }
+            #expect(ContinuousClock.now - started < .seconds(3))
+            #expect(try await store.events(buyerID: "b-1", from: StoreBehaviours.t0, through: StoreBehaviours.t0) == [])
+            release.signal()
+            try await blocker.write { _ in }  // waits for the holder's access to end
+            try blocker.close()
+            #expect(try await store.record([StoreBehaviours.event("o-1")]).recorded == ["o-1"])
+        }
+    }
+
+    /// A file whose schema is newer than this build's is refused, not written to.
+    @Test func newerSchemaIsRefused() async throws {
+        try await Self.withStore { store, path in
+            await store.close()
+            let queue = try DatabaseQueue(path: path)
+            try await queue.write { db in try db.execute(sql: "INSERT INTO grdb_migrations VALUES ('2-from-the-future')") }
+            try queue.close()
+            #expect {
+                _ = try SQLiteHistoryStore(path: path)
+            } throws: { error in
+                (error as? HistoryError)?.kind == .schema
+                    && (error as? HistoryError)?.message
+                        == "the history database is at schema version 2, newer than this build's 1; upgrade rescind"
+            }
+        }
+    }
+
+    /// A path that cannot be opened is `.unavailable`, naming it.
+    @Test func unopenableFile() {
+        #expect {
+            _ = try SQLiteHistoryStore(path: "/nonexistent-folder/history.db")
+        } throws: { error in
+            (error as? HistoryError)?.kind == .unavailable
+                && (error as? HistoryError)?.message.contains("`/nonexistent-folder/history.db`") == true
+        }
+    }
+}
