@@ -97,6 +97,7 @@ let package = Package(
         .target(name: "RescindHistory", dependencies: [
             "RescindJSON", "CELRuntime",
             .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "GRDBSQLite", package: "GRDB.swift"),
             .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

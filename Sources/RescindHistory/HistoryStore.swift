@@ -16,7 +16,8 @@
 ///   microsecond precision: the engine counts `(at - window, at]`.
 /// - **Every call has a deadline** (the store's query timeout): a store that does not
 ///   answer in time throws `HistoryError` of kind `.timeout`; nothing waits longer.
-///   Other failures are `.unavailable`.
+///   (SQLite's window reads are bounded by SQLite's busy timeout rather than a timer:
+///   see `SQLiteHistoryStore.events`.) Other failures are `.unavailable`.
 package protocol HistoryStore: Sendable {
     /// Records `events` (in one transaction per batch); what happened to each order id.
     func record(_ events: [CancellationEvent]) async throws(HistoryError) -> RecordOutcome

@@ -190,7 +190,8 @@ package final class PostgresHistoryStore: HistoryStore, Service {
         return outcome
     }
 
-    /// Records many events: `record` in batches of `batchSize` (one statement each).
+    /// Records many events: `record` in batches of `batchSize` (one statement each,
+    /// each with the query timeout).
     package func `import`(events: [CancellationEvent], batchSize: Int = 5_000) async throws(HistoryError)
         -> ImportSummary
     {
