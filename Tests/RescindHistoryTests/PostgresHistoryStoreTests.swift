@@ -107,21 +107,28 @@ struct PostgresHistoryStoreTests {
         await TestPostgres.drop(location)
     }
 
-    /// The window is one index range scan of `(buyer_id, at_us)` (the server's plan).
+    /// The window is a range scan of the covering `(buyer_id, at_us)` index (the server's
+    /// plan, after `vacuum`).
     @Test func windowUsesTheIndex() async throws {
         try await TestPostgres.withStore { store in
             let events = (0..<2_000).map {
                 StoreBehaviours.event("o-\($0)", buyer: "b-\($0 % 100)", at: StoreBehaviours.t0.adding(microseconds: -Int64($0)))
             }
             _ = try await store.import(events: events, batchSize: 1_000)
-            _ = try await store.client.query("ANALYZE rescind_cancellation_events")
+            try await store.vacuum()
             var plan: [String] = []
             for try await line in try await store.client.query(
-                "EXPLAIN SELECT * FROM rescind_cancellation_events WHERE buyer_id = \("b-1") AND at_us > \(Int64(0)) AND at_us <= \(Int64.max)"
+                """
+                EXPLAIN SELECT order_id, buyer_id, seller_id, at_us, at_text, initiator, reason, request_id, status
+                FROM rescind_cancellation_events
+                WHERE buyer_id = \("b-1") AND at_us > \(Int64(0)) AND at_us <= \(Int64.max) AND status = 'recorded'
+                """
             ).decode(String.self) {
                 plan.append(line)
             }
-            #expect(plan.joined().contains("rescind_cancellation_events_buyer_at"), "\(plan)")
+            // An index scan, index-only or bitmap (the planner's choice for a small table).
+            #expect(plan.joined().contains("Scan using rescind_cancellation_events_buyer_at")
+                || plan.joined().contains("Bitmap Index Scan on rescind_cancellation_events_buyer_at"), "\(plan)")
         }
     }
 

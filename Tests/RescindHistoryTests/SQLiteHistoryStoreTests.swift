@@ -88,7 +88,11 @@ struct SQLiteHistoryStoreTests {
         try await Self.withStore(queryTimeout: .milliseconds(300)) { store, path in
             // Another connection holds the write lock until told to let go (a whole
             // transaction inside one access, as GRDB requires).
-            let blocker = try DatabaseQueue(path: path)
+            // It waits for locks itself: the store's timed-out write may still hold the
+            // lock for a moment after the holder lets go.
+            var configuration = Configuration()
+            configuration.busyMode = .timeout(5)
+            let blocker = try DatabaseQueue(path: path, configuration: configuration)
             let locked = DispatchSemaphore(value: 0), release = DispatchSemaphore(value: 0)
             let holder = Thread {
                 try? blocker.writeWithoutTransaction { db in
