@@ -23,7 +23,9 @@ enum TestPostgres {
             throw HistoryError(.invalidLocation, "not postgres")
         }
         location.schema = schema
-        location.poolMax = 20
+        // The suite's tests run at once: a few connections each stay well inside the
+        // test server's `max_connections`.
+        location.poolMax = 4
         return location
     }
 
