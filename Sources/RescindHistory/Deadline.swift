@@ -1,3 +1,4 @@
+import Dispatch
 import Synchronization
 
 /// Runs `body` with a deadline: its result if it finishes within `timeout`, else a
@@ -16,13 +17,16 @@ func withDeadline<T: Sendable>(
                 let work = Task {
                     do { race.finish(.success(try await body())) } catch { race.finish(.failure(error)) }
                 }
-                let timer = Task {
-                    try? await Task.sleep(for: timeout)
+                // A Dispatch timer, not a sleeping task: it fires even while every thread
+                // of the cooperative pool is busy (seen in the full test suite, where a
+                // task's sleep ended 48 s late), and resumes the caller directly.
+                let timer = DispatchWorkItem {
                     if race.finish(.failure(HistoryError(.timeout, HistoryMessages.timeout(operation, timeout)))) {
                         work.cancel()
                     }
                 }
-                race.tasks(work: work, timer: timer)
+                DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(nanoseconds(timeout))), execute: timer)
+                race.tasks(work: work, timer: Timer(item: timer))
             }
         } onCancel: {
             race.finish(.failure(CancellationError()))
@@ -43,7 +47,7 @@ private final class Race<T: Sendable>: Sendable {
         var continuation: CheckedContinuation<T, any Error>?
         var result: Result<T, any Error>?
         var work: Task<Void, Never>?
-        var timer: Task<Void, Never>?
+        var timer: Timer?
     }
     private let state = Mutex(State())
 
@@ -56,7 +60,7 @@ private final class Race<T: Sendable>: Sendable {
         if let early { continuation.resume(with: early) }
     }
 
-    func tasks(work: Task<Void, Never>, timer: Task<Void, Never>) {
+    func tasks(work: Task<Void, Never>, timer: Timer) {
         let finished = state.withLock { state -> Bool in
             state.work = work
             state.timer = timer
@@ -72,7 +76,7 @@ private final class Race<T: Sendable>: Sendable {
     @discardableResult
     func finish(_ result: Result<T, any Error>) -> Bool {
         let (won, continuation, work, timer) = state.withLock {
-            state -> (Bool, CheckedContinuation<T, any Error>?, Task<Void, Never>?, Task<Void, Never>?) in
+            state -> (Bool, CheckedContinuation<T, any Error>?, Task<Void, Never>?, Timer?) in
             guard state.result == nil else { return (false, nil, nil, nil) }
             state.result = result
             let continuation = state.continuation
@@ -85,4 +89,15 @@ private final class Race<T: Sendable>: Sendable {
         continuation?.resume(with: result)
         return true
     }
+}
+
+/// The timer's work item: Dispatch's work items may be cancelled from any thread.
+private struct Timer: @unchecked Sendable {
+    let item: DispatchWorkItem
+    func cancel() { item.cancel() }
+}
+
+private func nanoseconds(_ duration: Duration) -> Int64 {
+    let (seconds, attoseconds) = duration.components
+    return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
 }

@@ -47,11 +47,12 @@ package final class SQLiteHistoryStore: HistoryStore {
     ]
     package static var schemaVersion: Int { migrations.count }
 
-    /// Opens (creating when missing) the file at `path` and brings its schema up to
-    /// date; throws `.schema` when the file was written by a newer build.
     /// Each import transaction's deadline (a batch of 250,000 events took about 2 s here).
     package let importTimeout: Duration
 
+    /// Opens (creating when missing) the file at `path` and brings its schema up to
+    /// date; throws `.schema` when the file was written by a newer build. `readers`:
+    /// connections for reads at once.
     package init(path: String, queryTimeout: Duration = .seconds(2), importTimeout: Duration = .seconds(60), readers: Int = 4)
         throws(HistoryError)
     {
@@ -66,8 +67,8 @@ package final class SQLiteHistoryStore: HistoryStore {
             // WAL with NORMAL: a commit survives a crash of the process (the WAL is
             // written before the call returns); only a power loss may lose the last ones.
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
-            // Reads map the file instead of copying each page in with a system call (a
-            // window touches a page per event); 16 MiB of page cache per connection.
+            // Reads map the file instead of copying each page in with a system call;
+            // 16 MiB of page cache per connection.
             try db.execute(sql: "PRAGMA mmap_size = 1073741824")
             try db.execute(sql: "PRAGMA cache_size = -16384")
         }
@@ -135,8 +136,16 @@ package final class SQLiteHistoryStore: HistoryStore {
         var start = events.startIndex
         while start < events.endIndex {
             let end = min(start + batchSize, events.endIndex)
-            // In key order: the rows of a batch land in the table's pages in one pass.
-            let batch = events[start..<end].sorted { ($0.buyerID, $0.at, $0.orderID) < ($1.buyerID, $1.at, $1.orderID) }
+            // In key order, so the rows land in the table's pages in one pass; an order's
+            // repeats after all first occurrences, so the first in the file is the one
+            // recorded and the repeats are judged against it, as `record` judges them.
+            var seen: Set<String> = []
+            var firsts: [CancellationEvent] = [], repeats: [CancellationEvent] = []
+            for event in events[start..<end] {
+                if seen.insert(event.orderID).inserted { firsts.append(event) } else { repeats.append(event) }
+            }
+            firsts.sort { ($0.buyerID, $0.at, $0.orderID) < ($1.buyerID, $1.at, $1.orderID) }
+            let batch = firsts + repeats
             let part = try await write("import", timeout: importTimeout) { db in
                 var part = ImportSummary()
                 try Self.insert(batch, db) { event, inserted, existing in

@@ -83,6 +83,7 @@ struct PostgresHistoryStoreTests {
         try await TestPostgres.withStore { try await StoreBehaviours.concurrentRecordsForOneBuyer($0) }
     }
     @Test func importCounts() async throws { try await TestPostgres.withStore { try await StoreBehaviours.importCounts($0) } }
+    @Test func importKeepsTheFirstOccurrence() async throws { try await TestPostgres.withStore { try await StoreBehaviours.importKeepsTheFirstOccurrence($0) } }
     @Test func closedStoreRefuses() async throws {
         try await TestPostgres.withStore { try await StoreBehaviours.closedStoreRefuses($0) }
     }
@@ -134,8 +135,9 @@ struct PostgresHistoryStoreTests {
         }
     }
 
-    /// A statement held up by a lock gives up at the query timeout with `.timeout`.
-    @Test func blockedQueryTimesOut() async throws {
+    /// A statement held up by a lock gives up at the query timeout with `.timeout` (the
+    /// lock is held 2 s: a query that waited for it would succeed).
+    @Test(.timeLimit(.minutes(2))) func blockedQueryTimesOut() async throws {
         try await TestPostgres.withStore(queryTimeout: .milliseconds(300)) { store in
             let locked = AsyncStream<Void>.makeStream()
             let blocker = Task {
@@ -146,13 +148,11 @@ struct PostgresHistoryStoreTests {
                 }
             }
             for await _ in locked.stream { break }
-            let started = ContinuousClock.now
             await #expect {
                 _ = try await store.events(buyerID: "b-1", from: StoreBehaviours.t0, through: StoreBehaviours.t0)
             } throws: { error in
                 (error as? HistoryError)?.kind == .timeout
             }
-            #expect(ContinuousClock.now - started < .seconds(2))
             _ = try await blocker.value
         }
     }
@@ -162,7 +162,8 @@ struct PostgresHistoryStoreTests {
 /// ends the call. Needs no PostgreSQL, so it always runs.
 @Suite("PostgreSQL history store without a server")
 struct PostgresUnansweredTests {
-    @Test func silentServerTimesOut() async throws {
+    /// Without the deadline these calls would never return: the time limit fails them.
+    @Test(.timeLimit(.minutes(2))) func silentServerTimesOut() async throws {
         let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         #expect(listener >= 0)
         defer { close(listener) }
@@ -181,25 +182,21 @@ struct PostgresUnansweredTests {
         let port = Int(UInt16(bigEndian: address.sin_port))
         let location = try HistoryLocation(parsing: "postgres://rescind@127.0.0.1:\(port)/none?sslmode=disable")
         guard case .postgres(let postgres) = location else { return }
-        let started = ContinuousClock.now
         await #expect {
             _ = try await PostgresHistoryStore.open(
                 location: postgres, queryTimeout: .milliseconds(200), migrationTimeout: .milliseconds(400))
         } throws: { error in
             (error as? HistoryError)?.kind == .timeout
         }
-        #expect(ContinuousClock.now - started < .seconds(3))
 
         // A store that is running but whose server is silent: every call ends at its deadline.
         let store = PostgresHistoryStore(location: postgres, queryTimeout: .milliseconds(200))
         let runner = Task { try await store.run() }
-        let again = ContinuousClock.now
         await #expect {
             _ = try await store.events(buyerID: "b-1", from: StoreBehaviours.t0, through: StoreBehaviours.t0)
         } throws: { error in
             (error as? HistoryError)?.kind == .timeout
         }
-        #expect(ContinuousClock.now - again < .seconds(2))
         runner.cancel()
     }
 }

@@ -207,6 +207,18 @@ enum StoreBehaviours {
         #expect(try await store.stats().events == 1_000)
     }
 
+    /// In an import too, an order's first occurrence is the one recorded, whatever
+    /// order the store writes a batch in.
+    static func importKeepsTheFirstOccurrence(_ store: some HistoryStore) async throws {
+        let summary = try await store.import(
+            events: [event("o-1", buyer: "b-9"), event("o-2"), event("o-1", buyer: "b-1"), event("o-1", buyer: "b-9")],
+            batchSize: 10)
+        #expect(summary.recorded == 2)
+        #expect(summary.duplicates == 1)
+        #expect(summary.conflicts.map(\.message).first?.contains("`buyer_id`") == true)
+        #expect(try await store.events(buyerID: "b-9", from: t0.adding(microseconds: -1), through: t0).map(\.orderID) == ["o-1"])
+    }
+
     /// A closed store refuses calls instead of hanging.
     static func closedStoreRefuses(_ store: some HistoryStore) async throws {
         await store.close()
