@@ -102,7 +102,9 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
-        .executableTarget(name: "RescindHistoryBench", dependencies: ["RescindHistory"]),
+        .executableTarget(name: "RescindHistoryBench", dependencies: [
+            "RescindHistory", .product(name: "GRDBSQLite", package: "GRDB.swift"),
+        ]),
         .target(name: "RescindLoadKit"),
         .executableTarget(name: "RescindLoad", dependencies: [
             "RescindLoadKit", .product(name: "ArgumentParser", package: "swift-argument-parser"),

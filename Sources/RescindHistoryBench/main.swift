@@ -1,11 +1,14 @@
 import Foundation
+import GRDBSQLite
 import RescindHistory
 
 // Benchmarks of the history store (docs/history.md has the figures and the commands):
 //
 //   RescindHistoryBench sqlite [EVENTS] [LOOKUPS]     import EVENTS (default 1,000,000)
 //                                                     into a new SQLite file, then time
-//                                                     LOOKUPS one-buyer windows of 50
+//                                                     LOOKUPS one-buyer windows of 50,
+//                                                     and the same through SQLite's C
+//                                                     API (the floor under the store)
 //   RescindHistoryBench postgres URL [EVENTS] [LOOKUPS]   the same on PostgreSQL, plus
 //                                                     batches of 100 buyers in one query
 //
@@ -82,6 +85,60 @@ func lookups(_ store: some HistoryStore, buyers: Int, count: Int, label: String)
     print("\(label): \(summary(samples))")
 }
 
+/// The floor under the store's read: the same window through SQLite's C API on one
+/// connection of its own, one prepared statement reused, no pool, no transaction, events
+/// built as the store builds them (all columns) and with the text columns only counted.
+func rawFloor(path: String, buyers: Int, count: Int) throws {
+    var db: OpaquePointer?
+    guard sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, nil) == SQLITE_OK, let db else { fatalError("open") }
+    defer { sqlite3_close(db) }
+    sqlite3_exec(db, "PRAGMA mmap_size = 1073741824", nil, nil, nil)
+    var statement: OpaquePointer?
+    let sql = """
+        SELECT order_id, seller_id, at_us, at_text, initiator, reason, request_id FROM rescind_cancellation_events
+        WHERE buyer_id = ? AND at_us > ? AND at_us <= ? AND status = 'recorded' ORDER BY at_us, order_id
+        """
+    guard sqlite3_prepare_v3(db, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil) == SQLITE_OK, let statement else {
+        fatalError("prepare")
+    }
+    defer { sqlite3_finalize(statement) }
+    func text(_ column: Int32) -> String {
+        let bytes = sqlite3_column_text(statement, column)!
+        return String(decoding: UnsafeBufferPointer(start: bytes, count: Int(sqlite3_column_bytes(statement, column))), as: UTF8.self)
+    }
+    let from = clock.adding(microseconds: -30 * day)
+    for buildEvents in [true, false] {
+        var generator = SystemRandomNumberGenerator()
+        var cpu: [Int64] = []
+        for n in 0..<(count + count / 10) {
+            let buyer = "b-\(Int.random(in: 0..<buyers, using: &generator))"
+            let start = threadCPUNanoseconds()
+            var events: [CancellationEvent] = []
+            var rows = 0
+            buyer.withCString { sqlite3_bind_text(statement, 1, $0, -1, unsafeBitCast(-1, to: sqlite3_destructor_type.self)) }
+            sqlite3_bind_int64(statement, 2, from.microseconds)
+            sqlite3_bind_int64(statement, 3, clock.microseconds)
+            while sqlite3_step(statement) == SQLITE_ROW {
+                rows += 1
+                if buildEvents {
+                    events.append(
+                        CancellationEvent(
+                            orderID: text(0), buyerID: buyer, sellerID: text(1),
+                            at: HistoryInstant(microseconds: sqlite3_column_int64(statement, 2)), atText: text(3),
+                            initiator: text(4), reason: text(5), requestID: text(6)))
+                } else {
+                    rows &+= Int(sqlite3_column_bytes(statement, 0) &+ sqlite3_column_bytes(statement, 6)) & 0
+                }
+            }
+            sqlite3_reset(statement)
+            let ns = threadCPUNanoseconds() - start
+            precondition(rows == perBuyer && events.count == (buildEvents ? perBuyer : 0))
+            if n >= count / 10 { cpu.append(ns) }
+        }
+        print("floor, SQLite's C API, \(buildEvents ? "events built" : "rows stepped only"), thread CPU: \(summary(cpu))")
+    }
+}
+
 switch mode {
 case "sqlite":
     let count = arguments.dropFirst().first.flatMap { Int($0) } ?? 1_000_000
@@ -121,6 +178,7 @@ case "sqlite":
         print("\(label) (blocking read), thread CPU: \(summary(cpu))")
     }
     await store.close()
+    try rawFloor(path: path, buyers: buyers, count: lookupCount)
 
 case "postgres":
     guard let url = arguments.dropFirst().first, case .postgres(var location) = try HistoryLocation(parsing: url) else {
