@@ -89,8 +89,6 @@ let package = Package(
         .executableTarget(name: "RescindBench", dependencies: ["Rescind", "RescindCELLibrary", "CEL", "RescindEngine", "RescindPolicy"]),
         // How a service embeds Rescind, with `import Rescind` alone (README, "Embedding").
         .executableTarget(name: "rescind-embedding-example", dependencies: ["Rescind"], path: "Examples/embedding"),
-        // The load generator for `rescind serve` (Scripts/serve-bench.sh): plain sockets
-        // and poll on threads of its own; the kit is shared with the reload-under-load test.
         // The cancellation history store (issue 14): events, the `HistoryStore` protocol,
         // SQLite (GRDB, one file, WAL) and PostgreSQL (postgres-nio, a pool) behind it.
         // Reads RFC 3339 exactly as the engine does (CELRuntime's `CELTimestamp`).
@@ -105,6 +103,8 @@ let package = Package(
         .executableTarget(name: "RescindHistoryBench", dependencies: [
             "RescindHistory", .product(name: "GRDBSQLite", package: "GRDB.swift"),
         ]),
+        // The load generator for `rescind serve` (Scripts/serve-bench.sh): plain sockets
+        // and poll on threads of its own; the kit is shared with the reload-under-load test.
         .target(name: "RescindLoadKit"),
         .executableTarget(name: "RescindLoad", dependencies: [
             "RescindLoadKit", .product(name: "ArgumentParser", package: "swift-argument-parser"),
