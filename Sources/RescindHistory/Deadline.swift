@@ -6,6 +6,22 @@ import Synchronization
 /// wind down: GRDB interrupts SQLite, postgres-nio gives up a connection lease). A task
 /// group would wait for a child that ignores cancellation; this does not, so no caller
 /// hangs on a store that does not answer.
+///
+/// Nothing here needs a thread of Swift's cooperative pool, which the caller's other
+/// work (request handlers, CPU-bound or blocking tasks) may hold: `body` runs in a task
+/// on `HistoryExecutor` (its own threads; GRDB's queues and NIO's event loops resume it
+/// there), and the timer is a Dispatch timer on a queue of its own. In the full test
+/// suite on two cores, with both pool threads busy, a `body` task on the pool did not
+/// start before its 5 s deadline (and a sleeping task woke 48 s late).
+///
+/// The deadline is measured against the store's work, not the caller's scheduling: the
+/// outcome is decided when the work finishes or the timer fires, whichever comes first
+/// (under a lock, on the store's threads), and the caller is resumed with that outcome
+/// whenever its own executor runs it again. So a call the store completed in time is
+/// never reported as a timeout because the caller was resumed late, and a `.timeout`
+/// means the work had not finished at the deadline (a write is then rolled back or never
+/// starts, unless its commit lands in the instant between the timer and the report:
+/// record again to be sure, it is idempotent).
 func withDeadline<T: Sendable>(
     _ timeout: Duration, operation: String, _ body: @escaping @Sendable () async throws -> T
 ) async throws(HistoryError) -> T {
@@ -14,7 +30,7 @@ func withDeadline<T: Sendable>(
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
                 race.start(continuation)
-                let work = Task {
+                let work = Task(executorPreference: HistoryExecutor.shared) {
                     do { race.finish(.success(try await body())) } catch { race.finish(.failure(error)) }
                 }
                 // A Dispatch timer, not a sleeping task: it fires even while every thread
@@ -25,7 +41,7 @@ func withDeadline<T: Sendable>(
                         work.cancel()
                     }
                 }
-                DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(nanoseconds(timeout))), execute: timer)
+                HistoryExecutor.timers.asyncAfter(deadline: .now() + .nanoseconds(Int(nanoseconds(timeout))), execute: timer)
                 race.tasks(work: work, timer: Timer(item: timer))
             }
         } onCancel: {
@@ -37,6 +53,26 @@ func withDeadline<T: Sendable>(
         throw HistoryError(.timeout, "`\(operation)` was cancelled")
     } catch {
         throw HistoryError(.unavailable, HistoryMessages.unavailable(operation, String(describing: error)))
+    }
+}
+
+/// Where the stores' async work runs: a task executor on a private concurrent Dispatch
+/// queue, whose threads are Dispatch's (started as needed), not the cooperative pool's.
+/// Store calls run in tasks that prefer it (`withDeadline`), and so does postgres-nio's
+/// pool (`PostgresHistoryStore.open`, `run`): its task group's children (connecting,
+/// keep-alives) inherit the preference, and the continuations that NIO's event loops and
+/// GRDB's queues resume come back here rather than to the pool.
+final class HistoryExecutor: TaskExecutor {
+    static let shared = HistoryExecutor()
+    /// The deadlines' timers: a serial queue of their own, not a global queue that
+    /// blocking work elsewhere in the process might fill.
+    static let timers = DispatchQueue(label: "rescind-history-deadlines")
+
+    private let queue = DispatchQueue(label: "rescind-history", attributes: .concurrent)
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        queue.async { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
     }
 }
 

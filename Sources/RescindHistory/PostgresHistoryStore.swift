@@ -96,7 +96,7 @@ package final class PostgresHistoryStore: HistoryStore, Service {
     ) async throws(HistoryError) -> PostgresHistoryStore {
         let store = PostgresHistoryStore(location: location, queryTimeout: queryTimeout, logger: logger)
         let client = store.client
-        store.runner.withLock { $0 = Task { await client.run() } }
+        store.runner.withLock { $0 = Task(executorPreference: HistoryExecutor.shared) { await client.run() } }
         do {
             try await store.migrate(timeout: migrationTimeout)
         } catch {
@@ -106,9 +106,12 @@ package final class PostgresHistoryStore: HistoryStore, Service {
         return store
     }
 
-    /// The pool's background work, until cancelled (`Service`).
+    /// The pool's background work, until cancelled (`Service`): on the store's own
+    /// threads (`HistoryExecutor`), so connecting and leasing do not wait for a thread of
+    /// the cooperative pool.
     package func run() async throws {
-        await client.run()
+        let client = self.client
+        await withTaskExecutorPreference(HistoryExecutor.shared) { await client.run() }
     }
 
     /// Applies the migrations this database lacks, under the advisory lock; throws

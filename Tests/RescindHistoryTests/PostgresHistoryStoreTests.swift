@@ -88,6 +88,27 @@ struct PostgresHistoryStoreTests {
         try await TestPostgres.withStore { try await StoreBehaviours.closedStoreRefuses($0) }
     }
 
+    /// With every thread of the cooperative pool blocked, the store still connects,
+    /// migrates, records and reads: postgres-nio's pool and the store's calls run on the
+    /// store's own threads. (The CI run of the whole suite on two cores timed out every
+    /// `migrate` here.)
+    @Test(.timeLimit(.minutes(2))) func answersWhileTheCooperativePoolIsBlocked() async throws {
+        let location = try TestPostgres.location()
+        let store = try await whileTheCooperativePoolIsBlocked {
+            let store = try await PostgresHistoryStore.open(
+                location: location, queryTimeout: .seconds(2), migrationTimeout: .seconds(10))
+            let event = StoreBehaviours.event("o-1")
+            #expect(try await store.record([event]) == RecordOutcome(recorded: ["o-1"]))
+            let found = try await store.events(
+                buyerID: "b-1", from: StoreBehaviours.t0.adding(microseconds: -1), through: StoreBehaviours.t0)
+            #expect(found == [event])
+            #expect(try await store.stats().events == 1)
+            return store
+        }
+        await store.close()
+        await TestPostgres.drop(location)
+    }
+
     /// Two replicas starting at once on a new database apply each migration once (the
     /// advisory lock), and both then work on the same events; a third start finds the
     /// schema done.

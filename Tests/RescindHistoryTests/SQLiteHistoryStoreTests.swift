@@ -121,6 +121,56 @@ struct SQLiteHistoryStoreTests {
         }
     }
 
+    /// With every thread of the cooperative pool blocked, the store still records,
+    /// reads, retracts, purges and counts within a 1 s deadline (its work and its
+    /// deadline run on threads of their own), and a write that cannot get the lock still
+    /// times out at its deadline. The CI run of the whole suite on two cores timed out
+    /// every history call this way (`record` within 5000 ms).
+    @Test(.timeLimit(.minutes(2))) func answersWhileTheCooperativePoolIsBlocked() async throws {
+        try await Self.withStore(queryTimeout: .seconds(1)) { store, path in
+            try await whileTheCooperativePoolIsBlocked {
+                let events = [StoreBehaviours.event("o-1"), StoreBehaviours.event("o-2", buyer: "b-2")]
+                #expect(try await store.record(events) == RecordOutcome(recorded: ["o-1", "o-2"]))
+                let from = StoreBehaviours.t0.adding(microseconds: -StoreBehaviours.window)
+                #expect(try await store.events(buyerID: "b-1", from: from, through: StoreBehaviours.t0) == [events[0]])
+                let both = try await store.events(buyerIDs: ["b-1", "b-2"], from: from, through: StoreBehaviours.t0)
+                #expect(both == ["b-1": [events[0]], "b-2": [events[1]]])
+                #expect(try await store.import(events: [StoreBehaviours.event("o-3")], batchSize: 10).recorded == 1)
+                #expect(try await store.retract(orderID: "o-1") == .retracted)
+                #expect(try await store.stats().events == 3)
+                #expect(try await store.purge(before: StoreBehaviours.t0.adding(microseconds: 1)) == 3)
+            }
+            // The deadline fires from its timer while the pool is blocked.
+            var configuration = Configuration()
+            configuration.busyMode = .timeout(5)
+            let blocker = try DatabaseQueue(path: path, configuration: configuration)
+            let locked = DispatchSemaphore(value: 0), release = DispatchSemaphore(value: 0)
+            let holder = Thread {
+                try? blocker.writeWithoutTransaction { db in
+                    try db.execute(sql: "BEGIN IMMEDIATE")
+                    locked.signal()
+                    release.wait()
+                    try db.execute(sql: "ROLLBACK")
+                }
+            }
+            holder.start()
+            locked.wait()
+            let elapsed = try await whileTheCooperativePoolIsBlocked {
+                let start = ContinuousClock.now
+                await #expect {
+                    _ = try await store.record([StoreBehaviours.event("o-9")])
+                } throws: { error in
+                    (error as? HistoryError)?.kind == .timeout
+                }
+                return ContinuousClock.now - start
+            }
+            #expect(elapsed < .seconds(3))
+            release.signal()
+            try await blocker.write { _ in }
+            try blocker.close()
+        }
+    }
+
     /// A file whose schema is newer than this build's is refused, not written to.
     @Test func newerSchemaIsRefused() async throws {
         try await Self.withStore { store, path in
