@@ -18,6 +18,9 @@
 ///   answer in time throws `HistoryError` of kind `.timeout`; nothing waits longer.
 ///   (SQLite's window reads are bounded by SQLite's busy timeout rather than a timer:
 ///   see `SQLiteHistoryStore.events`.) Other failures are `.unavailable`.
+/// - **Nothing waits for Swift's cooperative pool**: the work and the deadline run on the
+///   store's own threads, and the deadline is measured against the store's work, not
+///   against when the caller is resumed (`withDeadline`).
 package protocol HistoryStore: Sendable {
     /// Records `events` (in one transaction per batch); what happened to each order id.
     func record(_ events: [CancellationEvent]) async throws(HistoryError) -> RecordOutcome

@@ -216,7 +216,9 @@ package final class SQLiteHistoryStore: HistoryStore {
     /// a WAL reader never waits for the writer, and the one lock wait a read can meet
     /// (while another process recovers the WAL) ends at SQLite's busy timeout, which is
     /// the query timeout, as `.timeout`. The hop and the timer cost more than the read
-    /// (docs/history.md).
+    /// (docs/history.md). The caller's thread may be one of the cooperative pool's, but
+    /// the caller is already running on it, so this waits for no pool thread (the rest
+    /// of the store's work runs on `HistoryExecutor`).
     package func events(buyerID: String, from: HistoryInstant, through: HistoryInstant) async throws(HistoryError)
         -> [CancellationEvent]
     {
