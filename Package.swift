@@ -25,6 +25,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         // Tests only: generated policy sets for the three-sided differential test.
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+        // The cancellation history (issue 14): SQLite embedded, PostgreSQL for replicas.
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
@@ -86,6 +89,20 @@ let package = Package(
         .executableTarget(name: "RescindBench", dependencies: ["Rescind", "RescindCELLibrary", "CEL", "CELCommon", "CELRuntime", "RescindDiagnostics", "RescindEngine", "RescindJSON", "RescindPolicy"]),
         // How a service embeds Rescind, with `import Rescind` alone (README, "Embedding").
         .executableTarget(name: "rescind-embedding-example", dependencies: ["Rescind"], path: "Examples/embedding"),
+        // The cancellation history store (issue 14): events, the `HistoryStore` protocol,
+        // SQLite (GRDB, one file, WAL) and PostgreSQL (postgres-nio, a pool) behind it.
+        // Reads RFC 3339 exactly as the engine does (CELRuntime's `CELTimestamp`).
+        .target(name: "RescindHistory", dependencies: [
+            "RescindJSON", "CELRuntime",
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+        .executableTarget(name: "RescindHistoryBench", dependencies: [
+            "RescindHistory", .product(name: "GRDBSQLite", package: "GRDB.swift"),
+        ]),
         // The load generator for `rescind serve` (Scripts/serve-bench.sh): plain sockets
         // and poll on threads of its own; the kit is shared with the reload-under-load test.
         .target(name: "RescindLoadKit"),
@@ -108,6 +125,12 @@ let package = Package(
         ]),
         .testTarget(name: "RescindToolingTests", dependencies: ["RescindTooling", "Rescind", "CEL", "RescindDiagnostics", "RescindEngine", "RescindPolicy", "RescindYAML"]),
         .testTarget(name: "RescindCLITests", dependencies: ["rescind", "rescind-embedding-example"]),
+        .testTarget(name: "RescindHistoryTests", dependencies: [
+            "RescindHistory", "RescindJSON",
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "RescindServerTests", dependencies: [
             "RescindServer", "Rescind", "CEL", "RescindDiagnostics", "RescindEngine", "RescindPolicy",
             "RescindTooling",
