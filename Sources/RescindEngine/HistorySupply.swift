@@ -53,3 +53,86 @@ extension PolicySet {
         return buyer
     }
 }
+
+/// One cancellation from the history store, as a request's history list holds it.
+package struct HistoryItem: Sendable, Equatable {
+    package let orderID: String
+    package let at: CELTimestamp
+    /// Who cancelled, and why: values of the schema's enums.
+    package let initiator: String
+    package let reason: String
+
+    package init(orderID: String, at: CELTimestamp, initiator: String, reason: String) {
+        self.orderID = orderID
+        self.at = at
+        self.initiator = initiator
+        self.reason = reason
+    }
+}
+
+extension PolicySet {
+    /// The history list the request carries itself; nil when it carries none (the list
+    /// or an object on its path absent or zero-filled), or the set has no `history:`.
+    package func requestHistoryList(of request: ObjectValue) -> [Value]? {
+        guard let history else { return nil }
+        var object = request
+        for (index, name) in history.path.enumerated() {
+            guard !object.isZeroFilled, let value = object[name] else { return nil }
+            if index == history.path.count - 1 {
+                guard case .list(let items) = value else { return nil }
+                return items
+            }
+            guard case .object(let next) = value else { return nil }
+            object = next
+        }
+        return nil
+    }
+
+    /// `request` with its history list set to `items`, as if the request had carried
+    /// them: the objects on the list's path are copied with the list replaced (from
+    /// their zero values where the request left them out), so the engine counts the
+    /// store's events exactly as it counts a request's own list.
+    package func supplying(_ items: [HistoryItem], to request: ObjectValue) -> ObjectValue {
+        guard let history else { return request }
+        let itemType = history.itemType
+        let slots = HistorySupply.itemFields.map { itemType.slot(of: $0.name) }
+        let list = Value.list(items.map { item in
+            .object(ObjectValue.make(type: itemType) { fields in
+                if let slot = slots[0] { fields[slot] = .string(item.orderID) }
+                if let slot = slots[1] { fields[slot] = .timestamp(item.at) }
+                if let slot = slots[2] { fields[slot] = .string(item.initiator) }
+                if let slot = slots[3] { fields[slot] = .string(item.reason) }
+                return true
+            }!)
+        })
+        return replacing(history.path[...], in: request, with: list)
+    }
+
+    /// `object` with the field at `path` set to `value`, the objects on the way copied.
+    private func replacing(_ path: ArraySlice<String>, in object: ObjectValue, with value: Value) -> ObjectValue {
+        let type = object.type
+        guard let name = path.first, let slot = type.slot(of: name) else { return object }
+        let replaced: Value
+        if path.count == 1 {
+            replaced = value
+        } else {
+            guard case .object(let childType) = type.fields[slot].type else { return object }
+            // A zero-filled object keeps its zero values; the copy is a real object, so
+            // the request no longer reads as having left it out.
+            let child: ObjectValue
+            if case .object(let present)? = object.field(slot) {
+                child = present
+            } else {
+                child = ObjectValue.make(type: childType, fields: [])
+            }
+            replaced = .object(replacing(path.dropFirst(), in: child, with: value))
+        }
+        return ObjectValue.make(type: type) { fields in
+            object.withFields { current in
+                for index in current.indices { fields[index] = current[index] }
+            }
+            fields[slot] = replaced
+            return true
+        }!
+    }
+}

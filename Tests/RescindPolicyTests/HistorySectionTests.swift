@@ -106,3 +106,53 @@ struct HistorySectionTests {
         #expect(copy.rendered(loaded).contains("`buyer` must be a `string`, found `bool`"))
     }
 }
+
+/// The store's events, supplied into a request, decide exactly as the same events
+/// carried by the request (issue 14's differential, engine side).
+@Suite("history supplied into requests")
+struct HistorySupplyTests {
+    /// The examples that carry a history list (`buyer-no-history` carries none: below).
+    static let examples = ["abuse-warn", "abuse-review", "abuse-block", "buyer-paid-card"]
+
+    @Test(arguments: examples)
+    func suppliedEventsDecideAsCarriedOnes(_ name: String) throws {
+        let (loaded, copy) = try HistorySectionTests.load()
+        defer { copy.remove() }
+        let set = try #require(loaded.policySet)
+        let url = ReferencePackTests.root.appendingPathComponent("Examples/requests/\(name).json")
+        let carried = try RequestDecoder(schema: set.schema).decode(Array(try Data(contentsOf: url))).get().root
+        let items = (set.requestHistoryList(of: carried) ?? []).map { value -> HistoryItem in
+            guard case .object(let item) = value, case .string(let order)? = item["order_id"],
+                case .timestamp(let at)? = item["at"], case .string(let initiator)? = item["initiator"],
+                case .string(let reason)? = item["reason"]
+            else { fatalError("an example's history item lacks a field") }
+            return HistoryItem(orderID: order, at: at, initiator: initiator, reason: reason)
+        }
+        // The request as a caller that relies on the store sends it: no list at all.
+        let bare = set.supplying([], to: carried)
+        let supplied = set.supplying(items, to: bare)
+        #expect(set.requestHistoryList(of: supplied)?.count == items.count)
+        #expect(set.decide(supplied).json == set.decide(carried).json)
+        let explained = DecisionOptions(explain: true)
+        #expect(set.decide(supplied, options: explained).json == set.decide(carried, options: explained).json)
+    }
+
+    @Test func anEmptySuppliedHistoryIsNotAMissingOne() throws {
+        let (loaded, copy) = try HistorySectionTests.load()
+        defer { copy.remove() }
+        let set = try #require(loaded.policySet)
+        let url = ReferencePackTests.root.appendingPathComponent("Examples/requests/buyer-no-history.json")
+        let request = try RequestDecoder(schema: set.schema).decode(Array(try Data(contentsOf: url))).get().root
+        #expect(set.requestHistoryList(of: request) == nil)
+        let supplied = set.supplying([], to: request)
+        #expect(set.requestHistoryList(of: supplied) == [])
+        // Without the list the threshold's `on_missing` reviews; with the store's (empty)
+        // history there is nothing to count and the buyer may cancel.
+        let missing = set.decide(request)
+        #expect(missing.effect == .review)
+        #expect(missing.problems.map(\.kind) == [.missingList])
+        let known = set.decide(supplied)
+        #expect(known.effect == .allow)
+        #expect(known.problems.isEmpty)
+    }
+}
