@@ -479,6 +479,8 @@ package final class PolicySet: Sendable {
     /// What a decision with a problem decides at least (`on_error`; review by default).
     package let onError: ProblemEffect
     package let calendars: CalendarRegistry
+    /// The request list Rescind's history store supplies (`history:`); nil when none does.
+    package let history: HistorySupply?
     /// How many enum fields conditions test by shortcut (the size of a decision's ordinal cache).
     package let enumFieldCount: Int
 
@@ -486,9 +488,10 @@ package final class PolicySet: Sendable {
         name: String, version: String, digest: String, files: [String], schema: RequestSchema, globals: [String],
         rules: [Rule], thresholds: [Threshold], refunds: RefundPolicy?, defaultEffect: Effect,
         defaultReason: LocalizedMessage, onError: ProblemEffect = .standardOnError, calendars: CalendarRegistry,
-        enumFieldCount: Int = 0, arena: PlanArena = PlanArena()
+        history: HistorySupply? = nil, enumFieldCount: Int = 0, arena: PlanArena = PlanArena()
     ) {
         self.onError = onError
+        self.history = history
         self.name = name
         self.version = version
         self.digest = digest

@@ -149,6 +149,41 @@ enum PolicyMessages {
                 ?? (known.isEmpty ? "no `kind: calendar` document defines any calendar" : "known calendars: \(Suggestions.quotedList(known, conjunction: "and"))"))
     }
 
+    // MARK: history
+
+    static func historyListNotAField(_ list: String, at span: SourceSpan, known: [String]) -> Diagnostic {
+        .error(
+            .policyInvalidValue, "`history.list` `\(list)` is not a field path of the request", at: span,
+            help: Suggestions.didYouMean(list.split(separator: ".").last.map(String.init) ?? list, in: known))
+    }
+
+    static func historyListNotAList(_ list: String, found: String, at span: SourceSpan) -> Diagnostic {
+        .error(
+            .policyInvalidValue, "`history.list` `\(list)` must be a list of objects, found `\(found)`", at: span)
+    }
+
+    static func historyItemField(_ name: String, kind: String, list: String, found: String?, at span: SourceSpan)
+        -> Diagnostic
+    {
+        let what = found.map { "is `\($0)`" } ?? "is missing"
+        return .error(
+            .policyInvalidValue,
+            "the items of `\(list)` need a field `\(name)` of \(kind == "enum" ? "an enum" : "type `\(kind)`") for the history store; it \(what)",
+            at: span, help: "history items carry `order_id` (string), `at` (timestamp), `initiator` and `reason` (enums)")
+    }
+
+    static func historyListNotCounted(_ list: String, at span: SourceSpan) -> Diagnostic {
+        .error(
+            .policyInvalidValue, "no threshold counts `\(list)`, so the history store would supply it for nothing",
+            at: span, help: "count it in a threshold (`count: \(list)`), or remove `history`")
+    }
+
+    static func onUnavailableAllows(at span: SourceSpan) -> Diagnostic {
+        .error(
+            .policyInvalidValue, "`on_unavailable: allow` would let a cancellation through unchecked whenever the history store is down",
+            at: span, help: "use `review` (the default) or `deny`")
+    }
+
     static func unknownThreshold(_ name: String, at span: SourceSpan, known: [String]) -> Diagnostic {
         .error(
             .policyUnknownThreshold, "`suspends` names an unknown threshold `\(name)`", at: span,

@@ -122,13 +122,81 @@ package struct PolicyCompiler {
             onError = compileProblemEffect(written, locales: header.locales, expressions) ?? onError
         }
 
+        let history = header.history.flatMap {
+            compileHistory($0, header: header, schema: schema, thresholds: thresholds, expressions)
+        }
+
         let set = PolicySet(
             name: header.name.value, version: header.version.value, digest: digest, files: model.files,
             schema: schema, globals: globals, rules: rules, thresholds: thresholds, refunds: refunds,
             defaultEffect: header.defaultEffect.value, defaultReason: defaultReason,
-            onError: onError, calendars: calendars,
+            onError: onError, calendars: calendars, history: history,
             enumFieldCount: shortcuts.enumFieldCount, arena: shortcuts.arena)
         return finish(set)
+    }
+
+    /// `history:`: the list must be a request field path to a list of objects that carry
+    /// a history item's fields, counted by some threshold (the store is asked for the
+    /// longest window counted); `buyer` must be a `string`.
+    private mutating func compileHistory(
+        _ model: HistoryModel, header: PolicySetHeader, schema: RequestSchema, thresholds: [Threshold],
+        _ expressions: ExpressionCompiler
+    ) -> HistorySupply? {
+        let listText = model.list.source.trimmingCharacters(in: .whitespaces)
+        let path = listText.split(separator: ".").map(String.init)
+        var type: ObjectType? = schema.root
+        var itemType: ObjectType?
+        for (index, name) in path.enumerated() {
+            guard let object = type, let slot = object.slot(of: name) else {
+                diagnostics.append(PolicyMessages.historyListNotAField(
+                    listText, at: model.list.span, known: type?.fields.map(\.name) ?? []))
+                return nil
+            }
+            let fieldType = object.fields[slot].type
+            if index == path.count - 1 {
+                guard case .list(.object(let item)) = fieldType else {
+                    diagnostics.append(PolicyMessages.historyListNotAList(listText, found: "\(fieldType)", at: model.list.span))
+                    return nil
+                }
+                itemType = item
+            } else if case .object(let next) = fieldType {
+                type = next
+            } else {
+                type = nil
+            }
+        }
+        guard let itemType else { return nil }
+        for (name, kind) in HistorySupply.itemFields {
+            let declared = itemType.slot(of: name).map { itemType.fields[$0].type }
+            let matches = switch (declared, kind) {
+            case (.string?, "string"), (.timestamp?, "timestamp"), (.enumString?, "enum"): true
+            default: false
+            }
+            if !matches {
+                diagnostics.append(PolicyMessages.historyItemField(
+                    name, kind: kind, list: listText, found: declared.map { "\($0)" }, at: model.list.span))
+            }
+        }
+        // `countedList` is the count's source, then ` where ` and the filter if any.
+        let windows = thresholds.filter { $0.countedList == listText || $0.countedList.hasPrefix(listText + " where ") }
+            .map(\.window)
+        guard let window = windows.max(by: { ($0.seconds, $0.nanos) < ($1.seconds, $1.nanos) }) else {
+            diagnostics.append(PolicyMessages.historyListNotCounted(listText, at: model.list.span))
+            return nil
+        }
+        guard let buyer = expressions.compile(model.buyer, expecting: .string, role: "`buyer`", diagnostics: &diagnostics)
+        else { return nil }
+        var onUnavailable = ProblemEffect.standardOnError
+        if let written = model.onUnavailable {
+            if written.effect.value == .allow {
+                diagnostics.append(PolicyMessages.onUnavailableAllows(at: written.effect.span))
+            }
+            onUnavailable = compileProblemEffect(written, locales: header.locales, expressions) ?? onUnavailable
+        }
+        return HistorySupply(
+            list: listText, path: path, itemType: itemType, buyer: buyer.expression, window: window,
+            onUnavailable: onUnavailable, refusesRequestLists: model.requestLists?.value == "refuse",
+            location: reference(model.span))
     }
 
     private func finish(_ set: PolicySet?) -> PolicyCompileResult {

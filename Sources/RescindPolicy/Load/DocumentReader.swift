@@ -70,9 +70,46 @@ struct DocumentReader {
         let locales = fields.optional("locales", as: [String].self, diagnostics: &diagnostics) ?? ["en", "zh-CN"]
         let files = fields.entry("files").map { locatedStrings($0.value) }
         let onError = fields.entry("on_error").flatMap { readProblemEffect($0.value, key: "on_error") }
+        let history = fields.entry("history").flatMap { readHistory($0.value) }
         model.header = PolicySetHeader(
             name: name, version: version, defaultEffect: effect, defaultReason: reason, locales: locales,
-            files: files, onError: onError, span: fields.node.span)
+            files: files, onError: onError, history: history, span: fields.node.span)
+    }
+
+    /// `history:`: `list` and `buyer` (CEL), `on_unavailable` and `request_lists`.
+    private mutating func readHistory(_ node: YAMLNode) -> HistoryModel? {
+        guard var fields = YAMLMappingDecoder(node, describedAs: "`history`", diagnostics: &diagnostics) else {
+            return nil
+        }
+        defer { fields.finish(diagnostics: &diagnostics) }
+        let list = requiredExpression(&fields, "list")
+        let buyer = requiredExpression(&fields, "buyer")
+        let onUnavailable = fields.entry("on_unavailable").flatMap {
+            readProblemEffect($0.value, key: "on_unavailable")
+        }
+        var requestLists: Located<String>?
+        if let entry = fields.entry("request_lists"), let text = locatedString(entry.value) {
+            if HistoryModel.requestListChoices.contains(text.value) {
+                requestLists = text
+            } else {
+                diagnostics.append(PolicyMessages.invalid(
+                    "`request_lists`", text.value, expected: "`accept` or `refuse`", at: text.span,
+                    help: Suggestions.didYouMean(text.value, in: HistoryModel.requestListChoices)))
+            }
+        }
+        guard let list, let buyer else { return nil }
+        return HistoryModel(
+            list: list, buyer: buyer, onUnavailable: onUnavailable, requestLists: requestLists, span: node.span)
+    }
+
+    /// A required key holding a CEL expression.
+    private mutating func requiredExpression(_ fields: inout YAMLMappingDecoder, _ key: String) -> ExpressionText? {
+        guard let entry = fields.entry(key) else {
+            // Reported as any missing key is.
+            _ = fields.required(key, as: String.self, diagnostics: &diagnostics)
+            return nil
+        }
+        return expressionText(entry.value)
     }
 
     private mutating func readSchema(_ fields: inout YAMLMappingDecoder) {

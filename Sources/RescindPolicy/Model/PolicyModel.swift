@@ -64,7 +64,31 @@ package struct PolicySetHeader: Sendable {
     /// `on_error`: what a decision with a problem decides at least; nil when not given
     /// (review, with the standard reason).
     package var onError: ProblemEffectModel? = nil
+    /// `history:`: a request list that Rescind's history store supplies; nil when not given.
+    package var history: HistoryModel? = nil
     package var span: SourceSpan
+}
+
+/// `history:` in the policy set: which request list Rescind's history store supplies, for
+/// whom, and what a decision decides when the store cannot answer.
+///
+///     history:
+///       list: buyer_history.cancellations
+///       buyer: 'actor.role == "buyer" ? actor.id : order.buyer_id'
+///       on_unavailable: review
+///       request_lists: accept
+package struct HistoryModel: Sendable {
+    /// The list, as a path from the request (`buyer_history.cancellations`).
+    package var list: ExpressionText
+    /// Whose history: a CEL expression of type `string` over the request.
+    package var buyer: ExpressionText
+    /// What a decision decides at least when the store does not answer (default `review`).
+    package var onUnavailable: ProblemEffectModel?
+    /// `accept` (a request's own list is used, and the explanation says so) or `refuse`.
+    package var requestLists: Located<String>?
+    package var span: SourceSpan
+
+    package static let requestListChoices = ["accept", "refuse"]
 }
 
 /// `on_error` / `on_missing`: an effect, written alone (`on_error: review`) or with a

@@ -1,0 +1,138 @@
+import CELCommon
+import CELRuntime
+
+/// A request list that Rescind's history store supplies (the policy set's `history:`):
+/// the service asks the store for the events of `buyer(of:)` within `window` before the
+/// request's `at`, and the engine counts them as it counts a request's own list.
+package struct HistorySupply: Sendable {
+    /// The list's path from the request, as written (`buyer_history.cancellations`).
+    package let list: String
+    /// The list's fields from the request root, in order.
+    package let path: [String]
+    /// The type of the list's items: they carry `order_id`, `at`, `initiator` and `reason`.
+    package let itemType: ObjectType
+    /// Whose history: a `string` expression over the request.
+    package let buyer: CompiledExpression
+    /// The longest window a threshold counts the list over: the store is asked for no more.
+    package let window: CELDuration
+    /// What a decision decides at least when the store does not answer (`on_unavailable`).
+    package let onUnavailable: ProblemEffect
+    /// Whether a request that carries its own list is refused (`request_lists: refuse`);
+    /// otherwise its list is used as given, and the explanation says so.
+    package let refusesRequestLists: Bool
+    package let location: SourceReference
+
+    package init(
+        list: String, path: [String], itemType: ObjectType, buyer: CompiledExpression, window: CELDuration,
+        onUnavailable: ProblemEffect, refusesRequestLists: Bool, location: SourceReference
+    ) {
+        self.list = list
+        self.path = path
+        self.itemType = itemType
+        self.buyer = buyer
+        self.window = window
+        self.onUnavailable = onUnavailable
+        self.refusesRequestLists = refusesRequestLists
+        self.location = location
+    }
+
+    /// The fields every history item has, with the type each must be declared with.
+    package static let itemFields: [(name: String, kind: String)] = [
+        ("order_id", "string"), ("at", "timestamp"), ("initiator", "enum"), ("reason", "enum"),
+    ]
+}
+
+extension PolicySet {
+    /// Whose history a request needs: the `history.buyer` expression's value; nil when
+    /// the set has no `history:` or the expression does not give a non-empty string
+    /// (absent fields, say), and the store is then not asked.
+    package func historyBuyer(of request: ObjectValue) -> String? {
+        guard let history else { return nil }
+        let result = history.buyer.program.evaluate(activation(for: request))
+        guard case .success(.string(let buyer)) = result, !buyer.isEmpty else { return nil }
+        return buyer
+    }
+}
+
+/// One cancellation from the history store, as a request's history list holds it.
+package struct HistoryItem: Sendable, Equatable {
+    package let orderID: String
+    package let at: CELTimestamp
+    /// Who cancelled, and why: values of the schema's enums.
+    package let initiator: String
+    package let reason: String
+
+    package init(orderID: String, at: CELTimestamp, initiator: String, reason: String) {
+        self.orderID = orderID
+        self.at = at
+        self.initiator = initiator
+        self.reason = reason
+    }
+}
+
+extension PolicySet {
+    /// The history list the request carries itself; nil when it carries none (the list
+    /// or an object on its path absent or zero-filled), or the set has no `history:`.
+    package func requestHistoryList(of request: ObjectValue) -> [Value]? {
+        guard let history else { return nil }
+        var object = request
+        for (index, name) in history.path.enumerated() {
+            guard !object.isZeroFilled, let value = object[name] else { return nil }
+            if index == history.path.count - 1 {
+                guard case .list(let items) = value else { return nil }
+                return items
+            }
+            guard case .object(let next) = value else { return nil }
+            object = next
+        }
+        return nil
+    }
+
+    /// `request` with its history list set to `items`, as if the request had carried
+    /// them: the objects on the list's path are copied with the list replaced (from
+    /// their zero values where the request left them out), so the engine counts the
+    /// store's events exactly as it counts a request's own list.
+    package func supplying(_ items: [HistoryItem], to request: ObjectValue) -> ObjectValue {
+        guard let history else { return request }
+        let itemType = history.itemType
+        let slots = HistorySupply.itemFields.map { itemType.slot(of: $0.name) }
+        let list = Value.list(items.map { item in
+            .object(ObjectValue.make(type: itemType) { fields in
+                if let slot = slots[0] { fields[slot] = .string(item.orderID) }
+                if let slot = slots[1] { fields[slot] = .timestamp(item.at) }
+                if let slot = slots[2] { fields[slot] = .string(item.initiator) }
+                if let slot = slots[3] { fields[slot] = .string(item.reason) }
+                return true
+            }!)
+        })
+        return replacing(history.path[...], in: request, with: list)
+    }
+
+    /// `object` with the field at `path` set to `value`, the objects on the way copied.
+    private func replacing(_ path: ArraySlice<String>, in object: ObjectValue, with value: Value) -> ObjectValue {
+        let type = object.type
+        guard let name = path.first, let slot = type.slot(of: name) else { return object }
+        let replaced: Value
+        if path.count == 1 {
+            replaced = value
+        } else {
+            guard case .object(let childType) = type.fields[slot].type else { return object }
+            // A zero-filled object keeps its zero values; the copy is a real object, so
+            // the request no longer reads as having left it out.
+            let child: ObjectValue
+            if case .object(let present)? = object.field(slot) {
+                child = present
+            } else {
+                child = ObjectValue.make(type: childType, fields: [])
+            }
+            replaced = .object(replacing(path.dropFirst(), in: child, with: value))
+        }
+        return ObjectValue.make(type: type) { fields in
+            object.withFields { current in
+                for index in current.indices { fields[index] = current[index] }
+            }
+            fields[slot] = replaced
+            return true
+        }!
+    }
+}
