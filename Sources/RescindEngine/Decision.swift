@@ -84,8 +84,8 @@ public struct Decision: Sendable {
         var rules: [String] = []
         for problem in problems {
             let policy = policySet.problemPolicy(of: problem)
-            let rule = policy === policySet.onError ? ProblemEffect.onErrorRule : ProblemEffect.onMissingRule
-            if policy.effect == effect && !rules.contains(rule) { rules.append(rule) }
+            let rule = policySet.pseudoRule(of: problem)
+            if policy.effect == effect && effect != .allow && !rules.contains(rule) { rules.append(rule) }
         }
         return rules
     }
@@ -111,11 +111,13 @@ public struct Decision: Sendable {
             var shown: [ObjectIdentifier] = []
             for problem in problems {
                 let policy = policySet.problemPolicy(of: problem)
-                guard policy.effect == effect, !shown.contains(ObjectIdentifier(policy)) else { continue }
+                // An `allow` problem effect (`on_history_unavailable: allow`) decided nothing.
+                guard policy.effect == effect, effect != .allow, !shown.contains(ObjectIdentifier(policy)) else {
+                    continue
+                }
                 shown.append(ObjectIdentifier(policy))
                 any = true
-                let rule = policy === policySet.onError ? ProblemEffect.onErrorRule : ProblemEffect.onMissingRule
-                body(rule, renderer.render(policy.reason))
+                body(policySet.pseudoRule(of: problem), renderer.render(policy.reason))
             }
         }
         if !any { body("default", renderer.render(policySet.defaultReason)) }
@@ -265,6 +267,9 @@ public struct EvaluationProblem: Sendable, Hashable {
         case calendarOutOfRange = "calendar-out-of-range"
         /// A threshold applies but the list it counts was not supplied.
         case missingList = "missing-list"
+        /// The history store did not answer for the request's buyer
+        /// (`on_history_unavailable`).
+        case historyUnavailable = "history-unavailable"
     }
 
     public let kind: Kind
@@ -577,6 +582,9 @@ public struct ThresholdExplanation: Sendable {
     var locale = "en"
     /// Why it did not apply, typed, so the note can be worded in any locale.
     let skip: Skip?
+    /// Where the counted list came from, when the service settled it: nil for a
+    /// threshold that does not count the history, or a decision made without a store.
+    let historySource: HistorySource?
 
     /// Why a threshold did not apply.
     enum Skip: Sendable {
@@ -589,8 +597,9 @@ public struct ThresholdExplanation: Sendable {
 
     init(
         id: String, applied: Bool, note: String?, count: Int64?, tier: String?, location: SourceReference,
-        threshold: Threshold, at: LocalTime?, skip: Skip? = nil
+        threshold: Threshold, at: LocalTime?, skip: Skip? = nil, historySource: HistorySource? = nil
     ) {
+        self.historySource = historySource
         self.id = id
         self.applied = applied
         self.note = note
@@ -615,6 +624,12 @@ public struct ThresholdExplanation: Sendable {
         guard let count else { return "" }
         let at = self.at.map { " before \($0)" } ?? ""
         var text = "\(count) counted in \(threshold.countedList) within the \(threshold.windowText)\(at)"
+        switch historySource {
+        case .store?: text += " (from the history store)"
+        case .request?: text += " (as the request carried it)"
+        case .unavailable?: text += " (the history store did not answer, so none were supplied)"
+        case nil: break
+        }
         if let tier = reachedTier {
             text += "; tier `\(tier.id)` starts at \(tier.atLeast)"
             if let next = threshold.tiers.first(where: { $0.atLeast > count }) {

@@ -540,9 +540,11 @@ struct DecisionRun {
     ) {
         let threshold = policy.thresholds[index]
         let at = self.at.map { policy.localTime($0.seconds) }
+        var source = recorder!.historySource
+        if let list = policy.history?.list, !HistorySource.counts(threshold.countedList, list: list) { source = nil }
         recorder!.record(ThresholdExplanation(
             id: threshold.id, applied: note == nil, note: note, count: count, tier: tier,
-            location: threshold.location, threshold: threshold, at: at, skip: skip))
+            location: threshold.location, threshold: threshold, at: at, skip: skip, historySource: source))
     }
 
     // MARK: - Cases and obligations
@@ -610,12 +612,24 @@ extension PolicySet {
         return effect
     }
 
-    /// The `on_missing` or `on_error` a problem falls under.
+    /// The `on_missing`, `on_history_unavailable` or `on_error` a problem falls under.
     func problemPolicy(of problem: EvaluationProblem) -> ProblemEffect {
-        if problem.kind == .missingList, let onMissing = thresholds.first(where: { $0.id == problem.rule })?.onMissing {
-            return onMissing
+        switch problem.kind {
+        case .missingList:
+            if let onMissing = thresholds.first(where: { $0.id == problem.rule })?.onMissing { return onMissing }
+        case .historyUnavailable:
+            if let history { return history.onUnavailable }
+        default: break
         }
         return onError
+    }
+
+    /// The pseudo rule a problem's reason is given under: `on-missing`,
+    /// `on-history-unavailable` or `on-error`.
+    func pseudoRule(of problem: EvaluationProblem) -> String {
+        let policy = problemPolicy(of: problem)
+        if policy === onError { return ProblemEffect.onErrorRule }
+        return problem.kind == .historyUnavailable ? ProblemEffect.onHistoryUnavailableRule : ProblemEffect.onMissingRule
     }
 
     /// Whether a request left out what `path` leads to: an absent field, or an optional

@@ -46,6 +46,9 @@ final class ExplanationSource: @unchecked Sendable {
     /// The effect a problem raised the decision to after the refund was worked out
     /// (`on_error`, `on_missing`): the derivation is shown, and that it is not paid.
     var refundWithheldBy: Effect?
+    /// Where the history list came from, when the service settled it
+    /// (`decide(_:history:)`): the thresholds that count it say so.
+    var historySource: HistorySource?
 
     /// What deciding found about the refund.
     enum RefundRecord {

@@ -83,6 +83,12 @@ package struct ExplanationWords: Sendable {
         let counted = threshold.threshold.countedList
         let at = threshold.at.map { "（截至 \($0)）" } ?? ""
         var text = "近 \(window(threshold.threshold))内\(at)，\(counted) 计入 \(count) 次"
+        switch threshold.historySource {
+        case .store?: text += "（来自取消记录库）"
+        case .request?: text += "（按请求所附记录）"
+        case .unavailable?: text += "（取消记录库未响应，未取得记录）"
+        case nil: break
+        }
         if let tier = threshold.reachedTier {
             text += "；已达档位 `\(tier.id)`（\(tier.atLeast) 次起）"
             if let next = threshold.threshold.tiers.first(where: { $0.atLeast > count }) {

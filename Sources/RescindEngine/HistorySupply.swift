@@ -1,4 +1,5 @@
 import CELCommon
+import RescindUnsafe
 import CELRuntime
 
 /// A request list that Rescind's history store supplies (the policy set's `history:`):
@@ -15,7 +16,8 @@ package struct HistorySupply: Sendable {
     package let buyer: CompiledExpression
     /// The longest window a threshold counts the list over: the store is asked for no more.
     package let window: CELDuration
-    /// What a decision decides at least when the store does not answer (`on_unavailable`).
+    /// What a decision decides at least when the store does not answer
+    /// (`on_history_unavailable`).
     package let onUnavailable: ProblemEffect
     /// Whether a request that carries its own list is refused (`request_lists: refuse`);
     /// otherwise its list is used as given, and the explanation says so.
@@ -134,5 +136,50 @@ extension PolicySet {
             fields[slot] = replaced
             return true
         }!
+    }
+}
+
+/// Where a decision's history list came from, as its explanation says.
+package enum HistorySource: Sendable, Equatable {
+    /// The history store supplied this many events.
+    case store(events: Int)
+    /// The request carried its own list (`request_lists: accept`).
+    case request
+    /// The store did not answer: the decision has a `history-unavailable` problem with
+    /// this message, and `on_history_unavailable` decides at least.
+    case unavailable(String)
+
+    /// Whether a threshold counting `list` reads the history: `countedList` is the
+    /// count's source, then ` where ` and its filter if any.
+    static func counts(_ countedList: String, list: String) -> Bool {
+        countedList == list || countedList.hasPrefix(list + " where ")
+    }
+}
+
+extension PolicySet {
+    /// Decides a request whose history list the service settled: supplied by the store,
+    /// carried by the request, or unavailable (a `history-unavailable` problem, so
+    /// `on_history_unavailable` decides at least). An explanation says which.
+    // A separate entry point: the plain `decide` stays as it is measured.
+    package func decide(
+        _ request: ObjectValue, history source: HistorySource, locale: String? = nil, explain: Bool = false,
+        costBudget: Int? = nil
+    ) -> Decision {
+        var run = DecisionRun(policy: self, request: request, budget: costBudget ?? .max, locale: locale)
+        if case .unavailable(let message) = source, let history {
+            run.problems.append(EvaluationProblem(
+                kind: .historyUnavailable, rule: ProblemEffect.onHistoryUnavailableRule, expression: history.list,
+                location: history.location, message: message))
+        }
+        if explain {
+            run.recorder = ExplanationSource(policy: self, request: request)
+            run.recorder!.historySource = source
+        }
+        return Scratch.withTables(words: plan.wordCount, bytes: enumFieldCount) { candidates, ordinals in
+            ordinals.fill(DecisionRun.unread)
+            run.ordinals = ordinals
+            run.settleAll(into: candidates)
+            return run.decide()
+        }
     }
 }

@@ -229,10 +229,31 @@ package final class ProblemEffect: Sendable {
             ]))
     }
 
+    /// `on_history_unavailable` when the policy set gives no reason: review (the default)
+    /// tells the buyer a person will look at it; deny asks them to try again later; allow
+    /// gives no reason of its own.
+    package static func standardOnHistoryUnavailable(_ effect: Effect) -> ProblemEffect {
+        let (en, zh) = switch effect {
+        case .deny: (
+            "We cannot check your recent cancellations right now, so this cancellation cannot go ahead yet. Please try again later.",
+            "暂时无法核实您近期的取消记录，本次取消暂不能进行，请稍后再试。")
+        default: (
+            "We cannot check your recent cancellations right now, so this cancellation needs to be reviewed by our team. We will let you know the result as soon as possible.",
+            "暂时无法核实您近期的取消记录，本次取消需经平台人工审核，审核结果将尽快通知您，请耐心等待。")
+        }
+        return ProblemEffect(
+            effect: effect,
+            reason: LocalizedMessage(byLocale: [
+                "en": MessageTemplate(parts: [.text(en)]), "zh-CN": MessageTemplate(parts: [.text(zh)]),
+            ]))
+    }
+
     /// The pseudo rule id the reason of `on_error` is given under (like `default`).
     package static let onErrorRule = "on-error"
     /// The pseudo rule id of an `on_missing` reason.
     package static let onMissingRule = "on-missing"
+    /// The pseudo rule id of the `on_history_unavailable` reason.
+    package static let onHistoryUnavailableRule = "on-history-unavailable"
 }
 
 /// A rule: when its condition holds, it contributes its effect, reason and obligations.

@@ -178,10 +178,17 @@ enum PolicyMessages {
             at: span, help: "count it in a threshold (`count: \(list)`), or remove `history`")
     }
 
-    static func onUnavailableAllows(at span: SourceSpan) -> Diagnostic {
+    static func historyUnavailableAllows(at span: SourceSpan) -> Diagnostic {
+        .warning(
+            .policyInvalidValue,
+            "`on_history_unavailable: allow` lets every cancellation through uncounted while the history store is down",
+            at: span, help: "`review` (the default) or `deny` keeps repeat cancellers in check during an outage")
+    }
+
+    static func historyUnavailableWithoutHistory(at span: SourceSpan) -> Diagnostic {
         .error(
-            .policyInvalidValue, "`on_unavailable: allow` would let a cancellation through unchecked whenever the history store is down",
-            at: span, help: "use `review` (the default) or `deny`")
+            .policyInvalidValue, "`on_history_unavailable` has no effect: the policy set declares no `history`",
+            at: span, help: "add a `history:` section, or remove `on_history_unavailable`")
     }
 
     static func unknownThreshold(_ name: String, at span: SourceSpan, known: [String]) -> Diagnostic {

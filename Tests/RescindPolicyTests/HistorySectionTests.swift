@@ -13,8 +13,8 @@ struct HistorySectionTests {
         history:
           list: buyer_history.cancellations
           buyer: 'actor.role == "buyer" ? actor.id : "unknown-buyer"'
-          on_unavailable: deny
           request_lists: refuse
+        on_history_unavailable: deny
 
         """
 
@@ -82,11 +82,26 @@ struct HistorySectionTests {
         #expect(copy.rendered(loaded).contains("`history.list` `order.seller_id` must be a list of objects, found `string`"))
     }
 
-    @Test func onUnavailableAllowIsRefused() throws {
-        let (loaded, copy) = try Self.load(Self.section.replacingOccurrences(of: "on_unavailable: deny", with: "on_unavailable: allow"))
+    @Test func onHistoryUnavailableAllowIsAWarning() throws {
+        let (loaded, copy) = try Self.load(Self.section.replacingOccurrences(
+            of: "on_history_unavailable: deny", with: "on_history_unavailable: allow"))
         defer { copy.remove() }
+        let set = try #require(loaded.policySet, "\(copy.rendered(loaded))")
+        #expect(set.history?.onUnavailable.effect == .allow)
+        #expect(copy.rendered(loaded).contains(
+            "warning[policy-invalid-value]: `on_history_unavailable: allow` lets every cancellation through uncounted"))
+    }
+
+    @Test func onHistoryUnavailableWithoutHistoryIsAnError() throws {
+        let copy = try AnalystCopy()
+        defer { copy.remove() }
+        try copy.edit(
+            "policy-set.yaml", replacing: "locales: [en, zh-CN]\n",
+            with: "locales: [en, zh-CN]\non_history_unavailable: deny\n")
+        let loaded = copy.load()
         #expect(loaded.policySet == nil)
-        #expect(copy.rendered(loaded).contains("`on_unavailable: allow` would let a cancellation through unchecked"))
+        #expect(copy.rendered(loaded).contains(
+            "error[policy-invalid-value]: `on_history_unavailable` has no effect: the policy set declares no `history`"))
     }
 
     @Test func anUnknownRequestListsChoiceHasDidYouMean() throws {
@@ -154,5 +169,40 @@ struct HistorySupplyTests {
         let known = set.decide(supplied)
         #expect(known.effect == .allow)
         #expect(known.problems.isEmpty)
+    }
+
+    @Test func anUnavailableStoreDecidesByOnHistoryUnavailable() throws {
+        let (loaded, copy) = try HistorySectionTests.load()
+        defer { copy.remove() }
+        let set = try #require(loaded.policySet)
+        let url = ReferencePackTests.root.appendingPathComponent("Examples/requests/buyer-paid-card.json")
+        let request = try RequestDecoder(schema: set.schema).decode(Array(try Data(contentsOf: url))).get().root
+        let bare = set.supplying([], to: request)
+        #expect(set.decide(bare, history: .store(events: 0)).effect == .allow)
+        let down = set.decide(bare, history: .unavailable("timed out after 50 ms"), locale: "en", explain: true)
+        #expect(down.effect == .deny)  // the section says `on_history_unavailable: deny`
+        #expect(down.problems.map(\.kind) == [.historyUnavailable])
+        #expect(down.problems.first?.message == "timed out after 50 ms")
+        #expect(down.reasons.map(\.rule) == ["on-history-unavailable"])
+        #expect(down.reasons.first?.text.hasPrefix("We cannot check your recent cancellations right now") == true)
+        #expect(down.refund == nil)
+    }
+
+    @Test func theExplanationSaysWhereTheHistoryCameFrom() throws {
+        let (loaded, copy) = try HistorySectionTests.load()
+        defer { copy.remove() }
+        let set = try #require(loaded.policySet)
+        let url = ReferencePackTests.root.appendingPathComponent("Examples/requests/abuse-review.json")
+        let request = try RequestDecoder(schema: set.schema).decode(Array(try Data(contentsOf: url))).get().root
+        let fromStore = set.decide(request, history: .store(events: 5), explain: true)
+        let carried = set.decide(request, history: .request, explain: true)
+        #expect(fromStore.effect == carried.effect)
+        let storeText = try #require(fromStore.explanation?.thresholds.first).text
+        #expect(storeText.contains(" (from the history store)"))
+        #expect(try #require(carried.explanation?.thresholds.first).text.contains(" (as the request carried it)"))
+        let chinese = try #require(set.decide(request, history: .store(events: 5), locale: "zh-CN", explain: true)
+            .explanation)
+        let threshold = try #require(chinese.thresholds.first)
+        #expect(chinese.words.text(threshold).contains("（来自取消记录库）"))
     }
 }

@@ -125,6 +125,9 @@ package struct PolicyCompiler {
         let history = header.history.flatMap {
             compileHistory($0, header: header, schema: schema, thresholds: thresholds, expressions)
         }
+        if header.history == nil, let written = header.onHistoryUnavailable {
+            diagnostics.append(PolicyMessages.historyUnavailableWithoutHistory(at: written.span))
+        }
 
         let set = PolicySet(
             name: header.name.value, version: header.version.value, digest: digest, files: model.files,
@@ -186,12 +189,14 @@ package struct PolicyCompiler {
         }
         guard let buyer = expressions.compile(model.buyer, expecting: .string, role: "`buyer`", diagnostics: &diagnostics)
         else { return nil }
-        var onUnavailable = ProblemEffect.standardOnError
-        if let written = model.onUnavailable {
+        var onUnavailable = ProblemEffect.standardOnHistoryUnavailable(.review)
+        if let written = header.onHistoryUnavailable {
             if written.effect.value == .allow {
-                diagnostics.append(PolicyMessages.onUnavailableAllows(at: written.effect.span))
+                diagnostics.append(PolicyMessages.historyUnavailableAllows(at: written.effect.span))
             }
-            onUnavailable = compileProblemEffect(written, locales: header.locales, expressions) ?? onUnavailable
+            onUnavailable = compileProblemEffect(written, locales: header.locales, expressions)
+                ?? onUnavailable
+            if written.reason == nil { onUnavailable = .standardOnHistoryUnavailable(written.effect.value) }
         }
         return HistorySupply(
             list: listText, path: path, itemType: itemType, buyer: buyer.expression, window: window,

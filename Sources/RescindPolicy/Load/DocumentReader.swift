@@ -71,12 +71,16 @@ struct DocumentReader {
         let files = fields.entry("files").map { locatedStrings($0.value) }
         let onError = fields.entry("on_error").flatMap { readProblemEffect($0.value, key: "on_error") }
         let history = fields.entry("history").flatMap { readHistory($0.value) }
+        let onHistoryUnavailable = fields.entry("on_history_unavailable").flatMap {
+            readProblemEffect($0.value, key: "on_history_unavailable")
+        }
         model.header = PolicySetHeader(
             name: name, version: version, defaultEffect: effect, defaultReason: reason, locales: locales,
-            files: files, onError: onError, history: history, span: fields.node.span)
+            files: files, onError: onError, history: history, onHistoryUnavailable: onHistoryUnavailable,
+            span: fields.node.span)
     }
 
-    /// `history:`: `list` and `buyer` (CEL), `on_unavailable` and `request_lists`.
+    /// `history:`: `list` and `buyer` (CEL), and `request_lists`.
     private mutating func readHistory(_ node: YAMLNode) -> HistoryModel? {
         guard var fields = YAMLMappingDecoder(node, describedAs: "`history`", diagnostics: &diagnostics) else {
             return nil
@@ -84,9 +88,6 @@ struct DocumentReader {
         defer { fields.finish(diagnostics: &diagnostics) }
         let list = requiredExpression(&fields, "list")
         let buyer = requiredExpression(&fields, "buyer")
-        let onUnavailable = fields.entry("on_unavailable").flatMap {
-            readProblemEffect($0.value, key: "on_unavailable")
-        }
         var requestLists: Located<String>?
         if let entry = fields.entry("request_lists"), let text = locatedString(entry.value) {
             if HistoryModel.requestListChoices.contains(text.value) {
@@ -99,7 +100,7 @@ struct DocumentReader {
         }
         guard let list, let buyer else { return nil }
         return HistoryModel(
-            list: list, buyer: buyer, onUnavailable: onUnavailable, requestLists: requestLists, span: node.span)
+            list: list, buyer: buyer, requestLists: requestLists, span: node.span)
     }
 
     /// A required key holding a CEL expression.

@@ -66,6 +66,9 @@ package struct PolicySetHeader: Sendable {
     package var onError: ProblemEffectModel? = nil
     /// `history:`: a request list that Rescind's history store supplies; nil when not given.
     package var history: HistoryModel? = nil
+    /// `on_history_unavailable`: what a decision decides at least when the history store
+    /// does not answer; nil when not given (review, with the standard reason).
+    package var onHistoryUnavailable: ProblemEffectModel? = nil
     package var span: SourceSpan
 }
 
@@ -75,15 +78,13 @@ package struct PolicySetHeader: Sendable {
 ///     history:
 ///       list: buyer_history.cancellations
 ///       buyer: 'actor.role == "buyer" ? actor.id : order.buyer_id'
-///       on_unavailable: review
 ///       request_lists: accept
+///     on_history_unavailable: review
 package struct HistoryModel: Sendable {
     /// The list, as a path from the request (`buyer_history.cancellations`).
     package var list: ExpressionText
     /// Whose history: a CEL expression of type `string` over the request.
     package var buyer: ExpressionText
-    /// What a decision decides at least when the store does not answer (default `review`).
-    package var onUnavailable: ProblemEffectModel?
     /// `accept` (a request's own list is used, and the explanation says so) or `refuse`.
     package var requestLists: Located<String>?
     package var span: SourceSpan

@@ -345,7 +345,7 @@ extension TestPlanLoader {
         var rule: Located<String>?
         if let entry = fields.entry("rule"), let text = entry.value.string(diagnostics: &diagnostics) {
             // Besides rules and tiers, the pseudo rules reasons are given under.
-            let pseudo = ["default", ProblemEffect.onErrorRule, ProblemEffect.onMissingRule]
+            let pseudo = ["default", ProblemEffect.onErrorRule, ProblemEffect.onMissingRule, ProblemEffect.onHistoryUnavailableRule]
             if vocabulary.outcomes.contains(text) || pseudo.contains(text) {
                 rule = Located(text, at: entry.value.span)
             } else {
