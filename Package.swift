@@ -93,7 +93,7 @@ let package = Package(
         // SQLite (GRDB, one file, WAL) and PostgreSQL (postgres-nio, a pool) behind it.
         // Reads RFC 3339 exactly as the engine does (CELRuntime's `CELTimestamp`).
         .target(name: "RescindHistory", dependencies: [
-            "RescindJSON", "CELRuntime",
+            "RescindJSON", "CELRuntime", "RescindEngine",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "GRDBSQLite", package: "GRDB.swift"),
             .product(name: "PostgresNIO", package: "postgres-nio"),

@@ -92,7 +92,7 @@ extension PolicySet {
     }
 
     /// The request's `at`.
-    func timestamp(of request: ObjectValue) -> CELTimestamp? {
+    package func timestamp(of request: ObjectValue) -> CELTimestamp? {
         if case .timestamp(let t)? = rootValue(atSlot, of: request) { return t }
         return nil
     }

@@ -42,6 +42,21 @@ package struct HistoryError: Error, Sendable, Equatable, CustomStringConvertible
 
 /// Every message of the module, together, so their wording stays consistent.
 enum HistoryMessages {
+    static func requestListRefused(_ list: String) -> String {
+        "the policy set takes `\(list)` from Rescind's history store (`request_lists: refuse`); leave it out of the request"
+    }
+
+    static func unavailable(buyer: String, _ error: HistoryError) -> String {
+        "the history store did not answer for buyer `\(buyer)`: \(error.message)"
+    }
+
+    static func cannotRecord(missing path: String) -> String {
+        "the cancellation cannot be recorded: the request has no `\(path)`"
+    }
+
+    static let cannotRecordWithoutBuyer =
+        "the cancellation cannot be recorded: the policy set's `history.buyer` names no buyer for this request"
+
     static func notTimestamp(_ text: String) -> String {
         "`\(text)` is not an RFC 3339 timestamp with an offset (e.g. `2026-03-01T10:00:00Z`)"
     }
