@@ -21,6 +21,10 @@ struct DecisionLogEntry: Sendable {
     let request: [UInt8]
     let requestCompacted: Bool
     let outcome: Outcome
+    /// The events Rescind's history store supplied into the request before it was
+    /// decided (issue 14); nil when the store supplied none (no `history:`, no store, or
+    /// the request carried its own list). Logged so replay decides without the store.
+    var history: [HistoryItem]? = nil
     /// The entry's place in the log, given by the writer when it accepts the entry.
     var seq = 0
     /// The request whose answer waits for this entry to be written (durability `write`

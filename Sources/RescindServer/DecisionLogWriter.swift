@@ -510,11 +510,11 @@ package final class DecisionLogWriter: @unchecked Sendable {
 extension DecisionLogWriter {
     /// A decision, as answered: `response` holds the decision's JSON (with the
     /// explanation when one was asked for; the writer drops it), read only when the
-    /// decision is sampled. With a `waiter` (`write`, `fsync`), the caller then awaits
+    /// decision is sampled; `history`, the events the history store supplied. With a `waiter` (`write`, `fsync`), the caller then awaits
     /// `wait(waiter)` before answering.
     func record(
         _ decision: Decision, request: UnsafeRawBufferPointer, response: @autoclosure () -> [UInt8], policySet: PolicySet,
-        nanoseconds: UInt64, waiter: DecisionLogWaiter? = nil
+        nanoseconds: UInt64, waiter: DecisionLogWaiter? = nil, history: [HistoryItem]? = nil
     ) {
         let (key, decisionID) = Self.samplingKey(requestID: decision.requestID)
         guard sampler.keeps(key) else { return }
@@ -522,6 +522,7 @@ extension DecisionLogWriter {
             decisionID: decisionID, loggedAt: WallClock.now(), policySet: policySet, latencyMicroseconds: Int(nanoseconds / 1000),
             request: Array(request), requestCompacted: false, outcome: .decision(response()))
         entry.waiter = waiter
+        entry.history = history
         submit(entry)
     }
 
