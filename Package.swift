@@ -66,7 +66,7 @@ let package = Package(
         // function so tests drive it through Hummingbird's test client without a socket.
         .target(name: "RescindServer", dependencies: [
             "Rescind", "CEL", "CELCommon", "CELRuntime", "RescindDiagnostics", "RescindEngine", "RescindPolicy", "RescindYAML",
-            "RescindJSON",
+            "RescindJSON", "RescindHistory",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
@@ -80,7 +80,7 @@ let package = Package(
         ], resources: [.copy("openapi.json")]),  // served at /openapi.json; docs/openapi.json links to it
         .executableTarget(name: "rescind", dependencies: [
             "Rescind", "CEL", "CELRuntime", "RescindDiagnostics", "RescindEngine", "RescindPolicy",
-            "RescindTooling",
+            "RescindTooling", "RescindHistory",
             "RescindServer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
@@ -133,7 +133,7 @@ let package = Package(
         ]),
         .testTarget(name: "RescindServerTests", dependencies: [
             "RescindServer", "Rescind", "CEL", "RescindDiagnostics", "RescindEngine", "RescindPolicy",
-            "RescindTooling",
+            "RescindTooling", "RescindHistory",
             "RescindLoadKit",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),

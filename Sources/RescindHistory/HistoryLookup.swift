@@ -59,6 +59,14 @@ package struct HistoryLookup: Sendable {
         }
     }
 
+    /// The request error a refused list is answered with, as the decoder's are.
+    package static func requestError(path: String, message: String) -> RequestError {
+        RequestError(errors: [RequestFieldError(
+            code: .historyRefused, message: message,
+            help: "the store keeps the buyer's cancellations; send the request without the list", path: path,
+            offset: 0)])
+    }
+
     /// Settles one request (one store query at most).
     package func settle(_ request: ObjectValue, for set: PolicySet) async -> Settled {
         let plan = Self.plan(request, for: set)
@@ -139,7 +147,10 @@ package struct HistoryLookup: Sendable {
     static func supply(_ events: [CancellationEvent], to request: ObjectValue, buyer: String, set: PolicySet)
         -> SettledRequest
     {
-        let items = events.map(\.historyItem)
+        // The cancellation being decided is not part of its own history: once a decision
+        // recorded it (`record=true`), a retry of the same request must decide the same.
+        let own = orderID(of: request)
+        let items = events.filter { $0.orderID != own }.map(\.historyItem)
         return SettledRequest(
             request: set.supplying(items, to: request), source: .store(events: items.count), supplied: items,
             buyer: buyer)
@@ -168,6 +179,12 @@ extension CancellationEvent {
 }
 
 extension HistoryLookup {
+    /// The request's `order.id`, if it has one.
+    static func orderID(of request: ObjectValue) -> String? {
+        guard case .object(let order)? = request["order"], case .string(let id)? = order["id"] else { return nil }
+        return id
+    }
+
     /// The cancellation a decided request records (`POST /v1/decisions?record=true`):
     /// the order (`order.id`, `order.seller_id`), the buyer the history is kept for, the
     /// request's `at`, who asked (`actor.role`), `reason` and the request's `id`. Throws

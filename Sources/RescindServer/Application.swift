@@ -26,11 +26,12 @@ package func buildApplication(
 /// it once the application has stopped, so the entries accepted are all written).
 package func buildApplication(
     configuration: ServerConfiguration, store: PolicyStore, metrics: ServerMetrics = ServerMetrics(),
-    decisionLog: DecisionLogWriter? = nil, logger: Logger = Logger(label: "rescind.server")
+    decisionLog: DecisionLogWriter? = nil, history: HistoryService? = nil, logger: Logger = Logger(label: "rescind.server")
 ) -> some ApplicationProtocol {
     let router = Router(context: BasicRequestContext.self)
     router.add(middleware: JSONErrorMiddleware())
-    ServerRoutes(configuration: configuration, store: store, metrics: metrics, decisionLog: decisionLog).register(on: router)
+    ServerRoutes(configuration: configuration, store: store, metrics: metrics, decisionLog: decisionLog, history: history)
+        .register(on: router)
     let tracker = metrics.connections
     tracker.logger = logger
     metrics.logger = logger
@@ -73,15 +74,19 @@ struct ServerRoutes: Sendable {
     let store: PolicyStore
     let metrics: ServerMetrics
     var decisionLog: DecisionLogWriter? = nil
+    /// The history store (`--history`); nil when the service keeps none.
+    var history: HistoryService? = nil
 
     func register(on router: Router<BasicRequestContext>) {
         var table = RouteTable(router: router)
         table.on(.get, "/healthz") { _, _ in Response.json("{\"status\":\"ok\"}\n") }
-        table.on(.get, "/readyz") { _, _ in try ready() }
+        table.on(.get, "/readyz") { _, _ in try await ready() }
         table.on(.get, "/metrics") { _, _ in
-            Response(
+            var exposition = metrics.exposition(store: store)
+            if let history { exposition.append(contentsOf: history.exposition.utf8) }
+            return Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
-                body: ResponseBody(byteBuffer: ByteBuffer(bytes: metrics.exposition(store: store))))
+                body: ResponseBody(byteBuffer: ByteBuffer(bytes: exposition)))
         }
         table.on(.get, "/openapi.json") { _, _ in
             guard let document = openAPIDocument(for: store.current?.policySet) else {
@@ -95,6 +100,7 @@ struct ServerRoutes: Sendable {
         table.on(.post, "/v1/policies:reload") { request, _ in try await reload(request) }
         table.on(.post, "/v1/policies:check") { request, _ in try await check(request) }
         table.on(.post, "/v1/policies:deploy") { request, _ in try await deploy(request) }
+        registerHistory(on: &table)
         table.refuseOtherMethods()
     }
 
@@ -113,6 +119,12 @@ struct ServerRoutes: Sendable {
     func decide(_ request: Request) async throws -> Response {
         let started = ContinuousClock.now
         let (snapshot, options, body) = try await prepare(request)
+        let record = try recordOption(request)
+        if let history, snapshot.policySet.history != nil {
+            return try await decideWithHistory(
+                body, snapshot: snapshot, options: options, started: started, record: record, history: history)
+        }
+        if record, let refusal = recordUnavailable(snapshot.policySet) { throw refusal }
         // The bytes of `rescind eval --json`: the decision on one line, then a newline.
         var bytes: [UInt8] = []
         bytes.reserveCapacity(2048)
@@ -138,6 +150,12 @@ struct ServerRoutes: Sendable {
                 .contentTooLarge, code: "batch-too-large",
                 message: "a batch holds at most \(configuration.maxBatch) requests; found \(items.count)")
         }
+        let record = try recordOption(request)
+        if let history, snapshot.policySet.history != nil {
+            return try await decideBatchWithHistory(
+                body, items: items, snapshot: snapshot, options: options, record: record, history: history)
+        }
+        if record, let refusal = recordUnavailable(snapshot.policySet) { throw refusal }
         var bytes = Array("{\"results\":[".utf8)
         bytes.reserveCapacity(items.count * 2048)
         // One waiter for the whole batch: one wait, resumed when its last entry is written.
@@ -161,7 +179,7 @@ struct ServerRoutes: Sendable {
     /// In `write` and `fsync` durability, waits for the request's log entries; a
     /// decision whose record could not be written is not answered (503): the client
     /// may retry, and nothing it was told is missing from the log.
-    private func awaitRecord(_ waiter: DecisionLogWaiter?) async throws {
+    func awaitRecord(_ waiter: DecisionLogWaiter?) async throws {
         guard let waiter, let decisionLog else { return }
         guard await decisionLog.wait(waiter) else {
             throw APIError(
@@ -230,12 +248,22 @@ struct ServerRoutes: Sendable {
 
     // MARK: Policies
 
-    func ready() throws -> Response {
+    /// Ready when a policy set is loaded. With `--history`, the store is asked something
+    /// cheap and shown under `history`: a store that does not answer does not make the
+    /// service unready (decisions still answer, by `on_history_unavailable`), but it shows.
+    func ready() async throws -> Response {
         guard let snapshot = store.current else { throw APIError.notReady() }
+        let historyJSON: String?
+        if let history {
+            historyJSON = history.readinessJSON(probeFailure: await history.probe())
+        } else {
+            historyJSON = nil
+        }
         return .json(JSONWriter.bytes(capacity: 256) { out in
             out.object { out in
                 out.member("status", string: "ready")
                 out.member("policy", json: identityJSON(snapshot.policySet))
+                if let historyJSON { out.member("history", json: historyJSON) }
             }
             out.byte(UInt8(ascii: "\n"))
         })

@@ -1,3 +1,4 @@
+import RescindHistory
 /// Everything `rescind serve` can be told, by flag or environment variable. Defaults
 /// are safe for a loopback deployment: no tokens means admin endpoints are refused.
 package struct ServerConfiguration: Sendable {
@@ -27,6 +28,8 @@ package struct ServerConfiguration: Sendable {
     package var maxEvaluationCost: Int = 100_000
     /// The decision log; nil (the default) logs no decisions.
     package var decisionLog: DecisionLogConfiguration? = nil
+    /// Rescind's history store (`--history`); nil (the default) keeps none.
+    package var history: HistoryConfiguration? = nil
     /// How the service's own logs are written.
     package var logFormat: LogFormat = .text
     /// Idle, head and body deadlines and the most connections open at once.
@@ -48,4 +51,19 @@ package struct ServerConfiguration: Sendable {
         self.maxBatch = maxBatch
         self.watchInterval = watchInterval
     }
+}
+
+/// Where `rescind serve` keeps the cancellation history, and its schedule.
+package struct HistoryConfiguration: Sendable {
+    /// `sqlite:PATH` or `postgres://…` (`HistoryLocation`).
+    package var location: HistoryLocation
+    /// The most a store call may take; a lookup that takes longer makes the decision
+    /// `history-unavailable` (`on_history_unavailable`).
+    package var timeout: Duration = .milliseconds(500)
+    /// Events are kept this long past the longest window a threshold counts.
+    package var retentionMargin: Duration = .seconds(7 * 86_400)
+    /// How often old events are purged; nil never.
+    package var purgeInterval: Duration? = .seconds(3600)
+
+    package init(location: HistoryLocation) { self.location = location }
 }

@@ -17,6 +17,8 @@ package final class ServerMetrics: @unchecked Sendable {
     /// Internal: the decision log records its counts here too.
     let factory: PrometheusMetricsFactory
     private let latency: Metrics.Timer
+    /// How long history store lookups take (`--history`).
+    private let historyLatency: Metrics.Timer
     /// Decisions with an expression stopped by the cost budget (`--max-evaluation-cost`).
     private let budgetSpent: Counter
     /// Counters made once per label set and kept: making one per decision validated
@@ -44,6 +46,7 @@ package final class ServerMetrics: @unchecked Sendable {
     package init() {
         factory = PrometheusMetricsFactory(registry: registry)
         latency = Metrics.Timer(label: "rescind_decision_duration_seconds", dimensions: [], factory: factory)
+        historyLatency = Metrics.Timer(label: "rescind_history_lookup_duration_seconds", dimensions: [], factory: factory)
         budgetSpent = Counter(label: "rescind_decisions_cost_budget_spent_total", dimensions: [], factory: factory)
     }
 
@@ -100,6 +103,31 @@ package final class ServerMetrics: @unchecked Sendable {
     /// A rejected request, by its error code.
     func recordRejected(code: String) {
         lock.withLock { counter("rescind_rejected_requests_total", ("code", code)).increment() }
+    }
+
+    /// One history store lookup, by how it ended (`ok`, `timeout`, `unavailable`, …) and
+    /// how long it took.
+    func recordHistoryLookup(outcome: String, nanoseconds: UInt64) {
+        historyLatency.recordNanoseconds(Int64(clamping: nanoseconds))
+        lock.withLock { counter("rescind_history_lookups_total", ("outcome", outcome)).increment() }
+    }
+
+    /// Cancellations the service recorded (`recorded`, `duplicate`, `conflict`) or could
+    /// not record (`failed`), and retractions (`retracted`, `already-retracted`, `not-found`).
+    func recordHistoryWrite(_ outcome: String, count: Int = 1) {
+        guard count > 0 else { return }
+        lock.withLock { counter("rescind_history_writes_total", ("outcome", outcome)).increment(by: count) }
+    }
+
+    /// Events the retention schedule purged, or a purge that failed.
+    func recordHistoryPurge(purged: Int?) {
+        lock.withLock {
+            if let purged {
+                counter("rescind_history_purged_events_total", ("result", "ok")).increment(by: purged)
+            } else {
+                counter("rescind_history_purge_failures_total", ("result", "error")).increment()
+            }
+        }
     }
 
     /// One `POST /v1/policies:deploy`, by how it ended (`ok`, `invalid`, `conflict`, …).

@@ -1,4 +1,5 @@
 import ArgumentParser
+import RescindHistory
 import Dispatch
 import Foundation
 import Logging
@@ -82,6 +83,9 @@ struct ServeCommand: ParsableCommand {
     @OptionGroup(title: "Connections")
     var connectionOptions: ServeConnectionOptions
 
+    @OptionGroup(title: "History")
+    var historyOptions: ServeHistoryOptions
+
     /// Flags first, then environment variables, then the defaults.
     func serverConfiguration(environment: [String: String] = ProcessInfo.processInfo.environment) throws
         -> ServerConfiguration
@@ -115,6 +119,7 @@ struct ServeCommand: ParsableCommand {
         }
         try operations.apply(to: &configuration, environment: environment)
         try connectionOptions.apply(to: &configuration, environment: environment)
+        try historyOptions.apply(to: &configuration, environment: environment)
         return configuration
     }
 
@@ -144,10 +149,24 @@ struct ServeCommand: ParsableCommand {
         } catch let error as DecisionLogError {
             throw ValidationError(error.description)
         }
+        let history = try configuration.history.map { try openHistory($0, policies: store, metrics: metrics, logger: logger) }
+        if history == nil, let set = store.current?.policySet, set.history?.refusesRequestLists == true {
+            throw ValidationError(
+                "the policy set takes `\(set.history!.list)` only from a history store (`request_lists: refuse`): give --history LOCATION (or RESCIND_HISTORY)")
+        }
         // Before the application is built: it sizes the connection cap by this limit.
         raiseOpenFileLimit()
         let app = buildApplication(
-            configuration: configuration, store: store, metrics: metrics, decisionLog: decisionLog, logger: logger)
+            configuration: configuration, store: store, metrics: metrics, decisionLog: decisionLog, history: history,
+            logger: logger)
+        let retention = configuration.history?.purgeInterval.flatMap { interval in
+            history.map { history in
+                Task {
+                    await history.runRetention(
+                        policies: store, every: interval, margin: configuration.history!.retentionMargin)
+                }
+            }
+        }
         // The root command is synchronous; the server runs on the concurrency pool while
         // this thread waits. It stops on SIGTERM and SIGINT: the listener closes, the
         // requests in flight get until --shutdown-timeout, then it returns.
@@ -163,11 +182,50 @@ struct ServeCommand: ParsableCommand {
         }
         done.wait()
         triggers.cancel()
+        retention?.cancel()
+        if let history { waitFor { await history.store.close() } }
         // Only now: every request has been answered, so every entry is in the buffer.
         decisionLog?.close()
         logger.info("stopped", metadata: failure.error.map { ["error": "\($0)"] } ?? [:])
         if let error = failure.error { throw error }
     }
+}
+
+/// Opens the history store before the service starts (creating the SQLite file, or
+/// bringing the PostgreSQL schema up to date under its advisory lock): a store that
+/// cannot be opened stops the start with its error, as invalid policies do.
+private func openHistory(
+    _ configuration: HistoryConfiguration, policies: PolicyStore, metrics: ServerMetrics, logger: Logger
+) throws -> HistoryService {
+    let box = ResultBox<any HistoryStore>()
+    waitFor {
+        do throws(HistoryError) {
+            box.result = .success(try await configuration.location.open(queryTimeout: configuration.timeout))
+        } catch {
+            box.result = .failure(error)
+        }
+    }
+    switch box.result! {
+    case .success(let store):
+        logger.info("history store open", metadata: ["store": "\(configuration.location)"])
+        return HistoryService(store: store, location: "\(configuration.location)", metrics: metrics, logger: logger)
+    case .failure(let error):
+        throw ValidationError("--history \(configuration.location): \(error.message)")
+    }
+}
+
+/// Runs `body` on the concurrency pool while this (synchronous) thread waits.
+private func waitFor(_ body: @escaping @Sendable () async -> Void) {
+    let done = DispatchSemaphore(value: 0)
+    Task {
+        await body()
+        done.signal()
+    }
+    done.wait()
+}
+
+private final class ResultBox<Value>: @unchecked Sendable {
+    var result: Result<Value, HistoryError>?
 }
 
 /// Carries the server's error from its task to the waiting thread; the semaphore

@@ -30,6 +30,9 @@ public enum RequestErrorCode: String, Sendable, Hashable, CaseIterable, CustomSt
     case tooDeep = "request-too-deep"
     /// An array has more elements than `RequestLimits.maxListLength`.
     case listTooLong = "request-list-too-long"
+    /// The request carries a list the policy set takes from Rescind's history store
+    /// (`history.request_lists: refuse`).
+    case historyRefused = "request-history-refused"
 
     public var description: String { rawValue }
 }
