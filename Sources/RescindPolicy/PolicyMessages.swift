@@ -173,7 +173,7 @@ enum PolicyMessages {
     }
 
     static func historyListNotCounted(_ list: String, at span: SourceSpan) -> Diagnostic {
-        .error(
+        .warning(
             .policyInvalidValue, "no threshold counts `\(list)`, so the history store would supply it for nothing",
             at: span, help: "count it in a threshold (`count: \(list)`), or remove `history`")
     }

@@ -33,7 +33,7 @@ package struct ReplaySide: Sendable {
         return copy
     }
 
-    /// "marketplace-cancellations 2026.12 (sha256:c88aef763523)".
+    /// "marketplace-cancellations 2026.12 (sha256:de0203e12718)".
     package var identity: String {
         "\(policySet.name) \(policySet.version) (sha256:\(policySet.digest.prefix(12)))"
     }

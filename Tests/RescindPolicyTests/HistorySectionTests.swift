@@ -18,12 +18,25 @@ struct HistorySectionTests {
 
         """
 
-    /// The reference pack with `history` (as given) added to its policy set.
+    /// The reference pack with its `history` section (and `on_history_unavailable`)
+    /// replaced by `history`.
     static func load(_ history: String = section) throws -> (LoadedPolicies, AnalystCopy) {
         let copy = try AnalystCopy()
-        try copy.edit("policy-set.yaml", replacing: "locales: [en, zh-CN]\n", with: "locales: [en, zh-CN]\n" + history)
+        try copy.edit("policy-set.yaml", replacing: shippedSection, with: history)
         return (copy.load(), copy)
     }
+
+    /// The pack's own section, as shipped (policy-set.yaml).
+    static let shippedSection = """
+        history:
+          list: buyer_history.cancellations
+          buyer: 'actor.role == "buyer" ? actor.id : order.buyer_id'
+          request_lists: accept
+        # When the history store does not answer, a person reviews the cancellation rather
+        # than letting a repeat canceller through unchecked.
+        on_history_unavailable: review
+
+        """
 
     @Test func aHistorySectionCompilesWithTheLongestCountedWindow() throws {
         let (loaded, copy) = try Self.load()
@@ -57,9 +70,9 @@ struct HistorySectionTests {
     }
 
     @Test func withoutASectionNothingIsSupplied() throws {
-        let copy = try AnalystCopy()
+        let (loaded, copy) = try Self.load("")
         defer { copy.remove() }
-        let set = try #require(copy.load().policySet)
+        let set = try #require(loaded.policySet)
         #expect(set.history == nil)
     }
 
@@ -93,12 +106,8 @@ struct HistorySectionTests {
     }
 
     @Test func onHistoryUnavailableWithoutHistoryIsAnError() throws {
-        let copy = try AnalystCopy()
+        let (loaded, copy) = try Self.load("on_history_unavailable: deny\n")
         defer { copy.remove() }
-        try copy.edit(
-            "policy-set.yaml", replacing: "locales: [en, zh-CN]\n",
-            with: "locales: [en, zh-CN]\non_history_unavailable: deny\n")
-        let loaded = copy.load()
         #expect(loaded.policySet == nil)
         #expect(copy.rendered(loaded).contains(
             "error[policy-invalid-value]: `on_history_unavailable` has no effect: the policy set declares no `history`"))

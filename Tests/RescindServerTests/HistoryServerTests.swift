@@ -27,10 +27,13 @@ struct HistoryServerTests {
             folder = try Fixture.policyCopy()
             let setFile = folder.appendingPathComponent("policy-set.yaml")
             var text = try String(contentsOf: setFile, encoding: .utf8)
-            var section = "locales: [en, zh-CN]\nhistory:\n  list: buyer_history.cancellations\n"
-                + "  buyer: 'actor.role == \"buyer\" ? actor.id : \"\"'\n  request_lists: \(requestLists)\n"
+            var section = "history:\n  list: buyer_history.cancellations\n"
+                + "  buyer: 'actor.role == \"buyer\" ? actor.id : order.buyer_id'\n  request_lists: \(requestLists)\n"
             if let onUnavailable { section += "on_history_unavailable: \(onUnavailable)\n" }
-            text = text.replacingOccurrences(of: "locales: [en, zh-CN]\n", with: section)
+            // The pack's own section, replaced.
+            let start = try #require(text.range(of: "history:\n"))
+            let end = try #require(text.range(of: "on_history_unavailable: review\n"))
+            text.replaceSubrange(start.lowerBound..<end.upperBound, with: section)
             try text.write(to: setFile, atomically: true, encoding: .utf8)
             store = try SQLiteHistoryStore(path: folder.appendingPathComponent("history.db").path)
             service = HistoryService(
