@@ -126,7 +126,7 @@ let package = Package(
         .testTarget(name: "RescindToolingTests", dependencies: ["RescindTooling", "Rescind", "CEL", "RescindDiagnostics", "RescindEngine", "RescindPolicy", "RescindYAML"]),
         .testTarget(name: "RescindCLITests", dependencies: ["rescind", "rescind-embedding-example"]),
         .testTarget(name: "RescindHistoryTests", dependencies: [
-            "RescindHistory", "RescindJSON",
+            "RescindHistory", "RescindJSON", "RescindEngine", "RescindPolicy", "Rescind", "CELRuntime",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "Logging", package: "swift-log"),
