@@ -540,8 +540,11 @@ struct DecisionRun {
     ) {
         let threshold = policy.thresholds[index]
         let at = self.at.map { policy.localTime($0.seconds) }
+        // Only a decision whose history the service settled says where it came from.
         var source = recorder!.historySource
-        if let list = policy.history?.list, !HistorySource.counts(threshold.countedList, list: list) { source = nil }
+        if source != nil, let list = policy.history?.list, !HistorySource.counts(threshold.countedList, list: list) {
+            source = nil
+        }
         recorder!.record(ThresholdExplanation(
             id: threshold.id, applied: note == nil, note: note, count: count, tier: tier,
             location: threshold.location, threshold: threshold, at: at, skip: skip, historySource: source))

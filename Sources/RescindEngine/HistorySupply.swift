@@ -152,7 +152,9 @@ package enum HistorySource: Sendable, Equatable {
     /// Whether a threshold counting `list` reads the history: `countedList` is the
     /// count's source, then ` where ` and its filter if any.
     static func counts(_ countedList: String, list: String) -> Bool {
-        countedList == list || countedList.hasPrefix(list + " where ")
+        guard countedList.hasPrefix(list) else { return false }
+        let rest = countedList.utf8.dropFirst(list.utf8.count)
+        return rest.isEmpty || rest.starts(with: " where ".utf8)
     }
 }
 
