@@ -125,6 +125,7 @@ struct ServerRoutes: Sendable {
                 body, snapshot: snapshot, options: options, started: started, record: record, history: history)
         }
         if record, let refusal = recordUnavailable(snapshot.policySet) { throw refusal }
+        try requireStoreIfDemanded(snapshot.policySet)
         // The bytes of `rescind eval --json`: the decision on one line, then a newline.
         var bytes: [UInt8] = []
         bytes.reserveCapacity(2048)
@@ -156,6 +157,7 @@ struct ServerRoutes: Sendable {
                 body, items: items, snapshot: snapshot, options: options, record: record, history: history)
         }
         if record, let refusal = recordUnavailable(snapshot.policySet) { throw refusal }
+        try requireStoreIfDemanded(snapshot.policySet)
         var bytes = Array("{\"results\":[".utf8)
         bytes.reserveCapacity(items.count * 2048)
         // One waiter for the whole batch: one wait, resumed when its last entry is written.

@@ -41,6 +41,16 @@ extension ServerRoutes {
         return nil
     }
 
+    /// A set that takes its history only from a store (`request_lists: refuse`), served
+    /// by a service without one (it was reloaded in): its decisions would count nothing,
+    /// so none is made. Start-up refuses such a set outright.
+    func requireStoreIfDemanded(_ set: PolicySet) throws {
+        guard history == nil, let demanded = set.history, demanded.refusesRequestLists else { return }
+        throw APIError(
+            .serviceUnavailable, code: "history-not-configured",
+            message: "the policy set takes `\(demanded.list)` only from a history store (`request_lists: refuse`), and this service has none: start it with `--history`")
+    }
+
     // MARK: Decisions with the store
 
     /// One decision whose history the store supplies: decode, settle (one lookup),

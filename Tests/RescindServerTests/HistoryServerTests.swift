@@ -225,6 +225,18 @@ struct HistoryServerTests {
         }
     }
 
+    @Test func aSetThatDemandsTheStoreIsNotServedWithoutOne() async throws {
+        let setup = try Setup(requestLists: "refuse")
+        let app = buildApplication(
+            configuration: ServerConfiguration(policies: [setup.folder.path]), store: setup.policies,
+            logger: Fixture.logger)
+        try await app.test(.router) { client in
+            let answer = try await Self.post(client, "/v1/decisions", try Fixture.request("abuse-review"))
+            #expect(answer.status == .serviceUnavailable)
+            #expect(answer.errorCode == "history-not-configured")
+        }
+    }
+
     @Test func aBatchFetchesItsHistoriesAndDecidesAsSingles() async throws {
         let setup = try Setup()
         try await setup.app().test(.router) { client in
