@@ -584,7 +584,7 @@ public struct ThresholdExplanation: Sendable {
     let skip: Skip?
     /// Where the counted list came from, when the service settled it: nil for a
     /// threshold that does not count the history, or a decision made without a store.
-    let historySource: HistorySource?
+    let historySource: HistoryOrigin?
 
     /// Why a threshold did not apply.
     enum Skip: Sendable {
@@ -597,7 +597,7 @@ public struct ThresholdExplanation: Sendable {
 
     init(
         id: String, applied: Bool, note: String?, count: Int64?, tier: String?, location: SourceReference,
-        threshold: Threshold, at: LocalTime?, skip: Skip? = nil, historySource: HistorySource? = nil
+        threshold: Threshold, at: LocalTime?, skip: Skip? = nil, historySource: HistoryOrigin? = nil
     ) {
         self.historySource = historySource
         self.id = id

@@ -541,7 +541,7 @@ struct DecisionRun {
         let threshold = policy.thresholds[index]
         let at = self.at.map { policy.localTime($0.seconds) }
         // Only a decision whose history the service settled says where it came from.
-        var source = recorder!.historySource
+        var source = recorder!.historyOrigin
         if source != nil, let list = policy.history?.list, !HistorySource.counts(threshold.countedList, list: list) {
             source = nil
         }

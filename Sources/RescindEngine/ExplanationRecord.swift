@@ -48,7 +48,7 @@ final class ExplanationSource: @unchecked Sendable {
     var refundWithheldBy: Effect?
     /// Where the history list came from, when the service settled it
     /// (`decide(_:history:)`): the thresholds that count it say so.
-    var historySource: HistorySource?
+    var historyOrigin: HistoryOrigin?
 
     /// What deciding found about the refund.
     enum RefundRecord {

@@ -139,6 +139,12 @@ extension PolicySet {
     }
 }
 
+/// Where a threshold's counted list came from, as its explanation line says: the
+/// source without the details, so recording it per threshold costs a byte.
+package enum HistoryOrigin: UInt8, Sendable {
+    case store, request, unavailable
+}
+
 /// Where a decision's history list came from, as its explanation says.
 package enum HistorySource: Sendable, Equatable {
     /// The history store supplied this many events.
@@ -148,6 +154,14 @@ package enum HistorySource: Sendable, Equatable {
     /// The store did not answer: the decision has a `history-unavailable` problem with
     /// this message, and `on_history_unavailable` decides at least.
     case unavailable(String)
+
+    var origin: HistoryOrigin {
+        switch self {
+        case .store: .store
+        case .request: .request
+        case .unavailable: .unavailable
+        }
+    }
 
     /// Whether a threshold counting `list` reads the history: `countedList` is the
     /// count's source, then ` where ` and its filter if any.
@@ -175,7 +189,7 @@ extension PolicySet {
         }
         if explain {
             run.recorder = ExplanationSource(policy: self, request: request)
-            run.recorder!.historySource = source
+            run.recorder!.historyOrigin = source.origin
         }
         return Scratch.withTables(words: plan.wordCount, bytes: enumFieldCount) { candidates, ordinals in
             ordinals.fill(DecisionRun.unread)
