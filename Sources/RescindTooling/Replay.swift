@@ -163,12 +163,15 @@ package struct Replay: Sendable {
             case .failure(let error): return (.failure(error), .failure(error))
             case .success(let items): history = items
             }
+            let comparer = comparer
             return read.request.withUnsafeBytes { request in
                 let before = comparer.baselineDecoder.decode(request).map {
-                    comparer.baseline.decide($0.root, history: history, takes: comparer.taking.baseline, options: comparer.options)
+                    comparer.baseline.decide(
+                        $0.root, history: history, takes: comparer.taking.baseline, options: comparer.options)
                 }
                 let after = comparer.candidateDecoder.decode(request).map {
-                    comparer.candidate.decide($0.root, history: history, takes: comparer.taking.candidate, options: comparer.options)
+                    comparer.candidate.decide(
+                        $0.root, history: history, takes: comparer.taking.candidate, options: comparer.options)
                 }
                 return (before, after)
             }

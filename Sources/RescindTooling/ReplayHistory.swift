@@ -23,11 +23,13 @@ enum LoggedHistory {
         func failure(_ code: RequestErrorCode, _ message: String, path: String, at offset: Int, help: String? = nil)
             -> Result<[HistoryItem], RequestError>
         {
-            .failure(RequestError(errors: [RequestFieldError(code: code, message: message, help: help, path: path, offset: offset)]))
+            let error = RequestFieldError(code: code, message: message, help: help, path: path, offset: offset)
+            return .failure(RequestError(errors: [error]))
         }
         guard scanner.consume(UInt8(ascii: "[")) else {
+            let found = kind(line, at: member.lowerBound)
             return failure(
-                .typeMismatch, "`history` must be an array of the events the history store supplied, or null; found \(kind(line, at: member.lowerBound))",
+                .typeMismatch, "`history` must be an array of the events the history store supplied, or null; found \(found)",
                 path: "$.history", at: member.lowerBound)
         }
         var items: [HistoryItem] = []
@@ -114,9 +116,8 @@ enum LoggedHistory {
         case UInt8(ascii: "\""): return "a string"
         default:
             var end = offset
-            while end < line.count, end - offset < 24, ![UInt8(ascii: ","), UInt8(ascii: "}"), UInt8(ascii: "]")].contains(line[end]) {
-                end += 1
-            }
+            let delimiters: [UInt8] = [UInt8(ascii: ","), UInt8(ascii: "}"), UInt8(ascii: "]")]
+            while end < line.count, end - offset < 24, !delimiters.contains(line[end]) { end += 1 }
             return "`\(String(decoding: line[offset..<end], as: UTF8.self))`"
         }
     }
