@@ -14,7 +14,7 @@ import RescindPolicy
 // is not a log entry); when the quick guess decodes, the exact scan, if it finds an
 // entry, finds the same request; the reader yields exactly the non-empty lines;
 // replaying a set against itself counts every line, changes nothing and flags as bad
-// exactly the lines whose request does not decode.
+// exactly the lines whose logged `history` is malformed or whose request does not decode.
 
 /// A file per process: the input is written to it and read back by `LineReader`;
 /// removed when the process exits normally (libFuzzer's `exit` at the end of a run).
@@ -55,6 +55,12 @@ func fuzzReplay(_ data: UnsafeRawBufferPointer) {
                 if !isEntry { precondition(offset == 0 && request.count == line.count, "a plain request is not the whole line") }
                 else { precondition(request.first == UInt8(ascii: "{"), "a log entry's request does not start with `{`") }
             }
+            if quick.isLogEntry { entries += 1 }
+            // A malformed `history` makes a bad line whatever its request.
+            if case .failure = DecisionLogLine.history(in: line) {
+                bad += 1
+                return
+            }
             let decoder = ReferencePack.decoder
             var decoded = decoder.decode(quick.request)
             if case .success = decoded, quick.isLogEntry, exact.isLogEntry {
@@ -67,7 +73,6 @@ func fuzzReplay(_ data: UnsafeRawBufferPointer) {
                 bad += 1
                 checkRejection(error, input: quick.isLogEntry ? exact.request : quick.request, limits: decoder.limits)
             }
-            if quick.isLogEntry { entries += 1 }
         }
     }
 

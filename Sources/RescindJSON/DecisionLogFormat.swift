@@ -3,15 +3,15 @@
 /// both sides (replay's quick scan relies on `request` being followed by `,"decision":`).
 ///
 /// One JSON object per line: `seq`, `boot_id`, `decision_id`, `logged_at`, `policy`,
-/// `latency_us`, `request_bytes`, `request_sha256`, `truncated`, `request`, `decision`,
-/// `error`, the same keys on every line, `null` where there is nothing. Older logs lack
-/// the first two and the `request_`/`truncated` members and have `decision` or `error`
-/// only; readers take both.
+/// `latency_us`, `request_bytes`, `request_sha256`, `truncated`, `history`, `request`,
+/// `decision`, `error`, the same keys on every line, `null` where there is nothing.
+/// Older logs lack `history` (before issue 14), or also the first two and the
+/// `request_`/`truncated` members and have `decision` or `error` only; readers take all.
 @usableFromInline package enum DecisionLogFormat {
     /// The members of a line, in the order they are written.
     package static let keys = [
         "seq", "boot_id", "decision_id", "logged_at", "policy", "latency_us", "request_bytes", "request_sha256",
-        "truncated", "request", "decision", "error",
+        "truncated", "history", "request", "decision", "error",
     ]
 
     /// One line's contents.
@@ -27,10 +27,14 @@
         package var policy: [UInt8]
         package var latencyMicroseconds: Int
         package var outcome: Outcome
+        /// The events the history store supplied into the request before it was decided,
+        /// a JSON array of `{"order_id","at","initiator","reason"}` objects (the server
+        /// writes it); nil (`null`) when the store supplied none, and for a rejected request.
+        package var history: [UInt8]?
 
         package init(
             seq: Int, bootID: String, decisionID: String, loggedAt: String, policy: [UInt8], latencyMicroseconds: Int,
-            outcome: Outcome
+            outcome: Outcome, history: [UInt8]? = nil
         ) {
             self.seq = seq
             self.bootID = bootID
@@ -39,6 +43,7 @@
             self.policy = policy
             self.latencyMicroseconds = latencyMicroseconds
             self.outcome = outcome
+            self.history = history
         }
     }
 
@@ -61,7 +66,7 @@
         case .decision(let request, _, let decision): request.count + decision.count
         case .rejected(let prefix, _, _, _, let error): prefix.count * 2 + error.count
         }
-        line.reserveCapacity(size + 512)
+        line.reserveCapacity(size + (entry.history?.count ?? 0) + 512)
         JSONWriter.write(appendingTo: &line, stackCapacity: 64) { out in
             out.literal(#"{"seq":"#)
             out.integer(entry.seq)
@@ -79,7 +84,15 @@
             case .decision(let request, let requestBytes, let decision):
                 out.literal(#","request_bytes":"#)
                 out.integer(requestBytes)
-                out.literal(#","request_sha256":null,"truncated":false,"request":"#)
+                // `history` before `request`: replay's scan stops after `decision`, and
+                // finds it on the way (a line without one costs the same bytes as ever).
+                if let history = entry.history {
+                    out.literal(#","request_sha256":null,"truncated":false,"history":"#)
+                    out.append(history)
+                    out.literal(#","request":"#)
+                } else {
+                    out.literal(#","request_sha256":null,"truncated":false,"history":null,"request":"#)
+                }
                 out.append(request)
                 // `request` then `,"decision":`: replay's quick scan looks for this.
                 out.literal(#","decision":"#)
@@ -92,6 +105,8 @@
                 out.string(sha256)
                 out.literal(#","truncated":"#)
                 out.bool(truncated)
+                out.literal(#","history":"#)
+                if let history = entry.history { out.append(history) } else { out.literal("null") }
                 out.literal(#","request":"#)
                 // Invalid UTF-8 becomes U+FFFD (`request_sha256` is of the bytes as sent).
                 out.string(String(decoding: prefix, as: UTF8.self))
@@ -116,6 +131,12 @@
         @usableFromInline package var seq: Int?
         /// The `boot_id` string's contents.
         @usableFromInline package var bootID: Range<Int>?
+        /// The `history` member's value unless it is `null` (the store's events, an
+        /// array when the line is well formed; the reader checks it); nil without one.
+        @usableFromInline package var history: Range<Int>?
+        /// Whether the line has a `history` member (any value): lines written since
+        /// issue 14 all do, before `request`, so the scan can stop after `decision`.
+        @usableFromInline package var hasHistoryMember = false
 
         @usableFromInline package init() {}
     }
@@ -126,7 +147,11 @@
     /// The envelope of `line`: a line is a log entry when its object has a `request`
     /// object (a rejected request's: a string) and a `decision` or `error` member.
     /// Only the envelope is scanned; other values are skipped by structure, and the
-    /// rest of the line after `request` and `decision`/`error` is not read.
+    /// rest of the line after `request`, `decision`/`error` and `history` is not read.
+    /// `line(_:)` writes `history` before `request`, so a line it wrote is read up to
+    /// its `decision` only; a line without `history` there (older logs, or members in
+    /// another order) is read to its end for one, and, once it is known to be an entry,
+    /// kept as one even when its tail does not scan (a line cut after `decision`).
     ///
     /// `quick` takes the request to end where `},"decision":` first follows its start,
     /// as `line(_:)` writes entries, instead of reading through it: right whenever the
@@ -140,23 +165,41 @@
         guard scanner.consume(UInt8(ascii: "{")) else { return Envelope() }
         var request: Range<Int>?
         var decided = false
+        /// The request found by the quick guess: returned whatever follows it, as before
+        /// `history` (the rest of the line is only read for that member).
+        var guessed = false
+        /// What the line is, so far, when the scan stops: an entry once its request and
+        /// `decision`/`error` are seen (or its request guessed), else not one.
+        func found() -> Envelope {
+            guard let request, decided || guessed else { return Envelope() }
+            var envelope = envelope
+            envelope.request = request
+            return envelope
+        }
         scanner.skipSpace()
         if scanner.consume(UInt8(ascii: "}")) { return Envelope() }
         while true {
             scanner.skipSpace()
-            guard let key = scanner.string(.structural) else { return Envelope() }
+            guard let key = scanner.string(.structural) else { return found() }
             scanner.skipSpace()
-            guard scanner.consume(UInt8(ascii: ":")) else { return Envelope() }
+            guard scanner.consume(UInt8(ascii: ":")) else { return found() }
             scanner.skipSpace()
             let start = scanner.index
-            guard let first = scanner.current else { return Envelope() }
+            guard let first = scanner.current else { return found() }
             let isObject = first == UInt8(ascii: "{")
             let isRequest = scanner.matches(key, "request")
-            if quick, isObject, isRequest, let end = scanner.find(requestEnd, from: start) {
+            if quick, isObject, isRequest, request == nil, let end = scanner.find(requestEnd, from: start) {
                 envelope.request = start..<end + 1
-                return envelope
+                if envelope.hasHistoryMember { return envelope }
+                // No `history` before the request: read on for one, past `decision`.
+                request = start..<end + 1
+                guessed = true
+                scanner.index = end + 1
+                scanner.skipSpace()
+                if scanner.consume(UInt8(ascii: ",")) { continue }
+                return found()
             }
-            guard scanner.skipValue() else { return Envelope() }
+            guard scanner.skipValue() else { return found() }
             let end = scanner.index
             if isRequest {
                 if isObject {
@@ -173,15 +216,15 @@
                 envelope.truncated = end - start == 4 && first == UInt8(ascii: "t")
             } else if scanner.matches(key, "decision") || scanner.matches(key, "error") {
                 decided = true
+            } else if scanner.matches(key, "history") {
+                envelope.hasHistoryMember = true
+                envelope.history = end - start == 4 && first == UInt8(ascii: "n") ? nil : start..<end
             }
             // The rest of an entry (usually the decision) need not be read.
-            if decided, let request {
-                envelope.request = request
-                return envelope
-            }
+            if decided || guessed, request != nil, envelope.hasHistoryMember { return found() }
             scanner.skipSpace()
             if scanner.consume(UInt8(ascii: ",")) { continue }
-            return Envelope()
+            return found()
         }
     }
 
@@ -228,6 +271,8 @@
             return scanner.unescaped(range.lowerBound + 1..<range.upperBound - 1)
         }
         func int(_ key: String) -> Int? { values[key].flatMap { integer(line[$0]) } }
+        // `null` and absent alike: no events were supplied (or the line is older).
+        let history = raw("history").flatMap { $0 == Array("null".utf8) ? nil : $0 }
         guard let seq = int("seq"), let bootID = text("boot_id"), let decisionID = text("decision_id"),
             let loggedAt = text("logged_at"), let policy = raw("policy"), let latency = int("latency_us"),
             let requestBytes = int("request_bytes"), let request = raw("request"), let decision = raw("decision"),
@@ -246,7 +291,7 @@
         }
         return Entry(
             seq: seq, bootID: bootID, decisionID: decisionID, loggedAt: loggedAt, policy: policy,
-            latencyMicroseconds: latency, outcome: outcome)
+            latencyMicroseconds: latency, outcome: outcome, history: history)
     }
 
     /// A non-negative integer written in digits, or nil.

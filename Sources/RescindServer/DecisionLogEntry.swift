@@ -59,8 +59,9 @@ struct DecisionLogEntry: Sendable {
     /// The log line, ending in `\n`; nil when a decision's request is not one JSON object
     /// (it decoded, so it is; the check costs nothing, as compaction reads it anyway).
     /// Members in the documented order: `seq`, `boot_id`, `decision_id`, `logged_at`,
-    /// `policy`, `latency_us`, `request_bytes`, `request_sha256`, `truncated`, `request`,
-    /// `decision`, `error`: the same keys on every line, null where there is nothing.
+    /// `policy`, `latency_us`, `request_bytes`, `request_sha256`, `truncated`, `history`,
+    /// `request`, `decision`, `error`: the same keys on every line, null where there is
+    /// nothing (`history` is null unless the store supplied events).
     func line(bootID: String) -> [UInt8]? {
         let outcome: DecisionLogFormat.Outcome
         switch self.outcome {
@@ -82,8 +83,30 @@ struct DecisionLogEntry: Sendable {
         }
         let entry = DecisionLogFormat.Entry(
             seq: seq, bootID: bootID, decisionID: (decisionID ?? UUID()).uuidString.lowercased(), loggedAt: loggedAt.rfc3339,
-            policy: Array(identityJSON(policySet).utf8), latencyMicroseconds: latencyMicroseconds, outcome: outcome)
+            policy: Array(identityJSON(policySet).utf8), latencyMicroseconds: latencyMicroseconds, outcome: outcome,
+            history: history.map(Self.historyJSON))
         return DecisionLogFormat.line(entry)
+    }
+
+    /// A line's `history`: the store's events as the request's list held them, in their
+    /// order, `[{"order_id","at","initiator","reason"}…]`, `at` in RFC 3339 in UTC with
+    /// the timestamp's own precision (0, 3, 6 or 9 fraction digits, as CEL shows it), so
+    /// replay supplies the very same list (docs/decision-log.md).
+    static func historyJSON(_ items: [HistoryItem]) -> [UInt8] {
+        JSONWriter.bytes(capacity: 16 + items.count * 128) { out in
+            out.array { out in
+                for item in items {
+                    out.element()
+                    out.object { out in
+                        out.member("order_id", string: item.orderID)
+                        out.key("at")
+                        out.time(seconds: item.at.seconds, nanoseconds: item.at.nanos, fraction: .shortest)
+                        out.member("initiator", string: item.initiator)
+                        out.member("reason", string: item.reason)
+                    }
+                }
+            }
+        }
     }
 
     /// The first bytes of `body` whose JSON string takes at most `rejectedPrefixBytes`

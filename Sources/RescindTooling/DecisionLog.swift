@@ -9,9 +9,9 @@ import RescindYAML
 
 /// A line of a decision log (`docs/decision-log.md`, `RescindJSON.DecisionLogFormat`):
 /// one JSON object per decision or rejected request, `{"seq", "boot_id", "decision_id", "logged_at", "policy",
-/// "latency_us", "request_bytes", "request_sha256", "truncated", "request", "decision",
-/// "error"}` (older logs: without the first two and the `request_`/`truncated` members,
-/// and with `decision` or `error` only).
+/// "latency_us", "request_bytes", "request_sha256", "truncated", "history", "request",
+/// "decision", "error"}` (older logs: without `history`, or also without the first two
+/// and the `request_`/`truncated` members, and with `decision` or `error` only).
 ///
 /// Replay reads logs and plain request-per-line files alike, mixed: a line is a log
 /// entry when its object has a `request` object (a rejected request's: a string) and a
@@ -47,6 +47,25 @@ package enum DecisionLogLine {
     /// with its writer); `request` is nil when the line is not a log entry.
     static func scan(_ line: UnsafeRawBufferPointer, quick: Bool = false) -> Envelope {
         DecisionLogFormat.envelope(of: line, quick: quick)
+    }
+
+    /// The events a log entry's `history` logged (docs/decision-log.md), read strictly:
+    /// nil when the line has none (`null`, an older line, a plain request); an error
+    /// located by its JSON path in the line (`$.history[2].at`) when it is malformed,
+    /// which makes the line a bad line for replay. The member replay reads: the one
+    /// before the request, as the service writes lines, found by the quick scan; else
+    /// the exact scan's (a line in another order, or an older one).
+    package static func history(in line: UnsafeRawBufferPointer) -> Result<[HistoryItem]?, RequestError> {
+        let quick = scan(line, quick: true)
+        if let member = quick.history, let request = quick.request, member.lowerBound < request.lowerBound {
+            return history(of: quick, in: line)
+        }
+        return history(of: scan(line), in: line)
+    }
+
+    static func history(of envelope: Envelope, in line: UnsafeRawBufferPointer) -> Result<[HistoryItem]?, RequestError> {
+        guard let member = envelope.history else { return .success(nil) }
+        return LoggedHistory.items(in: line, member: member).map { Optional($0) }
     }
 
     /// The bytes of a rejected request kept as a JSON string (`"request":"…"`),

@@ -147,6 +147,36 @@ package struct Replay: Sendable {
         }
         return ReplayReport(baseline: baseline, candidate: candidate, tally: tally, samples: samples, sampleLimit: self.samples)
     }
+
+    /// The decisions the two sides make of one input line, as `run` makes them (without
+    /// explanations): a log entry's request with its logged `history` supplied where
+    /// each side takes it, a plain request as it is. A line neither side reads (its
+    /// `history` malformed, or its request rejected) gives its error. For checking that
+    /// a replay reproduces what a log says was decided.
+    package func decisions(of line: [UInt8]) -> (
+        baseline: Result<Decision, RequestError>, candidate: Result<Decision, RequestError>
+    ) {
+        line.withUnsafeBytes { line in
+            let read = comparer.read(line)
+            let history: [HistoryItem]?
+            switch read.history {
+            case .failure(let error): return (.failure(error), .failure(error))
+            case .success(let items): history = items
+            }
+            let comparer = comparer
+            return read.request.withUnsafeBytes { request in
+                let before = comparer.baselineDecoder.decode(request).map {
+                    comparer.baseline.decide(
+                        $0.root, history: history, takes: comparer.taking.baseline, options: comparer.options)
+                }
+                let after = comparer.candidateDecoder.decode(request).map {
+                    comparer.candidate.decide(
+                        $0.root, history: history, takes: comparer.taking.candidate, options: comparer.options)
+                }
+                return (before, after)
+            }
+        }
+    }
 }
 
 /// A request kept as a sample: where it was and its bytes, to be decided again with
@@ -154,6 +184,8 @@ package struct Replay: Sendable {
 struct SampleReference: Sendable {
     let line: Int
     let request: [UInt8]
+    /// The entry's logged `history`, supplied again when the sample is decided.
+    var history: [HistoryItem]? = nil
 }
 
 /// A line that neither policy set could decide.
@@ -190,11 +222,23 @@ struct ReplayTally: Sendable {
     var samples: [ReplayChange: [SampleReference]] = [:]
     /// The log entries' `seq` numbers, per boot.
     var sequence = SequenceTally()
+    /// Entries with a logged `history` (the store's events), and of them those a side
+    /// decided without the events, as it does not take them (`HistoryTaking`).
+    var historyEntries = 0
+    var historyNotSupplied = (baseline: 0, candidate: 0)
 
     static let badLineSamples = 5
     static let causeCounter = BoundedCounter<ReplayCause>(capacity: 64)
 
     var sampleCounts: [ReplayChange: Int] { samples.mapValues(\.count) }
+
+    /// Counts a line neither side could read, keeping the first few.
+    mutating func badLine(_ number: Int, _ error: RequestError) {
+        badLines += 1
+        if badLineSamples.count < Self.badLineSamples {
+            badLineSamples.append(ReplayBadLine(line: number, error: error))
+        }
+    }
 
     mutating func merge(_ later: ReplayTally, sampleLimit: Int) {
         lines += later.lines
@@ -202,6 +246,9 @@ struct ReplayTally: Sendable {
         badLines += later.badLines
         badLineSamples += later.badLineSamples.prefix(Self.badLineSamples - badLineSamples.count)
         sequence.merge(later.sequence)
+        historyEntries += later.historyEntries
+        historyNotSupplied.baseline += later.historyNotSupplied.baseline
+        historyNotSupplied.candidate += later.historyNotSupplied.candidate
         for index in transitions.indices { transitions[index] += later.transitions[index] }
         changed += later.changed
         obligationRequests += later.obligationRequests
@@ -226,10 +273,13 @@ private struct Comparer: Sendable {
     /// The effect of every rule and tier, by id, on each side.
     let baselineEffects: [String: Effect]
     let candidateEffects: [String: Effect]
+    /// Which sides take a logged `history`.
+    let taking: HistoryTaking
 
     init(baseline: PolicySet, candidate: PolicySet, locale: String?) {
         self.baseline = baseline
         self.candidate = candidate
+        taking = HistoryTaking(baseline: baseline, candidate: candidate)
         baselineDecoder = RequestDecoder(schema: baseline.schema)
         candidateDecoder = RequestDecoder(schema: candidate.schema)
         options = DecisionOptions(locale: locale, explain: false)
@@ -249,10 +299,17 @@ private struct Comparer: Sendable {
         _ line: UnsafeRawBufferPointer, number: Int, into tally: inout ReplayTally, taken: [ReplayChange: Int], limit: Int
     ) {
         tally.lines += 1
-        let envelope = DecisionLogLine.scan(line, quick: true)
+        var envelope = DecisionLogLine.scan(line, quick: true)
         let isLogEntry = envelope.request != nil
-        let request = envelope.request.map { UnsafeRawBufferPointer(rebasing: line[$0]) } ?? line
         if isLogEntry { tally.logEntries += 1 }
+        var quickEntry = isLogEntry
+        if let history = envelope.history, let request = envelope.request, history.lowerBound > request.lowerBound {
+            // `history` after the request, not where the service writes it: the quick
+            // scan read on from its guess at the request's end, which may be wrong.
+            envelope = DecisionLogLine.scan(line)
+            quickEntry = false
+        }
+        let request = envelope.request.map { UnsafeRawBufferPointer(rebasing: line[$0]) } ?? line
         if let seq = envelope.seq, let bootID = envelope.bootID {
             let boot = UnsafeRawBufferPointer(rebasing: line[bootID])
             // The id a string with escapes stands for (service ids are UUIDs, which have none).
@@ -264,44 +321,83 @@ private struct Comparer: Sendable {
                 tally.sequence.add(seq, boot: boot)
             }
         }
+        var history: [HistoryItem]?
+        if let member = envelope.history {
+            switch LoggedHistory.items(in: line, member: member) {
+            case .failure(let error):
+                tally.badLine(number, error)
+                return
+            case .success(let items): history = items
+            }
+        }
         if envelope.requestIsString {
             // A rejected request, kept as text: replayed when whole; a cut one is a bad
             // line (its prefix does not decode), as it should be: it cannot be replayed.
             let text = DecisionLogLine.unquote(request) ?? []
             text.withUnsafeBytes {
-                compare(request: $0, quickEntry: false, line: line, number: number, into: &tally, taken: taken, limit: limit)
+                compare(
+                    request: $0, history: history, quickEntry: false, line: line, number: number, into: &tally, taken: taken,
+                    limit: limit)
             }
             return
         }
-        compare(request: request, quickEntry: isLogEntry, line: line, number: number, into: &tally, taken: taken, limit: limit)
+        compare(
+            request: request, history: history, quickEntry: quickEntry, line: line, number: number, into: &tally, taken: taken,
+            limit: limit)
+    }
+
+    /// A line's request (a rejected entry's text unquoted) and its logged `history`,
+    /// read exactly (no quick guess): for deciding one line on its own.
+    func read(_ line: UnsafeRawBufferPointer) -> (request: [UInt8], history: Result<[HistoryItem]?, RequestError>) {
+        let envelope = DecisionLogLine.scan(line)
+        var request = envelope.request.map { Array(UnsafeRawBufferPointer(rebasing: line[$0])) } ?? Array(line)
+        if envelope.requestIsString { request = request.withUnsafeBytes { DecisionLogLine.unquote($0) } ?? [] }
+        return (request, DecisionLogLine.history(of: envelope, in: line))
     }
 
     /// Decides one request (a line's, or its entry's) under both sets and counts what
     /// changed; `quickEntry`: the request was found by the quick scan of an entry, which
     /// may have guessed its end wrong when it does not decode.
     private func compare(
-        request: UnsafeRawBufferPointer, quickEntry: Bool, line: UnsafeRawBufferPointer, number: Int,
+        request: UnsafeRawBufferPointer, history: [HistoryItem]?, quickEntry: Bool, line: UnsafeRawBufferPointer, number: Int,
         into tally: inout ReplayTally, taken: [ReplayChange: Int], limit: Int
     ) {
         var request = request
+        var history = history
         var before = baselineDecoder.decode(request)
         var after = candidateDecoder.decode(request)
         if case .failure = before, case .failure = after, quickEntry {
-            // The quick guess at the request's end may be what failed: find it exactly.
-            request = DecisionLogLine.request(in: line).request
+            // The quick guess at the request's end may be what failed: find it exactly,
+            // and a `history` after it that the guess read past.
+            let exact = DecisionLogLine.scan(line)
+            request = exact.request.map { UnsafeRawBufferPointer(rebasing: line[$0]) } ?? line
+            if history == nil, let member = exact.history {
+                switch LoggedHistory.items(in: line, member: member) {
+                case .failure(let error):
+                    tally.badLine(number, error)
+                    return
+                case .success(let items): history = items
+                }
+            }
             before = baselineDecoder.decode(request)
             after = candidateDecoder.decode(request)
         }
         if case .failure(let error) = before, case .failure = after {
-            tally.badLines += 1
-            if tally.badLineSamples.count < ReplayTally.badLineSamples {
-                tally.badLineSamples.append(ReplayBadLine(line: number, error: error))
-            }
+            tally.badLine(number, error)
             return
         }
+        if history != nil {
+            tally.historyEntries += 1
+            if !taking.baseline { tally.historyNotSupplied.baseline += 1 }
+            if !taking.candidate { tally.historyNotSupplied.candidate += 1 }
+        }
         let decisions = (
-            before: (try? before.get()).map { baseline.decide($0.root, options: options) },
-            after: (try? after.get()).map { candidate.decide($0.root, options: options) })
+            before: (try? before.get()).map {
+                baseline.decide($0.root, history: history, takes: taking.baseline, options: options)
+            },
+            after: (try? after.get()).map {
+                candidate.decide($0.root, history: history, takes: taking.candidate, options: options)
+            })
         // Most decisions agree; this settles them without building id lists or obligations.
         if let old = decisions.before, let new = decisions.after, old.decidesLike(new), !old.hasRuleObligations,
             !new.hasRuleObligations, old.refund == new.refund
@@ -336,7 +432,7 @@ private struct Comparer: Sendable {
             for type in types { tally.obligationTypeRequests[type, default: 0] += 1 }
         }
         if sampled {
-            let reference = SampleReference(line: number, request: Array(request))
+            let reference = SampleReference(line: number, request: Array(request), history: history)
             for change in comparison.changes where (taken[change] ?? 0) + (tally.samples[change]?.count ?? 0) < limit {
                 tally.samples[change, default: []].append(reference)
             }
@@ -429,8 +525,12 @@ private struct Comparer: Sendable {
         let explained = DecisionOptions(locale: options.locale, explain: true)
         let before = baselineDecoder.decode(reference.request)
         let after = candidateDecoder.decode(reference.request)
-        let old = (try? before.get()).map { baseline.decide($0.root, options: explained) }
-        let new = (try? after.get()).map { candidate.decide($0.root, options: explained) }
+        let old = (try? before.get()).map {
+            baseline.decide($0.root, history: reference.history, takes: taking.baseline, options: explained)
+        }
+        let new = (try? after.get()).map {
+            candidate.decide($0.root, history: reference.history, takes: taking.candidate, options: explained)
+        }
         let comparison = compare(old, new, before, after)
         let requestID = old?.requestID ?? new?.requestID
         return ReplaySample(

@@ -42,6 +42,13 @@ extension ReplayReport {
                     }
                 }
             })
+            out.member("history", object: { out in
+                out.member("entries", integer: historyEntries)
+                out.member("not_supplied", object: { out in
+                    out.member("baseline", integer: historyNotSupplied.baseline)
+                    out.member("candidate", integer: historyNotSupplied.candidate)
+                })
+            })
             out.key("transitions")
             out.array { out in
                 for row in transitions {

@@ -18,6 +18,7 @@ extension ReplayReport {
         if changed > 0 { out += " " + changeCounts.map { "\($0.count) \($0.what)" }.joined(separator: ", ") + "." }
         out += "\n"
         if let gaps = gapSummary() { out += "\nDecision-log \(Markdown.prose(gaps)).\n" }
+        if let history = historySummary { out += "\nDecision-log \(Markdown.prose(history)).\n" }
 
         if !checks.isEmpty {
             out += "\n### Checks\n\n| check | measured | result |\n|---|---|---|\n"

@@ -24,6 +24,13 @@ package struct ReplayReport: Sendable {
     package let gaps: [SequenceGap]
     /// Boots (`boot_id`) whose entries carry `seq`; 0 for input without them.
     package let sequencedBoots: Int
+    /// Entries whose `history` logged the events the history store supplied: replayed
+    /// with those events, without the store.
+    package let historyEntries: Int
+    /// Of those, the entries each side decided without the events because its policies
+    /// do not take them: no `history:` section, or (the candidate) one over another list
+    /// than the baseline's (`HistoryTaking`, docs/replay.md).
+    package let historyNotSupplied: (baseline: Int, candidate: Int)
     /// Requests by (baseline, candidate) effect, unchanged pairs too, in effect order.
     package let transitions: [(from: ReplayEffect, to: ReplayEffect, count: Int)]
     /// Requests with any change: a flip, other deciding rules, or changed obligations.
@@ -56,6 +63,22 @@ package struct ReplayReport: Sendable {
         text += gaps.prefix(shown).map(\.text).joined(separator: "; ")
         if gaps.count > shown { text += "; \(gaps.count - shown) more" }
         return text + ")"
+    }
+    /// "history: 12 entries replayed with the store's events they logged; the candidate
+    /// took none of them (…)"; nil when no entry logged any.
+    var historySummary: String? {
+        guard historyEntries > 0 else { return nil }
+        var text = "history: \(historyEntries) entr\(historyEntries == 1 ? "y" : "ies") replayed with the store's events they logged"
+        var sides: [String] = []
+        if historyNotSupplied.baseline > 0 {
+            sides.append("the baseline decided \(historyNotSupplied.baseline) without them (its policies have no `history:`)")
+        }
+        if historyNotSupplied.candidate > 0 {
+            let list = baseline.policySet.history.map { " for `\($0.list)`" } ?? ""
+            sides.append("the candidate decided \(historyNotSupplied.candidate) without them (its policies take no history\(list))")
+        }
+        if !sides.isEmpty { text += "; " + sides.joined(separator: "; ") }
+        return text
     }
     /// Effect flips (including to and from `invalid`).
     package var flips: Int { transitions.filter { $0.from != $0.to }.reduce(0) { $0 + $1.count } }
@@ -90,6 +113,8 @@ package struct ReplayReport: Sendable {
         badLineSamples = tally.badLineSamples
         gaps = tally.sequence.gaps
         sequencedBoots = tally.sequence.boots.count
+        historyEntries = tally.historyEntries
+        historyNotSupplied = tally.historyNotSupplied
         var transitions: [(from: ReplayEffect, to: ReplayEffect, count: Int)] = []
         for from in ReplayEffect.allCases {
             for to in ReplayEffect.allCases {

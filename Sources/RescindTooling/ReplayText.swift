@@ -13,6 +13,7 @@ extension ReplayReport {
         var out = "replay: \(lines) line\(lines == 1 ? "" : "s") (\(logEntries) decision-log entr\(logEntries == 1 ? "y" : "ies"), "
         out += "\(plainRequests) plain request\(plainRequests == 1 ? "" : "s")), \(badLines) bad\n"
         if let gaps = gapSummary() { out += gaps + "\n" }
+        if let history = historySummary { out += history + "\n" }
         out += "baseline:  \(baseline.identity) from `\(baseline.sourceText)`\n"
         out += "candidate: \(candidate.identity) from `\(candidate.sourceText)`\n"
         out += "changed: \(changed) of \(replayed) requests (\(percentText(changed, of: replayed)))"

@@ -299,7 +299,7 @@ struct ReplayCommandTests {
         #expect(run.status == 0)
         #expect(PolicyCLI.topLevelKeys(run.stdout) == [
             "baseline", "candidate", "lines", "log_entries", "plain_requests", "bad_lines", "replayed", "changed", "flips",
-            "obligation_changes", "gaps", "transitions", "changes", "bad_lines_first", "checks", "failed", "samples",
+            "obligation_changes", "gaps", "history", "transitions", "changes", "bad_lines_first", "checks", "failed", "samples",
         ])
         let report = try PolicyCLI.object(run.stdout)
         #expect(report["changed"] as? Int == 0)

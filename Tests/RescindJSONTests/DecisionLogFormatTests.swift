@@ -29,6 +29,14 @@ struct DecisionLogFormatTests {
             outcome: .rejected(
                 requestPrefix: Array("[]".utf8), requestBytes: 2, sha256: String(repeating: "0", count: 64), truncated: false,
                 error: Array(#"{"code":"request-not-object","message":"m","path":"$","help":"h"}"#.utf8))),
+        // The events the history store supplied (issue 14), kept for replay.
+        .init(
+            seq: 4, bootID: "b", decisionID: "e", loggedAt: "2026-07-03T05:26:25.000000Z", policy: policy,
+            latencyMicroseconds: 9,
+            outcome: .decision(
+                request: Array(#"{"id":"req-4","actor":{"id":"u-1"}}"#.utf8), requestBytes: 35,
+                decision: Array(#"{"request_id":"req-4","effect":"review","deciding_rules":["abuse-review"]}"#.utf8)),
+            history: Array(#"[{"order_id":"o-1","at":"2026-07-01T00:00:00.250Z","initiator":"buyer","reason":"other"}]"#.utf8)),
     ]
 
     @Test("every kind of entry reads back as it was written")
@@ -64,10 +72,33 @@ struct DecisionLogFormatTests {
                     #expect(DecisionLogFormat.unquote(line[range]) == Array(String(decoding: prefix, as: UTF8.self).utf8))
                     #expect(envelope.truncated == truncated)
                 }
+                // `history` is before `request`: found by the quick scan too.
+                #expect(envelope.hasHistoryMember)
+                #expect(envelope.history.map { Array(line[$0]) } == entry.history)
                 if !quick || entry.outcome.isRejected {
                     #expect(envelope.seq == entry.seq)
                     #expect(envelope.bootID.map { String(decoding: line[$0], as: UTF8.self) } == entry.bootID)
                 }
+            }
+        }
+    }
+
+    @Test("a line without `history` (written before it) is read to its end for one, and is an entry either way")
+    func withoutHistory() throws {
+        let request = #"{"id":"r","x":{"a":[1,"}"]}}"#
+        let lines = [
+            #"{"seq":1,"boot_id":"b","truncated":false,"request":\#(request),"decision":{"effect":"allow"},"error":null}"#,
+            #"{"request":\#(request),"decision":{"effect":"allow"},"history":[{"order_id":"o"}]}"#,
+            // Cut after its decision (a crash): still the entry it was.
+            #"{"seq":1,"boot_id":"b","request":\#(request),"decision":{"effect":"allow"},"error":nu"#,
+        ]
+        for (index, line) in lines.enumerated() {
+            for quick in [false, true] {
+                let envelope = DecisionLogFormat.envelope(of: Array(line.utf8), quick: quick)
+                let range = try #require(envelope.request, "\(line)")
+                #expect(String(decoding: Array(line.utf8)[range], as: UTF8.self) == request)
+                #expect(envelope.hasHistoryMember == (index == 1))
+                #expect(envelope.history.map { String(decoding: Array(line.utf8)[$0], as: UTF8.self) } == (index == 1 ? #"[{"order_id":"o"}]"# : nil))
             }
         }
     }

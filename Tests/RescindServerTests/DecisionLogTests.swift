@@ -99,7 +99,7 @@ func withoutSpaces(_ text: String) -> String {
     /// Every line's keys, in order, whether it holds a decision or an error.
     static let keys = [
         "seq", "boot_id", "decision_id", "logged_at", "policy", "latency_us", "request_bytes", "request_sha256", "truncated",
-        "request", "decision", "error",
+        "history", "request", "decision", "error",
     ]
 
     @Test func entriesAfterDecisions() async throws {
@@ -143,6 +143,7 @@ func withoutSpaces(_ text: String) -> String {
             #expect(Int(try #require(values["latency_us"])).map { $0 >= 0 } == true)
             #expect(values[rejected.contains(index) ? "decision" : "error"] == "null")
             #expect(values["truncated"] == "false")
+            #expect(values["history"] == "null", "no history store: no events supplied")
             #expect((values["request_sha256"] == "null") == !rejected.contains(index))
             #expect(try JSONSerialization.jsonObject(with: Data(lines[index].utf8)) is [String: Any])
         }
