@@ -62,7 +62,7 @@ struct RescindCommand: AsyncParsableCommand {
                 try command.run()
             }
         } catch let error as ValidationError {
-            let name = type(of: command).configuration.commandName ?? ""
+            let name = commandPath(to: type(of: command))?.joined(separator: " ") ?? ""
             let usage = usageString(for: type(of: command))
             FileHandle.standardError.write(Data("""
                 Error: \(error.message)
@@ -74,5 +74,18 @@ struct RescindCommand: AsyncParsableCommand {
         } catch {
             exit(withError: error)
         }
+    }
+
+    /// The names from the root down to `command` (`history import`); nil when it is not
+    /// below `root`.
+    static func commandPath(to command: any ParsableCommand.Type, from root: any ParsableCommand.Type = RescindCommand.self)
+        -> [String]?
+    {
+        for subcommand in root.configuration.subcommands {
+            let name = subcommand.configuration.commandName ?? ""
+            if ObjectIdentifier(subcommand) == ObjectIdentifier(command) { return [name] }
+            if let rest = commandPath(to: command, from: subcommand) { return [name] + rest }
+        }
+        return nil
     }
 }

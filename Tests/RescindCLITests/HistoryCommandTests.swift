@@ -184,6 +184,7 @@ struct HistoryCommandTests {
         let noCut = try CLI.run(["history", "purge", "--history", fixture.history])
         #expect(noCut.status == 64)
         #expect(noCut.stderr.contains("Error: give the cut: --before RFC3339, or --policies DIR"))
+        #expect(noCut.stderr.contains("See 'rescind history purge --help'"), "\(noCut.stderr)")
         let noSection = try CLI.run(["history", "purge", "--history", fixture.history, "--policies", "Policies"])
         #expect(noSection.status == 64)
         #expect(noSection.stderr.contains("`Policies` has no `history:` section"), "\(noSection.stderr)")
