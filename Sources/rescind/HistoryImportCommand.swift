@@ -345,7 +345,9 @@ struct ImportReport {
     var human: String {
         var text = "imported \(file) into \(location)\n"
         text += "  read:       \(events) \(events == 1 ? "event" : "events")"
-        if input == .decisionLog { text += " from allowed decisions (\(skipped) other entries skipped)" }
+        if input == .decisionLog {
+            text += " from allowed decisions (\(skipped) other \(skipped == 1 ? "entry" : "entries") skipped)"
+        }
         text += "\n"
         text += "  imported:   \(imported)\n"
         text += "  duplicates: \(duplicates)\n"
