@@ -82,6 +82,7 @@ let package = Package(
             "Rescind", "CEL", "CELRuntime", "RescindDiagnostics", "RescindEngine", "RescindPolicy",
             "RescindTooling", "RescindHistory",
             "RescindServer",
+            "RescindHistory", "RescindJSON",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

@@ -5,10 +5,11 @@ import RescindTooling
 import CEL
 import RescindDiagnostics
 import RescindEngine
+import RescindHistory
 import RescindPolicy
 
 /// `rescind eval`: decide one request, or a stream of them, against a policy set.
-struct EvalCommand: ParsableCommand {
+struct EvalCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "eval",
         abstract: "Decide cancellation requests against a policy set.",
@@ -16,6 +17,11 @@ struct EvalCommand: ParsableCommand {
             Exit codes for one request: 0 allow, 1 deny, 2 review, 3 invalid policies or request, \
             64 usage error. With --jsonl every line gets a decision (or an error object with its \
             line number) and the exit code is 0 unless the policies are invalid.
+
+            With --history (or $RESCIND_HISTORY) and a policy set that declares `history:`, \
+            each request's buyer history is read from the store before deciding \
+            (docs/history.md); a set with `request_lists: refuse` needs it. A store that \
+            cannot be opened exits 6.
 
             Examples:
               rescind eval --policies Policies Examples/requests/buyer-paid-card.json
@@ -26,9 +32,13 @@ struct EvalCommand: ParsableCommand {
               rescind eval --policies Policies - < Examples/requests/support-verified.json
               jq -c . Examples/requests/*.json |
                   rescind eval --policies Policies --jsonl -
+              rescind eval --policies Policies --history sqlite:history.db \\
+                  Examples/requests/buyer-no-history.json
             """)
 
     @OptionGroup var options: PolicyOptions
+
+    @OptionGroup var historyOptions: HistoryOptions
 
     @Argument(help: "The request JSON file, or - for standard input.", completion: .file(extensions: ["json"]))
     var request: String?
@@ -49,9 +59,21 @@ struct EvalCommand: ParsableCommand {
         if request != nil && jsonl != nil { throw ValidationError("give either a request file or --jsonl, not both") }
     }
 
-    func run() throws {
+    func run() async throws {
         let policySet = try options.loadPolicySet()
         let locale = try options.matchedLocale(in: policySet)
+        let location = try historyOptions.location()
+        if policySet.history != nil, let location {
+            try await decideWithHistory(location, policySet, locale)
+            return
+        }
+        if let history = policySet.history, history.refusesRequestLists {
+            // Deciding without the store would count nothing: the set takes the list
+            // from the store only.
+            throw ValidationError(
+                "`\(policySet.name)` takes `\(history.list)` from the history store (`request_lists: refuse`): give "
+                    + "--history LOCATION or $\(HistoryOptions.environmentVariable)")
+        }
         if let jsonl {
             let decisionOptions = DecisionOptions(locale: locale, explain: explain)
             try stream(jsonl, policySet, RequestDecoder(schema: policySet.schema), decisionOptions)
@@ -116,5 +138,98 @@ struct BufferedOutput {
             }
         }
         buffer.removeAll(keepingCapacity: true)
+    }
+}
+
+// MARK: - With the history store
+
+extension EvalCommand {
+    /// Decides the request (or each `--jsonl` line) with its buyer's history settled
+    /// from the store at `location` (`HistoryLookup`), as `rescind serve` does.
+    private func decideWithHistory(_ location: HistoryLocation, _ policySet: PolicySet, _ locale: String?) async throws {
+        let store = try await HistoryOptions.open(location, queryTimeout: .seconds(2))
+        let lookup = HistoryLookup(store: store)
+        let outcome: Result<Void, any Error>
+        do {
+            if let jsonl {
+                try await streamWithHistory(jsonl, policySet, lookup, DecisionOptions(locale: locale, explain: explain))
+            } else {
+                try await decideOneWithHistory(request!, policySet, lookup, locale)
+            }
+            outcome = .success(())
+        } catch {
+            outcome = .failure(error)
+        }
+        await store.close()
+        try outcome.get()
+    }
+
+    /// One request: printed as without the store, and the exit code by its effect; a
+    /// request that carries a list the set refuses is an invalid request (3).
+    private func decideOneWithHistory(_ path: String, _ policySet: PolicySet, _ lookup: HistoryLookup, _ locale: String?)
+        async throws
+    {
+        let output: DecisionOutput = json ? .json : .text(.all)
+        let bytes: [UInt8]
+        if path == "-" {
+            bytes = Array(FileHandle.standardInput.readDataToEndOfFile())
+        } else {
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw ValidationError("cannot read `\(path)`")
+            }
+            bytes = Array(data)
+        }
+        func reject(_ error: RequestError) -> ExitCode {
+            FileHandle.standardError.write(Data(error.humanDescription.utf8))
+            if output == .json { FileHandle.standardOutput.write(Data((error.errorObject(line: nil) + "\n").utf8)) }
+            return RescindExit.invalidInput
+        }
+        switch RequestDecoder(schema: policySet.schema).decode(bytes) {
+        case .failure(let error):
+            throw reject(error)
+        case .success(let decoded):
+            switch await lookup.settle(decoded.root, for: policySet) {
+            case .refused(let path, let message):
+                throw reject(Self.refusal(path: path, message: message))
+            case .decide(let settled):
+                let decision = settled.decide(with: policySet, locale: locale, explain: explain)
+                FileHandle.standardOutput.write(Data(output.render(decision).utf8))
+                switch decision.effect {
+                case .allow: return
+                case .deny: throw RescindExit.deny
+                case .review: throw RescindExit.review
+                }
+            }
+        }
+    }
+
+    /// `--jsonl` with the store: one decision (or error object) per line, in order.
+    private func streamWithHistory(
+        _ path: String, _ policySet: PolicySet, _ lookup: HistoryLookup, _ options: DecisionOptions
+    ) async throws {
+        guard let reader = LineReader(path: path) else { throw ValidationError("cannot open `\(path)`") }
+        let decoder = RequestDecoder(schema: policySet.schema)
+        var output = BufferedOutput()
+        while let bytes = reader.next(beforeReading: { output.flush() }) {
+            switch decoder.decode(bytes) {
+            case .failure(let error):
+                output.writeLine(error.errorObject(line: reader.number))
+            case .success(let decoded):
+                switch await lookup.settle(decoded.root, for: policySet) {
+                case .refused(let path, let message):
+                    output.writeLine(Self.refusal(path: path, message: message).errorObject(line: reader.number))
+                case .decide(let settled):
+                    output.writeLine(
+                        settled.decide(with: policySet, locale: options.locale, explain: options.explain))
+                }
+            }
+        }
+        output.flush()
+    }
+
+    /// A request that carries the list the set takes from the store only, reported as
+    /// the decoder reports a field a request must not have.
+    static func refusal(path: String, message: String) -> RequestError {
+        RequestError(errors: [RequestFieldError(code: .unknownField, message: message, path: path, offset: 0)])
     }
 }

@@ -3,7 +3,7 @@ import Foundation
 
 /// The `rescind` command: policy engine for order cancellations.
 @main
-struct RescindCommand: ParsableCommand {
+struct RescindCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rescind",
         abstract: "A policy engine for order cancellations: YAML policies, CEL conditions, explained decisions.",
@@ -15,6 +15,8 @@ struct RescindCommand: ParsableCommand {
               3   invalid input: a policy, expression, request or test file has errors
               4   a policy test failed, or coverage is below --coverage-min
               5   replay: a --fail-on threshold was exceeded
+              6   the history store cannot be opened or did not answer
+              7   history import: some events conflict with recorded ones
               64  usage error (bad flags or arguments)
               70  internal error
 
@@ -37,14 +39,16 @@ struct RescindCommand: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             CheckCommand.self, TestCommand.self, EvalCommand.self, ExplainCommand.self, ReplayCommand.self,
-            CELCommand.self, ServeCommand.self,
+            CELCommand.self, ServeCommand.self, HistoryCommand.self,
         ]
     )
 
     /// ArgumentParser's `main`, except that a usage error found while running (an
     /// unreadable request, an unknown `--rule`) shows the subcommand's usage: left to
     /// ArgumentParser it would show the root's, which does not say what was wrong.
-    static func main() {
+    /// Asynchronous since `eval --history` and `history` talk to the store; synchronous
+    /// commands run as before.
+    static func main() async {
         var command: any ParsableCommand
         do {
             command = try parseAsRoot()
@@ -52,9 +56,13 @@ struct RescindCommand: ParsableCommand {
             exit(withError: error)
         }
         do {
-            try command.run()
+            if var command = command as? any AsyncParsableCommand {
+                try await command.run()
+            } else {
+                try command.run()
+            }
         } catch let error as ValidationError {
-            let name = type(of: command).configuration.commandName ?? ""
+            let name = commandPath(to: type(of: command))?.joined(separator: " ") ?? ""
             let usage = usageString(for: type(of: command))
             FileHandle.standardError.write(Data("""
                 Error: \(error.message)
@@ -66,5 +74,18 @@ struct RescindCommand: ParsableCommand {
         } catch {
             exit(withError: error)
         }
+    }
+
+    /// The names from the root down to `command` (`history import`); nil when it is not
+    /// below `root`.
+    static func commandPath(to command: any ParsableCommand.Type, from root: any ParsableCommand.Type = RescindCommand.self)
+        -> [String]?
+    {
+        for subcommand in root.configuration.subcommands {
+            let name = subcommand.configuration.commandName ?? ""
+            if ObjectIdentifier(subcommand) == ObjectIdentifier(command) { return [name] }
+            if let rest = commandPath(to: command, from: subcommand) { return [name] + rest }
+        }
+        return nil
     }
 }
