@@ -438,7 +438,9 @@ struct HistoryReplicaTests {
     /// the client over loopback. One replica on PostgreSQL; the same decision (a buyer
     /// with 50 events, abuse-block) asked alternately without a list (the replica reads
     /// the store) and carrying the same 50 events (no lookup), one keep-alive
-    /// connection, one request at a time.
+    /// connection, one request at a time; then batches of 100 such decisions for 100
+    /// buyers (one store query for the batch) against the same 100 carrying their lists.
+    /// `RESCIND_REPLICA_TEST_BINARY` runs a release build instead of the debug one.
     @Test(.timeLimit(.minutes(3))) func lookupLatencyFromTheClient() throws {
         let database = try ReplicaDatabase()
         defer { database.drop() }
@@ -791,50 +793,82 @@ enum LatencyRun {
         var carriedEffect = ""
     }
 
-    static func measure(_ replica: ServeProcess, label: String, rounds: Int = 400) throws -> Figures {
-        let buyer = "lat-\(UUID().uuidString.prefix(8))"
+    /// Rounds: few with the debug binary (a batch of 100 lookups decodes 5,000 rows in
+    /// postgres-nio built for debugging: seconds), the figures' count with a release one.
+    static func measure(_ replica: ServeProcess, label: String) throws -> Figures {
+        let release = !Replica.launcher.isEmpty
+        let rounds = release ? 400 : 100
+        let batchRounds = release ? 40 : 3
         let at = "2026-11-27T10:00:00+08:00"
-        // 50 events in the 29 days before the decision, recorded in the store and carried
-        // as a list with the same content.
-        let events = (0..<50).map {
-            CancellationJSON(order: "h-\($0)", buyer: buyer, at: ReplicaPolicies.time(minutesBefore: 30 + $0 * 830))
+        // 100 buyers with 50 events each in the 29 days before the decision, recorded in
+        // the store and carried as lists with the same content.
+        let run = UUID().uuidString.prefix(8)
+        let buyers = (0..<100).map { "lat-\(run)-\($0)" }
+        var lists: [String] = []
+        for buyer in buyers {
+            let events = (0..<50).map {
+                CancellationJSON(order: "\(buyer)-h\($0)", buyer: buyer, at: ReplicaPolicies.time(minutesBefore: 30 + $0 * 830))
+            }
+            let stored = try replica.http("POST", "/v1/cancellations", body: CancellationJSON.array(events))
+            #expect(stored.status == 200, "\(stored.body)")
+            lists.append("[" + events.map {
+                "{\"order_id\":\"\($0.order)\",\"at\":\"\($0.at)\",\"initiator\":\"buyer\",\"reason\":\"changed_mind\"}"
+            }.joined(separator: ",") + "]")
         }
-        let stored = try replica.http("POST", "/v1/cancellations", body: CancellationJSON.array(events))
-        #expect(stored.status == 200, "\(stored.body)")
-        let list = "[" + events.map {
-            "{\"order_id\":\"\($0.order)\",\"at\":\"\($0.at)\",\"initiator\":\"buyer\",\"reason\":\"changed_mind\"}"
-        }.joined(separator: ",") + "]"
-        let fromStore = ReplicaPolicies.request(id: "req-lat", buyer: buyer, order: "o-lat", at: at)
-        let carried = ReplicaPolicies.request(id: "req-lat", buyer: buyer, order: "o-lat", at: at, history: list)
+        func request(_ index: Int, carried: Bool) -> String {
+            ReplicaPolicies.request(
+                id: "req-lat-\(index)", buyer: buyers[index], order: "o-lat-\(index)", at: at,
+                history: carried ? lists[index] : nil)
+        }
         let connection = try KeepAliveConnection(port: replica.port)
         var figures = Figures()
-        var storeTimes: [UInt64] = []
-        var carriedTimes: [UInt64] = []
-        for round in 0..<(rounds + rounds / 10) {
-            for (body, isStore) in [(fromStore, true), (carried, false)] {
-                let started = DispatchTime.now().uptimeNanoseconds
-                let response = try connection.post("/v1/decisions", body: body)
-                let took = DispatchTime.now().uptimeNanoseconds - started
-                #expect(response.status == 200, "\(response.body)")
-                let effect = (try? json(response.body))?["effect"] as? String ?? ""
-                if isStore { figures.storeEffect = effect } else { figures.carriedEffect = effect }
-                // The first tenth warms up (connections of the pool, prepared statements).
-                guard round >= rounds / 10 else { continue }
-                if isStore { storeTimes.append(took) } else { carriedTimes.append(took) }
+        /// The two forms asked alternately (so load on the machine hits both alike); the
+        /// first tenth of the rounds warms up (the pool's connections, prepared statements).
+        func alternate(_ path: String, _ store: String, _ carried: String, rounds: Int, check: (String, Bool) -> Void)
+            throws -> (store: [UInt64], carried: [UInt64])
+        {
+            var times: (store: [UInt64], carried: [UInt64]) = ([], [])
+            for round in 0..<(rounds + rounds / 10) {
+                for (body, isStore) in [(store, true), (carried, false)] {
+                    let started = DispatchTime.now().uptimeNanoseconds
+                    let response = try connection.post(path, body: body)
+                    let took = DispatchTime.now().uptimeNanoseconds - started
+                    #expect(response.status == 200, "\(response.body.prefix(500))")
+                    check(response.body, isStore)
+                    guard round >= rounds / 10 else { continue }
+                    if isStore { times.store.append(took) } else { times.carried.append(took) }
+                }
             }
+            return times
+        }
+        let single = try alternate("/v1/decisions", request(0, carried: false), request(0, carried: true), rounds: rounds) {
+            body, isStore in
+            let effect = (try? json(body))?["effect"] as? String ?? ""
+            if isStore { figures.storeEffect = effect } else { figures.carriedEffect = effect }
+        }
+        let batch = try alternate(
+            "/v1/decisions:batch", "[" + (0..<100).map { request($0, carried: false) }.joined(separator: ",") + "]",
+            "[" + (0..<100).map { request($0, carried: true) }.joined(separator: ",") + "]", rounds: batchRounds
+        ) { body, _ in
+            let results = (try? json(body))?["results"] as? [[String: Any]] ?? []
+            #expect(results.count == 100 && results.allSatisfy { $0["effect"] as? String == "deny" })
         }
         func percentile(_ times: [UInt64], _ fraction: Double) -> Double {
             let sorted = times.sorted()
             return Double(sorted[min(sorted.count - 1, Int(Double(sorted.count) * fraction))]) / 1000
         }
-        let report = String(
-            format: "%@ latency, %d decisions each, client side over loopback, one keep-alive connection:"
-                + " store lookup p50 %.0f us p99 %.0f us; list carried p50 %.0f us p99 %.0f us; added p50 %.0f us p99 %.0f us",
-            label, storeTimes.count, percentile(storeTimes, 0.5), percentile(storeTimes, 0.99),
-            percentile(carriedTimes, 0.5), percentile(carriedTimes, 0.99),
-            percentile(storeTimes, 0.5) - percentile(carriedTimes, 0.5),
-            percentile(storeTimes, 0.99) - percentile(carriedTimes, 0.99))
-        ReplicaFigures.report(report)
+        func line(_ what: String, _ times: (store: [UInt64], carried: [UInt64])) -> String {
+            String(
+                format: "%@, %d each: store lookup p50 %.0f us p99 %.0f us; list carried p50 %.0f us p99 %.0f us;"
+                    + " added p50 %.0f us p99 %.0f us",
+                what, times.store.count, percentile(times.store, 0.5), percentile(times.store, 0.99),
+                percentile(times.carried, 0.5), percentile(times.carried, 0.99),
+                percentile(times.store, 0.5) - percentile(times.carried, 0.5),
+                percentile(times.store, 0.99) - percentile(times.carried, 0.99))
+        }
+        ReplicaFigures.report(
+            "\(label) latency, client side over loopback, one keep-alive connection, a buyer with 50 events: "
+                + line("single decisions", single) + " | " + line("batches of 100 buyers", batch))
         return figures
     }
 }
