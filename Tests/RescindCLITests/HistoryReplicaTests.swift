@@ -1,11 +1,14 @@
 import Foundation
 import Testing
 
-/// Issue 14 as deployed: real `rescind serve` processes sharing one history store. Two
-/// replicas on one PostgreSQL count each other's cancellations; 200 concurrent
-/// `record=true` decisions for one buyer store exactly the events the answers
-/// acknowledged; a replica killed with SIGKILL while recording (PostgreSQL, and SQLite
-/// restarted on the same file) loses no acknowledged record.
+/// Issue 14 as deployed (docs/replicas.md): real `rescind serve` processes sharing one
+/// history store, talked to over loopback. Two replicas on one PostgreSQL count each
+/// other's cancellations; 200 concurrent `record=true` decisions for one buyer store
+/// exactly the events the answers acknowledged; a replica killed with SIGKILL while
+/// recording (PostgreSQL, and SQLite restarted on the same file) loses no acknowledged
+/// record; replicas starting together migrate once; every replica purges, and purges
+/// are idempotent; a failover decides by `on_history_unavailable` and recovers; and the
+/// client-side cost of a lookup, for the figures.
 ///
 /// The PostgreSQL tests need `RESCIND_TEST_POSTGRES_URL` (`.ci/run` starts a server;
 /// by hand `eval "$(Scripts/postgres-test-server.sh start /tmp/pg)"`) and are reported
@@ -454,8 +457,9 @@ struct HistoryReplicaTests {
     }
 }
 
-/// The same on SQLite: one replica on a file, killed, restarted on the file.
-@Suite("history replicas (SQLite)", .serialized) struct HistorySQLiteKillTests {
+/// The same on SQLite (no server needed): one replica on a file, killed, restarted on
+/// the file; and the client-side cost of a lookup.
+@Suite("history replicas (SQLite)", .serialized) struct HistorySQLiteReplicaTests {
     @Test(.timeLimit(.minutes(3))) func kill9LosesNoAcknowledgedRecordOnSQLite() throws {
         let folder = try scratchFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -472,6 +476,7 @@ struct HistoryReplicaTests {
         ReplicaFigures.report("kill -9 (SQLite): \(acknowledged.count) records acknowledged before SIGKILL, all stored")
     }
 
+    /// As `lookupLatencyFromTheClient`, with the history in a SQLite file.
     @Test(.timeLimit(.minutes(3))) func lookupLatencyFromTheClientOnSQLite() throws {
         let folder = try scratchFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
