@@ -19,10 +19,10 @@ struct HistoryCommandTests {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             try FileManager.default.copyItem(
                 at: CLI.packageRoot.appendingPathComponent("Policies"), to: folder.appendingPathComponent("Policies"))
+            // The shipped section replaced by the test's own.
             try PolicyCLI.edit(
-                folder.appendingPathComponent("Policies/policy-set.yaml"), replacing: "locales: [en, zh-CN]\n",
+                folder.appendingPathComponent("Policies/policy-set.yaml"), replacing: "history:\n  list: buyer_history.cancellations\n  buyer: 'actor.role == \"buyer\" ? actor.id : order.buyer_id'\n  request_lists: accept\n# When the history store does not answer, a person reviews the cancellation rather\n# than letting a repeat canceller through unchecked.\non_history_unavailable: review\n",
                 with: """
-                    locales: [en, zh-CN]
                     history:
                       list: buyer_history.cancellations
                       buyer: 'actor.role == "buyer" ? actor.id : "unknown-buyer"'

@@ -565,8 +565,9 @@ enum ReplicaPolicies {
         let file = copy.appendingPathComponent("policy-set.yaml")
         let text = try String(contentsOf: file, encoding: .utf8)
         let edited = text.replacingOccurrences(
-            of: "locales: [en, zh-CN]\n",
-            with: "locales: [en, zh-CN]\nhistory:\n  list: buyer_history.cancellations\n  buyer: 'actor.id'\n  request_lists: accept\n")
+            // The shipped section replaced by one whose buyer is always the actor.
+            of: "history:\n  list: buyer_history.cancellations\n  buyer: 'actor.role == \"buyer\" ? actor.id : order.buyer_id'\n  request_lists: accept\n# When the history store does not answer, a person reviews the cancellation rather\n# than letting a repeat canceller through unchecked.\non_history_unavailable: review\n",
+            with: "history:\n  list: buyer_history.cancellations\n  buyer: 'actor.id'\n  request_lists: accept\n")
         #expect(edited != text)
         try edited.write(to: file, atomically: true, encoding: .utf8)
         return copy

@@ -24,9 +24,10 @@ struct HistoryPolicyCopy {
         try FileManager.default.copyItem(at: Self.root.appendingPathComponent("Policies"), to: folder)
         let file = folder.appendingPathComponent("policy-set.yaml")
         let text = try String(contentsOf: file, encoding: .utf8)
-        let anchor = "locales: [en, zh-CN]\n"
+        // The shipped section, replaced by the test's own.
+        let anchor = "history:\n  list: buyer_history.cancellations\n  buyer: 'actor.role == \"buyer\" ? actor.id : order.buyer_id'\n  request_lists: accept\n# When the history store does not answer, a person reviews the cancellation rather\n# than letting a repeat canceller through unchecked.\non_history_unavailable: review\n"
         let range = try #require(text.range(of: anchor), "policy-set.yaml has no `\(anchor)`")
-        try text.replacingCharacters(in: range, with: anchor + section).write(to: file, atomically: true, encoding: .utf8)
+        try text.replacingCharacters(in: range, with: section).write(to: file, atomically: true, encoding: .utf8)
     }
 
     func remove() { try? FileManager.default.removeItem(at: folder) }

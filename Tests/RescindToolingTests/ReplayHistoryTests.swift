@@ -22,10 +22,11 @@ struct ReplayHistoryTests {
         defer { try? FileManager.default.removeItem(at: folder) }
         let file = folder.appendingPathComponent("policy-set.yaml")
         let text = try String(contentsOf: file, encoding: .utf8)
-        let anchor = "locales: [en, zh-CN]\n"
+        // The shipped section, replaced by the test's own.
+        let anchor = "history:\n  list: buyer_history.cancellations\n  buyer: 'actor.role == \"buyer\" ? actor.id : order.buyer_id'\n  request_lists: accept\n# When the history store does not answer, a person reviews the cancellation rather\n# than letting a repeat canceller through unchecked.\non_history_unavailable: review\n"
         let range = try #require(text.range(of: anchor))
         let section = "history:\n  list: buyer_history.cancellations\n  buyer: 'actor.id'\n  request_lists: accept\n"
-        try text.replacingCharacters(in: range, with: anchor + section).write(to: file, atomically: true, encoding: .utf8)
+        try text.replacingCharacters(in: range, with: section).write(to: file, atomically: true, encoding: .utf8)
         let loaded = LoadedPolicies.load(paths: [folder.path])
         return try #require(loaded.policySet, "\(HumanRenderer(sources: loaded.sources, color: false).render(loaded.diagnostics))")
     }
