@@ -7,6 +7,10 @@
 # RESCIND_SEED changes the seed (default 14); RESCIND_BATCH sets --batch-size. Prints the
 # import's own summary (its events/s covers reading, checking and writing the file) and
 # the wall time of the whole command.
+#
+# Measured (2026-12-06, shared 2-core machine, load ~14): 1,000,000 events in 38.2 s,
+# 26,182 events/s; reading and checking alone 6.9 s wall (3.4 s CPU); the import used
+# 13.7 s user + 4.0 s system CPU, so most of the rest is SQLite's page writes and waits.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-1000000}
