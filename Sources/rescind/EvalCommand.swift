@@ -228,8 +228,8 @@ extension EvalCommand {
     }
 
     /// A request that carries the list the set takes from the store only, reported as
-    /// the decoder reports a field a request must not have.
+    /// the service reports it (`request-history-refused`, at the list's path).
     static func refusal(path: String, message: String) -> RequestError {
-        RequestError(errors: [RequestFieldError(code: .unknownField, message: message, path: path, offset: 0)])
+        HistoryLookup.requestError(path: path, message: message)
     }
 }

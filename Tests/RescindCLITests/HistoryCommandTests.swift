@@ -299,7 +299,7 @@ struct HistoryCommandTests {
         #expect(run.stdout.isEmpty)
         #expect(
             run.stderr
-                == "error[request-unknown-field]: $.buyer_history.cancellations: the policy set takes `buyer_history.cancellations` from Rescind's history store (`request_lists: refuse`); leave it out of the request\n",
+                == "error[request-history-refused]: $.buyer_history.cancellations: the policy set takes `buyer_history.cancellations` from Rescind's history store (`request_lists: refuse`); leave it out of the request\n",
             "\(run.stderr)")
         let json = try CLI.run(["eval", "--policies", fixture.policies, "--history", fixture.history, "--json", request])
         #expect(json.status == 3)
