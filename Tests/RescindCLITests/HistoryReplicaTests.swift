@@ -236,7 +236,7 @@ struct HistoryReplicaTests {
 
         // What the burst left open: each replica's pool grows to `pool_max` at most.
         let connections = try ReplicaDatabase.psql(
-            database.base, "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'rescind'")
+            database.base, "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'rescind-\(database.schema)'")
             .trimmingCharacters(in: .whitespacesAndNewlines)
         #expect((Int(connections) ?? 99) <= 2 * 8, "connections: \(connections)")
         ReplicaFigures.report(
@@ -504,7 +504,11 @@ struct ReplicaDatabase {
 
     /// `--history` for the replicas: the server's URL with the schema (and a pool small
     /// enough that the tests' replicas stay inside the test server's `max_connections`).
-    var location: String { base + (base.contains("?") ? "&" : "?") + "schema=\(schema)&pool_max=8" }
+    /// The replicas' connections are named after the schema, so counting them is not
+    /// confused by other tests using the same server at the same time.
+    var location: String {
+        base + (base.contains("?") ? "&" : "?") + "schema=\(schema)&pool_max=8&application_name=rescind-\(schema)"
+    }
 
     /// The server's port, from the URL.
     var port: Int? {
