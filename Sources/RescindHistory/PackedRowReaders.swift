@@ -116,7 +116,8 @@ final class PackedRowReaders: Sendable {
             return .some(idle!.popLast())
         }
         guard case .some(let found) = taken else { throw HistoryError(.closed, HistoryMessages.closed) }
-        let reader = try found ?? Reader(path: path, busyMilliseconds: busyMilliseconds)
+        let reader: Reader
+        if let found { reader = found } else { reader = try Reader(path: path, busyMilliseconds: busyMilliseconds) }
         defer {
             idle.withLock { idle in
                 if idle != nil, idle!.count < keep { idle!.append(reader) }

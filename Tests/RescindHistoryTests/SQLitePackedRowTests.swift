@@ -119,14 +119,14 @@ struct SQLitePackedRowTests {
                 let roll = Int.random(in: 0..<100, using: &g)
                 let label: String
                 if roll < 45 {
-                    let batch = (0..<Int.random(in: 1...4, using: &g)).map { _ in randomEvent(&g) }
+                    let batch = (0..<Int.random(in: 1...4, using: &g)).map { _ in Self.randomEvent(&g) }
                     let outcome = try await store.record(batch)
                     let expected = model.record(batch)
                     #expect(outcome.recorded.count == expected.recorded && outcome.duplicates.count == expected.duplicates
                         && outcome.conflicts.count == expected.conflicts, "record at step \(step)")
                     label = "record #\(step)"
                 } else if roll < 60 {
-                    let batch = (0..<Int.random(in: 1...12, using: &g)).map { _ in randomEvent(&g) }
+                    let batch = (0..<Int.random(in: 1...12, using: &g)).map { _ in Self.randomEvent(&g) }
                     let summary = try await store.import(events: batch, batchSize: Int.random(in: 1...5, using: &g))
                     // Batches are judged one after another, as the model judges events in order.
                     let expected = model.record(batch)
@@ -158,7 +158,7 @@ struct SQLitePackedRowTests {
             try SQLiteHistoryStore.migrator.migrate(queue, upTo: "1-cancellation-events")
             var g = SeededGenerator(state: 99)
             var model = Model()
-            let events = (0..<300).map { _ in randomEvent(&g) }
+            let events = (0..<300).map { _ in Self.randomEvent(&g) }
             _ = model.record(events)
             for (orderID, event) in model.stored where event.orderID.hasSuffix("7") || Int.random(in: 0..<10, using: &g) == 0 {
                 model.stored[orderID]?.status = .retracted
