@@ -166,14 +166,14 @@ struct DecisionFixture {
         let section = """
             history:
               list: buyer_history.cancellations
-              buyer: 'actor.role == "buyer" ? actor.id : order.buyer_id'
+              buyer: 'actor.role == "buyer" ? actor.id : "unknown-buyer"'
 
             """
         try text.replacingOccurrences(of: "locales: [en, zh-CN]\n", with: "locales: [en, zh-CN]\n" + section)
             .write(to: file, atomically: true, encoding: .utf8)
         let loaded = LoadedPolicies.load(paths: [folder.path])
         guard let set = loaded.policySet, set.history != nil else {
-            fatalError("Policies/ (run from the package's folder) did not load with a history: section")
+            fatalError("Policies/ (run from the package's folder) did not load with a history: section: \(loaded.diagnostics)")
         }
         self.set = set
         template = """
