@@ -102,7 +102,7 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .executableTarget(name: "RescindHistoryBench", dependencies: [
-            "RescindHistory", .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            "RescindHistory", "Rescind", "RescindEngine", "CELRuntime", .product(name: "GRDBSQLite", package: "GRDB.swift"),
         ]),
         // The load generator for `rescind serve` (Scripts/serve-bench.sh): plain sockets
         // and poll on threads of its own; the kit is shared with the reload-under-load test.

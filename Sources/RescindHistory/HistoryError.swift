@@ -83,6 +83,9 @@ enum HistoryMessages {
         "the history store failed `\(operation)`: \(cause)"
     }
     static let closed = "the history store is closed"
+    static func malformedBuyerRow(_ buyer: String) -> String {
+        "the packed history row of buyer `\(buyer)` is malformed; rebuild it from the event table (`rescind_buyer_history`)"
+    }
     static func schemaTooNew(_ version: Int, known: Int) -> String {
         "the history database is at schema version \(version), newer than this build's \(known); upgrade rescind"
     }

@@ -72,8 +72,8 @@ package struct HistoryLookup: Sendable {
         let plan = Self.plan(request, for: set)
         guard case .ask(let buyer, let from, let through) = plan else { return Self.settled(plan, request) }
         do {
-            let events = try await store.events(buyerID: buyer, from: from, through: through)
-            return .decide(Self.supply(events, to: request, buyer: buyer, set: set))
+            let items = try await store.historyItems(buyerID: buyer, from: from, through: through)
+            return .decide(Self.supply(items: items, to: request, buyer: buyer, set: set))
         } catch {
             return .decide(Self.unavailable(error, request: request, buyer: buyer, set: set))
         }
@@ -150,7 +150,13 @@ package struct HistoryLookup: Sendable {
         // The cancellation being decided is not part of its own history: once a decision
         // recorded it (`record=true`), a retry of the same request must decide the same.
         let own = orderID(of: request)
-        let items = events.filter { $0.orderID != own }.map(\.historyItem)
+        return supply(items: events.filter { $0.orderID != own }.map(\.historyItem), to: request, buyer: buyer, set: set)
+    }
+
+    /// The same from the store's items (`HistoryStore.historyItems`), the order's own left out.
+    static func supply(items: [HistoryItem], to request: ObjectValue, buyer: String, set: PolicySet) -> SettledRequest {
+        let own = orderID(of: request)
+        let items = own.map { own in items.filter { $0.orderID != own } } ?? items
         return SettledRequest(
             request: set.supplying(items, to: request), source: .store(events: items.count), supplied: items,
             buyer: buyer)

@@ -1,3 +1,5 @@
+import RescindEngine
+
 /// Where Rescind keeps the cancellations it counts for the repeat-canceller thresholds.
 ///
 /// The rules every store follows (and the tests of both stores check):
@@ -37,6 +39,12 @@ package protocol HistoryStore: Sendable {
     func events(buyerID: String, from: HistoryInstant, through: HistoryInstant) async throws(HistoryError)
         -> [CancellationEvent]
 
+    /// The same window as a request's history list holds it (order id, instant,
+    /// initiator, reason), in the same order: what a decision's lookup needs, which a
+    /// store may answer more cheaply than whole events (SQLite reads one packed row).
+    func historyItems(buyerID: String, from: HistoryInstant, through: HistoryInstant) async throws(HistoryError)
+        -> [HistoryItem]
+
     /// The same for many buyers in one query (a batch of decisions): every buyer asked
     /// for is a key, with an empty list when it has no events.
     func events(buyerIDs: [String], from: HistoryInstant, through: HistoryInstant) async throws(HistoryError)
@@ -50,6 +58,15 @@ package protocol HistoryStore: Sendable {
 
     /// Releases connections and files; later calls throw `.closed`.
     func close() async
+}
+
+extension HistoryStore {
+    /// `events(buyerID:from:through:)`'s events as items (what PostgreSQL answers with).
+    package func historyItems(buyerID: String, from: HistoryInstant, through: HistoryInstant)
+        async throws(HistoryError) -> [HistoryItem]
+    {
+        try await events(buyerID: buyerID, from: from, through: through).map(\.historyItem)
+    }
 }
 
 /// What `record` did with a batch, each order id in exactly one list, in batch order.

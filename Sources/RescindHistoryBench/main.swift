@@ -1,14 +1,24 @@
+import CELRuntime
 import Foundation
 import GRDBSQLite
+import Rescind
+import RescindEngine
 import RescindHistory
 
 // Benchmarks of the history store (docs/history.md has the figures and the commands):
 //
 //   RescindHistoryBench sqlite [EVENTS] [LOOKUPS]     import EVENTS (default 1,000,000)
 //                                                     into a new SQLite file, then time
-//                                                     LOOKUPS one-buyer windows of 50,
-//                                                     and the same through SQLite's C
-//                                                     API (the floor under the store)
+//                                                     LOOKUPS one-buyer windows of 50:
+//                                                     the decision's lookup (the packed
+//                                                     row, `historyItems`), the same plus
+//                                                     supplying the list into a request
+//                                                     of the reference pack (Policies/,
+//                                                     read from the working directory,
+//                                                     with a `history:` section added),
+//                                                     `HistoryLookup.settle` whole, and
+//                                                     whole events from the event table
+//                                                     (store and SQLite's C API floor)
 //   RescindHistoryBench postgres URL [EVENTS] [LOOKUPS]   the same on PostgreSQL, plus
 //                                                     batches of 100 buyers in one query
 //
@@ -139,6 +149,138 @@ func rawFloor(path: String, buyers: Int, count: Int) throws {
     }
 }
 
+/// The reference pack (Policies/ under the working directory) with a `history:` section
+/// added, and a request of it for a buyer drawn at random (`actor.id`), at the clock.
+struct DecisionFixture {
+    let set: PolicySet
+    let template: String
+
+    init() throws {
+        let source = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("Policies")
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rescind-bench-policies-\(getpid())")
+        try? FileManager.default.removeItem(at: folder)
+        try FileManager.default.copyItem(at: source, to: folder)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("policy-set.yaml")
+        let text = try String(contentsOf: file, encoding: .utf8)
+        let section = """
+            history:
+              list: buyer_history.cancellations
+              buyer: 'actor.role == "buyer" ? actor.id : "unknown-buyer"'
+
+            """
+        try text.replacingOccurrences(of: "locales: [en, zh-CN]\n", with: "locales: [en, zh-CN]\n" + section)
+            .write(to: file, atomically: true, encoding: .utf8)
+        let loaded = LoadedPolicies.load(paths: [folder.path])
+        guard let set = loaded.policySet, set.history != nil else {
+            fatalError("Policies/ (run from the package's folder) did not load with a history: section: \(loaded.diagnostics)")
+        }
+        self.set = set
+        template = """
+            {"id": "req-bench", "at": "2026-03-01T10:00:00Z", "locale": "en",
+             "actor": {"id": "BUYER", "role": "buyer", "verified": false}, "reason": "changed_mind",
+             "order": {"id": "o-new", "status": "paid", "placed_at": "2026-03-01T08:00:00Z", "total": "58.00",
+                       "currency": "CNY", "payment_method": "card", "seller_id": "s-1"}}
+            """
+    }
+
+    func request(buyer: String) -> ObjectValue {
+        let text = template.replacingOccurrences(of: "BUYER", with: buyer)
+        switch RequestDecoder(schema: set.schema).decode(text) {
+        case .success(let decoded): return decoded.root
+        case .failure(let error): fatalError("the bench request does not decode: \(error)")
+        }
+    }
+}
+
+@inline(never) func keep<T>(_ value: T) { withExtendedLifetime(value) {} }
+
+/// What a store lookup adds to a decision, on the calling thread, thread CPU time (and
+/// wall-clock for the first): (a) the packed row's window, `historyItems`; (b) that plus
+/// `PolicySet.supplying`, the list put into the request; (c) `HistoryLookup.settle`
+/// whole (the buyer and window from the request, the async call, the order's own event
+/// left out, the list supplied). The request is decoded before each timing starts.
+func decisionLookups(_ store: SQLiteHistoryStore, buyers: Int, count: Int) async throws {
+    let fixture = try DecisionFixture()
+    let lookup = HistoryLookup(store: store)
+    let from = clock.adding(microseconds: -30 * day)
+    var generator = SystemRandomNumberGenerator()
+    var wallA: [Int64] = [], cpuA: [Int64] = [], cpuB: [Int64] = [], cpuC: [Int64] = [], cpuPool: [Int64] = []
+    for n in 0..<(count + count / 10) {
+        let buyer = "b-\(Int.random(in: 0..<buyers, using: &generator))"
+        let request = fixture.request(buyer: buyer)
+        // (a)
+        var cpuStart = threadCPUNanoseconds()
+        let start = ContinuousClock.now
+        let items = try store.historyItemsBlocking(buyerID: buyer, from: from, through: clock)
+        let wall = nanoseconds(ContinuousClock.now - start)
+        let a = threadCPUNanoseconds() - cpuStart
+        precondition(items.count == perBuyer, "\(buyer): \(items.count)")
+        keep(items)
+        // (b), another buyer so that (a)'s pages are not reused
+        let other = "b-\(Int.random(in: 0..<buyers, using: &generator))"
+        cpuStart = threadCPUNanoseconds()
+        let supplied = fixture.set.supplying(
+            try store.historyItemsBlocking(buyerID: other, from: from, through: clock), to: request)
+        let b = threadCPUNanoseconds() - cpuStart
+        keep(supplied)
+        // (c), a third buyer
+        let third = fixture.request(buyer: "b-\(Int.random(in: 0..<buyers, using: &generator))")
+        cpuStart = threadCPUNanoseconds()
+        let settled = await lookup.settle(third, for: fixture.set)
+        let c = threadCPUNanoseconds() - cpuStart
+        guard case .decide(let ready) = settled, ready.supplied.count == perBuyer else { fatalError("settle: \(settled)") }
+        keep(ready)
+        // The same read as (a) through GRDB's pool instead of the store's own connections.
+        let fourth = "b-\(Int.random(in: 0..<buyers, using: &generator))"
+        cpuStart = threadCPUNanoseconds()
+        let throughPool = try store.historyItemsThroughPool(buyerID: fourth, from: from, through: clock)
+        let p = threadCPUNanoseconds() - cpuStart
+        precondition(throughPool.count == perBuyer)
+        keep(throughPool)
+        if n >= count / 10 {
+            wallA.append(wall)
+            cpuA.append(a)
+            cpuB.append(b)
+            cpuC.append(c)
+            cpuPool.append(p)
+        }
+    }
+    print("(a) decision lookup of 50 among 1 buyer's packed row (historyItems, blocking read), wall: \(summary(wallA))")
+    print("(a) decision lookup of 50 (historyItems, blocking read), thread CPU: \(summary(cpuA))")
+    print("(b) (a) + PolicySet.supplying into the request, thread CPU: \(summary(cpuB))")
+    print("(c) HistoryLookup.settle whole (async call), thread CPU: \(summary(cpuC))")
+    print("(a) through GRDB's pool instead (historyItemsThroughPool), thread CPU: \(summary(cpuPool))")
+    var none: [Int64] = []
+    for n in 0..<(count + count / 10) {
+        let cpuStart = threadCPUNanoseconds()
+        let items = try store.historyItemsBlocking(buyerID: "b-none", from: from, through: clock)
+        let ns = threadCPUNanoseconds() - cpuStart
+        precondition(items.isEmpty)
+        if n >= count / 10 { none.append(ns) }
+    }
+    print("(a) for a buyer with no row (the fixed cost), thread CPU: \(summary(none))")
+    // One full decision with and without the supplied list, for scale.
+    let request = fixture.request(buyer: "b-0")
+    var plain: [Int64] = [], settledDecision: [Int64] = []
+    for n in 0..<(count / 10 + count / 100) {
+        var cpuStart = threadCPUNanoseconds()
+        keep(fixture.set.decide(request))
+        let p = threadCPUNanoseconds() - cpuStart
+        let settled = await lookup.settle(request, for: fixture.set)
+        guard case .decide(let ready) = settled else { fatalError() }
+        cpuStart = threadCPUNanoseconds()
+        keep(ready.decide(with: fixture.set))
+        let d = threadCPUNanoseconds() - cpuStart
+        if n >= count / 100 {
+            plain.append(p)
+            settledDecision.append(d)
+        }
+    }
+    print("for scale: a decision of the request without a store (its list absent), thread CPU: \(summary(plain))")
+    print("for scale: the decision with the 50 supplied events, thread CPU: \(summary(settledDecision))")
+}
+
 switch mode {
 case "sqlite":
     let count = arguments.dropFirst().first.flatMap { Int($0) } ?? 1_000_000
@@ -155,8 +297,10 @@ case "sqlite":
     let buyers = count / perBuyer
     // The store's own call (async, with its deadline) and the read alone.
     try await lookups(store, buyers: buyers, count: lookupCount, label: "lookup of 50 among \(count) (HistoryStore.events, an async call)")
-    // The read alone on the calling thread: wall-clock time, and the thread's CPU time
-    // (what the lookup costs one core, whatever else the machine runs meanwhile).
+    try await decisionLookups(store, buyers: buyers, count: lookupCount)
+    // Whole events from the event table (`events`, what the decision's lookup read
+    // before the packed rows), on the calling thread: wall-clock time, and the thread's
+    // CPU time (what the lookup costs one core, whatever else the machine runs meanwhile).
     let from = clock.adding(microseconds: -30 * day)
     for (label, fixed) in [("lookup of 50 among \(count)", false), ("lookup of a buyer with no events", true)] {
         var generator = SystemRandomNumberGenerator()

@@ -227,4 +227,43 @@ enum StoreBehaviours {
         }
         await store.close()  // twice is fine
     }
+
+    /// `historyItems` answers every window as `events` does, as the list items a request
+    /// carries: after records, a retraction, a re-recorded retracted order, an event
+    /// recorded as retracted, an import and a purge, at the window's edges, with ties on
+    /// the instant ordered by order id, and for a buyer with no events.
+    static func itemsAgreeWithEvents(_ store: some HistoryStore) async throws {
+        let start = t0.adding(microseconds: -window)
+        var retracted = event("recorded-retracted", at: t0.adding(microseconds: -5))
+        retracted.status = .retracted
+        _ = try await store.record([
+            event("edge-start", at: start), event("after-start", at: start.adding(microseconds: 1)),
+            event("tie-b", at: t0.adding(microseconds: -hour), initiator: "seller", reason: "stock_out"),
+            event("tie-a", at: t0.adding(microseconds: -hour)), event("at-decision", at: t0),
+            event("after-decision", at: t0.adding(microseconds: 1)), event("other-buyer", buyer: "b-2", at: t0),
+            event("to-retract", at: t0.adding(microseconds: -7)), retracted,
+        ])
+        #expect(try await store.retract(orderID: "to-retract") == .retracted)
+        _ = try await store.record([event("to-retract", at: t0.adding(microseconds: -7))])
+        _ = try await store.import(
+            events: (0..<20).map { event("imported-\($0)", at: start.adding(microseconds: Int64($0) * hour)) }, batchSize: 7)
+        _ = try await store.purge(before: start.adding(microseconds: 3 * hour))
+        for (from, through) in [
+            (start, t0), (start.adding(microseconds: -1), t0.adding(microseconds: 1)),
+            (t0.adding(microseconds: -hour - 1), t0.adding(microseconds: -hour)), (t0, t0),
+        ] {
+            for buyer in ["b-1", "b-2", "b-nobody"] {
+                let events = try await store.events(buyerID: buyer, from: from, through: through)
+                let items = try await store.historyItems(buyerID: buyer, from: from, through: through)
+                #expect(items == events.map(\.historyItem), "\(buyer) in (\(from), \(through)]")
+            }
+        }
+        let ties = try await store.historyItems(
+            buyerID: "b-1", from: t0.adding(microseconds: -hour - 1), through: t0.adding(microseconds: -hour))
+        #expect(ties.map(\.orderID) == ["tie-a", "tie-b"])
+        #expect(ties.map(\.initiator) == ["buyer", "seller"])
+        let all = try await store.historyItems(buyerID: "b-1", from: start, through: t0).map(\.orderID)
+        #expect(!all.contains("to-retract") && !all.contains("recorded-retracted") && !all.contains("edge-start"))
+        #expect(!all.contains("imported-2") && all.contains("imported-3") && all.contains("at-decision"))
+    }
 }
