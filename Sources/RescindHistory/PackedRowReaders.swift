@@ -71,24 +71,29 @@ final class PackedRowReaders: Sendable {
                 sqlite3_reset(statement)
                 sqlite3_clear_bindings(statement)
             }
-            // SQLITE_TRANSIENT: SQLite copies the key (the String's bytes are gone after the
-            // call). An empty key is bound as an empty text, not as the NULL a nil address means.
-            let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
-            var key = buyerID
-            let bound = key.withUTF8 { utf8 in
-                guard let base = utf8.baseAddress, utf8.count > 0 else {
-                    return sqlite3_bind_text(statement, 1, "", 0, transient)
-                }
-                return base.withMemoryRebound(to: CChar.self, capacity: utf8.count) {
-                    sqlite3_bind_text(statement, 1, $0, Int32(utf8.count), transient)
+            // SQLITE_STATIC (a nil destructor): SQLite reads the key where it is, so the
+            // statement is stepped and its row read while the C string is alive. A C string
+            // is never a null address, so an empty key is an empty text, not NULL.
+            // `withCString` rethrows untyped: the result carries the typed error out.
+            let result = buyerID.withCString { key -> Result<[HistoryItem], HistoryError> in
+                let bound = sqlite3_bind_text(statement, 1, key, Int32(buyerID.utf8.count), nil)
+                guard bound == SQLITE_OK else { return .failure(failure(bound)) }
+                let stepped = sqlite3_step(statement)
+                if stepped == SQLITE_DONE { return .success([]) }
+                guard stepped == SQLITE_ROW else { return .failure(failure(stepped)) }
+                let count = Int(sqlite3_column_bytes(statement, 0))
+                let bytes = UnsafeRawBufferPointer(start: sqlite3_column_blob(statement, 0), count: count)
+                return Result { () throws(HistoryError) in
+                    try decoded(bytes, buyerID: buyerID, from: from, through: through)
                 }
             }
-            guard bound == SQLITE_OK else { throw failure(bound) }
-            let stepped = sqlite3_step(statement)
-            if stepped == SQLITE_DONE { return [] }
-            guard stepped == SQLITE_ROW else { throw failure(stepped) }
-            let count = Int(sqlite3_column_bytes(statement, 0))
-            let bytes = UnsafeRawBufferPointer(start: sqlite3_column_blob(statement, 0), count: count)
+            return try result.get()
+        }
+
+        /// The row's items in the window; a row that does not decode is reported, never guessed.
+        private func decoded(_ bytes: UnsafeRawBufferPointer, buyerID: String, from: Int64, through: Int64)
+            throws(HistoryError) -> [HistoryItem]
+        {
             var items: [HistoryItem] = []
             items.reserveCapacity(64)
             do {
