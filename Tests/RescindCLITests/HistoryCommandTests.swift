@@ -147,7 +147,7 @@ struct HistoryCommandTests {
         #expect(
             human.stdout == """
                 history:        \(fixture.history)
-                schema version: 1
+                schema version: 2
                 events:         7 (1 retracted)
                 buyers:         2
                 oldest:         2026-09-01T10:00:00.000000Z
@@ -158,7 +158,7 @@ struct HistoryCommandTests {
         #expect(json.status == 0, "\(json.stderr)")
         #expect(
             json.stdout
-                == #"{"history":"\#(fixture.history)","schema_version":1,"events":7,"retracted":1,"buyers":2,"oldest":"2026-09-01T10:00:00.000000Z","newest":"2026-11-26T15:00:00.000000Z"}"#
+                == #"{"history":"\#(fixture.history)","schema_version":2,"events":7,"retracted":1,"buyers":2,"oldest":"2026-09-01T10:00:00.000000Z","newest":"2026-11-26T15:00:00.000000Z"}"#
                 + "\n")
     }
 
