@@ -15,7 +15,7 @@ import RescindHistory
 //                                                     supplying the list into a request
 //                                                     of the reference pack (Policies/,
 //                                                     read from the working directory,
-//                                                     with a `history:` section added),
+//                                                     which declares its `history:`),
 //                                                     `HistoryLookup.settle` whole, and
 //                                                     whole events from the event table
 //                                                     (store and SQLite's C API floor)
@@ -149,31 +149,17 @@ func rawFloor(path: String, buyers: Int, count: Int) throws {
     }
 }
 
-/// The reference pack (Policies/ under the working directory) with a `history:` section
-/// added, and a request of it for a buyer drawn at random (`actor.id`), at the clock.
+/// The reference pack (Policies/ under the working directory, which declares its
+/// `history:`), and a request of it for a buyer drawn at random (`actor.id`), at the clock.
 struct DecisionFixture {
     let set: PolicySet
     let template: String
 
     init() throws {
         let source = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("Policies")
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rescind-bench-policies-\(getpid())")
-        try? FileManager.default.removeItem(at: folder)
-        try FileManager.default.copyItem(at: source, to: folder)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let file = folder.appendingPathComponent("policy-set.yaml")
-        let text = try String(contentsOf: file, encoding: .utf8)
-        let section = """
-            history:
-              list: buyer_history.cancellations
-              buyer: 'actor.role == "buyer" ? actor.id : "unknown-buyer"'
-
-            """
-        try text.replacingOccurrences(of: "locales: [en, zh-CN]\n", with: "locales: [en, zh-CN]\n" + section)
-            .write(to: file, atomically: true, encoding: .utf8)
-        let loaded = LoadedPolicies.load(paths: [folder.path])
+        let loaded = LoadedPolicies.load(paths: [source.path])
         guard let set = loaded.policySet, set.history != nil else {
-            fatalError("Policies/ (run from the package's folder) did not load with a history: section: \(loaded.diagnostics)")
+            fatalError("Policies/ (run from the package's folder) did not load with its history: section: \(loaded.diagnostics)")
         }
         self.set = set
         template = """
