@@ -4,7 +4,8 @@
 #
 #   Scripts/history-import-bench.sh [N]      # default 1000000
 #
-# RESCIND_SEED changes the seed (default 14); RESCIND_BATCH sets --batch-size. Prints the
+# RESCIND_SEED changes the seed (default 14); RESCIND_BATCH sets --batch-size; RESCIND_BIN
+# names a release binary to use instead of building one. Prints the
 # import's own summary (its events/s covers reading, checking and writing the file) and
 # the wall time of the whole command.
 #
@@ -15,8 +16,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-1000000}
 seed=${RESCIND_SEED:-14}
-nice swift build -c release --product rescind >/dev/null
-bin=$(swift build -c release --show-bin-path)/rescind
+# RESCIND_BIN: a release `rescind` already built (else it is built here).
+if [ -n "${RESCIND_BIN:-}" ]; then
+    bin=$RESCIND_BIN
+else
+    nice swift build -c release --product rescind >/dev/null
+    bin=$(swift build -c release --show-bin-path)/rescind
+fi
 dir=$(mktemp -d /tmp/rescind-history-bench.XXXXXX)
 trap 'rm -rf "$dir"' EXIT
 python3 - "$n" "$seed" "$dir/events.jsonl" <<'PY'
