@@ -26,11 +26,20 @@ package struct HistoryError: Error, Sendable, Equatable, CustomStringConvertible
     /// Where in the input the error is: `line 3, $.at` for an event read from JSON
     /// lines, a character offset in a URL; nil when not about input.
     package var location: String?
+    /// The order a `.conflict` is about, so callers match it to their input without
+    /// reading the message.
+    package var orderID: String?
 
-    package init(_ kind: Kind, _ message: String, location: String? = nil) {
+    package init(_ kind: Kind, _ message: String, location: String? = nil, orderID: String? = nil) {
         self.kind = kind
         self.message = message
         self.location = location
+        self.orderID = orderID
+    }
+
+    /// A different event for an order id already recorded.
+    static func conflict(orderID: String, field: String) -> HistoryError {
+        HistoryError(.conflict, HistoryMessages.conflict(orderID: orderID, field: field), orderID: orderID)
     }
 
     /// `location: error: message` (or `error: message`), as the CLI prints it.

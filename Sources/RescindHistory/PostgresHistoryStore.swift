@@ -191,7 +191,7 @@ package final class PostgresHistoryStore: HistoryStore, Service {
             // Already stored (found now, or purged since: nothing to compare) or a repeat.
             let reference = inserted.contains(id) ? firstOccurrence[id] : stored[id]
             if let field = reference?.firstDifference(from: event) {
-                outcome.conflicts.append(HistoryError(.conflict, HistoryMessages.conflict(orderID: id, field: field)))
+                outcome.conflicts.append(HistoryError.conflict(orderID: id, field: field))
             } else {
                 outcome.duplicates.append(id)
             }

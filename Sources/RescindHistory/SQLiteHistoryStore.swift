@@ -131,7 +131,7 @@ package final class SQLiteHistoryStore: HistoryStore {
                     added.append(event)
                 } else if let field = existing?.firstDifference(from: event) {
                     outcome.conflicts.append(
-                        HistoryError(.conflict, HistoryMessages.conflict(orderID: event.orderID, field: field)))
+                        HistoryError.conflict(orderID: event.orderID, field: field))
                 } else {
                     outcome.duplicates.append(event.orderID)
                 }
@@ -173,7 +173,7 @@ package final class SQLiteHistoryStore: HistoryStore {
                         added.append(event)
                     } else if let field = existing?.firstDifference(from: event) {
                         part.conflicts.append(
-                            HistoryError(.conflict, HistoryMessages.conflict(orderID: event.orderID, field: field)))
+                            HistoryError.conflict(orderID: event.orderID, field: field))
                     } else {
                         part.duplicates += 1
                     }

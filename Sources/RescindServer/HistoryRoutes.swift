@@ -214,8 +214,8 @@ extension ServerRoutes {
         return results.map { result in
             if let result { return result }
             let event = next.next()!
-            if let message = outcome.conflicts.first(where: { $0.message.contains("`\(event.orderID)`") })?.message {
-                return RecordedCancellation(status: "conflict", orderID: event.orderID, message: message)
+            if let conflict = outcome.conflicts.first(where: { $0.orderID == event.orderID }) {
+                return RecordedCancellation(status: "conflict", orderID: event.orderID, message: conflict.message)
             }
             let status = duplicates.contains(event.orderID) ? "duplicate" : "recorded"
             return RecordedCancellation(status: status, orderID: event.orderID, message: nil)

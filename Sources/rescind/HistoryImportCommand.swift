@@ -146,7 +146,7 @@ struct HistoryImportCommand: AsyncParsableCommand {
         var messages: [String: String] = [:]
         var unnamed: [LineError] = []
         for conflict in conflicts {
-            guard let orderID = Self.orderID(in: conflict.message) else {
+            guard let orderID = conflict.orderID else {
                 unnamed.append(LineError(line: 0, path: nil, message: conflict.message))
                 continue
             }
@@ -168,12 +168,6 @@ struct HistoryImportCommand: AsyncParsableCommand {
             }
         }
         return located.sorted { $0.line < $1.line } + unnamed
-    }
-
-    /// The order id a conflict's message names (`order `o-1` is already recorded …`).
-    static func orderID(in message: String) -> String? {
-        guard message.hasPrefix("order `"), let end = message.dropFirst(7).firstIndex(of: "`") else { return nil }
-        return String(message[message.index(message.startIndex, offsetBy: 7)..<end])
     }
 }
 

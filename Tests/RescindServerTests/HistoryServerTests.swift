@@ -124,6 +124,20 @@ struct HistoryServerTests {
         #expect(try await setup.store.stats().events == imported + 1)  // and o-20, once
     }
 
+    @Test func recordTrueReportsAConflictForAnOrderRecordedDifferently() async throws {
+        let setup = try Setup()
+        let (bare, _, _) = try Self.bare("abuse-warn")
+        try await setup.app().test(.router) { client in
+            let other = #"{"order_id":"o-20","buyer_id":"u-other","seller_id":"s-1","at":"2026-11-01T10:00:00Z","initiator":"buyer","reason":"changed_mind","request_id":"r-x"}"#
+            #expect(try await Self.post(client, "/v1/cancellations", other).status == .ok)
+            let answer = try await Self.post(client, "/v1/decisions?record=true", bare)
+            let recorded = try #require(answer.object["recorded"] as? [String: Any])
+            #expect(recorded["status"] as? String == "conflict")
+            #expect(recorded["order_id"] as? String == "o-20")
+            #expect((recorded["message"] as? String)?.contains("already recorded with a different `buyer_id`") == true)
+        }
+    }
+
     @Test func aDecisionThatDoesNotAllowIsNotRecorded() async throws {
         let setup = try Setup()
         let (bare, events, _) = try Self.bare("abuse-review")
