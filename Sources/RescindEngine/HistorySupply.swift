@@ -46,13 +46,26 @@ package struct HistorySupply: Sendable {
 
 extension PolicySet {
     /// Whose history a request needs: the `history.buyer` expression's value; nil when
-    /// the set has no `history:` or the expression does not give a non-empty string
-    /// (absent fields, say), and the store is then not asked.
+    /// the set has no `history:`, the expression gives an empty string (no buyer named),
+    /// or it fails (`historyBuyerFailure(of:)` says why), and the store is then not asked.
     package func historyBuyer(of request: ObjectValue) -> String? {
-        guard let history else { return nil }
-        let result = history.buyer.program.evaluate(activation(for: request))
-        guard case .success(.string(let buyer)) = result, !buyer.isEmpty else { return nil }
+        guard case .success(.string(let buyer))? = evaluateHistoryBuyer(request), !buyer.isEmpty else { return nil }
         return buyer
+    }
+
+    /// Why `history.buyer` could not be evaluated for `request` (an evaluation error);
+    /// nil when it gave a value or the set has no `history:`.
+    package func historyBuyerFailure(of request: ObjectValue) -> String? {
+        switch evaluateHistoryBuyer(request) {
+        case .failure(let error)?: error.message
+        case .success(.error(let error))?: error.message
+        default: nil
+        }
+    }
+
+    private func evaluateHistoryBuyer(_ request: ObjectValue) -> Result<Value, EvalError>? {
+        guard let history else { return nil }
+        return history.buyer.program.evaluate(activation(for: request))
     }
 }
 

@@ -59,6 +59,10 @@ enum HistoryMessages {
         "the history store did not answer for buyer `\(buyer)`: \(error.message)"
     }
 
+    static func buyerFailed(_ message: String) -> String {
+        "the policy set's `history.buyer` could not be evaluated for this request: \(message)"
+    }
+
     static func cannotRecord(missing path: String) -> String {
         "the cancellation cannot be recorded: the request has no `\(path)`"
     }

@@ -70,7 +70,7 @@ package struct HistoryLookup: Sendable {
     /// Settles one request (one store query at most).
     package func settle(_ request: ObjectValue, for set: PolicySet) async -> Settled {
         let plan = Self.plan(request, for: set)
-        guard case .ask(let buyer, let from, let through) = plan else { return Self.settled(plan, request) }
+        guard case .ask(let buyer, let from, let through) = plan else { return Self.settled(plan, request, set: set) }
         do {
             let items = try await store.historyItems(buyerID: buyer, from: from, through: through)
             return .decide(Self.supply(items: items, to: request, buyer: buyer, set: set))
@@ -91,7 +91,7 @@ package struct HistoryLookup: Sendable {
             from = min(from ?? start, start)
             through = max(through ?? end, end)
         }
-        guard let from, let through else { return zip(plans, requests).map { Self.settled($0, $1) } }
+        guard let from, let through else { return zip(plans, requests).map { Self.settled($0, $1, set: set) } }
         let answer: Result<[String: [CancellationEvent]], HistoryError>
         do {
             answer = .success(try await store.events(buyerIDs: buyers.sorted(), from: from, through: through))
@@ -99,7 +99,7 @@ package struct HistoryLookup: Sendable {
             answer = .failure(error)
         }
         return zip(plans, requests).map { plan, request in
-            guard case .ask(let buyer, let start, let end) = plan else { return Self.settled(plan, request) }
+            guard case .ask(let buyer, let start, let end) = plan else { return Self.settled(plan, request, set: set) }
             switch answer {
             case .success(let byBuyer):
                 let own = (byBuyer[buyer] ?? []).filter { $0.at > start && $0.at <= end }
@@ -118,6 +118,8 @@ package struct HistoryLookup: Sendable {
         case carried
         /// Refused: the set does not accept a request's own list.
         case refused(path: String, message: String)
+        /// `history.buyer` failed to evaluate: decided as when the store does not answer.
+        case buyerFailed(String)
         /// Ask the store for `buyer`'s events in `(from, through]`.
         case ask(buyer: String, from: HistoryInstant, through: HistoryInstant)
     }
@@ -130,17 +132,25 @@ package struct HistoryLookup: Sendable {
                 path: "$." + history.path.joined(separator: "."),
                 message: HistoryMessages.requestListRefused(history.list))
         }
-        guard let buyer = set.historyBuyer(of: request), let at = set.timestamp(of: request) else { return .asIs }
+        guard let buyer = set.historyBuyer(of: request), let at = set.timestamp(of: request) else {
+            // A buyer expression that fails is not "no buyer": the decision says so.
+            if let failure = set.historyBuyerFailure(of: request) { return .buyerFailed(failure) }
+            return .asIs
+        }
         let through = HistoryInstant(flooring: at)
         let window = HistoryInstant(flooring: history.window.seconds, nanos: Int64(history.window.nanos))
         return .ask(buyer: buyer, from: through.adding(microseconds: -window.microseconds), through: through)
     }
 
-    static func settled(_ plan: Plan, _ request: ObjectValue) -> Settled {
+    static func settled(_ plan: Plan, _ request: ObjectValue, set: PolicySet) -> Settled {
         switch plan {
         case .asIs, .ask: .decide(SettledRequest(request: request))
         case .carried: .decide(SettledRequest(request: request, source: .request))
         case .refused(let path, let message): .refused(path: path, message: message)
+        case .buyerFailed(let message):
+            .decide(SettledRequest(
+                request: set.supplying([], to: request), source: .unavailable(HistoryMessages.buyerFailed(message)),
+                error: HistoryError(.unavailable, HistoryMessages.buyerFailed(message))))
         }
     }
 

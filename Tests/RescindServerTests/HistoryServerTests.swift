@@ -23,12 +23,15 @@ struct HistoryServerTests {
         let policies: PolicyStore
         let metrics = ServerMetrics()
 
-        init(requestLists: String = "accept", onUnavailable: String? = nil) throws {
+        init(
+            requestLists: String = "accept", onUnavailable: String? = nil,
+            buyer: String = "'actor.role == \"buyer\" ? actor.id : order.buyer_id'"
+        ) throws {
             folder = try Fixture.policyCopy()
             let setFile = folder.appendingPathComponent("policy-set.yaml")
             var text = try String(contentsOf: setFile, encoding: .utf8)
             var section = "history:\n  list: buyer_history.cancellations\n"
-                + "  buyer: 'actor.role == \"buyer\" ? actor.id : order.buyer_id'\n  request_lists: \(requestLists)\n"
+                + "  buyer: \(buyer)\n  request_lists: \(requestLists)\n"
             if let onUnavailable { section += "on_history_unavailable: \(onUnavailable)\n" }
             // The pack's own section, replaced.
             let start = try #require(text.range(of: "history:\n"))
@@ -135,6 +138,20 @@ struct HistoryServerTests {
             #expect(recorded["status"] as? String == "conflict")
             #expect(recorded["order_id"] as? String == "o-20")
             #expect((recorded["message"] as? String)?.contains("already recorded with a different `buyer_id`") == true)
+        }
+    }
+
+    @Test func aBuyerExpressionThatFailsIsAProblemNotANoBuyer() async throws {
+        // A map without the request's currency as a key: it type-checks, and fails at run time.
+        let setup = try Setup(onUnavailable: "deny", buyer: "'{\"EUR\": actor.id}[order.currency]'")
+        let (bare, _, _) = try Self.bare("buyer-paid-card")
+        try await setup.app().test(.router) { client in
+            let answer = try await Self.post(client, "/v1/decisions?locale=en", bare)
+            #expect(answer.object["effect"] as? String == "deny", "\(answer.text)")
+            let problems = try #require(answer.object["problems"] as? [[String: Any]])
+            #expect(problems.first?["kind"] as? String == "history-unavailable")
+            #expect((problems.first?["message"] as? String)?.hasPrefix(
+                "the policy set's `history.buyer` could not be evaluated for this request: ") == true)
         }
     }
 
