@@ -33,7 +33,7 @@ package struct ReplaySide: Sendable {
         return copy
     }
 
-    /// "marketplace-cancellations 2026.12 (sha256:de0203e12718)".
+    /// "marketplace-cancellations 2026.12 (sha256:f014fcd1be15)".
     package var identity: String {
         "\(policySet.name) \(policySet.version) (sha256:\(policySet.digest.prefix(12)))"
     }

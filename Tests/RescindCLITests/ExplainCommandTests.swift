@@ -26,11 +26,11 @@ struct ExplainCommandTests {
             please request a return instead.
             policy: marketplace-cancellations 2026.12 (sha256:\(digest))
             explanation:
-              ✔ buyer-after-shipment → deny  [Policies/who-may-cancel.yaml:36]
+              ✔ buyer-after-shipment → deny  [Policies/who-may-cancel.yaml:37]
                   Once an order has shipped, the buyer cannot cancel it and should request a return instead.
                   true  actor.role == "buyer"   (actor.role = "buyer")
                   true  order.status in ["shipped", "delivered"]   (order.status = "shipped")
-              ✘ seller-stockout-rate → review  [Policies/seller-stockout.yaml:30]
+              ✘ seller-stockout-rate → review  [Policies/seller-stockout.yaml:31]
                   A stock-out cancellation by a seller whose stock-out cancellations in the last 30 days are above \
             5% of their orders is reviewed by a person first.
                   false actor.role == "seller"   (actor.role = "buyer")
@@ -39,52 +39,52 @@ struct ExplainCommandTests {
                   false seller_stats.orders_30d > 0   (seller_stats.orders_30d = 0)
                   false seller_stats.stockout_cancellations_30d * 100 > seller_stats.orders_30d * 5   \
             (seller_stats.stockout_cancellations_30d = 0, seller_stats.orders_30d = 0)
-              ✘ seller-stock-out-remedies → allow  [Policies/seller-stockout.yaml:45]
+              ✘ seller-stock-out-remedies → allow  [Policies/seller-stockout.yaml:46]
                   When a seller cancels a paid order for a stock-out, the buyer is told why within 24 hours and \
             gets a voucher, and the seller gets a penalty point.
                   false actor.role == "seller"   (actor.role = "buyer")
                   false reason == "stock_out"   (reason = "changed_mind")
                   false order.status in ["paid", "processing"]   (order.status = "shipped")
-              ✘ seller-price-change-notice → allow  [Policies/seller-stockout.yaml:67]
+              ✘ seller-price-change-notice → allow  [Policies/seller-stockout.yaml:68]
                   When a seller cancels a paid order because the price has changed, the buyer is told why within 24 \
             hours.
                   false actor.role == "seller"   (actor.role = "buyer")
                   false reason == "price_change"   (reason = "changed_mind")
                   false order.status in ["paid", "processing"]   (order.status = "shipped")
-              ✘ buyer-before-shipment → allow  [Policies/who-may-cancel.yaml:25]
+              ✘ buyer-before-shipment → allow  [Policies/who-may-cancel.yaml:26]
                   Buyers may cancel their order until it ships.
                   true  actor.role == "buyer"   (actor.role = "buyer")
                   false order.status in ["pending_payment", "paid", "processing"]   (order.status = "shipped")
-              ✘ seller-allowed-reasons → allow  [Policies/who-may-cancel.yaml:47]
+              ✘ seller-allowed-reasons → allow  [Policies/who-may-cancel.yaml:48]
                   Sellers may cancel a paid order that has not shipped when an item is out of stock or its price \
             has changed.
                   false actor.role == "seller"   (actor.role = "buyer")
                   false reason in ["stock_out", "price_change"]   (reason = "changed_mind")
                   false order.status in ["paid", "processing"]   (order.status = "shipped")
-              ✘ seller-other-reasons → deny  [Policies/who-may-cancel.yaml:59]
+              ✘ seller-other-reasons → deny  [Policies/who-may-cancel.yaml:60]
                   Sellers may not cancel an order for any reason other than a stock-out or a price change.
                   false actor.role == "seller"   (actor.role = "buyer")
                   true  !(reason in ["stock_out", "price_change"])   (reason = "changed_mind")
-              ✘ support-verified → allow  [Policies/who-may-cancel.yaml:70]
+              ✘ support-verified → allow  [Policies/who-may-cancel.yaml:71]
                   Support staff may cancel on behalf of a customer whose identity they have verified, as long as \
             the order has not shipped and is not already cancelled.
                   false actor.role == "support"   (actor.role = "buyer")
                   false actor.verified   (actor.verified = false)
                   false !(order.status in ["shipped", "delivered", "cancelled"])   (order.status = "shipped")
-              ✘ support-unverified → deny  [Policies/who-may-cancel.yaml:82]
+              ✘ support-unverified → deny  [Policies/who-may-cancel.yaml:83]
                   Support staff must verify the customer's identity before cancelling on their behalf.
                   false actor.role == "support"   (actor.role = "buyer")
                   true  !(actor.verified)   (actor.verified = false)
-              ✘ system-payment-timeout → allow  [Policies/who-may-cancel.yaml:93]
+              ✘ system-payment-timeout → allow  [Policies/who-may-cancel.yaml:94]
                   The system cancels an order that is still unpaid 30 minutes or more after it was placed.
                   false actor.role == "system"   (actor.role = "buyer")
                   false order.status == "pending_payment"   (order.status = "shipped")
                   true  at - order.placed_at >= duration("30m")   (at = 2026-11-27T10:00:00+08:00, order.placed_at \
             = 2026-11-25T08:00:00+08:00)
-              ✘ already-cancelled → deny  [Policies/who-may-cancel.yaml:105]
+              ✘ already-cancelled → deny  [Policies/who-may-cancel.yaml:106]
                   An order that is already cancelled cannot be cancelled again, whoever asks.
                   false order.status == "cancelled"   (order.status = "shipped")
-              ✘ input-error-grace → allow  [Policies/who-may-cancel.yaml:113]
+              ✘ input-error-grace → allow  [Policies/who-may-cancel.yaml:114]
                   A buyer who cancels because of an input error within 30 minutes of ordering is not counted as a \
             repeat canceller for this request.
                   true  actor.role == "buyer"   (actor.role = "buyer")
@@ -93,7 +93,7 @@ struct ExplainCommandTests {
             = 2026-11-25T08:00:00+08:00)
               threshold repeat-canceller: 0 counted in buyer_history.cancellations where item.initiator == "buyer" \
             within the 30 days before 2026-11-27T10:00:00+08:00; the first tier `abuse-warn` starts at 3  \
-            [Policies/abuse-thresholds.yaml:28]
+            [Policies/abuse-thresholds.yaml:29]
                   Counts the cancellations the buyer started in the 30 days before the request.
             what would change the outcome:
               - rule `buyer-after-shipment` decides deny while `actor.role == "buyer"` (actor.role is "buyer") and \
@@ -118,11 +118,11 @@ struct ExplainCommandTests {
             2026-12-11T23:59:59+08:00
             策略：marketplace-cancellations 2026.12（sha256:\(digest)）
             决策说明：
-              ✔ buyer-before-shipment → 允许  [Policies/who-may-cancel.yaml:25]
+              ✔ buyer-before-shipment → 允许  [Policies/who-may-cancel.yaml:26]
                   订单发货前，买家可以取消订单。
                   成立   actor.role == "buyer"   （actor.role = "buyer"）
                   成立   order.status in ["pending_payment", "paid", "processing"]   （order.status = "paid"）
-              ✘ seller-stockout-rate → 人工审核  [Policies/seller-stockout.yaml:30]
+              ✘ seller-stockout-rate → 人工审核  [Policies/seller-stockout.yaml:31]
                   卖家近 30 天内因缺货取消的订单超过其订单数的 5% 时，其缺货取消需先经人工审核。
                   不成立 actor.role == "seller"   （actor.role = "buyer"）
                   不成立 reason == "stock_out"   （reason = "changed_mind"）
@@ -130,57 +130,57 @@ struct ExplainCommandTests {
                   成立   seller_stats.orders_30d > 0   （seller_stats.orders_30d = 120）
                   不成立 seller_stats.stockout_cancellations_30d * 100 > seller_stats.orders_30d * 5   \
             （seller_stats.stockout_cancellations_30d = 3，seller_stats.orders_30d = 120）
-              ✘ seller-stock-out-remedies → 允许  [Policies/seller-stockout.yaml:45]
+              ✘ seller-stock-out-remedies → 允许  [Policies/seller-stockout.yaml:46]
                   卖家因缺货取消已付款订单时，须在 24 小时内告知买家取消原因并向买家赠送优惠券，同时对卖家记违规扣分 1 分。
                   不成立 actor.role == "seller"   （actor.role = "buyer"）
                   不成立 reason == "stock_out"   （reason = "changed_mind"）
                   成立   order.status in ["paid", "processing"]   （order.status = "paid"）
-              ✘ seller-price-change-notice → 允许  [Policies/seller-stockout.yaml:67]
+              ✘ seller-price-change-notice → 允许  [Policies/seller-stockout.yaml:68]
                   卖家因价格变动取消已付款订单时，须在 24 小时内告知买家取消原因。
                   不成立 actor.role == "seller"   （actor.role = "buyer"）
                   不成立 reason == "price_change"   （reason = "changed_mind"）
                   成立   order.status in ["paid", "processing"]   （order.status = "paid"）
-              ✘ buyer-after-shipment → 拒绝  [Policies/who-may-cancel.yaml:36]
+              ✘ buyer-after-shipment → 拒绝  [Policies/who-may-cancel.yaml:37]
                   订单发货后，买家不能再取消订单，应改为申请退货。
                   成立   actor.role == "buyer"   （actor.role = "buyer"）
                   不成立 order.status in ["shipped", "delivered"]   （order.status = "paid"）
-              ✘ seller-allowed-reasons → 允许  [Policies/who-may-cancel.yaml:47]
+              ✘ seller-allowed-reasons → 允许  [Policies/who-may-cancel.yaml:48]
                   已付款且尚未发货的订单，卖家可因商品缺货或价格变动取消。
                   不成立 actor.role == "seller"   （actor.role = "buyer"）
                   不成立 reason in ["stock_out", "price_change"]   （reason = "changed_mind"）
                   成立   order.status in ["paid", "processing"]   （order.status = "paid"）
-              ✘ seller-other-reasons → 拒绝  [Policies/who-may-cancel.yaml:59]
+              ✘ seller-other-reasons → 拒绝  [Policies/who-may-cancel.yaml:60]
                   除商品缺货或价格变动外，卖家不得以其他任何理由取消订单。
                   不成立 actor.role == "seller"   （actor.role = "buyer"）
                   成立   !(reason in ["stock_out", "price_change"])   （reason = "changed_mind"）
-              ✘ support-verified → 允许  [Policies/who-may-cancel.yaml:70]
+              ✘ support-verified → 允许  [Policies/who-may-cancel.yaml:71]
                   客服核实客户身份后，可代客户取消尚未发货且未被取消的订单。
                   不成立 actor.role == "support"   （actor.role = "buyer"）
                   不成立 actor.verified   （actor.verified = false）
                   成立   !(order.status in ["shipped", "delivered", "cancelled"])   （order.status = "paid"）
-              ✘ support-unverified → 拒绝  [Policies/who-may-cancel.yaml:82]
+              ✘ support-unverified → 拒绝  [Policies/who-may-cancel.yaml:83]
                   客服代客户取消订单前，必须先核实客户身份。
                   不成立 actor.role == "support"   （actor.role = "buyer"）
                   成立   !(actor.verified)   （actor.verified = false）
-              ✘ system-payment-timeout → 允许  [Policies/who-may-cancel.yaml:93]
+              ✘ system-payment-timeout → 允许  [Policies/who-may-cancel.yaml:94]
                   下单满 30 分钟仍未支付的订单，由系统自动取消。
                   不成立 actor.role == "system"   （actor.role = "buyer"）
                   不成立 order.status == "pending_payment"   （order.status = "paid"）
                   不成立 at - order.placed_at >= duration("30m")   （at = 2026-11-27T10:00:00+08:00，order.placed_at = \
             2026-11-27T09:40:00+08:00）
-              ✘ already-cancelled → 拒绝  [Policies/who-may-cancel.yaml:105]
+              ✘ already-cancelled → 拒绝  [Policies/who-may-cancel.yaml:106]
                   已取消的订单无论由谁申请，都不能再次取消。
                   不成立 order.status == "cancelled"   （order.status = "paid"）
-              ✘ input-error-grace → 允许  [Policies/who-may-cancel.yaml:113]
+              ✘ input-error-grace → 允许  [Policies/who-may-cancel.yaml:114]
                   买家在下单后 30 分钟内因输入错误取消订单的，本次申请不计入频繁取消。
                   成立   actor.role == "buyer"   （actor.role = "buyer"）
                   不成立 reason == "input_error"   （reason = "changed_mind"）
                   成立   at - order.placed_at <= duration("30m")   （at = 2026-11-27T10:00:00+08:00，order.placed_at = \
             2026-11-27T09:40:00+08:00）
               阈值 repeat-canceller：近 30 天内（截至 2026-11-27T10:00:00+08:00），buyer_history.cancellations where \
-            item.initiator == "buyer" 计入 1 次；首个档位 `abuse-warn` 自 3 次起  [Policies/abuse-thresholds.yaml:28]
+            item.initiator == "buyer" 计入 1 次；首个档位 `abuse-warn` 自 3 次起  [Policies/abuse-thresholds.yaml:29]
                   统计买家在本次申请前 30 天内自行发起的取消次数。
-            退款计算：  [Policies/refunds.yaml:33]
+            退款计算：  [Policies/refunds.yaml:34]
               手续费：没有情形适用，不收手续费：0.00
               退款金额：`order.total - fee`：129.99 − 0.00 = 129.99
               最迟发起退款（initiate_by）：适用第 2 种情形（`order.payment_method == "card"`）：自 2026-11-27 次日起算 3 个工作日（按 \
@@ -242,14 +242,14 @@ struct ExplainCommandTests {
 
             - threshold `repeat-canceller`: 5 counted in buyer_history.cancellations where item.initiator == \
             "buyer" within the 30 days before 2026-11-27T10:00:00+08:00; tier `abuse-review` starts at 5, \
-            `abuse-block` at 8 (`Policies/abuse-thresholds.yaml:28`)
+            `abuse-block` at 8 (`Policies/abuse-thresholds.yaml:29`)
               - *Counts the cancellations the buyer started in the 30 days before the request.*
               - *Five or more cancellations in 30 days; a person reviews the cancellation before it goes ahead.*
-            - ✔ matched: `buyer-before-shipment` → allow (`Policies/who-may-cancel.yaml:25`)
+            - ✔ matched: `buyer-before-shipment` → allow (`Policies/who-may-cancel.yaml:26`)
               - *Buyers may cancel their order until it ships.*
               - true: `actor.role == "buyer"` with `actor.role` = `"buyer"`
               - true: `order.status in ["pending_payment", "paid", "processing"]` with `order.status` = `"paid"`
-            - ✘ not matched: `seller-stockout-rate` → review (`Policies/seller-stockout.yaml:30`)
+            - ✘ not matched: `seller-stockout-rate` → review (`Policies/seller-stockout.yaml:31`)
               - *A stock-out cancellation by a seller whose stock-out cancellations in the last 30 days are above \
             5% of their orders is reviewed by a person first.*
               - false: `actor.role == "seller"` with `actor.role` = `"buyer"`
@@ -258,52 +258,52 @@ struct ExplainCommandTests {
               - false: `seller_stats.orders_30d > 0` with `seller_stats.orders_30d` = `0`
               - false: `seller_stats.stockout_cancellations_30d * 100 > seller_stats.orders_30d * 5` with \
             `seller_stats.stockout_cancellations_30d` = `0`, `seller_stats.orders_30d` = `0`
-            - ✘ not matched: `seller-stock-out-remedies` → allow (`Policies/seller-stockout.yaml:45`)
+            - ✘ not matched: `seller-stock-out-remedies` → allow (`Policies/seller-stockout.yaml:46`)
               - *When a seller cancels a paid order for a stock-out, the buyer is told why within 24 hours and gets \
             a voucher, and the seller gets a penalty point.*
               - false: `actor.role == "seller"` with `actor.role` = `"buyer"`
               - false: `reason == "stock_out"` with `reason` = `"changed_mind"`
               - true: `order.status in ["paid", "processing"]` with `order.status` = `"paid"`
-            - ✘ not matched: `seller-price-change-notice` → allow (`Policies/seller-stockout.yaml:67`)
+            - ✘ not matched: `seller-price-change-notice` → allow (`Policies/seller-stockout.yaml:68`)
               - *When a seller cancels a paid order because the price has changed, the buyer is told why within 24 \
             hours.*
               - false: `actor.role == "seller"` with `actor.role` = `"buyer"`
               - false: `reason == "price_change"` with `reason` = `"changed_mind"`
               - true: `order.status in ["paid", "processing"]` with `order.status` = `"paid"`
-            - ✘ not matched: `buyer-after-shipment` → deny (`Policies/who-may-cancel.yaml:36`)
+            - ✘ not matched: `buyer-after-shipment` → deny (`Policies/who-may-cancel.yaml:37`)
               - *Once an order has shipped, the buyer cannot cancel it and should request a return instead.*
               - true: `actor.role == "buyer"` with `actor.role` = `"buyer"`
               - false: `order.status in ["shipped", "delivered"]` with `order.status` = `"paid"`
-            - ✘ not matched: `seller-allowed-reasons` → allow (`Policies/who-may-cancel.yaml:47`)
+            - ✘ not matched: `seller-allowed-reasons` → allow (`Policies/who-may-cancel.yaml:48`)
               - *Sellers may cancel a paid order that has not shipped when an item is out of stock or its price has \
             changed.*
               - false: `actor.role == "seller"` with `actor.role` = `"buyer"`
               - false: `reason in ["stock_out", "price_change"]` with `reason` = `"changed_mind"`
               - true: `order.status in ["paid", "processing"]` with `order.status` = `"paid"`
-            - ✘ not matched: `seller-other-reasons` → deny (`Policies/who-may-cancel.yaml:59`)
+            - ✘ not matched: `seller-other-reasons` → deny (`Policies/who-may-cancel.yaml:60`)
               - *Sellers may not cancel an order for any reason other than a stock-out or a price change.*
               - false: `actor.role == "seller"` with `actor.role` = `"buyer"`
               - true: `!(reason in ["stock_out", "price_change"])` with `reason` = `"changed_mind"`
-            - ✘ not matched: `support-verified` → allow (`Policies/who-may-cancel.yaml:70`)
+            - ✘ not matched: `support-verified` → allow (`Policies/who-may-cancel.yaml:71`)
               - *Support staff may cancel on behalf of a customer whose identity they have verified, as long as the \
             order has not shipped and is not already cancelled.*
               - false: `actor.role == "support"` with `actor.role` = `"buyer"`
               - false: `actor.verified` with `actor.verified` = `false`
               - true: `!(order.status in ["shipped", "delivered", "cancelled"])` with `order.status` = `"paid"`
-            - ✘ not matched: `support-unverified` → deny (`Policies/who-may-cancel.yaml:82`)
+            - ✘ not matched: `support-unverified` → deny (`Policies/who-may-cancel.yaml:83`)
               - *Support staff must verify the customer's identity before cancelling on their behalf.*
               - false: `actor.role == "support"` with `actor.role` = `"buyer"`
               - true: `!(actor.verified)` with `actor.verified` = `false`
-            - ✘ not matched: `system-payment-timeout` → allow (`Policies/who-may-cancel.yaml:93`)
+            - ✘ not matched: `system-payment-timeout` → allow (`Policies/who-may-cancel.yaml:94`)
               - *The system cancels an order that is still unpaid 30 minutes or more after it was placed.*
               - false: `actor.role == "system"` with `actor.role` = `"buyer"`
               - false: `order.status == "pending_payment"` with `order.status` = `"paid"`
               - true: `at - order.placed_at >= duration("30m")` with `at` = `2026-11-27T10:00:00+08:00`, \
             `order.placed_at` = `2026-11-27T08:00:00+08:00`
-            - ✘ not matched: `already-cancelled` → deny (`Policies/who-may-cancel.yaml:105`)
+            - ✘ not matched: `already-cancelled` → deny (`Policies/who-may-cancel.yaml:106`)
               - *An order that is already cancelled cannot be cancelled again, whoever asks.*
               - false: `order.status == "cancelled"` with `order.status` = `"paid"`
-            - ✘ not matched: `input-error-grace` → allow (`Policies/who-may-cancel.yaml:113`)
+            - ✘ not matched: `input-error-grace` → allow (`Policies/who-may-cancel.yaml:114`)
               - *A buyer who cancels because of an input error within 30 minutes of ordering is not counted as a \
             repeat canceller for this request.*
               - true: `actor.role == "buyer"` with `actor.role` = `"buyer"`
@@ -342,7 +342,7 @@ struct ExplainCommandTests {
         ])
         #expect(markdown.status == 0)
         #expect(markdown.stdout.contains("\n#### 决策说明\n\n- ✔ 命中：`buyer-before-shipment` → 允许（"))
-        #expect(markdown.stdout.contains("\n#### 退款计算（`Policies/refunds.yaml:33`）\n\n"))
+        #expect(markdown.stdout.contains("\n#### 退款计算（`Policies/refunds.yaml:34`）\n\n"))
         #expect(markdown.stdout.contains(
             "- **手续费**：适用第 1 种情形（`actor.role == \"buyer\" && order.status == \"processing\"`）："
                 + "5% × 1200.00 = 60.00，超过上限，取上限 20.00\n"))
@@ -364,8 +364,8 @@ struct ExplainCommandTests {
             return run.stdout
         }
         let text = try explain([])
-        #expect(text.contains("[Policies/who-may-cancel.yaml:25]\n      \(rule)\n"), "\(text)")
-        #expect(text.contains("[Policies/abuse-thresholds.yaml:28]\n      \(threshold)\n      \(tier)\n"), "\(text)")
+        #expect(text.contains("[Policies/who-may-cancel.yaml:26]\n      \(rule)\n"), "\(text)")
+        #expect(text.contains("[Policies/abuse-thresholds.yaml:29]\n      \(threshold)\n      \(tier)\n"), "\(text)")
         let markdown = try explain(["--format", "markdown"])
         for description in [rule, threshold, tier] {
             #expect(markdown.contains("  - *\(description)*\n"), "\(markdown)")
@@ -435,10 +435,10 @@ struct ExplainCommandTests {
 
             - threshold `repeat-canceller`: 5 counted in buyer_history.cancellations where item.initiator == \
             "buyer" within the 30 days before 2026-11-27T10:00:00+08:00; tier `abuse-review` starts at 5, \
-            `abuse-block` at 8 (`Policies/abuse-thresholds.yaml:28`)
+            `abuse-block` at 8 (`Policies/abuse-thresholds.yaml:29`)
               - *Counts the cancellations the buyer started in the 30 days before the request.*
               - *Five or more cancellations in 30 days; a person reviews the cancellation before it goes ahead.*
-            - ✔ matched: `buyer-before-shipment` → allow (`Policies/who-may-cancel.yaml:25`)
+            - ✔ matched: `buyer-before-shipment` → allow (`Policies/who-may-cancel.yaml:26`)
               - *Buyers may cancel their order until it ships.*
               - true: `actor.role == "buyer"` with `actor.role` = `"buyer"`
               - true: `order.status in ["pending_payment", "paid", "processing"]` with `order.status` = `"paid"`
@@ -483,10 +483,10 @@ struct ExplainCommandTests {
             explanation (only `input-error-grace` and `abuse-review`):
               threshold repeat-canceller: 5 counted in buyer_history.cancellations where item.initiator == "buyer" \
             within the 30 days before 2026-11-27T10:00:00+08:00; tier `abuse-review` starts at 5, `abuse-block` at \
-            8  [Policies/abuse-thresholds.yaml:28]
+            8  [Policies/abuse-thresholds.yaml:29]
                   Counts the cancellations the buyer started in the 30 days before the request.
                   Five or more cancellations in 30 days; a person reviews the cancellation before it goes ahead.
-              ✘ input-error-grace → allow  [Policies/who-may-cancel.yaml:113]
+              ✘ input-error-grace → allow  [Policies/who-may-cancel.yaml:114]
                   A buyer who cancels because of an input error within 30 minutes of ordering is not counted as a \
             repeat canceller for this request.
                   true  actor.role == "buyer"   (actor.role = "buyer")
@@ -528,7 +528,7 @@ struct ExplainCommandTests {
         #expect(rule.status == 1)
         let ruleLines = rule.stdout.components(separatedBy: "\n")
         #expect(ruleLines.filter { $0.hasPrefix("  ✘ ") || $0.hasPrefix("  ✔ ") } == [
-            "  ✔ buyer-after-shipment → deny  [Policies/who-may-cancel.yaml:36]",
+            "  ✔ buyer-after-shipment → deny  [Policies/who-may-cancel.yaml:37]",
         ])
         #expect(!rule.stdout.contains("threshold "))
         // The decision itself is never filtered.
@@ -742,7 +742,7 @@ struct MissingHistoryExplanationTests {
         #expect(!chinese.stdout.contains("no history supplied"))
         #expect(chinese.stdout.contains("不予退款：决定因上述问题升为「人工审核」，本次不退款"))
         #expect(chinese.stdout.hasPrefix("决定：人工审核（on-missing：策略未能完整判定，见下方问题）\n命中规则：buyer-before-shipment\n理由：\n"))
-        #expect(chinese.stdout.contains("\n问题：Policies/abuse-thresholds.yaml:28: missing-list: 规则 `repeat-canceller`: "))
+        #expect(chinese.stdout.contains("\n问题：Policies/abuse-thresholds.yaml:29: missing-list: 规则 `repeat-canceller`: "))
         // Without an explanation the text keeps its English labels (the operators' format).
         let plain = try CLI.run(["eval", "--policies", "Policies", "--locale", "zh-CN", "Examples/requests/buyer-no-history.json"])
         #expect(plain.stdout.hasPrefix("effect: review (on-missing: the policy could not decide in full; see the problems)\n"))

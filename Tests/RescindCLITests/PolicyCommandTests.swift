@@ -191,7 +191,7 @@ struct CheckCommandTests {
         let run = try CLI.run(["check", "Policies"], environment: ["RESCIND_TODAY": "2026-12-05"])
         #expect(run.status == 0)
         #expect(run.stdout.hasPrefix(
-            "Policies/calendar-cn-mainland.yaml:25:8: warning[policy-calendar-coverage-ending]: calendar `cn-mainland`'s"
+            "Policies/calendar-cn-mainland.yaml:26:8: warning[policy-calendar-coverage-ending]: calendar `cn-mainland`'s"
                 + " last covered day is 2026-12-31: its coverage ends in 26 days (today is 2026-12-05)"))
         #expect(run.stderr == "ok: marketplace-cancellations 2026.12: 12 rules, 1 thresholds, 7 files, 1 warning\n")
         let option = try CLI.run(["check", "Policies", "--today", "2027-01-10"])

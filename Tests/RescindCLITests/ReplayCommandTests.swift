@@ -194,7 +194,7 @@ struct ReplayCommandTests {
         // The candidate is the pack with three fixed edits, so its digest is fixed too.
         #expect(run.stdout == """
             replay: 12 lines (6 decision-log entries, 6 plain requests), 2 bad
-            baseline:  marketplace-cancellations 2026.12 (sha256:de0203e12718) from `Policies`
+            baseline:  marketplace-cancellations 2026.12 (sha256:f014fcd1be15) from `Policies`
             candidate: marketplace-cancellations 2026.12 (sha256:f00c06cc22d2) from `\(candidate.path)`
             changed: 6 of 10 requests (60.00%): 2 effect flips, 1 with other deciding rules, 4 with changed obligations
 

@@ -110,7 +110,7 @@ struct TestCommandTests {
         #expect(plain.stdout.contains("coverage: 98.1% (54 of 55)"))
         #expect(plain.stdout.contains("""
             not covered:
-              - boundary `at - order.placed_at >= duration("30m")` of rule `system-payment-timeout`: no case where it fails  [\(policies)/who-may-cancel.yaml:99]
+              - boundary `at - order.placed_at >= duration("30m")` of rule `system-payment-timeout`: no case where it fails  [\(policies)/who-may-cancel.yaml:100]
             """))
 
         let strict = try CLI.run(["test", policies, "--coverage-min", "100"])

@@ -123,7 +123,7 @@ struct PolicyTestFileTests {
         let timeout = try #require(boundaries("system-payment-timeout").first)
         #expect(timeout.comparison == .greaterOrEqual)
         #expect(timeout.source == "at - order.placed_at >= duration(\"30m\")")
-        #expect(timeout.location.description == "\(Self.root.path)/Policies/who-may-cancel.yaml:99")
+        #expect(timeout.location.description == "\(Self.root.path)/Policies/who-may-cancel.yaml:100")
         #expect(timeout.location.column == 11)
         #expect(boundaries("seller-stockout-rate").map(\.comparison) == [.greater, .greater])
     }
