@@ -549,7 +549,7 @@ async function decide() {
       answer.error.error?.help ? el('p', { class: 'muted' }, answer.error.error.help) : null));
     return;
   }
-  const decision = JSON.parse(answer.decision);
+  const decision = answer.decision;
   result.replaceChildren(
     el('div', { class: 'decision' },
       el('span', { id: 'try-effect', class: `effect ${decision.effect}` }, decision.effect),
@@ -603,7 +603,7 @@ async function runTests() {
       } }, `${testCase.file}:${testCase.line}`)),
       el('td', {}, el('button', { type: 'button', class: 'open-in-try', onclick: () => openInTry(testCase.request) }, t('openInTry')))));
   }
-  const coverage = JSON.parse(JSON.stringify(answer.coverage));
+  const coverage = answer.coverage;
   $('coverage').replaceChildren(el('h3', {}, `${t('coverage')}: ${coverage.percent}% (${coverage.covered}/${coverage.total})`),
     el('ul', {}, ...coverage.items.filter((item) => !item.covered_by).map((item) => el('li', { class: 'uncovered' }, `${item.kind} ${item.id}: ${item.title} (${item.location})`))));
 }
@@ -618,7 +618,7 @@ async function runImpact() {
     $('impact-result').replaceChildren();
     return;
   }
-  const report = JSON.parse(JSON.stringify(answer.report));
+  const report = answer.report;
   $('impact-summary').textContent = t('impactSummary', report.changed, report.replayed, report.flips);
   $('impact-summary').dataset.flips = report.flips;
   $('impact-result').replaceChildren(
