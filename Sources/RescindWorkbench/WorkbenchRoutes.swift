@@ -62,8 +62,9 @@ struct WorkbenchRoutes: Sendable {
     func decide(_ body: WorkbenchBody) async throws -> Response {
         let edited = try await edited(body)
         guard let requestText = body.request else { throw WorkbenchError.badBody("`request` is missing").apiError }
-        guard let policySet = edited.load(today: nil).policySet else {
-            throw WorkbenchError.setHasErrors(edited.load(today: nil).diagnostics.errors.count).apiError
+        let loaded = edited.load(today: nil)
+        guard let policySet = loaded.policySet else {
+            throw WorkbenchError.setHasErrors(loaded.diagnostics.errors.count).apiError
         }
         let locale = body.locale.flatMap { policySet.localeMatcher.match($0) }
         let answer: String
