@@ -17,9 +17,10 @@ struct BookCommandTests {
             let run = try CLI.run(["book", "--policies", "Policies", "--locale", example.locale, "--format", example.format])
             #expect(run.status == 0, "\(run.stderr)")
             let committed = try String(contentsOf: CLI.packageRoot.appendingPathComponent(example.file), encoding: .utf8)
-            #expect(
-                run.stdout == committed,
-                "\(example.file) is out of date: run Scripts/render-book.sh and commit the result")
+            // A message, not the two books side by side: they are tens of kilobytes.
+            if run.stdout != committed {
+                Issue.record("\(example.file) is out of date: run Scripts/render-book.sh and commit the result")
+            }
         }
     }
 
