@@ -109,6 +109,9 @@ struct BookConditionWordsTests {
         #expect(words(#"at - order.placed_at >= duration("1h")"#, "zh-CN") == "申请时间距下单时间不少于 1 小时")
         #expect(words(#"at - order.placed_at > duration("48h")"#, "en") == "the request is more than 2 days after the order was placed")
         #expect(words(#"at < timestamp("2026-01-01T00:00:00Z")"#, "en") == "the request is before `2026-01-01T00:00:00Z`")
+        #expect(words(#"at >= timestamp("2026-01-01T00:00:00Z")"#, "zh-CN") == "申请时间不早于 `2026-01-01T00:00:00Z`")
+        #expect(words(#"at - order.placed_at < duration("30m")"#, "en", negated: true)
+            == "the request is at least 30 minutes after the order was placed")
     }
 
     @Test("bool fields, plain and negated")

@@ -331,8 +331,8 @@ struct BookBuilder {
             fields.append((pick("Window", "时间窗口"), words.merged([.text(pick(
                 "the \(window) before the request, by ", "申请前 \(window)内，按")), ] + reader.value(
                     written.timestamp.source, item: elementType).inlines + [.text(pick(
-                "; one exactly \(window) old is no longer counted, and the request itself is not counted",
-                "计算；恰好 \(window)前的记录不再计入，本次申请本身也不计入"))])))
+                "; one exactly \(window) old is no longer counted",
+                "计算；恰好 \(window)前的记录不再计入"))])))
             let suspending = set.rules.filter { $0.suspends.contains(threshold.id) }
             if !suspending.isEmpty {
                 fields.append((pick("Switched off by", "被以下规则暂停"), words.joined(
@@ -643,7 +643,8 @@ struct BookBuilder {
                     if let listed = enums[name.value] {
                         values = words.joined(listed.map { value in
                             let named = words.value(value, enumeration: name.value)
-                            return named == [.code(value)] ? named : [.code(value)] + [.text(" (")] + named + [.text(")")]
+                            return named == [.code(value)]
+                                ? named : [.code(value)] + [.text(pick(" (", "（"))] + named + [.text(pick(")", "）"))]
                         }, last: pick(", ", "、"))
                     }
                 case .object:
