@@ -207,6 +207,66 @@ struct BookDocumentTests {
         }
     }
 
+    @Test("reasons are quoted in the book's language, with their holes in code")
+    func reasonsInLocale() {
+        let chinese = shipped.render(.markdown, locale: "zh-CN")
+        #expect(chinese.contains("> 订单 `{order.id}` 尚未发货，您可以取消该订单。"))
+        #expect(!chinese.contains("has not shipped yet, so you can cancel it"))
+        let english = shipped.render(.markdown, locale: "en")
+        #expect(english.contains("> Order `{order.id}` has not shipped yet, so you can cancel it."))
+        #expect(!english.contains("尚未发货"))
+        // `zh` is matched to the set's `zh-CN`.
+        #expect(shipped.render(.markdown, locale: "zh") == chinese)
+    }
+
+    @Test("a `not:` around a group and an `any:` are shown as nested lists")
+    func groups() throws {
+        let loaded = PolicyBook.load(sources: [
+            (path: "p/policy-set.yaml", text: """
+                kind: policy_set
+                name: groups
+                version: "1"
+                default: {effect: deny, reason: {en: "No.", zh-CN: "不。"}}
+                """),
+            (path: "p/schema.yaml", text: """
+                kind: schema
+                enums:
+                  role: [buyer, seller]
+                request:
+                  id: string
+                  at: timestamp
+                  actor: {id: string, role: role, verified: bool}
+                """),
+            (path: "p/rules.yaml", text: """
+                kind: rules
+                rules:
+                  - id: odd
+                    description: Odd.
+                    when:
+                      any:
+                        - actor.role == "buyer"
+                        - not:
+                            all:
+                              - actor.role == "seller"
+                              - actor.verified
+                    effect: allow
+                    reason: {en: "Yes.", zh-CN: "是。"}
+                """),
+        ])
+        let book = try #require(loaded.book)
+        let markdown = book.render(.markdown, locale: "en")
+        #expect(markdown.contains("""
+            Applies when any of these holds:
+
+            - the person asking is a buyer
+            - this does not hold:
+              - all of these hold:
+                - the person asking is a seller
+                - the customer's identity has been verified
+            """))
+        #expect(book.render(.markdown, locale: "zh-CN").contains("当以下任一条件成立时适用："))
+    }
+
     @Test("the refund deadlines by payment method come from the cases")
     func deadlineTable() {
         let markdown = shipped.render(.markdown, locale: "en")
