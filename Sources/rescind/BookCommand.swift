@@ -22,7 +22,7 @@ struct BookCommand: ParsableCommand {
 
             Examples:
               rescind book --policies Policies > policy-book.md
-              rescind book --policies Policies --locale zh-CN --format html --output book.zh-CN.html
+              rescind book --locale zh-CN --format html --output book.html
             """)
 
     @Option(help: ArgumentHelp("The policy folder.", valueName: "DIR"), completion: .directory)
