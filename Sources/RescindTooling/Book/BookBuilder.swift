@@ -258,9 +258,8 @@ struct BookBuilder {
         case .not(.expression(let text), _):
             return (reader.condition(text.source, item: item, negated: true).inlines, [])
         case .not(let inner, _):
-            return ([.text(groupLead(model))], conditionItems(inner, item: item).isEmpty ? [] : [
-                BookListItem([.text(groupLead(inner))], children: conditionItems(inner, item: item)),
-            ])
+            // `not:` around a group: the group, as a list, under "this does not hold".
+            return ([.text(groupLead(model))], [BookListItem([.text(groupLead(inner))], children: conditionItems(inner, item: item))])
         case .all, .any:
             return ([.text(groupLead(model))], conditionItems(model, item: item))
         }
@@ -444,17 +443,36 @@ struct BookBuilder {
         pick("\(count) business day\(count == 1 ? "" : "s")", "\(count) 个工作日")
     }
 
-    /// A refund case's `when` in one cell.
+    /// A refund case's `when` in one cell: one sentence for a condition or a group of
+    /// conditions (`all` / `any` of single conditions); a group of groups, which one
+    /// sentence could not say unambiguously, as its parts in code.
     private func caseCondition(_ model: ConditionModel?) -> [BookInline] {
         guard let model else { return [.text(pick("otherwise (always)", "其他情形（总是）"))] }
+        func single(_ model: ConditionModel) -> [BookInline]? {
+            switch model {
+            case .expression(let text): reader.condition(text.source).inlines
+            case .not(.expression(let text), _): reader.condition(text.source, negated: true).inlines
+            default: nil
+            }
+        }
+        if let line = single(model) { return line }
         switch model {
-        case .expression(let text): return reader.condition(text.source).inlines
-        case .not(.expression(let text), _): return reader.condition(text.source, negated: true).inlines
-        case .all(let parts, _) where parts.allSatisfy({ if case .expression = $0 { true } else { false } }):
-            return words.all(parts.compactMap { if case .expression(let text) = $0 { text.source } else { nil } }
-                .map { reader.condition($0).inlines })
+        case .all(let parts, _), .any(let parts, _):
+            let lines = parts.compactMap(single)
+            if lines.count == parts.count { return model.isAll ? words.all(lines) : words.any(lines) }
         default:
-            return [.text(pick("(a condition group; see the source)", "（条件组，见来源）"))]
+            break
+        }
+        return [.code(Self.written(model))]
+    }
+
+    /// A condition group as written, in CEL's notation (`!`, `&&`, `||`).
+    static func written(_ model: ConditionModel) -> String {
+        switch model {
+        case .expression(let text): "(\(text.source))"
+        case .all(let parts, _): "(" + parts.map(written).joined(separator: " && ") + ")"
+        case .any(let parts, _): "(" + parts.map(written).joined(separator: " || ") + ")"
+        case .not(let inner, _): "!" + written(inner)
         }
     }
 
