@@ -198,6 +198,23 @@ struct BookDocumentTests {
         #expect(html.contains(shipped.htmlFragment(locale: "en")))
     }
 
+    @Test("files in memory from a folder give the digest and places the same files give on disk")
+    func inMemoryFolder() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let folder = root.appendingPathComponent("Policies").path
+        let disk = try #require(PolicyBook.load(paths: [folder]).book)
+        let names = try FileManager.default.contentsOfDirectory(atPath: folder)
+            .filter { $0.hasSuffix(".yaml") && !$0.hasSuffix(".tests.yaml") }.sorted()
+        let files = try names.map { name in
+            (path: folder + "/" + name, name: name,
+             text: try String(contentsOfFile: folder + "/" + name, encoding: .utf8))
+        }
+        let memory = try #require(PolicyBook.load(folder: folder, files: files).book)
+        #expect(memory.policySet.digest == disk.policySet.digest)
+        #expect(memory.htmlFragment(locale: "zh-CN") == disk.htmlFragment(locale: "zh-CN"))
+    }
+
     @Test("the same files give the same bytes")
     func deterministic() {
         for locale in ["en", "zh-CN"] {

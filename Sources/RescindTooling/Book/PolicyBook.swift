@@ -38,6 +38,15 @@ package struct PolicyBook: Sendable {
         PolicyBookLoad(PolicyLoader(limits: limits).load(sources: sources))
     }
 
+    /// The same from one policy folder's files in memory, as the workbench holds them
+    /// (`EditedSet`): `name` is the path inside the folder, so the digest the book shows
+    /// is the one the same files give on disk, and decisions record.
+    package static func load(
+        folder: String, files: [(path: String, name: String, text: String)], limits: YAMLLimits = .default
+    ) -> PolicyBookLoad {
+        PolicyBookLoad(PolicyLoader(limits: limits).load(folder: folder, files: files))
+    }
+
     /// The book in `locale` (`en`, `zh-CN`; any `zh…` reads Chinese, anything else English),
     /// as a document both writers read.
     package func document(locale: String) -> BookDocument {
