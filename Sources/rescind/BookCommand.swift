@@ -18,11 +18,13 @@ struct BookCommand: ParsableCommand {
             the same bytes. See docs/book.md.
 
             Exit 0 when written, 3 when the policies have errors (printed on standard \
-            error), 64 on a usage error.
+            error), 64 on a usage error. `--output FILE` writes the book to FILE instead \
+            of standard output.
 
             Examples:
               rescind book --policies Policies > policy-book.md
-              rescind book --locale zh-CN --format html --output book.html
+              rescind book --policies Policies --locale zh-CN > policy-book.zh-CN.md
+              rescind book --locale zh-CN --format html > policy-book.zh-CN.html
             """)
 
     @Option(help: ArgumentHelp("The policy folder.", valueName: "DIR"), completion: .directory)
