@@ -290,6 +290,6 @@ struct BookDocumentTests {
         #expect(markdown.contains(
             "| card (`card`) | 3 business days; 1 business day when the person asking is a seller and the reason for cancelling is a stock-out (case 1) | 7 business days |"))
         let chinese = shipped.render(.markdown, locale: "zh-CN")
-        #expect(chinese.contains("| 电子钱包（`wallet`） | 1 个工作日 | 0 个工作日 |"))
+        #expect(chinese.contains("| 电子钱包（`wallet`） | 1 个工作日 | 0 个工作日（当日） |"))
     }
 }

@@ -440,7 +440,8 @@ struct BookBuilder {
     }
 
     private func days(_ count: Int) -> String {
-        pick("\(count) business day\(count == 1 ? "" : "s")", "\(count) 个工作日")
+        if count == 0 { return pick("0 business days (the same day)", "0 个工作日（当日）") }
+        return pick("\(count) business day\(count == 1 ? "" : "s")", "\(count) 个工作日")
     }
 
     /// A refund case's `when` in one cell: one sentence for a condition or a group of
@@ -619,8 +620,8 @@ struct BookBuilder {
         let window = words.duration(history.window) ?? "\(history.window.seconds)s"
         let unavailableSpan = model.header?.onHistoryUnavailable?.span ?? written.span
         item.append(.fields([
-            (pick("The list it supplies", "提供的记录"), reader.value(written.list.source).inlines + [.text(" (")]
-                + [.code(written.list.source), .text(")")]),
+            (pick("The list it supplies", "提供的记录"), reader.value(written.list.source).inlines
+                + [.text(pick(" (", "（")), .code(written.list.source), .text(pick(")", "）"))]),
             (pick("Whose history", "记录所属买家"), reader.value(written.buyer.source).inlines),
             (pick("What the store looks back over", "查询的时间范围"), [.text(pick(
                 "the last \(window) (the longest window a threshold counts)", "最近 \(window)（各阈值中最长的时间窗口）"))]),
