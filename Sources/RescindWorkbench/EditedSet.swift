@@ -49,10 +49,13 @@ struct EditedSet: Sendable {
     /// Loads, checks and compiles the policy files as `rescind check` would the folder
     /// (same paths in diagnostics, same digest for the same texts).
     func load(today: CivilDate?) -> LoadedPolicies {
-        LoadedPolicies.load(
-            folder: folder,
-            files: files.filter { !$0.isTest }.map { (path: path(of: $0.name), name: $0.name, text: $0.text) },
-            options: PolicyCompiler.Options(today: today))
+        LoadedPolicies.load(folder: folder, files: policySources, options: PolicyCompiler.Options(today: today))
+    }
+
+    /// The policy files (not tests) as the loaders take them: the path diagnostics show,
+    /// the name inside the folder the digest hashes, the text.
+    var policySources: [(path: String, name: String, text: String)] {
+        files.filter { !$0.isTest }.map { (path: path(of: $0.name), name: $0.name, text: $0.text) }
     }
 
     /// The policy tests of the edited files against `policySet`: test files come from the

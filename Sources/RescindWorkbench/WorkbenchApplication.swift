@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdCore
 import Logging
 import RescindServer
+import RescindTooling
 
 /// The application `rescind workbench` runs: the page's files and its API over the
 /// policy folder. Built here so tests drive it through Hummingbird's test client.
@@ -20,6 +21,12 @@ package func buildWorkbenchApplication(
     table.on(.get, "/assets/{name}") { _, context in
         try assets.response(for: context.parameters.get("name") ?? "")
     }
+    // The book fragment's own styles (scoped under `.rescind-book`), as `rescind book` embeds them.
+    table.on(.get, "/book.css") { _, _ in
+        Response(
+            status: .ok, headers: [.contentType: "text/css; charset=utf-8"],
+            body: ResponseBody(byteBuffer: ByteBuffer(string: BookHTML.stylesheet)))
+    }
     table.on(.get, "/healthz") { _, _ in Response.json("{\"status\":\"ok\"}\n") }
     table.on(.get, "/api/workspace") { _, _ in try await routes.workspaceDocument() }
     let maxBody = configuration.maxBodyBytes
@@ -27,6 +34,7 @@ package func buildWorkbenchApplication(
         table.on(.post, path) { request, _ in try await handler(routes, try await decodeBody(request, limit: maxBody)) }
     }
     post("/api/check") { try await $0.check($1) }
+    post("/api/book") { try await $0.book($1) }
     post("/api/try") { try await $0.decide($1) }
     post("/api/tests") { try await $0.runTests($1) }
     post("/api/impact") { try await $0.impact($1) }

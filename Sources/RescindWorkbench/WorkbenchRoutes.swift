@@ -55,6 +55,24 @@ struct WorkbenchRoutes: Sendable {
         return .json(CheckAnswer(edited: edited, loaded: loaded).json + "\n")
     }
 
+    // MARK: Book
+
+    /// `POST /api/book`: the edited set as the policy book's HTML fragment (`rescind
+    /// book`), in the page's language; every item carries `data-source` (its file:line).
+    func book(_ body: WorkbenchBody) async throws -> Response {
+        let edited = try await edited(body)
+        let load = PolicyBook.load(folder: edited.folder, files: edited.policySources)
+        guard let book = load.book else {
+            throw WorkbenchError.setHasErrors(load.diagnostics.errors.count).apiError
+        }
+        let html = book.htmlFragment(locale: body.locale ?? "en")
+        return .json(JSONWriter.text(capacity: html.utf8.count + 64) { out in
+            out.beginObject()
+            out.member("html", string: html)
+            out.endObject()
+        } + "\n")
+    }
+
     // MARK: Try
 
     /// `POST /api/try`: one request decided by the edited set, explained as `rescind

@@ -57,6 +57,28 @@ struct WorkbenchAPITests {
         }
     }
 
+    @Test("the book is the edited set's, in the page's language, each item linked to its line")
+    func book() async throws {
+        let folder = try Workbench.copyOfPolicies()
+        defer { Workbench.remove(folder) }
+        try await Workbench.app(folder).test(.router) { client in
+            var files = try Workbench.files(folder)
+            let english = try await client.post("/api/book", files: files)
+            let html = try #require(english["html"] as? String)
+            #expect(html.hasPrefix("<article class=\"rescind-book\""))
+            #expect(html.contains("id=\"rule-buyer-before-shipment\" data-source=\"\(folder)/who-may-cancel.yaml:26\""))
+            files["abuse-thresholds.yaml"] = try Workbench.moveReviewTier(files["abuse-thresholds.yaml"]!, to: 6)
+            let chinese = try await client.post("/api/book", files: files, extra: ["locale": "zh-CN"])
+            let zh = try #require(chinese["html"] as? String)
+            #expect(zh.contains("lang=\"zh-CN\""))
+            #expect(zh != html)
+            try await client.execute(uri: "/book.css", method: .get) { response in
+                #expect(response.status == .ok)
+                #expect(String(buffer: response.body).contains(".rescind-book"))
+            }
+        }
+    }
+
     @Test("try decides with the edited set and explains, and a bad request names its field")
     func tryARequest() async throws {
         let folder = try Workbench.copyOfPolicies()

@@ -61,6 +61,7 @@ const state = {
   checkSeq: 0,
   checkTimer: null,
   schema: null,       // the request schema of the last set that loaded
+  bookKey: null,      // the digest and language of the book on screen
   tryMode: 'form',
 };
 
@@ -346,8 +347,13 @@ async function renderBook() {
   const book = $('book');
   if (!state.check?.ok) {
     book.replaceChildren(el('p', { class: 'muted' }, t('bookUnavailable')));
+    state.bookKey = null;
     return;
   }
+  // The book changes only with the set (its digest) or the language.
+  const key = `${state.check.policy?.digest}/${state.locale}`;
+  if (key === state.bookKey) return;
+  state.bookKey = key;
   const { status, answer } = await call('/api/book');
   if (status !== 200) {
     book.replaceChildren(el('p', { class: 'muted' }, answer.error?.message || t('bookUnavailable')));
@@ -358,12 +364,14 @@ async function renderBook() {
   for (const node of book.querySelectorAll('[data-source]')) {
     const [file, line] = splitSource(node.dataset.source);
     if (!state.files.has(file)) continue;
-    const link = el('a', { href: '#edit', class: 'source-link', onclick: (event) => {
+    const link = el('a', { href: '#edit', class: 'source-link', title: `${state.folder}/${file}:${line}`, onclick: (event) => {
       event.preventDefault();
       showTab('edit');
       openFile(file, line);
-    } }, `${file}:${line}`);
-    node.append(' ', link);
+    } }, '✎');
+    // A section gets the link in its heading; a table row in its last cell.
+    const place = node.tagName === 'TR' ? node.lastElementChild : (node.querySelector('h2, h3, h4') || node);
+    if (place) place.append(' ', link);
   }
 }
 
