@@ -171,7 +171,7 @@ private func render(_ problem: RequestProblem, path: [PathComponent]) -> (messag
         let name = path.last.map(componentName) ?? ""
         let parent = path.dropLast()
         let location = parent.isEmpty ? "" : " in `\(displayPath(Array(parent)))`"
-        var help = Suggestions.didYouMean(name, in: candidates)
+        var help = Suggestions.didYouMean(name, in: candidates)?.en
         if help == nil, !candidates.isEmpty, candidates.count <= 12 {
             help = "expected one of \(quotedList(candidates))"
         }
@@ -184,7 +184,7 @@ private func render(_ problem: RequestProblem, path: [PathComponent]) -> (messag
         let range = unsigned ? "between 0 and \(UInt64.max)" : "between \(Int64.min) and \(Int64.max)"
         return ("\(subject) must be an integer \(range); found `\(found)`", nil)
     case .invalidEnum(let values, let found):
-        let help = Suggestions.didYouMean(found, in: values)
+        let help = Suggestions.didYouMean(found, in: values)?.en
         return ("\(subject) must be one of \(quotedList(values)); found `\(quoteUserText(found))`", help)
     case .invalidTimestamp(let found, let lacksOffset):
         let help = lacksOffset ? "add `Z` for UTC or an offset such as `+08:00`" : nil
