@@ -177,7 +177,7 @@ enum PolicyMessages {
             .policyInvalidRange,
             .en(
                 "the default `\(value)` of field `\(field)` is outside its range \(range.text)",
-                zh: "字段 `\(field)` 的默认值 `\(value)` 超出了其范围 \(range.text)"),
+                zh: "字段 `\(field)` 的默认值 `\(value)` 超出了其范围（\(range.chineseText)）"),
             at: span,
             help: .en(
                 "a default must be a value the request itself could send", zh: "默认值必须是请求本身也可能发送的值"))

@@ -69,7 +69,7 @@ struct PolicyOptions: ParsableArguments {
         let bytes = try readInput(path)
         switch RequestDecoder(schema: policySet.schema).decode(bytes) {
         case .failure(let error):
-            FileHandle.standardError.write(Data(error.humanDescription.utf8))
+            FileHandle.standardError.write(Data(error.humanDescription(in: DiagnosticLanguage.preferred(locale)).utf8))
             if output == .json { FileHandle.standardOutput.write(Data((error.errorObject(line: nil) + "\n").utf8)) }
             throw RescindExit.invalidInput
         case .success(let decoded):

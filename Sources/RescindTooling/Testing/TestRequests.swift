@@ -289,7 +289,8 @@ extension TestPlanLoader {
                 guard reported.insert(key).inserted else { continue }
                 let notes = span == caseSpan ? [] : [TestMessages.inRequestOfCase(caseName, at: caseSpan)]
                 diagnostics.append(.error(
-                    DiagnosticCode(item.code.rawValue), item.message, at: span, notes: notes, help: item.help))
+                    DiagnosticCode(item.code.rawValue), .en(item.message, zh: item.message(in: .zhCN)), at: span,
+                    notes: notes, help: item.help.map { .en($0, zh: item.help(in: .zhCN) ?? $0) }))
             }
             return nil
         }
