@@ -213,25 +213,32 @@ package struct DiagnosticText: Hashable, Sendable {
         chinese.map { DiagnosticText(toEnglish(en), zh: toChinese($0)) } ?? DiagnosticText(untranslated: toEnglish(en))
     }
 
-    /// `text` with a space between a CJK character and an inline-code span next to it:
-    /// "规则`a`未定义" → "规则 `a` 未定义". Full-width punctuation stays tight.
+    /// `text` with a space between a CJK character and what is written in Latin script
+    /// next to it, outside inline code: inline code (`` `x` ``), a word (`YAML`), a number
+    /// ("规则`a`有3项" → "规则 `a` 有 3 项"), as the policy pack's Chinese texts write
+    /// them. Full-width punctuation stays tight.
     static func spacingCode(_ text: String) -> String {
-        guard text.contains("`") else { return text }
         func isCJK(_ c: Character?) -> Bool {
             guard let scalar = c?.unicodeScalars.first else { return false }
             return (0x4E00...0x9FFF).contains(scalar.value) || (0x3400...0x4DBF).contains(scalar.value)
+        }
+        func isLatin(_ c: Character?) -> Bool {
+            guard let c, c.isASCII else { return false }
+            return c.isLetter || c.isNumber
         }
         var out = ""
         var inCode = false
         var previous: Character?
         let characters = Array(text)
         for (index, c) in characters.enumerated() {
+            let next = index + 1 < characters.count ? characters[index + 1] : nil
             if c == "`" {
                 if !inCode, isCJK(previous) { out.append(" ") }
                 out.append(c)
-                if inCode, index + 1 < characters.count, isCJK(characters[index + 1]) { out.append(" ") }
+                if inCode, isCJK(next) { out.append(" ") }
                 inCode.toggle()
             } else {
+                if !inCode, isCJK(c) && isLatin(previous) || isLatin(c) && isCJK(previous) { out.append(" ") }
                 out.append(c)
             }
             previous = c

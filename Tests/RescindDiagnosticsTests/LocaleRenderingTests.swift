@@ -56,6 +56,8 @@ struct LocaleRenderingTests {
         #expect(DiagnosticText.en("a", zh: "规则 `a` 未定义").zh == "规则 `a` 未定义")
         #expect(DiagnosticText.en("a", zh: "应为`a`、`b`（`c`）：`d`").zh == "应为 `a`、`b`（`c`）：`d`")
         #expect(DiagnosticText.en("a", zh: "`a`1`b`").zh == "`a`1`b`")
+        // Words and numbers in Latin script get a space too; inline code is left as written.
+        #expect(DiagnosticText.en("a", zh: "共3项，YAML格式：`a1中`").zh == "共 3 项，YAML 格式：`a1中`")
     }
 
     @Test("human: the words change; `path:line:col: error[code]:`, the source line and the caret do not")

@@ -105,7 +105,8 @@ enum PolicyFixture {
 @Suite("policy static checks")
 struct StaticCheckTests {
     /// Compares the rendered diagnostics with `expected`. With RESCIND_DUMP_GOLDENS set to
-    /// a folder, writes the actual text there instead (to review and paste new goldens).
+    /// a folder, writes the actual text there instead (to review and paste new goldens),
+    /// with the zh-CN rendering beside it (`NAME.zh-CN.txt`, to review the Chinese).
     func expectRendered(
         _ loaded: LoadedPolicies, _ expected: String, name: String = #function,
         sourceLocation: Testing.SourceLocation = #_sourceLocation
@@ -118,6 +119,7 @@ struct StaticCheckTests {
         if let folder = ProcessInfo.processInfo.environment["RESCIND_DUMP_GOLDENS"] {
             let file = name.prefix { $0 != "(" }
             try? actual.write(toFile: "\(folder)/\(file).txt", atomically: true, encoding: .utf8)
+            try? chinese.write(toFile: "\(folder)/\(file).zh-CN.txt", atomically: true, encoding: .utf8)
             return
         }
         #expect(actual == expected, sourceLocation: sourceLocation)
