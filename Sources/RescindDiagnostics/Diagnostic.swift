@@ -304,7 +304,7 @@ extension DiagnosticText {
     }
 
     /// The backticked parts of `text`, with their backticks.
-    static func codeSpans(_ text: String) -> [String] {
+    package static func codeSpans(_ text: String) -> [String] {
         var spans: [String] = []
         var current: String?
         for c in text {
@@ -323,7 +323,7 @@ extension DiagnosticText {
     }
 
     /// `text` without its backticked parts.
-    static func removingCode(_ text: String) -> String {
+    package static func removingCode(_ text: String) -> String {
         var out = ""
         var inCode = false
         for c in text {
