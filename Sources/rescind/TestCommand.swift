@@ -119,7 +119,7 @@ struct TestCommand: ParsableCommand {
                 sources: plan.sources, color: isTerminal(fileDescriptor: STDOUT_FILENO), coverageDetail: coverage,
                 locale: language)
         case .json: output = results.json(locale: language)
-        case .junit: output = results.junit
+        case .junit: output = results.junit(locale: language)
         case .github: output = results.github(locale: language) + results.coverage.text(detailed: coverage)
         }
         if belowMinimum, format == .github { output = results.coverage.githubWarnings() + output }

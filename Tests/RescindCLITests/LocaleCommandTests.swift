@@ -110,6 +110,10 @@ struct LocaleCommandTests {
         let json = try CLI.run(["test", policies, "--locale", "zh-CN", "--format", "json"])
         #expect(json.status == 4)
         #expect(json.stdout.contains(#""expectation":"effect","message":"预期效果为 `review`，实际为 `allow`""#))
+        // JUnit XML: the failure messages in Chinese, the elements and attributes as they are.
+        let junit = try CLI.run(["test", policies, "--locale", "zh-CN", "--format", "junit"])
+        #expect(junit.status == 4)
+        #expect(junit.stdout.contains(#"<failure message="effect：预期效果为 `review`，实际为 `allow`；tier："#))
     }
 
     @Test("test --locale zh-CN: a problem in a test file is located, in Chinese, with the same code; exit 3")

@@ -127,7 +127,10 @@ extension PolicyTestResults {
 
     /// JUnit XML (`testsuites` / `testsuite` / `testcase` / `failure`), one suite per
     /// test file, as CI test reporters read it. No `time` attributes: runs are deterministic.
-    package var junit: String {
+    package var junit: String { junit(locale: .en) }
+
+    /// The JUnit XML with the failures' messages in `locale` (elements and attributes unchanged).
+    package func junit(locale: Diagnostic.Locale) -> String {
         var out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
         out += "<testsuites name=\"rescind test\" tests=\"\(results.count)\" failures=\"\(failed.count)\" errors=\"0\">\n"
         var files: [String] = []
@@ -143,9 +146,10 @@ extension PolicyTestResults {
                     out += "    <testcase \(attributes)/>\n"
                     continue
                 }
-                let message = result.failures.map { "\($0.expectation): \($0.message)" }.joined(separator: "; ")
-                var body = result.failures.map { "\($0.location): \($0.expectation): \($0.message)\n" }.joined()
-                body += "\nthe decision:\n" + result.decision.text
+                let failures = result.failures.map { TestMessages.failure($0).text(in: locale) }
+                let message = failures.joined(separator: locale == .zhCN ? "；" : "; ")
+                var body = zip(result.failures, failures).map { "\($0.location): \($1)\n" }.joined()
+                body += "\n\(TestReportWords(locale).theDecision)\n" + result.decision.text
                 out += "    <testcase \(attributes)>\n"
                 out += "      <failure message=\"\(XML.escape(message))\" type=\"expectation\">\(XML.escape(body, attribute: false))</failure>\n"
                 out += "    </testcase>\n"
