@@ -43,7 +43,8 @@ package struct Checker: Sendable {
     /// (`dyn` results pass and are checked at runtime). `role` names the expression in
     /// the message: "condition must be a `bool`, found `int`".
     package func check(
-        _ parsed: ParsedExpr, expecting expected: CELType, role: String = "condition"
+        _ parsed: ParsedExpr, expecting expected: CELType,
+        role: DiagnosticText = .en("condition", zh: "条件")
     ) -> (CheckedExpr, [CELIssue]) {
         let (checked, checkIssues) = check(parsed)
         var issues = checkIssues

@@ -14,29 +14,37 @@ package struct CELIssue: Sendable, Hashable, CustomStringConvertible {
     package var stage: Stage
     package var severity: Severity
     package var code: DiagnosticCode
-    package var message: String
+    /// The message in every locale (`message` is its English).
+    package var text: DiagnosticText
     package var range: TextRange
-    package var help: String?
-    package var notes: [String]
+    package var helpText: DiagnosticText?
+    package var noteTexts: [DiagnosticText]
+
+    /// The message in English.
+    package var message: String { text.en }
+    /// The help in English.
+    package var help: String? { helpText?.en }
+    /// The notes in English.
+    package var notes: [String] { noteTexts.map(\.en) }
 
     package init(
-        _ stage: Stage, _ code: DiagnosticCode, _ message: String, at range: TextRange,
-        severity: Severity = .error, help: String? = nil, notes: [String] = []
+        _ stage: Stage, _ code: DiagnosticCode, _ text: DiagnosticText, at range: TextRange,
+        severity: Severity = .error, help: DiagnosticText? = nil, notes: [DiagnosticText] = []
     ) {
         self.stage = stage
         self.severity = severity
         self.code = code
-        self.message = message
+        self.text = text
         self.range = range
-        self.help = help
-        self.notes = notes
+        self.helpText = help
+        self.noteTexts = notes
     }
 
     package var description: String { "\(range.start): \(severity.rawValue)[\(code)]: \(message)" }
 
     /// A diagnostic located by `locate`, which maps expression offsets to a file span.
     package func diagnostic(locate: (TextRange) -> SourceSpan?) -> Diagnostic {
-        Diagnostic(severity, code, message, at: locate(range), notes: notes.map { DiagnosticNote($0) }, help: help)
+        Diagnostic(severity, code, text, at: locate(range), notes: noteTexts.map { DiagnosticNote($0) }, help: helpText)
     }
 
     /// A diagnostic for an expression that is the whole of `file` (e.g. a command-line

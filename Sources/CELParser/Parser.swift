@@ -54,7 +54,7 @@ final class Parser {
                         ParserMessages.unmatchedCloser(tokenText(current), at: current.range)
                     default:
                         ParserMessages.unexpected(
-                            tokenText(current), expected: "an operator or the end of the expression", at: current.range)
+                            tokenText(current), expected: ParserMessages.operatorOrEnd, at: current.range)
                     }
                 _ = report(issue, at: index)
             }
@@ -108,12 +108,12 @@ final class Parser {
     }
 
     /// "unexpected token `x`; expected …" at the current token.
-    private func unexpected(expected: String, help: String? = nil) -> ParseFailure {
+    private func unexpected(expected: DiagnosticText, help: DiagnosticText? = nil) -> ParseFailure {
         let found = current.kind == .endOfInput ? nil : tokenText(current)
         return report(ParserMessages.unexpected(found, expected: expected, at: current.range, help: help), at: index)
     }
 
-    private func expect(_ kind: TokenKind, _ expected: String) throws(ParseFailure) -> Token {
+    private func expect(_ kind: TokenKind, _ expected: DiagnosticText) throws(ParseFailure) -> Token {
         guard current.kind == kind else { throw unexpected(expected: expected) }
         return advance()
     }
@@ -151,7 +151,7 @@ final class Parser {
         try descend()
         defer { depth -= 1 }
         let whenTrue = try parseLogicalOr()
-        _ = try expect(.colon, "`:` to continue the conditional")
+        _ = try expect(.colon, ParserMessages.colonOfConditional)
         let whenFalse = try parseExpr()
         return call(id, Operator.conditional, [condition, whenTrue, whenFalse], span(condition, whenFalse))
     }
@@ -308,7 +308,7 @@ final class Parser {
             switch current.kind {
             case .dot:
                 advance()
-                let name = try expectSelector(expected: "a field or method name after `.`")
+                let name = try expectSelector(expected: ParserMessages.fieldOrMethodName)
                 try descend()
                 levels += 1
                 if current.kind == .leftParen {
@@ -330,7 +330,7 @@ final class Parser {
                 try descend()
                 levels += 1
                 let position = try parseExpr()
-                let close = try expect(.rightBracket, "`]` to close the index")
+                let close = try expect(.rightBracket, ParserMessages.closingBracket)
                 expr = call(id, Operator.index, [expr, position], TextRange(Int(expr.range.start), close.end))
             default:
                 return expr
@@ -341,7 +341,7 @@ final class Parser {
     /// A name after `.` or in a message field (SELECTOR): any identifier, reserved words
     /// included, or a backtick-quoted name; only the keywords `true`, `false`, `null` and
     /// `in` are excluded (they are not identifier tokens).
-    private func expectSelector(expected: String) throws(ParseFailure) -> (text: String, token: Token) {
+    private func expectSelector(expected: DiagnosticText) throws(ParseFailure) -> (text: String, token: Token) {
         switch current.kind {
         case .identifier(let name), .quotedIdentifier(let name):
             return (name, advance())
@@ -363,12 +363,12 @@ final class Parser {
             return try parseNamePrimary(leadingDot: nil)
         case .dot:
             advance()
-            guard case .identifier = current.kind else { throw unexpected(expected: "a name after the leading `.`") }
+            guard case .identifier = current.kind else { throw unexpected(expected: ParserMessages.nameAfterLeadingDot) }
             return try parseNamePrimary(leadingDot: token)
         case .leftParen:
             advance()
             var inner = try parseExpr()
-            let close = try expect(.rightParen, "`)`")
+            let close = try expect(.rightParen, ParserMessages.closingParenthesis)
             // The parentheses belong to the node's text, so ranges of enclosing nodes
             // (`-(1)`) cover them too.
             inner.range = TextRange(token.start, close.end)
@@ -379,13 +379,13 @@ final class Parser {
             return try parseMap()
         case .invalid:
             // The lexer has reported this text; `report` only records the failure.
-            throw report(ParserMessages.unexpected(nil, expected: "an expression", at: token.range), at: index)
+            throw report(ParserMessages.unexpected(nil, expected: ParserMessages.anExpression, at: token.range), at: index)
         case .quotedIdentifier:
             throw report(ParserMessages.quotedNameOutsideSelection(at: token.range), at: index)
         default:
             // Literals live in their own function to keep this frame, which is on the
             // recursion path, small.
-            guard let literal = parseLiteral() else { throw unexpected(expected: "an expression") }
+            guard let literal = parseLiteral() else { throw unexpected(expected: ParserMessages.anExpression) }
             return literal
         }
     }
@@ -499,9 +499,9 @@ final class Parser {
         var fields: [FieldInitializer] = []
         let close = try parseDelimited(closer: .rightBrace, closerText: "}", allowTrailingComma: true) {
             () throws(ParseFailure) in
-            let name = try self.expectSelector(expected: "a field name")
+            let name = try self.expectSelector(expected: ParserMessages.aFieldName)
             let fieldID = self.makeID()
-            _ = try self.expect(.colon, "`:` after the field name")
+            _ = try self.expect(.colon, ParserMessages.colonAfterFieldName)
             let value = try self.parseExpr()
             fields.append(FieldInitializer(id: fieldID, field: name.text, value: value))
         }
@@ -527,7 +527,7 @@ final class Parser {
             () throws(ParseFailure) in
             let key = try self.parseExpr()
             let entryID = self.makeID()
-            _ = try self.expect(.colon, "`:` after the map key")
+            _ = try self.expect(.colon, ParserMessages.colonAfterMapKey)
             let value = try self.parseExpr()
             entries.append(MapEntry(id: entryID, key: key, value: value))
         }
@@ -565,13 +565,13 @@ final class Parser {
                 if !allowTrailingComma {
                     _ = report(
                         ParserMessages.unexpected(
-                            tokenText(current), expected: "an expression", at: current.range,
-                            help: "remove the trailing `,`: argument lists do not allow one"), at: index)
+                            tokenText(current), expected: ParserMessages.anExpression, at: current.range,
+                            help: ParserMessages.trailingComma), at: index)
                 }
                 break
             }
         }
-        return try expect(closer, "`,` or `\(closerText)`")
+        return try expect(closer, ParserMessages.commaOr(closerText))
     }
 
     /// Skips to the next `,` or closing bracket that is not nested inside brackets

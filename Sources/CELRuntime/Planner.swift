@@ -160,7 +160,9 @@ final class PlanBuilder {
 
         case .structure(let typeName, _):
             issues.append(CELIssue(
-                .plan, "cel-unsupported", "object construction `\(typeName){…}` is not supported", at: expr.range))
+                .plan, "cel-unsupported",
+                .en("object construction `\(typeName){…}` is not supported", zh: "不支持构造对象 `\(typeName){…}`"),
+                at: expr.range))
             return ConstNode(id: id, .fail(.invalidArgument, "object construction is not supported"))
 
         case .comprehension(let comprehension):
@@ -350,8 +352,13 @@ final class PlanBuilder {
         if nesting > options.limits.maxComprehensionNesting {
             issues.append(CELIssue(
                 .plan, "cel-nesting-limit",
-                "macros nest more than \(options.limits.maxComprehensionNesting) levels deep", at: expr.range,
-                help: "split the expression or raise the comprehension nesting limit"))
+                .en(
+                    "macros nest more than \(options.limits.maxComprehensionNesting) levels deep",
+                    zh: "宏嵌套超过 \(options.limits.maxComprehensionNesting) 层"),
+                at: expr.range,
+                help: .en(
+                    "split the expression or raise the comprehension nesting limit",
+                    zh: "请拆分表达式，或调高推导式的嵌套上限")))
             return ConstNode(id: expr.id, .fail(.limitExceeded, "comprehension nesting limit exceeded"))
         }
         let range = plan(c.iterRange)

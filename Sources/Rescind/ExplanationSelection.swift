@@ -56,7 +56,7 @@ public struct ExplanationSelection: Sendable, Hashable {
         let unknown = uniqued(names).filter { !known.contains($0) }
         guard unknown.isEmpty else {
             return .failure(UnknownNames(names: unknown.map {
-                UnknownName(name: $0, help: Suggestions.didYouMean($0, in: known))
+                UnknownName(name: $0, help: Suggestions.didYouMean($0, in: known)?.en)
             }))
         }
         let rules = Set(policySet.rules.map(\.id).filter(wanted.contains))

@@ -33,11 +33,16 @@ public struct PolicyDiagnostics: Error, Sendable, CustomStringConvertible {
     ///     caret under the problem and a `help:` line; `.json`: one array of objects;
     ///     `.github`: GitHub Actions annotations.
     ///   - color: ANSI colours in the human format (for a terminal).
-    public func rendered(format: DiagnosticFormat = .human, color: Bool = false) -> String {
+    ///   - locale: the language of the messages, notes and help (`.zhCN` as
+    ///     `rescind check --locale zh-CN` prints them). The codes, locations and JSON keys
+    ///     are the same in every language; only the words change.
+    public func rendered(
+        format: DiagnosticFormat = .human, color: Bool = false, locale: Diagnostic.Locale = .en
+    ) -> String {
         switch format {
-        case .human: HumanRenderer(sources: sources, color: color).render(items)
-        case .json: JSONDiagnosticRenderer().render(items)
-        case .github: GitHubRenderer().render(items)
+        case .human: HumanRenderer(sources: sources, color: color, locale: locale).render(items)
+        case .json: JSONDiagnosticRenderer(locale: locale).render(items)
+        case .github: GitHubRenderer(locale: locale).render(items)
         }
     }
 

@@ -6,9 +6,15 @@ import RescindJSON
 /// error object `rescind eval --jsonl` and `rescind replay --format json` write.
 extension RequestError {
     /// Every error on its own line with its JSON path, and the help when there is one.
-    public var humanDescription: String {
-        errors.map { item in
-            "error[\(item.code)]: \(item.path): \(item.message)\n" + (item.help.map { "  = help: \($0)\n" } ?? "")
+    public var humanDescription: String { humanDescription(in: .en) }
+
+    /// `humanDescription` in `locale`: the messages and the `help` label in that
+    /// language; `error[code]` and the JSON path as they are.
+    public func humanDescription(in locale: Diagnostic.Locale) -> String {
+        let help = locale == .zhCN ? "  = 提示：" : "  = help: "
+        return errors.map { item in
+            "error[\(item.code)]: \(item.path): \(item.message(in: locale))\n"
+                + (item.help(in: locale).map { help + $0 + "\n" } ?? "")
         }.joined()
     }
 

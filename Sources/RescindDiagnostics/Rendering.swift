@@ -21,13 +21,19 @@ public enum DiagnosticFormat: String, Sendable, CaseIterable {
 
 /// Renders diagnostics for people: the `path:line:col: severity[code]: message` line,
 /// the quoted source line with a caret under the span, then notes and `help:`.
+///
+/// In `locale` the message, notes and help are in that language and so are the
+/// `note`/`help` labels; the first line's `path:line:col: error[code]:` stays as it is in
+/// every locale, so tools and people searching for a code find it the same way.
 package struct HumanRenderer: Sendable {
     package var sources: SourceMap
     package var color: Bool
+    package var locale: Diagnostic.Locale
 
-    package init(sources: SourceMap, color: Bool = false) {
+    package init(sources: SourceMap, color: Bool = false, locale: Diagnostic.Locale = .en) {
         self.sources = sources
         self.color = color
+        self.locale = locale
     }
 
     package func render(_ diagnostics: some Sequence<Diagnostic>) -> String {
@@ -39,18 +45,19 @@ package struct HumanRenderer: Sendable {
         if let span = diagnostic.span { out += paint("\(span): ", .bold) }
         out += paint(diagnostic.severity.rawValue, severityStyle(diagnostic.severity))
         out += paint("[\(diagnostic.code)]", severityStyle(diagnostic.severity))
-        out += paint(": \(diagnostic.message)", .bold) + "\n"
+        out += paint(": \(diagnostic.message(in: locale))", .bold) + "\n"
         if let span = diagnostic.span { out += excerpt(span, style: severityStyle(diagnostic.severity)) }
+        let words = DiagnosticWords(locale)
         for note in diagnostic.notes {
             if let span = note.span {
-                out += paint("\(span): ", .bold) + paint("note", .cyan) + ": \(note.message)\n"
+                out += paint("\(span): ", .bold) + paint(words.note, .cyan) + words.colon + note.message(in: locale) + "\n"
                 out += excerpt(span, style: .cyan)
             } else {
-                out += "  = " + paint("note", .cyan) + ": \(note.message)\n"
+                out += "  = " + paint(words.note, .cyan) + words.colon + note.message(in: locale) + "\n"
             }
         }
-        if let help = diagnostic.help {
-            out += "  = " + paint("help", .cyan) + ": \(help)\n"
+        if let help = diagnostic.help(in: locale) {
+            out += "  = " + paint(words.help, .cyan) + words.colon + help + "\n"
         }
         return out
     }
@@ -91,8 +98,12 @@ package struct HumanRenderer: Sendable {
 }
 
 /// Renders diagnostics as one JSON document: `{"diagnostics": [...]}` with stable keys.
+/// In `locale` the `message` and `help` texts are in that language; the keys, codes and
+/// spans are the same in every locale.
 package struct JSONDiagnosticRenderer: Sendable {
-    package init() {}
+    package var locale: Diagnostic.Locale
+
+    package init(locale: Diagnostic.Locale = .en) { self.locale = locale }
 
     package func render(_ diagnostics: some Sequence<Diagnostic>) -> String {
         JSONWriter.text(capacity: 1024) { out in
@@ -124,7 +135,7 @@ package struct JSONDiagnosticRenderer: Sendable {
         out.beginObject()
         out.member("severity", string: d.severity.rawValue)
         out.member("code", string: d.code.rawValue)
-        out.member("message", string: d.message)
+        out.member("message", string: d.message(in: locale))
         if let span = d.span { write(span, as: "span", into: &out) }
         if !d.notes.isEmpty {
             out.key("notes")
@@ -132,13 +143,13 @@ package struct JSONDiagnosticRenderer: Sendable {
                 for note in d.notes {
                     out.element()
                     out.object { out in
-                        out.member("message", string: note.message)
+                        out.member("message", string: note.message(in: locale))
                         if let span = note.span { write(span, as: "span", into: &out) }
                     }
                 }
             }
         }
-        if let help = d.help { out.member("help", string: help) }
+        if let help = d.help(in: locale) { out.member("help", string: help) }
         out.endObject()
     }
 
@@ -157,9 +168,12 @@ package struct JSONDiagnosticRenderer: Sendable {
 }
 
 /// Renders diagnostics as GitHub Actions workflow commands (`::error file=…::message`),
-/// which GitHub shows as annotations on the changed lines.
+/// which GitHub shows as annotations on the changed lines. In `locale` the message,
+/// notes and help (and their labels) are in that language; the properties are not.
 package struct GitHubRenderer: Sendable {
-    package init() {}
+    package var locale: Diagnostic.Locale
+
+    package init(locale: Diagnostic.Locale = .en) { self.locale = locale }
 
     package func render(_ diagnostics: some Sequence<Diagnostic>) -> String {
         diagnostics.map(render).joined()
@@ -182,9 +196,10 @@ package struct GitHubRenderer: Sendable {
             }
         }
         properties.append("title=\(escapeProperty(d.code.rawValue))")
-        var message = d.message
-        for note in d.notes { message += "\nnote: \(note.message)" }
-        if let help = d.help { message += "\nhelp: \(help)" }
+        let words = DiagnosticWords(locale)
+        var message = d.message(in: locale)
+        for note in d.notes { message += "\n\(words.note)\(words.colon)\(note.message(in: locale))" }
+        if let help = d.help(in: locale) { message += "\n\(words.help)\(words.colon)\(help)" }
         return "::\(command) \(properties.joined(separator: ","))::\(escapeData(message))\n"
     }
 
@@ -208,6 +223,21 @@ package struct GitHubRenderer: Sendable {
             }
         }
         return out
+    }
+}
+
+/// The renderers' own words: the labels of notes and help lines, in a locale.
+struct DiagnosticWords {
+    let note: String
+    let help: String
+    /// What follows a label: `: ` in English, a full-width `：` in Chinese.
+    let colon: String
+
+    init(_ locale: Diagnostic.Locale) {
+        switch locale {
+        case .en: (note, help, colon) = ("note", "help", ": ")
+        case .zhCN: (note, help, colon) = ("说明", "提示", "：")
+        }
     }
 }
 

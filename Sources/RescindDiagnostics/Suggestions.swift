@@ -19,8 +19,13 @@ package enum Suggestions {
     }
 
     /// A `help:` text of the form "did you mean `x`?", or nil when nothing is close.
-    package static func didYouMean(_ word: String, in candidates: some Sequence<String>) -> String? {
-        closest(to: word, in: candidates).map { "did you mean `\($0)`?" }
+    package static func didYouMean(_ word: String, in candidates: some Sequence<String>) -> DiagnosticText? {
+        closest(to: word, in: candidates).map(didYouMean)
+    }
+
+    /// "did you mean `name`?" for a name already chosen.
+    package static func didYouMean(_ name: String) -> DiagnosticText {
+        .en("did you mean `\(name)`?", zh: "是否想写 `\(name)`？")
     }
 
     /// Levenshtein distance with adjacent transpositions (optimal string alignment).
@@ -43,6 +48,23 @@ package enum Suggestions {
             (previous2, previous, current) = (previous, current, previous2)
         }
         return previous[b.count]
+    }
+
+    /// How the last two names of a quoted list are joined.
+    package enum Conjunction: Sendable {
+        case or
+        case and
+    }
+
+    /// Quotes a list of names for a message in every locale: "`a`, `b` or `c`",
+    /// "`a`、`b` 或 `c`".
+    package static func quoted(_ names: [String], _ conjunction: Conjunction = .or) -> DiagnosticText {
+        let quoted = names.map { "`\($0)`" }
+        guard quoted.count > 1 else { return .en(quoted.first ?? "", zh: quoted.first ?? "") }
+        let (en, zh) = conjunction == .or ? ("or", "或") : ("and", "和")
+        return .en(
+            quoted.dropLast().joined(separator: ", ") + " \(en) " + quoted.last!,
+            zh: quoted.dropLast().joined(separator: "、") + " \(zh) " + quoted.last!)
     }
 
     /// Quotes a list of names for a message: "`a`, `b` or `c`".

@@ -73,6 +73,16 @@ extension FieldBounds {
         }
     }
 
+    /// `text` in Chinese: "`0` 到 `100`", "不小于 `0`".
+    package var chineseText: String {
+        switch (minimum, maximum) {
+        case (let minimum?, let maximum?): "`\(Self.text(of: minimum))` 到 `\(Self.text(of: maximum))`"
+        case (let minimum?, nil): "不小于 `\(Self.text(of: minimum))`"
+        case (nil, let maximum?): "不大于 `\(Self.text(of: maximum))`"
+        case (nil, nil): "不限"
+        }
+    }
+
     /// A bound as a request would write it: `0`, `10000000.5`, `2000-01-01T00:00:00Z`.
     static func text(of value: Value) -> String {
         switch value {

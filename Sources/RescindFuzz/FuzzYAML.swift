@@ -63,7 +63,7 @@ private func exercise(_ node: YAMLNode, depth: Int, budget: inout Int) {
     case .sequence(let items):
         for item in items { exercise(item, depth: depth + 1, budget: &budget) }
     case .mapping(let mapping):
-        if var fields = YAMLMappingDecoder(node, describedAs: "fuzzed mapping", diagnostics: &diagnostics) {
+        if var fields = YAMLMappingDecoder(node, describedAs: .en("fuzzed mapping", zh: "模糊测试映射"), diagnostics: &diagnostics) {
             _ = fields.required(probeKeys[0], as: String.self, diagnostics: &diagnostics)
             _ = fields.optional(probeKeys[1], as: Bool.self, diagnostics: &diagnostics)
             _ = fields.optional(probeKeys[2], as: Int.self, diagnostics: &diagnostics)

@@ -90,7 +90,7 @@ package struct ReplayThreshold: Sendable, Hashable {
         if let arrow = name.range(of: "->") {
             let from = String(name[..<arrow.lowerBound]), to = String(name[arrow.upperBound...])
             for effect in [from, to] where !effectNames.contains(effect) {
-                let help = Suggestions.didYouMean(effect, in: effectNames).map { "; \($0)" } ?? ""
+                let help = Suggestions.didYouMean(effect, in: effectNames).map { "; \($0.en)" } ?? ""
                 return .failure(ReplayThresholdError(
                     message: "unknown effect `\(effect)`\(help) (the effects are `allow`, `review`, `deny`, `invalid` and `any`)"))
             }
@@ -101,7 +101,7 @@ package struct ReplayThreshold: Sendable, Hashable {
         }
         let parts = name.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
         guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
-            let help = Suggestions.didYouMean(name, in: keywords.keys.sorted()).map { "; \($0)" } ?? "; write METRIC>LIMIT, \(forms)"
+            let help = Suggestions.didYouMean(name, in: keywords.keys.sorted()).map { "; \($0.en)" } ?? "; write METRIC>LIMIT, \(forms)"
             return .failure(ReplayThresholdError(message: "unknown metric `\(name)`\(help)"))
         }
         let (type, field) = (parts[0], parts[1])
@@ -129,12 +129,12 @@ package struct ReplayThreshold: Sendable, Hashable {
             for (name, names) in Self.obligationFields(of: policySet) { fields[name, default: []].formUnion(names) }
         }
         guard let known = fields[type] else {
-            let help = Suggestions.didYouMean(type, in: fields.keys.sorted()).map { "; \($0)" } ?? ""
+            let help = Suggestions.didYouMean(type, in: fields.keys.sorted()).map { "; \($0.en)" } ?? ""
             return ReplayThresholdError(
                 message: "--fail-on `\(spec)`: neither policy set has obligations of type `\(type)`\(help)")
         }
         if let field, !known.contains(field) {
-            let help = Suggestions.didYouMean(field, in: known.sorted()).map { "; \($0)" } ?? ""
+            let help = Suggestions.didYouMean(field, in: known.sorted()).map { "; \($0.en)" } ?? ""
             return ReplayThresholdError(
                 message: "--fail-on `\(spec)`: `\(type)` obligations have no field `\(field)`\(help)")
         }

@@ -20,7 +20,7 @@ extension YAMLNode {
             diagnostics.append(YAMLMessages.booleanLike(scalar.text, meaning: meaning, at: span, notes: aliasNotes))
             return meaning
         }
-        reportMismatch(expected: "a boolean (`true` or `false`)", accepting: [.bool], diagnostics: &diagnostics)
+        reportMismatch(expected: .en("a boolean (`true` or `false`)", zh: "布尔值（`true` 或 `false`）"), accepting: [.bool], diagnostics: &diagnostics)
         return nil
     }
 
@@ -28,7 +28,7 @@ extension YAMLNode {
     /// `1.0` and quoted numbers are rejected.
     package func int(diagnostics: inout Diagnostics) -> Int? {
         if case .int(let value)? = scalar?.value { return value }
-        reportMismatch(expected: YAMLNodeKind.int.describedWithArticle, accepting: [.int], diagnostics: &diagnostics)
+        reportMismatch(expected: YAMLNodeKind.int.described, accepting: [.int], diagnostics: &diagnostics)
         return nil
     }
 
@@ -40,7 +40,7 @@ extension YAMLNode {
         case .float(let value)?: return value
         default:
             reportMismatch(
-                expected: YAMLNodeKind.float.describedWithArticle, accepting: [.int, .float], diagnostics: &diagnostics)
+                expected: YAMLNodeKind.float.described, accepting: [.int, .float], diagnostics: &diagnostics)
             return nil
         }
     }
@@ -51,7 +51,7 @@ extension YAMLNode {
     package func string(diagnostics: inout Diagnostics) -> String? {
         if case .string(let value)? = scalar?.value { return value }
         reportMismatch(
-            expected: YAMLNodeKind.string.describedWithArticle, accepting: [.string], diagnostics: &diagnostics)
+            expected: YAMLNodeKind.string.described, accepting: [.string], diagnostics: &diagnostics)
         return nil
     }
 
@@ -61,7 +61,7 @@ extension YAMLNode {
     package func scalarText(diagnostics: inout Diagnostics) -> String? {
         if let scalar, scalar.value != .null { return scalar.text }
         reportMismatch(
-            expected: "a scalar value", accepting: [.bool, .int, .float, .string], diagnostics: &diagnostics)
+            expected: .en("a scalar value", zh: "标量值"), accepting: [.bool, .int, .float, .string], diagnostics: &diagnostics)
         return nil
     }
 
@@ -69,7 +69,7 @@ extension YAMLNode {
     package func sequence(diagnostics: inout Diagnostics) -> [YAMLNode]? {
         if let sequence { return sequence }
         reportMismatch(
-            expected: YAMLNodeKind.sequence.describedWithArticle, accepting: [.sequence], diagnostics: &diagnostics)
+            expected: YAMLNodeKind.sequence.described, accepting: [.sequence], diagnostics: &diagnostics)
         return nil
     }
 
@@ -77,7 +77,7 @@ extension YAMLNode {
     package func mapping(diagnostics: inout Diagnostics) -> YAMLMapping? {
         if let mapping { return mapping }
         reportMismatch(
-            expected: YAMLNodeKind.mapping.describedWithArticle, accepting: [.mapping], diagnostics: &diagnostics)
+            expected: YAMLNodeKind.mapping.described, accepting: [.mapping], diagnostics: &diagnostics)
         return nil
     }
 
@@ -89,12 +89,12 @@ extension YAMLNode {
 
     /// Appends a `yaml-type-mismatch` error for this node. Use it for checks the
     /// accessors do not cover (e.g. "a positive integer"), so messages stay uniform.
-    package func reportMismatch(expected: String, diagnostics: inout Diagnostics) {
+    package func reportMismatch(expected: DiagnosticText, diagnostics: inout Diagnostics) {
         reportMismatch(expected: expected, accepting: [], diagnostics: &diagnostics)
     }
 
     /// `accepting` lists the kinds the caller takes, to choose a helpful hint.
-    func reportMismatch(expected: String, accepting: Set<YAMLNodeKind>, diagnostics: inout Diagnostics) {
+    func reportMismatch(expected: DiagnosticText, accepting: Set<YAMLNodeKind>, diagnostics: inout Diagnostics) {
         diagnostics.append(
             YAMLMessages.typeMismatch(
                 expected: expected, found: self, help: mismatchHelp(accepting: accepting), notes: aliasNotes))
@@ -106,20 +106,20 @@ extension YAMLNode {
         alias.map { [YAMLMessages.aliasNote($0)] } ?? []
     }
 
-    private func mismatchHelp(accepting: Set<YAMLNodeKind>) -> String? {
+    private func mismatchHelp(accepting: Set<YAMLNodeKind>) -> DiagnosticText? {
         guard let scalar else { return nil }
         let quoted = scalar.style == .singleQuoted || scalar.style == .doubleQuoted
         let kind = scalar.value.kind
         if quoted, kind == .string, let unquoted = YAMLCoreSchema.resolve(plain: scalar.text),
             accepting.contains(unquoted.kind)
         {
-            return "remove the quotes: quoted values are always strings"
+            return YAMLMessages.removeQuotes
         }
         if accepting.contains(.string), [.int, .float, .bool].contains(kind) {
-            return "quote it to keep it a string: `\"\(YAMLMessages.excerpt(scalar.text))\"`"
+            return YAMLMessages.quoteToKeepString(scalar.text)
         }
         if kind == .null, scalar.text.isEmpty {
-            return "write a value here"
+            return YAMLMessages.writeAValue
         }
         return nil
     }

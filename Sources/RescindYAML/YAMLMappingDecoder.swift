@@ -5,7 +5,7 @@ import RescindDiagnostics
 /// (with "did you mean …?") and missing required keys, all located.
 ///
 /// ```swift
-/// guard var fields = YAMLMappingDecoder(node, describedAs: "rule", diagnostics: &diagnostics) else { return nil }
+/// guard var fields = YAMLMappingDecoder(node, describedAs: .en("rule", zh: "规则"), diagnostics: &diagnostics) else { return nil }
 /// let name = fields.required("name", as: String.self, diagnostics: &diagnostics)
 /// let enabled = fields.optional("enabled", as: Bool.self, diagnostics: &diagnostics) ?? true
 /// fields.finish(diagnostics: &diagnostics)
@@ -16,13 +16,13 @@ package struct YAMLMappingDecoder: Sendable {
     /// The mapping node, whose span locates "missing key" errors.
     package let node: YAMLNode
     /// How messages name this mapping ("rule", "policy `refunds`"), or nil.
-    package let context: String?
+    package let context: DiagnosticText?
     /// Every key asked for so far, present or not: the candidates for "did you mean".
     package private(set) var knownKeys: [String] = []
 
     /// Starts reading `node`; returns nil after reporting `yaml-type-mismatch` when the
     /// node is not a mapping. `context` names the mapping in messages.
-    package init?(_ node: YAMLNode, describedAs context: String? = nil, diagnostics: inout Diagnostics) {
+    package init?(_ node: YAMLNode, describedAs context: DiagnosticText? = nil, diagnostics: inout Diagnostics) {
         guard let mapping = node.mapping(diagnostics: &diagnostics) else { return nil }
         self.mapping = mapping
         self.node = node
@@ -57,7 +57,7 @@ package struct YAMLMappingDecoder: Sendable {
         }
         guard !entry.value.isNull else {
             // The key is there but empty: point at the value, which is what to fill in.
-            entry.value.reportMismatch(expected: "a value for `\(key)`", accepting: [], diagnostics: &diagnostics)
+            entry.value.reportMismatch(expected: YAMLMessages.valueFor(key), accepting: [], diagnostics: &diagnostics)
             return nil
         }
         return Value.decode(from: entry.value, diagnostics: &diagnostics)

@@ -130,15 +130,18 @@ package enum YAMLNodeKind: String, Sendable, Hashable, CaseIterable {
     case mapping
 
     /// The kind with an article, as used in messages ("expected a boolean").
-    package var describedWithArticle: String {
+    package var describedWithArticle: String { described.en }
+
+    /// The kind as messages name it, in every locale ("a boolean", "布尔值").
+    package var described: DiagnosticText {
         switch self {
-        case .null: "null"
-        case .bool: "a boolean"
-        case .int: "an integer"
-        case .float: "a number"
-        case .string: "a string"
-        case .sequence: "a sequence"
-        case .mapping: "a mapping"
+        case .null: .en("null", zh: "空值（null）")
+        case .bool: .en("a boolean", zh: "布尔值")
+        case .int: .en("an integer", zh: "整数")
+        case .float: .en("a number", zh: "数字")
+        case .string: .en("a string", zh: "字符串")
+        case .sequence: .en("a sequence", zh: "序列")
+        case .mapping: .en("a mapping", zh: "映射")
         }
     }
 }

@@ -24,6 +24,7 @@ struct CheckCommand: ParsableCommand {
               rescind check Policies --strict           # in CI: a warning fails the check
               rescind check Policies --format json
               rescind check Policies --format github    # annotations in GitHub Actions
+              rescind check Policies --locale zh-CN     # the diagnostics in Chinese
             """)
 
     @Argument(help: "Policy files or folders (searched recursively).", completion: .file(extensions: ["yaml", "yml"]))
@@ -35,6 +36,14 @@ struct CheckCommand: ParsableCommand {
     @Flag(help: "Treat warnings as errors: exit 3 when there is any warning.")
     var strict = false
 
+    @Option(
+        help: ArgumentHelp(
+            "The language of the diagnostics (also RESCIND_LOCALE; default en). Codes, locations and JSON keys "
+                + "are the same in every language.",
+            valueName: "en|zh-CN"),
+        completion: .list(DiagnosticLanguage.tags))
+    var locale: String?
+
     /// The day calendars' coverage is measured against, for tests (also `RESCIND_TODAY`).
     @Option(help: .hidden)
     var today: String?
@@ -43,22 +52,50 @@ struct CheckCommand: ParsableCommand {
         // The one place the wall clock is read: a calendar whose years end within
         // `PolicyCompiler.calendarWarningDays` of today is a warning.
         let day = try Self.today(option: today, environment: ProcessInfo.processInfo.environment["RESCIND_TODAY"])
+        let language = try DiagnosticLanguage.required(locale)
         let loaded = LoadedPolicies.load(paths: paths, options: PolicyCompiler.Options(today: day))
-        let output = render(loaded.diagnostics, sources: loaded.sources, format: format)
+        let output = render(loaded.diagnostics, sources: loaded.sources, format: format, locale: language)
         FileHandle.standardOutput.write(Data(output.utf8))
         let errors = loaded.diagnostics.errors.count, warnings = loaded.diagnostics.warnings.count
         // A warning under --strict fails like an error: the set is not fit to deploy.
         let passed = loaded.policySet != nil && !(strict && warnings > 0)
         if format == .human {
-            let plural = { (count: Int, word: String) in "\(count) \(word)\(count == 1 ? "" : "s")" }
             let summary = loaded.policySet.map {
-                "\(passed ? "ok" : "failed (--strict)"): \($0.name) \($0.version): \($0.rules.count) rules, "
-                    + "\($0.thresholds.count) thresholds, \($0.files.count) files"
-                    + (warnings > 0 ? ", \(plural(warnings, "warning"))" : "")
-            } ?? "failed: \(plural(errors, "error")), \(plural(warnings, "warning"))"
+                Self.summary(
+                    passed: passed, name: $0.name, version: $0.version, rules: $0.rules.count,
+                    thresholds: $0.thresholds.count, files: $0.files.count, warnings: warnings, in: language)
+            } ?? Self.failure(errors: errors, warnings: warnings, in: language)
             FileHandle.standardError.write(Data((summary + "\n").utf8))
         }
         if !passed { throw RescindExit.invalidInput }
+    }
+
+    /// The summary line of a set that loaded: "ok: NAME VERSION: 9 rules, …".
+    static func summary(
+        passed: Bool, name: String, version: String, rules: Int, thresholds: Int, files: Int, warnings: Int,
+        in locale: Diagnostic.Locale
+    ) -> String {
+        switch locale {
+        case .en:
+            let plural = { (count: Int, word: String) in "\(count) \(word)\(count == 1 ? "" : "s")" }
+            return "\(passed ? "ok" : "failed (--strict)"): \(name) \(version): \(rules) rules, "
+                + "\(thresholds) thresholds, \(files) files"
+                + (warnings > 0 ? ", \(plural(warnings, "warning"))" : "")
+        case .zhCN:
+            return "\(passed ? "通过" : "未通过（--strict）")：\(name) \(version)：\(rules) 条规则，"
+                + "\(thresholds) 个阈值，\(files) 个文件" + (warnings > 0 ? "，\(warnings) 个警告" : "")
+        }
+    }
+
+    /// The summary line of a set that did not load: "failed: 2 errors, 0 warnings".
+    static func failure(errors: Int, warnings: Int, in locale: Diagnostic.Locale) -> String {
+        switch locale {
+        case .en:
+            let plural = { (count: Int, word: String) in "\(count) \(word)\(count == 1 ? "" : "s")" }
+            return "failed: \(plural(errors, "error")), \(plural(warnings, "warning"))"
+        case .zhCN:
+            return "未通过：\(errors) 个错误，\(warnings) 个警告"
+        }
     }
 
     /// `--today`, else `RESCIND_TODAY`, else the wall clock's date in UTC.
@@ -76,12 +113,15 @@ struct CheckCommand: ParsableCommand {
 
 extension DiagnosticFormat: ExpressibleByArgument {}
 
-/// Diagnostics in the chosen format; colour only on a terminal.
-func render(_ diagnostics: Diagnostics, sources: SourceMap, format: DiagnosticFormat) -> String {
+/// Diagnostics in the chosen format and language; colour only on a terminal.
+func render(
+    _ diagnostics: Diagnostics, sources: SourceMap, format: DiagnosticFormat, locale: Diagnostic.Locale = .en
+) -> String {
     switch format {
     case .human:
-        HumanRenderer(sources: sources, color: isTerminal(fileDescriptor: STDOUT_FILENO)).render(diagnostics)
-    case .json: JSONDiagnosticRenderer().render(diagnostics)
-    case .github: GitHubRenderer().render(diagnostics)
+        HumanRenderer(sources: sources, color: isTerminal(fileDescriptor: STDOUT_FILENO), locale: locale)
+            .render(diagnostics)
+    case .json: JSONDiagnosticRenderer(locale: locale).render(diagnostics)
+    case .github: GitHubRenderer(locale: locale).render(diagnostics)
     }
 }

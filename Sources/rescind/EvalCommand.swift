@@ -180,7 +180,7 @@ extension EvalCommand {
             bytes = Array(data)
         }
         func reject(_ error: RequestError) -> ExitCode {
-            FileHandle.standardError.write(Data(error.humanDescription.utf8))
+            FileHandle.standardError.write(Data(error.humanDescription(in: DiagnosticLanguage.preferred(options.locale)).utf8))
             if output == .json { FileHandle.standardOutput.write(Data((error.errorObject(line: nil) + "\n").utf8)) }
             return RescindExit.invalidInput
         }

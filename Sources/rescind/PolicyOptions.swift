@@ -16,7 +16,7 @@ struct PolicyOptions: ParsableArguments {
         help: ArgumentHelp(
             "The language of the reasons and the explanation; overrides the request's `locale`. Matched to the "
                 + "policy set's locales as a BCP 47 tag (`zh`, `zh-Hans`, `zh_CN` → `zh-CN`); one it has no texts in is "
-                + "a usage error.",
+                + "a usage error. Also the language of the diagnostics when the policies fail to load.",
             valueName: "en|zh-CN"),
         completion: .list(PolicyOptions.locales))
     var locale: String?
@@ -44,17 +44,18 @@ struct PolicyOptions: ParsableArguments {
 
     /// The compiled policy set; with errors, prints the diagnostics and exits 3.
     func loadPolicySet() throws -> PolicySet {
-        try Self.loadPolicySet(from: policies)
+        try Self.loadPolicySet(from: policies, locale: DiagnosticLanguage.preferred(locale))
     }
 
     /// The compiled policy set in `folder`; with errors, prints the diagnostics in
     /// `format` on `output` and exits 3.
     static func loadPolicySet(
-        from folder: String, format: DiagnosticFormat = .human, output: FileHandle = .standardError
+        from folder: String, format: DiagnosticFormat = .human, output: FileHandle = .standardError,
+        locale: Diagnostic.Locale = .en
     ) throws -> PolicySet {
         let loaded = LoadedPolicies.load(paths: [folder])
         guard let policySet = loaded.policySet else {
-            output.write(Data(render(loaded.diagnostics, sources: loaded.sources, format: format).utf8))
+            output.write(Data(render(loaded.diagnostics, sources: loaded.sources, format: format, locale: locale).utf8))
             throw RescindExit.invalidInput
         }
         return policySet
@@ -68,7 +69,7 @@ struct PolicyOptions: ParsableArguments {
         let bytes = try readInput(path)
         switch RequestDecoder(schema: policySet.schema).decode(bytes) {
         case .failure(let error):
-            FileHandle.standardError.write(Data(error.humanDescription.utf8))
+            FileHandle.standardError.write(Data(error.humanDescription(in: DiagnosticLanguage.preferred(locale)).utf8))
             if output == .json { FileHandle.standardOutput.write(Data((error.errorObject(line: nil) + "\n").utf8)) }
             throw RescindExit.invalidInput
         case .success(let decoded):

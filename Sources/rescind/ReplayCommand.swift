@@ -110,7 +110,9 @@ struct ReplayCommand: ParsableCommand {
             guard let policySet = policies.policySet else {
                 invalid = true
                 FileHandle.standardError.write(Data("error: the \(side.name) `\(side.spec)` has errors:\n".utf8))
-                FileHandle.standardError.write(Data(render(policies.diagnostics, sources: policies.sources, format: .human).utf8))
+                FileHandle.standardError.write(Data(render(
+                    policies.diagnostics, sources: policies.sources, format: .human,
+                    locale: DiagnosticLanguage.preferred(locale)).utf8))
                 continue
             }
             loaded.append(ReplaySide(policySet: policySet, source: source, commit: commit, recompile: recompile))

@@ -24,7 +24,7 @@ struct ServeCommand: ParsableCommand {
             RESCIND_DECISION_LOG_BUFFER_BYTES, RESCIND_DECISION_LOG_ERROR_RATE, \
             RESCIND_DECISION_LOG_DURABILITY, RESCIND_LOG_FORMAT, RESCIND_IDLE_TIMEOUT, \
             RESCIND_REQUEST_HEADER_TIMEOUT, RESCIND_REQUEST_BODY_TIMEOUT, RESCIND_MAX_CONNECTIONS, \
-            RESCIND_SHUTDOWN_TIMEOUT, RESCIND_ADMIN_TOKEN_FILE, RESCIND_DECISION_TOKEN_FILE; LOG_LEVEL sets \
+            RESCIND_SHUTDOWN_TIMEOUT, RESCIND_ADMIN_TOKEN_FILE, RESCIND_DECISION_TOKEN_FILE, RESCIND_LOCALE; LOG_LEVEL sets \
             the log level (info). The address bound is logged (`listening`, with `address`): --port 0 picks a \
             free port. SIGHUP reloads the policies; SIGTERM and SIGINT stop after the requests \
             in flight (at most --shutdown-timeout; a second signal closes connections at once), \
@@ -45,6 +45,13 @@ struct ServeCommand: ParsableCommand {
 
     @Option(help: ArgumentHelp("The policy folder.", valueName: "DIR"), completion: .directory)
     var policies: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "The language of the diagnostics printed when the policies fail to load (also RESCIND_LOCALE; default en).",
+            valueName: "en|zh-CN"),
+        completion: .list(DiagnosticLanguage.tags))
+    var locale: String?
 
     @Option(help: "The address to listen on (default 127.0.0.1).")
     var host: String?
@@ -125,6 +132,7 @@ struct ServeCommand: ParsableCommand {
 
     func run() throws {
         let configuration = try serverConfiguration()
+        let language = try DiagnosticLanguage.required(locale)
         bootstrapLogging(configuration.logFormat)
         var logger = Logger(label: "rescind.server")
         logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0) } ?? .info
@@ -134,7 +142,9 @@ struct ServeCommand: ParsableCommand {
         // with the diagnostics `rescind check` prints.
         let loaded = store.loadNow()
         if loaded.policySet == nil {
-            FileHandle.standardError.write(Data(render(loaded.diagnostics, sources: loaded.sources, format: .human).utf8))
+            FileHandle.standardError.write(Data(render(
+                loaded.diagnostics, sources: loaded.sources, format: .human,
+                locale: language).utf8))
             throw RescindExit.invalidInput
         }
         let triggers = ReloadTriggers(store: store, settle: configuration.reloadSettle)

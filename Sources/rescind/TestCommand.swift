@@ -32,6 +32,7 @@ struct TestCommand: ParsableCommand {
               rescind test Policies/seller-stockout.tests.yaml --filter 'stock-out'
               rescind test Policies --format junit > test-results.xml
               rescind test Policies --format github --coverage-min 100
+              rescind test Policies --locale zh-CN      # problems and failures in Chinese
             """)
 
     @Argument(
@@ -63,6 +64,14 @@ struct TestCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Run only the cases whose name contains this text.", valueName: "TEXT"), completion: .list([]))
     var filter: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "The language of the diagnostics and of the failures (also RESCIND_LOCALE; default en). Codes, "
+                + "locations and JSON keys are the same in every language.",
+            valueName: "en|zh-CN"),
+        completion: .list(DiagnosticLanguage.tags))
+    var locale: String?
+
     func validate() throws {
         if let coverageMin, !(0...100).contains(coverageMin) {
             throw ValidationError("--coverage-min takes a percentage from 0 to 100; found `\(coverageMin)`")
@@ -74,22 +83,29 @@ struct TestCommand: ParsableCommand {
 
     func run() throws {
         let (folder, testPaths) = try locations()
+        let language = try DiagnosticLanguage.required(locale)
         // Diagnostics go where the format's output goes, except that JUnit XML stays clean.
         let diagnosticOutput: FileHandle = format == .junit ? .standardError : .standardOutput
         let policySet = try PolicyOptions.loadPolicySet(
-            from: folder, format: format.diagnosticFormat, output: diagnosticOutput)
+            from: folder, format: format.diagnosticFormat, output: diagnosticOutput, locale: language)
         let plan = PolicyTestPlan.load(paths: testPaths, policySet: policySet)
         if plan.diagnostics.hasErrors {
-            diagnosticOutput.write(Data(render(plan.diagnostics, sources: plan.sources, format: format.diagnosticFormat).utf8))
+            diagnosticOutput.write(Data(render(
+                plan.diagnostics, sources: plan.sources, format: format.diagnosticFormat, locale: language).utf8))
             let errors = plan.diagnostics.errors.count
-            FileHandle.standardError.write(Data("failed: \(errors) error\(errors == 1 ? "" : "s") in the test files\n".utf8))
+            let summary = switch language {
+            case .en: "failed: \(errors) error\(errors == 1 ? "" : "s") in the test files\n"
+            case .zhCN: "未通过：测试文件中有 \(errors) 个错误\n"
+            }
+            FileHandle.standardError.write(Data(summary.utf8))
             throw RescindExit.invalidInput
         }
         if !plan.diagnostics.isEmpty {
             // Warnings only: beside the report for people and GitHub, on standard error for the machine formats.
             let machine = format == .json || format == .junit
             (machine ? FileHandle.standardError : FileHandle.standardOutput).write(Data(render(
-                plan.diagnostics, sources: plan.sources, format: machine ? .human : format.diagnosticFormat).utf8))
+                plan.diagnostics, sources: plan.sources, format: machine ? .human : format.diagnosticFormat,
+                locale: language).utf8))
         }
         let results = plan.run(filter: filter)
         if results.results.isEmpty, let filter {
@@ -100,15 +116,16 @@ struct TestCommand: ParsableCommand {
         switch format {
         case .human:
             output = results.human(
-                sources: plan.sources, color: isTerminal(fileDescriptor: STDOUT_FILENO), coverageDetail: coverage)
-        case .json: output = results.json
-        case .junit: output = results.junit
-        case .github: output = results.github + results.coverage.text(detailed: coverage)
+                sources: plan.sources, color: isTerminal(fileDescriptor: STDOUT_FILENO), coverageDetail: coverage,
+                locale: language)
+        case .json: output = results.json(locale: language)
+        case .junit: output = results.junit(locale: language)
+        case .github: output = results.github(locale: language) + results.coverage.text(detailed: coverage)
         }
         if belowMinimum, format == .github { output = results.coverage.githubWarnings() + output }
         FileHandle.standardOutput.write(Data(output.utf8))
         if format == .json || format == .junit {
-            FileHandle.standardError.write(Data((results.summary + "\n" + results.coverage.text()).utf8))
+            FileHandle.standardError.write(Data((results.summary(in: language) + "\n" + results.coverage.text()).utf8))
         }
         if let coverageJson {
             guard FileManager.default.createFile(atPath: coverageJson, contents: Data((results.coverage.json + "\n").utf8))

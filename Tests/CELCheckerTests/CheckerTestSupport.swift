@@ -17,7 +17,10 @@ func check(
     sourceLocation: Testing.SourceLocation = #_sourceLocation
 ) -> (CheckedExpr, [CELIssue])? {
     guard let parsed = parse(source, sourceLocation: sourceLocation) else { return nil }
-    return Checker(environment: environment).check(parsed)
+    let result = Checker(environment: environment).check(parsed)
+    let problems = result.1.flatMap { $0.diagnostic { _ in nil }.translationProblems }
+    #expect(problems.isEmpty, "untranslated:\n\(problems.joined(separator: "\n"))", sourceLocation: sourceLocation)
+    return result
 }
 
 /// The type of `source`, which must check without issues.

@@ -22,7 +22,15 @@ func parseIssues(
 ) -> [CELIssue] {
     let (_, issues) = CELParser(options: options).parse(source)
     #expect(!issues.isEmpty, "expected issues for \(source)", sourceLocation: sourceLocation)
+    expectTranslated(issues, sourceLocation: sourceLocation)
     return issues
+}
+
+/// Every issue a test makes is written in zh-CN too, keeping the English's backticked
+/// parts (see `Diagnostic.translationProblems`).
+func expectTranslated(_ issues: [CELIssue], sourceLocation: Testing.SourceLocation = #_sourceLocation) {
+    let problems = issues.flatMap { $0.diagnostic { _ in nil }.translationProblems }
+    #expect(problems.isEmpty, "untranslated:\n\(problems.joined(separator: "\n"))", sourceLocation: sourceLocation)
 }
 
 /// The S-expression of the parse of `source`.
@@ -33,8 +41,11 @@ func tree(_ source: String, options: CELParser.Options = .init(), sourceLocation
 }
 
 /// The human rendering of all issues, as a user would see them on the command line.
-func rendered(_ source: String, options: CELParser.Options = .init()) -> String {
+func rendered(
+    _ source: String, options: CELParser.Options = .init(), sourceLocation: Testing.SourceLocation = #_sourceLocation
+) -> String {
     let (_, issues) = CELParser(options: options).parse(source)
+    expectTranslated(issues, sourceLocation: sourceLocation)
     let file = SourceFile(path: "<expr>", text: source)
     let renderer = HumanRenderer(sources: SourceMap([file]), color: false)
     return issues.map { renderer.render($0.diagnostic(in: file)) }.joined()

@@ -84,7 +84,11 @@ enum PolicyFixture {
     }
 
     static func load(_ changes: [String: String?] = [:]) -> LoadedPolicies {
-        LoadedPolicies.load(sources: sources(changes))
+        let loaded = LoadedPolicies.load(sources: sources(changes))
+        // Every diagnostic of every static check is written in zh-CN too.
+        let problems = loaded.diagnostics.items.flatMap(\.translationProblems)
+        #expect(problems.isEmpty, "untranslated:\n\(problems.joined(separator: "\n"))")
+        return loaded
     }
 
     /// A rules file holding `body` (the YAML of one or more rules, indented as list items).
@@ -101,18 +105,38 @@ enum PolicyFixture {
 @Suite("policy static checks")
 struct StaticCheckTests {
     /// Compares the rendered diagnostics with `expected`. With RESCIND_DUMP_GOLDENS set to
-    /// a folder, writes the actual text there instead (to review and paste new goldens).
+    /// a folder, writes the actual text there instead (to review and paste new goldens),
+    /// with the zh-CN rendering beside it (`NAME.zh-CN.txt`, to review the Chinese).
     func expectRendered(
         _ loaded: LoadedPolicies, _ expected: String, name: String = #function,
         sourceLocation: Testing.SourceLocation = #_sourceLocation
     ) {
         let actual = PolicyFixture.render(loaded)
+        // The zh-CN rendering has the same shape: the same located headers with their
+        // codes, source lines and carets; only the words differ.
+        let chinese = HumanRenderer(sources: loaded.sources, color: false, locale: .zhCN).render(loaded.diagnostics)
+        #expect(Self.shape(chinese) == Self.shape(actual), sourceLocation: sourceLocation)
         if let folder = ProcessInfo.processInfo.environment["RESCIND_DUMP_GOLDENS"] {
             let file = name.prefix { $0 != "(" }
             try? actual.write(toFile: "\(folder)/\(file).txt", atomically: true, encoding: .utf8)
+            try? chinese.write(toFile: "\(folder)/\(file).zh-CN.txt", atomically: true, encoding: .utf8)
             return
         }
         #expect(actual == expected, sourceLocation: sourceLocation)
+    }
+
+    /// The machine parts of a human rendering: each line's location and code, or its
+    /// quoted source and caret; messages and labels left out.
+    static func shape(_ rendered: String) -> [String] {
+        rendered.split(separator: "\n", omittingEmptySubsequences: false).map { line in
+            if line.hasPrefix("  = ") { return "  = …" }
+            if let bar = line.firstIndex(of: "|"), line[..<bar].allSatisfy({ $0 == " " || $0.isNumber }) { return String(line) }
+            if let code = line.range(of: #"^\S+: (error|warning)\[[a-z0-9-]+\]"#, options: .regularExpression) {
+                return String(line[code])
+            }
+            // A located note: its location only.
+            return String(line.prefix { $0 != " " })
+        }
     }
 
     @Test("the minimal fixture is clean")

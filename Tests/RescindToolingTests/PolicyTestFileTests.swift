@@ -52,7 +52,11 @@ struct PolicyTestFileTests {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let file = folder.appendingPathComponent(name)
         try text.write(to: file, atomically: true, encoding: .utf8)
-        return (PolicyTestPlan.load(paths: [folder.path], policySet: policySet), folder)
+        let plan = PolicyTestPlan.load(paths: [folder.path], policySet: policySet)
+        // Every problem found in a test file is written in zh-CN too.
+        let problems = plan.diagnostics.items.flatMap(\.translationProblems)
+        #expect(problems.isEmpty, "untranslated:\n\(problems.joined(separator: "\n"))")
+        return (plan, folder)
     }
 
     /// Loads `cases` (after the prelude), expecting no diagnostics, and runs them.
@@ -207,6 +211,8 @@ struct PolicyTestFileTests {
         let failure = try #require(result.failures.first)
         #expect(failure.expectation == unmet.key)
         #expect(failure.message == unmet.message)
+        // And in Chinese, keeping the ids and values the English quotes.
+        #expect(failure.text.translationProblem == nil, "\(failure.text)")
         #expect(failure.location.start.line == Self.firstCaseLine + 2)
         #expect(result.failures.count == 1)
         // A failed case keeps the explained decision, for the report.

@@ -118,7 +118,7 @@ struct AccessorTests {
             """)
         let root = try #require(result.documents.first)
         var diagnostics = Diagnostics()
-        var fields = try #require(YAMLMappingDecoder(root, describedAs: "policy `refunds`", diagnostics: &diagnostics))
+        var fields = try #require(YAMLMappingDecoder(root, describedAs: .en("policy `refunds`", zh: "策略 `refunds`"), diagnostics: &diagnostics))
         #expect(fields.required("name", as: String.self, diagnostics: &diagnostics) == "refunds")
         #expect(fields.required("window", as: Int.self, diagnostics: &diagnostics) == nil)
         #expect(fields.optional("enabled", as: Bool.self, diagnostics: &diagnostics) == false)

@@ -135,7 +135,7 @@ struct GoldenDiagnosticsTests {
         let result = load("nmae: refunds\nenabled: true\n")
         var diagnostics = Diagnostics()
         let root = try #require(result.documents.first)
-        var fields = try #require(YAMLMappingDecoder(root, describedAs: "policy", diagnostics: &diagnostics))
+        var fields = try #require(YAMLMappingDecoder(root, describedAs: .en("policy", zh: "策略"), diagnostics: &diagnostics))
         _ = fields.required("name", as: String.self, diagnostics: &diagnostics)
         _ = fields.optional("enabled", as: Bool.self, diagnostics: &diagnostics)
         fields.finish(diagnostics: &diagnostics)

@@ -1,9 +1,23 @@
 import RescindDiagnostics
 import RescindYAML
+import Testing
 
 /// Loads `text` as `test.yaml` with the given limits.
-func load(_ text: String, limits: YAMLLimits = .default) -> YAMLLoadResult {
-    YAMLLoader(limits: limits).load(text: text, path: "test.yaml")
+func load(
+    _ text: String, limits: YAMLLimits = .default, sourceLocation: Testing.SourceLocation = #_sourceLocation
+) -> YAMLLoadResult {
+    let result = YAMLLoader(limits: limits).load(text: text, path: "test.yaml")
+    expectTranslated(result.diagnostics, sourceLocation: sourceLocation)
+    return result
+}
+
+/// Every diagnostic a test makes is written in zh-CN too, keeping the English's
+/// backticked parts (see `Diagnostic.translationProblems`).
+func expectTranslated(
+    _ diagnostics: some Sequence<Diagnostic>, sourceLocation: Testing.SourceLocation = #_sourceLocation
+) {
+    let problems = diagnostics.flatMap(\.translationProblems)
+    #expect(problems.isEmpty, "untranslated:\n\(problems.joined(separator: "\n"))", sourceLocation: sourceLocation)
 }
 
 /// The single document of a text that must load cleanly.
@@ -19,8 +33,11 @@ func rendered(_ result: YAMLLoadResult) -> String {
 }
 
 /// The diagnostics of a decoding step rendered against the loaded source.
-func rendered(_ diagnostics: Diagnostics, source: SourceFile) -> String {
-    HumanRenderer(sources: SourceMap([source]), color: false).render(diagnostics)
+func rendered(
+    _ diagnostics: Diagnostics, source: SourceFile, sourceLocation: Testing.SourceLocation = #_sourceLocation
+) -> String {
+    expectTranslated(diagnostics, sourceLocation: sourceLocation)
+    return HumanRenderer(sources: SourceMap([source]), color: false).render(diagnostics)
 }
 
 /// A span as `line:col-line:col`, compact for assertions.

@@ -19,7 +19,7 @@ struct ExpressionCompiler {
     /// Compiles `text`; on failure reports located diagnostics and returns nil.
     /// `expecting` checks the result type (`bool` for conditions).
     func compile(
-        _ text: ExpressionText, expecting: CELType?, role: String, diagnostics: inout Diagnostics
+        _ text: ExpressionText, expecting: CELType?, role: DiagnosticText, diagnostics: inout Diagnostics
     ) -> (expression: CompiledExpression, program: CELProgram)? {
         let result = environment.compile(text.source)
         for issue in result.issues {
@@ -29,8 +29,8 @@ struct ExpressionCompiler {
         if !checkCalendarNames(program.parsed.expr, text, &diagnostics) { return nil }
         if !checkConstants(program.parsed.expr, text, &diagnostics) { return nil }
         if let expecting, !accepts(program.resultType, expecting) {
-            diagnostics.append(.error(
-                "cel-result-type", "\(role) must be a `\(expecting)`, found `\(program.resultType)`", at: text.span))
+            diagnostics.append(PolicyMessages.resultType(
+                role: role, expected: "\(expecting)", found: "\(program.resultType)", at: text.span))
             return nil
         }
         let location = SourceReference(file: text.span.file, line: text.span.start.line, column: text.span.start.column)

@@ -187,7 +187,7 @@ package struct PolicyCompiler {
             diagnostics.append(PolicyMessages.historyListNotCounted(listText, at: model.list.span))
             return nil
         }
-        guard let buyer = expressions.compile(model.buyer, expecting: .string, role: "`buyer`", diagnostics: &diagnostics)
+        guard let buyer = expressions.compile(model.buyer, expecting: .string, role: PolicyMessages.roleKey("buyer"), diagnostics: &diagnostics)
         else { return nil }
         var onUnavailable = ProblemEffect.standardOnHistoryUnavailable(.review)
         if let written = header.onHistoryUnavailable {
@@ -226,7 +226,7 @@ package struct PolicyCompiler {
             seen[model.name.value] = model.name.span
             guard let zone = TimeZone(identifier: model.timeZone.value) else {
                 diagnostics.append(PolicyMessages.invalid(
-                    "time zone", model.timeZone.value, expected: "an IANA time zone name such as `Asia/Shanghai`",
+                    PolicyMessages.timeZoneWord, model.timeZone.value, expected: PolicyMessages.timeZoneExpected,
                     at: model.timeZone.span))
                 continue
             }
@@ -234,7 +234,7 @@ package struct PolicyCompiler {
             for day in model.weekend {
                 guard let number = weekdays[day.value.lowercased()] else {
                     diagnostics.append(PolicyMessages.invalid(
-                        "weekday", day.value, expected: "a weekday name such as `saturday`", at: day.span,
+                        PolicyMessages.weekdayWord, day.value, expected: PolicyMessages.weekdayExpected, at: day.span,
                         help: Suggestions.didYouMean(day.value.lowercased(), in: weekdays.keys)))
                     continue
                 }
@@ -265,7 +265,7 @@ package struct PolicyCompiler {
                 first >= 1, first <= last, last <= 9999
             else {
                 diagnostics.append(PolicyMessages.invalid(
-                    "years", written.value, expected: "a year `2026` or a range of years `2025..2026`", at: written.span))
+                    PolicyMessages.yearsWord, written.value, expected: PolicyMessages.yearsExpected, at: written.span))
                 return nil
             }
             years = first...last
@@ -304,7 +304,7 @@ package struct PolicyCompiler {
                 first <= last, last.daysSinceEpoch - first.daysSinceEpoch < 366
             else {
                 diagnostics.append(PolicyMessages.invalid(
-                    "date", item.value, expected: "`YYYY-MM-DD` or a range `YYYY-MM-DD..YYYY-MM-DD`", at: item.span))
+                    PolicyMessages.dateWord, item.value, expected: PolicyMessages.dateExpected, at: item.span))
                 continue
             }
             result.append((item, first.daysSinceEpoch...last.daysSinceEpoch))
@@ -347,7 +347,7 @@ package struct PolicyCompiler {
     private mutating func compileCondition(_ model: ConditionModel, _ expressions: ExpressionCompiler) -> Condition? {
         switch model {
         case .expression(let text):
-            return expressions.compile(text, expecting: .bool, role: "a condition", diagnostics: &diagnostics)
+            return expressions.compile(text, expecting: .bool, role: PolicyMessages.roleCondition, diagnostics: &diagnostics)
                 .map { .expression($0.expression) }
         case .all(let items, _):
             let compiled = items.map { compileCondition($0, expressions) }
@@ -365,12 +365,11 @@ package struct PolicyCompiler {
         _ text: LocalizedText?, locales: [String], at span: SourceSpan, _ expressions: ExpressionCompiler
     ) -> LocalizedMessage? {
         guard let text else {
-            diagnostics.append(.error(
-                .yamlMissingKey, "missing `reason`", at: SourceSpan(file: span.file, start: span.start, end: span.start),
-                help: "give a reason in each of \(Suggestions.quotedList(locales, conjunction: "and"))"))
+            diagnostics.append(PolicyMessages.missingReason(
+                at: SourceSpan(file: span.file, start: span.start, end: span.start), locales: locales))
             return nil
         }
-        checkLocales(of: text, locales: locales, kind: "reason")
+        checkLocales(of: text, locales: locales, kind: .reason)
         var byLocale: [String: MessageTemplate] = [:]
         var failed = false
         for (locale, message) in text.byLocale {
@@ -394,7 +393,7 @@ package struct PolicyCompiler {
         case .shared(let text):
             return LocalizedString(text)
         case .byLocale(let text):
-            checkLocales(of: text, locales: locales, kind: "description")
+            checkLocales(of: text, locales: locales, kind: .description)
             var byLocale: [String: String] = [:]
             for (locale, written) in text.byLocale where check(locale, written, of: text, locales: locales) {
                 byLocale[locale] = written.source
@@ -405,7 +404,7 @@ package struct PolicyCompiler {
 
     /// Reports each policy locale a text per locale leaves out. `zh_CN:` for `zh-CN` is
     /// reported once, as a misspelt key, not also as a missing text.
-    private mutating func checkLocales(of text: LocalizedText, locales: [String], kind: String) {
+    private mutating func checkLocales(of text: LocalizedText, locales: [String], kind: PolicyMessages.LocalizedKind) {
         let misspelt = Set(text.byLocale.compactMap { PolicyMessages.policyLocale(matching: $0.locale, in: locales) })
         for locale in locales where !text.byLocale.contains(where: { $0.locale == locale }) && !misspelt.contains(locale) {
             diagnostics.append(PolicyMessages.missingLocale(locale, at: text.span, kind: kind))
@@ -437,9 +436,7 @@ package struct PolicyCompiler {
         while let open = rest.firstIndex(of: "{") {
             literal += rest[..<open]
             guard let close = rest[open...].firstIndex(of: "}") else {
-                diagnostics.append(.error(
-                    .policyInvalidValue, "unclosed `{` in a message", at: text.span,
-                    help: "a `{` starts a CEL expression that ends at the next `}`"))
+                diagnostics.append(PolicyMessages.unclosedHole(at: text.span))
                 return nil
             }
             if !literal.isEmpty { parts.append(.text(literal)) }
@@ -452,7 +449,7 @@ package struct PolicyCompiler {
             let skipped = text.source.utf8.prefix(offset).lazy.filter { $0 & 0xC0 != 0x80 }.count
             hole.origin = ExpressionOrigin(
                 lineStarts: [origin], positions: text.origin.positions.map { Array($0.dropFirst(skipped)) })
-            if let compiled = expressions.compile(hole, expecting: nil, role: "a message value", diagnostics: &diagnostics) {
+            if let compiled = expressions.compile(hole, expecting: nil, role: PolicyMessages.roleMessageValue, diagnostics: &diagnostics) {
                 parts.append(.value(compiled.expression))
             } else {
                 failed = true
@@ -526,7 +523,7 @@ package struct PolicyCompiler {
                     source: text, span: span,
                     origin: model.origins[field.name] ?? ExpressionOrigin(lineStarts: [span.start]))
                 guard let compiled = expressions.compile(
-                    source, expecting: resultType, role: "`\(field.name)`", diagnostics: &diagnostics)
+                    source, expecting: resultType, role: PolicyMessages.roleKey(field.name), diagnostics: &diagnostics)
                 else {
                     failed = true
                     continue
@@ -551,15 +548,14 @@ package struct PolicyCompiler {
         let description = compileDescription(model.description, locales: header.locales)
         guard let window = PolicyDuration.parse(model.window.value) else {
             diagnostics.append(PolicyMessages.invalid(
-                "window", model.window.value, expected: "a duration such as `720h` or `30d`", at: model.window.span))
+                PolicyMessages.windowWord, model.window.value, expected: PolicyMessages.windowExpected, at: model.window.span))
             return nil
         }
         // Check the list, then `where` and `timestamp` with `item` bound to its element type.
-        guard let list = expressions.compile(model.count, expecting: nil, role: "`count`", diagnostics: &diagnostics)
+        guard let list = expressions.compile(model.count, expecting: nil, role: PolicyMessages.roleKey("count"), diagnostics: &diagnostics)
         else { return nil }
         guard case .list(let element)? = list.program.checked?.resultType else {
-            diagnostics.append(.error(
-                "cel-result-type", "`count` must be a list, found `\(list.program.resultType)`", at: model.count.span))
+            diagnostics.append(PolicyMessages.countNotAList(found: "\(list.program.resultType)", at: model.count.span))
             return nil
         }
         var itemScope = expressions
@@ -568,12 +564,12 @@ package struct PolicyCompiler {
         var ok = true
         var filterExpr: Expr?
         if let filter = model.filter {
-            let compiled = itemScope.compile(filter, expecting: .bool, role: "`where`", diagnostics: &diagnostics)
+            let compiled = itemScope.compile(filter, expecting: .bool, role: PolicyMessages.roleKey("where"), diagnostics: &diagnostics)
             filterExpr = compiled?.program.parsed.expr
             ok = compiled != nil && ok
         }
         let timestamp = itemScope.compile(
-            model.timestamp, expecting: .timestamp, role: "`timestamp`", diagnostics: &diagnostics)
+            model.timestamp, expecting: .timestamp, role: PolicyMessages.roleKey("timestamp"), diagnostics: &diagnostics)
         ok = timestamp != nil && ok
         let applies = model.appliesWhen.flatMap { compileCondition($0, expressions) }
         if model.appliesWhen != nil && applies == nil { ok = false }
@@ -610,7 +606,7 @@ package struct PolicyCompiler {
         // Positions describe the written text, not this one: locate by line starts only.
         let synthetic = ExpressionText(
             source: counted, span: model.count.span, origin: ExpressionOrigin(lineStarts: model.count.origin.lineStarts))
-        guard let count = expressions.compile(synthetic, expecting: .int, role: "the count", diagnostics: &diagnostics)
+        guard let count = expressions.compile(synthetic, expecting: .int, role: PolicyMessages.roleCount, diagnostics: &diagnostics)
         else { return nil }
         // For coverage of the window's edge: the counted items' times, whatever their age.
         // It compiles whenever the count does; a failure would only cost that coverage.
@@ -619,7 +615,7 @@ package struct PolicyCompiler {
         var ignored = Diagnostics()
         let countedTimestamps = expressions.compile(
             ExpressionText(source: everyTimestamp, span: model.count.span, origin: synthetic.origin),
-            expecting: nil, role: "the counted items' timestamps", diagnostics: &ignored)?.expression
+            expecting: nil, role: PolicyMessages.roleCountedTimestamps, diagnostics: &ignored)?.expression
         let described = model.count.source + (model.filter.map { " where \($0.source)" } ?? "")
         let native = timestamp.flatMap {
             expressions.shortcuts.windowCount(
@@ -695,11 +691,11 @@ package struct PolicyCompiler {
             return compiled
         }
         let applies = condition(model.appliesWhen)
-        let currency = expressions.compile(model.currency, expecting: .string, role: "`currency`", diagnostics: &diagnostics)
+        let currency = expressions.compile(model.currency, expecting: .string, role: PolicyMessages.roleKey("currency"), diagnostics: &diagnostics)
         var fees: [RefundPolicy.Case<CompiledExpression>] = []
         for fee in model.fee {
             let when = condition(fee.when)
-            if let amount = expressions.compile(fee.value, expecting: .decimal, role: "a fee", diagnostics: &diagnostics) {
+            if let amount = expressions.compile(fee.value, expecting: .decimal, role: PolicyMessages.roleFee, diagnostics: &diagnostics) {
                 fees.append(.init(when: when, value: amount.expression))
             } else {
                 ok = false
@@ -707,13 +703,13 @@ package struct PolicyCompiler {
         }
         var withFee = expressions
         withFee.environment.variables[PolicySet.feeVariable] = .decimal
-        let amount = withFee.compile(model.amount, expecting: .decimal, role: "`amount`", diagnostics: &diagnostics)
+        let amount = withFee.compile(model.amount, expecting: .decimal, role: PolicyMessages.roleKey("amount"), diagnostics: &diagnostics)
         func days(_ cases: [RefundCase<Located<Int>>]) -> [RefundPolicy.Case<Int>] {
             cases.map { item in
                 if !(0...BusinessCalendar.maxBusinessDays).contains(item.value.value) {
                     diagnostics.append(PolicyMessages.invalid(
-                        "number of business days", String(item.value.value),
-                        expected: "0 to \(BusinessCalendar.maxBusinessDays)", at: item.value.span))
+                        PolicyMessages.businessDaysWord, String(item.value.value),
+                        expected: PolicyMessages.fromZero(to: BusinessCalendar.maxBusinessDays), at: item.value.span))
                 }
                 return .init(when: condition(item.when), value: item.value.value)
             }

@@ -139,20 +139,20 @@ struct SchemaCompiler {
     private mutating func boundValue(_ bound: YAMLBound, _ typeName: String) -> Value? {
         let text = bound.text.trimmingCharacters(in: .whitespaces)
         let value: Value?
-        let expected: String
+        let expected: DiagnosticText
         switch typeName {
         case "int":
             value = Int64(text).map(Value.int)
-            expected = "an integer such as `0`"
+            expected = PolicyMessages.boundInteger
         case "decimal":
             value = CELDecimal(parsing: text).map(Value.decimal)
-            expected = "a decimal such as `0` or `\"10000000.00\"`"
+            expected = PolicyMessages.boundDecimal
         default:
             value = CELTimestamp(rfc3339: text).map(Value.timestamp)
-            expected = "an RFC 3339 timestamp with an offset, such as `\"2000-01-01T00:00:00Z\"`"
+            expected = PolicyMessages.boundTimestamp
         }
         guard let value else {
-            diagnostics.append(PolicyMessages.invalid(bound.key, bound.text, expected: expected, at: bound.span))
+            diagnostics.append(PolicyMessages.invalid(PolicyMessages.keyWord(bound.key), bound.text, expected: expected, at: bound.span))
             return nil
         }
         return value
@@ -165,31 +165,31 @@ struct SchemaCompiler {
         case .enumString(let e):
             guard e.contains(text) else {
                 diagnostics.append(PolicyMessages.invalid(
-                    "default", text, expected: "one of \(Suggestions.quotedList(e.values))", at: value.span))
+                    PolicyMessages.defaultWord, text, expected: PolicyMessages.oneOf(e.values), at: value.span))
                 return nil
             }
             return .string(text)
         case .int:
             guard let int = Int64(text) else {
-                diagnostics.append(PolicyMessages.invalid("default", text, expected: "an integer", at: value.span))
+                diagnostics.append(PolicyMessages.invalid(PolicyMessages.defaultWord, text, expected: PolicyMessages.anInteger, at: value.span))
                 return nil
             }
             return .int(int)
         case .bool:
             guard text == "true" || text == "false" else {
-                diagnostics.append(PolicyMessages.invalid("default", text, expected: "`true` or `false`", at: value.span))
+                diagnostics.append(PolicyMessages.invalid(PolicyMessages.defaultWord, text, expected: PolicyMessages.trueOrFalse, at: value.span))
                 return nil
             }
             return .bool(text == "true")
         case .decimal:
             guard let d = CELDecimal(parsing: text) else {
-                diagnostics.append(PolicyMessages.invalid("default", text, expected: "a decimal like `0.00`", at: value.span))
+                diagnostics.append(PolicyMessages.invalid(PolicyMessages.defaultWord, text, expected: PolicyMessages.decimalLike, at: value.span))
                 return nil
             }
             return .decimal(d)
         default:
             diagnostics.append(PolicyMessages.invalid(
-                "default", text, expected: "a default only for string, enum, int, bool or decimal fields", at: value.span))
+                PolicyMessages.defaultWord, text, expected: PolicyMessages.defaultOnlyFor, at: value.span))
             return nil
         }
     }

@@ -16,7 +16,7 @@ struct DocumentReader {
             diagnostics.append(PolicyMessages.emptyDocument(at: document.span))
             return
         }
-        guard var fields = YAMLMappingDecoder(document, describedAs: "policy document", diagnostics: &diagnostics),
+        guard var fields = YAMLMappingDecoder(document, describedAs: PolicyMessages.policyDocument, diagnostics: &diagnostics),
             let kindNode = fields.entry("kind")?.value
         else {
             if document.mapping != nil { diagnostics.append(PolicyMessages.missingKind(at: document.span)) }
@@ -61,7 +61,7 @@ struct DocumentReader {
         var effect = Located(Effect.deny, at: fields.node.span)
         var reason: LocalizedText?
         if let node = fields.entry("default")?.value,
-            var defaults = YAMLMappingDecoder(node, describedAs: "`default`", diagnostics: &diagnostics)
+            var defaults = YAMLMappingDecoder(node, describedAs: PolicyMessages.keyed("default"), diagnostics: &diagnostics)
         {
             if let e = readEffect(&defaults, required: false) { effect = e }
             reason = readLocalized(defaults.entry("reason")?.value)
@@ -82,7 +82,7 @@ struct DocumentReader {
 
     /// `history:`: `list` and `buyer` (CEL), and `request_lists`.
     private mutating func readHistory(_ node: YAMLNode) -> HistoryModel? {
-        guard var fields = YAMLMappingDecoder(node, describedAs: "`history`", diagnostics: &diagnostics) else {
+        guard var fields = YAMLMappingDecoder(node, describedAs: PolicyMessages.keyed("history"), diagnostics: &diagnostics) else {
             return nil
         }
         defer { fields.finish(diagnostics: &diagnostics) }
@@ -94,7 +94,7 @@ struct DocumentReader {
                 requestLists = text
             } else {
                 diagnostics.append(PolicyMessages.invalid(
-                    "`request_lists`", text.value, expected: "`accept` or `refuse`", at: text.span,
+                    PolicyMessages.requestListsWord, text.value, expected: PolicyMessages.requestListsChoices, at: text.span,
                     help: Suggestions.didYouMean(text.value, in: HistoryModel.requestListChoices)))
             }
         }
@@ -131,7 +131,7 @@ struct DocumentReader {
         if let request = fields.entry("request")?.value {
             schema.request = readFields(request)
         } else {
-            diagnostics.append(.error(.yamlMissingKey, "the schema has no `request` fields", at: fields.node.span))
+            diagnostics.append(PolicyMessages.schemaWithoutRequest(at: fields.node.span))
         }
         model.schema = schema
     }
@@ -151,7 +151,7 @@ struct DocumentReader {
             return FieldModel(name: name, type: .named(Located(text, at: node.span)), optional: false)
         }
         guard let mapping = node.mapping else {
-            node.reportMismatch(expected: "a type name or a mapping of fields", diagnostics: &diagnostics)
+            node.reportMismatch(expected: PolicyMessages.typeNameOrFields, diagnostics: &diagnostics)
             return nil
         }
         // A mapping with a scalar `type` describes one field; any other mapping is an
@@ -159,7 +159,7 @@ struct DocumentReader {
         guard let typeNode = mapping["type"], typeNode.scalar != nil else {
             return FieldModel(name: name, type: .object(readFields(node)), optional: false)
         }
-        guard var fields = YAMLMappingDecoder(node, describedAs: "field `\(name.value)`", diagnostics: &diagnostics)
+        guard var fields = YAMLMappingDecoder(node, describedAs: PolicyMessages.field(name.value), diagnostics: &diagnostics)
         else { return nil }
         let typeName = locatedString(&fields, "type", required: true) ?? Located("string", at: node.span)
         var optional = fields.optional("optional", as: Bool.self, diagnostics: &diagnostics) ?? false
@@ -187,7 +187,7 @@ struct DocumentReader {
     private mutating func readBound(_ fields: inout YAMLMappingDecoder, _ key: String) -> YAMLBound? {
         guard let value = fields.entry(key)?.value, !value.isNull else { return nil }
         guard let scalar = value.scalar else {
-            value.reportMismatch(expected: "a number or a timestamp string", diagnostics: &diagnostics)
+            value.reportMismatch(expected: PolicyMessages.numberOrTimestamp, diagnostics: &diagnostics)
             return nil
         }
         return YAMLBound(key: key, text: scalar.text, span: value.span)
@@ -213,7 +213,7 @@ struct DocumentReader {
             return
         }
         for node in list {
-            guard var rule = YAMLMappingDecoder(node, describedAs: "rule", diagnostics: &diagnostics) else { continue }
+            guard var rule = YAMLMappingDecoder(node, describedAs: PolicyMessages.ruleWord, diagnostics: &diagnostics) else { continue }
             let id = locatedString(&rule, "id", required: true) ?? Located("", at: node.span)
             let description = readDescription(&rule)
             let when = rule.entry("when").flatMap { readCondition($0.value) }
@@ -234,7 +234,7 @@ struct DocumentReader {
     private mutating func readThresholds(_ fields: inout YAMLMappingDecoder) {
         guard let list = fields.entry("thresholds")?.value.sequence(diagnostics: &diagnostics) else { return }
         for node in list {
-            guard var threshold = YAMLMappingDecoder(node, describedAs: "threshold", diagnostics: &diagnostics)
+            guard var threshold = YAMLMappingDecoder(node, describedAs: PolicyMessages.thresholdWord, diagnostics: &diagnostics)
             else { continue }
             let id = locatedString(&threshold, "id", required: true) ?? Located("", at: node.span)
             let description = readDescription(&threshold)
@@ -245,7 +245,7 @@ struct DocumentReader {
             let window = locatedString(&threshold, "window", required: true) ?? Located("0s", at: node.span)
             var tiers: [TierModel] = []
             for tierNode in threshold.entry("tiers")?.value.sequence(diagnostics: &diagnostics) ?? [] {
-                guard var tier = YAMLMappingDecoder(tierNode, describedAs: "tier", diagnostics: &diagnostics)
+                guard var tier = YAMLMappingDecoder(tierNode, describedAs: PolicyMessages.tierWord, diagnostics: &diagnostics)
                 else { continue }
                 let tierID = locatedString(&tier, "id", required: true) ?? Located("", at: tierNode.span)
                 let tierDescription = readDescription(&tier)
@@ -282,7 +282,7 @@ struct DocumentReader {
             ?? syntheticExpression("order.currency", at: fields.node.span)
         var fees: [RefundCase<ExpressionText>] = []
         for node in fields.entry("fee")?.value.sequence(diagnostics: &diagnostics) ?? [] {
-            guard var entry = YAMLMappingDecoder(node, describedAs: "fee case", diagnostics: &diagnostics) else { continue }
+            guard var entry = YAMLMappingDecoder(node, describedAs: PolicyMessages.feeCase, diagnostics: &diagnostics) else { continue }
             let when = entry.entry("when").flatMap { readCondition($0.value) }
             if let amount = expression(&entry, "amount", required: true) {
                 fees.append(RefundCase(when: when, value: amount, span: node.span))
@@ -307,7 +307,7 @@ struct DocumentReader {
         }
         var cases: [RefundCase<Located<Int>>] = []
         for node in entry.value.sequence(diagnostics: &diagnostics) ?? [] {
-            guard var item = YAMLMappingDecoder(node, describedAs: "`\(key)` case", diagnostics: &diagnostics)
+            guard var item = YAMLMappingDecoder(node, describedAs: PolicyMessages.keyedCase(key), diagnostics: &diagnostics)
             else { continue }
             let when = item.entry("when").flatMap { readCondition($0.value) }
             if let daysEntry = item.entry("days"), let days = daysEntry.value.int(diagnostics: &diagnostics) {
@@ -330,9 +330,7 @@ struct DocumentReader {
         guard mapping.count == 1, case .string(let key)? = mapping[0].key.scalar?.value,
             ["all", "any", "not"].contains(key)
         else {
-            diagnostics.append(.error(
-                .yamlTypeMismatch, "a condition is a CEL expression or one of `all:`, `any:` or `not:`", at: node.span,
-                help: "write `all:` with a list of conditions that must all hold"))
+            diagnostics.append(PolicyMessages.notACondition(at: node.span))
             return nil
         }
         let value = mapping[0].value
@@ -349,7 +347,7 @@ struct DocumentReader {
         guard let text = locatedString(&fields, "effect", required: required) else { return nil }
         guard let effect = Effect(rawValue: text.value) else {
             diagnostics.append(PolicyMessages.invalid(
-                "effect", text.value, expected: "`allow`, `deny` or `review`", at: text.span,
+                PolicyMessages.effectWord, text.value, expected: PolicyMessages.effectChoices, at: text.span,
                 help: Suggestions.didYouMean(text.value, in: Effect.allCases.map(\.rawValue))))
             return nil
         }
@@ -362,13 +360,13 @@ struct DocumentReader {
             guard let text = locatedString(node) else { return nil }
             guard let effect = Effect(rawValue: text.value) else {
                 diagnostics.append(PolicyMessages.invalid(
-                    "effect", text.value, expected: "`allow`, `deny` or `review`", at: text.span,
+                    PolicyMessages.effectWord, text.value, expected: PolicyMessages.effectChoices, at: text.span,
                     help: Suggestions.didYouMean(text.value, in: Effect.allCases.map(\.rawValue))))
                 return nil
             }
             return ProblemEffectModel(effect: Located(effect, at: text.span), reason: nil, span: node.span)
         }
-        guard var fields = YAMLMappingDecoder(node, describedAs: "`\(key)`", diagnostics: &diagnostics) else {
+        guard var fields = YAMLMappingDecoder(node, describedAs: PolicyMessages.keyed(key), diagnostics: &diagnostics) else {
             return nil
         }
         let effect = readEffect(&fields, required: true)
@@ -397,7 +395,7 @@ struct DocumentReader {
         guard let node = fields.entry("description")?.value, !node.isNull else { return .shared("") }
         guard let mapping = node.mapping else {
             guard let scalar = node.scalar else {
-                node.reportMismatch(expected: "a string, or a text per locale (`{en: …, zh-CN: …}`)", diagnostics: &diagnostics)
+                node.reportMismatch(expected: PolicyMessages.textOrTextPerLocale, diagnostics: &diagnostics)
                 return .shared("")
             }
             return .shared(scalar.text)
@@ -406,7 +404,7 @@ struct DocumentReader {
         var keySpans: [String: SourceSpan] = [:]
         for entry in mapping {
             guard case .string(let locale)? = entry.key.scalar?.value else {
-                entry.key.reportMismatch(expected: "a locale", diagnostics: &diagnostics)
+                entry.key.reportMismatch(expected: PolicyMessages.aLocale, diagnostics: &diagnostics)
                 continue
             }
             guard let scalar = entry.value.scalar, scalar.value != .null else {
@@ -415,7 +413,7 @@ struct DocumentReader {
                     texts.append((locale, ExpressionText(source: "", span: entry.value.span, origin: ExpressionOrigin(lineStarts: [entry.value.span.start]))))
                     keySpans[locale] = entry.key.span
                 } else {
-                    entry.value.reportMismatch(expected: "a string", diagnostics: &diagnostics)
+                    entry.value.reportMismatch(expected: PolicyMessages.aString, diagnostics: &diagnostics)
                 }
                 continue
             }
@@ -432,14 +430,14 @@ struct DocumentReader {
         for item in node.sequence(diagnostics: &diagnostics) ?? [] {
             guard let mapping = item.mapping(diagnostics: &diagnostics) else { continue }
             guard let typeEntry = mapping.entry(forKey: "type"), let type = locatedString(typeEntry.value) else {
-                diagnostics.append(.error(.yamlMissingKey, "an obligation needs a `type`", at: item.span))
+                diagnostics.append(PolicyMessages.obligationWithoutType(at: item.span))
                 continue
             }
             var fields: [(Located<String>, Located<String>)] = []
             var origins: [String: ExpressionOrigin] = [:]
             for entry in mapping where entry.key.scalar?.text != "type" {
                 guard let key = locatedString(entry.key), let scalar = entry.value.scalar else {
-                    entry.value.reportMismatch(expected: "a value", diagnostics: &diagnostics)
+                    entry.value.reportMismatch(expected: PolicyMessages.aValue, diagnostics: &diagnostics)
                     continue
                 }
                 fields.append((key, Located(scalar.text, at: entry.value.span)))
@@ -463,7 +461,7 @@ struct DocumentReader {
     /// Any scalar's text (a version `2026.11` written unquoted is still its text).
     private mutating func locatedString(_ node: YAMLNode) -> Located<String>? {
         guard let scalar = node.scalar, scalar.value != .null else {
-            node.reportMismatch(expected: "a string", diagnostics: &diagnostics)
+            node.reportMismatch(expected: PolicyMessages.aString, diagnostics: &diagnostics)
             return nil
         }
         return Located(scalar.text, at: node.span)
@@ -489,7 +487,7 @@ struct DocumentReader {
             return nil
         }
         guard let scalar = node.scalar, scalar.value != .null else {
-            node.reportMismatch(expected: "a CEL expression", diagnostics: &diagnostics)
+            node.reportMismatch(expected: PolicyMessages.aCELExpression, diagnostics: &diagnostics)
             return nil
         }
         return ExpressionText(source: scalar.text, span: node.span, origin: origin(of: node, scalar))

@@ -80,7 +80,7 @@ struct PolicyVocabulary {
 extension TestPlanLoader {
     /// The one document of a test file, read; nil when it is not a mapping with a known kind.
     mutating func readDocument(_ node: YAMLNode, file: String) -> TestDocument? {
-        guard var fields = YAMLMappingDecoder(node, describedAs: "test file", diagnostics: &diagnostics) else {
+        guard var fields = YAMLMappingDecoder(node, describedAs: .en("test file", zh: "测试文件"), diagnostics: &diagnostics) else {
             return nil
         }
         var document = TestDocument(file: file)
@@ -97,7 +97,7 @@ extension TestPlanLoader {
             document.includes = located(strings: entry.value)
         }
         if let node = fields.entry("defaults")?.value,
-            var defaults = YAMLMappingDecoder(node, describedAs: "`defaults`", diagnostics: &diagnostics)
+            var defaults = YAMLMappingDecoder(node, describedAs: .en("`defaults`", zh: "`defaults`"), diagnostics: &diagnostics)
         {
             document.defaultRequest = defaults.entry("request")?.value
             if let locale = defaults.entry("locale")?.value, let text = locale.string(diagnostics: &diagnostics) {
@@ -111,7 +111,7 @@ extension TestPlanLoader {
                 guard let name = entry.key.string(diagnostics: &diagnostics) else { continue }
                 let located = Located(name, at: entry.key.span)
                 if let first = document.fixtures.first(where: { $0.name.value == name }) {
-                    diagnostics.append(TestMessages.duplicate("fixture", name, at: entry.key.span, first: first.name.span))
+                    diagnostics.append(TestMessages.duplicate(.fixture, name, at: entry.key.span, first: first.name.span))
                     continue
                 }
                 document.fixtures.append((located, entry.value))
@@ -131,7 +131,7 @@ extension TestPlanLoader {
                     guard let model = readCase(node) else { continue }
                     if let first = document.cases.first(where: { $0.name.value == model.name.value }) {
                         diagnostics.append(TestMessages.duplicate(
-                            "case", model.name.value, at: model.name.span, first: first.name.span))
+                            .testCase, model.name.value, at: model.name.span, first: first.name.span))
                         continue
                     }
                     document.cases.append(model)
@@ -143,7 +143,7 @@ extension TestPlanLoader {
     }
 
     private mutating func readGenerator(_ node: YAMLNode, name: String) -> RequestGenerator? {
-        guard var fields = YAMLMappingDecoder(node, describedAs: "generator `\(name)`", diagnostics: &diagnostics)
+        guard var fields = YAMLMappingDecoder(node, describedAs: .en("generator `\(name)`", zh: "生成器 `\(name)`"), diagnostics: &diagnostics)
         else { return nil }
         _ = fields.optional("description", as: String.self, diagnostics: &diagnostics)
         let list = locatedString(&fields, "list")
@@ -159,8 +159,7 @@ extension TestPlanLoader {
             if let parsed = PolicyDuration.parse(text), parsed.seconds > 0 {
                 spacing = parsed
             } else {
-                diagnostics.append(TestMessages.invalid(
-                    "invalid spacing `\(text)`: expected a positive duration such as `1h` or `30m`", at: entry.value.span))
+                diagnostics.append(TestMessages.invalidSpacing(text, at: entry.value.span))
             }
         }
         fields.finish(diagnostics: &diagnostics)
@@ -169,7 +168,7 @@ extension TestPlanLoader {
     }
 
     private mutating func readCase(_ node: YAMLNode) -> CaseModel? {
-        guard var fields = YAMLMappingDecoder(node, describedAs: "case", diagnostics: &diagnostics) else { return nil }
+        guard var fields = YAMLMappingDecoder(node, describedAs: TestMessages.Definition.testCase.text, diagnostics: &diagnostics) else { return nil }
         let name = locatedString(&fields, "name")
         _ = fields.optional("description", as: String.self, diagnostics: &diagnostics)
         let request = fields.entry("request")?.value
@@ -188,7 +187,7 @@ extension TestPlanLoader {
     }
 
     private mutating func readTable(_ node: YAMLNode) -> TableModel? {
-        guard var fields = YAMLMappingDecoder(node, describedAs: "`table`", diagnostics: &diagnostics) else { return nil }
+        guard var fields = YAMLMappingDecoder(node, describedAs: .en("`table`", zh: "`table`"), diagnostics: &diagnostics) else { return nil }
         var columns: [Located<String>] = []
         if let entry = fields.entry("columns") {
             columns = located(strings: entry.value)
@@ -201,10 +200,7 @@ extension TestPlanLoader {
         for row in rows {
             guard let cells = row.sequence(diagnostics: &diagnostics) else { continue }
             guard cells.count == columns.count else {
-                diagnostics.append(.error(
-                    .testTableShape, "this row has \(cells.count) value\(cells.count == 1 ? "" : "s"); the table has "
-                        + "\(columns.count) column\(columns.count == 1 ? "" : "s")", at: row.span,
-                    help: "columns: \(Suggestions.quotedList(columns.map(\.value), conjunction: "and"))"))
+                diagnostics.append(TestMessages.tableShape(cells: cells.count, columns: columns.map(\.value), at: row.span))
                 continue
             }
             valid.append(row)
@@ -221,7 +217,7 @@ extension TestPlanLoader {
 
     mutating func readExpectations(_ node: YAMLNode) -> Expectations {
         var expectations = Expectations()
-        guard var fields = YAMLMappingDecoder(node, describedAs: "`expect`", diagnostics: &diagnostics) else {
+        guard var fields = YAMLMappingDecoder(node, describedAs: .en("`expect`", zh: "`expect`"), diagnostics: &diagnostics) else {
             return expectations
         }
         for key in Self.expectationKeys {
@@ -238,9 +234,7 @@ extension TestPlanLoader {
         case "effect":
             guard let text = node.string(diagnostics: &diagnostics) else { return }
             guard let effect = Effect(rawValue: text) else {
-                diagnostics.append(TestMessages.invalid(
-                    "invalid effect `\(text)`: expected `allow`, `deny` or `review`", at: node.span,
-                    help: Suggestions.didYouMean(text, in: Effect.allCases.map(\.rawValue))))
+                diagnostics.append(TestMessages.invalidEffect(text, at: node.span))
                 return
             }
             expectations.effect = Located(effect, at: node.span)
@@ -257,7 +251,8 @@ extension TestPlanLoader {
                 expectations.tier = Located(text, at: node.span)
             } else {
                 diagnostics.append(TestMessages.unknown(
-                    "a tier", text, at: node.span, known: vocabulary.tiers + ["none"], in: "`\(vocabulary.name)`"))
+                    .tier, text, at: node.span, known: vocabulary.tiers + ["none"],
+                    in: TestMessages.policySet(vocabulary.name)))
             }
         case "obligations":
             guard let items = node.sequence(diagnostics: &diagnostics) else { return }
@@ -274,10 +269,7 @@ extension TestPlanLoader {
                 guard let kind = item.string(diagnostics: &diagnostics) else { continue }
                 if kind == "none" && items.count == 1 { break }
                 guard known.contains(kind) else {
-                    diagnostics.append(TestMessages.invalid(
-                        "unknown problem kind `\(kind)`", at: item.span,
-                        help: Suggestions.didYouMean(kind, in: known + ["none"])
-                            ?? "expected \(Suggestions.quotedList(known + ["none"]))"))
+                    diagnostics.append(TestMessages.unknownProblemKind(kind, at: item.span, known: known + ["none"]))
                     continue
                 }
                 kinds.append(kind)
@@ -296,7 +288,7 @@ extension TestPlanLoader {
             guard let id = item.string(diagnostics: &diagnostics) else { continue }
             guard vocabulary.outcomes.contains(id) else {
                 diagnostics.append(TestMessages.unknown(
-                    "a rule or tier", id, at: item.span, known: vocabulary.outcomes, in: "`\(vocabulary.name)`"))
+                    .ruleOrTier, id, at: item.span, known: vocabulary.outcomes, in: TestMessages.policySet(vocabulary.name)))
                 continue
             }
             ids.append(Located(id, at: item.span))
@@ -307,16 +299,14 @@ extension TestPlanLoader {
     private mutating func readObligation(_ node: YAMLNode) -> ExpectedObligation? {
         guard let mapping = node.mapping(diagnostics: &diagnostics) else { return nil }
         guard let typeNode = mapping["type"] else {
-            diagnostics.append(.error(
-                .yamlMissingKey, "an expected obligation needs a `type`", at: node.span,
-                help: "types: \(Suggestions.quotedList(vocabulary.obligationFields.map(\.type)))"))
+            diagnostics.append(TestMessages.obligationWithoutType(at: node.span, types: vocabulary.obligationFields.map(\.type)))
             return nil
         }
         guard let type = typeNode.string(diagnostics: &diagnostics) else { return nil }
         guard let known = vocabulary.obligationFields.first(where: { $0.type == type }) else {
             diagnostics.append(TestMessages.unknown(
-                "an obligation type", type, at: typeNode.span, known: vocabulary.obligationFields.map(\.type),
-                in: "`\(vocabulary.name)`"))
+                .obligationType, type, at: typeNode.span, known: vocabulary.obligationFields.map(\.type),
+                in: TestMessages.policySet(vocabulary.name)))
             return nil
         }
         var fields: [(name: Located<String>, value: Located<String>)] = []
@@ -324,7 +314,7 @@ extension TestPlanLoader {
             guard let name = entry.key.string(diagnostics: &diagnostics) else { continue }
             guard known.fields.contains(name) else {
                 diagnostics.append(TestMessages.unknown(
-                    "a field", name, at: entry.key.span, known: known.fields, in: "a `\(type)` obligation"))
+                    .field, name, at: entry.key.span, known: known.fields, in: TestMessages.obligation(type)))
                 continue
             }
             guard let value = entry.value.scalarText(diagnostics: &diagnostics) else { continue }
@@ -334,7 +324,7 @@ extension TestPlanLoader {
     }
 
     private mutating func readReason(_ node: YAMLNode) -> ExpectedReason? {
-        guard var fields = YAMLMappingDecoder(node, describedAs: "`reason`", diagnostics: &diagnostics) else {
+        guard var fields = YAMLMappingDecoder(node, describedAs: .en("`reason`", zh: "`reason`"), diagnostics: &diagnostics) else {
             return nil
         }
         var locale: Located<String>?
@@ -350,8 +340,8 @@ extension TestPlanLoader {
                 rule = Located(text, at: entry.value.span)
             } else {
                 diagnostics.append(TestMessages.unknown(
-                    "a rule or tier", text, at: entry.value.span, known: vocabulary.outcomes + pseudo,
-                    in: "`\(vocabulary.name)`"))
+                    .ruleOrTier, text, at: entry.value.span, known: vocabulary.outcomes + pseudo,
+                    in: TestMessages.policySet(vocabulary.name)))
             }
         }
         let equals = fields.entry("equals")?.value
@@ -366,9 +356,7 @@ extension TestPlanLoader {
             guard let text = node.scalarText(diagnostics: &diagnostics) else { return nil }
             match = .contains(text)
         default:
-            diagnostics.append(TestMessages.invalid(
-                "a reason expectation needs exactly one of `equals` and `contains`", at: node.span,
-                help: "`equals:` compares the whole text, `contains:` a part of it"))
+            diagnostics.append(TestMessages.reasonMatch(at: node.span))
             return nil
         }
         return ExpectedReason(locale: locale, rule: rule, match: match, span: node.span)
@@ -377,7 +365,7 @@ extension TestPlanLoader {
     private mutating func checkLocale(_ locale: Located<String>) {
         guard !vocabulary.locales.isEmpty, !vocabulary.locales.contains(locale.value) else { return }
         diagnostics.append(TestMessages.unknown(
-            "a locale", locale.value, at: locale.span, known: vocabulary.locales, in: "`\(vocabulary.name)`"))
+            .locale, locale.value, at: locale.span, known: vocabulary.locales, in: TestMessages.policySet(vocabulary.name)))
     }
 
     // MARK: - Scalars

@@ -77,9 +77,14 @@ struct ExpectedObligation: Sendable {
     let span: SourceSpan
 
     /// `voucher` with amount `12.34`, to = `buyer`.
-    var description: String {
-        "`\(type.value)`" + (fields.isEmpty ? "" : " with " + fields.map { "\($0.name.value) `\($0.value.value)`" }
-            .joined(separator: ", "))
+    var description: String { text.en }
+
+    /// The description in every locale.
+    var text: DiagnosticText {
+        let en = fields.map { "\($0.name.value) `\($0.value.value)`" }
+        return .en(
+            "`\(type.value)`" + (fields.isEmpty ? "" : " with " + en.joined(separator: ", ")),
+            zh: "`\(type.value)`" + (fields.isEmpty ? "" : "（" + en.joined(separator: "，") + "）"))
     }
 }
 

@@ -102,16 +102,12 @@ struct TestPlanLoader {
         var document: TestDocument?
         if !loaded.diagnostics.hasErrors {
             if loaded.documents.count > 1 {
-                diagnostics.append(TestMessages.invalid(
-                    "a test file holds one YAML document; this one has \(loaded.documents.count)",
-                    at: loaded.documents[1].span, help: "move the other cases into the first document's `cases:`"))
+                diagnostics.append(TestMessages.severalDocuments(loaded.documents.count, at: loaded.documents[1].span))
             }
             if let first = loaded.documents.first {
                 document = readDocument(first, file: path)
             } else {
-                diagnostics.append(TestMessages.invalid(
-                    "the test file is empty", at: loaded.source.span(from: 0, to: 0),
-                    help: "start it with `kind: tests` and a list of `cases:`"))
+                diagnostics.append(TestMessages.emptyTestFile(at: loaded.source.span(from: 0, to: 0)))
             }
         }
         documents[key] = .some(document)
@@ -140,21 +136,17 @@ struct TestPlanLoader {
             let path = relative(include.value, to: directory)
             let key = normalizedPath(path)
             guard !visiting.contains(key) else {
-                diagnostics.append(.error(
-                    .testBadInclude, "`\(include.value)` includes itself, through the files it includes", at: include.span))
+                diagnostics.append(TestMessages.includesItself(include.value, at: include.span))
                 continue
             }
             guard FileManager.default.fileExists(atPath: path) else {
-                diagnostics.append(.error(
-                    .testBadInclude, "no file `\(include.value)` (looked for `\(normalizedPath(path))`)", at: include.span,
-                    help: siblingSuggestion(for: path)))
+                diagnostics.append(TestMessages.noIncludedFile(
+                    include.value, lookedFor: normalizedPath(path), at: include.span, help: siblingSuggestion(for: path)))
                 continue
             }
             guard let included = self.document(path) else { continue }
             guard included.kind == .fixtures else {
-                diagnostics.append(.error(
-                    .testBadInclude, "`\(include.value)` is a `kind: tests` file; only `kind: fixtures` files can be included",
-                    at: include.span, help: "move the shared fixtures into a `kind: fixtures` file and include that"))
+                diagnostics.append(TestMessages.includesTests(include.value, at: include.span))
                 continue
             }
             let inner = self.scope(of: included, visiting: visiting + [normalizedPath(document.file), key])
@@ -172,14 +164,14 @@ struct TestPlanLoader {
     private mutating func merge(_ other: Scope, into scope: inout Scope) {
         for (name, fixture) in other.fixtures.sorted(by: { $0.key < $1.key }) {
             if let first = scope.fixtures[name] {
-                diagnostics.append(TestMessages.duplicate("fixture", name, at: fixture.name.span, first: first.name.span))
+                diagnostics.append(TestMessages.duplicate(.fixture, name, at: fixture.name.span, first: first.name.span))
             } else {
                 scope.fixtures[name] = fixture
             }
         }
         for (name, generator) in other.generators.sorted(by: { $0.key < $1.key }) {
             if let first = scope.generators[name] {
-                diagnostics.append(TestMessages.duplicate("generator", name, at: generator.name.span, first: first.name.span))
+                diagnostics.append(TestMessages.duplicate(.generator, name, at: generator.name.span, first: first.name.span))
             } else {
                 scope.generators[name] = generator
             }
@@ -194,7 +186,7 @@ struct TestPlanLoader {
     }
 
     /// "did you mean `x`?" among the files beside a missing one.
-    func siblingSuggestion(for path: String) -> String? {
+    func siblingSuggestion(for path: String) -> DiagnosticText? {
         let directory = (path as NSString).deletingLastPathComponent
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.isEmpty ? "." : directory)) ?? []
         return Suggestions.didYouMean((path as NSString).lastPathComponent, in: names)
@@ -209,17 +201,13 @@ struct TestPlanLoader {
         var result: [PolicyTestCase] = []
         for model in document.cases {
             guard let spec = model.request ?? scope.defaultRequest else {
-                diagnostics.append(TestMessages.badRequest(
-                    "case `\(model.name.value)` has no `request`", at: model.name.span,
-                    help: "give the case a `request:`, or every case one with `defaults: request:`"))
+                diagnostics.append(TestMessages.caseWithoutRequest(model.name.value, at: model.name.span))
                 continue
             }
             let locale = model.locale?.value ?? scope.defaultLocale?.value
             guard let table = model.table else {
                 guard !model.expect.isEmpty else {
-                    diagnostics.append(.error(
-                        .testNoExpectations, "case `\(model.name.value)` expects nothing, so it can never fail",
-                        at: model.name.span, help: "add `expect:` with at least the `effect`"))
+                    diagnostics.append(TestMessages.caseExpectsNothing(model.name.value, at: model.name.span))
                     continue
                 }
                 guard let tree = request(spec, in: &scope, forCase: true),
@@ -251,16 +239,14 @@ struct TestPlanLoader {
         for column in table.columns {
             guard let key = expectation(column.value), !Self.expectationKeys.contains(key) else { continue }
             diagnostics.append(TestMessages.unknown(
-                "an expectation", key, at: column.span, known: Self.expectationKeys, in: "a case"))
+                .expectation, key, at: column.span, known: Self.expectationKeys, in: TestMessages.aCase))
             unknownColumns.insert(column.value)
         }
         let expectationColumns = Set(table.columns.map(\.value).filter {
             expectation($0).map(Self.expectationKeys.contains) ?? false
         })
         if expectationColumns.isEmpty && model.expect.isEmpty {
-            diagnostics.append(.error(
-                .testNoExpectations, "table `\(model.name.value)` expects nothing, so it can never fail",
-                at: table.span, help: "add a column such as `effect` or `tier`, or `expect:` for every row"))
+            diagnostics.append(TestMessages.tableExpectsNothing(model.name.value, at: table.span))
             return []
         }
         guard let base = request(spec, in: &scope, forCase: true) else { return [] }

@@ -12,16 +12,22 @@ import RescindYAML
 
 extension PolicyTestResults {
     /// "tests: 59 passed, 1 failed (60 cases in 5 files)".
-    package var summary: String {
+    package var summary: String { summary(in: .en) }
+
+    /// The summary in `locale`.
+    package func summary(in locale: Diagnostic.Locale) -> String {
         let files = Set(results.map(\.testCase.file)).count
-        return "tests: \(passedCount) passed, \(failed.count) failed (\(results.count) case\(results.count == 1 ? "" : "s") "
-            + "in \(files) file\(files == 1 ? "" : "s"))"
+        return TestReportWords(locale).summary(passed: passedCount, failed: failed.count, cases: results.count, files: files)
     }
 
     /// Each case with ✔ or ✘ under its file; a failure shows each unmet expectation
     /// where it is written and the explained decision; then the summary and coverage.
-    package func human(sources: SourceMap, color: Bool = false, coverageDetail: Bool = false) -> String {
-        let renderer = HumanRenderer(sources: sources, color: color)
+    /// `locale` is the language of the failures and the summary (the decision is in its
+    /// own locale; the coverage report is in English).
+    package func human(
+        sources: SourceMap, color: Bool = false, coverageDetail: Bool = false, locale: Diagnostic.Locale = .en
+    ) -> String {
+        let renderer = HumanRenderer(sources: sources, color: color, locale: locale)
         var out = ""
         var file: String?
         for result in results {
@@ -35,15 +41,18 @@ extension PolicyTestResults {
             for diagnostic in result.diagnostics {
                 out += indent(renderer.render(diagnostic), by: 4)
             }
-            out += "    the decision:\n" + indent(result.decision.text, by: 6)
+            out += "    \(TestReportWords(locale).theDecision)\n" + indent(result.decision.text, by: 6)
         }
-        out += "\n\(summary)\n"
+        out += "\n\(summary(in: locale))\n"
         return out + coverage.text(detailed: coverageDetail)
     }
 
     /// `{"summary", "cases", "coverage"}`; a failed case carries its failures and its
     /// explained decision (the bytes of `rescind eval --json --explain`).
-    package var json: String {
+    package var json: String { json(locale: .en) }
+
+    /// The JSON report with the failures' messages in `locale` (keys unchanged).
+    package func json(locale: Diagnostic.Locale) -> String {
         let files = Set(results.map(\.testCase.file)).count
         return JSONWriter.text(capacity: 4096) { out in
             out.beginObject()
@@ -80,7 +89,7 @@ extension PolicyTestResults {
                         out.key("expectation")
                         out.string(failure.expectation)
                         out.key("message")
-                        out.string(failure.message)
+                        out.string(failure.text.text(in: locale))
                         out.key("location")
                         out.string(failure.location.description)
                         out.endObject()
@@ -99,20 +108,29 @@ extension PolicyTestResults {
 
     /// One `::error` annotation per failed case, on the case's line in the test file
     /// (a table row's own line), then the summary as a plain log line.
-    package var github: String {
+    package var github: String { github(locale: .en) }
+
+    /// The annotations and summary in `locale`.
+    package func github(locale: Diagnostic.Locale) -> String {
         let annotations = failed.map { result in
-            Diagnostic.error(
+            let failures = result.failures.map(TestMessages.failure)
+            let name = result.testCase.name
+            return Diagnostic.error(
                 .testFailed,
-                "case `\(result.testCase.name)`: "
-                    + result.failures.map { "\($0.expectation): \($0.message)" }.joined(separator: "\n"),
+                DiagnosticText.en(
+                    "case `\(name)`: " + failures.map(\.en).joined(separator: "\n"),
+                    zh: "用例 `\(name)`：" + failures.map(\.zh).joined(separator: "\n")),
                 at: SourceSpan(file: result.testCase.file, start: result.testCase.location.start, end: result.testCase.location.start))
         }
-        return GitHubRenderer().render(annotations) + summary + "\n"
+        return GitHubRenderer(locale: locale).render(annotations) + summary(in: locale) + "\n"
     }
 
     /// JUnit XML (`testsuites` / `testsuite` / `testcase` / `failure`), one suite per
     /// test file, as CI test reporters read it. No `time` attributes: runs are deterministic.
-    package var junit: String {
+    package var junit: String { junit(locale: .en) }
+
+    /// The JUnit XML with the failures' messages in `locale` (elements and attributes unchanged).
+    package func junit(locale: Diagnostic.Locale) -> String {
         var out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
         out += "<testsuites name=\"rescind test\" tests=\"\(results.count)\" failures=\"\(failed.count)\" errors=\"0\">\n"
         var files: [String] = []
@@ -128,9 +146,10 @@ extension PolicyTestResults {
                     out += "    <testcase \(attributes)/>\n"
                     continue
                 }
-                let message = result.failures.map { "\($0.expectation): \($0.message)" }.joined(separator: "; ")
-                var body = result.failures.map { "\($0.location): \($0.expectation): \($0.message)\n" }.joined()
-                body += "\nthe decision:\n" + result.decision.text
+                let failures = result.failures.map { TestMessages.failure($0).text(in: locale) }
+                let message = failures.joined(separator: locale == .zhCN ? "；" : "; ")
+                var body = zip(result.failures, failures).map { "\($0.location): \($1)\n" }.joined()
+                body += "\n\(TestReportWords(locale).theDecision)\n" + result.decision.text
                 out += "    <testcase \(attributes)>\n"
                 out += "      <failure message=\"\(XML.escape(message))\" type=\"expectation\">\(XML.escape(body, attribute: false))</failure>\n"
                 out += "    </testcase>\n"
@@ -144,7 +163,7 @@ extension PolicyTestResults {
 extension PolicyTestResult {
     /// The failures as diagnostics, located at the expectations.
     package var diagnostics: [Diagnostic] {
-        failures.map { .error(.testFailed, "\($0.expectation): \($0.message)", at: $0.location) }
+        failures.map { .error(.testFailed, TestMessages.failure($0), at: $0.location) }
     }
 }
 

@@ -26,14 +26,12 @@ extension TestPlanLoader {
             return fixture(Located(name, at: spec.span), in: &scope, chain: chain)
         }
         guard let mapping = spec.mapping else {
-            diagnostics.append(TestMessages.badRequest(
-                "a request is a fixture's name or a mapping", at: spec.span,
-                help: "write the request's fields, or `base: FIXTURE` / `file: PATH` with `set:`"))
+            diagnostics.append(TestMessages.requestNotAMapping(at: spec.span))
             return nil
         }
         let isRecipe = mapping.contains { entry in Self.recipeKeys.contains { entry.key.scalar?.value == .string($0) } }
         guard isRecipe else { return spec }
-        guard var fields = YAMLMappingDecoder(spec, describedAs: "a request recipe", diagnostics: &diagnostics) else {
+        guard var fields = YAMLMappingDecoder(spec, describedAs: .en("a request recipe", zh: "请求的构造说明"), diagnostics: &diagnostics) else {
             return nil
         }
         let base = fields.entry("base")
@@ -55,8 +53,7 @@ extension TestPlanLoader {
                 start = YAMLNode(.mapping(YAMLMapping()), span: spec.span)
             }
         case (let base?, _?):
-            diagnostics.append(TestMessages.badRequest(
-                "a request starts from `base:` or from `file:`, not both", at: base.key.span))
+            diagnostics.append(TestMessages.baseAndFile(at: base.key.span))
             return nil
         }
         guard let start else { return nil }
@@ -83,7 +80,7 @@ extension TestPlanLoader {
         }
         let tree = request(fixture.spec, in: &scope, forCase: false, chain: chain + [name.value])
         if let tree, tree.mapping == nil {
-            diagnostics.append(TestMessages.badRequest("fixture `\(name.value)` is not a mapping", at: tree.span))
+            diagnostics.append(TestMessages.fixtureNotAMapping(name.value, at: tree.span))
             scope.built[name.value] = .some(Optional<YAMLNode>.none)
             return nil
         }
@@ -98,8 +95,8 @@ extension TestPlanLoader {
         let key = normalizedPath(relative(path.value, to: directory))
         if let known = requestFiles[key] { return known }
         guard FileManager.default.fileExists(atPath: key) else {
-            diagnostics.append(TestMessages.badRequest(
-                "no request file `\(path.value)` (looked for `\(key)`)", at: path.span, help: siblingSuggestion(for: key)))
+            diagnostics.append(TestMessages.noRequestFile(
+                path.value, lookedFor: key, at: path.span, help: siblingSuggestion(for: key)))
             requestFiles[key] = .some(Optional<YAMLNode>.none)
             return nil
         }
@@ -111,8 +108,7 @@ extension TestPlanLoader {
             if let document = loaded.documents.first, document.mapping != nil {
                 tree = document
             } else {
-                diagnostics.append(TestMessages.badRequest(
-                    "request file `\(path.value)` does not hold an object", at: path.span))
+                diagnostics.append(TestMessages.requestFileNotObject(path.value, at: path.span))
             }
         }
         requestFiles[key] = .some(tree)
@@ -153,17 +149,14 @@ extension TestPlanLoader {
     private mutating func set(_ value: YAMLNode, at path: Located<String>, in tree: inout YAMLNode, merging: Bool = true) -> Bool {
         let names = path.value.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
         guard !names.contains(where: \.isEmpty) else {
-            diagnostics.append(TestMessages.badRequest(
-                "`\(path.value)` is not a request path", at: path.span,
-                help: "name fields joined by dots, such as `order.status`"))
+            diagnostics.append(TestMessages.notARequestPath(path.value, at: path.span))
             return false
         }
         do {
             tree = try Self.setting(value, at: names[...], in: tree, keySpan: path.span, merging: merging)
             return true
         } catch {
-            diagnostics.append(TestMessages.badRequest(
-                "cannot set `\(path.value)`: `\(error.prefix)` is \(error.found), not an object", at: path.span))
+            diagnostics.append(TestMessages.cannotSet(path.value, prefix: error.prefix, found: error.found, at: path.span))
             return false
         }
     }
@@ -171,7 +164,7 @@ extension TestPlanLoader {
     /// Why a path could not be set: a prefix of it is not an object.
     struct NotAnObject: Error {
         let prefix: String
-        let found: String
+        let found: DiagnosticText
     }
 
     private static func setting(
@@ -183,7 +176,7 @@ extension TestPlanLoader {
         case .mapping(let existing): mapping = existing
         case .scalar(let scalar) where scalar.value == .null: mapping = YAMLMapping()
         default:
-            throw NotAnObject(prefix: "", found: node.kind.describedWithArticle)
+            throw NotAnObject(prefix: "", found: node.kind.described)
         }
         let rest = names.dropFirst()
         do {
@@ -232,21 +225,18 @@ extension TestPlanLoader {
     {
         guard let count = node.int(diagnostics: &diagnostics) else { return nil }
         guard (0...Self.maxGenerated).contains(count) else {
-            diagnostics.append(TestMessages.invalid(
-                "`\(name)` takes a count from 0 to \(Self.maxGenerated); found `\(count)`", at: node.span))
+            diagnostics.append(TestMessages.generatedCount(name, maximum: Self.maxGenerated, found: "\(count)", at: node.span))
             return nil
         }
         guard let atText = tree.mapping?["at"]?.scalar?.text, let at = CELTimestamp(rfc3339: atText) else {
-            diagnostics.append(TestMessages.badRequest(
-                "`\(name)` places items before the request's `at`, but the request has no valid `at`", at: node.span))
+            diagnostics.append(TestMessages.generatorWithoutAt(name, at: node.span))
             return nil
         }
         var items: [YAMLNode] = []
         for number in stride(from: 1, through: count, by: 1) {
             let seconds = generator.spacing.seconds * Int64(number)
             guard let stamp = at.adding(CELDuration(seconds: -seconds)!) else {
-                diagnostics.append(TestMessages.invalid(
-                    "`\(name)`: item \(number) would be before the year 1", at: node.span))
+                diagnostics.append(TestMessages.beforeYearOne(name, item: number, at: node.span))
                 return nil
             }
             var item = Self.numbered(generator.item, number)
@@ -297,9 +287,10 @@ extension TestPlanLoader {
                 let span = json.span(for: item.path, key: [.unknownField, .duplicateField].contains(item.code)) ?? caseSpan
                 let key = "\(item.code)|\(item.message)|\(span)"
                 guard reported.insert(key).inserted else { continue }
-                let notes = span == caseSpan ? [] : [DiagnosticNote("in the request of case `\(caseName)`", span: caseSpan)]
+                let notes = span == caseSpan ? [] : [TestMessages.inRequestOfCase(caseName, at: caseSpan)]
                 diagnostics.append(.error(
-                    DiagnosticCode(item.code.rawValue), item.message, at: span, notes: notes, help: item.help))
+                    DiagnosticCode(item.code.rawValue), .en(item.message, zh: item.message(in: .zhCN)), at: span,
+                    notes: notes, help: item.help.map { .en($0, zh: item.help(in: .zhCN) ?? $0) }))
             }
             return nil
         }

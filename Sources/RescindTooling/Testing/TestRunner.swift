@@ -9,8 +9,10 @@ import RescindYAML
 package struct ExpectationFailure: Sendable, Hashable {
     /// The expectation's key: `effect`, `deciding`, `obligations`, …
     package let expectation: String
-    /// Expected against actual, in words.
-    package let message: String
+    /// Expected against actual, in words, in every locale (`message` is the English).
+    package let text: DiagnosticText
+    /// Expected against actual, in English.
+    package var message: String { text.en }
     /// The expectation in the test file (for a table row, its cell).
     package let location: SourceSpan
 }
@@ -70,32 +72,30 @@ struct ExpectationCheck {
 
     func failures() -> [ExpectationFailure] {
         var failures: [ExpectationFailure] = []
-        func fail(_ key: String, _ message: String, _ span: SourceSpan) {
-            failures.append(ExpectationFailure(expectation: key, message: message, location: span))
+        func fail(_ key: String, _ message: DiagnosticText, _ span: SourceSpan) {
+            failures.append(ExpectationFailure(expectation: key, text: message, location: span))
         }
+        typealias Failures = TestMessages.Failures
         if let effect = expectations.effect, effect.value != decision.effect {
-            fail("effect", "expected effect `\(effect.value.rawValue)`, got `\(decision.effect.rawValue)`", effect.span)
+            fail("effect", Failures.effect(expected: effect.value.rawValue, got: decision.effect.rawValue), effect.span)
         }
         if let deciding = expectations.deciding, Set(deciding.value) != Set(decision.decidingRules) {
-            fail(
-                "deciding", "expected \(Self.deciders(deciding.value)) to decide, got \(Self.deciders(decision.decidingRules))",
-                deciding.span)
+            fail("deciding", Failures.deciding(expected: deciding.value, got: decision.decidingRules), deciding.span)
         }
         let matched = decision.matchedRules
         for id in expectations.matched where !matched.contains(id.value) {
-            fail("matched", "expected `\(id.value)` to match; \(Self.matchedText(matched))", id.span)
+            fail("matched", Failures.notMatched(id.value, matched: matched), id.span)
         }
         for id in expectations.notMatched where matched.contains(id.value) {
-            fail("not_matched", "expected `\(id.value)` not to match, but it did", id.span)
+            fail("not_matched", Failures.matched(id.value), id.span)
         }
         if let tier = expectations.tier {
             let tiers = Set(policySet.thresholds.flatMap { $0.tiers.map(\.id) })
             let reached = matched.filter(tiers.contains)
-            let got = reached.isEmpty ? "no tier" : Suggestions.quotedList(reached, conjunction: "and")
             if let expected = tier.value {
-                if !reached.contains(expected) { fail("tier", "expected tier `\(expected)`, got \(got)", tier.span) }
+                if !reached.contains(expected) { fail("tier", Failures.tier(expected, reached: reached), tier.span) }
             } else if !reached.isEmpty {
-                fail("tier", "expected no tier, got \(got)", tier.span)
+                fail("tier", Failures.tier(nil, reached: reached), tier.span)
             }
         }
         if let expected = expectations.obligations {
@@ -108,35 +108,30 @@ struct ExpectationCheck {
             // Kinds, not counts: a case says which problems the request must meet.
             let got = Set(decision.problems.map(\.kind.rawValue))
             if got != Set(expected.value) {
-                let show = { (kinds: Set<String>) in kinds.isEmpty ? "none" : Suggestions.quotedList(kinds.sorted(), conjunction: "and") }
-                fail("problems", "expected problems \(show(Set(expected.value))), got \(show(got))", expected.span)
+                fail("problems", Failures.problems(expected: Set(expected.value), got: got), expected.span)
             }
         } else {
             for problem in decision.problems {
                 fail(
-                    "problems", "an unexpected problem: \(problem.kind.rawValue): rule `\(problem.rule)`: "
-                        + "`\(problem.expression)`: \(problem.message) (\(problem.location))", testCase.location)
+                    "problems",
+                    Failures.unexpectedProblem(
+                        kind: problem.kind.rawValue, rule: problem.rule, expression: problem.expression,
+                        message: problem.message, location: "\(problem.location)"),
+                    testCase.location)
             }
         }
         return failures
-    }
-
-    private static func deciders(_ ids: [String]) -> String {
-        ids.isEmpty ? "the default (no rule)" : Suggestions.quotedList(ids, conjunction: "and")
-    }
-
-    private static func matchedText(_ matched: [String]) -> String {
-        matched.isEmpty ? "nothing matched" : "matched: \(Suggestions.quotedList(matched, conjunction: "and"))"
     }
 
     // MARK: - Obligations
 
     /// Pairs expected and actual obligations one to one, first match first; what is
     /// left over on either side is a mismatch.
-    private func obligationMismatches(_ expected: Located<[ExpectedObligation]>) -> [(String, SourceSpan)] {
+    private func obligationMismatches(_ expected: Located<[ExpectedObligation]>) -> [(DiagnosticText, SourceSpan)] {
+        typealias Failures = TestMessages.Failures
         let actual = decision.obligations
         var used = Array(repeating: false, count: actual.count)
-        var mismatches: [(String, SourceSpan)] = []
+        var mismatches: [(DiagnosticText, SourceSpan)] = []
         var unmatched: [ExpectedObligation] = []
         for item in expected.value {
             if let index = actual.indices.first(where: { !used[$0] && Self.matches(item, actual[$0]) }) {
@@ -149,28 +144,25 @@ struct ExpectationCheck {
             // Explain against the first unused obligation of the same type, when there is one.
             if let index = actual.indices.first(where: { !used[$0] && actual[$0].type == item.type.value }) {
                 let candidate = actual[index]
-                let differences = item.fields.compactMap { field -> String? in
+                let differences = item.fields.compactMap { field -> (name: String, value: String?)? in
                     let value = Self.value(of: field.name.value, in: candidate)
                     guard value != field.value.value else { return nil }
-                    return value.map { "\(field.name.value) `\($0)`" } ?? "no \(field.name.value)"
+                    return (field.name.value, value)
                 }
                 used[index] = true
                 mismatches.append((
-                    "expected \(item.description); the decision's `\(candidate.type)` (from `\(candidate.source)`) has "
-                        + differences.joined(separator: "; "), item.span))
-            } else {
-                let types = actual.map { "`\($0.type)`" }
-                mismatches.append((
-                    "expected \(item.description); the decision has "
-                        + (types.isEmpty ? "no obligations" : "no such obligation, only " + types.joined(separator: ", ")),
+                    Failures.obligationDiffers(
+                        expected: item.text, type: candidate.type, source: candidate.source, differences: differences),
                     item.span))
+            } else {
+                mismatches.append((Failures.obligationMissing(expected: item.text, types: actual.map(\.type)), item.span))
             }
         }
         for index in actual.indices where !used[index] {
             let extra = actual[index]
             mismatches.append((
-                "the decision has an unexpected `\(extra.type)` obligation (from `\(extra.source)`)"
-                    + (expected.value.isEmpty ? "; expected none" : ""), expected.span))
+                Failures.extraObligation(type: extra.type, source: extra.source, expectedNone: expected.value.isEmpty),
+                expected.span))
         }
         return mismatches
     }
@@ -187,7 +179,7 @@ struct ExpectationCheck {
 
     // MARK: - Reasons
 
-    private func reasonMismatch(_ expected: ExpectedReason) -> String? {
+    private func reasonMismatch(_ expected: ExpectedReason) -> DiagnosticText? {
         let locale = expected.locale?.value ?? decision.locale
         let decided = locale == decision.locale
             ? decision
@@ -196,18 +188,17 @@ struct ExpectationCheck {
         if let rule = expected.rule?.value {
             reasons = reasons.filter { $0.rule == rule }
             if reasons.isEmpty {
-                return "expected a reason from `\(rule)`; the reasons come from "
-                    + Suggestions.quotedList(decided.reasons.map(\.rule), conjunction: "and")
+                return TestMessages.Failures.noReasonFrom(rule, rules: decided.reasons.map(\.rule))
             }
         }
         let texts = reasons.map(\.text)
         switch expected.match {
         case .equals(let text):
             if texts.contains(text) { return nil }
-            return "expected the reason (\(locale)) `\(text)`; got " + texts.map { "`\($0)`" }.joined(separator: ", ")
+            return TestMessages.Failures.reasonEquals(text, locale: locale, got: texts)
         case .contains(let part):
             if texts.contains(where: { $0.contains(part) }) { return nil }
-            return "expected a reason (\(locale)) containing `\(part)`; got " + texts.map { "`\($0)`" }.joined(separator: ", ")
+            return TestMessages.Failures.reasonContains(part, locale: locale, got: texts)
         }
     }
 }
