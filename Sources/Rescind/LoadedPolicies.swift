@@ -50,3 +50,30 @@ package struct LoadedPolicies: Sendable {
             sources: loaded.sources)
     }
 }
+
+extension LoadedPolicies {
+    /// The line `rescind check` ends with: "ok: NAME VERSION: 9 rules, 1 thresholds, 7
+    /// files, 1 warning", "failed (--strict): …" when `strict` and there are warnings, or
+    /// "failed: 2 errors, 0 warnings"; in `locale`.
+    package func summary(strict: Bool = false, in locale: Diagnostic.Locale = .en) -> String {
+        let errors = diagnostics.errors.count, warnings = diagnostics.warnings.count
+        guard let set = policySet else {
+            switch locale {
+            case .en: return "failed: \(Self.plural(errors, "error")), \(Self.plural(warnings, "warning"))"
+            case .zhCN: return "未通过：\(errors) 个错误，\(warnings) 个警告"
+            }
+        }
+        let passed = !(strict && warnings > 0)
+        switch locale {
+        case .en:
+            return "\(passed ? "ok" : "failed (--strict)"): \(set.name) \(set.version): \(set.rules.count) rules, "
+                + "\(set.thresholds.count) thresholds, \(set.files.count) files"
+                + (warnings > 0 ? ", \(Self.plural(warnings, "warning"))" : "")
+        case .zhCN:
+            return "\(passed ? "通过" : "未通过（--strict）")：\(set.name) \(set.version)：\(set.rules.count) 条规则，"
+                + "\(set.thresholds.count) 个阈值，\(set.files.count) 个文件" + (warnings > 0 ? "，\(warnings) 个警告" : "")
+        }
+    }
+
+    private static func plural(_ count: Int, _ word: String) -> String { "\(count) \(word)\(count == 1 ? "" : "s")" }
+}

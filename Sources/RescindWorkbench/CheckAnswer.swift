@@ -12,6 +12,8 @@ import RescindServer
 struct CheckAnswer {
     let edited: EditedSet
     let loaded: LoadedPolicies
+    /// The language of the messages, notes, help and summary (codes and spans stay).
+    let locale: Diagnostic.Locale
 
     var json: String { json(error: nil) }
 
@@ -28,7 +30,7 @@ struct CheckAnswer {
             out.member("ok", bool: loaded.policySet != nil)
             out.member("errors", integer: loaded.diagnostics.errors.count)
             out.member("warnings", integer: loaded.diagnostics.warnings.count)
-            out.member("summary", string: summary)
+            out.member("summary", string: loaded.summary(in: locale))
             if let policySet = loaded.policySet {
                 out.member("policy", object: { out in
                     out.member("name", string: policySet.name)
@@ -44,32 +46,22 @@ struct CheckAnswer {
             out.array { out in
                 for diagnostic in loaded.diagnostics {
                     out.element()
-                    Self.write(diagnostic, sources: loaded.sources, folder: edited.folder, into: &out)
+                    Self.write(diagnostic, sources: loaded.sources, folder: edited.folder, locale: locale, into: &out)
                 }
             }
             out.endObject()
         }
     }
 
-    /// The line `rescind check` ends with on standard error.
-    var summary: String {
-        let errors = loaded.diagnostics.errors.count, warnings = loaded.diagnostics.warnings.count
-        func plural(_ count: Int, _ word: String) -> String { "\(count) \(word)\(count == 1 ? "" : "s")" }
-        guard let policySet = loaded.policySet else {
-            return "failed: \(plural(errors, "error")), \(plural(warnings, "warning"))"
-        }
-        return "ok: \(policySet.name) \(policySet.version): \(policySet.rules.count) rules, "
-            + "\(policySet.thresholds.count) thresholds, \(policySet.files.count) files"
-            + (warnings > 0 ? ", \(plural(warnings, "warning"))" : "")
-    }
-
     /// One diagnostic: the fields of `rescind check --format json`, plus `name` (the file
     /// inside the folder, nil for a diagnostic of the whole set) and `rendered`.
-    static func write(_ diagnostic: Diagnostic, sources: SourceMap, folder: String, into out: inout JSONWriter) {
+    static func write(
+        _ diagnostic: Diagnostic, sources: SourceMap, folder: String, locale: Diagnostic.Locale, into out: inout JSONWriter
+    ) {
         out.object { out in
             out.member("name", string: diagnostic.span.map { name(of: $0.file, in: folder) })
-            out.member("diagnostic", json: JSONDiagnosticRenderer().object(diagnostic))
-            out.member("rendered", string: HumanRenderer(sources: sources).render(diagnostic))
+            out.member("diagnostic", json: JSONDiagnosticRenderer(locale: locale).object(diagnostic))
+            out.member("rendered", string: HumanRenderer(sources: sources, locale: locale).render(diagnostic))
         }
     }
 
@@ -77,5 +69,13 @@ struct CheckAnswer {
     static func name(of path: String, in folder: String) -> String {
         let prefix = folder.hasSuffix("/") ? folder : folder + "/"
         return path.hasPrefix(prefix) ? String(path.dropFirst(prefix.count)) : path
+    }
+}
+
+extension Diagnostic.Locale {
+    /// The page's language tag as a language of diagnostics (`zh`, `zh-Hans` → zh-CN);
+    /// English for a tag diagnostics are not written in.
+    init(page tag: String?) {
+        self = tag.flatMap { LocaleMatcher(supported: ["en", "zh-CN"]).match($0) }.flatMap(Self.init(rawValue:)) ?? .en
     }
 }

@@ -52,7 +52,7 @@ struct WorkbenchRoutes: Sendable {
     func check(_ body: WorkbenchBody) async throws -> Response {
         let edited = try await edited(body)
         let loaded = edited.load(today: configuration.today)
-        return .json(CheckAnswer(edited: edited, loaded: loaded).json + "\n")
+        return .json(CheckAnswer(edited: edited, loaded: loaded, locale: Diagnostic.Locale(page: body.locale)).json + "\n")
     }
 
     // MARK: Book
@@ -88,10 +88,19 @@ struct WorkbenchRoutes: Sendable {
         let answer: String
         switch RequestDecoder(schema: policySet.schema).decode(requestText) {
         case .failure(let error):
+            // The error object `rescind eval --json` prints, worded in the page's language.
+            let language = Diagnostic.Locale(page: body.locale)
             answer = JSONWriter.text(capacity: 512) { out in
                 out.beginObject()
-                out.member("error", json: error.errorObject(line: nil))
-                out.member("text", string: error.humanDescription)
+                out.member("error", object: { out in
+                    out.member("error", object: { out in
+                        out.member("code", string: error.code.rawValue)
+                        out.member("message", string: error.first.message(in: language))
+                        out.member("path", string: error.path)
+                        if let help = error.first.help(in: language) { out.member("help", string: help) }
+                    })
+                })
+                out.member("text", string: error.humanDescription(in: language))
                 out.endObject()
             }
         case .success(let decoded):
@@ -124,7 +133,9 @@ struct WorkbenchRoutes: Sendable {
             out.array { out in
                 for diagnostic in plan.diagnostics {
                     out.element()
-                    CheckAnswer.write(diagnostic, sources: plan.sources, folder: edited.folder, into: &out)
+                    CheckAnswer.write(
+                        diagnostic, sources: plan.sources, folder: edited.folder, locale: Diagnostic.Locale(page: body.locale),
+                        into: &out)
                 }
             }
             if let results {
@@ -134,7 +145,7 @@ struct WorkbenchRoutes: Sendable {
                 out.array { out in
                     for result in results.results {
                         out.element()
-                        write(result, folder: edited.folder, into: &out)
+                        write(result, folder: edited.folder, language: Diagnostic.Locale(page: body.locale), into: &out)
                     }
                 }
                 out.member("coverage", json: results.coverage.json)
@@ -144,7 +155,7 @@ struct WorkbenchRoutes: Sendable {
         return .json(answer + "\n")
     }
 
-    private func write(_ result: PolicyTestResult, folder: String, into out: inout JSONWriter) {
+    private func write(_ result: PolicyTestResult, folder: String, language: Diagnostic.Locale, into out: inout JSONWriter) {
         out.object { out in
             out.member("name", string: result.testCase.name)
             out.member("file", string: CheckAnswer.name(of: result.testCase.location.file, in: folder))
@@ -156,7 +167,7 @@ struct WorkbenchRoutes: Sendable {
                     out.element()
                     out.object { out in
                         out.member("expectation", string: failure.expectation)
-                        out.member("message", string: failure.message)
+                        out.member("message", string: failure.text.text(in: language))
                         out.member("file", string: CheckAnswer.name(of: failure.location.file, in: folder))
                         out.member("line", integer: failure.location.start.line)
                     }
@@ -208,7 +219,8 @@ struct WorkbenchRoutes: Sendable {
         let loaded = edited.load(today: configuration.today)
         guard loaded.policySet != nil else {
             let error = WorkbenchError.setHasErrors(loaded.diagnostics.errors.count)
-            return .json(status: error.status, CheckAnswer(edited: edited, loaded: loaded).json(error: error) + "\n")
+            let answer = CheckAnswer(edited: edited, loaded: loaded, locale: Diagnostic.Locale(page: body.locale))
+            return .json(status: error.status, answer.json(error: error) + "\n")
         }
         guard let base = body.base else { throw WorkbenchError.badBody("`base` (the revision the page read) is missing").apiError }
         do {

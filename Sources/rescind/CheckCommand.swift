@@ -56,46 +56,14 @@ struct CheckCommand: ParsableCommand {
         let loaded = LoadedPolicies.load(paths: paths, options: PolicyCompiler.Options(today: day))
         let output = render(loaded.diagnostics, sources: loaded.sources, format: format, locale: language)
         FileHandle.standardOutput.write(Data(output.utf8))
-        let errors = loaded.diagnostics.errors.count, warnings = loaded.diagnostics.warnings.count
+        let warnings = loaded.diagnostics.warnings.count
         // A warning under --strict fails like an error: the set is not fit to deploy.
         let passed = loaded.policySet != nil && !(strict && warnings > 0)
         if format == .human {
-            let summary = loaded.policySet.map {
-                Self.summary(
-                    passed: passed, name: $0.name, version: $0.version, rules: $0.rules.count,
-                    thresholds: $0.thresholds.count, files: $0.files.count, warnings: warnings, in: language)
-            } ?? Self.failure(errors: errors, warnings: warnings, in: language)
+            let summary = loaded.summary(strict: strict, in: language)
             FileHandle.standardError.write(Data((summary + "\n").utf8))
         }
         if !passed { throw RescindExit.invalidInput }
-    }
-
-    /// The summary line of a set that loaded: "ok: NAME VERSION: 9 rules, …".
-    static func summary(
-        passed: Bool, name: String, version: String, rules: Int, thresholds: Int, files: Int, warnings: Int,
-        in locale: Diagnostic.Locale
-    ) -> String {
-        switch locale {
-        case .en:
-            let plural = { (count: Int, word: String) in "\(count) \(word)\(count == 1 ? "" : "s")" }
-            return "\(passed ? "ok" : "failed (--strict)"): \(name) \(version): \(rules) rules, "
-                + "\(thresholds) thresholds, \(files) files"
-                + (warnings > 0 ? ", \(plural(warnings, "warning"))" : "")
-        case .zhCN:
-            return "\(passed ? "通过" : "未通过（--strict）")：\(name) \(version)：\(rules) 条规则，"
-                + "\(thresholds) 个阈值，\(files) 个文件" + (warnings > 0 ? "，\(warnings) 个警告" : "")
-        }
-    }
-
-    /// The summary line of a set that did not load: "failed: 2 errors, 0 warnings".
-    static func failure(errors: Int, warnings: Int, in locale: Diagnostic.Locale) -> String {
-        switch locale {
-        case .en:
-            let plural = { (count: Int, word: String) in "\(count) \(word)\(count == 1 ? "" : "s")" }
-            return "failed: \(plural(errors, "error")), \(plural(warnings, "warning"))"
-        case .zhCN:
-            return "未通过：\(errors) 个错误，\(warnings) 个警告"
-        }
     }
 
     /// `--today`, else `RESCIND_TODAY`, else the wall clock's date in UTC.

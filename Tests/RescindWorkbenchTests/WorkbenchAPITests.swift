@@ -54,6 +54,17 @@ struct WorkbenchAPITests {
             #expect((span["start"] as? [String: Any])?["line"] as? Int == 42)
             #expect((typo["rendered"] as? String)?.contains("\(folder)/who-may-cancel.yaml:42:27: error[cel-invalid-enum-value]") == true)
             #expect((typo["rendered"] as? String)?.contains("did you mean `shipped`?") == true)
+
+            // In Chinese: the same code, line and caret; the words and the summary in zh-CN.
+            let chinese = try await client.post("/api/check", files: broken, extra: ["locale": "zh-CN"])
+            #expect((chinese["summary"] as? String)?.hasPrefix("未通过：") == true)
+            let zh = try #require((chinese["diagnostics"] as? [[String: Any]])?.first {
+                ($0["diagnostic"] as? [String: Any])?["code"] as? String == "cel-invalid-enum-value"
+            })
+            let rendered = try #require(zh["rendered"] as? String)
+            #expect(rendered.contains("\(folder)/who-may-cancel.yaml:42:27: error[cel-invalid-enum-value]"))
+            #expect(rendered.contains("提示："))
+            #expect((zh["diagnostic"] as? [String: Any])?["message"] as? String != (typo["diagnostic"] as? [String: Any])?["message"] as? String)
         }
     }
 
