@@ -39,7 +39,7 @@ struct RescindCommand: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             CheckCommand.self, TestCommand.self, EvalCommand.self, ExplainCommand.self, ReplayCommand.self,
-            CELCommand.self, ServeCommand.self, HistoryCommand.self,
+            CELCommand.self, ServeCommand.self, HistoryCommand.self, SchemaCommand.self,
         ]
     )
 
