@@ -1,6 +1,7 @@
 /// A policy pack using every key the loaders accept (JSONSchemaTests): every optional key
 /// of every document kind, each form a value may take, and test files using every key
-/// of `kind: tests` and `kind: fixtures`. `rescind check` and `rescind test` pass on it.
+/// of `kind: tests` and `kind: fixtures`. `rescind check` and `rescind test` pass on it;
+/// JSONSchemaTests checks each schema's keys all appear in it.
 enum EveryKeyPack {
     static let files: [(name: String, text: String)] = [
         ("calendar.yaml", #"""
@@ -35,6 +36,8 @@ enum EveryKeyPack {
               shipped:
                 base: buyer
                 set: {order.status: shipped}
+              from-file:
+                file: request.json
             generators:
               cancellations:
                 description: N cancellations by the buyer, ten minutes apart.
@@ -51,6 +54,12 @@ enum EveryKeyPack {
               request: buyer
             fixtures:
               seller: {base: buyer, set: {actor: {id: s-1, role: seller}}}
+            generators:
+              old_cancellations:
+                list: buyer_history.cancellations
+                item: {order_id: "old-{n}", initiator: buyer, reason: other}
+                timestamp: at
+                spacing: 2h
             cases:
               - name: a buyer may cancel a paid order, with every obligation
                 description: Each obligation type, with every field a decision writes.
@@ -116,6 +125,10 @@ enum EveryKeyPack {
               - name: a seller fixture
                 request: seller
                 expect: {effect: review}
+
+              - name: cancellations older than the window do not count
+                request: {base: from-file, set: {old_cancellations: 5}}
+                expect: {effect: allow, tier: none}
             """#),
         ("policy-set.yaml", #"""
             kind: policy_set
@@ -143,7 +156,10 @@ enum EveryKeyPack {
             applies_when: order.status == "paid"
             currency: order.currency
             fee:
-              - when: order.express
+              - when:
+                  all:
+                    - order.express
+                    - not: order.status == "shipped"
                 amount: decimal("1.00")
               - amount: decimal("0.00")
             amount: order.total - fee
@@ -245,7 +261,11 @@ enum EveryKeyPack {
             thresholds:
               - id: repeat-canceller
                 description: {en: "Counts the buyer's cancellations.", zh-CN: "统计买家的取消次数。"}
-                applies_when: actor.role == "buyer"
+                applies_when:
+                  all:
+                    - actor.role == "buyer"
+                    - any: [true]
+                    - not: false
                 count: buyer_history.cancellations
                 where: item.initiator == "buyer"
                 timestamp: item.at
@@ -261,6 +281,20 @@ enum EveryKeyPack {
                     reason: {en: "{count} cancellations.", zh-CN: "已取消 {count} 次。"}
                     obligations:
                       - type: warn_account
+                      - type: notify
+                        to: support
+                        within: 1h30m
+                        template: repeat-canceller
+                      - type: voucher
+                        to: buyer
+                        amount: decimal("0")
+                        currency: order.currency
+                      - type: seller_penalty
+                        seller: order.seller_id
+                        points: 1
+                      - type: restrict_account
+                        account: actor.id
+                        for: 720h
                   - id: block
                     description: {en: "Blocked.", zh-CN: "拒绝。"}
                     at_least: 3

@@ -266,8 +266,44 @@ import Testing
         let tests = try CLI.run(["test", folder.path])
         #expect(tests.status == 0, "\(tests.stdout)\(tests.stderr)")
         let yamlFiles = EveryKeyPack.files.map(\.name).filter { $0.hasSuffix(".yaml") }.sorted()
+        #expect(yamlFiles.count == 8)
         let schema = try Validator.run(yamlFiles.map { folder.appendingPathComponent($0).path })
         #expect(schema.status == 0, "\(schema.stdout)\(schema.stderr)")
+    }
+}
+
+extension JSONSchemaTests {
+    /// Every key a schema allows is used by a document of its kind in `EveryKeyPack`, which
+    /// the loaders accept: a key added to a schema but not to the loader fails here (once
+    /// added to the pack, `rescind check` refuses it).
+    @Test(arguments: kinds) func everySchemaKeyIsUsedInThePackTheLoaderAccepts(kind: String) throws {
+        let data = try Data(contentsOf: CLI.packageRoot.appendingPathComponent("docs/schema/\(kind).json"))
+        let schema = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let kindProperty = try #require((schema["properties"] as? [String: Any])?["kind"] as? [String: Any])
+        let documentKind = try #require(kindProperty["const"] as? String)
+        var keys: Set<String> = []
+        func walk(_ value: Any, inCondition: Bool) {
+            if let object = value as? [String: Any] {
+                if !inCondition, let properties = object["properties"] as? [String: Any] { keys.formUnion(properties.keys) }
+                for (key, inner) in object where key != "examples" { walk(inner, inCondition: inCondition || key == "if") }
+            } else if let array = value as? [Any] {
+                for inner in array { walk(inner, inCondition: inCondition) }
+            }
+        }
+        walk(schema, inCondition: false)
+        let texts = EveryKeyPack.files.map(\.text).filter { $0.contains("\nkind: \(documentKind)\n") || $0.hasPrefix("kind: \(documentKind)\n") }
+        #expect(!texts.isEmpty)
+        let unused = keys.filter { key in
+            !texts.contains { text in
+                text.split(separator: "\n").contains { line in
+                    // `key:` as a key: at the start of a line or after `- `, `{`, `,` or `[`.
+                    let body = line.drop { $0 == " " || $0 == "-" }
+                    return body.hasPrefix("\(key):") || line.contains("{\(key):") || line.contains(", \(key):")
+                        || line.contains("[\(key):")
+                }
+            }
+        }
+        #expect(unused.isEmpty, "keys of \(kind).json no document of EveryKeyPack uses: \(unused.sorted())")
     }
 }
 
