@@ -145,10 +145,15 @@ def expand(error):
     return [leaf for inner in fitting[0] for leaf in expand(inner)]
 
 
-def failures(schema, document, node):
-    """(node, message) for every error, the unknown key itself for `additionalProperties`."""
+VALIDATORS = {"2020-12": jsonschema.Draft202012Validator, "7": jsonschema.Draft7Validator}
+
+
+def failures(schema, document, node, draft):
+    """(node, message) for every error, the unknown key itself for `additionalProperties`.
+    `draft` 7 reads the schema as editors with draft-07 semantics do (the YAML language
+    server): the schemas use only keywords both drafts share, so both must agree."""
     checker = jsonschema.FormatChecker()
-    validator = jsonschema.Draft202012Validator(schema, format_checker=checker)
+    validator = VALIDATORS[draft](schema, format_checker=checker)
     found = []
     leaves = [leaf for error in validator.iter_errors(document) for leaf in expand(error)]
     for error in sorted(leaves, key=lambda e: [str(p) for p in e.absolute_path]):
@@ -169,7 +174,7 @@ def failures(schema, document, node):
     return found
 
 
-def check_file(path, schemas):
+def check_file(path, schemas, draft):
     """The number of failures in `path`, each printed."""
     try:
         with open(path, encoding="utf-8") as file:
@@ -197,7 +202,7 @@ def check_file(path, schemas):
                 count += 1
                 continue
             name, schema = schemas[kind]
-            for at, message in failures(schema, document, node):
+            for at, message in failures(schema, document, node, draft):
                 mark = at.start_mark
                 print(f"{path}:{mark.line + 1}:{mark.column + 1}: error: {message} ({name})")
                 count += 1
@@ -216,6 +221,8 @@ def main():
     parser = argparse.ArgumentParser(description="Validate policy and test files against Rescind's JSON Schemas.")
     parser.add_argument("--schema-dir", default=os.path.join(root, "docs", "schema"),
                         help="the folder of *.json schemas (default: docs/schema)")
+    parser.add_argument("--draft", choices=sorted(VALIDATORS), default="2020-12",
+                        help="validate as this draft (default 2020-12; 7: as the YAML language server reads them)")
     parser.add_argument("files", nargs="+", metavar="FILE", help="YAML policy or test files")
     arguments = parser.parse_args()
     try:
@@ -223,7 +230,7 @@ def main():
     except (OSError, ValueError, jsonschema.exceptions.SchemaError) as error:
         print(f"validate-policies-schema: cannot read the schemas in {arguments.schema_dir}: {error}", file=sys.stderr)
         return 2
-    total = sum(check_file(path, schemas) for path in arguments.files)
+    total = sum(check_file(path, schemas, arguments.draft) for path in arguments.files)
     checked = len(arguments.files)
     if total:
         print(f"{total} failure{'s' if total != 1 else ''} in {checked} file{'s' if checked != 1 else ''}",

@@ -2,7 +2,8 @@ import Foundation
 import Testing
 
 /// docs/schema/*.json (printed by `rescind schema`): current, valid for the shipped pack
-/// under an independent validator (python3-jsonschema's Draft202012Validator, run by
+/// under an independent validator (python3-jsonschema's Draft202012Validator, and its
+/// Draft7Validator as the YAML language server reads them; run by
 /// Scripts/validate-policies-schema.py), and in step with the loader: what the schema
 /// rejects `rescind check` / `rescind test` reject too, and documents using every key the
 /// loader accepts pass the schema.
@@ -114,9 +115,11 @@ import Testing
         let folder = CLI.packageRoot.appendingPathComponent("Policies")
         let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".yaml") }.sorted()
         #expect(files.count == 12)
-        let run = try Validator.run(files.map { "Policies/\($0)" })
-        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
-        #expect(run.stderr.contains("ok: \(files.count) files valid"))
+        for draft in Validator.drafts {
+            let run = try Validator.run(files.map { "Policies/\($0)" }, draft: draft)
+            #expect(run.status == 0, "draft \(draft): \(run.stdout)\(run.stderr)")
+            #expect(run.stderr.contains("ok: \(files.count) files valid"))
+        }
     }
 
     /// A mistake staff make, written into a copy of the shipped pack: `find` becomes
@@ -239,10 +242,12 @@ import Testing
         try #require(original.contains(mistake.find), "`\(mistake.find)` is no longer in Policies/\(mistake.file)")
         try original.replacingOccurrences(of: mistake.find, with: mistake.replace).write(to: path, atomically: true, encoding: .utf8)
 
-        let schema = try Validator.run([path.path])
-        #expect(schema.status == 1, "the schema accepts \(mistake.name): \(schema.stdout)\(schema.stderr)")
-        #expect(schema.stdout.contains(mistake.message), "\(schema.stdout)")
-        #expect(schema.stdout.hasPrefix(path.path + ":"), "failures are located: \(schema.stdout)")
+        for draft in Validator.drafts {
+            let schema = try Validator.run([path.path], draft: draft)
+            #expect(schema.status == 1, "the schema (draft \(draft)) accepts \(mistake.name): \(schema.stdout)\(schema.stderr)")
+            #expect(schema.stdout.contains(mistake.message), "draft \(draft): \(schema.stdout)")
+            #expect(schema.stdout.hasPrefix(path.path + ":"), "failures are located: \(schema.stdout)")
+        }
 
         let loader = try CLI.run(mistake.isTestFile ? ["test", pack.url.appendingPathComponent("Policies").path]
             : ["check", pack.url.appendingPathComponent("Policies").path])
@@ -267,8 +272,10 @@ import Testing
         #expect(tests.status == 0, "\(tests.stdout)\(tests.stderr)")
         let yamlFiles = EveryKeyPack.files.map(\.name).filter { $0.hasSuffix(".yaml") }.sorted()
         #expect(yamlFiles.count == 8)
-        let schema = try Validator.run(yamlFiles.map { folder.appendingPathComponent($0).path })
-        #expect(schema.status == 0, "\(schema.stdout)\(schema.stderr)")
+        for draft in Validator.drafts {
+            let schema = try Validator.run(yamlFiles.map { folder.appendingPathComponent($0).path }, draft: draft)
+            #expect(schema.status == 0, "draft \(draft): \(schema.stdout)\(schema.stderr)")
+        }
     }
 }
 
@@ -331,8 +338,12 @@ enum Validator {
         return available
     }
 
-    static func run(_ files: [String]) throws -> CLIRun {
-        try python(["Scripts/validate-policies-schema.py", "--schema-dir", "docs/schema"] + files)
+    /// The drafts files are validated as: the schemas' own (2020-12), and draft-07, as the
+    /// YAML language server reads them; both must agree.
+    static let drafts = ["2020-12", "7"]
+
+    static func run(_ files: [String], draft: String = "2020-12") throws -> CLIRun {
+        try python(["Scripts/validate-policies-schema.py", "--schema-dir", "docs/schema", "--draft", draft] + files)
     }
 
     private static func python(_ arguments: [String]) throws -> CLIRun {
