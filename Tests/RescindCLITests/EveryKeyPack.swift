@@ -4,6 +4,13 @@
 /// JSONSchemaTests checks each schema's keys all appear in it.
 enum EveryKeyPack {
     static let files: [(name: String, text: String)] = [
+        ("calendar-sundays.yaml", #"""
+            kind: calendar
+            name: sundays-off
+            time_zone: UTC
+            years: 2026
+            weekend: [SUNDAY]
+            """#),
         ("calendar.yaml", #"""
             kind: calendar
             name: every-day
@@ -141,7 +148,7 @@ enum EveryKeyPack {
               effect: review
               reason: {en: "A person reviews this.", zh-CN: "需人工审核。"}
             locales: [en, zh-CN]
-            files: [calendar.yaml, policy-set.yaml, refunds.yaml, rules.yaml, schema.yaml, thresholds.yaml]
+            files: [calendar-sundays.yaml, calendar.yaml, policy-set.yaml, refunds.yaml, rules.yaml, schema.yaml, thresholds.yaml]
             history:
               list: buyer_history.cancellations
               buyer: 'actor.role == "buyer" ? actor.id : order.buyer_id'
