@@ -142,7 +142,7 @@ enum Root {
                     "Enums by name: the values a field of that type may take.",
                     keys: .object([("pattern", .string(Patterns.identifier))]),
                     values: Fragment.array(
-                        "The enum's values.", of: Fragment.string("A value.", minLength: 1), minItems: 1, unique: true),
+                        "The enum's values.", of: Fragment.string("A value.", minLength: 1), unique: true),
                     examples: [Fragment.example([("role", .strings(["buyer", "seller", "support", "system"]))])])),
                 ("types", Fragment.map(
                     "Object types by name, for fields and lists (`list(cancellation)`); a type may use enums and the "
@@ -290,7 +290,7 @@ enum Root {
                 ("on_missing", Fragment.ref(
                     "problemEffect",
                     "What a request that does not send the counted list gets (a missing list is never read as empty).")),
-                ("tiers", Fragment.array("The tiers, by increasing `at_least`.", of: tier, minItems: 1)),
+                ("tiers", Fragment.array("The tiers, by increasing `at_least`.", of: tier)),
             ],
             required: ["id", "count", "timestamp", "window"])
         return (
