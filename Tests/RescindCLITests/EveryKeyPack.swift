@@ -168,7 +168,7 @@ enum EveryKeyPack {
                     - order.express
                     - not: order.status == "shipped"
                 amount: decimal("1.00")
-              - amount: decimal("0.00")
+              - amount: 0
             amount: order.total - fee
             initiate_within:
               - when:
@@ -294,7 +294,7 @@ enum EveryKeyPack {
                         template: repeat-canceller
                       - type: voucher
                         to: buyer
-                        amount: decimal("0")
+                        amount: 0
                         currency: order.currency
                       - type: seller_penalty
                         seller: order.seller_id

@@ -73,9 +73,13 @@ enum Fragment {
         .object([("description", .string(description)), ("type", "boolean")])
     }
 
-    /// A CEL expression (a YAML string).
-    static func cel(_ description: String, examples: [String] = []) -> SchemaJSON {
-        string(description, minLength: 1, examples: examples)
+    /// A CEL expression (a YAML string). A `decimal` one may be a YAML integer too: `5` is
+    /// CEL's int 5, which the checker takes as a decimal (`5.5`, a double, it refuses).
+    static func cel(_ description: String, examples: [String] = [], decimal: Bool = false) -> SchemaJSON {
+        .object([
+            ("description", .string(description)), ("type", decimal ? .strings(["string", "integer"]) : "string"),
+            ("minLength", 1), ("examples", examples.isEmpty ? nil : .strings(examples)),
+        ])
     }
 
     static func array(

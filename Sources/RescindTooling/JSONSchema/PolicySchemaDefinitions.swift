@@ -1,3 +1,4 @@
+import CELCommon
 import RescindCELLibrary
 import RescindEngine
 import RescindPolicy
@@ -221,11 +222,11 @@ enum Obligations {
             return Fragment.enumeration(text, choices)
         case .duration:
             return Fragment.ref("duration", text)
-        case .expression(_, let constant):
+        case .expression(let type, let constant):
             var examples: [String] = []
             if case .defaultValue(let value) = field.presence { examples.append(value) }
             if case .currencyCode? = constant { examples.append("\"CNY\"") }
-            return Fragment.cel(text, examples: examples)
+            return Fragment.cel(text, examples: examples, decimal: type == .decimal)
         case .integer(let range):
             return Fragment.integer(text, minimum: Int(range.lowerBound), maximum: Int(range.upperBound))
         case .text:

@@ -345,11 +345,12 @@ enum Root {
                             ("when", Fragment.ref("condition", "When the fee applies (always when not given).")),
                             ("amount", Fragment.cel(
                                 "The fee: CEL of type `decimal`.",
-                                examples: ["min(order.total * decimal(\"0.05\"), decimal(\"20.00\")).round(2)"])),
+                                examples: ["min(order.total * decimal(\"0.05\"), decimal(\"20.00\")).round(2)"], decimal: true)),
                         ],
                         required: ["amount"]))),
                 ("amount", Fragment.cel(
-                    "The refunded amount: CEL of type `decimal`; `fee` is the fee worked out.", examples: ["order.total - fee"])),
+                    "The refunded amount: CEL of type `decimal`; `fee` is the fee worked out.", examples: ["order.total - fee"],
+                    decimal: true)),
                 ("initiate_within", days.withDescription(
                     "When the refund must be started, in business days counted from the day after the request's "
                         + "local date. Cases tried top to bottom; the first whose `when` holds applies.")),
