@@ -197,10 +197,10 @@ public struct Refund: Sendable, Hashable {
     public let initiateBy: LocalTime
     public let expectedBy: LocalTime
 
-    static let type = "refund"
+    package static let type = "refund"
     static let source = "refunds"
     /// The fields `forEachField` writes, in order.
-    static let fieldNames = ["amount", "fee", "currency", "initiate_by", "expected_by"]
+    package static let fieldNames = ["amount", "fee", "currency", "initiate_by", "expected_by"]
 
     /// As an obligation, with the fixed field names `amount`, `fee`, `currency`,
     /// `initiate_by`, `expected_by`.

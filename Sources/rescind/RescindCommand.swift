@@ -41,7 +41,8 @@ struct RescindCommand: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             CheckCommand.self, TestCommand.self, EvalCommand.self, ExplainCommand.self, ReplayCommand.self,
-            CELCommand.self, ServeCommand.self, HistoryCommand.self, BookCommand.self, WorkbenchCommand.self,
+            CELCommand.self, ServeCommand.self, HistoryCommand.self, BookCommand.self, SchemaCommand.self,
+            WorkbenchCommand.self,
         ]
     )
 
