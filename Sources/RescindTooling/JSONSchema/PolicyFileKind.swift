@@ -62,6 +62,6 @@ package enum PolicyFileKind: String, CaseIterable, Sendable {
 
     /// "did you mean `rules`?" for a name that is no kind, or nil when nothing is close.
     package static func suggestion(for name: String) -> String? {
-        Suggestions.didYouMean(name, in: allCases.map(\.rawValue) + allCases.map(\.documentKind))
+        Suggestions.didYouMean(name, in: allCases.map(\.rawValue) + allCases.map(\.documentKind))?.en
     }
 }
