@@ -1,0 +1,322 @@
+import Foundation
+import Rescind
+import RescindTooling
+import Testing
+
+/// The reference pack (A) and an edited copy of it in a temporary folder (B).
+struct DiffFixture {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+    static let pack = root.appendingPathComponent("Policies").path
+
+    let folder: URL
+    var path: String { folder.path }
+
+    init() throws {
+        let parent = FileManager.default.temporaryDirectory.appendingPathComponent("rescind-diff-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true)
+        folder = parent.appendingPathComponent("Policies")
+        try FileManager.default.copyItem(atPath: Self.pack, toPath: folder.path)
+    }
+
+    func remove() { try? FileManager.default.removeItem(at: folder.deletingLastPathComponent()) }
+
+    /// Replaces `old` (which must occur once) in `file`.
+    func edit(_ file: String, replacing old: String, with new: String) throws {
+        let url = folder.appendingPathComponent(file)
+        let text = try String(contentsOf: url, encoding: .utf8)
+        try #require(text.components(separatedBy: old).count == 2, "`\(old)` is not in \(file) once")
+        try text.replacingOccurrences(of: old, with: new).write(to: url, atomically: true, encoding: .utf8)
+    }
+
+    /// The pack against the copy, both loaded without errors.
+    func diff() throws -> PolicyDiff {
+        let a = try PolicySource(Self.pack).load().get(), b = try PolicySource(path).load().get()
+        #expect(a.policies.policySet != nil)
+        #expect(b.policies.policySet != nil, "\(b.policies.diagnostics)")
+        return PolicyDiff.compare(DiffSide(a), DiffSide(b))
+    }
+
+    /// The lines of the text form after the two sides and the count.
+    static func body(_ diff: PolicyDiff, _ locale: DiffLocale = .en) -> [String] {
+        Array(diff.text(locale: locale).split(separator: "\n", omittingEmptySubsequences: false).dropFirst(4).map(String.init))
+    }
+
+    /// The JSON of each change, one per line.
+    static func jsonChanges(_ diff: PolicyDiff) throws -> [String] {
+        let json = diff.json()
+        let start = try #require(json.range(of: ",\"changes\":["))
+        let inner = json[start.upperBound...].dropLast(3)  // `]}` and the newline
+        let parts = inner.components(separatedBy: "},{\"kind\"")
+        return inner.isEmpty ? [] : parts.enumerated().map { index, part in
+            (index == 0 ? "" : "{\"kind\"") + part + (index == parts.count - 1 ? "" : "}")
+        }
+    }
+}
+
+@Suite("rescind diff: what changed between two policy sets")
+struct PolicyDiffTests {
+    @Test("a tier's at_least 5 → 4, in every form")
+    func thresholdChange() throws {
+        let fixture = try DiffFixture()
+        defer { fixture.remove() }
+        try fixture.edit("abuse-thresholds.yaml", replacing: "at_least: 5", with: "at_least: 4")
+        let diff = try fixture.diff()
+        let (a, b) = (DiffFixture.pack, fixture.path)
+        let digest = try #require(diff.after.digest).prefix(12)
+        #expect(diff.text() == """
+            A: \(a) (marketplace-cancellations 2026.12, digest f014fcd1be15)
+            B: \(b) (marketplace-cancellations 2026.12, digest \(digest))
+            1 change: 0 added, 0 removed, 1 changed
+
+            thresholds
+              tier `abuse-review` of `repeat-canceller` now starts at 4 cancellations (was 5)
+                A \(a)/abuse-thresholds.yaml:54  B \(b)/abuse-thresholds.yaml:54
+
+            """)
+        #expect(diff.text(locale: .zhCN).contains("""
+
+            阈值
+              阈值 `repeat-canceller` 的档位 `abuse-review` 改为自 4 次起适用（原为 5 次）
+                A \(a)/abuse-thresholds.yaml:54  B \(b)/abuse-thresholds.yaml:54
+
+            """))
+        #expect(diff.markdown() == """
+            ### Policy changes
+
+            **1 change: 0 added, 0 removed, 1 changed**: **A** `\(a)` (`marketplace-cancellations` 2026.12, digest `f014fcd1be15`) → **B** `\(b)` (`marketplace-cancellations` 2026.12, digest `\(digest)`)
+
+            #### Thresholds
+
+            | Change | Before | After | Where |
+            | --- | --- | --- | --- |
+            | tier `abuse-review` of `repeat-canceller` now starts at 4 cancellations (was 5) | `5` | `4` | A `\(a)/abuse-thresholds.yaml:54`<br>B `\(b)/abuse-thresholds.yaml:54` |
+
+            """)
+        let fullDigest = try #require(diff.after.digest), packDigest = try #require(diff.before.digest)
+        #expect(diff.json() == """
+            {"a":{"source":"\(a)","commit":null,"name":"marketplace-cancellations","version":"2026.12","digest":"\(packDigest)"},\
+            "b":{"source":"\(b)","commit":null,"name":"marketplace-cancellations","version":"2026.12","digest":"\(fullDigest)"},\
+            "locale":"en","summary":{"changes":1,"added":0,"removed":0,"changed":1},\
+            "changes":[{"kind":"tier","id":"repeat-canceller/abuse-review","change":"changed","field":"at_least",\
+            "before":"5","after":"4",\
+            "words":"tier `abuse-review` of `repeat-canceller` now starts at 4 cancellations (was 5)",\
+            "spans":{"before":{"file":"\(a)/abuse-thresholds.yaml","line":54,"column":19},\
+            "after":{"file":"\(b)/abuse-thresholds.yaml","line":54,"column":19}}}]}
+
+            """)
+    }
+
+    @Test("a holiday added; a range extended is reported as the days added, compactly")
+    func holidays() throws {
+        let fixture = try DiffFixture()
+        defer { fixture.remove() }
+        try fixture.edit(
+            "calendar-cn-mainland.yaml", replacing: "  - \"2026-10-01..2026-10-07\"",
+            with: "  - \"2026-10-01..2026-10-09\"\n  - \"2026-12-31\"")
+        let diff = try fixture.diff()
+        let b = fixture.path
+        #expect(DiffFixture.body(diff) == [
+            "calendars",
+            "  holidays 2026-10-08..2026-10-09 added to `cn-mainland`",
+            "    B \(b)/calendar-cn-mainland.yaml:43",
+            "  holiday 2026-12-31 added to `cn-mainland`",
+            "    B \(b)/calendar-cn-mainland.yaml:44",
+            "",
+        ])
+        #expect(DiffFixture.body(diff, .zhCN)[1...3] == [
+            "  日历 `cn-mainland` 新增节假日 2026-10-08..2026-10-09",
+            "    B \(b)/calendar-cn-mainland.yaml:43",
+            "  日历 `cn-mainland` 新增节假日 2026-12-31",
+        ])
+        #expect(try DiffFixture.jsonChanges(diff)[1] == """
+            {"kind":"holiday","id":"cn-mainland/2026-12-31","change":"added","field":"holidays","before":null,\
+            "after":"2026-12-31","words":"holiday 2026-12-31 added to `cn-mainland`",\
+            "spans":{"before":null,"after":{"file":"\(b)/calendar-cn-mainland.yaml","line":44,"column":5}}}
+            """)
+        #expect(diff.markdown().contains("""
+            #### Calendars
+
+            | Change | Before | After | Where |
+            | --- | --- | --- | --- |
+            | holidays 2026-10-08..2026-10-09 added to `cn-mainland` |  | `2026-10-08..2026-10-09` | B `\(b)/calendar-cn-mainland.yaml:43` |
+            | holiday 2026-12-31 added to `cn-mainland` |  | `2026-12-31` | B `\(b)/calendar-cn-mainland.yaml:44` |
+
+            """))
+    }
+
+    @Test("refund days for bank_transfer 5 → 4")
+    func refundDays() throws {
+        let fixture = try DiffFixture()
+        defer { fixture.remove() }
+        try fixture.edit("refunds.yaml", replacing: "days: 5", with: "days: 4")
+        let diff = try fixture.diff()
+        let (a, b) = (DiffFixture.pack, fixture.path)
+        #expect(DiffFixture.body(diff) == [
+            "refunds",
+            "  refund for `bank_transfer` now initiated within 4 business days (was 5)",
+            "    A \(a)/refunds.yaml:50  B \(b)/refunds.yaml:50",
+            "",
+        ])
+        #expect(DiffFixture.body(diff, .zhCN)[1] == "  `bank_transfer` 的退款改为 4 个工作日内发起（原为 5 个）")
+        #expect(try DiffFixture.jsonChanges(diff) == ["""
+            {"kind":"refund_case","id":"initiate_within/bank_transfer","change":"changed","field":"days","before":"5",\
+            "after":"4","words":"refund for `bank_transfer` now initiated within 4 business days (was 5)",\
+            "spans":{"before":{"file":"\(a)/refunds.yaml","line":50,"column":11},\
+            "after":{"file":"\(b)/refunds.yaml","line":50,"column":11}}}
+            """])
+        #expect(diff.markdown().contains("""
+            | refund for `bank_transfer` now initiated within 4 business days (was 5) | `5` | `4` | A `\(a)/refunds.yaml:50`<br>B `\(b)/refunds.yaml:50` |
+            """))
+    }
+
+    @Test("a new rule, with its condition as CEL and its effect")
+    func ruleAdded() throws {
+        let fixture = try DiffFixture()
+        defer { fixture.remove() }
+        try fixture.edit("who-may-cancel.yaml", replacing: "  - id: input-error-grace\n", with: """
+              - id: fraud-hold
+                description: {en: "Orders suspected of fraud are not cancelled automatically.", zh-CN: "涉嫌欺诈的订单不自动取消。"}
+                when:
+                  all:
+                    - actor.role == "buyer"
+                    - reason == "fraud_suspected"
+                effect: deny
+                reason:
+                  en: "Order {order.id} cannot be cancelled online."
+                  zh-CN: "订单 {order.id} 暂不支持在线取消。"
+
+              - id: input-error-grace
+
+            """)
+        let diff = try fixture.diff()
+        let b = fixture.path
+        #expect(DiffFixture.body(diff) == [
+            "rules",
+            "  rule `fraud-hold` added: `actor.role == \"buyer\" && reason == \"fraud_suspected\"` → deny",
+            "    B \(b)/who-may-cancel.yaml:114",
+            "",
+        ])
+        #expect(DiffFixture.body(diff, .zhCN)[1]
+            == "  新增规则 `fraud-hold`：`actor.role == \"buyer\" && reason == \"fraud_suspected\"` → 拒绝")
+        #expect(try DiffFixture.jsonChanges(diff) == ["""
+            {"kind":"rule","id":"fraud-hold","change":"added","field":null,"before":null,\
+            "after":"actor.role == \\"buyer\\" && reason == \\"fraud_suspected\\" → deny",\
+            "words":"rule `fraud-hold` added: `actor.role == \\"buyer\\" && reason == \\"fraud_suspected\\"` → deny",\
+            "spans":{"before":null,"after":{"file":"\(b)/who-may-cancel.yaml","line":114,"column":5}}}
+            """])
+    }
+
+    @Test("a removed rule")
+    func ruleRemoved() throws {
+        let fixture = try DiffFixture()
+        defer { fixture.remove() }
+        let file = fixture.folder.appendingPathComponent("who-may-cancel.yaml")
+        let text = try String(contentsOf: file, encoding: .utf8)
+        let start = try #require(text.range(of: "  - id: already-cancelled\n"))
+        let end = try #require(text.range(of: "  - id: input-error-grace\n"))
+        try text.replacingCharacters(in: start.lowerBound..<end.lowerBound, with: "").write(to: file, atomically: true, encoding: .utf8)
+        let diff = try fixture.diff()
+        let a = DiffFixture.pack
+        #expect(DiffFixture.body(diff) == [
+            "rules",
+            "  rule `already-cancelled` removed",
+            "    A \(a)/who-may-cancel.yaml:106",
+            "",
+        ])
+        #expect(DiffFixture.body(diff, .zhCN)[1] == "  删除规则 `already-cancelled`")
+        #expect(try DiffFixture.jsonChanges(diff) == ["""
+            {"kind":"rule","id":"already-cancelled","change":"removed","field":null,\
+            "before":"order.status == \\"cancelled\\" → deny","after":null,"words":"rule `already-cancelled` removed",\
+            "spans":{"before":{"file":"\(a)/who-may-cancel.yaml","line":106,"column":5},"after":null}}
+            """])
+    }
+
+    @Test("identical folders: no changes")
+    func noChanges() throws {
+        let fixture = try DiffFixture()
+        defer { fixture.remove() }
+        let diff = try fixture.diff()
+        #expect(diff.changes.isEmpty)
+        #expect(diff.text().hasSuffix("\nno changes\n"))
+        #expect(diff.text(locale: .zhCN).hasSuffix("\n无变化\n"))
+        #expect(diff.markdown().hasSuffix("\n\nno changes: **A** `\(DiffFixture.pack)` (`marketplace-cancellations` 2026.12, digest `f014fcd1be15`) → **B** `\(fixture.path)` (`marketplace-cancellations` 2026.12, digest `f014fcd1be15`)\n"))
+        #expect(diff.json().hasSuffix(#""summary":{"changes":0,"added":0,"removed":0,"changed":0},"changes":[]}"# + "\n"))
+    }
+
+    @Test("an enum value added to the schema")
+    func enumValue() throws {
+        let fixture = try DiffFixture()
+        defer { fixture.remove() }
+        try fixture.edit("schema.yaml", replacing: "delivered, cancelled]", with: "delivered, cancelled, refunded]")
+        let diff = try fixture.diff()
+        #expect(DiffFixture.body(diff) == [
+            "request schema",
+            "  value `refunded` added to enum `order_status`",
+            "    B \(fixture.path)/schema.yaml:30",
+            "",
+        ])
+        #expect(DiffFixture.body(diff, .zhCN)[1] == "  枚举 `order_status` 新增取值 `refunded`")
+        #expect(diff.changes.map(\.kind.rawValue) == ["enum_value"])
+        #expect(diff.changes.map(\.id) == ["order_status.refunded"])
+    }
+
+    @Test("rules in another order are not a change; refund cases in another order are")
+    func order() throws {
+        let fixture = try DiffFixture()
+        defer { fixture.remove() }
+        // `already-cancelled` moves to the top of its file: rules combine by precedence.
+        let file = fixture.folder.appendingPathComponent("who-may-cancel.yaml")
+        let text = try String(contentsOf: file, encoding: .utf8)
+        let start = try #require(text.range(of: "  - id: already-cancelled\n"))
+        let end = try #require(text.range(of: "  - id: input-error-grace\n"))
+        let block = String(text[start.lowerBound..<end.lowerBound])
+        var moved = text.replacingCharacters(in: start.lowerBound..<end.lowerBound, with: "")
+        moved = moved.replacingOccurrences(of: "rules:\n", with: "rules:\n" + block)
+        try moved.write(to: file, atomically: true, encoding: .utf8)
+        let rules = try fixture.diff()
+        #expect(rules.changes.isEmpty)
+        #expect(rules.summary(.en) == "no changes (the files differ only in comments, layout or an order that decides nothing)")
+
+        // Refund cases are tried in order: card and wallet swapped.
+        try fixture.edit(
+            "refunds.yaml",
+            replacing: "  - when: order.payment_method == \"card\"\n    days: 3\n  - when: order.payment_method == \"wallet\"\n    days: 1\n",
+            with: "  - when: order.payment_method == \"wallet\"\n    days: 1\n  - when: order.payment_method == \"card\"\n    days: 3\n")
+        let refunds = try fixture.diff()
+        #expect(DiffFixture.body(refunds) == [
+            "refunds",
+            "  `initiate_within` cases now tried in the order `seller & stock_out`, `wallet`, `card`, `bank_transfer` "
+                + "(was `seller & stock_out`, `card`, `wallet`, `bank_transfer`); the first that matches applies",
+            "    A \(DiffFixture.pack)/refunds.yaml:42  B \(fixture.path)/refunds.yaml:42",
+            "",
+        ])
+        #expect(refunds.changes.map(\.field) == ["order"])
+    }
+
+    @Test("a changed condition is shown before and after as CEL")
+    func conditionChanged() throws {
+        let fixture = try DiffFixture()
+        defer { fixture.remove() }
+        try fixture.edit("who-may-cancel.yaml", replacing: "when: order.status == \"cancelled\"",
+                         with: "when: order.status == \"cancelled\" || order.status == \"delivered\"")
+        let diff = try fixture.diff()
+        #expect(DiffFixture.body(diff) == [
+            "rules",
+            "  condition of rule `already-cancelled` changed",
+            "    - order.status == \"cancelled\"",
+            "    + order.status == \"cancelled\" || order.status == \"delivered\"",
+            "    A \(DiffFixture.pack)/who-may-cancel.yaml:108  B \(fixture.path)/who-may-cancel.yaml:108",
+            "",
+        ])
+    }
+
+    @Test("layout inside a condition is not a change")
+    func layout() throws {
+        let fixture = try DiffFixture()
+        defer { fixture.remove() }
+        try fixture.edit("who-may-cancel.yaml", replacing: "when: order.status == \"cancelled\"",
+                         with: "when: order.status==\"cancelled\"")
+        #expect(try fixture.diff().changes.isEmpty)
+    }
+}
