@@ -122,6 +122,13 @@ struct DiffCommandTests {
             """))
     }
 
+    @Test("the CI workflow's command on this repository: the committed pack against the working tree")
+    func workflowCommand() throws {
+        let run = try CLI.run(["diff", "git:HEAD", "Policies", "--format", "markdown"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.hasPrefix("### Policy changes\n\n"))
+    }
+
     @Test("an unknown --locale is a usage error")
     func locale() throws {
         let run = try CLI.run(["diff", "Policies", "Policies", "--locale", "fr"])

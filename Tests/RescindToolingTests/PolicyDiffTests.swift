@@ -311,6 +311,70 @@ struct PolicyDiffTests {
         ])
     }
 
+    @Test("a rule moved to another file, an effect changed, a tier and a refund case added")
+    func more() throws {
+        let fixture = try DiffFixture()
+        defer { fixture.remove() }
+        try fixture.edit("abuse-thresholds.yaml", replacing: "      - id: abuse-block\n", with: """
+                  - id: abuse-hold
+                    description: {en: "Six or more.", zh-CN: "六次及以上。"}
+                    at_least: 6
+                    effect: review
+                    reason:
+                      en: "Hold {count}."
+                      zh-CN: "暂停 {count}。"
+                  - id: abuse-block
+
+            """)
+        try fixture.edit("refunds.yaml", replacing: "  - when: order.payment_method == \"card\"\n    days: 3\n", with: """
+              - when: order.payment_method == "card" && order.total > decimal("1000")
+                days: 1
+              - when: order.payment_method == "card"
+                days: 3
+
+            """)
+        let rules = fixture.folder.appendingPathComponent("who-may-cancel.yaml")
+        let text = try String(contentsOf: rules, encoding: .utf8)
+        let start = try #require(text.range(of: "  - id: already-cancelled\n"))
+        let end = try #require(text.range(of: "  - id: input-error-grace\n"))
+        let block = String(text[start.lowerBound..<end.lowerBound])
+        try text.replacingCharacters(in: start.lowerBound..<end.lowerBound, with: "")
+            .replacingOccurrences(of: "effect: allow\n    reason:\n      en: \"The customer", with: "effect: review\n    reason:\n      en: \"The customer")
+            .write(to: rules, atomically: true, encoding: .utf8)
+        let stockout = fixture.folder.appendingPathComponent("seller-stockout.yaml")
+        try (String(contentsOf: stockout, encoding: .utf8) + "\n" + block).write(to: stockout, atomically: true, encoding: .utf8)
+        let diff = try fixture.diff()
+        let (a, b) = (DiffFixture.pack, fixture.path)
+        #expect(DiffFixture.body(diff) == [
+            "rules",
+            "  rule `already-cancelled` moved from `who-may-cancel.yaml` to `seller-stockout.yaml`",
+            "    A \(a)/who-may-cancel.yaml:106  B \(b)/seller-stockout.yaml:84",
+            "  rule `support-verified` now decides review (was allow)",
+            "    A \(a)/who-may-cancel.yaml:78  B \(b)/who-may-cancel.yaml:78",
+            "",
+            "thresholds",
+            "  tier `abuse-hold` added to `repeat-canceller`: from 6 cancellations → review",
+            "    B \(b)/abuse-thresholds.yaml:59",
+            "",
+            "refunds",
+            "  refund case added: `order.payment_method == \"card\" && order.total > decimal(\"1000\")` initiated within 1 business day",
+            "    B \(b)/refunds.yaml:45",
+            "",
+        ])
+        #expect(DiffFixture.body(diff, .zhCN).filter { !$0.hasPrefix("    ") } == [
+            "规则",
+            "  规则 `already-cancelled` 从 `who-may-cancel.yaml` 移至 `seller-stockout.yaml`",
+            "  规则 `support-verified` 的决定改为「人工审核」（原为「允许」）",
+            "",
+            "阈值",
+            "  阈值 `repeat-canceller` 新增档位 `abuse-hold`：自 6 次起 → 人工审核",
+            "",
+            "退款",
+            "  新增退款情形：`order.payment_method == \"card\" && order.total > decimal(\"1000\")` 在 1 个工作日内发起退款",
+            "",
+        ])
+    }
+
     @Test("layout inside a condition is not a change")
     func layout() throws {
         let fixture = try DiffFixture()

@@ -26,7 +26,30 @@ package struct DiffWords: Sendable, Hashable {
 
     package init(_ en: String, _ zhCN: String) {
         self.en = en
-        self.zhCN = zhCN
+        self.zhCN = Self.spaced(zhCN)
+    }
+
+    /// Chinese text with a space between a code span and a Chinese character next to it
+    /// (`规则 `x` 的条件`), however the parts were joined.
+    private static func spaced(_ text: String) -> String {
+        var out = ""
+        var inCode = false
+        var previous: Character?
+        for character in text {
+            if character == "`" {
+                if !inCode, let previous, isHan(previous) { out.append(" ") }
+                inCode.toggle()
+            } else if !inCode, previous == "`", isHan(character) {
+                out.append(" ")
+            }
+            out.append(character)
+            previous = character
+        }
+        return out
+    }
+
+    private static func isHan(_ character: Character) -> Bool {
+        character.unicodeScalars.first.map { (0x4E00...0x9FFF).contains($0.value) } ?? false
     }
 
     package func callAsFunction(_ locale: DiffLocale) -> String { locale == .en ? en : zhCN }

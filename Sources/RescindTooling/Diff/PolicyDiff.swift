@@ -172,8 +172,8 @@ struct DiffComparison {
         if old != new {
             add(kind, id, .changed, field: field, before: old.rawValue, after: new.rawValue,
                 spans: (x?.effect.span ?? spans.0, y?.effect.span ?? spans.1),
-                DiffWords("\(subject.en) now \(DiffText.effect(new).en) (was \(DiffText.effect(old).en))",
-                          "\(subject.zhCN)改为「\(DiffText.effect(new).zhCN)」（原为「\(DiffText.effect(old).zhCN)」）"))
+                DiffWords("\(subject.en) is now at least \(DiffText.effect(new).en) (was \(DiffText.effect(old).en))",
+                          "\(subject.zhCN)改为至少「\(DiffText.effect(new).zhCN)」（原为「\(DiffText.effect(old).zhCN)」）"))
         }
         texts(x?.reason, y?.reason, kind: kind, id: id, field: "\(field).reason",
               subject: DiffWords("reason of \(subject.en)", "\(subject.zhCN)的提示文案"), fallback: (x?.span ?? spans.0, y?.span ?? spans.1))
@@ -280,6 +280,9 @@ enum DiffText {
         case .review: DiffWords("review", "人工审核")
         }
     }
+
+    /// `1 business day`, `4 business days`.
+    static func businessDays(_ count: String) -> String { count == "1" ? "1 business day" : "\(count) business days" }
 
     /// `notify {to: buyer, within: 24h}`.
     static func obligation(_ obligation: ObligationModel) -> String {

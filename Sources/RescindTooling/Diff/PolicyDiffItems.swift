@@ -35,7 +35,7 @@ extension DiffComparison {
             texts(x.defaultReason, y.defaultReason, kind: .policySet, id: id, field: "default.reason",
                   subject: DiffWords("the default reason", "默认提示文案"), fallback: (x.defaultEffect.span, y.defaultEffect.span))
             problemEffect(x.onError, y.onError, kind: .policySet, id: id, field: "on_error",
-                          subject: DiffWords("a decision with a problem (`on_error`) is at least", "出错时的决定（`on_error`）至少"),
+                          subject: DiffWords("a decision with a problem (`on_error`)", "出错时（`on_error`）的决定"),
                           spans: (x.span, y.span))
             set(x.locales.map { Located($0, at: x.span) }, y.locales.map { Located($0, at: y.span) },
                 kind: .policySet, id: id, field: "locales") { change, locale in
@@ -45,8 +45,8 @@ extension DiffComparison {
             history(x, y, id: id)
             problemEffect(x.onHistoryUnavailable, y.onHistoryUnavailable, kind: .policySet, id: id,
                           field: "on_history_unavailable",
-                          subject: DiffWords("when the history store does not answer, the decision is at least",
-                                             "取消记录库未响应时，决定至少为"),
+                          subject: DiffWords("a decision when the history store does not answer (`on_history_unavailable`)",
+                                             "取消记录库未响应时（`on_history_unavailable`）的决定"),
                           spans: (x.span, y.span))
             set(x.files ?? [], y.files ?? [], kind: .policySet, id: id, field: "files") { change, file in
                 change == .added ? DiffWords("file `\(file)` added to the policy set", "策略集新增文件 `\(file)`")
@@ -194,7 +194,8 @@ extension DiffComparison {
     private static func type(_ field: FieldModel) -> String {
         switch field.type {
         case .named(let name): name.value
-        case .object(let fields): "object {\(fields.map(\.name.value).joined(separator: ", "))}"
+        // Its fields are compared one by one.
+        case .object: "object"
         }
     }
 
@@ -398,8 +399,8 @@ extension DiffComparison {
                     DiffWords("threshold `\(id)` now counts over \($0) (was \($1))", "阈值 `\(id)` 的统计窗口改为 \($0)（原为 \($1)）")
                 }
                 problemEffect(x.onMissing, y.onMissing, kind: .threshold, id: id, field: "on_missing",
-                              subject: DiffWords("a request without the list (`on_missing`) of threshold `\(id)` is at least",
-                                                 "缺少计数列表的请求（阈值 `\(id)` 的 `on_missing`）至少为"),
+                              subject: DiffWords("a request without the counted list (`on_missing` of threshold `\(id)`)",
+                                                 "缺少计数列表的请求（阈值 `\(id)` 的 `on_missing`）"),
                               spans: spans)
                 tiers(x, y)
             case (nil, nil): break
@@ -606,10 +607,10 @@ extension DiffComparison {
         case "fee":
             DiffWords("fee case added: `\(label)` pays `\(value)`", "新增手续费情形：`\(label)` 收取 `\(value)`")
         case "initiate_within":
-            DiffWords("refund case added: `\(label)` initiated within \(value) business days",
+            DiffWords("refund case added: `\(label)` initiated within \(DiffText.businessDays(value))",
                       "新增退款情形：`\(label)` 在 \(value) 个工作日内发起退款")
         default:
-            DiffWords("refund case added: `\(label)` expected within \(value) business days of initiation",
+            DiffWords("refund case added: `\(label)` expected within \(DiffText.businessDays(value)) of initiation",
                       "新增退款情形：`\(label)` 在发起后 \(value) 个工作日内到账")
         }
     }
@@ -619,10 +620,10 @@ extension DiffComparison {
         case "fee":
             DiffWords("fee case for `\(label)` removed (was `\(value)`)", "删除 `\(label)` 的手续费情形（原为 `\(value)`）")
         case "initiate_within":
-            DiffWords("refund case for `\(label)` removed (was initiated within \(value) business days)",
+            DiffWords("refund case for `\(label)` removed (was initiated within \(DiffText.businessDays(value)))",
                       "删除 `\(label)` 的退款发起情形（原为 \(value) 个工作日内发起）")
         default:
-            DiffWords("refund case for `\(label)` removed (was expected within \(value) business days of initiation)",
+            DiffWords("refund case for `\(label)` removed (was expected within \(DiffText.businessDays(value)) of initiation)",
                       "删除 `\(label)` 的退款到账情形（原为发起后 \(value) 个工作日内到账）")
         }
     }
@@ -632,10 +633,10 @@ extension DiffComparison {
         case "fee":
             DiffWords("fee for `\(label)` now `\(new)` (was `\(old)`)", "`\(label)` 的手续费改为 `\(new)`（原为 `\(old)`）")
         case "initiate_within":
-            DiffWords("refund for `\(label)` now initiated within \(new) business days (was \(old))",
+            DiffWords("refund for `\(label)` now initiated within \(DiffText.businessDays(new)) (was \(old))",
                       "`\(label)` 的退款改为 \(new) 个工作日内发起（原为 \(old) 个）")
         default:
-            DiffWords("refund for `\(label)` now expected within \(new) business days of initiation (was \(old))",
+            DiffWords("refund for `\(label)` now expected within \(DiffText.businessDays(new)) of initiation (was \(old))",
                       "`\(label)` 的退款改为发起后 \(new) 个工作日内到账（原为 \(old) 个）")
         }
     }
