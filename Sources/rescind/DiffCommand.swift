@@ -27,15 +27,20 @@ struct DiffCommand: ParsableCommand {
             were found (not 1, which is `deny` for eval); 3 a side has errors (its \
             diagnostics are printed, located); 64 usage error.
 
+            With git, the last commit's policies against the working tree's, or a tag's \
+            against a branch's:
+              rescind diff git:HEAD Policies
+              rescind diff git:v2026.11:Policies git:main:Policies --exit-code
+
             In CI, a pull request's policies against its base branch \
             (Examples/ci/policy-replay.yml):
               rescind diff git:origin/main Policies --format markdown --output diff.md
 
             Examples:
-              rescind diff git:HEAD~1 Policies
-              rescind diff old-policies Policies --locale zh-CN
-              rescind diff git:origin/main Policies --format json | jq -c '.changes[]'
-              rescind diff git:v2026.11:Policies git:HEAD:Policies --exit-code
+              rescind diff Policies Policies
+              rescind diff Policies Policies --locale zh-CN --format markdown
+              rescind diff Policies Policies --format json | jq -c .summary
+              rescind diff Policies Policies --exit-code
             """)
 
     @Argument(help: ArgumentHelp("The policies before: a folder, or git:REV[:path].", valueName: "A"), completion: .directory)

@@ -30,7 +30,6 @@ struct RescindCommand: AsyncParsableCommand {
               rescind cel '[1, 2, 3].map(x, x * 2)'
               rescind replay --requests Examples/ci/sample-requests.jsonl \\
                   --baseline Policies --candidate Policies
-              rescind diff git:HEAD~1 Policies
               rescind help explain
 
             Shell completions for bash (docs/cli.md has zsh and fish):

@@ -151,8 +151,9 @@ extension PolicyDiff {
 
     /// `Policies (marketplace-cancellations 2026.12, digest f014fcd1be15)`.
     private static func describe(_ side: DiffSide, _ locale: DiffLocale) -> String {
-        "\(side.label) (\(details(side, locale).joined(separator: locale == .en ? ", " : "，")))"
-            .replacingOccurrences(of: " ()", with: "")
+        let details = details(side, locale)
+        guard !details.isEmpty else { return side.label }
+        return locale == .en ? "\(side.label) (\(details.joined(separator: ", ")))" : "\(side.label)（\(details.joined(separator: "，"))）"
     }
 
     private static func markdownSide(_ side: DiffSide, _ locale: DiffLocale) -> String {
