@@ -375,6 +375,77 @@ struct PolicyDiffTests {
         ])
     }
 
+    @Test("the policy set, a schema field, a calendar's years and workdays, a reason, obligations, a window")
+    func manyKinds() throws {
+        let fixture = try DiffFixture()
+        defer { fixture.remove() }
+        try fixture.edit("policy-set.yaml", replacing: "version: \"2026.12\"", with: "version: \"2027.01\"")
+        try fixture.edit("policy-set.yaml", replacing: "on_history_unavailable: review", with: "on_history_unavailable: deny")
+        try fixture.edit("abuse-thresholds.yaml", replacing: "window: 720h", with: "window: 336h")
+        try fixture.edit("abuse-thresholds.yaml", replacing: "for: 336h", with: "for: 168h")
+        try fixture.edit("calendar-cn-mainland.yaml", replacing: "years: 2025..2026", with: "years: 2025..2027")
+        try fixture.edit("calendar-cn-mainland.yaml", replacing: "  - \"2026-10-10\"                   # Sat, for National Day",
+                         with: "  - \"2026-10-10\"\n  - \"2027-01-04\"")
+        let notify = fixture.folder.appendingPathComponent("seller-stockout.yaml")
+        try String(contentsOf: notify, encoding: .utf8).replacingOccurrences(of: "        within: 24h", with: "        within: 48h")
+            .write(to: notify, atomically: true, encoding: .utf8)
+        try fixture.edit("schema.yaml", replacing: "    buyer_id: {type: string, default: \"\"}\n",
+                         with: "    buyer_id: {type: string, default: \"\"}\n    coupon: {type: decimal, default: \"0.00\", minimum: \"0.00\"}\n")
+        try fixture.edit("who-may-cancel.yaml", replacing: "已取消，无需重复操作。", with: "已取消。")
+        let diff = try fixture.diff()
+        let (a, b) = (DiffFixture.pack, fixture.path)
+        #expect(DiffFixture.body(diff) == [
+            "policy set",
+            "  version now 2027.01 (was 2026.12)",
+            "    A \(a)/policy-set.yaml:20  B \(b)/policy-set.yaml:20",
+            "  a decision when the history store does not answer (`on_history_unavailable`) is now at least deny (was review)",
+            "    A \(a)/policy-set.yaml:49  B \(b)/policy-set.yaml:49",
+            "",
+            "request schema",
+            "  field `order.coupon` added: decimal, optional, default 0.00, minimum 0.00",
+            "    B \(b)/schema.yaml:65",
+            "",
+            "calendars",
+            "  calendar `cn-mainland` now lists the years 2025..2027 in full (was 2025..2026)",
+            "    A \(a)/calendar-cn-mainland.yaml:26  B \(b)/calendar-cn-mainland.yaml:26",
+            "  make-up workday 2027-01-04 added to `cn-mainland`",
+            "    B \(b)/calendar-cn-mainland.yaml:58",
+            "",
+            "rules",
+            "  reason of rule `already-cancelled` (zh-CN) changed",
+            "    - 订单 {order.id} 已取消，无需重复操作。",
+            "    + 订单 {order.id} 已取消。",
+            "    A \(a)/who-may-cancel.yaml:112  B \(b)/who-may-cancel.yaml:112",
+            "  obligation `notify` of rule `seller-price-change-notice`: `within` now `48h` (was `24h`)",
+            "    A \(a)/seller-stockout.yaml:82  B \(b)/seller-stockout.yaml:82",
+            "  obligation `notify` of rule `seller-stock-out-remedies`: `within` now `48h` (was `24h`)",
+            "    A \(a)/seller-stockout.yaml:60  B \(b)/seller-stockout.yaml:60",
+            "",
+            "thresholds",
+            "  threshold `repeat-canceller` now counts over 336h (was 720h)",
+            "    A \(a)/abuse-thresholds.yaml:35  B \(b)/abuse-thresholds.yaml:35",
+            "  obligation `restrict_account` of tier `abuse-block` of `repeat-canceller`: `for` now `168h` (was `336h`)",
+            "    A \(a)/abuse-thresholds.yaml:69  B \(b)/abuse-thresholds.yaml:69",
+            "",
+        ])
+        #expect(DiffFixture.body(diff, .zhCN).filter { $0.hasPrefix("  ") && !$0.hasPrefix("    ") } == [
+            "  版本改为 2027.01（原为 2026.12）",
+            "  取消记录库未响应时（`on_history_unavailable`）的决定改为至少「拒绝」（原为「人工审核」）",
+            "  新增字段 `order.coupon`：decimal，可选，默认值 0.00，最小值 0.00",
+            "  日历 `cn-mainland` 完整覆盖的年份改为 2025..2027（原为 2025..2026）",
+            "  日历 `cn-mainland` 新增调休上班日 2027-01-04",
+            "  规则 `already-cancelled` 的提示文案（zh-CN）已修改",
+            "  规则 `seller-price-change-notice` 的义务 `notify`：`within` 改为 `48h`（原为 `24h`）",
+            "  规则 `seller-stock-out-remedies` 的义务 `notify`：`within` 改为 `48h`（原为 `24h`）",
+            "  阈值 `repeat-canceller` 的统计窗口改为 336h（原为 720h）",
+            "  阈值 `repeat-canceller` 的档位 `abuse-block` 的义务 `restrict_account`：`for` 改为 `168h`（原为 `336h`）",
+        ])
+        #expect(diff.changes.map(\.field) == [
+            "version", "on_history_unavailable", nil, "years", "workdays", "reason.zh-CN", "obligations.notify.within",
+            "obligations.notify.within", "window", "obligations.restrict_account.for",
+        ])
+    }
+
     @Test("layout inside a condition is not a change")
     func layout() throws {
         let fixture = try DiffFixture()
