@@ -205,6 +205,10 @@ struct PolicyDiffTests {
             "words":"rule `fraud-hold` added: `actor.role == \\"buyer\\" && reason == \\"fraud_suspected\\"` → deny",\
             "spans":{"before":null,"after":{"file":"\(b)/who-may-cancel.yaml","line":114,"column":5}}}
             """])
+        #expect(diff.markdown().contains("""
+            | rule `fraud-hold` added: `actor.role == "buyer" && reason == "fraud_suspected"` → deny |  \
+            | `actor.role == "buyer" && reason == "fraud_suspected" → deny` | B `\(b)/who-may-cancel.yaml:114` |
+            """))
     }
 
     @Test("a removed rule")
@@ -230,6 +234,9 @@ struct PolicyDiffTests {
             "before":"order.status == \\"cancelled\\" → deny","after":null,"words":"rule `already-cancelled` removed",\
             "spans":{"before":{"file":"\(a)/who-may-cancel.yaml","line":106,"column":5},"after":null}}
             """])
+        #expect(diff.markdown().contains("""
+            | rule `already-cancelled` removed | `order.status == "cancelled" → deny` |  | A `\(a)/who-may-cancel.yaml:106` |
+            """))
     }
 
     @Test("identical folders: no changes")
