@@ -441,7 +441,7 @@ struct PolicyDiffTests {
             "  新增字段 `order.coupon`：decimal，可选，默认值 0.00，最小值 0.00",
             "  日历 `cn-mainland` 完整覆盖的年份改为 2025..2027（原为 2025..2026）",
             "  日历 `cn-mainland` 新增调休上班日 2027-01-04",
-            "  规则 `already-cancelled` 的提示文案（zh-CN）已修改",
+            "  规则 `already-cancelled` 的理由（zh-CN）已修改",
             "  规则 `seller-price-change-notice` 的义务 `notify`：`within` 改为 `48h`（原为 `24h`）",
             "  规则 `seller-stock-out-remedies` 的义务 `notify`：`within` 改为 `48h`（原为 `24h`）",
             "  阈值 `repeat-canceller` 的统计窗口改为 336h（原为 720h）",

@@ -176,7 +176,7 @@ struct DiffComparison {
                           "\(subject.zhCN)改为至少「\(DiffText.effect(new).zhCN)」（原为「\(DiffText.effect(old).zhCN)」）"))
         }
         texts(x?.reason, y?.reason, kind: kind, id: id, field: "\(field).reason",
-              subject: DiffWords("reason of \(subject.en)", "\(subject.zhCN)的提示文案"), fallback: (x?.span ?? spans.0, y?.span ?? spans.1))
+              subject: DiffWords("reason of \(subject.en)", "\(subject.zhCN)的理由"), fallback: (x?.span ?? spans.0, y?.span ?? spans.1))
     }
 
     /// Obligations, matched by type (the second `notify` with the second), then field by field.

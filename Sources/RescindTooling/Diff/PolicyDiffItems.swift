@@ -33,7 +33,7 @@ extension DiffComparison {
                               "无规则命中时，决定改为「\(new.zhCN)」（原为「\(old.zhCN)」）"))
             }
             texts(x.defaultReason, y.defaultReason, kind: .policySet, id: id, field: "default.reason",
-                  subject: DiffWords("the default reason", "默认提示文案"), fallback: (x.defaultEffect.span, y.defaultEffect.span))
+                  subject: DiffWords("the default reason", "默认理由"), fallback: (x.defaultEffect.span, y.defaultEffect.span))
             problemEffect(x.onError, y.onError, kind: .policySet, id: id, field: "on_error",
                           subject: DiffWords("a decision with a problem (`on_error`)", "出错时（`on_error`）的决定"),
                           spans: (x.span, y.span))
@@ -346,7 +346,7 @@ extension DiffComparison {
                 condition(x.when, y.when, kind: .rule, id: id, field: "condition",
                           subject: DiffWords("condition of rule `\(id)`", "规则 `\(id)` 的条件"), spans: spans)
                 texts(x.reason, y.reason, kind: .rule, id: id, field: "reason",
-                      subject: DiffWords("reason of rule `\(id)`", "规则 `\(id)` 的提示文案"), fallback: spans)
+                      subject: DiffWords("reason of rule `\(id)`", "规则 `\(id)` 的理由"), fallback: spans)
                 descriptions(x.description, y.description, kind: .rule, id: id, subject: subject, spans: spans)
                 obligations(x.obligations, y.obligations, kind: .rule, id: id, owner: subject, spans: spans)
                 set(x.suspends, y.suspends, kind: .rule, id: id, field: "suspends") { change, threshold in
@@ -454,7 +454,7 @@ extension DiffComparison {
                                   "\(subject.zhCN)的决定改为「\(new.zhCN)」（原为「\(old.zhCN)」）"))
                 }
                 texts(before.reason, after.reason, kind: .tier, id: id, field: "reason",
-                      subject: DiffWords("reason of \(subject.en)", "\(subject.zhCN)的提示文案"), fallback: spans)
+                      subject: DiffWords("reason of \(subject.en)", "\(subject.zhCN)的理由"), fallback: spans)
                 descriptions(before.description, after.description, kind: .tier, id: id, subject: subject, spans: spans)
                 obligations(before.obligations, after.obligations, kind: .tier, id: id, owner: subject, spans: spans)
             case (nil, nil): break
