@@ -453,6 +453,29 @@ struct PolicyDiffTests {
         ])
     }
 
+    @Test("a refund case whose condition was edited in place, and a fee changed")
+    func refundConditionAndFee() throws {
+        let fixture = try DiffFixture()
+        defer { fixture.remove() }
+        try fixture.edit("refunds.yaml", replacing: "order.total * decimal(\"0.05\")", with: "order.total * decimal(\"0.06\")")
+        try fixture.edit("refunds.yaml", replacing: "  - when: order.payment_method == \"wallet\"\n    days: 1\n",
+                         with: "  - when: order.payment_method in [\"wallet\", \"bank_transfer\"]\n    days: 1\n")
+        let diff = try fixture.diff()
+        let (a, b) = (DiffFixture.pack, fixture.path)
+        #expect(DiffFixture.body(diff) == [
+            "refunds",
+            "  fee for `buyer & processing` now `min(order.total * decimal(\"0.06\"), decimal(\"20.00\")).round(2)` "
+                + "(was `min(order.total * decimal(\"0.05\"), decimal(\"20.00\")).round(2)`)",
+            "    A \(a)/refunds.yaml:40  B \(b)/refunds.yaml:40",
+            "  condition of the `initiate_within` case `wallet|bank_transfer` changed",
+            "    - order.payment_method == \"wallet\"",
+            "    + order.payment_method in [\"wallet\", \"bank_transfer\"]",
+            "    A \(a)/refunds.yaml:47  B \(b)/refunds.yaml:47",
+            "",
+        ])
+        #expect(diff.changes.map(\.id) == ["fee/buyer & processing", "initiate_within/wallet|bank_transfer"])
+    }
+
     @Test("layout inside a condition is not a change")
     func layout() throws {
         let fixture = try DiffFixture()
