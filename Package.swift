@@ -78,11 +78,21 @@ let package = Package(
             .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], resources: [.copy("openapi.json")]),  // served at /openapi.json; docs/openapi.json links to it
+        // The policy workbench (`rescind workbench`, issue 15): a page for analysts to edit,
+        // check, try, test and replay policies before saving, served on loopback by the
+        // service's HTTP stack. Plain HTML, CSS and JavaScript in Assets/, no build step.
+        .target(name: "RescindWorkbench", dependencies: [
+            "Rescind", "CELRuntime", "RescindDiagnostics", "RescindEngine", "RescindJSON", "RescindPolicy",
+            "RescindServer", "RescindTooling",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdCore", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+        ], resources: [.copy("Assets")]),
         .executableTarget(name: "rescind", dependencies: [
             "Rescind", "CEL", "CELRuntime", "RescindDiagnostics", "RescindEngine", "RescindPolicy",
             "RescindTooling", "RescindHistory",
-            "RescindServer",
-            "RescindHistory", "RescindJSON",
+            "RescindServer", "RescindWorkbench",
+            "RescindJSON",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -131,6 +141,10 @@ let package = Package(
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "Logging", package: "swift-log"),
+        ]),
+        .testTarget(name: "RescindWorkbenchTests", dependencies: [
+            "RescindWorkbench", "RescindServer",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
         .testTarget(name: "RescindServerTests", dependencies: [
             "RescindServer", "Rescind", "CEL", "RescindDiagnostics", "RescindEngine", "RescindPolicy",

@@ -103,11 +103,18 @@ package struct ExplanationWords: Sendable {
     /// A threshold's window in words: "30 days", "30 天".
     func window(_ threshold: Threshold) -> String {
         guard chinese else { return threshold.windowText }
-        let seconds = threshold.window.seconds
-        if seconds % 86_400 == 0 { return "\(seconds / 86_400) 天" }
-        if seconds % 3600 == 0 { return "\(seconds / 3600) 小时" }
-        if seconds % 60 == 0 { return "\(seconds / 60) 分钟" }
-        return "\(seconds) 秒"
+        return duration(seconds: threshold.window.seconds)
+    }
+
+    /// A length of time in the largest whole unit: "30 minutes", "1 hour", "14 days";
+    /// "30 分钟", "14 天" (the policy book's windows and deadlines).
+    package func duration(seconds: Int64) -> String {
+        let (count, en, zh): (Int64, String, String) =
+            if seconds % 86_400 == 0 { (seconds / 86_400, "day", "天") }
+            else if seconds % 3600 == 0 { (seconds / 3600, "hour", "小时") }
+            else if seconds % 60 == 0 { (seconds / 60, "minute", "分钟") }
+            else { (seconds, "second", "秒") }
+        return chinese ? "\(count) \(zh)" : "\(count) \(en)\(count == 1 ? "" : "s")"
     }
 
     /// How the reached tier could have been avoided.

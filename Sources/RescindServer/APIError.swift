@@ -12,7 +12,7 @@ import RescindPolicy
 package struct APIError: HTTPResponseError, Sendable {
     package let status: HTTPResponse.Status
     /// The error object's JSON, without a trailing newline.
-    let object: String
+    package let object: String
     /// Answered with `Connection: close`, and the connection is closed after it: the
     /// rest of the request (an oversized or broken body) is not read.
     var closesConnection = false
@@ -77,8 +77,10 @@ package struct APIError: HTTPResponseError, Sendable {
 
 /// Turns Hummingbird's own errors (no route, body too large, …) into the same JSON
 /// shape as ours, so a client never has to parse two kinds of error.
-struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+package struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    package init() {}
+
+    package func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
     {
         do {
@@ -111,12 +113,12 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
 
 extension Response {
     /// A JSON response from text already encoded.
-    static func json(status: HTTPResponse.Status = .ok, _ text: String, headers: HTTPFields = [:]) -> Response {
+    package static func json(status: HTTPResponse.Status = .ok, _ text: String, headers: HTTPFields = [:]) -> Response {
         json(status: status, Array(text.utf8), headers: headers)
     }
 
     /// A JSON response from bytes already encoded.
-    static func json(status: HTTPResponse.Status = .ok, _ bytes: [UInt8], headers: HTTPFields = [:]) -> Response {
+    package static func json(status: HTTPResponse.Status = .ok, _ bytes: [UInt8], headers: HTTPFields = [:]) -> Response {
         var headers = headers
         headers[.contentType] = "application/json"
         return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))

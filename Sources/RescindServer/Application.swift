@@ -438,16 +438,16 @@ struct ServerRoutes: Sendable {
 /// The routes as registered, by path, so a known path asked with another method is
 /// answered 405 `method-not-allowed` with an `Allow` header (RFC 9110 §15.5.6) rather
 /// than 404 as if it did not exist.
-struct RouteTable {
-    typealias Handler = @Sendable (Request, BasicRequestContext) async throws -> Response
+package struct RouteTable {
+    package typealias Handler = @Sendable (Request, BasicRequestContext) async throws -> Response
 
-    let router: Router<BasicRequestContext>
+    package let router: Router<BasicRequestContext>
     /// Each path's methods, in the order registered; paths in the order first seen.
     private var methods: [(path: String, methods: [HTTPRequest.Method])] = []
 
-    init(router: Router<BasicRequestContext>) { self.router = router }
+    package init(router: Router<BasicRequestContext>) { self.router = router }
 
-    mutating func on(_ method: HTTPRequest.Method, _ path: String, use handler: @escaping Handler) {
+    package mutating func on(_ method: HTTPRequest.Method, _ path: String, use handler: @escaping Handler) {
         router.on(RouterPath(path), method: method, use: handler)
         // HEAD is GET without the body (RFC 9110 §9.3.2); the HTTP encoder drops the body.
         if method == .get { router.on(RouterPath(path), method: .head, use: handler) }
@@ -459,7 +459,7 @@ struct RouteTable {
     }
 
     /// Registers the 405 answer for every method a path does not take.
-    func refuseOtherMethods() {
+    package func refuseOtherMethods() {
         let candidates: [HTTPRequest.Method] = [.get, .head, .post, .put, .patch, .delete, .options]
         for (path, allowed) in methods {
             // A GET route answers HEAD too (registered with it in `on`).

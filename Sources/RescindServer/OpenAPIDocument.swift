@@ -68,14 +68,16 @@ private func narrowed(_ variants: [[String: Any]], to produced: [(type: String, 
 
 /// JSON Schema (2020-12, as OpenAPI 3.1 uses) for the request fields a `RequestSchema`
 /// declares, as the request decoder reads them.
-struct RequestJSONSchema {
+package struct RequestJSONSchema {
     let schema: RequestSchema
+
+    package init(schema: RequestSchema) { self.schema = schema }
 
     /// Nested objects beyond this are described as plain objects: a schema cannot be
     /// recursive today, the bound keeps a future one from hanging the endpoint.
     static let maxDepth = 32
 
-    func object(_ type: ObjectType, depth: Int) -> [String: Any] {
+    package func object(_ type: ObjectType, depth: Int) -> [String: Any] {
         var properties: [String: Any] = [:]
         var required: [String] = []
         for (slot, field) in type.fields.enumerated() {

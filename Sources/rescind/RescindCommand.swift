@@ -30,6 +30,8 @@ struct RescindCommand: AsyncParsableCommand {
               rescind cel '[1, 2, 3].map(x, x * 2)'
               rescind replay --requests Examples/ci/sample-requests.jsonl \\
                   --baseline Policies --candidate Policies
+              rescind workbench --policies Policies \\
+                  --requests Examples/ci/sample-requests.jsonl
               rescind help explain
 
             Shell completions for bash (docs/cli.md has zsh and fish):
@@ -40,7 +42,7 @@ struct RescindCommand: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             CheckCommand.self, TestCommand.self, EvalCommand.self, ExplainCommand.self, ReplayCommand.self,
-            DiffCommand.self, CELCommand.self, ServeCommand.self, HistoryCommand.self,
+            DiffCommand.self, CELCommand.self, ServeCommand.self, HistoryCommand.self, BookCommand.self, WorkbenchCommand.self,
         ]
     )
 

@@ -29,8 +29,15 @@ enum CLI {
     /// Runs `rescind` with `arguments` from the package root; `input`, when given, is its
     /// standard input.
     static func run(_ arguments: [String], environment: [String: String] = [:], input: String? = nil) throws -> CLIRun {
+        try runProcess(executable.path, arguments, environment: environment, input: input)
+    }
+
+    /// Runs the program at `path` as `run` runs `rescind` (same environment, folder and pipes).
+    static func runProcess(
+        _ path: String, _ arguments: [String], environment: [String: String] = [:], input: String? = nil
+    ) throws -> CLIRun {
         let process = Process()
-        process.executableURL = executable
+        process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
         env["NO_COLOR"] = "1"

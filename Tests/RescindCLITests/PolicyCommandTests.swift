@@ -106,14 +106,14 @@ struct CheckCommandTests {
         try PolicyCLI.edit(file, replacing: "- order.status in [\"shipped\", \"delivered\"]", with: "- order.status == \"shiped\"")
         let lines = try String(contentsOf: file, encoding: .utf8).components(separatedBy: "\n")
         let line = try #require(lines.firstIndex { $0.contains("\"shiped\"") }) + 1
-        #expect(line == 41)
+        #expect(line == 42)
         let run = try CLI.run(["check", copy.path])
         #expect(run.status == 3)
         #expect(run.stdout == """
-            \(file.path):41:27: error[cel-invalid-enum-value]: `shiped` is not a valid `order_status`; expected one of \
+            \(file.path):42:27: error[cel-invalid-enum-value]: `shiped` is not a valid `order_status`; expected one of \
             `pending_payment`, `paid`, `processing`, `shipped`, `delivered`, `cancelled`
                |
-            41 |         - order.status == "shiped"
+            42 |         - order.status == "shiped"
                |                           ^~~~~~~~
               = help: did you mean `shipped`?
 

@@ -195,7 +195,7 @@ struct ReplayCommandTests {
         #expect(run.stdout == """
             replay: 12 lines (6 decision-log entries, 6 plain requests), 2 bad
             baseline:  marketplace-cancellations 2026.12 (sha256:f014fcd1be15) from `Policies`
-            candidate: marketplace-cancellations 2026.12 (sha256:f00c06cc22d2) from `\(candidate.path)`
+            candidate: marketplace-cancellations 2026.12 (sha256:afa96699b932) from `\(candidate.path)`
             changed: 6 of 10 requests (60.00%): 2 effect flips, 1 with other deciding rules, 4 with changed obligations
 
             effects (baseline → candidate):
@@ -427,7 +427,7 @@ struct ReplayCommandTests {
         #expect(run.stdout == "")
         #expect(run.stderr.hasPrefix("""
             error: the candidate `\(candidate.path)` has errors:
-            \(file.path):41:27: error[cel-invalid-enum-value]:
+            \(file.path):42:27: error[cel-invalid-enum-value]:
             """))
     }
 

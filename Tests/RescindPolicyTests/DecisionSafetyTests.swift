@@ -176,7 +176,7 @@ struct DecisionSafetyTests {
         let first = try #require(errors.first)
         #expect(first.code == .policyRefundNoCase)
         #expect(first.span?.file.hasSuffix("refunds.yaml") == true)
-        #expect(first.span?.start.line == 41)
+        #expect(first.span?.start.line == 42)
         #expect(first.help?.contains("applies_when") == true)
         // The seller stock-out case covers every method: the note says when it is missing.
         #expect(first.notes.first?.message.contains("`actor.role` = `buyer`") == true)
@@ -233,7 +233,7 @@ struct DecisionSafetyTests {
         #expect(decision.effect == .review)
         #expect(decision.refund == nil)
         #expect(decision.problems.map(\.kind) == [.noRefundCase])
-        #expect(decision.problems.first?.location.line == 41)
+        #expect(decision.problems.first?.location.line == 42)
         #expect(decision.problems.first?.expression == "initiate_within")
     }
 

@@ -60,7 +60,7 @@ import Testing
         #expect(line["request_id"] as? String == "req-abuse-block")
         #expect(line["kind"] as? String == "missing-list")
         #expect(line["rule"] as? String == "repeat-canceller")
-        #expect((line["location"] as? String)?.hasSuffix("abuse-thresholds.yaml:28") == true)
+        #expect((line["location"] as? String)?.hasSuffix("abuse-thresholds.yaml:29") == true)
         #expect(line["effect"] as? String == "review")
     }
 

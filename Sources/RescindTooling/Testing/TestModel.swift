@@ -16,7 +16,7 @@ package struct PolicyTestCase: Sendable {
     /// Where the case (or the table row) starts: failures are annotated here.
     package let location: SourceSpan
     /// The request, decoded by the same `RequestDecoder` as `rescind eval`.
-    let request: ObjectValue
+    package let request: ObjectValue
     /// The locale decisions are made in (`defaults.locale`); nil keeps the request's.
     let locale: String?
     let expectations: Expectations

@@ -43,9 +43,14 @@ package struct PolicyTestPlan: Sendable {
         return files.sorted()
     }
 
-    /// Loads the test files under `paths` for `policySet`.
-    package static func load(paths: [String], policySet: PolicySet, limits: YAMLLimits = .default) -> PolicyTestPlan {
+    /// Loads the test files under `paths` for `policySet`. `edited` gives texts that
+    /// replace files on disk, by path as found under `paths` (the workbench's unsaved
+    /// edits): includes and request files are still resolved next to them on disk.
+    package static func load(
+        paths: [String], policySet: PolicySet, limits: YAMLLimits = .default, edited: [String: String] = [:]
+    ) -> PolicyTestPlan {
         var loader = TestPlanLoader(policySet: policySet, limits: limits)
+        loader.edited = Dictionary(edited.map { (normalizedPath($0.key), $0.value) }, uniquingKeysWith: { first, _ in first })
         let files = testFiles(in: paths)
         if files.isEmpty { loader.diagnostics.append(TestMessages.noFiles(paths)) }
         var suites: [PolicyTestSuite] = []
@@ -75,6 +80,8 @@ struct TestPlanLoader {
     var requestFiles: [String: YAMLNode?] = [:]
     /// Request errors already reported: a broken fixture is reported once, not once per case.
     var reported: Set<String> = []
+    /// Texts replacing test files on disk, by normalized path.
+    var edited: [String: String] = [:]
 
     init(policySet: PolicySet, limits: YAMLLimits) {
         self.policySet = policySet
@@ -88,7 +95,8 @@ struct TestPlanLoader {
         let key = normalizedPath(path)
         if let known = documents[key] { return known }
         documents[key] = .some(nil)  // an include cycle reads as "not readable" instead of looping
-        let loaded = YAMLLoader(limits: limits).load(contentsOf: path)
+        let loaded = edited[key].map { YAMLLoader(limits: limits).load(text: $0, path: path) }
+            ?? YAMLLoader(limits: limits).load(contentsOf: path)
         sources.add(loaded.source)
         diagnostics.append(contentsOf: loaded.diagnostics)
         var document: TestDocument?

@@ -1,0 +1,240 @@
+import CELRuntime
+import Foundation
+import Hummingbird
+import Rescind
+import RescindDiagnostics
+import RescindEngine
+import RescindJSON
+import RescindPolicy
+import RescindServer
+import RescindTooling
+
+/// The page's API (docs/workbench.md). Every call that looks at the edited set gets the
+/// whole set from the page and loads it afresh: the server keeps no unsaved state, so a
+/// reload of the page or a second tab never sees half of someone's edit.
+struct WorkbenchRoutes: Sendable {
+    let configuration: WorkbenchConfiguration
+    let workspace: Workspace
+
+    // MARK: Reading the folder
+
+    /// `GET /api/workspace`: the files as saved, the folder's revision, what impact replays.
+    func workspaceDocument() async throws -> Response {
+        let files = try await workspace.files()
+        let revision = Workspace.revision(of: files)
+        let saved = LoadedPolicies.load(paths: [workspace.folder]).policySet
+        let body = JSONWriter.text(capacity: 64 << 10) { out in
+            out.beginObject()
+            out.member("folder", string: workspace.folder)
+            out.member("revision", string: revision)
+            out.member("requests", string: configuration.requests)
+            out.member("locales", strings: saved?.locales ?? ["en", "zh-CN"])
+            out.key("files")
+            out.array { out in
+                for file in files {
+                    out.element()
+                    out.object { out in
+                        out.member("name", string: file.name)
+                        out.member("test", bool: file.isTest)
+                        out.member("text", string: file.text)
+                    }
+                }
+            }
+            out.endObject()
+        }
+        return .json(body + "\n")
+    }
+
+    // MARK: Check
+
+    /// `POST /api/check`: the diagnostics `rescind check` gives for the edited set, each
+    /// located in its file, and what the other panes need of the set that loaded.
+    func check(_ body: WorkbenchBody) async throws -> Response {
+        let edited = try await edited(body)
+        let loaded = edited.load(today: configuration.today)
+        return .json(CheckAnswer(edited: edited, loaded: loaded).json + "\n")
+    }
+
+    // MARK: Try
+
+    /// `POST /api/try`: one request decided by the edited set, explained as `rescind
+    /// explain` explains it (what would change the outcome included).
+    func decide(_ body: WorkbenchBody) async throws -> Response {
+        let edited = try await edited(body)
+        guard let requestText = body.request else { throw WorkbenchError.badBody("`request` is missing").apiError }
+        let loaded = edited.load(today: nil)
+        guard let policySet = loaded.policySet else {
+            throw WorkbenchError.setHasErrors(loaded.diagnostics.errors.count).apiError
+        }
+        let locale = body.locale.flatMap { policySet.localeMatcher.match($0) }
+        let answer: String
+        switch RequestDecoder(schema: policySet.schema).decode(requestText) {
+        case .failure(let error):
+            answer = JSONWriter.text(capacity: 512) { out in
+                out.beginObject()
+                out.member("error", json: error.errorObject(line: nil))
+                out.member("text", string: error.humanDescription)
+                out.endObject()
+            }
+        case .success(let decoded):
+            let decision = policySet.decide(decoded.root, options: DecisionOptions(locale: locale, explain: true))
+            answer = JSONWriter.text(capacity: 8192) { out in
+                out.beginObject()
+                out.member("decision", json: decision.json)
+                out.member("text", string: decision.text(showing: .all))
+                out.endObject()
+            }
+        }
+        return .json(answer + "\n")
+    }
+
+    // MARK: Tests
+
+    /// `POST /api/tests`: the edited set's policy tests, each case passed or failed with
+    /// its unmet expectations located, its request (to open in "try"), and coverage.
+    func runTests(_ body: WorkbenchBody) async throws -> Response {
+        let edited = try await edited(body)
+        let loaded = edited.load(today: nil)
+        guard let policySet = loaded.policySet else {
+            throw WorkbenchError.setHasErrors(loaded.diagnostics.errors.count).apiError
+        }
+        let plan = edited.testPlan(for: policySet)
+        let results = plan.diagnostics.hasErrors ? nil : plan.run()
+        let answer = JSONWriter.text(capacity: 64 << 10) { out in
+            out.beginObject()
+            out.key("diagnostics")
+            out.array { out in
+                for diagnostic in plan.diagnostics {
+                    out.element()
+                    CheckAnswer.write(diagnostic, sources: plan.sources, folder: edited.folder, into: &out)
+                }
+            }
+            if let results {
+                out.member("passed", integer: results.passedCount)
+                out.member("failed", integer: results.failed.count)
+                out.key("cases")
+                out.array { out in
+                    for result in results.results {
+                        out.element()
+                        write(result, folder: edited.folder, into: &out)
+                    }
+                }
+                out.member("coverage", json: results.coverage.json)
+            }
+            out.endObject()
+        }
+        return .json(answer + "\n")
+    }
+
+    private func write(_ result: PolicyTestResult, folder: String, into out: inout JSONWriter) {
+        out.object { out in
+            out.member("name", string: result.testCase.name)
+            out.member("file", string: CheckAnswer.name(of: result.testCase.location.file, in: folder))
+            out.member("line", integer: result.testCase.location.start.line)
+            out.member("passed", bool: result.passed)
+            out.key("failures")
+            out.array { out in
+                for failure in result.failures {
+                    out.element()
+                    out.object { out in
+                        out.member("expectation", string: failure.expectation)
+                        out.member("message", string: failure.message)
+                        out.member("file", string: CheckAnswer.name(of: failure.location.file, in: folder))
+                        out.member("line", integer: failure.location.start.line)
+                    }
+                }
+            }
+            out.member("effect", string: result.decision.effect.rawValue)
+            out.member("request", string: RequestJSON.text(of: result.testCase.request))
+        }
+    }
+
+    // MARK: Impact
+
+    /// `POST /api/impact`: the edited set replayed against `--requests`, the saved folder
+    /// as baseline: the report `rescind replay --format json` prints, and its text.
+    func impact(_ body: WorkbenchBody) async throws -> Response {
+        guard let requests = configuration.requests else { throw WorkbenchError.noRequests.apiError }
+        let edited = try await edited(body)
+        let candidate = edited.load(today: nil)
+        guard let candidateSet = candidate.policySet else {
+            throw WorkbenchError.setHasErrors(candidate.diagnostics.errors.count).apiError
+        }
+        let saved = LoadedPolicies.load(paths: [workspace.folder])
+        guard let baselineSet = saved.policySet else {
+            throw APIError(
+                .conflict, code: "workbench-saved-set-has-errors",
+                message: "the saved policies in `\(workspace.folder)` do not load: there is no baseline to compare with")
+        }
+        guard let reader = LineReader(path: requests) else { throw WorkbenchError.unreadableRequests(requests).apiError }
+        let replay = Replay(
+            baseline: ReplaySide(policySet: baselineSet, source: "\(workspace.folder) (saved)"),
+            candidate: ReplaySide(policySet: candidateSet, source: "\(workspace.folder) (edited)"),
+            samples: 3, locale: body.locale.flatMap { candidateSet.localeMatcher.match($0) })
+        let report = replay.run(reader)
+        let answer = JSONWriter.text(capacity: 16 << 10) { out in
+            out.beginObject()
+            out.member("report", json: report.json)
+            out.member("text", string: report.text)
+            out.endObject()
+        }
+        return .json(answer + "\n")
+    }
+
+    // MARK: Save and patch
+
+    /// `POST /api/save`: writes the edited files, only when the set loads without an error
+    /// and the folder is still at the revision the page started from.
+    func save(_ body: WorkbenchBody) async throws -> Response {
+        let edited = try await edited(body)
+        let loaded = edited.load(today: configuration.today)
+        guard loaded.policySet != nil else {
+            let error = WorkbenchError.setHasErrors(loaded.diagnostics.errors.count)
+            return .json(status: error.status, CheckAnswer(edited: edited, loaded: loaded).json(error: error) + "\n")
+        }
+        guard let base = body.base else { throw WorkbenchError.badBody("`base` (the revision the page read) is missing").apiError }
+        do {
+            let (written, revision) = try await workspace.save(edited.files, base: base)
+            let answer = JSONWriter.text(capacity: 512) { out in
+                out.beginObject()
+                out.member("written", strings: written)
+                out.member("revision", string: revision)
+                out.endObject()
+            }
+            return .json(answer + "\n")
+        } catch {
+            throw error.apiError
+        }
+    }
+
+    /// `POST /api/patch`: the edits as a unified diff against the saved files, for review
+    /// or `git apply` (paths as `a/<folder>/<file>`, `b/<folder>/<file>`; an absolute
+    /// folder without its leading `/`).
+    func patch(_ body: WorkbenchBody) async throws -> Response {
+        let edited = try await edited(body)
+        let saved = Dictionary(uniqueKeysWithValues: try await workspace.files().map { ($0.name, $0.text) })
+        var text = ""
+        for file in edited.files {
+            let before = saved[file.name] ?? ""
+            guard before != file.text else { continue }
+            // Relative to the folder the workbench was started from (`Policies/x.yaml`
+            // for `--policies Policies`, applied at the repository's root).
+            let folder = String(workspace.folder.drop { $0 == "/" })
+            text += UnifiedDiff.patch(from: before, to: file.text, path: (folder as NSString).appendingPathComponent(file.name))
+        }
+        return Response(
+            status: .ok,
+            headers: [.contentType: "text/x-diff; charset=utf-8", .contentDisposition: "attachment; filename=\"policies.patch\""],
+            body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    // MARK: -
+
+    private func edited(_ body: WorkbenchBody) async throws -> EditedSet {
+        do {
+            return try EditedSet(body, onDisk: try await workspace.files(), folder: workspace.folder)
+        } catch {
+            throw error.apiError
+        }
+    }
+}
