@@ -174,16 +174,21 @@ package struct PolicySource: Sendable, Hashable {
         policiesPath ?? other.folder ?? "Policies"
     }
 
+    /// What the paths of a folder's files start with (`Policies/`): the loader names a
+    /// folder's files `folder/relative` exactly so.
+    package static func filePrefix(folder: String) -> String {
+        String((folder as NSString).appendingPathComponent("x").dropLast())
+    }
+
     /// Loads, checks and compiles this side; a `git:REV` side without a path reads
     /// `defaultFolder` at the revision. Fails only when git cannot read the revision:
     /// policies with errors load, with their diagnostics.
     package func load(defaultFolder: String = "Policies") -> Result<LoadedPolicySource, GitPolicyRevision.Failure> {
         guard let revision else {
             let folder = self.folder ?? defaultFolder
-            // The loader names a folder's files `folder/relative` exactly so.
-            let prefix = String((folder as NSString).appendingPathComponent("x").dropLast())
             return .success(LoadedPolicySource(
-                source: self, policies: LoadedPolicies.load(paths: [folder]), commit: nil, filePrefix: prefix,
+                source: self, policies: LoadedPolicies.load(paths: [folder]), commit: nil,
+                filePrefix: Self.filePrefix(folder: folder),
                 reload: { LoadedPolicies.load(paths: [folder]) }))
         }
         switch GitPolicyRevision.read(revision: revision, folder: folder ?? defaultFolder) {

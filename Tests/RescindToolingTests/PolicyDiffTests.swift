@@ -476,6 +476,25 @@ struct PolicyDiffTests {
         #expect(diff.changes.map(\.id) == ["fee/buyer & processing", "initiate_within/wallet|bank_transfer"])
     }
 
+    @Test("the folder on disk against the same folder's files edited in memory, as the workbench compares them")
+    func inMemory() throws {
+        let folder = DiffFixture.pack
+        let names = ["abuse-thresholds.yaml", "calendar-cn-mainland.yaml", "policy-set.yaml", "refunds.yaml", "schema.yaml",
+                     "seller-stockout.yaml", "who-may-cancel.yaml"]
+        let files = try names.map { name in
+            let path = (folder as NSString).appendingPathComponent(name)
+            var text = try String(contentsOfFile: path, encoding: .utf8)
+            if name == "refunds.yaml" { text = text.replacingOccurrences(of: "days: 5", with: "days: 4") }
+            return (path: path, name: name, text: text)
+        }
+        let saved = DiffSide(label: "saved", loaded: LoadedPolicies.load(paths: [folder]), folder: folder)
+        let edited = DiffSide(label: "edited", loaded: LoadedPolicies.load(folder: folder, files: files), folder: folder)
+        let diff = PolicyDiff.compare(saved, edited)
+        #expect(diff.changes.map(\.words.en) == ["refund for `bank_transfer` now initiated within 4 business days (was 5)"])
+        #expect(diff.changes.first?.words.zhCN == "`bank_transfer` 的退款改为 4 个工作日内发起（原为 5 个）")
+        #expect(PolicyDiff.compare(saved, saved).changes.isEmpty)
+    }
+
     @Test("layout inside a condition is not a change")
     func layout() throws {
         let fixture = try DiffFixture()

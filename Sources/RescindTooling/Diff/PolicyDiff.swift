@@ -31,6 +31,13 @@ package struct DiffSide: Sendable {
         self.init(label: label, model: loaded.model, digest: loaded.policySet?.digest, commit: commit, filePrefix: filePrefix)
     }
 
+    /// A policy folder's files loaded from disk or from memory with their paths inside
+    /// `folder` (`LoadedPolicies.load(paths: [folder])`, or `load(folder:files:)` with
+    /// paths `folder/name`, as the workbench's edited set): files are named inside it.
+    package init(label: String, loaded: LoadedPolicies, folder: String) {
+        self.init(label: label, loaded: loaded, filePrefix: PolicySource.filePrefix(folder: folder))
+    }
+
     /// A side read from the command line (`PolicySource.load`).
     package init(_ loaded: LoadedPolicySource) {
         self.init(
