@@ -11,6 +11,8 @@ package struct LoadedPolicies: Sendable {
     package let diagnostics: Diagnostics
     /// The sources, to render diagnostics with their lines.
     package let sources: SourceMap
+    /// What the files say, as read before checking (what `rescind diff` compares).
+    package let model: PolicyModel
 
     /// Loads, checks and compiles the policy files under `paths`.
     package static func load(
@@ -47,7 +49,7 @@ package struct LoadedPolicies: Sendable {
         let policySet = compiled.policySet
         return LoadedPolicies(
             policySet: diagnostics.hasErrors ? nil : policySet, diagnostics: Diagnostics(diagnostics.sorted()),
-            sources: loaded.sources)
+            sources: loaded.sources, model: loaded.model)
     }
 }
 

@@ -137,3 +137,80 @@ extension LoadedPolicies {
         load(folder: "\(revision.revision):\(revision.folder)", files: revision.files, limits: limits)
     }
 }
+
+/// One side of a comparison as the command line names it: a policy folder, or `git:REV`
+/// (optionally `git:REV:path`), the policy folder as it is at a git revision. `replay`
+/// and `diff` read their sides with it.
+package struct PolicySource: Sendable, Hashable {
+    /// The spec as given (`Policies`, `git:origin/main`, `git:HEAD~1:Policies`).
+    package let spec: String
+    /// The revision of a `git:` side; nil for a folder.
+    package let revision: String?
+    /// The folder: the spec itself for a folder, the path after `git:REV:` when given.
+    package let folder: String?
+
+    /// Reads a spec. Git refuses `:` in branch and tag names, so the first `:` after
+    /// `git:REV` starts the path.
+    package init(_ spec: String) throws(GitPolicyRevision.Failure) {
+        self.spec = spec
+        guard spec.hasPrefix("git:") else {
+            revision = nil
+            folder = spec
+            return
+        }
+        let rest = spec.dropFirst("git:".count)
+        let revision = rest.firstIndex(of: ":").map { rest[..<$0] } ?? rest
+        guard !revision.isEmpty else {
+            throw GitPolicyRevision.Failure(message: "`git:` needs a revision, e.g. `git:HEAD~1` or `git:origin/main`")
+        }
+        self.revision = String(revision)
+        let path = rest.dropFirst(revision.count + 1)
+        folder = path.isEmpty ? nil : String(path)
+    }
+
+    /// The folder a `git:REV` side without a path reads: `policiesPath` when given, else
+    /// the other side's folder, else `Policies`.
+    package static func defaultFolder(policiesPath: String?, other: PolicySource) -> String {
+        policiesPath ?? other.folder ?? "Policies"
+    }
+
+    /// What the paths of a folder's files start with (`Policies/`): the loader names a
+    /// folder's files `folder/relative` exactly so.
+    package static func filePrefix(folder: String) -> String {
+        String((folder as NSString).appendingPathComponent("x").dropLast())
+    }
+
+    /// Loads, checks and compiles this side; a `git:REV` side without a path reads
+    /// `defaultFolder` at the revision. Fails only when git cannot read the revision:
+    /// policies with errors load, with their diagnostics.
+    package func load(defaultFolder: String = "Policies") -> Result<LoadedPolicySource, GitPolicyRevision.Failure> {
+        guard let revision else {
+            let folder = self.folder ?? defaultFolder
+            return .success(LoadedPolicySource(
+                source: self, policies: LoadedPolicies.load(paths: [folder]), commit: nil,
+                filePrefix: Self.filePrefix(folder: folder),
+                reload: { LoadedPolicies.load(paths: [folder]) }))
+        }
+        switch GitPolicyRevision.read(revision: revision, folder: folder ?? defaultFolder) {
+        case .failure(let failure): return .failure(failure)
+        case .success(let files):
+            return .success(LoadedPolicySource(
+                source: self, policies: LoadedPolicies.load(revision: files), commit: files.commit,
+                filePrefix: "\(revision):" + (files.folder.isEmpty ? "" : files.folder + "/"),
+                reload: { LoadedPolicies.load(revision: files) }))
+        }
+    }
+}
+
+/// A side of a comparison, loaded.
+package struct LoadedPolicySource: Sendable {
+    package let source: PolicySource
+    package let policies: LoadedPolicies
+    /// The commit a `git:REV` side was read at.
+    package let commit: String?
+    /// What every file path read starts with (`Policies/`, `origin/main:Policies/`):
+    /// without it, a path is the file's name inside the policy folder.
+    package let filePrefix: String
+    /// Loads the same files again (a compiled set per thread, for replay).
+    package let reload: @Sendable () -> LoadedPolicies
+}

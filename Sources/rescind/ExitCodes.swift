@@ -12,6 +12,8 @@ enum RescindExit {
     static let testsFailed = ExitCode(4)
     /// `rescind replay`: a `--fail-on` threshold was exceeded.
     static let replayThresholdExceeded = ExitCode(5)
+    /// `rescind diff --exit-code`: the two policy sets differ (not 1, which is deny).
+    static let changesFound = ExitCode(8)
     /// Something went wrong inside Rescind itself.
     static let internalError = ExitCode(70)
 }

@@ -22,7 +22,8 @@ struct ReplayCommand: ParsableCommand {
 
             --baseline and --candidate are policy folders or git:REV, the policy folder as \
             it is at a git revision (read with read-only git). The folder read at REV is \
-            --policies-path when given, else the other side's folder, else Policies.
+            the path in git:REV:path when given, else --policies-path, else the other \
+            side's folder, else Policies.
 
             --fail-on METRIC>LIMIT (repeatable) fails the run (exit 5) when a count passes \
             its limit, a number of requests or a percentage of those replayed. Metrics: \
@@ -94,19 +95,18 @@ struct ReplayCommand: ParsableCommand {
     func validate() throws {
         if samples < 0 { throw ValidationError("--samples `\(samples)`: give 0 or more") }
         if let jobs, jobs < 1 { throw ValidationError("--jobs `\(jobs)`: give 1 or more") }
-        for spec in [baseline, candidate] where spec == "git:" {
-            throw ValidationError("`git:` needs a revision, e.g. `git:HEAD~1` or `git:origin/main`")
-        }
+        _ = try sources()
         _ = try thresholds()
     }
 
     func run() throws {
         let thresholds = try thresholds()
+        let sources = try sources()
         let sides = [(name: "baseline", spec: baseline), (name: "candidate", spec: candidate)]
         var loaded: [ReplaySide] = []
         var invalid = false
-        for side in sides {
-            let (policies, source, commit, recompile) = try load(side.spec)
+        for (index, side) in sides.enumerated() {
+            let (policies, source, commit, recompile) = try load(sources[index], other: sources[1 - index])
             guard let policySet = policies.policySet else {
                 invalid = true
                 FileHandle.standardError.write(Data("error: the \(side.name) `\(side.spec)` has errors:\n".utf8))
@@ -152,21 +152,27 @@ struct ReplayCommand: ParsableCommand {
         }
     }
 
+    /// The two sides as given: folders or `git:REV[:path]`.
+    private func sources() throws -> [PolicySource] {
+        try [baseline, candidate].map { spec in
+            do {
+                return try PolicySource(spec)
+            } catch let failure as GitPolicyRevision.Failure {
+                throw ValidationError(failure.message)
+            }
+        }
+    }
+
     /// One side's policies (a folder, or the policy folder at a git revision), and how to
     /// compile them again for another thread.
-    private func load(_ spec: String) throws -> (
+    private func load(_ source: PolicySource, other: PolicySource) throws -> (
         LoadedPolicies, source: String, commit: String?, recompile: @Sendable () -> PolicySet?
     ) {
-        guard spec.hasPrefix("git:") else {
-            return (LoadedPolicies.load(paths: [spec]), spec, nil, { LoadedPolicies.load(paths: [spec]).policySet })
-        }
-        let revision = String(spec.dropFirst("git:".count))
-        let other = spec == baseline ? candidate : baseline
-        let folder = policiesPath ?? (other.hasPrefix("git:") ? "Policies" : other)
-        switch GitPolicyRevision.read(revision: revision, folder: folder) {
-        case .success(let files):
-            return (LoadedPolicies.load(revision: files), spec, files.commit, { LoadedPolicies.load(revision: files).policySet })
-        case .failure(let failure): throw ValidationError("`\(spec)`: \(failure.message)")
+        switch source.load(defaultFolder: PolicySource.defaultFolder(policiesPath: policiesPath, other: other)) {
+        case .success(let loaded):
+            let reload = loaded.reload
+            return (loaded.policies, source.spec, loaded.commit, { reload().policySet })
+        case .failure(let failure): throw ValidationError("`\(source.spec)`: \(failure.message)")
         }
     }
 }

@@ -17,6 +17,7 @@ struct RescindCommand: AsyncParsableCommand {
               5   replay: a --fail-on threshold was exceeded
               6   the history store cannot be opened or did not answer
               7   history import: some events conflict with recorded ones
+              8   diff --exit-code: the two policy sets differ
               64  usage error (bad flags or arguments)
               70  internal error
 
@@ -39,8 +40,8 @@ struct RescindCommand: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             CheckCommand.self, TestCommand.self, EvalCommand.self, ExplainCommand.self, ReplayCommand.self,
-            CELCommand.self, ServeCommand.self, HistoryCommand.self, BookCommand.self, SchemaCommand.self,
-            WorkbenchCommand.self,
+            DiffCommand.self, CELCommand.self, ServeCommand.self, HistoryCommand.self, BookCommand.self,
+            SchemaCommand.self, WorkbenchCommand.self,
         ]
     )
 

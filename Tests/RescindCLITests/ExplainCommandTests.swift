@@ -608,7 +608,7 @@ struct ExplainCommandTests {
 /// `--help` teaches by example, and the examples work.
 @Suite("rescind --help")
 struct HelpTests {
-    static let commands: [[String]] = [[], ["check"], ["test"], ["eval"], ["explain"], ["replay"], ["cel"], ["book"]]
+    static let commands: [[String]] = [[], ["check"], ["test"], ["eval"], ["explain"], ["replay"], ["diff"], ["cel"], ["book"]]
 
     /// The command lines under "Examples:" in `rescind COMMAND --help`, continuation
     /// lines joined.
