@@ -38,6 +38,7 @@ package func buildWorkbenchApplication(
     post("/api/try") { try await $0.decide($1) }
     post("/api/tests") { try await $0.runTests($1) }
     post("/api/impact") { try await $0.impact($1) }
+    post("/api/diff") { try await $0.diff($1) }
     post("/api/save") { try await $0.save($1) }
     post("/api/patch") { try await $0.patch($1) }
     table.refuseOtherMethods()

@@ -210,6 +210,35 @@ struct WorkbenchRoutes: Sendable {
         return .json(answer + "\n")
     }
 
+    // MARK: What changed
+
+    /// `POST /api/diff`: what the edit changes, in words, against the saved folder
+    /// (`rescind diff`): `report` (its JSON) and `text`.
+    func diff(_ body: WorkbenchBody) async throws -> Response {
+        let edited = try await edited(body)
+        let candidate = edited.load(today: nil)
+        guard candidate.policySet != nil else {
+            throw WorkbenchError.setHasErrors(candidate.diagnostics.errors.count).apiError
+        }
+        let saved = LoadedPolicies.load(paths: [workspace.folder])
+        guard saved.policySet != nil else {
+            throw APIError(
+                .conflict, code: "workbench-saved-set-has-errors",
+                message: "the saved policies in `\(workspace.folder)` do not load: there is nothing to compare with")
+        }
+        let diff = PolicyDiff.compare(
+            DiffSide(label: "\(workspace.folder) (saved)", loaded: saved, folder: workspace.folder),
+            DiffSide(label: "\(workspace.folder) (edited)", loaded: candidate, folder: workspace.folder))
+        let locale = DiffLocale(tag: body.locale ?? "en") ?? .en
+        let answer = JSONWriter.text(capacity: 4096) { out in
+            out.beginObject()
+            out.member("report", json: diff.json(locale: locale))
+            out.member("text", string: diff.text(locale: locale))
+            out.endObject()
+        }
+        return .json(answer + "\n")
+    }
+
     // MARK: Save and patch
 
     /// `POST /api/save`: writes the edited files, only when the set loads without an error

@@ -197,6 +197,9 @@ def main():
                        d.find_element(By.ID, "impact-summary"))
         if int(summary.get_attribute("data-flips")) < 1:
             raise StepFailed(f"no flips: {summary.text!r}")
+        changes = driver.find_element(By.CSS_SELECTOR, "#impact-diff pre").text
+        if "tier `abuse-review` of `repeat-canceller` now starts at 4 cancellations (was 5)" not in changes:
+            raise StepFailed(f"what changed reads {changes!r}")
         flipped = driver.find_elements(By.CSS_SELECTOR, "#impact-result table.transitions tr.flip")
         if not any("allow → review" in row.text for row in flipped):
             raise StepFailed(f"no allow → review row: {[row.text for row in flipped]!r}")

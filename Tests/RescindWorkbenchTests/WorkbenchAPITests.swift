@@ -161,6 +161,11 @@ struct WorkbenchAPITests {
             let transitions = try #require(report["transitions"] as? [[String: Any]])
             #expect(transitions.contains { $0["from"] as? String == "review" && $0["to"] as? String == "allow" })
             #expect((answer["text"] as? String)?.contains("review → allow") == true)
+
+            let diff = try await client.post("/api/diff", files: files)
+            let changes = try #require((diff["report"] as? [String: Any])?["changes"] as? [[String: Any]])
+            #expect(changes.count == 1)
+            #expect((diff["text"] as? String)?.contains("tier `abuse-review` of `repeat-canceller` now starts at 6 cancellations (was 5)") == true)
         }
         try await Workbench.app(folder).test(.router) { client in
             try await client.execute(

@@ -9,7 +9,7 @@ const TEXTS = {
     title: 'Rescind workbench', language: 'Language',
     'tab.book': 'Policy book', 'tab.edit': 'Edit', 'tab.try': 'Try a request', 'tab.tests': 'Tests', 'tab.impact': 'Impact',
     save: 'Save', patch: 'Download patch', revert: 'Revert file', diagnostics: 'Problems',
-    'try.form': 'Form', 'try.json': 'JSON', 'try.run': 'Decide', 'tests.run': 'Run the tests', 'impact.run': 'Replay the edit',
+    'try.form': 'Form', 'try.json': 'JSON', 'try.run': 'Decide', 'tests.run': 'Run the tests', 'impact.run': 'Show the impact',
     checking: 'checking…', clean: 'no problems', errors: (e, w) => `${e} error${e === 1 ? '' : 's'}, ${w} warning${w === 1 ? '' : 's'}`,
     modified: 'modified', saved: (names) => `saved ${names.join(', ')}`, nothingToSave: 'nothing to save',
     saveBlocked: 'fix the errors before saving (or download a patch)',
@@ -22,7 +22,7 @@ const TEXTS = {
     noRequests: 'Start the workbench with --requests FILE to replay edits against recorded requests.',
     replayingFrom: (f) => `Replays the edited set against ${f}, the saved folder as baseline.`,
     impactSummary: (c, r, f) => `${c} of ${r} requests change; ${f} effect flip${f === 1 ? '' : 's'}`,
-    transitions: 'Effects (saved → edited)', bookUnavailable: 'The policy book appears once the set loads without errors.',
+    transitions: 'Effects (saved → edited)', whatChanged: 'What the edit changes (saved → edited)', bookUnavailable: 'The policy book appears once the set loads without errors.',
     changedOnDisk: 'The folder changed on disk since this page read it: nothing was saved. Reload the page, or download a patch.',
     busy: 'working…', none: 'none',
   },
@@ -30,7 +30,7 @@ const TEXTS = {
     title: 'Rescind 策略工作台', language: '语言',
     'tab.book': '策略手册', 'tab.edit': '编辑', 'tab.try': '试算请求', 'tab.tests': '测试', 'tab.impact': '影响评估',
     save: '保存', patch: '下载补丁', revert: '撤销本文件修改', diagnostics: '问题',
-    'try.form': '表单', 'try.json': 'JSON', 'try.run': '试算', 'tests.run': '运行测试', 'impact.run': '回放修改',
+    'try.form': '表单', 'try.json': 'JSON', 'try.run': '试算', 'tests.run': '运行测试', 'impact.run': '评估影响',
     checking: '检查中…', clean: '没有问题', errors: (e, w) => `${e} 个错误，${w} 个警告`,
     modified: '已修改', saved: (names) => `已保存：${names.join('、')}`, nothingToSave: '没有需要保存的修改',
     saveBlocked: '请先修正错误再保存（或下载补丁）',
@@ -43,7 +43,7 @@ const TEXTS = {
     noRequests: '启动工作台时用 --requests FILE 指定已记录的请求，即可回放修改。',
     replayingFrom: (f) => `以已保存的策略为基线，用 ${f} 中的请求回放修改后的策略。`,
     impactSummary: (c, r, f) => `${r} 个请求中有 ${c} 个结果变化；${f} 个决定翻转`,
-    transitions: '决定（已保存 → 修改后）', bookUnavailable: '策略加载无误后即可显示策略手册。',
+    transitions: '决定（已保存 → 修改后）', whatChanged: '本次修改的内容（已保存 → 修改后）', bookUnavailable: '策略加载无误后即可显示策略手册。',
     changedOnDisk: '页面读取后，磁盘上的策略文件已被修改：本次未保存。请刷新页面，或下载补丁。',
     busy: '处理中…', none: '无',
   },
@@ -141,7 +141,6 @@ function translate() {
   document.documentElement.lang = state.locale;
   for (const node of document.querySelectorAll('[data-i18n]')) node.textContent = t(node.dataset.i18n);
   $('impact-source').textContent = state.requests ? t('replayingFrom', state.requests) : t('noRequests');
-  $('impact-run').disabled = !state.requests;
   if (state.schema) renderForm(state.schema, formValue());
   renderFileList();
 }
@@ -620,6 +619,18 @@ async function runTests() {
 
 async function runImpact() {
   $('impact-summary').textContent = t('busy');
+  // What the edit changes, in words (`rescind diff` against the saved folder), whatever
+  // the requests say.
+  const changed = await call('/api/diff');
+  $('impact-diff').replaceChildren(
+    el('h3', {}, t('whatChanged')),
+    changed.status === 200
+      ? el('pre', { class: 'replay-text', 'data-changes': changed.answer.report.changes.length }, changed.answer.text)
+      : el('p', { class: 'error' }, changed.answer.error?.message || `HTTP ${changed.status}`));
+  if (!state.requests) {
+    $('impact-summary').textContent = '';
+    return;
+  }
   const { status, answer } = await call('/api/impact');
   if (status !== 200) {
     $('impact-summary').textContent = answer.error?.message || `HTTP ${status}`;
