@@ -82,7 +82,7 @@ let package = Package(
         // check, try, test and replay policies before saving, served on loopback by the
         // service's HTTP stack. Plain HTML, CSS and JavaScript in Assets/, no build step.
         .target(name: "RescindWorkbench", dependencies: [
-            "Rescind", "CELRuntime", "RescindDiagnostics", "RescindEngine", "RescindJSON", "RescindPolicy",
+            "Rescind", "CELCommon", "CELRuntime", "RescindDiagnostics", "RescindEngine", "RescindJSON", "RescindPolicy",
             "RescindServer", "RescindTooling",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdCore", package: "hummingbird"),

@@ -1,3 +1,4 @@
+import CELCommon
 import Foundation
 import Rescind
 import RescindDiagnostics
@@ -41,6 +42,10 @@ struct CheckAnswer {
                 if let data = try? JSONSerialization.data(withJSONObject: schema, options: [.sortedKeys]) {
                     out.member("request_schema", json: String(decoding: data, as: UTF8.self))
                 }
+                // JSON objects have no order: the form lays fields out as the schema declares them.
+                out.member("field_order", object: { out in
+                    Self.writeFieldOrder(policySet.schema.root, path: "", depth: 0, into: &out)
+                })
             }
             out.key("diagnostics")
             out.array { out in
@@ -62,6 +67,22 @@ struct CheckAnswer {
             out.member("name", string: diagnostic.span.map { name(of: $0.file, in: folder) })
             out.member("diagnostic", json: JSONDiagnosticRenderer(locale: locale).object(diagnostic))
             out.member("rendered", string: HumanRenderer(sources: sources, locale: locale).render(diagnostic))
+        }
+    }
+
+    /// Each object's field names in declaration order, by the object's dotted path (`""`
+    /// for the request, `order`, `buyer_history.cancellations` for a list's elements).
+    static func writeFieldOrder(_ type: ObjectType, path: String, depth: Int, into out: inout JSONWriter) {
+        guard depth <= 32 else { return }
+        out.key(named: path)
+        out.strings(type.fields.map(\.name))
+        for field in type.fields {
+            let child = path.isEmpty ? field.name : "\(path).\(field.name)"
+            switch field.type {
+            case .object(let object), .list(.object(let object)):
+                writeFieldOrder(object, path: child, depth: depth + 1, into: &out)
+            default: continue
+            }
         }
     }
 

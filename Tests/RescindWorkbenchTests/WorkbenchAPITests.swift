@@ -41,6 +41,9 @@ struct WorkbenchAPITests {
             #expect((clean["summary"] as? String)?.hasPrefix("ok: marketplace-cancellations 2026.12: 12 rules, 1 thresholds, 7 files") == true)
             let schema = try #require(clean["request_schema"] as? [String: Any])
             #expect((schema["properties"] as? [String: Any])?["order"] != nil)
+            let order = try #require(clean["field_order"] as? [String: [String]])
+            #expect(order[""]?.prefix(3) == ["id", "at", "locale"])
+            #expect(order["buyer_history.cancellations"] == ["order_id", "at", "initiator", "reason"])
 
             var broken = files
             broken["who-may-cancel.yaml"] = broken["who-may-cancel.yaml"]!.replacingOccurrences(

@@ -422,9 +422,16 @@ function renderForm(schema, value = {}) {
   form.replaceChildren(...objectFields(schema, value || {}, []));
 }
 
+// The properties of an object schema in the order the policy schema declares them.
+function ordered(schema, path) {
+  const order = state.check?.field_order?.[path.join('.')] || [];
+  const rank = (name) => { const index = order.indexOf(name); return index < 0 ? order.length : index; };
+  return Object.entries(schema.properties || {}).sort(([a], [b]) => rank(a) - rank(b) || a.localeCompare(b));
+}
+
 function objectFields(schema, value, path) {
   const required = new Set(schema.required || []);
-  return Object.entries(schema.properties || {}).map(([name, field]) => {
+  return ordered(schema, path).map(([name, field]) => {
     const here = [...path, name];
     const kind = fieldKind(field);
     const current = value?.[name];
@@ -476,7 +483,7 @@ function validate(node, field, kind) {
 
 function arrayField(name, field, rows, path) {
   const items = field.items || {};
-  const columns = Object.entries(items.properties || {});
+  const columns = ordered(items, path);
   const body = el('tbody');
   const table = el('table', { class: 'rows', 'data-array': path.join('.') },
     el('thead', {}, el('tr', {}, ...columns.map(([column]) => el('th', {}, column)), el('th'))), body);
