@@ -16,12 +16,16 @@ import RescindDiagnostics
 /// Rescind's own functions (`decimal`, business calendars) are such a library:
 /// `CELEnvironment(variables: ..., libraries: [.rescind(calendars: calendars)])`.
 package struct CELEnvironment: Sendable {
-    package var variables: [String: CELType]
-    package var container: String
+    package var variables: [String: CELType] { didSet { typeEnvironment = makeTypeEnvironment() } }
+    package var container: String { didSet { typeEnvironment = makeTypeEnvironment() } }
     /// Runtime implementations, by overload id and function name.
     package var functions: FunctionRegistry
     /// Declarations the checker sees in addition to the standard library's.
-    package var functionDeclarations: [FunctionDecl]
+    package var functionDeclarations: [FunctionDecl] { didSet { typeEnvironment = makeTypeEnvironment() } }
+    /// What the checker resolves names against, built once from the three above (a policy
+    /// set compiles thousands of expressions in one environment; rebuilding the function
+    /// table for each was most of the cost of loading a large set).
+    private var typeEnvironment = TypeEnvironment(functions: [])
     package var parserOptions: CELParser.Options
     package var limits: EvaluationLimits
     /// Whether `compile` type-checks. The one switch to turn the checker off (then
@@ -43,6 +47,12 @@ package struct CELEnvironment: Sendable {
         self.limits = limits
         self.typeCheck = typeCheck
         for library in libraries { add(library) }
+        typeEnvironment = makeTypeEnvironment()
+    }
+
+    private func makeTypeEnvironment() -> TypeEnvironment {
+        TypeEnvironment(
+            container: container, variables: variables, functions: StandardLibrary.declarations + functionDeclarations)
     }
 
     /// Adds a library: its declarations to the checker's, its implementations to the
@@ -72,10 +82,7 @@ package struct CELEnvironment: Sendable {
         guard let parsed, !parseIssues.contains(where: { $0.severity == .error }) else {
             return CompileResult(program: nil, issues: parseIssues)
         }
-        let environment = TypeEnvironment(
-            container: container, variables: variables,
-            functions: StandardLibrary.declarations + functionDeclarations)
-        let (checked, checkIssues) = Checker(environment: environment).check(parsed)
+        let (checked, checkIssues) = Checker(environment: typeEnvironment).check(parsed)
         let issues = parseIssues + checkIssues
         guard !checkIssues.contains(where: { $0.severity == .error }) else {
             return CompileResult(program: nil, issues: issues)

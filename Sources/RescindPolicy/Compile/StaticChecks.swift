@@ -22,8 +22,8 @@ struct StaticChecks {
 
     func check(_ rules: [RuleModel]) -> [Diagnostic] {
         var diagnostics: [Diagnostic] = []
-        var analysed: [(rule: RuleModel, requirements: Requirements)] = []
-        for rule in rules {
+        var analysed: [(rule: Int, requirements: Requirements)] = []
+        for (index, rule) in rules.enumerated() {
             guard let when = rule.when, let requirements = requirements(of: when) else { continue }
             if let contradiction = requirements.contradiction {
                 diagnostics.append(PolicyMessages.neverMatches(
@@ -31,18 +31,50 @@ struct StaticChecks {
                     at: rule.id.span))
                 continue
             }
-            analysed.append((rule, requirements))
+            analysed.append((index, requirements))
         }
+        // A rule is shadowed by a stronger one whose other conditions are a subset of its
+        // own, so only the groups keyed by such subsets are searched: rules that differ in
+        // a comparison with a constant (the usual large set) never meet, and the check
+        // stays near linear instead of comparing every pair.
+        var groups: [Set<String>: [Int]] = [:]
+        for (position, entry) in analysed.enumerated() { groups[entry.requirements.others, default: []].append(position) }
         for (rule, requirements) in analysed {
-            for (other, otherRequirements) in analysed
-            where other.effect.value > rule.effect.value && implies(requirements, otherRequirements) {
+            let effect = rules[rule].effect.value
+            // The first stronger rule in file order, as when every pair was compared.
+            var first: Int?
+            for key in Self.subsets(of: requirements.others, among: groups) {
+                for position in groups[key]! {
+                    if let first, position >= first { break }
+                    let other = analysed[position]
+                    if rules[other.rule].effect.value > effect && implies(requirements, other.requirements) {
+                        first = position
+                        break
+                    }
+                }
+            }
+            if let first {
+                let other = rules[analysed[first].rule]
                 diagnostics.append(PolicyMessages.shadowed(
-                    rule.id.value, by: other.id.value, effect: other.effect.value.rawValue, at: rule.id.span,
+                    rules[rule].id.value, by: other.id.value, effect: other.effect.value.rawValue, at: rules[rule].id.span,
                     otherSpan: other.id.span))
-                break
             }
         }
         return diagnostics
+    }
+
+    /// The keys of `groups` that are subsets of `others`: every subset when there are few
+    /// conditions (2^n lookups), else a scan of the keys.
+    private static func subsets(of others: Set<String>, among groups: [Set<String>: [Int]]) -> [Set<String>] {
+        guard others.count <= 8 else { return groups.keys.filter { $0.isSubset(of: others) } }
+        let elements = Array(others)
+        var found: [Set<String>] = []
+        for mask in 0..<(1 << elements.count) {
+            var subset: Set<String> = []
+            for (bit, element) in elements.enumerated() where mask & (1 << bit) != 0 { subset.insert(element) }
+            if groups[subset] != nil { found.append(subset) }
+        }
+        return found
     }
 
     /// Whether every request meeting `a` also meets `b`.
