@@ -33,9 +33,6 @@ package final class DecimalFormula: Sendable {
     private let constantTable: ArenaTable<CELDecimal>
     /// Owns the tables' memory.
     private let arena: PlanArena
-    /// Whether the formula reads the refund's `fee` (only refund amounts may).
-    package var usesFee: Bool { stepTable.contains { if case .fee = $0 { true } else { false } } }
-
     /// The deepest formula computed natively, the size of `evaluate`'s stack (deeper
     /// ones run as CEL); refund amounts, fees and caps need two or three.
     static let maxDepth = 6

@@ -2,10 +2,9 @@ import CELRuntime
 import RescindUnsafe
 
 /// An ordering comparison (`<`, `<=`, `>`, `>=`) computed natively: between ints computed
-/// from request fields and constants with `+`, `-` and `*`, between durations — a
+/// from request fields and constants with `+`, `-` and `*`, or between durations — a
 /// difference of two request timestamps, or a constant (`at - order.placed_at >=
-/// duration("30m")`, `seller_stats.orders_30d > 0`) — or between decimals computed by
-/// `DecimalFormula`s (`order.total > decimal("50.00")`, `order.total >= 100`).
+/// duration("30m")`, `seller_stats.orders_30d > 0`).
 ///
 /// The compiler builds one only from calls the checker resolved to those overloads
 /// (`less_int64`, `subtract_timestamp_timestamp`, …), and each step computes what the CEL
@@ -32,9 +31,6 @@ package final class NativeComparison: Sendable {
         case duration(CELDuration)
         /// `fields[minuend] - fields[subtrahend]`, two timestamps.
         case timestampDifference(minuend: Int, subtrahend: Int)
-        /// Decimal arithmetic over request fields (decimal or int) and constants: the
-        /// sides of `order.total > decimal("50.00")`, computed as the decimal overloads do.
-        case decimal(DecimalFormula)
     }
 
     package let relation: Relation
@@ -67,8 +63,6 @@ package final class NativeComparison: Sendable {
             case .duration: return 1
             case .timestampDifference(let minuend, let subtrahend):
                 return fields.indices.contains(minuend) && fields.indices.contains(subtrahend) ? 1 : nil
-            case .decimal(let formula):
-                return formula.usesFee ? nil : 2
             }
         }
         guard let left = kind(lhs), let right = kind(rhs), left == right else { return nil }
@@ -88,9 +82,6 @@ package final class NativeComparison: Sendable {
         switch (lhs, rhs) {
         case (.int(let left), .int(let right)):
             guard let a = int(left, request), let b = int(right, request) else { return nil }
-            return holds(a, b)
-        case (.decimal(let left), .decimal(let right)):
-            guard let a = left.evaluate(request, fee: nil), let b = right.evaluate(request, fee: nil) else { return nil }
             return holds(a, b)
         default:
             guard let a = duration(lhs, request), let b = duration(rhs, request) else { return nil }
@@ -163,7 +154,7 @@ package final class NativeComparison: Sendable {
             guard case .timestamp(let a)? = read(minuend, request), case .timestamp(let b)? = read(subtrahend, request)
             else { return nil }
             return a.subtracting(b)
-        case .int, .decimal:
+        case .int:
             return nil
         }
     }

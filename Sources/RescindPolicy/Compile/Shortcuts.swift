@@ -236,11 +236,8 @@ private struct DecimalFormulaBuilder {
         return table
     }()
 
-    mutating func build() -> DecimalFormula? { build(checked.expr) }
-
-    /// The formula computing `expr`, a node of `checked` (a side of a comparison).
-    mutating func build(_ expr: Expr) -> DecimalFormula? {
-        guard append(expr) else { return nil }
+    mutating func build() -> DecimalFormula? {
+        guard append(checked.expr) else { return nil }
         return DecimalFormula(steps: steps, fields: fields, constants: constants, in: finder.arena)
     }
 
@@ -316,8 +313,6 @@ private struct ComparisonBuilder {
         ] {
             table["\(prefix)_int64"] = relation
             table["\(prefix)_duration"] = relation
-            // Rescind's decimal overloads (RescindCELLibrary): decimal∘decimal, decimal∘int, int∘decimal.
-            for shape in ["decimal", "decimal_int64", "int64_decimal"] { table["\(prefix)_\(shape)"] = relation }
         }
         return table
     }()
@@ -330,13 +325,6 @@ private struct ComparisonBuilder {
         guard case .call(nil, _, let args) = checked.expr.kind, args.count == 2,
             let overload = singleOverload(checked.expr), let relation = Self.relations[overload]
         else { return nil }
-        if overload.contains("decimal") {
-            // Each side a formula of its own, as the decimal overload converts an int side.
-            var left = DecimalFormulaBuilder(checked: checked, finder: finder)
-            var right = DecimalFormulaBuilder(checked: checked, finder: finder)
-            guard let lhs = left.build(args[0]), let rhs = right.build(args[1]) else { return nil }
-            return NativeComparison(relation: relation, lhs: .decimal(lhs), rhs: .decimal(rhs), fields: [], in: finder.arena)
-        }
         let isInt = overload.hasSuffix("_int64")
         guard let lhs = isInt ? intOperand(args[0]) : durationOperand(args[0]),
             let rhs = isInt ? intOperand(args[1]) : durationOperand(args[1])
