@@ -19,26 +19,29 @@ extension RequestError {
     }
 
     /// `{"error": {"code", "message", "path"}}`, with the input line number when streaming.
-    public func errorObject(line: Int?) -> String {
-        JSONWriter.text(capacity: 128 + message.utf8.count) { writeErrorObject(line: line, into: &$0) }
+    public func errorObject(line: Int?) -> String { errorObject(line: line, in: .en) }
+
+    /// `errorObject(line:)` with the message and help in `locale` (code and path as they are).
+    package func errorObject(line: Int?, in locale: Diagnostic.Locale) -> String {
+        JSONWriter.text(capacity: 128 + message.utf8.count) { writeErrorObject(line: line, in: locale, into: &$0) }
     }
 
     /// `errorObject(line:)`, into a document being written.
-    package func writeErrorObject(line: Int?, into out: inout JSONWriter) {
+    package func writeErrorObject(line: Int?, in locale: Diagnostic.Locale = .en, into out: inout JSONWriter) {
         out.object { out in
             out.key("error")
-            writeError(line: line, into: &out)
+            writeError(line: line, in: locale, into: &out)
         }
     }
 
     /// The object inside `errorObject(line:)`, `{"code", "message", "path", "help"?,
     /// "line"?}`: a decision-log line's `error`.
-    package func writeError(line: Int?, into out: inout JSONWriter) {
+    package func writeError(line: Int?, in locale: Diagnostic.Locale = .en, into out: inout JSONWriter) {
         out.object { out in
             out.member("code", string: code.rawValue)
-            out.member("message", string: message)
+            out.member("message", string: first.message(in: locale))
             out.member("path", string: path)
-            if let help { out.member("help", string: help) }
+            if let help = first.help(in: locale) { out.member("help", string: help) }
             if let line { out.member("line", integer: line) }
         }
     }

@@ -1,4 +1,5 @@
 import CELRuntime
+import RescindDiagnostics
 
 /// Which of a policy set's locales answers a requested language tag.
 ///
@@ -92,5 +93,15 @@ extension PolicySet {
     private func matchedLocale(_ tag: String) -> String {
         let matcher = localeMatcher
         return matcher.match(tag) ?? matcher.fallback
+    }
+}
+
+extension Diagnostic.Locale {
+    /// The language of Rescind's own words (diagnostics, diffs, the workbench) for a
+    /// BCP 47 tag, matched as policy locales are (`zh`, `zh-Hans`, `zh_CN` → zh-CN;
+    /// `en-GB` → en); nil for a language they are not written in.
+    package init?(tag: String) {
+        guard let matched = LocaleMatcher(supported: Self.allCases.map(\.rawValue)).match(tag) else { return nil }
+        self.init(rawValue: matched)
     }
 }

@@ -92,11 +92,3 @@ struct CheckAnswer {
         return path.hasPrefix(prefix) ? String(path.dropFirst(prefix.count)) : path
     }
 }
-
-extension Diagnostic.Locale {
-    /// The page's language tag as a language of diagnostics (`zh`, `zh-Hans` → zh-CN);
-    /// English for a tag diagnostics are not written in.
-    init(page tag: String?) {
-        self = tag.flatMap { LocaleMatcher(supported: ["en", "zh-CN"]).match($0) }.flatMap(Self.init(rawValue:)) ?? .en
-    }
-}

@@ -21,6 +21,10 @@ struct WorkbenchBody: Decodable, Sendable {
     var request: String?
     /// "save": the revision of the folder the page started from.
     var base: String?
+
+    /// The language of diagnostics and diffs; the page offers only en and zh-CN, so
+    /// another tag (a hand-made call) gets English.
+    var language: Diagnostic.Locale { locale.flatMap(Diagnostic.Locale.init(tag:)) ?? .en }
 }
 
 /// The edited files, checked against the folder: names it holds (nothing outside it,

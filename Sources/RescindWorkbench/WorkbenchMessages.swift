@@ -16,6 +16,8 @@ package enum WorkbenchError: Error, Sendable, Equatable {
     case missingFile(String)
     /// Save asked for a set that does not load cleanly.
     case setHasErrors(Int)
+    /// The saved folder does not load: impact and diff have no baseline.
+    case savedSetHasErrors(String)
     case badBody(String)
     case noRequests
     case unreadableRequests(String)
@@ -23,7 +25,7 @@ package enum WorkbenchError: Error, Sendable, Equatable {
     var status: HTTPResponse.Status {
         switch self {
         case .notAFolder, .cannotRead, .notUTF8, .cannotWrite, .unreadableRequests: .internalServerError
-        case .changedOnDisk: .conflict
+        case .changedOnDisk, .savedSetHasErrors: .conflict
         case .unknownFile, .missingFile, .badBody: .badRequest
         case .setHasErrors: .unprocessableContent
         case .noRequests: .notFound
@@ -39,6 +41,7 @@ package enum WorkbenchError: Error, Sendable, Equatable {
         case .unknownFile: "workbench-unknown-file"
         case .missingFile: "workbench-missing-file"
         case .setHasErrors: "workbench-set-has-errors"
+        case .savedSetHasErrors: "workbench-saved-set-has-errors"
         case .badBody: "workbench-bad-body"
         case .noRequests: "workbench-no-requests"
         case .unreadableRequests: "workbench-cannot-read"
@@ -57,6 +60,8 @@ package enum WorkbenchError: Error, Sendable, Equatable {
         case .missingFile(let name): "the edited set lacks `\(name)`"
         case .setHasErrors(let count):
             "the edited set has \(count) error\(count == 1 ? "" : "s"): nothing was saved (fix them, or download a patch)"
+        case .savedSetHasErrors(let folder):
+            "the saved policies in `\(folder)` do not load: there is nothing to compare the edit with (`rescind check \(folder)`)"
         case .badBody(let reason): "the request body is not what the workbench expects: \(reason)"
         case .noRequests: "no requests to replay: start the workbench with `--requests FILE` (a decision log or sample requests)"
         case .unreadableRequests(let path): "cannot read the requests file `\(path)`"

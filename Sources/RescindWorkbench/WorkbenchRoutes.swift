@@ -52,7 +52,7 @@ struct WorkbenchRoutes: Sendable {
     func check(_ body: WorkbenchBody) async throws -> Response {
         let edited = try await edited(body)
         let loaded = edited.load(today: configuration.today)
-        return .json(CheckAnswer(edited: edited, loaded: loaded, locale: Diagnostic.Locale(page: body.locale)).json + "\n")
+        return .json(CheckAnswer(edited: edited, loaded: loaded, locale: body.language).json + "\n")
     }
 
     // MARK: Book
@@ -80,27 +80,16 @@ struct WorkbenchRoutes: Sendable {
     func decide(_ body: WorkbenchBody) async throws -> Response {
         let edited = try await edited(body)
         guard let requestText = body.request else { throw WorkbenchError.badBody("`request` is missing").apiError }
-        let loaded = edited.load(today: nil)
-        guard let policySet = loaded.policySet else {
-            throw WorkbenchError.setHasErrors(loaded.diagnostics.errors.count).apiError
-        }
+        let (_, policySet) = try compiled(edited)
         let locale = body.locale.flatMap { policySet.localeMatcher.match($0) }
         let answer: String
         switch RequestDecoder(schema: policySet.schema).decode(requestText) {
         case .failure(let error):
             // The error object `rescind eval --json` prints, worded in the page's language.
-            let language = Diagnostic.Locale(page: body.locale)
             answer = JSONWriter.text(capacity: 512) { out in
                 out.beginObject()
-                out.member("error", object: { out in
-                    out.member("error", object: { out in
-                        out.member("code", string: error.code.rawValue)
-                        out.member("message", string: error.first.message(in: language))
-                        out.member("path", string: error.path)
-                        if let help = error.first.help(in: language) { out.member("help", string: help) }
-                    })
-                })
-                out.member("text", string: error.humanDescription(in: language))
+                out.member("error", json: error.errorObject(line: nil, in: body.language))
+                out.member("text", string: error.humanDescription(in: body.language))
                 out.endObject()
             }
         case .success(let decoded):
@@ -121,10 +110,7 @@ struct WorkbenchRoutes: Sendable {
     /// its unmet expectations located, its request (to open in "try"), and coverage.
     func runTests(_ body: WorkbenchBody) async throws -> Response {
         let edited = try await edited(body)
-        let loaded = edited.load(today: nil)
-        guard let policySet = loaded.policySet else {
-            throw WorkbenchError.setHasErrors(loaded.diagnostics.errors.count).apiError
-        }
+        let (_, policySet) = try compiled(edited)
         let plan = edited.testPlan(for: policySet)
         let results = plan.diagnostics.hasErrors ? nil : plan.run()
         let answer = JSONWriter.text(capacity: 64 << 10) { out in
@@ -134,7 +120,7 @@ struct WorkbenchRoutes: Sendable {
                 for diagnostic in plan.diagnostics {
                     out.element()
                     CheckAnswer.write(
-                        diagnostic, sources: plan.sources, folder: edited.folder, locale: Diagnostic.Locale(page: body.locale),
+                        diagnostic, sources: plan.sources, folder: edited.folder, locale: body.language,
                         into: &out)
                 }
             }
@@ -145,7 +131,7 @@ struct WorkbenchRoutes: Sendable {
                 out.array { out in
                     for result in results.results {
                         out.element()
-                        write(result, folder: edited.folder, language: Diagnostic.Locale(page: body.locale), into: &out)
+                        write(result, folder: edited.folder, language: body.language, into: &out)
                     }
                 }
                 out.member("coverage", json: results.coverage.json)
@@ -185,16 +171,8 @@ struct WorkbenchRoutes: Sendable {
     func impact(_ body: WorkbenchBody) async throws -> Response {
         guard let requests = configuration.requests else { throw WorkbenchError.noRequests.apiError }
         let edited = try await edited(body)
-        let candidate = edited.load(today: nil)
-        guard let candidateSet = candidate.policySet else {
-            throw WorkbenchError.setHasErrors(candidate.diagnostics.errors.count).apiError
-        }
-        let saved = LoadedPolicies.load(paths: [workspace.folder])
-        guard let baselineSet = saved.policySet else {
-            throw APIError(
-                .conflict, code: "workbench-saved-set-has-errors",
-                message: "the saved policies in `\(workspace.folder)` do not load: there is no baseline to compare with")
-        }
+        let (_, candidateSet) = try compiled(edited)
+        let (_, baselineSet) = try saved()
         guard let reader = LineReader(path: requests) else { throw WorkbenchError.unreadableRequests(requests).apiError }
         let replay = Replay(
             baseline: ReplaySide(policySet: baselineSet, source: "\(workspace.folder) (saved)"),
@@ -216,20 +194,12 @@ struct WorkbenchRoutes: Sendable {
     /// (`rescind diff`): `report` (its JSON) and `text`.
     func diff(_ body: WorkbenchBody) async throws -> Response {
         let edited = try await edited(body)
-        let candidate = edited.load(today: nil)
-        guard candidate.policySet != nil else {
-            throw WorkbenchError.setHasErrors(candidate.diagnostics.errors.count).apiError
-        }
-        let saved = LoadedPolicies.load(paths: [workspace.folder])
-        guard saved.policySet != nil else {
-            throw APIError(
-                .conflict, code: "workbench-saved-set-has-errors",
-                message: "the saved policies in `\(workspace.folder)` do not load: there is nothing to compare with")
-        }
+        let (candidate, _) = try compiled(edited)
+        let (baseline, _) = try saved()
         let diff = PolicyDiff.compare(
-            DiffSide(label: "\(workspace.folder) (saved)", loaded: saved, folder: workspace.folder),
+            DiffSide(label: "\(workspace.folder) (saved)", loaded: baseline, folder: workspace.folder),
             DiffSide(label: "\(workspace.folder) (edited)", loaded: candidate, folder: workspace.folder))
-        let locale = DiffLocale(tag: body.locale ?? "en") ?? .en
+        let locale = body.language
         let answer = JSONWriter.text(capacity: 4096) { out in
             out.beginObject()
             out.member("report", json: diff.json(locale: locale))
@@ -248,7 +218,7 @@ struct WorkbenchRoutes: Sendable {
         let loaded = edited.load(today: configuration.today)
         guard loaded.policySet != nil else {
             let error = WorkbenchError.setHasErrors(loaded.diagnostics.errors.count)
-            let answer = CheckAnswer(edited: edited, loaded: loaded, locale: Diagnostic.Locale(page: body.locale))
+            let answer = CheckAnswer(edited: edited, loaded: loaded, locale: body.language)
             return .json(status: error.status, answer.json(error: error) + "\n")
         }
         guard let base = body.base else { throw WorkbenchError.badBody("`base` (the revision the page read) is missing").apiError }
@@ -288,6 +258,23 @@ struct WorkbenchRoutes: Sendable {
     }
 
     // MARK: -
+
+    /// The edited set compiled, or the 422 every call but check and save answers for a
+    /// set with errors (the page shows check's diagnostics for it).
+    private func compiled(_ edited: EditedSet) throws -> (LoadedPolicies, PolicySet) {
+        let loaded = edited.load(today: nil)
+        guard let policySet = loaded.policySet else {
+            throw WorkbenchError.setHasErrors(loaded.diagnostics.errors.count).apiError
+        }
+        return (loaded, policySet)
+    }
+
+    /// The folder as saved: the baseline impact and diff compare the edit with.
+    private func saved() throws -> (LoadedPolicies, PolicySet) {
+        let loaded = LoadedPolicies.load(paths: [workspace.folder])
+        guard let policySet = loaded.policySet else { throw WorkbenchError.savedSetHasErrors(workspace.folder).apiError }
+        return (loaded, policySet)
+    }
 
     private func edited(_ body: WorkbenchBody) async throws -> EditedSet {
         do {

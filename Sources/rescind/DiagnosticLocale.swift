@@ -35,6 +35,6 @@ enum DiagnosticLanguage {
     }
 
     private static func match(_ tag: String) -> Diagnostic.Locale? {
-        LocaleMatcher(supported: tags).match(tag).flatMap(Diagnostic.Locale.init(rawValue:))
+        Diagnostic.Locale(tag: tag)
     }
 }

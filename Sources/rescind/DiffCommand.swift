@@ -54,7 +54,7 @@ struct DiffCommand: ParsableCommand {
 
     @Option(
         help: ArgumentHelp("The language of the words (the JSON keys stay English).", valueName: "en|zh-CN"),
-        completion: .list(DiffLocale.allCases.map(\.rawValue)))
+        completion: .list(Diagnostic.Locale.allCases.map(\.rawValue)))
     var locale: String = "en"
 
     @Option(help: ArgumentHelp("Write the diff to FILE instead of standard output.", valueName: "FILE"), completion: .file())
@@ -69,7 +69,7 @@ struct DiffCommand: ParsableCommand {
     var exitCode = false
 
     func validate() throws {
-        guard DiffLocale(tag: locale) != nil else {
+        guard Diagnostic.Locale(tag: locale) != nil else {
             throw ValidationError("--locale `\(locale)`: give `en` or `zh-CN`")
         }
         _ = try sources()
@@ -99,7 +99,7 @@ struct DiffCommand: ParsableCommand {
         if invalid { throw RescindExit.invalidInput }
 
         let diff = PolicyDiff.compare(sides[0], sides[1])
-        let words = DiffLocale(tag: locale) ?? .en
+        let words = Diagnostic.Locale(tag: locale) ?? .en
         let text = switch format {
         case .text: diff.text(locale: words)
         case .markdown: diff.markdown(locale: words)

@@ -38,7 +38,7 @@ struct DiffFixture {
     }
 
     /// The lines of the text form after the two sides and the count.
-    static func body(_ diff: PolicyDiff, _ locale: DiffLocale = .en) -> [String] {
+    static func body(_ diff: PolicyDiff, _ locale: Diagnostic.Locale = .en) -> [String] {
         Array(diff.text(locale: locale).split(separator: "\n", omittingEmptySubsequences: false).dropFirst(4).map(String.init))
     }
 

@@ -10,7 +10,7 @@ extension PolicyDiff {
     /// For a terminal: the two sides, a count, then each change under its file kind,
     /// with the code or text before (`-`) and after (`+`) when the words leave it out,
     /// and where it is written in A and B.
-    package func text(locale: DiffLocale = .en) -> String {
+    package func text(locale: Diagnostic.Locale = .en) -> String {
         var out = "A: \(Self.describe(before, locale))\nB: \(Self.describe(after, locale))\n"
         out += summary(locale) + "\n"
         for (section, changes) in sections {
@@ -34,7 +34,7 @@ extension PolicyDiff {
 
     /// For a pull request comment: a heading, a summary line, then a table per file kind
     /// (change, before, after, where).
-    package func markdown(locale: DiffLocale = .en) -> String {
+    package func markdown(locale: Diagnostic.Locale = .en) -> String {
         let en = locale == .en
         var out = en ? "### Policy changes\n\n" : "### 策略变更\n\n"
         let a = "**A** \(Self.markdownSide(before, locale))", b = "**B** \(Self.markdownSide(after, locale))"
@@ -68,7 +68,7 @@ extension PolicyDiff {
     /// digest), `locale`, `summary` (changes, added, removed, changed) and `changes`, each
     /// with kind, id, change, field, before, after, words and spans (before and after:
     /// file, line, column, or null).
-    package func json(locale: DiffLocale = .en) -> String {
+    package func json(locale: Diagnostic.Locale = .en) -> String {
         JSONWriter.text(capacity: 1024) { out in
             out.beginObject()
             out.member("a", object: { Self.write(before, into: &$0) })
@@ -135,7 +135,7 @@ extension PolicyDiff {
     }
 
     /// `3 changes: 1 added, 1 removed, 1 changed`, or `no changes`.
-    package func summary(_ locale: DiffLocale) -> String {
+    package func summary(_ locale: Diagnostic.Locale) -> String {
         let (added, removed, changed) = (count(.added), count(.removed), count(.changed))
         if changes.isEmpty {
             // The same meaning from other bytes: comments, layout, an order that decides nothing.
@@ -150,19 +150,19 @@ extension PolicyDiff {
     }
 
     /// `Policies (marketplace-cancellations 2026.12, digest f014fcd1be15)`.
-    private static func describe(_ side: DiffSide, _ locale: DiffLocale) -> String {
+    private static func describe(_ side: DiffSide, _ locale: Diagnostic.Locale) -> String {
         let details = details(side, locale)
         guard !details.isEmpty else { return side.label }
         return locale == .en ? "\(side.label) (\(details.joined(separator: ", ")))" : "\(side.label)（\(details.joined(separator: "，"))）"
     }
 
-    private static func markdownSide(_ side: DiffSide, _ locale: DiffLocale) -> String {
+    private static func markdownSide(_ side: DiffSide, _ locale: Diagnostic.Locale) -> String {
         let details = details(side, locale, code: true)
         let open = locale == .en ? " (" : "（", close = locale == .en ? ")" : "）"
         return code(side.label) + (details.isEmpty ? "" : open + details.joined(separator: locale == .en ? ", " : "，") + close)
     }
 
-    private static func details(_ side: DiffSide, _ locale: DiffLocale, code: Bool = false) -> [String] {
+    private static func details(_ side: DiffSide, _ locale: Diagnostic.Locale, code: Bool = false) -> [String] {
         var parts: [String] = []
         let wrap = { (text: String) in code ? Self.code(text) : text }
         if let commit = side.commit { parts.append((locale == .en ? "commit " : "提交 ") + wrap(String(commit.prefix(12)))) }

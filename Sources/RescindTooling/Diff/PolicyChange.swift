@@ -1,24 +1,5 @@
 import RescindDiagnostics
 
-/// The languages `rescind diff` words its changes in.
-package enum DiffLocale: String, Sendable, CaseIterable {
-    case en
-    case zhCN = "zh-CN"
-
-    /// A BCP 47 tag read loosely (`zh`, `zh-Hans`, `zh_CN` → zh-CN; `en-GB` → en); nil
-    /// for another language.
-    package init?(tag: String) {
-        let lower = tag.lowercased().replacingOccurrences(of: "_", with: "-")
-        if lower == "en" || lower.hasPrefix("en-") {
-            self = .en
-        } else if lower == "zh" || lower.hasPrefix("zh-") {
-            self = .zhCN
-        } else {
-            return nil
-        }
-    }
-}
-
 /// A sentence in each locale the diff speaks.
 package struct DiffWords: Sendable, Hashable {
     package var en: String
@@ -52,7 +33,7 @@ package struct DiffWords: Sendable, Hashable {
         character.unicodeScalars.first.map { (0x4E00...0x9FFF).contains($0.value) } ?? false
     }
 
-    package func callAsFunction(_ locale: DiffLocale) -> String { locale == .en ? en : zhCN }
+    package func callAsFunction(_ locale: Diagnostic.Locale) -> String { locale == .en ? en : zhCN }
 }
 
 /// One difference between two policy sets: what (kind and id), how (added, removed,
