@@ -143,7 +143,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "RescindWorkbenchTests", dependencies: [
-            "RescindWorkbench", "RescindServer",
+            "RescindWorkbench", "RescindServer", "Rescind", "RescindEngine",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
         .testTarget(name: "RescindServerTests", dependencies: [
