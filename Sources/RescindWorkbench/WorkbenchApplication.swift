@@ -14,7 +14,8 @@ package func buildWorkbenchApplication(
     let router = Router(context: BasicRequestContext.self)
     router.add(middleware: JSONErrorMiddleware())
     router.add(middleware: LocalPageGuard(configuredHost: configuration.host))
-    let routes = WorkbenchRoutes(configuration: configuration, workspace: Workspace(folder: configuration.policies))
+    let routes = WorkbenchRoutes(
+        configuration: configuration, workspace: Workspace(folder: configuration.policies), logger: logger)
     let assets = WorkbenchAssets(folder: configuration.assets)
     var table = RouteTable(router: router)
     table.on(.get, "/") { _, _ in try assets.response(for: "index.html") }

@@ -1,6 +1,7 @@
 import CELRuntime
 import Foundation
 import Hummingbird
+import Logging
 import Rescind
 import RescindDiagnostics
 import RescindEngine
@@ -15,6 +16,9 @@ import RescindTooling
 struct WorkbenchRoutes: Sendable {
     let configuration: WorkbenchConfiguration
     let workspace: Workspace
+    /// Saves, and saves refused, are logged: the page is not the only record of what was
+    /// written to the policy folder.
+    let logger: Logger
 
     // MARK: Reading the folder
 
@@ -218,12 +222,14 @@ struct WorkbenchRoutes: Sendable {
         let loaded = edited.load(today: configuration.today)
         guard loaded.policySet != nil else {
             let error = WorkbenchError.setHasErrors(loaded.diagnostics.errors.count)
+            logger.warning("save refused", metadata: ["code": "\(error.code)", "errors": "\(loaded.diagnostics.errors.count)"])
             let answer = CheckAnswer(edited: edited, loaded: loaded, locale: body.language)
             return .json(status: error.status, answer.json(error: error) + "\n")
         }
         guard let base = body.base else { throw WorkbenchError.badBody("`base` (the revision the page read) is missing").apiError }
         do {
             let (written, revision) = try await workspace.save(edited.files, base: base)
+            logger.info("saved", metadata: ["files": "\(written.joined(separator: ","))", "revision": "\(revision.prefix(12))"])
             let answer = JSONWriter.text(capacity: 512) { out in
                 out.beginObject()
                 out.member("written", strings: written)
@@ -232,6 +238,7 @@ struct WorkbenchRoutes: Sendable {
             }
             return .json(answer + "\n")
         } catch {
+            logger.warning("save refused", metadata: ["code": "\(error.code)", "reason": "\(error.message)"])
             throw error.apiError
         }
     }
