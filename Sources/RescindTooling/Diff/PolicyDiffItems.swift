@@ -336,13 +336,7 @@ extension DiffComparison {
             case (let x?, let y?):
                 let spans = (x.span, y.span)
                 file(x.span, y.span, kind: .rule, id: id, subject: subject)
-                if x.effect.value != y.effect.value {
-                    let before = DiffText.effect(x.effect.value), after = DiffText.effect(y.effect.value)
-                    add(.rule, id, .changed, field: "effect", before: x.effect.value.rawValue, after: y.effect.value.rawValue,
-                        spans: (x.effect.span, y.effect.span),
-                        DiffWords("rule `\(id)` now decides \(after.en) (was \(before.en))",
-                                  "规则 `\(id)` 的决定改为「\(after.zhCN)」（原为「\(before.zhCN)」）"))
-                }
+                effect(x.effect, y.effect, kind: .rule, id: id, subject: subject)
                 condition(x.when, y.when, kind: .rule, id: id, field: "condition",
                           subject: DiffWords("condition of rule `\(id)`", "规则 `\(id)` 的条件"), spans: spans)
                 texts(x.reason, y.reason, kind: .rule, id: id, field: "reason",
@@ -360,6 +354,17 @@ extension DiffComparison {
     }
 
     // MARK: thresholds
+
+    /// A rule's or a tier's effect changed: "rule `x` now decides deny (was allow)".
+    private mutating func effect(
+        _ x: Located<Effect>, _ y: Located<Effect>, kind: PolicyChange.Kind, id: String, subject: DiffWords
+    ) {
+        guard x.value != y.value else { return }
+        let before = DiffText.effect(x.value), after = DiffText.effect(y.value)
+        add(kind, id, .changed, field: "effect", before: x.value.rawValue, after: y.value.rawValue, spans: (x.span, y.span),
+            DiffWords("\(subject.en) now decides \(after.en) (was \(before.en))",
+                      "\(subject.zhCN) 的决定改为「\(after.zhCN)」（原为「\(before.zhCN)」）"))
+    }
 
     mutating func thresholds() {
         let old = Dictionary(a.model.thresholds.map { ($0.id.value, $0) }, uniquingKeysWith: { first, _ in first })
@@ -446,13 +451,7 @@ extension DiffComparison {
                         DiffWords("tier `\(tierID)` of `\(threshold)` now starts at \(now.en) (was \(was))",
                                   "阈值 `\(threshold)` 的档位 `\(tierID)` 改为自 \(now.zhCN)起适用（原为 \(was) 次）"))
                 }
-                if before.effect.value != after.effect.value {
-                    let old = DiffText.effect(before.effect.value), new = DiffText.effect(after.effect.value)
-                    add(.tier, id, .changed, field: "effect", before: before.effect.value.rawValue, after: after.effect.value.rawValue,
-                        spans: (before.effect.span, after.effect.span),
-                        DiffWords("\(subject.en) now decides \(new.en) (was \(old.en))",
-                                  "\(subject.zhCN)的决定改为「\(new.zhCN)」（原为「\(old.zhCN)」）"))
-                }
+                effect(before.effect, after.effect, kind: .tier, id: id, subject: subject)
                 texts(before.reason, after.reason, kind: .tier, id: id, field: "reason",
                       subject: DiffWords("reason of \(subject.en)", "\(subject.zhCN)的理由"), fallback: spans)
                 descriptions(before.description, after.description, kind: .tier, id: id, subject: subject, spans: spans)
