@@ -509,7 +509,8 @@ package final class PolicySet: Sendable {
         name: String, version: String, digest: String, files: [String], schema: RequestSchema, globals: [String],
         rules: [Rule], thresholds: [Threshold], refunds: RefundPolicy?, defaultEffect: Effect,
         defaultReason: LocalizedMessage, onError: ProblemEffect = .standardOnError, calendars: CalendarRegistry,
-        history: HistorySupply? = nil, enumFieldCount: Int = 0, arena: PlanArena = PlanArena()
+        history: HistorySupply? = nil, enumFieldCount: Int = 0, numberFieldCount: Int = 0,
+        arena: PlanArena = PlanArena()
     ) {
         self.onError = onError
         self.history = history
@@ -561,7 +562,7 @@ package final class PolicySet: Sendable {
         self.outcomes = outcomes
         self.plan = DecisionPlan(
             rules: rules, thresholds: thresholds, refunds: refunds, enumFieldCount: enumFieldCount,
-            effects: outcomes.map(\.effect), tierBase: tierBase,
+            numberFieldCount: numberFieldCount, effects: outcomes.map(\.effect), tierBase: tierBase,
             computesObligations: outcomes.map { outcome in
                 outcome.obligations.contains { template in
                     template.fields.contains { if case .expression = $0.value { true } else { false } }

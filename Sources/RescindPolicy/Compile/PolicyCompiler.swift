@@ -134,7 +134,8 @@ package struct PolicyCompiler {
             schema: schema, globals: globals, rules: rules, thresholds: thresholds, refunds: refunds,
             defaultEffect: header.defaultEffect.value, defaultReason: defaultReason,
             onError: onError, calendars: calendars, history: history,
-            enumFieldCount: shortcuts.enumFieldCount, arena: shortcuts.arena)
+            enumFieldCount: shortcuts.enumFieldCount, numberFieldCount: shortcuts.numberFieldCount,
+            arena: shortcuts.arena)
         return finish(set)
     }
 
