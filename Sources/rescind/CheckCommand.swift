@@ -54,6 +54,7 @@ struct CheckCommand: ParsableCommand {
         let day = try Self.today(option: today, environment: ProcessInfo.processInfo.environment["RESCIND_TODAY"])
         let language = try DiagnosticLanguage.required(locale)
         let loaded = LoadedPolicies.load(paths: paths, options: PolicyCompiler.Options(today: day))
+        keepUntilExit(loaded)
         let output = render(loaded.diagnostics, sources: loaded.sources, format: format, locale: language)
         FileHandle.standardOutput.write(Data(output.utf8))
         let warnings = loaded.diagnostics.warnings.count

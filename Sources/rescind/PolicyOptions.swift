@@ -54,6 +54,7 @@ struct PolicyOptions: ParsableArguments {
         locale: Diagnostic.Locale = .en
     ) throws -> PolicySet {
         let loaded = LoadedPolicies.load(paths: [folder])
+        keepUntilExit(loaded)
         guard let policySet = loaded.policySet else {
             output.write(Data(render(loaded.diagnostics, sources: loaded.sources, format: format, locale: locale).utf8))
             throw RescindExit.invalidInput
