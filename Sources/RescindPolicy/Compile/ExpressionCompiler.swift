@@ -58,7 +58,7 @@ struct ExpressionCompiler {
             program: program.program, source: text.source, location: location, observed: observed, shortcut: shortcut,
             boundaries: boundaries, formula: program.checked.flatMap { shortcuts.formula(for: $0, shortcut: shortcut) })
         // Only a clean compilation is reused: one with warnings reports them at each site.
-        if result.issues.isEmpty {
+        if result.issues.isEmpty, !cache.seen.insert(key).inserted {
             cache.entries[key] = ExpressionCache.Entry(program: program, template: compiled)
         }
         return (compiled, program)
@@ -192,4 +192,5 @@ final class ExpressionCache {
     }
 
     var entries: [Key: Entry] = [:]
+    var seen: Set<Key> = []
 }
