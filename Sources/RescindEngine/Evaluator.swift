@@ -302,17 +302,32 @@ struct DecisionRun {
     /// The outcome of a condition's leading enum tests: false when one fails, true when
     /// they pass and are the whole condition, nil when the condition must be walked.
     @inline(__always)
-    private func settle(_ condition: ConditionPlan) -> Bool? {
+    private mutating func settle(_ condition: ConditionPlan) -> Bool? {
         if let candidates {
             guard candidates[condition.id &>> 6] & (1 &<< UInt64(condition.id & 63)) != 0 else { return false }
-            if !condition.bounds.isEmpty {
-                guard let passed = settle(tests: condition.bounds, ordered: true) else { return nil }
-                guard passed else { return false }
-            }
+            if condition.hasBounds { return settleBounds(condition) }
             return condition.complete ? true : nil
         }
         guard let passed = settle(tests: condition.tests, ordered: true) else { return nil }
         return passed ? (condition.complete ? true : nil) : false
+    }
+
+    /// A candidate's bound tests, in order. Kept out of line: most conditions have none,
+    /// and inlined into every caller of `settle` it cost the pack's decisions (measured).
+    /// Out-of-line helpers of the run are `mutating` so they take the run by address: a
+    /// non-mutating call from a mutating method copies the whole run first (a `memcpy`
+    /// per call, measured).
+    @inline(never)
+    private mutating func settleBounds(_ condition: ConditionPlan) -> Bool? {
+        guard let passed = settle(tests: condition.bounds, ordered: true) else { return nil }
+        return passed ? (condition.complete ? true : nil) : false
+    }
+
+    /// A bound test's outcome from the number cache; nil when the value is absent or not a number.
+    @inline(never)
+    private mutating func boundOutcome(_ test: FlatTest) -> Bool? {
+        let key = key(slot: test.field)
+        return key == Self.unknownKey ? nil : test.holds(key: key)
     }
 
     /// The one routine that settles enum tests, from the ordinal cache: false when a
@@ -322,7 +337,7 @@ struct DecisionRun {
     /// they stop at the first value they cannot read; the tests of one CEL expression
     /// are one `&&`, commutative in CEL errors included, so one failing test decides.
     @inline(__always)
-    private func settle(tests range: Range<Int>, ordered: Bool) -> Bool? {
+    private mutating func settle(tests range: Range<Int>, ordered: Bool) -> Bool? {
         var undecided = false
         for index in range {
             let test = plan.tests[index]
@@ -336,13 +351,12 @@ struct DecisionRun {
                 }
                 passes = test.accepted & (1 << UInt64(ordinal)) != 0
             } else {
-                let key = key(slot: test.field)
-                guard key != Self.unknownKey else {
+                guard let outcome = boundOutcome(test) else {
                     if ordered { return nil }
                     undecided = true
                     continue
                 }
-                passes = test.holds(key: key)
+                passes = outcome
             }
             if !passes { return false }
         }
@@ -601,6 +615,7 @@ struct DecisionRun {
     // MARK: - Cases and obligations
 
     /// The index of the first case whose condition holds (or that has none).
+    @inline(__always)
     mutating func firstCase<Value>(_ table: CaseTable<Value>) -> Int? {
         for index in 0..<table.conditions.count where holds(table.conditions[index]) { return index }
         return nil

@@ -14,15 +14,32 @@ import RescindCELLibrary
 /// set, which settles every enum test at once, never skips a bound test that the
 /// written order would have evaluated, and reported, first.
 struct ConditionPlan: Sendable {
-    /// The tests, as indexes into `DecisionPlan.tests`: enum tests, then `bounds`.
-    let tests: Range<Int>
-    /// The bound tests, the end of `tests`: the candidate set does not settle them.
-    let bounds: Range<Int>
+    // Stored as 32-bit numbers: conditions are read from tables and passed by value on
+    // every decision, and at 20 bytes a copy is a few moves, not a `memcpy`.
+    private let testStart: Int32
+    private let boundStart: Int32
+    private let testEnd: Int32
+    private let number: Int32
     /// Whether the tests are the whole condition (it holds when they all pass).
     let complete: Bool
+
+    init(tests: Range<Int>, bounds: Range<Int>, complete: Bool, id: Int) {
+        testStart = Int32(tests.lowerBound)
+        boundStart = Int32(bounds.lowerBound)
+        testEnd = Int32(tests.upperBound)
+        number = Int32(id)
+        self.complete = complete
+    }
+
+    /// The tests, as indexes into `DecisionPlan.tests`: enum tests, then `bounds`.
+    @inline(__always) var tests: Range<Int> { Int(testStart)..<Int(testEnd) }
+    /// The bound tests, the end of `tests`: the candidate set does not settle them.
+    @inline(__always) var bounds: Range<Int> { Int(boundStart)..<Int(testEnd) }
+    /// Whether there are bound tests.
+    @inline(__always) var hasBounds: Bool { boundStart != testEnd }
     /// The condition's bit in a decision's candidate set (see `DecisionPlan.passing`),
     /// and its number in `ConditionSites.roots`.
-    let id: Int
+    @inline(__always) var id: Int { Int(number) }
 }
 
 /// One leading test, flattened: an enum test (the field's slot in the ordinal cache and
@@ -33,19 +50,23 @@ struct FlatTest: Sendable {
         case oneOf, less, lessEquals, greater, greaterEquals
     }
 
-    let kind: Kind
-    let field: Int
+    // In this order, 16 bytes a test, as before bound tests were added.
     let accepted: UInt64
+    private let slot: Int32
+    let kind: Kind
+
+    /// The ordinal cache slot (`oneOf`) or the number cache slot (the others).
+    @inline(__always) var field: Int { Int(slot) }
 
     init(field: Int, accepted: UInt64) {
         self.kind = .oneOf
-        self.field = field
+        self.slot = Int32(field)
         self.accepted = accepted
     }
 
     init(kind: Kind, field: Int, accepted: UInt64) {
         self.kind = kind
-        self.field = field
+        self.slot = Int32(field)
         self.accepted = accepted
     }
 
@@ -56,7 +77,7 @@ struct FlatTest: Sendable {
         case .greater: .greater
         case .greaterEquals: .greaterEquals
         }
-        self.field = field
+        self.slot = Int32(field)
         self.accepted = key
     }
 
