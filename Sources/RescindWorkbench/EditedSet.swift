@@ -51,9 +51,10 @@ struct EditedSet: Sendable {
     func path(of name: String) -> String { (folder as NSString).appendingPathComponent(name) }
 
     /// Loads, checks and compiles the policy files as `rescind check` would the folder
-    /// (same paths in diagnostics, same digest for the same texts).
-    func load(today: CivilDate?) -> LoadedPolicies {
-        LoadedPolicies.load(folder: folder, files: policySources, options: PolicyCompiler.Options(today: today))
+    /// (same paths in diagnostics, same digest for the same texts), with its limits.
+    func load(today: CivilDate?, limits: PolicyLimits) -> LoadedPolicies {
+        LoadedPolicies.load(
+            folder: folder, files: policySources, limits: limits, options: PolicyCompiler.Options(today: today))
     }
 
     /// The policy files (not tests) as the loaders take them: the path diagnostics show,
