@@ -130,6 +130,31 @@ import Testing
         #expect(shallowYAML.stdout.contains("`--max-yaml-depth` or `RESCIND_MAX_YAML_DEPTH` raises it"))
     }
 
+    /// The alias and error limits reach the YAML reader: a file of aliases and of
+    /// duplicate keys trips them only once they are lowered.
+    @Test func theAliasAndErrorLimitsApplyToLoading() throws {
+        let set = try Self.oversizedSet()
+        defer { try? FileManager.default.removeItem(at: set.folder.deletingLastPathComponent()) }
+        try Data(Self.original.utf8).write(to: URL(fileURLWithPath: set.file))
+        let extra = set.folder.appendingPathComponent("extra.yaml")
+        try Data("a: &a [1, 2, 3]\nb: [*a, *a, *a, *a]\nc: 1\nc: 2\nc: 3\n".utf8).write(to: extra)
+        let plain = try CLI.run(["check", set.folder.path])
+        #expect(plain.status == 3)
+        #expect(!plain.stdout.contains("error[yaml-alias-limit]"))
+        #expect(!plain.stdout.contains("error[yaml-too-many-errors]"))
+        let aliases = try CLI.run(["check", set.folder.path, "--max-alias-expansion", "5"])
+        #expect(aliases.stdout.contains("\(extra.path):2:"))
+        #expect(aliases.stdout.contains("error[yaml-alias-limit]"), "\(aliases.stdout)")
+        let errors = try CLI.run(["check", set.folder.path], environment: ["RESCIND_MAX_ERRORS": "1"])
+        #expect(errors.stdout.contains("error[yaml-too-many-errors]"), "\(errors.stdout)")
+        #expect(errors.stdout.contains("`--max-errors` or `RESCIND_MAX_ERRORS` reports more"))
+    }
+
+    /// The shipped `refunds.yaml`.
+    static var original: String {
+        (try? String(contentsOf: CLI.packageRoot.appendingPathComponent("Policies/refunds.yaml"), encoding: .utf8)) ?? ""
+    }
+
     @Test func requestLimitsAreSettingsToo() throws {
         let request = "Examples/requests/buyer-paid-card.json"
         let normal = try CLI.run(["eval", request])
