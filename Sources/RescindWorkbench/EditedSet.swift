@@ -64,9 +64,10 @@ struct EditedSet: Sendable {
     }
 
     /// The policy tests of the edited files against `policySet`: test files come from the
-    /// page; their includes and request files resolve next to them on disk.
-    func testPlan(for policySet: PolicySet) -> PolicyTestPlan {
+    /// page; their includes and request files resolve next to them on disk. Test files
+    /// are read within the same YAML limits as the policies, as `rescind test` reads them.
+    func testPlan(for policySet: PolicySet, limits: PolicyLimits) -> PolicyTestPlan {
         let edited = Dictionary(uniqueKeysWithValues: files.filter(\.isTest).map { (path(of: $0.name), $0.text) })
-        return PolicyTestPlan.load(paths: [folder], policySet: policySet, edited: edited)
+        return PolicyTestPlan.load(paths: [folder], policySet: policySet, limits: limits.yaml, edited: edited)
     }
 }

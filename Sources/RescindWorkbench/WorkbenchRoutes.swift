@@ -115,7 +115,7 @@ struct WorkbenchRoutes: Sendable {
     func runTests(_ body: WorkbenchBody) async throws -> Response {
         let edited = try await edited(body)
         let (_, policySet) = try compiled(edited)
-        let plan = edited.testPlan(for: policySet)
+        let plan = edited.testPlan(for: policySet, limits: configuration.policyLimits)
         let results = plan.diagnostics.hasErrors ? nil : plan.run()
         let answer = JSONWriter.text(capacity: 64 << 10) { out in
             out.beginObject()
