@@ -16,7 +16,7 @@ package func buildApplication(
     configuration: ServerConfiguration, logger: Logger = Logger(label: "rescind.server")
 ) -> some ApplicationProtocol {
     let store = PolicyStore(
-        paths: configuration.policies, limits: RequestLimits(maxBytes: configuration.maxBodyBytes),
+        paths: configuration.policies, limits: configuration.requestLimits,
         policyLimits: configuration.policyLimits, logger: logger)
     store.loadNow()
     return buildApplication(configuration: configuration, store: store, logger: logger)

@@ -3,8 +3,9 @@ import Foundation
 import RescindEngine
 
 /// The bounds on each request `eval`, `explain` and `replay` decode (docs/limits.md):
-/// a flag and a `RESCIND_MAX_REQUEST_*` variable each, the flag first. `serve` keeps
-/// its own `--max-body-bytes` for the size.
+/// a flag and a `RESCIND_MAX_REQUEST_*` variable each, the flag first. `serve` takes
+/// the shape limits (`RequestShapeOptions`) and keeps its own `--max-body-bytes` for
+/// the size.
 struct RequestLimitOptions: ParsableArguments {
     @Option(
         help: ArgumentHelp(
@@ -13,6 +14,29 @@ struct RequestLimitOptions: ParsableArguments {
             valueName: "SIZE"))
     var maxRequestBytes: String?
 
+    @OptionGroup var shape: RequestShapeOptions
+
+    /// The limits: each flag, else its variable, else the default; a bad value is a
+    /// usage error naming where it came from.
+    func limits(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> RequestLimits {
+        var limits = try shape.limits(environment: environment)
+        if let value = try RequestShapeOptions.read(
+            maxRequestBytes, "--max-request-bytes", "RESCIND_MAX_REQUEST_BYTES", .bytes, environment: environment)
+        {
+            limits.maxBytes = value
+        }
+        return limits
+    }
+
+    /// Fails (exit 64) on a bad flag or variable before anything is loaded.
+    func validate() throws {
+        _ = try limits()
+    }
+}
+
+/// The request limits other than the size: nesting, array length, errors reported.
+/// `serve` takes these as they are; `eval`, `explain` and `replay` with the size too.
+struct RequestShapeOptions: ParsableArguments {
     @Option(
         help: ArgumentHelp(
             "The deepest nesting of objects and arrays in a request; also RESCIND_MAX_REQUEST_DEPTH (default 32, "
@@ -37,34 +61,36 @@ struct RequestLimitOptions: ParsableArguments {
         _ = try limits()
     }
 
-    /// The limits: each flag, else its variable, else the default; a bad value is a
-    /// usage error naming where it came from.
+    /// The default limits with these applied: each flag, else its variable.
     func limits(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> RequestLimits {
         var limits = RequestLimits.default
-        func read(_ flag: String?, _ name: String, _ variable: String, _ unit: PolicyLimitOptions.Unit, ceiling: Int? = nil)
-            throws -> Int?
-        {
-            if let flag { return try PolicyLimitOptions.number(flag, as: unit, ceiling: ceiling, name: name) }
-            guard let text = environment[variable], !text.isEmpty else { return nil }
-            return try PolicyLimitOptions.number(text, as: unit, ceiling: ceiling, name: variable)
-        }
-        if let value = try read(maxRequestBytes, "--max-request-bytes", "RESCIND_MAX_REQUEST_BYTES", .bytes) {
-            limits.maxBytes = value
-        }
-        if let value = try read(
+        if let value = try Self.read(
             maxRequestDepth, "--max-request-depth", "RESCIND_MAX_REQUEST_DEPTH", .count,
-            ceiling: PolicyLimitOptions.depthCeiling)
+            ceiling: PolicyLimitOptions.depthCeiling, environment: environment)
         {
             limits.maxDepth = value
         }
-        if let value = try read(
-            maxRequestListLength, "--max-request-list-length", "RESCIND_MAX_REQUEST_LIST_LENGTH", .count)
+        if let value = try Self.read(
+            maxRequestListLength, "--max-request-list-length", "RESCIND_MAX_REQUEST_LIST_LENGTH", .count,
+            environment: environment)
         {
             limits.maxListLength = value
         }
-        if let value = try read(maxRequestErrors, "--max-request-errors", "RESCIND_MAX_REQUEST_ERRORS", .count) {
+        if let value = try Self.read(
+            maxRequestErrors, "--max-request-errors", "RESCIND_MAX_REQUEST_ERRORS", .count, environment: environment)
+        {
             limits.maxErrors = value
         }
         return limits
+    }
+
+    /// The flag's value, else the variable's, read as `unit`; nil when neither is set.
+    static func read(
+        _ flag: String?, _ name: String, _ variable: String, _ unit: PolicyLimitOptions.Unit, ceiling: Int? = nil,
+        environment: [String: String]
+    ) throws -> Int? {
+        if let flag { return try PolicyLimitOptions.number(flag, as: unit, ceiling: ceiling, name: name) }
+        guard let text = environment[variable], !text.isEmpty else { return nil }
+        return try PolicyLimitOptions.number(text, as: unit, ceiling: ceiling, name: variable)
     }
 }

@@ -209,6 +209,16 @@ import Testing
         let flagWins = try ServeCommand.parse(["--max-file-size", "2MiB"]).serverConfiguration(
             environment: ["RESCIND_MAX_FILE_SIZE": "4MiB"])
         #expect(flagWins.policyLimits.yaml.maxFileSize == 2 << 20)
+        // The request shape limits: flag, variable, default; the size stays --max-body-bytes.
+        let shape = try ServeCommand.parse(["--max-request-depth", "8", "--max-body-bytes", "4096"]).serverConfiguration(
+            environment: ["RESCIND_MAX_REQUEST_DEPTH": "9", "RESCIND_MAX_REQUEST_LIST_LENGTH": "50"])
+        #expect(shape.requestLimits.maxDepth == 8)
+        #expect(shape.requestLimits.maxListLength == 50)
+        #expect(shape.requestLimits.maxErrors == 20)
+        #expect(shape.requestLimits.maxBytes == 4096)
+        #expect(throws: (any Error).self) {
+            try ServeCommand.parse([]).serverConfiguration(environment: ["RESCIND_MAX_REQUEST_ERRORS": "0"])
+        }
         // serve keeps its request-size contract: --max-body-bytes, RESCIND_MAX_BODY_BYTES.
         #expect(try ServeCommand.parse([]).serverConfiguration(environment: ["RESCIND_MAX_BODY_BYTES": "2048"]).maxBodyBytes
             == 2048)

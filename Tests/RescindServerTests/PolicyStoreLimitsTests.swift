@@ -1,5 +1,8 @@
 import Foundation
+import Hummingbird
+import HummingbirdTesting
 import Rescind
+import RescindEngine
 import Testing
 
 @testable import RescindServer
@@ -41,5 +44,39 @@ import Testing
         }
         #expect(await defaults.check(sources).policySet == nil)
         #expect(await raised.check(sources).policySet != nil)
+    }
+
+    /// The application `serve` builds decodes requests within the configured shape
+    /// limits, with `--max-body-bytes` as their size.
+    @Test func decisionsDecodeWithinTheConfiguredRequestLimits() async throws {
+        var configuration = ServerConfiguration(policies: [Fixture.policies])
+        configuration.watchInterval = 0
+        #expect(configuration.requestLimits == RequestLimitsProbe.defaults(maxBytes: configuration.maxBodyBytes))
+        configuration.requestShape.maxDepth = 1
+        let request = try Fixture.request("buyer-paid-card")
+        try await buildApplication(configuration: configuration, logger: Fixture.logger).test(.router) { client in
+            try await client.execute(
+                uri: "/v1/decisions", method: .post, headers: jsonHeaders(), body: ByteBuffer(string: request)
+            ) { response in
+                #expect(response.status == .badRequest)
+            }
+        }
+        configuration.requestShape.maxDepth = 32
+        try await buildApplication(configuration: configuration, logger: Fixture.logger).test(.router) { client in
+            try await client.execute(
+                uri: "/v1/decisions", method: .post, headers: jsonHeaders(), body: ByteBuffer(string: request)
+            ) { response in
+                #expect(response.status == .ok)
+            }
+        }
+    }
+}
+
+/// The request limits `serve` had before they were settings.
+enum RequestLimitsProbe {
+    static func defaults(maxBytes: Int) -> RescindEngine.RequestLimits {
+        var limits = RescindEngine.RequestLimits.default
+        limits.maxBytes = maxBytes
+        return limits
     }
 }
