@@ -19,7 +19,7 @@ package enum FunctionBody: Sendable {
         }
     }
 
-    func call(_ args: [Value]) -> Value {
+    package func call(_ args: [Value]) -> Value {
         switch self {
         case .unary(let f): f(args[0])
         case .binary(let f): f(args[0], args[1])
@@ -73,7 +73,7 @@ package enum FunctionBody: Sendable {
         return true
     }
 
-    func accepts(_ args: [Value]) -> Bool {
+    package func accepts(_ args: [Value]) -> Bool {
         guard args.count == argumentKinds.count else { return false }
         for (arg, kind) in zip(args, argumentKinds) {
             if let kind, arg.kind != kind { return false }

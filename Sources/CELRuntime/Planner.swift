@@ -437,7 +437,7 @@ final class PlanBuilder {
 
 extension Value {
     /// The value of a literal.
-    init(_ constant: Constant) {
+    package init(_ constant: Constant) {
         switch constant {
         case .null: self = .null
         case .bool(let b): self = .bool(b)

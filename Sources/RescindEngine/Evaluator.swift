@@ -46,10 +46,8 @@ extension PolicySet {
         // instructions a decision, measured).
         var run = DecisionRun(policy: self, request: request, budget: costBudget ?? .max, locale: locale)
         if explain { run.recorder = ExplanationSource(policy: self, request: request) }
-        return Scratch.withTables(words: plan.wordCount, bytes: enumFieldCount) { candidates, ordinals in
-            ordinals.fill(DecisionRun.unread)
-            run.ordinals = ordinals
-            run.settleAll(into: candidates)
+        return Scratch.withTables(words: plan.wordCount + plan.numberFieldCount, bytes: enumFieldCount) { words, ordinals in
+            run.start(words: words, ordinals: ordinals)
             return run.decide()
         }
     }
@@ -113,6 +111,9 @@ struct DecisionRun {
     /// not one of the enum's values — CEL then decides).
     static let unread: Int8 = -2
     static let unknown: Int8 = -1
+    /// Number cache markers, the same two: above every key a value can have.
+    static let unreadKey = UInt64.max
+    static let unknownKey = UInt64.max - 1
 
     // Strong references, taken once per decision: `unowned(unsafe)` would look cheaper,
     // but each use of such a reference as a strong one retains it.
@@ -127,6 +128,9 @@ struct DecisionRun {
     var explain: Bool { recorder != nil }
     /// The ordinal cache: stack memory, given to the run for the length of the decision.
     var ordinals = ScratchTable<Int8>()
+    /// The number cache: each number field's key (`DecisionPlan.key`), by slot; stack
+    /// memory like `ordinals`.
+    var keys = ScratchTable<UInt64>()
     /// The locale the caller asked for, overriding the request's.
     let requestedLocale: String?
     /// Built on the first condition that needs CEL.
@@ -282,12 +286,29 @@ struct DecisionRun {
         if plan.candidates(ordinals: ordinals, into: words) { candidates = words }
     }
 
+    /// Takes the decision's scratch memory — `plan.wordCount` words for the candidate
+    /// set, then the number cache, and the ordinal cache — and settles every condition's
+    /// enum tests at once.
+    @inline(__always)
+    mutating func start(words: ScratchTable<UInt64>, ordinals: ScratchTable<Int8>) {
+        ordinals.fill(Self.unread)
+        self.ordinals = ordinals
+        let (candidateWords, keys) = words.split(at: plan.wordCount)
+        keys.fill(Self.unreadKey)
+        self.keys = keys
+        settleAll(into: candidateWords)
+    }
+
     /// The outcome of a condition's leading enum tests: false when one fails, true when
     /// they pass and are the whole condition, nil when the condition must be walked.
     @inline(__always)
     private func settle(_ condition: ConditionPlan) -> Bool? {
         if let candidates {
             guard candidates[condition.id &>> 6] & (1 &<< UInt64(condition.id & 63)) != 0 else { return false }
+            if !condition.bounds.isEmpty {
+                guard let passed = settle(tests: condition.bounds, ordered: true) else { return nil }
+                guard passed else { return false }
+            }
             return condition.complete ? true : nil
         }
         guard let passed = settle(tests: condition.tests, ordered: true) else { return nil }
@@ -305,13 +326,25 @@ struct DecisionRun {
         var undecided = false
         for index in range {
             let test = plan.tests[index]
-            let ordinal = ordinal(slot: test.field)
-            if ordinal < 0 {
-                if ordered { return nil }
-                undecided = true
-            } else if test.accepted & (1 << UInt64(ordinal)) == 0 {
-                return false
+            let passes: Bool
+            if test.kind == .oneOf {
+                let ordinal = ordinal(slot: test.field)
+                guard ordinal >= 0 else {
+                    if ordered { return nil }
+                    undecided = true
+                    continue
+                }
+                passes = test.accepted & (1 << UInt64(ordinal)) != 0
+            } else {
+                let key = key(slot: test.field)
+                guard key != Self.unknownKey else {
+                    if ordered { return nil }
+                    undecided = true
+                    continue
+                }
+                passes = test.holds(key: key)
             }
+            if !passes { return false }
         }
         return undecided ? nil : true
     }
@@ -424,11 +457,26 @@ struct DecisionRun {
             return formula.evaluate(request, fee: fee).map(Value.decimal)
         case .comparison(let comparison):
             return comparison.evaluate(request).map(Value.bool)
+        case .bound(let test):
+            return test.field.number(in: request).map { Value.bool(test.holds($0)) }
         case .enumTests:
             // Every condition's sites are settled by `settle(tests:ordered:)` before
             // they are evaluated; reaching here, a value was absent or unexpected.
             return nil
         }
+    }
+
+    /// The cached key of the number field in number cache slot `slot`
+    /// (`DecisionPlan.key`); read from the request the first time.
+    @inline(__always)
+    private func key(slot: Int) -> UInt64 {
+        let cached = keys[slot]
+        if cached != Self.unreadKey { return cached }
+        let key = plan.numberFieldRefs[slot].flatMap { field in
+            field.withObject { $0.number(in: request) }
+        }.map { plan.key(of: $0, slot: slot) } ?? Self.unknownKey
+        keys[slot] = key
+        return key
     }
 
     /// The cached ordinal of the enum field in cache slot `slot`; read from the request

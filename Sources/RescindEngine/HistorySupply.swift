@@ -204,10 +204,8 @@ extension PolicySet {
             run.recorder = ExplanationSource(policy: self, request: request)
             run.recorder!.historyOrigin = source.origin
         }
-        return Scratch.withTables(words: plan.wordCount, bytes: enumFieldCount) { candidates, ordinals in
-            ordinals.fill(DecisionRun.unread)
-            run.ordinals = ordinals
-            run.settleAll(into: candidates)
+        return Scratch.withTables(words: plan.wordCount + plan.numberFieldCount, bytes: enumFieldCount) { words, ordinals in
+            run.start(words: words, ordinals: ordinals)
             return run.decide()
         }
     }

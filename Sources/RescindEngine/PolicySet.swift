@@ -107,32 +107,40 @@ package final class MessageTemplate: Sendable {
 
 /// One text per locale; `text(for:)` falls back to English.
 package final class LocalizedMessage: Sendable {
-    /// The templates by locale, sorted by locale so any fallback is deterministic.
-    private let entries: [(locale: String, template: MessageTemplate)]
+    /// The templates, in the order of `locales`.
+    private let templates: [MessageTemplate]
 
-    /// The locales it has texts in, sorted.
+    /// The locales it has texts in, sorted, so any fallback is deterministic.
     package let locales: [String]
+    /// The index of the English text, else of the first: where any other locale falls back.
+    private let fallback: Int
 
     package init(byLocale: [String: MessageTemplate]) {
-        entries = byLocale.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
-        locales = entries.map(\.locale)
+        let entries = byLocale.sorted { $0.key < $1.key }
+        locales = entries.map(\.key)
+        templates = entries.map(\.value)
+        fallback = locales.firstIndex(of: "en") ?? 0
     }
 
     /// Whether there is a text written for exactly `locale`. Run on every decision with
     /// the request's locale: comparing lengths first keeps the string comparison to the
     /// one candidate that can be equal (two equal small strings compare as two words).
     @inline(__always)
-    package func hasText(for locale: String) -> Bool {
+    package func hasText(for locale: String) -> Bool { index(of: locale) != nil }
+
+    @inline(__always)
+    private func index(of locale: String) -> Int? {
         let length = locale.utf8.count
-        for candidate in locales where candidate.utf8.count == length && candidate == locale { return true }
-        return false
+        for index in locales.indices where locales[index].utf8.count == length && locales[index] == locale { return index }
+        return nil
     }
 
-    /// The template for `locale`, else English, else the first by locale name. A
-    /// linear scan: a message has a handful of locales, and short strings compare fast.
+    /// The template for `locale`, else English, else the first by locale name. Run for
+    /// every reason a decision gives: a scan of a handful of short locales, by index, so
+    /// no entry is copied (and retained) on the way.
     package func template(for locale: String) -> MessageTemplate? {
-        entries.first { $0.locale == locale }?.template ?? entries.first { $0.locale == "en" }?.template
-            ?? entries.first?.template
+        guard !templates.isEmpty else { return nil }
+        return templates[index(of: locale) ?? fallback]
     }
 }
 
@@ -509,7 +517,8 @@ package final class PolicySet: Sendable {
         name: String, version: String, digest: String, files: [String], schema: RequestSchema, globals: [String],
         rules: [Rule], thresholds: [Threshold], refunds: RefundPolicy?, defaultEffect: Effect,
         defaultReason: LocalizedMessage, onError: ProblemEffect = .standardOnError, calendars: CalendarRegistry,
-        history: HistorySupply? = nil, enumFieldCount: Int = 0, arena: PlanArena = PlanArena()
+        history: HistorySupply? = nil, enumFieldCount: Int = 0, numberFieldCount: Int = 0,
+        arena: PlanArena = PlanArena()
     ) {
         self.onError = onError
         self.history = history
@@ -561,7 +570,7 @@ package final class PolicySet: Sendable {
         self.outcomes = outcomes
         self.plan = DecisionPlan(
             rules: rules, thresholds: thresholds, refunds: refunds, enumFieldCount: enumFieldCount,
-            effects: outcomes.map(\.effect), tierBase: tierBase,
+            numberFieldCount: numberFieldCount, effects: outcomes.map(\.effect), tierBase: tierBase,
             computesObligations: outcomes.map { outcome in
                 outcome.obligations.contains { template in
                     template.fields.contains { if case .expression = $0.value { true } else { false } }

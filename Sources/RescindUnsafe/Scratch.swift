@@ -61,6 +61,13 @@
 
     /// Sets every element to `value`.
     @inlinable package func fill(_ value: Element) { buffer.update(repeating: value) }
+
+    /// The first `count` elements and the rest, as two tables over the same memory.
+    @inlinable @inline(__always)
+    package func split(at count: Int) -> (ScratchTable, ScratchTable) {
+        (ScratchTable(UnsafeMutableBufferPointer(rebasing: buffer[..<count])),
+         ScratchTable(UnsafeMutableBufferPointer(rebasing: buffer[count...])))
+    }
 }
 
 /// A read-only view of an array's elements for the length of one call: reading an

@@ -59,6 +59,7 @@ struct CheckCommand: ParsableCommand {
         let language = try DiagnosticLanguage.required(locale)
         let loaded = LoadedPolicies.load(
             paths: paths, limits: try limitOptions.limits(), options: PolicyCompiler.Options(today: day))
+        keepUntilExit(loaded)
         let output = render(loaded.diagnostics, sources: loaded.sources, format: format, locale: language)
         FileHandle.standardOutput.write(Data(output.utf8))
         let warnings = loaded.diagnostics.warnings.count

@@ -66,6 +66,7 @@ struct PolicyOptions: ParsableArguments {
         locale: Diagnostic.Locale = .en, limits: PolicyLimits
     ) throws -> PolicySet {
         let loaded = LoadedPolicies.load(paths: [folder], limits: limits)
+        keepUntilExit(loaded)
         guard let policySet = loaded.policySet else {
             output.write(Data(render(loaded.diagnostics, sources: loaded.sources, format: format, locale: locale).utf8))
             throw RescindExit.invalidInput

@@ -2,16 +2,22 @@ import CELRuntime
 import RescindUnsafe
 import RescindCELLibrary
 
-/// The enum tests a condition starts with, so a decision can settle most conditions
-/// with a few bit tests over flat arrays — no tree walk, no reference counting.
+/// The tests a condition starts with, so a decision can settle most conditions with a
+/// few bit tests and integer comparisons over flat arrays — no tree walk, no reference
+/// counting.
 ///
 /// Settling early never changes a decision: the tests are the condition's first
 /// conjuncts, so when one fails the condition is false before anything that could
 /// report an error was evaluated; when a value is absent or unexpected, the full
-/// condition is evaluated as written.
+/// condition is evaluated as written. Enum tests come first and bound tests after them
+/// (a leading enum test written after a bound test ends the prefix), so the candidate
+/// set, which settles every enum test at once, never skips a bound test that the
+/// written order would have evaluated, and reported, first.
 struct ConditionPlan: Sendable {
-    /// The tests, as indexes into `DecisionPlan.tests`.
+    /// The tests, as indexes into `DecisionPlan.tests`: enum tests, then `bounds`.
     let tests: Range<Int>
+    /// The bound tests, the end of `tests`: the candidate set does not settle them.
+    let bounds: Range<Int>
     /// Whether the tests are the whole condition (it holds when they all pass).
     let complete: Bool
     /// The condition's bit in a decision's candidate set (see `DecisionPlan.passing`),
@@ -19,10 +25,52 @@ struct ConditionPlan: Sendable {
     let id: Int
 }
 
-/// One enum test, flattened: the field's slot in the ordinal cache and the ordinals that pass.
+/// One leading test, flattened: an enum test (the field's slot in the ordinal cache and
+/// the ordinals that pass) or a bound test (the field's slot in the number cache, and
+/// the constant's key to compare the value's key with; see `DecisionPlan.key`).
 struct FlatTest: Sendable {
+    enum Kind: UInt8, Sendable {
+        case oneOf, less, lessEquals, greater, greaterEquals
+    }
+
+    let kind: Kind
     let field: Int
     let accepted: UInt64
+
+    init(field: Int, accepted: UInt64) {
+        self.kind = .oneOf
+        self.field = field
+        self.accepted = accepted
+    }
+
+    init(kind: Kind, field: Int, accepted: UInt64) {
+        self.kind = kind
+        self.field = field
+        self.accepted = accepted
+    }
+
+    init(bound relation: BoundTest.Relation, field: Int, key: UInt64) {
+        self.kind = switch relation {
+        case .less: .less
+        case .lessEquals: .lessEquals
+        case .greater: .greater
+        case .greaterEquals: .greaterEquals
+        }
+        self.field = field
+        self.accepted = key
+    }
+
+    /// A bound test's outcome for a value's key: the keys order as the values do.
+    @inline(__always)
+    func holds(key: UInt64) -> Bool {
+        switch kind {
+        case .less: key < accepted
+        case .lessEquals: key <= accepted
+        case .greater: key > accepted
+        case .greaterEquals: key >= accepted
+        case .oneOf: false
+        }
+    }
 }
 
 /// What every condition of a policy set starts with, built once when the set is made.
@@ -68,6 +116,16 @@ final class DecisionPlan: Sendable {
     let tierRanges: ArenaTable<Range<Int>>
     /// Every condition flattened: what the evaluator walks when tests cannot settle it.
     let sites: ConditionSites
+    /// The number fields bound tests read, by number cache slot (nil where none reads it).
+    let numberFields: [NumberField?]
+    /// `numberFields`, unretained (the array keeps them alive).
+    let numberFieldRefs: ArenaTable<UnownedRef<NumberField>?>
+    /// For each number cache slot, the distinct constants its bound tests compare with,
+    /// ascending, as a range of `boundConstants`: what a value's key is found among.
+    let boundConstants: ArenaTable<CELDecimal>
+    let boundRanges: ArenaTable<Range<Int>>
+    /// Slots in the number cache.
+    var numberFieldCount: Int { numberFields.count }
     /// The outcomes that follow the decided effect (the refund), in the order they are computed.
     let followUps: ArenaTable<FollowUpPlan>
     /// What the follow-ups compute (their `kind`'s objects), kept alive with the plan.
@@ -81,10 +139,13 @@ final class DecisionPlan: Sendable {
 
     init(
         rules: [Rule], thresholds: [Threshold], refunds: RefundPolicy?, enumFieldCount: Int,
-        effects: [Effect], tierBase: [Int], computesObligations: [Bool], in arena: PlanArena
+        numberFieldCount: Int = 0, effects: [Effect], tierBase: [Int], computesObligations: [Bool],
+        in arena: PlanArena
     ) {
         self.arena = arena
-        var builder = Builder(fields: Array(repeating: nil, count: enumFieldCount))
+        var builder = Builder(
+            fields: Array(repeating: nil, count: enumFieldCount),
+            numberFields: Array(repeating: nil, count: numberFieldCount))
         // Rules first: rule `i` is condition `i`, so a candidate set's low bits are the rules.
         self.rules = arena.table(rules.map { builder.plan($0.condition) })
         let suspended = rules.map { rule in
@@ -128,9 +189,15 @@ final class DecisionPlan: Sendable {
         self.followUpObjects = followUpObjects
         var tests = builder.tests
         self.sites = ConditionSites(
-            conditions: builder.written, ruleCount: rules.count, enumFieldCount: enumFieldCount, tests: &tests,
-            in: arena)
-        self.tests = arena.table(tests)
+            conditions: builder.written, ruleCount: rules.count, enumFieldCount: enumFieldCount,
+            tests: &tests, flatten: { builder.flatten($0) }, in: arena)
+        builder.tests = tests
+        let (keyed, constants, boundRanges) = builder.keyedTests()
+        self.tests = arena.table(keyed)
+        self.numberFields = builder.numberFields
+        self.numberFieldRefs = arena.table(builder.numberFields.map { $0.map(UnownedRef.init) })
+        self.boundConstants = arena.table(constants)
+        self.boundRanges = arena.table(boundRanges)
         self.fields = builder.fields
         self.enumFields = arena.table(builder.fields.map { $0.map(UnownedRef.init) })
         let wordCount = max(1, (builder.conditions.count + 63) / 64)
@@ -145,7 +212,7 @@ final class DecisionPlan: Sendable {
         }
         var passing = Array(repeating: UInt64.max, count: rows * wordCount)
         for condition in builder.conditions {
-            for test in builder.tests[condition.tests] {
+            for test in builder.tests[condition.tests] where test.kind == .oneOf {
                 for ordinal in builder.fields[test.field]!.values.indices where test.accepted & (1 << UInt64(ordinal)) == 0 {
                     passing[(rowStart[test.field] + ordinal) * wordCount + condition.id / 64] &= ~(1 << UInt64(condition.id % 64))
                 }
@@ -170,6 +237,30 @@ final class DecisionPlan: Sendable {
         return true
     }
 
+    /// A number's key among the constants of number cache slot `slot`: twice the count
+    /// of constants below it, plus one when it equals one of them; constant `i`'s own
+    /// key is `2i + 1`. So `value < c` exactly when `key(value) < key(c)`, and so on for
+    /// every relation: a bound test compares two integers, and a decision finds a
+    /// field's key once, by binary search, however many rules compare it.
+    @inline(__always)
+    func key(of value: CELDecimal, slot: Int) -> UInt64 {
+        Self.key(of: value, in: boundConstants, boundRanges[slot])
+    }
+
+    @inline(__always)
+    static func key<Table: RandomAccessCollection<CELDecimal>>(
+        of value: CELDecimal, in constants: Table, _ range: Range<Int>
+    ) -> UInt64 where Table.Index == Int {
+        var low = range.lowerBound
+        var high = range.upperBound
+        while low < high {
+            let middle = (low + high) &>> 1
+            if constants[middle] < value { low = middle + 1 } else { high = middle }
+        }
+        let equal = low < range.upperBound && constants[low] == value
+        return UInt64(low - range.lowerBound) &* 2 &+ (equal ? 1 : 0)
+    }
+
     /// The smallest member of the bit set `words` greater than `index` and less than
     /// `limit`, else `limit`.
     @inline(__always)
@@ -186,38 +277,97 @@ final class DecisionPlan: Sendable {
     private struct Builder {
         var tests: [FlatTest] = []
         var fields: [EnumField?]
+        var numberFields: [NumberField?]
         var conditions: [ConditionPlan] = []
         /// The conditions as written, by id (nil where none is written).
         var written: [Condition?] = []
+        /// The constants of the bound tests so far; until `keyedTests()`, a bound test's
+        /// `accepted` is its constant's index here.
+        var constants: [CELDecimal] = []
 
-        init(fields: [EnumField?]) { self.fields = fields }
+        init(fields: [EnumField?], numberFields: [NumberField?]) {
+            self.fields = fields
+            self.numberFields = numberFields
+        }
 
         mutating func plan(_ condition: Condition?) -> ConditionPlan {
             let start = tests.count
             let (prefix, complete) = condition.map(DecisionPlan.leadingTests) ?? ([], true)
-            for test in prefix {
-                // A test without a cache slot ends the prefix; the rest is evaluated in full.
-                guard fields.indices.contains(test.field.index) else { break }
-                fields[test.field.index] = test.field
-                tests.append(FlatTest(field: test.field.index, accepted: test.accepted))
+            var boundStart: Int?
+            var planned = 0
+            // A test without a cache slot ends the prefix, as does an enum test after a
+            // bound test (see `ConditionPlan`); the rest is evaluated in full.
+            prefix: for test in prefix {
+                switch test {
+                case .oneOf(let test):
+                    guard boundStart == nil, fields.indices.contains(test.field.index) else { break prefix }
+                    fields[test.field.index] = test.field
+                    tests.append(FlatTest(field: test.field.index, accepted: test.accepted))
+                case .bound(let test):
+                    guard let flat = flatten(test) else { break prefix }
+                    if boundStart == nil { boundStart = tests.count }
+                    tests.append(flat)
+                }
+                planned += 1
             }
-            let planned = tests.count - start
+            let end = tests.count
             let plan = ConditionPlan(
-                tests: start..<tests.count, complete: complete && planned == prefix.count, id: conditions.count)
+                tests: start..<end, bounds: (boundStart ?? end)..<end, complete: complete && planned == prefix.count,
+                id: conditions.count)
             conditions.append(plan)
             written.append(condition)
             return plan
         }
+
+        /// A bound test flattened (keyed later, by `keyedTests()`); nil when its field has no slot.
+        mutating func flatten(_ test: BoundTest) -> FlatTest? {
+            guard numberFields.indices.contains(test.field.index) else { return nil }
+            numberFields[test.field.index] = test.field
+            constants.append(test.constant)
+            return FlatTest(bound: test.relation, field: test.field.index, key: UInt64(constants.count - 1))
+        }
+
+        /// The tests with each bound test's constant replaced by its key, and each number
+        /// slot's distinct constants in ascending order (flattened, with their ranges).
+        func keyedTests() -> ([FlatTest], [CELDecimal], [Range<Int>]) {
+            var bySlot = Array(repeating: [CELDecimal](), count: numberFields.count)
+            for test in tests where test.kind != .oneOf { bySlot[test.field].append(constants[Int(test.accepted)]) }
+            var sorted: [CELDecimal] = []
+            var ranges: [Range<Int>] = []
+            for values in bySlot {
+                let start = sorted.count
+                for value in values.sorted() where sorted.count == start || sorted.last! != value {
+                    sorted.append(value)
+                }
+                ranges.append(start..<sorted.count)
+            }
+            let keyed = tests.map { test in
+                guard test.kind != .oneOf else { return test }
+                let constant = constants[Int(test.accepted)]
+                let key = DecisionPlan.key(of: constant, in: sorted, ranges[test.field])
+                return FlatTest(kind: test.kind, field: test.field, accepted: key)
+            }
+            return (keyed, sorted, ranges)
+        }
+    }
+
+    /// A leading test of a condition.
+    enum LeadingTest {
+        case oneOf(EnumTest)
+        case bound(BoundTest)
     }
 
     /// The enum tests a condition is evaluated with first, and whether they are all of it.
-    fileprivate static func leadingTests(_ condition: Condition) -> ([EnumTest], Bool) {
+    fileprivate static func leadingTests(_ condition: Condition) -> ([LeadingTest], Bool) {
         switch condition {
         case .expression(let expression):
-            if case .enumTests(let tests) = expression.shortcut { return (tests, true) }
-            return ([], false)
+            switch expression.shortcut {
+            case .enumTests(let tests): return (tests.map(LeadingTest.oneOf), true)
+            case .bound(let test): return ([.bound(test)], true)
+            default: return ([], false)
+            }
         case .all(let items):
-            var tests: [EnumTest] = []
+            var tests: [LeadingTest] = []
             for item in items {
                 let (leading, complete) = leadingTests(item)
                 tests += leading
@@ -228,10 +378,11 @@ final class DecisionPlan: Sendable {
             return leadingTests(items[0])
         case .not(let inner):
             // The negation of one test is a test; of several, a disjunction, which is not.
+            // A negated bound test is not one: under `not`, an error would hold.
             let (leading, complete) = leadingTests(inner)
-            guard complete, leading.count == 1, let test = leading.first else { return ([], false) }
+            guard complete, leading.count == 1, case .oneOf(let test) = leading[0] else { return ([], false) }
             let all: UInt64 = test.field.values.count == 64 ? .max : (1 << UInt64(test.field.values.count)) - 1
-            return ([EnumTest(field: test.field, accepted: ~test.accepted & all)], true)
+            return ([.oneOf(EnumTest(field: test.field, accepted: ~test.accepted & all))], true)
         case .any:
             return ([], false)
         }

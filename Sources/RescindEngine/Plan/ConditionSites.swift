@@ -39,8 +39,9 @@ final class ConditionSites: Sendable {
     let observedRanges: ArenaTable<Range<Int>>
     let observedNames: ArenaTable<String>
     let observedFields: ArenaTable<UnownedRef<FieldPath>?>
-    /// For a site that is a conjunction of enum tests (`Shortcut.enumTests`), its tests
-    /// as a range of `DecisionPlan.tests` (by ordinal cache slot); an empty range otherwise.
+    /// For a site that is a conjunction of enum tests (`Shortcut.enumTests`) or a bound
+    /// test (`Shortcut.bound`), its tests as a range of `DecisionPlan.tests`; an empty
+    /// range otherwise.
     let enumTests: ArenaTable<Range<Int>>
     /// Each condition's root node (-1 for a condition not written, which holds), by
     /// `ConditionPlan.id`; rules first.
@@ -51,8 +52,12 @@ final class ConditionSites: Sendable {
     let arena: PlanArena
 
     /// `conditions` in `ConditionPlan.id` order, the first `ruleCount` of them the rules';
-    /// the sites' tests are appended to `tests`, the plan's test table being built.
-    init(conditions: [Condition?], ruleCount: Int, enumFieldCount: Int, tests: inout [FlatTest], in arena: PlanArena) {
+    /// the sites' tests are appended to `tests`, the plan's test table being built, a
+    /// bound test as `flatten` flattens it.
+    init(
+        conditions: [Condition?], ruleCount: Int, enumFieldCount: Int, tests: inout [FlatTest],
+        flatten: (BoundTest) -> FlatTest?, in arena: PlanArena
+    ) {
         self.arena = arena
         var nodes: [Node] = []
         var expressions: [CompiledExpression] = []
@@ -103,10 +108,13 @@ final class ConditionSites: Sendable {
         var testRanges: [Range<Int>] = []
         for expression in expressions {
             let start = tests.count
-            if case .enumTests(let siteTests) = expression.shortcut,
-                siteTests.allSatisfy({ (0..<enumFieldCount).contains($0.field.index) })
-            {
+            switch expression.shortcut {
+            case .enumTests(let siteTests) where siteTests.allSatisfy({ (0..<enumFieldCount).contains($0.field.index) }):
                 tests += siteTests.map { FlatTest(field: $0.field.index, accepted: $0.accepted) }
+            case .bound(let test):
+                if let flat = flatten(test) { tests.append(flat) }
+            default:
+                break
             }
             testRanges.append(start..<tests.count)
         }

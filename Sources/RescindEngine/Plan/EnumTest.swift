@@ -78,6 +78,68 @@ package enum Shortcut: Sendable {
     case decimal(DecimalFormula)
     /// The expression is an ordering of ints or durations computed natively.
     case comparison(NativeComparison)
+    /// The expression orders a number field against a constant (`order.total >
+    /// decimal("50.00")`): a leading test like an enum test, read from the decision's
+    /// number cache, so many such rules cost one binary search per field.
+    case bound(BoundTest)
+}
+
+/// A decimal- or int-valued request field that bound tests compare with constants. A
+/// decision reads it once and caches the value's rank among every constant the set
+/// compares the field with (`DecisionPlan.key(of:slot:)`), so each test is an integer
+/// comparison.
+package final class NumberField: Sendable {
+    package let path: FieldPath
+    /// This field's slot in the per-decision number cache (unique within a policy set).
+    package let index: Int
+    private let pathRef: UnownedRef<FieldPath>
+
+    package init(path: FieldPath, index: Int) {
+        self.path = path
+        self.index = index
+        self.pathRef = UnownedRef(path)
+    }
+
+    /// The field's value in `object` as a decimal (ints exactly), or nil when it is
+    /// absent or of another type (CEL then decides, and reports).
+    @inline(__always)
+    func number(in object: ObjectValue) -> CELDecimal? {
+        switch pathRef.withObject({ $0.read(from: object) }) {
+        case .decimal(let value)?: value
+        case .int(let value)?: CELDecimal(value)
+        default: nil
+        }
+    }
+}
+
+/// `field < c`, `field <= c`, `field > c` or `field >= c` for a number field and a
+/// constant, as the checker resolved it to one of the int or decimal overloads (which
+/// compare exactly as `CELDecimal` does; an int constant or field is converted exactly).
+package struct BoundTest: Sendable {
+    package enum Relation: UInt8, Sendable {
+        case less, lessEquals, greater, greaterEquals
+    }
+
+    package let field: NumberField
+    package let relation: Relation
+    package let constant: CELDecimal
+
+    package init(field: NumberField, relation: Relation, constant: CELDecimal) {
+        self.field = field
+        self.relation = relation
+        self.constant = constant
+    }
+
+    /// Whether `value` passes.
+    @inline(__always)
+    func holds(_ value: CELDecimal) -> Bool {
+        switch relation {
+        case .less: value < constant
+        case .lessEquals: value <= constant
+        case .greater: value > constant
+        case .greaterEquals: value >= constant
+        }
+    }
 }
 
 /// A threshold count done natively: the items of a request list whose timestamp falls in

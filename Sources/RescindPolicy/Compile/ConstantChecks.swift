@@ -74,8 +74,32 @@ struct ConstantChecks {
 
     /// Runs a constant call; nil when it gives a value (or cannot be run on its own).
     private func evaluate(_ call: Expr, function: String, args: [Expr]) -> Failure? {
+        if let value = direct(call, function: function, args: args) {
+            guard case .error(let error) = value else { return nil }
+            return failure(call, function: function, args: args, Unparser.unparse(call), error)
+        }
         let text = Unparser.unparse(call)
         guard case .failure(let error) = run(text) else { return nil }
+        return failure(call, function: function, args: args, text, error)
+    }
+
+    /// A global call of literals that exactly one overload takes (`decimal("4058.97")`,
+    /// `duration("30m")`): its body called directly, as the planned program calls it.
+    /// A large set writes thousands of such literals, and compiling each as a program of
+    /// its own cost more than compiling the rules. Nil when the call is of another shape.
+    private func direct(_ call: Expr, function: String, args: [Expr]) -> Value? {
+        guard case .call(nil, _, _) = call.kind else { return nil }
+        var values: [Value] = []
+        for arg in args {
+            guard case .constant(let constant) = arg.kind else { return nil }
+            values.append(Value(constant))
+        }
+        let overloads = environment.functions.overloads(named: function).filter { !$0.isMember && $0.accepts(values) }
+        guard overloads.count == 1 else { return nil }
+        return overloads[0].body.call(values)
+    }
+
+    private func failure(_ call: Expr, function: String, args: [Expr], _ text: String, _ error: EvalError) -> Failure {
         var range = call.range
         var literal: String?
         if args.count == 1, case .constant(.string(let value)) = args[0].kind {

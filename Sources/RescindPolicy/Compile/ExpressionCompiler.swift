@@ -6,7 +6,13 @@ import RescindEngine
 /// Compiles CEL written in policy files against the request schema, reporting problems
 /// at their position in the YAML file.
 struct ExpressionCompiler {
-    var environment: CELEnvironment
+    /// A copy given another environment (`item`, `count`, `fee` declared) starts a cache
+    /// of its own: a cached compilation holds only for the environment it was made in.
+    var environment: CELEnvironment {
+        didSet { cache = ExpressionCache() }
+    }
+    /// What each text compiled to, in this environment.
+    private(set) var cache = ExpressionCache()
     /// Variables that are part of the request, whose reads explanations show.
     let requestVariables: Set<String>
     /// Calendar names the policy set defines; calendar functions name one as a literal.
@@ -16,11 +22,22 @@ struct ExpressionCompiler {
 
     static let calendarFunctions: Set<String> = ["addBusinessDays", "endOfDay", "isBusinessDay"]
 
+    init(environment: CELEnvironment, requestVariables: Set<String>, calendars: [String], shortcuts: ShortcutFinder) {
+        self.environment = environment
+        self.requestVariables = requestVariables
+        self.calendars = calendars
+        self.shortcuts = shortcuts
+    }
+
     /// Compiles `text`; on failure reports located diagnostics and returns nil.
     /// `expecting` checks the result type (`bool` for conditions).
     func compile(
         _ text: ExpressionText, expecting: CELType?, role: DiagnosticText, diagnostics: inout Diagnostics
     ) -> (expression: CompiledExpression, program: CELProgram)? {
+        let key = ExpressionCache.Key(source: text.source, expecting: expecting)
+        if let entry = cache.entries[key] {
+            return (entry.compiled(at: text, boundaries: expecting == .bool ? boundaries(in: entry.program.parsed.expr, text) : []), entry.program)
+        }
         let result = environment.compile(text.source)
         for issue in result.issues {
             diagnostics.append(issue.diagnostic { locate($0, in: text) })
@@ -40,6 +57,10 @@ struct ExpressionCompiler {
         let compiled = CompiledExpression(
             program: program.program, source: text.source, location: location, observed: observed, shortcut: shortcut,
             boundaries: boundaries, formula: program.checked.flatMap { shortcuts.formula(for: $0, shortcut: shortcut) })
+        // Only a clean compilation is reused: one with warnings reports them at each site.
+        if result.issues.isEmpty, !cache.seen.insert(key).inserted {
+            cache.entries[key] = ExpressionCache.Entry(program: program, template: compiled)
+        }
         return (compiled, program)
     }
 
@@ -144,4 +165,32 @@ struct ExpressionCompiler {
         visit(root, bound: [])
         return paths
     }
+}
+
+/// Compilations by source text and expected type. A large policy set repeats the same
+/// tests (`actor.role == "buyer"`, `reason == "stock_out"`) thousands of times: each text
+/// is parsed, checked, planned and searched for shortcuts once, and its sites share the
+/// program, the shortcut and the paths it reads — only the location (and the coverage
+/// boundaries, which carry spans) are each site's own.
+final class ExpressionCache {
+    struct Key: Hashable {
+        let source: String
+        let expecting: CELType?
+    }
+
+    struct Entry {
+        let program: CELProgram
+        /// The first site's compilation, whose parts every later site shares.
+        let template: CompiledExpression
+
+        func compiled(at text: ExpressionText, boundaries: [Boundary]) -> CompiledExpression {
+            CompiledExpression(
+                program: template.program, source: template.source,
+                location: SourceReference(file: text.span.file, line: text.span.start.line, column: text.span.start.column),
+                observed: template.observed, shortcut: template.shortcut, boundaries: boundaries, formula: template.formula)
+        }
+    }
+
+    var entries: [Key: Entry] = [:]
+    var seen: Set<Key> = []
 }

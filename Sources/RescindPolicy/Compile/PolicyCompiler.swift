@@ -122,7 +122,10 @@ package struct PolicyCompiler {
 
         let defaultReason = compileMessage(header.defaultReason, locales: header.locales, at: header.span, expressions)
             ?? LocalizedMessage(byLocale: [:])
-        diagnostics.append(contentsOf: StaticChecks(shortcuts: shortcuts).check(model.rules))
+        let conditions = expressions.cache
+        diagnostics.append(contentsOf: StaticChecks(shortcuts: shortcuts) { source in
+            conditions.entries[ExpressionCache.Key(source: source, expecting: .bool)]?.program.parsed.expr
+        }.check(model.rules))
         var onError = ProblemEffect.standardOnError
         if let written = header.onError {
             if written.effect.value == .allow { diagnostics.append(PolicyMessages.onErrorAllows(at: written.effect.span)) }
@@ -141,7 +144,8 @@ package struct PolicyCompiler {
             schema: schema, globals: globals, rules: rules, thresholds: thresholds, refunds: refunds,
             defaultEffect: header.defaultEffect.value, defaultReason: defaultReason,
             onError: onError, calendars: calendars, history: history,
-            enumFieldCount: shortcuts.enumFieldCount, arena: shortcuts.arena)
+            enumFieldCount: shortcuts.enumFieldCount, numberFieldCount: shortcuts.numberFieldCount,
+            arena: shortcuts.arena)
         return finish(set)
     }
 

@@ -93,6 +93,7 @@ final class ShortcutFinder {
     /// When false, no expression gets a shortcut (paths still resolve, for the static checks).
     private let enabled: Bool
     private var fields: [String: EnumField] = [:]
+    private var numberFields: [String: NumberField] = [:]
     /// Where every table of the set's plan goes: one arena per policy set.
     let arena = PlanArena()
 
@@ -103,6 +104,8 @@ final class ShortcutFinder {
 
     /// How many enum fields have a slot.
     var enumFieldCount: Int { fields.count }
+    /// How many number fields have a slot.
+    var numberFieldCount: Int { numberFields.count }
 
     /// The shortcut for a whole expression over request variables.
     func shortcut(for checked: CheckedExpr) -> Shortcut {
@@ -113,6 +116,7 @@ final class ShortcutFinder {
             var builder = DecimalFormulaBuilder(checked: checked, finder: self)
             if let formula = builder.build() { return .decimal(formula) }
         }
+        if checked.resultType == .bool, let test = boundTest(checked) { return .bound(test) }
         if checked.resultType == .bool {
             var builder = ComparisonBuilder(checked: checked, finder: self)
             if let comparison = builder.build() { return .comparison(comparison) }
@@ -146,6 +150,65 @@ final class ShortcutFinder {
     func requestEnumType(_ path: WrittenPath) -> StringEnum? {
         guard let field = requestField(path), case .enumString(let enumeration) = field.type else { return nil }
         return enumeration
+    }
+
+    /// The overloads a bound test computes — the int and decimal orderings, each of which
+    /// compares as `CELDecimal` does once an int side is converted — by the id the
+    /// checker resolved: the relation as written, and with the sides swapped.
+    private static let boundRelations: [String: (BoundTest.Relation, swapped: BoundTest.Relation)] = {
+        var table: [String: (BoundTest.Relation, swapped: BoundTest.Relation)] = [:]
+        for (prefix, relation, swapped) in [
+            ("less", BoundTest.Relation.less, BoundTest.Relation.greater), ("less_equals", .lessEquals, .greaterEquals),
+            ("greater", .greater, .less), ("greater_equals", .greaterEquals, .lessEquals),
+        ] {
+            for shape in ["int64", "decimal", "decimal_int64", "int64_decimal"] {
+                table["\(prefix)_\(shape)"] = (relation, swapped)
+            }
+        }
+        return table
+    }()
+
+    /// `field op constant` or `constant op field`, ordering a request's int or decimal
+    /// field against a constant, as a bound test.
+    private func boundTest(_ checked: CheckedExpr) -> BoundTest? {
+        guard case .call(nil, _, let args) = checked.expr.kind, args.count == 2,
+            case .function(let overloads)? = checked.references[checked.expr.id], overloads.count == 1,
+            let (relation, swapped) = Self.boundRelations[overloads[0]]
+        else { return nil }
+        if let field = numberField(args[0]), let constant = numberConstant(args[1], in: checked) {
+            return BoundTest(field: field, relation: relation, constant: constant)
+        }
+        if let constant = numberConstant(args[0], in: checked), let field = numberField(args[1]) {
+            return BoundTest(field: field, relation: swapped, constant: constant)
+        }
+        return nil
+    }
+
+    /// A request field of type int or decimal, with its number cache slot.
+    private func numberField(_ expr: Expr) -> NumberField? {
+        guard let written = WrittenPath(expr), let path = requestField(written), path.type == .int || path.type == .decimal
+        else { return nil }
+        if let field = numberFields[path.description] { return field }
+        let field = NumberField(path: path, index: numberFields.count)
+        numberFields[path.description] = field
+        return field
+    }
+
+    /// An int literal, or `decimal("…")` / `decimal(n)` of a literal, as a decimal.
+    private func numberConstant(_ expr: Expr, in checked: CheckedExpr) -> CELDecimal? {
+        switch expr.kind {
+        case .constant(.int(let value)):
+            return CELDecimal(value)
+        case .call(nil, _, let args) where args.count == 1:
+            guard case .function(let overloads)? = checked.references[expr.id], overloads.count == 1 else { return nil }
+            switch (overloads[0], args[0].kind) {
+            case ("string_to_decimal", .constant(.string(let text))): return CELDecimal(parsing: text)
+            case ("int64_to_decimal", .constant(.int(let value))): return CELDecimal(value)
+            default: return nil
+            }
+        default:
+            return nil
+        }
     }
 
     private func cachedTest(_ test: EnumTestRecognizer.Test) -> EnumTest? {

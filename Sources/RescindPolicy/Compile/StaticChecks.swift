@@ -10,6 +10,14 @@ import RescindEngine
 struct StaticChecks {
     /// Resolves request paths and their enum types against the schema.
     let shortcuts: ShortcutFinder
+    /// The parsed form of a condition's text, when the compiler has it (else it is parsed here).
+    var parsed: (String) -> Expr? = { _ in nil }
+
+    /// What one condition text requires: its conjuncts, each an enum test or canonical text.
+    private enum Atom {
+        case test(path: String, passing: Set<String>, text: String)
+        case other(String)
+    }
 
     /// What a rule's top-level `all` requires: for enum-valued paths the set of values
     /// allowed, and every other condition as canonical text.
@@ -23,8 +31,10 @@ struct StaticChecks {
     func check(_ rules: [RuleModel]) -> [Diagnostic] {
         var diagnostics: [Diagnostic] = []
         var analysed: [(rule: Int, requirements: Requirements)] = []
+        // A large set repeats its tests: each text is analysed once.
+        var atoms: [String: [Atom]?] = [:]
         for (index, rule) in rules.enumerated() {
-            guard let when = rule.when, let requirements = requirements(of: when) else { continue }
+            guard let when = rule.when, let requirements = requirements(of: when, atoms: &atoms) else { continue }
             if let contradiction = requirements.contradiction {
                 diagnostics.append(PolicyMessages.neverMatches(
                     rule.id.value, path: contradiction.path, first: contradiction.first, second: contradiction.second,
@@ -86,45 +96,55 @@ struct StaticChecks {
         return true
     }
 
-    private func requirements(of condition: ConditionModel) -> Requirements? {
+    private func requirements(of condition: ConditionModel, atoms cache: inout [String: [Atom]?]) -> Requirements? {
         var requirements = Requirements()
-        var atoms: [ExpressionText] = []
+        var texts: [ExpressionText] = []
         switch condition {
-        case .expression(let text): atoms = [text]
+        case .expression(let text): texts = [text]
         case .all(let items, _):
             for item in items {
                 guard case .expression(let text) = item else { return nil }
-                atoms.append(text)
+                texts.append(text)
             }
         default: return nil
         }
-        for atom in atoms {
-            guard let parsed = CELParser().parse(atom.source).0 else { return nil }
-            for conjunct in conjuncts(parsed.expr) { add(conjunct, to: &requirements) }
+        for text in texts {
+            let atoms: [Atom]? = if let known = cache[text.source] { known } else { analyse(text.source) }
+            cache[text.source] = atoms
+            guard let atoms else { return nil }
+            for atom in atoms { add(atom, to: &requirements) }
         }
         return requirements
     }
 
-    private func conjuncts(_ expr: Expr) -> [Expr] { EnumTestRecognizer.conjuncts(expr) }
-
-    private func add(_ expr: Expr, to requirements: inout Requirements) {
-        let text = Unparser.unparse(expr)
-        guard let test = EnumTestRecognizer(enumType: shortcuts.requestEnumType).test(expr),
-            let field = shortcuts.requestField(test.path)
-        else {
-            requirements.others.insert(text)
-            return
-        }
-        let path = field.description
-        if let existing = requirements.allowed[path] {
-            let both = existing.intersection(test.passing)
-            if both.isEmpty, requirements.contradiction == nil {
-                requirements.contradiction = (path, "`\(requirements.firstTest[path] ?? path)`", "`\(text)`")
+    /// The conjuncts of a condition text; nil when it does not parse.
+    private func analyse(_ source: String) -> [Atom]? {
+        guard let expr = parsed(source) ?? CELParser().parse(source).0?.expr else { return nil }
+        let recognizer = EnumTestRecognizer(enumType: shortcuts.requestEnumType)
+        return EnumTestRecognizer.conjuncts(expr).map { conjunct in
+            let text = Unparser.unparse(conjunct)
+            guard let test = recognizer.test(conjunct), let field = shortcuts.requestField(test.path) else {
+                return .other(text)
             }
-            requirements.allowed[path] = both
-        } else {
-            requirements.allowed[path] = test.passing
-            requirements.firstTest[path] = text
+            return .test(path: field.description, passing: test.passing, text: text)
+        }
+    }
+
+    private func add(_ atom: Atom, to requirements: inout Requirements) {
+        switch atom {
+        case .other(let text):
+            requirements.others.insert(text)
+        case .test(let path, let passing, let text):
+            if let existing = requirements.allowed[path] {
+                let both = existing.intersection(passing)
+                if both.isEmpty, requirements.contradiction == nil {
+                    requirements.contradiction = (path, "`\(requirements.firstTest[path] ?? path)`", "`\(text)`")
+                }
+                requirements.allowed[path] = both
+            } else {
+                requirements.allowed[path] = passing
+                requirements.firstTest[path] = text
+            }
         }
     }
 }
