@@ -16,27 +16,27 @@ package struct LoadedPolicies: Sendable {
 
     /// Loads, checks and compiles the policy files under `paths`.
     package static func load(
-        paths: [String], limits: YAMLLimits = .default, options: PolicyCompiler.Options = .init()
+        paths: [String], limits: PolicyLimits = .default, options: PolicyCompiler.Options = .init()
     ) -> LoadedPolicies {
-        assemble(PolicyLoader(limits: limits).load(paths: paths), options)
+        assemble(PolicyLoader(limits: limits.yaml).load(paths: paths), limits.applied(to: options))
     }
 
     /// Loads, checks and compiles in-memory files (path → text).
     package static func load(
-        sources: [(path: String, text: String)], limits: YAMLLimits = .default,
+        sources: [(path: String, text: String)], limits: PolicyLimits = .default,
         options: PolicyCompiler.Options = .init()
     ) -> LoadedPolicies {
-        assemble(PolicyLoader(limits: limits).load(sources: sources), options)
+        assemble(PolicyLoader(limits: limits.yaml).load(sources: sources), limits.applied(to: options))
     }
 
     /// Loads, checks and compiles in-memory files read from one policy folder (e.g. at
     /// a git revision); `name` is the path inside the folder, so the digest equals that
     /// of the same files loaded from disk.
     package static func load(
-        folder: String, files: [(path: String, name: String, text: String)], limits: YAMLLimits = .default,
+        folder: String, files: [(path: String, name: String, text: String)], limits: PolicyLimits = .default,
         options: PolicyCompiler.Options = .init()
     ) -> LoadedPolicies {
-        assemble(PolicyLoader(limits: limits).load(folder: folder, files: files), options)
+        assemble(PolicyLoader(limits: limits.yaml).load(folder: folder, files: files), limits.applied(to: options))
     }
 
     private static func assemble(_ loaded: PolicyLoadResult, _ options: PolicyCompiler.Options) -> LoadedPolicies {

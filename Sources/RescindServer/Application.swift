@@ -16,7 +16,8 @@ package func buildApplication(
     configuration: ServerConfiguration, logger: Logger = Logger(label: "rescind.server")
 ) -> some ApplicationProtocol {
     let store = PolicyStore(
-        paths: configuration.policies, limits: RequestLimits(maxBytes: configuration.maxBodyBytes), logger: logger)
+        paths: configuration.policies, limits: configuration.requestLimits,
+        policyLimits: configuration.policyLimits, logger: logger)
     store.loadNow()
     return buildApplication(configuration: configuration, store: store, logger: logger)
 }
@@ -346,7 +347,8 @@ struct ServerRoutes: Sendable {
         try requireJSONOrTar(request)
         let body = try await readBody(request)
         let sources = try candidateSources(
-            body, contentType: request.headers[.contentType], maxBodyBytes: configuration.maxBodyBytes)
+            body, contentType: request.headers[.contentType], maxBodyBytes: configuration.maxBodyBytes,
+                maxFileSize: store.policyLimits.yaml.maxFileSize)
         let loaded = await store.check(sources)
         return .json(JSONWriter.bytes(capacity: 4096) { out in
             out.object { out in

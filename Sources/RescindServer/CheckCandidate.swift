@@ -13,14 +13,18 @@ import RescindYAML
 /// else a JSON object mapping file names to their YAML text. A JSON object starts with
 /// `{` (or space) and a tar archive with a member's name, so sniffing is unambiguous
 /// and clients that send no tar content type (curl's `--data-binary`) still work.
-func candidateSources(_ body: ByteBuffer, contentType: String?, maxBodyBytes: Int) throws -> [(path: String, text: String)] {
+/// A tar member may be as large as the configured policy file limit (`maxFileSize`),
+/// and no larger than the body.
+func candidateSources(
+    _ body: ByteBuffer, contentType: String?, maxBodyBytes: Int, maxFileSize: Int
+) throws -> [(path: String, text: String)] {
     let declaredTar = contentType.map { type in
         let media = type.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
         return media == "application/x-tar" || media == "application/tar"
     } ?? false
     if declaredTar || body.withUnsafeReadableBytes(TarArchive.looksLikeTar) {
         let limits = TarLimits(
-            maxEntries: 1000, maxMemberBytes: min(YAMLLimits.default.maxFileSize, maxBodyBytes), maxTotalBytes: maxBodyBytes)
+            maxEntries: 1000, maxMemberBytes: min(maxFileSize, maxBodyBytes), maxTotalBytes: maxBodyBytes)
         do {
             return try TarArchive.policySources(Array(body.readableBytesView), limits: limits)
         } catch {

@@ -69,7 +69,7 @@ extension PolicyStore {
                 result: "refused")
         }
         let candidate = LoadedPolicies.load(
-            folder: link, files: files.map { (path: $0.path, name: $0.path, text: $0.text) })
+            folder: link, files: files.map { (path: $0.path, name: $0.path, text: $0.text) }, limits: policyLimits)
         guard let set = candidate.policySet else { return .invalid(candidate) }
 
         // Beside the folder the link leads to, in the link's own style (relative or absolute).
@@ -189,7 +189,8 @@ extension ServerRoutes {
         let sources: [(path: String, text: String)]
         do {
             sources = try candidateSources(
-                body, contentType: request.headers[.contentType], maxBodyBytes: configuration.maxBodyBytes)
+                body, contentType: request.headers[.contentType], maxBodyBytes: configuration.maxBodyBytes,
+                maxFileSize: store.policyLimits.yaml.maxFileSize)
             for source in sources { try Self.checkDeployName(source.path) }
         } catch {
             metrics.recordDeploy(result: "bad-request")

@@ -43,6 +43,9 @@ package final class PolicyStore: @unchecked Sendable {
     /// What `load` reads.
     package let paths: [String]
     private let limits: RequestLimits
+    /// The limits every load applies: start-up, reloads, checks and deployments alike
+    /// (`--max-file-size` and the rest).
+    package let policyLimits: PolicyLimits
     // The lock guards only the swap and the reads of these fields: deciding holds a
     // snapshot, never the lock.
     private let lock = NSLock()
@@ -54,9 +57,13 @@ package final class PolicyStore: @unchecked Sendable {
     let queue = DispatchQueue(label: "rescind.policy-reload")
     let logger: Logger
 
-    package init(paths: [String], limits: RequestLimits = .default, logger: Logger = Logger(label: "rescind.policies")) {
+    package init(
+        paths: [String], limits: RequestLimits = .default, policyLimits: PolicyLimits = .default,
+        logger: Logger = Logger(label: "rescind.policies")
+    ) {
         self.paths = paths
         self.limits = limits
+        self.policyLimits = policyLimits
         self.logger = logger
     }
 
@@ -97,7 +104,7 @@ package final class PolicyStore: @unchecked Sendable {
     /// a large candidate does not hold up a request thread.
     package func check(_ sources: [(path: String, text: String)]) async -> LoadedPolicies {
         await withCheckedContinuation { continuation in
-            queue.async { continuation.resume(returning: LoadedPolicies.load(sources: sources)) }
+            queue.async { continuation.resume(returning: LoadedPolicies.load(sources: sources, limits: self.policyLimits)) }
         }
     }
 
@@ -109,7 +116,7 @@ package final class PolicyStore: @unchecked Sendable {
     func loadOnQueue(discardIfChanged: Bool = false) -> LoadedPolicies? {
         for attempt in 1...3 {
             let before = PolicyFingerprint(paths)
-            let loaded = LoadedPolicies.load(paths: paths)
+            let loaded = LoadedPolicies.load(paths: paths, limits: policyLimits)
             let after = PolicyFingerprint(paths)
             if before == after || attempt == 3 {
                 if before != after {

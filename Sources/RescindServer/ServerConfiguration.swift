@@ -1,3 +1,5 @@
+import Rescind
+import RescindEngine
 import RescindHistory
 /// Everything `rescind serve` can be told, by flag or environment variable. Defaults
 /// are safe for a loopback deployment: no tokens means admin endpoints are refused.
@@ -26,6 +28,18 @@ package struct ServerConfiguration: Sendable {
     /// list cannot hold a worker. A decision that runs out reports a problem and, as for
     /// any failed condition, the condition does not hold.
     package var maxEvaluationCost: Int = 100_000
+    /// The limits on loading the policies (`--max-file-size` and the rest), for the
+    /// start-up load and every reload, check and deployment.
+    package var policyLimits: PolicyLimits = .default
+    /// The bounds on a decoded request other than its size (`--max-request-depth` and
+    /// the rest); the size is `maxBodyBytes`.
+    package var requestShape: RequestLimits = .default
+    /// What each request is decoded within: `requestShape` with `maxBodyBytes` as the size.
+    package var requestLimits: RequestLimits {
+        var limits = requestShape
+        limits.maxBytes = maxBodyBytes
+        return limits
+    }
     /// The decision log; nil (the default) logs no decisions.
     package var decisionLog: DecisionLogConfiguration? = nil
     /// Rescind's history store (`--history`); nil (the default) keeps none.

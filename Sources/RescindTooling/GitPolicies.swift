@@ -133,7 +133,7 @@ package struct GitPolicyRevision: Sendable {
 extension LoadedPolicies {
     /// Loads, checks and compiles the policy folder as it was at a git revision
     /// (`GitPolicyRevision.read`); diagnostics name files `REV:path`, as `git show` does.
-    package static func load(revision: GitPolicyRevision, limits: YAMLLimits = .default) -> LoadedPolicies {
+    package static func load(revision: GitPolicyRevision, limits: PolicyLimits = .default) -> LoadedPolicies {
         load(folder: "\(revision.revision):\(revision.folder)", files: revision.files, limits: limits)
     }
 }
@@ -182,22 +182,25 @@ package struct PolicySource: Sendable, Hashable {
 
     /// Loads, checks and compiles this side; a `git:REV` side without a path reads
     /// `defaultFolder` at the revision. Fails only when git cannot read the revision:
-    /// policies with errors load, with their diagnostics.
-    package func load(defaultFolder: String = "Policies") -> Result<LoadedPolicySource, GitPolicyRevision.Failure> {
+    /// policies with errors load, with their diagnostics. Both loads (and every reload)
+    /// apply `limits`.
+    package func load(
+        defaultFolder: String = "Policies", limits: PolicyLimits = .default
+    ) -> Result<LoadedPolicySource, GitPolicyRevision.Failure> {
         guard let revision else {
             let folder = self.folder ?? defaultFolder
             return .success(LoadedPolicySource(
-                source: self, policies: LoadedPolicies.load(paths: [folder]), commit: nil,
+                source: self, policies: LoadedPolicies.load(paths: [folder], limits: limits), commit: nil,
                 filePrefix: Self.filePrefix(folder: folder),
-                reload: { LoadedPolicies.load(paths: [folder]) }))
+                reload: { LoadedPolicies.load(paths: [folder], limits: limits) }))
         }
         switch GitPolicyRevision.read(revision: revision, folder: folder ?? defaultFolder) {
         case .failure(let failure): return .failure(failure)
         case .success(let files):
             return .success(LoadedPolicySource(
-                source: self, policies: LoadedPolicies.load(revision: files), commit: files.commit,
+                source: self, policies: LoadedPolicies.load(revision: files, limits: limits), commit: files.commit,
                 filePrefix: "\(revision):" + (files.folder.isEmpty ? "" : files.folder + "/"),
-                reload: { LoadedPolicies.load(revision: files) }))
+                reload: { LoadedPolicies.load(revision: files, limits: limits) }))
         }
     }
 }

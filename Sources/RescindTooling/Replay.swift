@@ -60,16 +60,24 @@ package struct Replay: Sendable {
     package let samples: Int
     /// The language of reasons (and of notify obligations' texts, which are compared).
     package let locale: String?
+    /// The bounds on each logged request (`--max-request-bytes` and the rest).
+    package let requestLimits: RequestLimits
     private let comparer: Comparer
 
     /// A replay of `baseline` against `candidate`, keeping `samples` requests per kind
-    /// of change and rendering reasons in `locale` (default: each request's).
-    package init(baseline: ReplaySide, candidate: ReplaySide, samples: Int = 3, locale: String? = nil) {
+    /// of change and rendering reasons in `locale` (default: each request's), decoding
+    /// each request within `requestLimits`.
+    package init(
+        baseline: ReplaySide, candidate: ReplaySide, samples: Int = 3, locale: String? = nil,
+        requestLimits: RequestLimits = .default
+    ) {
         self.baseline = baseline
         self.candidate = candidate
         self.samples = max(0, samples)
         self.locale = locale
-        self.comparer = Comparer(baseline: baseline.policySet, candidate: candidate.policySet, locale: locale)
+        self.requestLimits = requestLimits
+        self.comparer = Comparer(
+            baseline: baseline.policySet, candidate: candidate.policySet, locale: locale, limits: requestLimits)
     }
 
     /// Replays every line of `reader`, deciding batches of lines on `jobs` threads.
@@ -113,7 +121,8 @@ package struct Replay: Sendable {
                     DispatchQueue.concurrentPerform(iterations: filled) { index in
                         if comparers[index] == nil {
                             comparers[index] = Comparer(
-                                baseline: baseline.copy(), candidate: candidate.copy(), locale: locale)
+                                baseline: baseline.copy(), candidate: candidate.copy(), locale: locale,
+                                limits: requestLimits)
                         }
                         let comparer = comparers[index]!
                         var tally = ReplayTally()
@@ -276,12 +285,12 @@ private struct Comparer: Sendable {
     /// Which sides take a logged `history`.
     let taking: HistoryTaking
 
-    init(baseline: PolicySet, candidate: PolicySet, locale: String?) {
+    init(baseline: PolicySet, candidate: PolicySet, locale: String?, limits: RequestLimits) {
         self.baseline = baseline
         self.candidate = candidate
         taking = HistoryTaking(baseline: baseline, candidate: candidate)
-        baselineDecoder = RequestDecoder(schema: baseline.schema)
-        candidateDecoder = RequestDecoder(schema: candidate.schema)
+        baselineDecoder = RequestDecoder(schema: baseline.schema, limits: limits)
+        candidateDecoder = RequestDecoder(schema: candidate.schema, limits: limits)
         options = DecisionOptions(locale: locale, explain: false)
         baselineEffects = Self.effects(of: baseline)
         candidateEffects = Self.effects(of: candidate)

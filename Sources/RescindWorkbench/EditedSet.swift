@@ -51,9 +51,10 @@ struct EditedSet: Sendable {
     func path(of name: String) -> String { (folder as NSString).appendingPathComponent(name) }
 
     /// Loads, checks and compiles the policy files as `rescind check` would the folder
-    /// (same paths in diagnostics, same digest for the same texts).
-    func load(today: CivilDate?) -> LoadedPolicies {
-        LoadedPolicies.load(folder: folder, files: policySources, options: PolicyCompiler.Options(today: today))
+    /// (same paths in diagnostics, same digest for the same texts), with its limits.
+    func load(today: CivilDate?, limits: PolicyLimits) -> LoadedPolicies {
+        LoadedPolicies.load(
+            folder: folder, files: policySources, limits: limits, options: PolicyCompiler.Options(today: today))
     }
 
     /// The policy files (not tests) as the loaders take them: the path diagnostics show,
@@ -63,9 +64,10 @@ struct EditedSet: Sendable {
     }
 
     /// The policy tests of the edited files against `policySet`: test files come from the
-    /// page; their includes and request files resolve next to them on disk.
-    func testPlan(for policySet: PolicySet) -> PolicyTestPlan {
+    /// page; their includes and request files resolve next to them on disk. Test files
+    /// are read within the same YAML limits as the policies, as `rescind test` reads them.
+    func testPlan(for policySet: PolicySet, limits: PolicyLimits) -> PolicyTestPlan {
         let edited = Dictionary(uniqueKeysWithValues: files.filter(\.isTest).map { (path(of: $0.name), $0.text) })
-        return PolicyTestPlan.load(paths: [folder], policySet: policySet, edited: edited)
+        return PolicyTestPlan.load(paths: [folder], policySet: policySet, limits: limits.yaml, edited: edited)
     }
 }

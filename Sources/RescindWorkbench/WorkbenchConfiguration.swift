@@ -1,5 +1,6 @@
 import CELRuntime
 import Foundation
+import Rescind
 
 /// How `rescind workbench` runs: which folder it edits, what it replays, where it listens.
 package struct WorkbenchConfiguration: Sendable {
@@ -18,6 +19,9 @@ package struct WorkbenchConfiguration: Sendable {
     package var assets: String?
     /// "Today" for the load-time checks that look at the calendar's coverage (tests pin it).
     package var today: CivilDate?
+    /// The limits on loading the policies, for the saved folder and every edit alike
+    /// (`--max-file-size` and the rest).
+    package var policyLimits: PolicyLimits = .default
 
     package init(policies: String, requests: String? = nil) {
         self.policies = policies

@@ -26,7 +26,7 @@ struct WorkbenchRoutes: Sendable {
     func workspaceDocument() async throws -> Response {
         let files = try await workspace.files()
         let revision = Workspace.revision(of: files)
-        let saved = LoadedPolicies.load(paths: [workspace.folder]).policySet
+        let saved = LoadedPolicies.load(paths: [workspace.folder], limits: configuration.policyLimits).policySet
         let body = JSONWriter.text(capacity: 64 << 10) { out in
             out.beginObject()
             out.member("folder", string: workspace.folder)
@@ -55,7 +55,7 @@ struct WorkbenchRoutes: Sendable {
     /// located in its file, and what the other panes need of the set that loaded.
     func check(_ body: WorkbenchBody) async throws -> Response {
         let edited = try await edited(body)
-        let loaded = edited.load(today: configuration.today)
+        let loaded = edited.load(today: configuration.today, limits: configuration.policyLimits)
         return .json(CheckAnswer(edited: edited, loaded: loaded, locale: body.language).json + "\n")
     }
 
@@ -65,7 +65,7 @@ struct WorkbenchRoutes: Sendable {
     /// book`), in the page's language; every item carries `data-source` (its file:line).
     func book(_ body: WorkbenchBody) async throws -> Response {
         let edited = try await edited(body)
-        let load = PolicyBook.load(folder: edited.folder, files: edited.policySources)
+        let load = PolicyBook.load(folder: edited.folder, files: edited.policySources, limits: configuration.policyLimits)
         guard let book = load.book else {
             throw WorkbenchError.setHasErrors(load.diagnostics.errors.count).apiError
         }
@@ -115,7 +115,7 @@ struct WorkbenchRoutes: Sendable {
     func runTests(_ body: WorkbenchBody) async throws -> Response {
         let edited = try await edited(body)
         let (_, policySet) = try compiled(edited)
-        let plan = edited.testPlan(for: policySet)
+        let plan = edited.testPlan(for: policySet, limits: configuration.policyLimits)
         let results = plan.diagnostics.hasErrors ? nil : plan.run()
         let answer = JSONWriter.text(capacity: 64 << 10) { out in
             out.beginObject()
@@ -219,7 +219,7 @@ struct WorkbenchRoutes: Sendable {
     /// and the folder is still at the revision the page started from.
     func save(_ body: WorkbenchBody) async throws -> Response {
         let edited = try await edited(body)
-        let loaded = edited.load(today: configuration.today)
+        let loaded = edited.load(today: configuration.today, limits: configuration.policyLimits)
         guard loaded.policySet != nil else {
             let error = WorkbenchError.setHasErrors(loaded.diagnostics.errors.count)
             logger.warning("save refused", metadata: ["code": "\(error.code)", "errors": "\(loaded.diagnostics.errors.count)"])
@@ -269,7 +269,7 @@ struct WorkbenchRoutes: Sendable {
     /// The edited set compiled, or the 422 every call but check and save answers for a
     /// set with errors (the page shows check's diagnostics for it).
     private func compiled(_ edited: EditedSet) throws -> (LoadedPolicies, PolicySet) {
-        let loaded = edited.load(today: nil)
+        let loaded = edited.load(today: nil, limits: configuration.policyLimits)
         guard let policySet = loaded.policySet else {
             throw WorkbenchError.setHasErrors(loaded.diagnostics.errors.count).apiError
         }
@@ -278,7 +278,7 @@ struct WorkbenchRoutes: Sendable {
 
     /// The folder as saved: the baseline impact and diff compare the edit with.
     private func saved() throws -> (LoadedPolicies, PolicySet) {
-        let loaded = LoadedPolicies.load(paths: [workspace.folder])
+        let loaded = LoadedPolicies.load(paths: [workspace.folder], limits: configuration.policyLimits)
         guard let policySet = loaded.policySet else { throw WorkbenchError.savedSetHasErrors(workspace.folder).apiError }
         return (loaded, policySet)
     }

@@ -62,8 +62,10 @@ enum YAMLMessages {
         return .error(
             .yamlSizeLimit, message, at: span,
             help: .en(
-                "split the policy into smaller files; \(limitRationale.en)",
-                zh: "请把策略拆分成几个较小的文件；\(limitRationale.zh)"))
+                "split the policy into smaller files, or raise the limit with `--max-file-size` "
+                    + "(or `RESCIND_MAX_FILE_SIZE`), e.g. `--max-file-size 4MiB`; \(limitRationale.en)",
+                zh: "请把策略拆分成几个较小的文件，或用 `--max-file-size`（或 `RESCIND_MAX_FILE_SIZE`）提高上限，"
+                    + "例如 `--max-file-size 4MiB`；\(limitRationale.zh)"))
     }
 
     static func invalidUTF8(at span: SourceSpan, invalidSequences: Int) -> Diagnostic {
@@ -264,8 +266,10 @@ enum YAMLMessages {
                 zh: "别名 `*\(excerpt(name))` 使别名展开后超过 \(limit) 个节点"),
             at: span,
             help: .en(
-                "this looks like an alias bomb (\"billion laughs\"); \(limitRationale.en)",
-                zh: "这看起来像是别名炸弹（“billion laughs”攻击）；\(limitRationale.zh)"))
+                "this looks like an alias bomb (\"billion laughs\"); \(limitRationale.en) "
+                    + "(`--max-alias-expansion` or `RESCIND_MAX_ALIAS_EXPANSION` raises it)",
+                zh: "这看起来像是别名炸弹（“billion laughs”攻击）；\(limitRationale.zh)"
+                    + "（可用 `--max-alias-expansion` 或 `RESCIND_MAX_ALIAS_EXPANSION` 提高）"))
     }
 
     static func tooManyErrors(limit: Int, at span: SourceSpan) -> Diagnostic {
@@ -275,14 +279,18 @@ enum YAMLMessages {
                 "stopped after \(limit) errors; the rest of the file was not checked",
                 zh: "已发现 \(limit) 个错误，检查就此停止；文件其余部分未检查"),
             at: span,
-            help: .en("fix the errors above and load the file again", zh: "请先修正上面的错误，再重新加载文件"))
+            help: .en(
+                "fix the errors above and load the file again (`--max-errors` or `RESCIND_MAX_ERRORS` reports more)",
+                zh: "请先修正上面的错误，再重新加载文件（可用 `--max-errors` 或 `RESCIND_MAX_ERRORS` 报告更多错误）"))
     }
 
     static func depthLimit(limit: Int, at span: SourceSpan) -> Diagnostic {
         .error(
             .yamlDepthLimit,
             .en("collections are nested more than \(limit) levels deep", zh: "集合嵌套超过 \(limit) 层"), at: span,
-            help: .en("flatten the structure; \(limitRationale.en)", zh: "请减少嵌套层级；\(limitRationale.zh)"))
+            help: .en(
+                "flatten the structure; \(limitRationale.en) (`--max-yaml-depth` or `RESCIND_MAX_YAML_DEPTH` raises it)",
+                zh: "请减少嵌套层级；\(limitRationale.zh)（可用 `--max-yaml-depth` 或 `RESCIND_MAX_YAML_DEPTH` 提高）"))
     }
 
     static func invalidTaggedValue(tag: String, text: String, at span: SourceSpan) -> Diagnostic {

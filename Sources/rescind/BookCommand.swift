@@ -44,8 +44,11 @@ struct BookCommand: ParsableCommand {
             completion: .file(extensions: ["md", "html"]))
     var output: String?
 
+    @OptionGroup(title: "Limits")
+    var limitOptions: PolicyLimitOptions
+
     func run() throws {
-        let loaded = PolicyBook.load(paths: [policies])
+        let loaded = PolicyBook.load(paths: [policies], limits: try limitOptions.limits())
         guard let book = loaded.book else {
             let text = render(loaded.diagnostics, sources: loaded.sources, format: .human)
             FileHandle.standardError.write(Data(text.utf8))

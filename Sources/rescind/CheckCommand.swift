@@ -25,6 +25,7 @@ struct CheckCommand: ParsableCommand {
               rescind check Policies --format json
               rescind check Policies --format github    # annotations in GitHub Actions
               rescind check Policies --locale zh-CN     # the diagnostics in Chinese
+              rescind check Policies --max-file-size 4MiB   # docs/limits.md
             """)
 
     @Argument(help: "Policy files or folders (searched recursively).", completion: .file(extensions: ["yaml", "yml"]))
@@ -35,6 +36,9 @@ struct CheckCommand: ParsableCommand {
 
     @Flag(help: "Treat warnings as errors: exit 3 when there is any warning.")
     var strict = false
+
+    @OptionGroup(title: "Limits")
+    var limitOptions: PolicyLimitOptions
 
     @Option(
         help: ArgumentHelp(
@@ -53,7 +57,8 @@ struct CheckCommand: ParsableCommand {
         // `PolicyCompiler.calendarWarningDays` of today is a warning.
         let day = try Self.today(option: today, environment: ProcessInfo.processInfo.environment["RESCIND_TODAY"])
         let language = try DiagnosticLanguage.required(locale)
-        let loaded = LoadedPolicies.load(paths: paths, options: PolicyCompiler.Options(today: day))
+        let loaded = LoadedPolicies.load(
+            paths: paths, limits: try limitOptions.limits(), options: PolicyCompiler.Options(today: day))
         keepUntilExit(loaded)
         let output = render(loaded.diagnostics, sources: loaded.sources, format: format, locale: language)
         FileHandle.standardOutput.write(Data(output.utf8))

@@ -68,6 +68,9 @@ struct DiffCommand: ParsableCommand {
     @Flag(help: "Exit 8 when there are changes (0 when there are none), like `git diff --exit-code`.")
     var exitCode = false
 
+    @OptionGroup(title: "Limits")
+    var limitOptions: PolicyLimitOptions
+
     func validate() throws {
         guard Diagnostic.Locale(tag: locale) != nil else {
             throw ValidationError("--locale `\(locale)`: give `en` or `zh-CN`")
@@ -77,12 +80,14 @@ struct DiffCommand: ParsableCommand {
 
     func run() throws {
         let sources = try sources()
+        let limits = try limitOptions.limits()
         var sides: [DiffSide] = []
         var invalid = false
         for (index, source) in sources.enumerated() {
             let other = sources[1 - index]
             let loaded: LoadedPolicySource
-            switch source.load(defaultFolder: PolicySource.defaultFolder(policiesPath: policiesPath, other: other)) {
+            switch source.load(
+                defaultFolder: PolicySource.defaultFolder(policiesPath: policiesPath, other: other), limits: limits) {
             case .success(let side): loaded = side
             case .failure(let failure): throw ValidationError("`\(source.spec)`: \(failure.message)")
             }

@@ -76,7 +76,7 @@ struct EvalCommand: AsyncParsableCommand {
         }
         if let jsonl {
             let decisionOptions = DecisionOptions(locale: locale, explain: explain)
-            try stream(jsonl, policySet, RequestDecoder(schema: policySet.schema), decisionOptions)
+            try stream(jsonl, policySet, try options.decoder(for: policySet), decisionOptions)
             return
         }
         try options.decide(request!, with: policySet, explain: explain, output: json ? .json : .text(.all))
@@ -184,7 +184,7 @@ extension EvalCommand {
             if output == .json { FileHandle.standardOutput.write(Data((error.errorObject(line: nil) + "\n").utf8)) }
             return RescindExit.invalidInput
         }
-        switch RequestDecoder(schema: policySet.schema).decode(bytes) {
+        switch try self.options.decoder(for: policySet).decode(bytes) {
         case .failure(let error):
             throw reject(error)
         case .success(let decoded):
@@ -208,7 +208,7 @@ extension EvalCommand {
         _ path: String, _ policySet: PolicySet, _ lookup: HistoryLookup, _ options: DecisionOptions
     ) async throws {
         guard let reader = LineReader(path: path) else { throw ValidationError("cannot open `\(path)`") }
-        let decoder = RequestDecoder(schema: policySet.schema)
+        let decoder = try self.options.decoder(for: policySet)
         var output = BufferedOutput()
         while let bytes = reader.next(beforeReading: { output.flush() }) {
             switch decoder.decode(bytes) {

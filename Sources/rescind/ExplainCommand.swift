@@ -106,7 +106,7 @@ struct ExplainCommand: ParsableCommand {
             folder = String(folder.dropFirst().dropLast())
         }
         folder = NSString(string: folder).expandingTildeInPath
-        guard let policySet = LoadedPolicies.load(paths: [folder]).policySet else { return [] }
+        guard let policySet = LoadedPolicies.load(paths: [folder], limits: PolicyLimitOptions.fromEnvironment()).policySet else { return [] }
         return ExplanationSelection.names(in: policySet).filter { $0.hasPrefix(prefix) }
     }
 }

@@ -45,6 +45,9 @@ struct HistoryImportCommand: AsyncParsableCommand {
     @Option(help: "How the summary is printed.")
     var format: HistoryOutputFormat = .human
 
+    @OptionGroup(title: "Limits")
+    var limitOptions: PolicyLimitOptions
+
     @Option(
         help: ArgumentHelp(
             "Events a transaction (default: 250000 for SQLite, 10000 for PostgreSQL).", valueName: "N"))
@@ -76,7 +79,7 @@ struct HistoryImportCommand: AsyncParsableCommand {
                     "`\(name)` is a decision log: give --policies DIR, whose `history.buyer` names the buyer of each "
                         + "decision")
             }
-            let policySet = try PolicyOptions.loadPolicySet(from: policies)
+            let policySet = try PolicyOptions.loadPolicySet(from: policies, limits: try limitOptions.limits())
             guard policySet.history != nil else {
                 throw ValidationError(
                     "`\(policies)` has no `history:` section: a decision log is imported with the policy set's "

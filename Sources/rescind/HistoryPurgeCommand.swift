@@ -35,6 +35,9 @@ struct HistoryPurgeCommand: AsyncParsableCommand {
         completion: .directory)
     var policies: String?
 
+    @OptionGroup(title: "Limits")
+    var limitOptions: PolicyLimitOptions
+
     @Option(
         help: ArgumentHelp(
             "Kept beyond the longest window, with --policies (a duration: `168h`, `30m`).", valueName: "DURATION"))
@@ -104,7 +107,7 @@ struct HistoryPurgeCommand: AsyncParsableCommand {
     /// `--before`, or now minus the set's longest window minus the margin.
     func cut() throws -> HistoryInstant {
         if let before { return HistoryInstant.parsing(before)! }
-        let policySet = try PolicyOptions.loadPolicySet(from: policies!)
+        let policySet = try PolicyOptions.loadPolicySet(from: policies!, limits: try limitOptions.limits())
         guard let history = policySet.history else {
             throw ValidationError(
                 "`\(policies!)` has no `history:` section, so no window says what is still counted; give --before")

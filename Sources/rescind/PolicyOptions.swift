@@ -21,6 +21,17 @@ struct PolicyOptions: ParsableArguments {
         completion: .list(PolicyOptions.locales))
     var locale: String?
 
+    @OptionGroup(title: "Limits")
+    var limitOptions: PolicyLimitOptions
+
+    @OptionGroup(title: "Request limits")
+    var requestLimitOptions: RequestLimitOptions
+
+    /// A decoder for `policySet`'s requests within the request limits.
+    func decoder(for policySet: PolicySet) throws -> RequestDecoder {
+        RequestDecoder(schema: policySet.schema, limits: try requestLimitOptions.limits())
+    }
+
     /// The locales the policy language requires by default (`locales:` in
     /// `policy_set`); offered as completions, though a policy set may declare others.
     static let locales = ["en", "zh-CN"]
@@ -44,16 +55,17 @@ struct PolicyOptions: ParsableArguments {
 
     /// The compiled policy set; with errors, prints the diagnostics and exits 3.
     func loadPolicySet() throws -> PolicySet {
-        try Self.loadPolicySet(from: policies, locale: DiagnosticLanguage.preferred(locale))
+        try Self.loadPolicySet(
+            from: policies, locale: DiagnosticLanguage.preferred(locale), limits: try limitOptions.limits())
     }
 
-    /// The compiled policy set in `folder`; with errors, prints the diagnostics in
+    /// The compiled policy set in `folder`, loaded within `limits`; with errors, prints the diagnostics in
     /// `format` on `output` and exits 3.
     static func loadPolicySet(
         from folder: String, format: DiagnosticFormat = .human, output: FileHandle = .standardError,
-        locale: Diagnostic.Locale = .en
+        locale: Diagnostic.Locale = .en, limits: PolicyLimits
     ) throws -> PolicySet {
-        let loaded = LoadedPolicies.load(paths: [folder])
+        let loaded = LoadedPolicies.load(paths: [folder], limits: limits)
         keepUntilExit(loaded)
         guard let policySet = loaded.policySet else {
             output.write(Data(render(loaded.diagnostics, sources: loaded.sources, format: format, locale: locale).utf8))
@@ -68,7 +80,7 @@ struct PolicyOptions: ParsableArguments {
     /// exits 3.
     func decide(_ path: String, with policySet: PolicySet, explain: Bool, output: DecisionOutput) throws {
         let bytes = try readInput(path)
-        switch RequestDecoder(schema: policySet.schema).decode(bytes) {
+        switch try decoder(for: policySet).decode(bytes) {
         case .failure(let error):
             FileHandle.standardError.write(Data(error.humanDescription(in: DiagnosticLanguage.preferred(locale)).utf8))
             if output == .json { FileHandle.standardOutput.write(Data((error.errorObject(line: nil) + "\n").utf8)) }

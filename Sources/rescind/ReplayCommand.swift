@@ -92,6 +92,12 @@ struct ReplayCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Threads deciding requests (default: one per processor).", valueName: "N"))
     var jobs: Int?
 
+    @OptionGroup(title: "Limits")
+    var limitOptions: PolicyLimitOptions
+
+    @OptionGroup(title: "Request limits")
+    var requestLimitOptions: RequestLimitOptions
+
     func validate() throws {
         if samples < 0 { throw ValidationError("--samples `\(samples)`: give 0 or more") }
         if let jobs, jobs < 1 { throw ValidationError("--jobs `\(jobs)`: give 1 or more") }
@@ -125,7 +131,9 @@ struct ReplayCommand: ParsableCommand {
         for side in policySets { _ = try PolicyOptions.match(locale, in: side) }
 
         guard let reader = LineReader(path: requests) else { throw ValidationError("cannot open `\(requests)`") }
-        let replay = Replay(baseline: loaded[0], candidate: loaded[1], samples: samples, locale: locale)
+        let replay = Replay(
+            baseline: loaded[0], candidate: loaded[1], samples: samples, locale: locale,
+            requestLimits: try requestLimitOptions.limits())
         var report = replay.run(reader, jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount)
         report.check(thresholds)
         let output = switch format {
@@ -168,7 +176,9 @@ struct ReplayCommand: ParsableCommand {
     private func load(_ source: PolicySource, other: PolicySource) throws -> (
         LoadedPolicies, source: String, commit: String?, recompile: @Sendable () -> PolicySet?
     ) {
-        switch source.load(defaultFolder: PolicySource.defaultFolder(policiesPath: policiesPath, other: other)) {
+        switch source.load(
+            defaultFolder: PolicySource.defaultFolder(policiesPath: policiesPath, other: other),
+            limits: try limitOptions.limits()) {
         case .success(let loaded):
             let reload = loaded.reload
             return (loaded.policies, source.spec, loaded.commit, { reload().policySet })

@@ -24,8 +24,11 @@ struct ServeCommand: ParsableCommand {
             RESCIND_DECISION_LOG_BUFFER_BYTES, RESCIND_DECISION_LOG_ERROR_RATE, \
             RESCIND_DECISION_LOG_DURABILITY, RESCIND_LOG_FORMAT, RESCIND_IDLE_TIMEOUT, \
             RESCIND_REQUEST_HEADER_TIMEOUT, RESCIND_REQUEST_BODY_TIMEOUT, RESCIND_MAX_CONNECTIONS, \
-            RESCIND_SHUTDOWN_TIMEOUT, RESCIND_ADMIN_TOKEN_FILE, RESCIND_DECISION_TOKEN_FILE, RESCIND_LOCALE; LOG_LEVEL sets \
-            the log level (info). The address bound is logged (`listening`, with `address`): --port 0 picks a \
+            RESCIND_SHUTDOWN_TIMEOUT, RESCIND_ADMIN_TOKEN_FILE, RESCIND_DECISION_TOKEN_FILE, RESCIND_LOCALE, and \
+            the limits' RESCIND_MAX_FILE_SIZE, RESCIND_MAX_YAML_DEPTH, RESCIND_MAX_ALIAS_EXPANSION, RESCIND_MAX_ERRORS, \
+            RESCIND_MAX_EXPRESSION_LENGTH, RESCIND_MAX_EXPRESSION_DEPTH (docs/limits.md; every reload, check and \
+            deployment loads within them), and RESCIND_MAX_REQUEST_DEPTH, RESCIND_MAX_REQUEST_LIST_LENGTH, \
+            RESCIND_MAX_REQUEST_ERRORS; LOG_LEVEL sets the log level (info). The address bound is logged (`listening`, with `address`): --port 0 picks a \
             free port. SIGHUP reloads the policies; SIGTERM and SIGINT stop after the requests \
             in flight (at most --shutdown-timeout; a second signal closes connections at once), \
             write out the decision log and exit 0. Exits 3 when the policies do not \
@@ -84,6 +87,12 @@ struct ServeCommand: ParsableCommand {
         valueName: "SECONDS"))
     var reloadSettle: Double?
 
+    @OptionGroup(title: "Limits")
+    var limitOptions: PolicyLimitOptions
+
+    @OptionGroup(title: "Request limits")
+    var requestShapeOptions: RequestShapeOptions
+
     @OptionGroup(title: "Operations")
     var operations: ServeOperationOptions
 
@@ -124,6 +133,8 @@ struct ServeCommand: ParsableCommand {
         guard configuration.maxBodyBytes > 0, configuration.maxBatch > 0 else {
             throw ValidationError("--max-body-bytes and --max-batch must be positive")
         }
+        configuration.policyLimits = try limitOptions.limits(environment: environment)
+        configuration.requestShape = try requestShapeOptions.limits(environment: environment)
         try operations.apply(to: &configuration, environment: environment)
         try connectionOptions.apply(to: &configuration, environment: environment)
         try historyOptions.apply(to: &configuration, environment: environment)
@@ -137,7 +148,8 @@ struct ServeCommand: ParsableCommand {
         var logger = Logger(label: "rescind.server")
         logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0) } ?? .info
         let store = PolicyStore(
-            paths: configuration.policies, limits: RequestLimits(maxBytes: configuration.maxBodyBytes), logger: logger)
+            paths: configuration.policies, limits: configuration.requestLimits,
+            policyLimits: configuration.policyLimits, logger: logger)
         // A service that starts without policies would only answer 503: refuse to start,
         // with the diagnostics `rescind check` prints.
         let loaded = store.loadNow()

@@ -48,6 +48,9 @@ struct TestCommand: ParsableCommand {
     @Option(help: "Output format: human, json, junit or github.")
     var format: TestFormat = .human
 
+    @OptionGroup(title: "Limits")
+    var limitOptions: PolicyLimitOptions
+
     @Flag(help: "List every rule, tier, obligation, refund case and boundary side with the case that covered it.")
     var coverage = false
 
@@ -86,9 +89,10 @@ struct TestCommand: ParsableCommand {
         let language = try DiagnosticLanguage.required(locale)
         // Diagnostics go where the format's output goes, except that JUnit XML stays clean.
         let diagnosticOutput: FileHandle = format == .junit ? .standardError : .standardOutput
+        let limits = try limitOptions.limits()
         let policySet = try PolicyOptions.loadPolicySet(
-            from: folder, format: format.diagnosticFormat, output: diagnosticOutput, locale: language)
-        let plan = PolicyTestPlan.load(paths: testPaths, policySet: policySet)
+            from: folder, format: format.diagnosticFormat, output: diagnosticOutput, locale: language, limits: limits)
+        let plan = PolicyTestPlan.load(paths: testPaths, policySet: policySet, limits: limits.yaml)
         if plan.diagnostics.hasErrors {
             diagnosticOutput.write(Data(render(
                 plan.diagnostics, sources: plan.sources, format: format.diagnosticFormat, locale: language).utf8))

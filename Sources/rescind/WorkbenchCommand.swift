@@ -45,6 +45,9 @@ struct WorkbenchCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Serve the page's files from this folder (for working on the page).", valueName: "DIR"))
     var assets: String?
 
+    @OptionGroup(title: "Limits")
+    var limitOptions: PolicyLimitOptions
+
     /// The day calendars' coverage is measured against, for tests (also `RESCIND_TODAY`).
     @Option(help: .hidden)
     var today: String?
@@ -60,13 +63,22 @@ struct WorkbenchCommand: AsyncParsableCommand {
         }
     }
 
-    func run() async throws {
+    /// What the page runs with; the policy limits are the ones every load of the
+    /// folder and of each edit applies.
+    func workbenchConfiguration(environment: [String: String] = ProcessInfo.processInfo.environment) throws
+        -> WorkbenchConfiguration
+    {
         var configuration = WorkbenchConfiguration(policies: policies, requests: requests)
         configuration.host = host
         configuration.port = port
         configuration.assets = assets
-        configuration.today = try CheckCommand.today(
-            option: today, environment: ProcessInfo.processInfo.environment["RESCIND_TODAY"])
+        configuration.policyLimits = try limitOptions.limits(environment: environment)
+        configuration.today = try CheckCommand.today(option: today, environment: environment["RESCIND_TODAY"])
+        return configuration
+    }
+
+    func run() async throws {
+        let configuration = try workbenchConfiguration()
         var logger = Logger(label: "rescind.workbench")
         logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0) } ?? .info
         let app = buildWorkbenchApplication(configuration: configuration, logger: logger)

@@ -548,7 +548,7 @@ struct ExplainCommandTests {
             Error: --rule `abuse-reveiw`: no rule, threshold or tier of `marketplace-cancellations` has this id; \
             did you mean `abuse-review`?
             --rule `nope`: no rule, threshold or tier of `marketplace-cancellations` has this id
-            Usage: rescind explain [--policies <DIR>] [--locale <en|zh-CN>] [<request>] [--format <format>] [--rule <ID> ...]
+            Usage: rescind explain [<options>] [<request>]
               See 'rescind explain --help' for more information.
 
             """)

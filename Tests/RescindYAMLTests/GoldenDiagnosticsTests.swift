@@ -66,7 +66,7 @@ struct GoldenDiagnosticsTests {
                   |
                 3 | c: &c [*b, *b, *b]
                   |        ^~
-                  = help: this looks like an alias bomb ("billion laughs"); the limit protects against hostile input
+                  = help: this looks like an alias bomb ("billion laughs"); the limit protects against hostile input (`--max-alias-expansion` or `RESCIND_MAX_ALIAS_EXPANSION` raises it)
 
                 """)
     }
@@ -80,7 +80,7 @@ struct GoldenDiagnosticsTests {
                   |
                 3 |     c: [1, [2]]
                   |            ^
-                  = help: flatten the structure; the limit protects against hostile input
+                  = help: flatten the structure; the limit protects against hostile input (`--max-yaml-depth` or `RESCIND_MAX_YAML_DEPTH` raises it)
 
                 """)
     }
@@ -94,7 +94,7 @@ struct GoldenDiagnosticsTests {
                   |
                 1 | policy: refunds
                   | ^
-                  = help: split the policy into smaller files; the limit protects against hostile input
+                  = help: split the policy into smaller files, or raise the limit with `--max-file-size` (or `RESCIND_MAX_FILE_SIZE`), e.g. `--max-file-size 4MiB`; the limit protects against hostile input
 
                 """)
     }

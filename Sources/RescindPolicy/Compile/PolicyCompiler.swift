@@ -1,5 +1,6 @@
 import CEL
 import CELCommon
+import CELParser
 import CELRuntime
 import Foundation
 import RescindCELLibrary
@@ -27,6 +28,10 @@ package struct PolicyCompiler {
         /// `calendarWarningDays`. Nil (the default) for every other load: deciding never
         /// reads the wall clock.
         package var today: CivilDate?
+        /// The longest condition accepted, in UTF-8 bytes (`--max-expression-length`).
+        package var maxExpressionLength: Int = CELParser.Options().maxLength
+        /// The deepest nesting a condition may have (`--max-expression-depth`).
+        package var maxExpressionDepth: Int = CELParser.Options().maxDepth
 
         package init(shortcuts: Bool = true, today: CivilDate? = nil) {
             self.shortcuts = shortcuts
@@ -72,6 +77,8 @@ package struct PolicyCompiler {
         let globals = [PolicySet.requestVariable] + rootFields.map(\.name)
             + [PolicySet.feeVariable, PolicySet.countVariable]
         var environment = CELEnvironment(variables: variables, libraries: [.rescind(calendars: calendars)])
+        environment.parserOptions.maxLength = options.maxExpressionLength
+        environment.parserOptions.maxDepth = options.maxExpressionDepth
         environment.sharedGlobals = globals
         let requestVariables = Set([PolicySet.requestVariable] + rootFields.map(\.name))
         let shortcuts = ShortcutFinder(schema: schema, enabled: options.shortcuts)

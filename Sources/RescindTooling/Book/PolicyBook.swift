@@ -29,22 +29,22 @@ package struct PolicyBook: Sendable {
 
     /// Loads, checks and compiles the policy files under `paths` (files or folders, as
     /// `rescind check` takes them): a book when the set has no errors.
-    package static func load(paths: [String], limits: YAMLLimits = .default) -> PolicyBookLoad {
-        PolicyBookLoad(PolicyLoader(limits: limits).load(paths: paths))
+    package static func load(paths: [String], limits: PolicyLimits = .default) -> PolicyBookLoad {
+        PolicyBookLoad(PolicyLoader(limits: limits.yaml).load(paths: paths), limits: limits)
     }
 
     /// The same from files in memory (path → text), as an editor holds them.
-    package static func load(sources: [(path: String, text: String)], limits: YAMLLimits = .default) -> PolicyBookLoad {
-        PolicyBookLoad(PolicyLoader(limits: limits).load(sources: sources))
+    package static func load(sources: [(path: String, text: String)], limits: PolicyLimits = .default) -> PolicyBookLoad {
+        PolicyBookLoad(PolicyLoader(limits: limits.yaml).load(sources: sources), limits: limits)
     }
 
     /// The same from one policy folder's files in memory, as the workbench holds them
     /// (`EditedSet`): `name` is the path inside the folder, so the digest the book shows
     /// is the one the same files give on disk, and decisions record.
     package static func load(
-        folder: String, files: [(path: String, name: String, text: String)], limits: YAMLLimits = .default
+        folder: String, files: [(path: String, name: String, text: String)], limits: PolicyLimits = .default
     ) -> PolicyBookLoad {
-        PolicyBookLoad(PolicyLoader(limits: limits).load(folder: folder, files: files))
+        PolicyBookLoad(PolicyLoader(limits: limits.yaml).load(folder: folder, files: files), limits: limits)
     }
 
     /// The book in `locale` (`en`, `zh-CN`; any `zh…` reads Chinese, anything else English),
@@ -78,9 +78,9 @@ package struct PolicyBookLoad: Sendable {
     /// The files read, to render the diagnostics with their lines.
     package let sources: SourceMap
 
-    init(_ loaded: PolicyLoadResult) {
+    init(_ loaded: PolicyLoadResult, limits: PolicyLimits) {
         var diagnostics = loaded.diagnostics
-        var compiler = PolicyCompiler()
+        var compiler = PolicyCompiler(options: limits.applied(to: PolicyCompiler.Options()))
         let compiled = compiler.compile(loaded.model, digest: loaded.digest)
         diagnostics.append(contentsOf: compiled.diagnostics)
         let policySet = diagnostics.hasErrors ? nil : compiled.policySet
