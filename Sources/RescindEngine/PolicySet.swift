@@ -46,8 +46,9 @@ package final class CompiledExpression: Sendable {
     package let observed: [ObservedPath]
     /// How to decide it without CEL, when the compiler found a way.
     package let shortcut: Shortcut
-    /// `!(source)`, as explanations show a negated condition.
-    package let negatedSource: String
+    /// `!(source)`, as explanations show a negated condition; built when read (only
+    /// explanations read it), so a large set does not hold a second copy of every text.
+    package var negatedSource: String { "!(\(source))" }
     /// The comparisons in the expression that depend on the request, for test coverage
     /// (`rescind test`); deciding never reads them.
     package let boundaries: [Boundary]
@@ -65,7 +66,6 @@ package final class CompiledExpression: Sendable {
         self.location = location
         self.observed = observed
         self.shortcut = shortcut
-        self.negatedSource = "!(\(source))"
         self.boundaries = boundaries
     }
 }
