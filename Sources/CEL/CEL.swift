@@ -32,7 +32,12 @@ package struct CELEnvironment: Sendable {
     /// `compile` behaves like `compileUnchecked`).
     package var typeCheck: Bool
     /// Variables every program gets slots for, in this order (see `PlannerOptions.globals`).
-    package var sharedGlobals: [String] = []
+    package var sharedGlobals: [String] = [] {
+        didSet { globalsOptions = PlannerOptions(globals: sharedGlobals) }
+    }
+    /// Planner options for `sharedGlobals`, made when they are set: their layout is then
+    /// one table shared by every program compiled here.
+    private var globalsOptions = PlannerOptions()
 
     package init(
         variables: [String: CELType] = [:], container: String = "", functions: FunctionRegistry = .standard,
@@ -107,9 +112,10 @@ package struct CELEnvironment: Sendable {
     }
 
     private var planner: Planner {
-        Planner(
-            functions: functions,
-            options: PlannerOptions(container: container, limits: limits, globals: sharedGlobals))
+        var options = globalsOptions
+        options.container = container
+        options.limits = limits
+        return Planner(functions: functions, options: options)
     }
 }
 
