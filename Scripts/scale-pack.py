@@ -69,7 +69,7 @@ def main():
     parser.add_argument("out")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--requests", type=int, default=20000)
-    # More files keep each under a per-file size limit (about 385 bytes a rule).
+    # More files keep each under a per-file size limit (about 490 bytes a rule).
     parser.add_argument("--files", type=int, default=10)
     parser.add_argument("--policies", default=os.path.join(os.path.dirname(__file__), "..", "Policies"))
     args = parser.parse_args()
