@@ -59,9 +59,23 @@ package final class PolicyStore: @unchecked Sendable {
         self.paths = paths
         self.limits = limits
         self.logger = logger
-        self.queue = ReloadQueue(
-            label: "rescind.policy-reload",
-            nice: ProcessInfo.processInfo.environment["RESCIND_RELOAD_NICE"].flatMap(Int32.init) ?? ReloadQueue.defaultNice)
+        let nice = Self.reloadNice()
+        if nice == nil {
+            logger.warning(
+                "RESCIND_RELOAD_NICE must be an integer in 0…19; using \(ReloadQueue.defaultNice)",
+                metadata: ["found": "\(ProcessInfo.processInfo.environment["RESCIND_RELOAD_NICE"] ?? "")"])
+        }
+        self.queue = ReloadQueue(label: "rescind.policy-reload", nice: nice ?? ReloadQueue.defaultNice)
+    }
+
+    /// The reload thread's nice value from `RESCIND_RELOAD_NICE` (0–19), the default
+    /// when it is not set, nil when it is set to anything else. 0 is the priority
+    /// reloads had before they got a thread of their own: the before/after measurement
+    /// of docs/performance.md sets it.
+    static func reloadNice(environment: [String: String] = ProcessInfo.processInfo.environment) -> Int32? {
+        guard let text = environment["RESCIND_RELOAD_NICE"] else { return ReloadQueue.defaultNice }
+        guard let value = Int32(text), (0...19).contains(value) else { return nil }
+        return value
     }
 
     /// The set being served; nil until a load succeeds.

@@ -31,6 +31,15 @@ import Testing
         #endif
     }
 
+    @Test func theNiceValueCanBeSetForMeasuring() {
+        #expect(PolicyStore.reloadNice(environment: [:]) == 19)
+        #expect(PolicyStore.reloadNice(environment: ["RESCIND_RELOAD_NICE": "0"]) == 0)
+        #expect(PolicyStore.reloadNice(environment: ["RESCIND_RELOAD_NICE": "19"]) == 19)
+        for wrong in ["-1", "20", "low", ""] {
+            #expect(PolicyStore.reloadNice(environment: ["RESCIND_RELOAD_NICE": wrong]) == nil, "\(wrong)")
+        }
+    }
+
     @Test func theQueueRunsItsWorkOneAtATimeInOrder() async throws {
         let queue = ReloadQueue(label: "rescind.test-queue")
         final class Log: @unchecked Sendable {
