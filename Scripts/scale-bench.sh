@@ -10,7 +10,7 @@
 #      rate (RATE, else half the throughput a closed-loop run measured first) for
 #      LOAD_SECONDS, steady and then with POST /v1/policies:reload every RELOAD_EVERY
 #      seconds; p50 / p99 / max of the decisions, each reload's wall time, the server's
-#      RSS after each reload.
+#      RSS before each reload (the set the last one replaced is freed by then) and at the end.
 # It ends with a Markdown table row for docs/performance.md ("Policy sets at scale").
 #
 #   Scripts/scale-bench.sh N [--seed S] [--skip-reload | --reload-only] [--files K]
@@ -180,13 +180,15 @@ if [ "$skip_reload" = 0 ]; then
     load --rate "$rate" --duration "$load_seconds" --warmup 2 > "$work/reloading.json" &
     loader=$!
     sleep 2  # the warm-up
-    reload_times=() rss_after=()
+    reload_times=() rss_between=()
     end=$(( $(date +%s) + load_seconds - reload_every ))
     next=$(( $(date +%s%N) + reload_every * 1000000000 ))
     while [ "$(date +%s)" -le "$end" ]; do
         # Every RELOAD_EVERY seconds from the last start, or at once when a reload took longer.
         wait_ns=$(( next - $(date +%s%N) ))
         (( wait_ns > 0 )) && sleep "$(awk -v n="$wait_ns" 'BEGIN { printf "%.3f", n / 1e9 }')"
+        # Read before each reload, so the set the last one replaced has been freed.
+        rss_between+=("$(rss_mb)")
         start=$(date +%s%N)
         next=$(( start + reload_every * 1000000000 ))
         status=$(curl -s -o "$work/reload.out" -w '%{http_code}' -X POST -H "Authorization: Bearer $token" \
@@ -194,9 +196,9 @@ if [ "$skip_reload" = 0 ]; then
         finish=$(date +%s%N)
         [ "$status" = 200 ] || { echo "reload answered $status: $(head -c 300 "$work/reload.out")" >&2; exit 1; }
         reload_times+=("$(awk -v a="$start" -v b="$finish" 'BEGIN { printf "%.2f", (b - a) / 1e9 }')")
-        rss_after+=("$(rss_mb)")
     done
     wait "$loader"
+    rss_between+=("$(rss_mb)")
     reloading=$(cat "$work/reloading.json")
     for name in steady reloading; do
         summary=${!name}
@@ -209,7 +211,8 @@ if [ "$skip_reload" = 0 ]; then
     p99_steady=$(field 'latency_ms["p99"]' <<<"$steady")
     p99_reload=$(field 'latency_ms["p99"]' <<<"$reloading")
     ratio=$(awk -v a="$p99_reload" -v b="$p99_steady" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
-    echo "reloads: ${#reload_times[@]}, wall s each: ${reload_times[*]}; server RSS MB before $rss_before, after each: ${rss_after[*]}"
+    echo "reloads: ${#reload_times[@]}, wall s each: ${reload_times[*]}; server RSS MB before the load $rss_before," \
+        "before each reload and at the end: ${rss_between[*]}"
     echo "reload impact: p99 $p99_steady ms steady, $p99_reload ms during reloads: ${ratio}×"
     row_reload="$p99_steady / $p99_reload ms (${ratio}×) at $rate/s; reload $(printf '%s\n' "${reload_times[@]}" | median) s"
 fi
