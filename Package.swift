@@ -66,7 +66,7 @@ let package = Package(
         // function so tests drive it through Hummingbird's test client without a socket.
         .target(name: "RescindServer", dependencies: [
             "Rescind", "CEL", "CELCommon", "CELRuntime", "RescindDiagnostics", "RescindEngine", "RescindPolicy", "RescindYAML",
-            "RescindJSON", "RescindHistory",
+            "RescindJSON", "RescindHistory", "RescindUnsafe",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
@@ -149,7 +149,7 @@ let package = Package(
         .testTarget(name: "RescindServerTests", dependencies: [
             "RescindServer", "Rescind", "CEL", "RescindDiagnostics", "RescindEngine", "RescindPolicy",
             "RescindTooling", "RescindHistory",
-            "RescindLoadKit",
+            "RescindLoadKit", "RescindUnsafe",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
     ]

@@ -2,13 +2,14 @@
 """Generates a large policy set for the scale benchmark (issue 16, Scripts/scale-bench.sh).
 
 The shipped pack (Policies/, its policy files only) plus N generated rules spread over 10
-files `generated-01.yaml` … `generated-10.yaml`, listed in policy-set.yaml's `files`. Each
+files `generated-01.yaml` … `generated-10.yaml` (`--files K` for K files: the same rules,
+drawn in the same order, only cut differently), listed in policy-set.yaml's `files`. Each
 rule tests `actor.role`, `order.status in [two values]`, `reason`, `order.payment_method`
 and `order.total > decimal("…")`, values drawn at random from a seeded generator, with an
 effect and reasons in both locales, as a marketplace's rules by category and region look.
 Also writes `requests.jsonl`: R requests drawn the same way (for `rescind eval --jsonl`).
 
-    Scripts/scale-pack.py N OUT_DIR [--seed 1] [--requests 20000]
+    Scripts/scale-pack.py N OUT_DIR [--seed 1] [--requests 20000] [--files 10]
 """
 import argparse
 import json
@@ -22,7 +23,6 @@ STATUSES = ["pending_payment", "paid", "processing", "shipped", "delivered", "ca
 REASONS = ["changed_mind", "input_error", "payment_failed", "stock_out", "price_change", "fraud_suspected", "other"]
 METHODS = ["card", "wallet", "bank_transfer"]
 EFFECTS = ["allow", "deny", "review"]
-FILES = 10
 
 
 def rule(index, rng):
@@ -69,16 +69,21 @@ def main():
     parser.add_argument("out")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--requests", type=int, default=20000)
+    # More files keep each under a per-file size limit (about 490 bytes a rule).
+    parser.add_argument("--files", type=int, default=10)
     parser.add_argument("--policies", default=os.path.join(os.path.dirname(__file__), "..", "Policies"))
     args = parser.parse_args()
+    if not 1 <= args.files <= 99:
+        parser.error("--files must be in 1…99")
+    files = args.files
     rng = random.Random(args.seed)
 
     os.makedirs(args.out, exist_ok=True)
     for name in sorted(os.listdir(args.policies)):
         if name.endswith(".yaml") and not name.endswith(".tests.yaml"):
             shutil.copy(os.path.join(args.policies, name), os.path.join(args.out, name))
-    names = [f"generated-{n:02d}.yaml" for n in range(1, FILES + 1)]
-    per_file = [args.rules // FILES + (1 if n < args.rules % FILES else 0) for n in range(FILES)]
+    names = [f"generated-{n:02d}.yaml" for n in range(1, files + 1)]
+    per_file = [args.rules // files + (1 if n < args.rules % files else 0) for n in range(files)]
     index = 0
     for name, count in zip(names, per_file):
         with open(os.path.join(args.out, name), "w") as f:
@@ -98,7 +103,7 @@ def main():
     with open(os.path.join(args.out, "requests.jsonl"), "w") as f:
         for n in range(args.requests):
             f.write(json.dumps(request(n, rng), separators=(",", ":")) + "\n")
-    print(f"{args.out}: the pack plus {args.rules} rules in {FILES} files; {args.requests} requests")
+    print(f"{args.out}: the pack plus {args.rules} rules in {files} files; {args.requests} requests")
 
 
 if __name__ == "__main__":

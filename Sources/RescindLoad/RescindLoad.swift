@@ -1,9 +1,11 @@
 // A load generator for `rescind serve`, on loopback: keep-alive connections, each
-// with one request in flight (a closed loop), for a bounded time; latency per request
-// in a histogram. Scripts/serve-bench.sh builds, starts a server and runs it.
+// with one request in flight (a closed loop, or an open one at a fixed `--rate`), for a
+// bounded time; latency per request in a histogram. Scripts/serve-bench.sh builds,
+// starts a server and runs it; Scripts/scale-bench.sh runs it at a fixed rate.
 //
 //   .build/release/RescindLoad --port 8080 --connections 32 --duration 10
 //   .build/release/RescindLoad --port 8080 --batch 100 --json
+//   .build/release/RescindLoad --port 8080 --connections 8 --rate 2000 --duration 30
 
 import ArgumentParser
 import Foundation
@@ -24,7 +26,9 @@ struct RescindLoad: ParsableCommand {
             Each connection sends the example requests in turn (connection N starts at \
             the Nth), one at a time, and measures each request from its first byte \
             written to the last byte of the answer. The client runs on the same machine \
-            as the server: its CPU time is taken from the server's.
+            as the server: its CPU time is taken from the server's. With --rate the \
+            requests start on a fixed schedule instead (an open loop), each on a free \
+            connection, and latency counts from when a request was due.
             """)
 
     @Option(help: "The server's host (loopback only: this is a load tool).")
@@ -48,6 +52,11 @@ struct RescindLoad: ParsableCommand {
     @Option(help: "Requests per batch (POST /v1/decisions:batch); 0 posts single decisions.")
     var batch = 0
 
+    @Option(help: ArgumentHelp(
+        "Requests per second on a fixed schedule (an open loop; latency from when each was due); 0 sends each connection's next request as soon as its answer is in.",
+        valueName: "PER_SECOND"))
+    var rate = 0.0
+
     @Option(help: "Seconds before an unanswered request counts as a timeout.")
     var timeout = 5.0
 
@@ -70,7 +79,7 @@ struct RescindLoad: ParsableCommand {
     @Flag(help: "Print the summary as one JSON object.")
     var json = false
 
-    @Argument(help: "Request files or folders of *.json (default: Examples/requests).")
+    @Argument(help: "Request files, folders of *.json, or *.jsonl files of one request a line (default: Examples/requests).")
     var requests: [String] = []
 
     func validate() throws {
@@ -81,6 +90,7 @@ struct RescindLoad: ParsableCommand {
         guard warmup >= 0, connections > 0, threads > 0, batch >= 0, timeout > 0 else {
             throw ValidationError("--warmup, --connections, --threads, --batch and --timeout must not be negative")
         }
+        guard rate >= 0, rate <= 1_000_000 else { throw ValidationError("--rate must be in [0, 1000000]") }
     }
 
     func run() throws {
@@ -108,7 +118,7 @@ struct RescindLoad: ParsableCommand {
         }
         var configuration = LoadConfiguration(
             host: host, port: port, connections: connections, threads: threads, duration: warmup, warmup: 0,
-            timeout: timeout, requests: loadRequests)
+            timeout: timeout, requests: loadRequests, rate: rate)
         // The warm-up is a run of its own, so the CPU times below cover the measured
         // seconds only.
         if warmup > 0 { _ = try runLoad(configuration) }
@@ -138,7 +148,13 @@ struct RescindLoad: ParsableCommand {
             }
         }
         guard !files.isEmpty else { throw ValidationError("no request files") }
-        return try files.map { Array(try Data(contentsOf: URL(fileURLWithPath: $0))) }
+        let bodies = try files.flatMap { file -> [[UInt8]] in
+            let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: file)))
+            guard file.hasSuffix(".jsonl") else { return [bytes] }
+            return bytes.split(separator: UInt8(ascii: "\n")).map(Array.init).filter { !$0.allSatisfy { $0 == 32 || $0 == 13 } }
+        }
+        guard !bodies.isEmpty else { throw ValidationError("no requests in \(files.joined(separator: ", "))") }
+        return bodies
     }
 
     /// This process's user and system CPU time: what the client took from the machine.
@@ -184,6 +200,13 @@ struct RescindLoad: ParsableCommand {
                 + "; connect errors \(result.connectErrors), broken \(result.ioErrors), timeouts \(result.timeouts)",
             cpu.text(name: "client", seconds: seconds, requests: result.requests),
         ]
+        if rate > 0 {
+            lines.insert(
+                "open loop at \(String(format: "%.0f", rate)) requests/s; sent after due, ms: "
+                    + "p50 \(milliseconds(result.sendDelay.percentile(0.5)))  p99 \(milliseconds(result.sendDelay.percentile(0.99)))  "
+                    + "max \(milliseconds(result.sendDelay.max))",
+                at: 2)
+        }
         if cpu.server != nil { lines.append(cpu.text(name: "server", seconds: seconds, requests: result.requests)) }
         if !result.errorMessages.isEmpty { lines.append("first errors: " + result.errorMessages.joined(separator: "; ")) }
         return lines.joined(separator: "\n")
@@ -194,13 +217,15 @@ struct RescindLoad: ParsableCommand {
         let latency = result.latency
         func ms(_ value: UInt64) -> String { milliseconds(value) }
         let statuses = result.statuses.sorted { $0.key < $1.key }.map { "\"\($0.key)\":\($0.value)" }.joined(separator: ",")
-        return "{\"connections\":\(connections),\"threads\":\(threads),\"batch\":\(batch),"
+        return "{\"connections\":\(connections),\"threads\":\(threads),\"batch\":\(batch),\"rate\":\(rate),"
             + "\"seconds\":\(String(format: "%.3f", seconds)),\"requests\":\(result.requests),\"decisions\":\(result.decisions),"
             + "\"requests_per_second\":\(String(format: "%.1f", Double(result.requests) / seconds)),"
             + "\"decisions_per_second\":\(String(format: "%.1f", Double(result.decisions) / seconds)),"
             + "\"latency_ms\":{\"p50\":\(ms(latency.percentile(0.5))),\"p90\":\(ms(latency.percentile(0.9))),"
             + "\"p99\":\(ms(latency.percentile(0.99))),\"p999\":\(ms(latency.percentile(0.999))),\"max\":\(ms(latency.max)),"
             + "\"mean\":\(String(format: "%.3f", latency.mean / 1e6))},"
+            + "\"send_delay_ms\":{\"p50\":\(ms(result.sendDelay.percentile(0.5))),\"p99\":\(ms(result.sendDelay.percentile(0.99))),"
+            + "\"max\":\(ms(result.sendDelay.max))},"
             + "\"statuses\":{\(statuses)},\"connect_errors\":\(result.connectErrors),\"broken\":\(result.ioErrors),"
             + "\"timeouts\":\(result.timeouts),\"failed\":\(result.failures),"
             + "\"client_cpu_seconds\":\(String(format: "%.3f", cpu.client)),"

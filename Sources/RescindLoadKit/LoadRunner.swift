@@ -24,8 +24,10 @@ package struct LoadRequest: Sendable {
 }
 
 /// What a load run does: `connections` keep-alive connections, each with one request
-/// in flight at a time (a closed loop), spread over `threads` threads, for `warmup`
-/// seconds unmeasured and then `duration` seconds measured.
+/// in flight at a time, spread over `threads` threads, for `warmup` seconds unmeasured
+/// and then `duration` seconds measured. With `rate` 0 each connection sends its next
+/// request as soon as the answer is in (a closed loop: the server sets the pace); with a
+/// rate, requests start on a fixed schedule whatever the answers do (an open loop).
 package struct LoadConfiguration: Sendable {
     package var host: String
     package var port: Int
@@ -38,10 +40,15 @@ package struct LoadConfiguration: Sendable {
     package var timeout: Double
     /// Sent in turn: connection `c` starts at request `c` and moves on by one.
     package var requests: [LoadRequest]
+    /// Requests per second over all connections, started on a fixed schedule (an open
+    /// loop); 0 for a closed loop. A request due while every connection is busy waits for
+    /// one, and its latency counts from when it was due, not from when it went out: a
+    /// slow answer delays the requests behind it, as it would for independent callers.
+    package var rate: Double
 
     package init(
         host: String = "127.0.0.1", port: Int, connections: Int = 16, threads: Int = 1, duration: Double = 10,
-        warmup: Double = 1, timeout: Double = 5, requests: [LoadRequest]
+        warmup: Double = 1, timeout: Double = 5, requests: [LoadRequest], rate: Double = 0
     ) {
         self.host = host
         self.port = port
@@ -51,6 +58,7 @@ package struct LoadConfiguration: Sendable {
         self.warmup = warmup
         self.timeout = timeout
         self.requests = requests
+        self.rate = rate
     }
 }
 
@@ -63,8 +71,12 @@ package typealias ResponseCheck = @Sendable (_ request: Int, _ status: Int, _ bo
 /// `warmupRequests` only; requests still in flight when the time is up are waited for
 /// (up to the timeout) and counted, so none is left unanswered.
 package struct LoadResult: Sendable {
-    /// Per request, from the first byte written to the last byte of the answer read.
+    /// Per request, from the first byte written (in an open loop: from when it was due)
+    /// to the last byte of the answer read.
     package var latency = LatencyHistogram()
+    /// In an open loop, per request, how long after it was due its first byte went out:
+    /// waiting for a free connection (the server is behind) or for the client's own thread.
+    package var sendDelay = LatencyHistogram()
     /// Answered requests sent in the measured window.
     package var requests = 0
     package var decisions = 0
@@ -90,6 +102,7 @@ package struct LoadResult: Sendable {
 
     mutating func merge(_ other: LoadResult) {
         latency.merge(other.latency)
+        sendDelay.merge(other.sendDelay)
         requests += other.requests
         decisions += other.decisions
         statuses.merge(other.statuses, uniquingKeysWith: +)
@@ -120,6 +133,7 @@ package func runLoad(_ configuration: LoadConfiguration, check: ResponseCheck? =
     precondition(!configuration.requests.isEmpty && configuration.connections > 0)
     let address = try SocketAddress(host: configuration.host, port: configuration.port)
     let threads = max(1, min(configuration.threads, configuration.connections))
+    precondition(configuration.rate >= 0 && configuration.rate.isFinite)
     let start = monotonicNanoseconds()
     let warmupEnd = start + UInt64(configuration.warmup * 1e9)
     let deadline = warmupEnd + UInt64(configuration.duration * 1e9)
@@ -129,9 +143,14 @@ package func runLoad(_ configuration: LoadConfiguration, check: ResponseCheck? =
         let mine = Array(stride(from: thread, to: configuration.connections, by: threads))
         done.enter()
         let worker = Thread {
+            // Each thread paces its share of the rate, its schedule offset from the
+            // others' so the threads' requests interleave.
+            let share = configuration.rate * Double(mine.count) / Double(configuration.connections)
+            let interval = share > 0 ? UInt64(1e9 / share) : 0
             var worker = Worker(
                 configuration: configuration, address: address, connections: mine, warmupEnd: warmupEnd,
-                deadline: deadline, check: check)
+                deadline: deadline, check: check,
+                schedule: share > 0 ? Schedule(origin: start + interval * UInt64(thread) / UInt64(threads), interval: interval) : nil)
             results.add(worker.run())
             done.leave()
         }
@@ -223,6 +242,66 @@ private func systemConnect(_ fd: Int32, _ address: UnsafePointer<sockaddr>, _ le
 
 private func errnoText() -> String { String(cString: strerror(errno)) }
 
+/// When an open loop's requests are due: the `k`th at `origin + k * interval`.
+struct Schedule {
+    let origin: UInt64
+    let interval: UInt64
+    /// Requests started so far.
+    var started: UInt64 = 0
+
+    var nextDue: UInt64 { origin + started * interval }
+}
+
+/// Wakes a worker's `poll` when the next request of its schedule is due: a thread that
+/// sleeps to each due time (`clock_nanosleep`, to the nanosecond, where `poll` waits
+/// whole milliseconds) and writes a byte to a pipe the worker polls.
+final class Pacer: @unchecked Sendable {
+    /// The pipe's ends: the worker reads (and drains) `readEnd`.
+    let readEnd: Int32
+    private let writeEnd: Int32
+    private let done = DispatchSemaphore(value: 0)
+
+    init?(schedule: Schedule, deadline: UInt64) {
+        var ends: [Int32] = [0, 0]
+        guard pipe(&ends) == 0 else { return nil }
+        readEnd = ends[0]
+        writeEnd = ends[1]
+        for end in ends { _ = fcntl(end, F_SETFL, fcntl(end, F_GETFL) | O_NONBLOCK) }
+        let writeEnd = writeEnd, done = done
+        let thread = Thread {
+            var due = schedule.origin
+            while due < deadline {
+                var time = timespec(tv_sec: Int(due / 1_000_000_000), tv_nsec: Int(due % 1_000_000_000))
+                #if canImport(Glibc)
+                while clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &time, nil) == EINTR {}
+                #else
+                let now = monotonicNanoseconds()
+                if due > now { usleep(UInt32((due - now) / 1000)) }
+                #endif
+                var byte: UInt8 = 1
+                _ = write(writeEnd, &byte, 1)  // a full pipe already wakes the worker
+                due += schedule.interval
+            }
+            done.signal()
+        }
+        thread.name = "rescind-load-pacer"
+        thread.start()
+    }
+
+    /// Reads what the pacer wrote, so the next `poll` waits for the next due time.
+    func drain() {
+        var bytes = [UInt8](repeating: 0, count: 256)
+        while read(readEnd, &bytes, bytes.count) > 0 {}
+    }
+
+    /// Waits for the pacer to pass the deadline, then closes the pipe.
+    func finish() {
+        done.wait()
+        close(readEnd)
+        close(writeEnd)
+    }
+}
+
 /// One keep-alive connection and the request it has in flight.
 private struct Connection {
     var fd: Int32 = -1
@@ -232,6 +311,8 @@ private struct Connection {
     var current = -1
     var written = 0
     var sentAt: UInt64 = 0
+    /// When the request was due: `sentAt` in a closed loop, its scheduled time in an open one.
+    var dueAt: UInt64 = 0
     var buffer = [UInt8](repeating: 0, count: 16 * 1024)
     var filled = 0
     /// Where the answer's body starts, once its head is read; its length.
@@ -263,10 +344,12 @@ private struct Worker {
     var connections: [Connection]
     var result = LoadResult()
     var lastAnswer: UInt64 = 0
+    /// The open loop's schedule; nil in a closed loop.
+    var schedule: Schedule?
 
     init(
         configuration: LoadConfiguration, address: SocketAddress, connections: [Int], warmupEnd: UInt64,
-        deadline: UInt64, check: ResponseCheck?
+        deadline: UInt64, check: ResponseCheck?, schedule: Schedule? = nil
     ) {
         self.configuration = configuration
         self.address = address
@@ -274,24 +357,38 @@ private struct Worker {
         self.deadline = deadline
         self.timeout = UInt64(configuration.timeout * 1e9)
         self.check = check
+        self.schedule = schedule
         self.connections = connections.map { Connection(next: $0 % configuration.requests.count) }
     }
 
     mutating func run() -> LoadResult {
-        for index in connections.indices { send(index, now: monotonicNanoseconds()) }
+        var pacer: Pacer?
+        if let schedule {
+            guard let made = Pacer(schedule: schedule, deadline: deadline) else {
+                note("pipe: \(errnoText())")
+                result.connectErrors += 1
+                return result
+            }
+            pacer = made
+        } else {
+            for index in connections.indices { send(index, now: monotonicNanoseconds()) }
+        }
+        defer { pacer?.finish() }
         var polled: [pollfd] = []
         var owners: [Int] = []
         while true {
+            if schedule != nil { startDue() }
             let now = monotonicNanoseconds()
             polled.removeAll(keepingCapacity: true)
             owners.removeAll(keepingCapacity: true)
-            var waiting = false
+            // An open loop waits for its schedule until the deadline, connections busy or not.
+            var waiting = schedule != nil && now < deadline
             for index in connections.indices {
                 let connection = connections[index]
                 if connection.current >= 0 {
                     if now > connection.sentAt, now - connection.sentAt > timeout {
                         fail(index, timedOut: true, message: "no answer in \(configuration.timeout) s")
-                        send(index, now: now)
+                        proceed(index, now: now)
                         continue
                     }
                     var events = Int16(POLLIN)
@@ -300,18 +397,29 @@ private struct Worker {
                     owners.append(index)
                 } else if connection.retryAt > 0, now < deadline {
                     waiting = true
-                    if now >= connection.retryAt { send(index, now: now) }
+                    // An open loop's connection takes the next due request once free again.
+                    if now >= connection.retryAt, schedule == nil { send(index, now: now) }
                 }
             }
             if polled.isEmpty {
                 if now >= deadline || !waiting { break }
-                usleep(1000)
-                continue
+                if pacer == nil {
+                    usleep(1000)
+                    continue
+                }
+            }
+            if let pacer {
+                polled.append(pollfd(fd: pacer.readEnd, events: Int16(POLLIN), revents: 0))
+                owners.append(-1)
             }
             let ready = poll(&polled, nfds_t(polled.count), 20)
             guard ready > 0 else { continue }
             for (slot, entry) in polled.enumerated() where entry.revents != 0 {
                 let index = owners[slot]
+                if index < 0 {
+                    pacer?.drain()
+                    continue
+                }
                 if entry.revents & Int16(POLLOUT) != 0 { write(index) }
                 if entry.revents & (Int16(POLLIN) | Int16(POLLHUP) | Int16(POLLERR)) != 0 { read(index) }
             }
@@ -321,9 +429,35 @@ private struct Worker {
         return result
     }
 
+    /// In an open loop, starts every request that is due on a free connection (oldest
+    /// first); the rest wait for one. Requests due after the deadline are not started.
+    mutating func startDue() {
+        guard var schedule else { return }
+        defer { self.schedule = schedule }
+        let now = monotonicNanoseconds()
+        var free = 0
+        while schedule.nextDue <= now, schedule.nextDue < deadline {
+            while free < connections.count,
+                connections[free].current >= 0 || (connections[free].retryAt > 0 && connections[free].retryAt > now)
+            {
+                free += 1
+            }
+            guard free < connections.count else { return }
+            send(free, now: now, due: schedule.nextDue)
+            schedule.started += 1
+        }
+    }
+
+    /// After an answer (or a failure): a closed loop sends the connection's next request,
+    /// an open loop leaves it free for the next due one.
+    mutating func proceed(_ index: Int, now: UInt64) {
+        if schedule == nil { send(index, now: now) }
+    }
+
     /// Sends the connection's next request, connecting first when needed; after the
-    /// deadline it leaves the connection idle instead.
-    mutating func send(_ index: Int, now: UInt64) {
+    /// deadline it leaves the connection idle instead. `due` is when an open loop's
+    /// request was due (a closed loop's is due now).
+    mutating func send(_ index: Int, now: UInt64, due: UInt64? = nil) {
         guard now < deadline else {
             connections[index].current = -1
             connections[index].retryAt = 0
@@ -341,12 +475,16 @@ private struct Worker {
                 connections[index].retryAt = now + 10_000_000
                 return
             }
+        } else if connections[index].retryAt > 0 {
+            connections[index].retryAt = 0
         }
         let request = connections[index].next
         connections[index].next = (request + 1) % configuration.requests.count
         connections[index].current = request
         connections[index].written = 0
-        connections[index].sentAt = monotonicNanoseconds()
+        let sentAt = monotonicNanoseconds()
+        connections[index].sentAt = sentAt
+        connections[index].dueAt = min(due ?? sentAt, sentAt)
         connections[index].resetAnswer()
         write(index)
     }
@@ -369,7 +507,7 @@ private struct Worker {
                 return  // the rest goes when poll says the socket is writable
             } else {
                 fail(index, timedOut: false, message: "send: \(errnoText())")
-                send(index, now: monotonicNanoseconds())
+                proceed(index, now: monotonicNanoseconds())
                 return
             }
         }
@@ -392,7 +530,7 @@ private struct Worker {
             }
             if count < 0, errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR { return }
             fail(index, timedOut: false, message: count == 0 ? "the server closed the connection" : "read: \(errnoText())")
-            send(index, now: monotonicNanoseconds())
+            proceed(index, now: monotonicNanoseconds())
             return
         }
     }
@@ -405,7 +543,7 @@ private struct Worker {
             else { return false }
             guard let length = head.contentLength, head.status > 0 else {
                 fail(index, timedOut: false, message: "an answer without a status or Content-Length")
-                send(index, now: monotonicNanoseconds())
+                proceed(index, now: monotonicNanoseconds())
                 return true
             }
             connections[index].bodyStart = head.bodyStart
@@ -419,10 +557,10 @@ private struct Worker {
         let connection = connections[index]
         guard connection.filled == end else {
             fail(index, timedOut: false, message: "bytes after the answer (no request was pipelined)")
-            send(index, now: now)
+            proceed(index, now: now)
             return true
         }
-        let measured = connection.sentAt >= warmupEnd
+        let measured = connection.dueAt >= warmupEnd
         if let check {
             let passed = connection.buffer.withUnsafeBytes { raw in
                 check(connection.current, connection.status, UnsafeRawBufferPointer(rebasing: raw[connection.bodyStart..<end]))
@@ -433,7 +571,8 @@ private struct Worker {
             }
         }
         if measured {
-            result.latency.record(now - connection.sentAt)
+            result.latency.record(now - connection.dueAt)
+            if schedule != nil { result.sendDelay.record(connection.sentAt - connection.dueAt) }
             result.requests += 1
             result.decisions += configuration.requests[connection.current].decisions
             result.statuses[connection.status, default: 0] += 1
@@ -447,7 +586,7 @@ private struct Worker {
             close(connection.fd)
             connections[index].fd = -1
         }
-        send(index, now: now)
+        proceed(index, now: now)
         return true
     }
 

@@ -37,8 +37,9 @@ package struct ReloadStatus: Sendable {
 }
 
 /// The policy set being served, swapped atomically on reload. Loading and checking run
-/// on a private serial queue, off the request path, and one at a time; a set with
-/// errors never replaces the one being served.
+/// on a private serial queue, off the request path, one at a time and at a low CPU
+/// priority (ReloadQueue), so a large set compiling for seconds leaves the cores to
+/// the requests; a set with errors never replaces the one being served.
 package final class PolicyStore: @unchecked Sendable {
     /// What `load` reads.
     package let paths: [String]
@@ -54,7 +55,7 @@ package final class PolicyStore: @unchecked Sendable {
     private var _reloads = 0, _failures = 0
     private var _loadedFingerprint: PolicyFingerprint?
     /// Every load, check and deploy runs here, one at a time (Deploy.swift too).
-    let queue = DispatchQueue(label: "rescind.policy-reload")
+    let queue: ReloadQueue
     let logger: Logger
 
     package init(
@@ -65,6 +66,23 @@ package final class PolicyStore: @unchecked Sendable {
         self.limits = limits
         self.policyLimits = policyLimits
         self.logger = logger
+        let nice = Self.reloadNice()
+        if nice == nil {
+            logger.warning(
+                "RESCIND_RELOAD_NICE must be an integer in 0…19; using \(ReloadQueue.defaultNice)",
+                metadata: ["found": "\(ProcessInfo.processInfo.environment["RESCIND_RELOAD_NICE"] ?? "")"])
+        }
+        self.queue = ReloadQueue(label: "rescind.policy-reload", nice: nice ?? ReloadQueue.defaultNice)
+    }
+
+    /// The reload thread's nice value from `RESCIND_RELOAD_NICE` (0–19), the default
+    /// when it is not set, nil when it is set to anything else. 0 is the priority
+    /// reloads had before they got a thread of their own: the before/after measurement
+    /// of docs/performance.md sets it.
+    static func reloadNice(environment: [String: String] = ProcessInfo.processInfo.environment) -> Int32? {
+        guard let text = environment["RESCIND_RELOAD_NICE"] else { return ReloadQueue.defaultNice }
+        guard let value = Int32(text), (0...19).contains(value) else { return nil }
+        return value
     }
 
     /// The set being served; nil until a load succeeds.
@@ -139,6 +157,23 @@ package final class PolicyStore: @unchecked Sendable {
     /// the watcher reloads only when the folder differs from this.
     var loadedFingerprint: PolicyFingerprint? { lock.withLock { _loadedFingerprint } }
 
+    /// How long `retire` waits for requests still deciding with a replaced set.
+    static let retireWait: Duration = .seconds(1)
+
+    /// Frees a set a swap replaced, here on the reload thread (at its low priority)
+    /// rather than on whichever request thread lets go of it last, as freeing a large
+    /// set takes a while, and never under the lock requests take to read `current`.
+    /// Requests that took the old snapshot before the swap keep it alive until they
+    /// answer: this waits for them, up to `retireWait`, and then leaves the freeing to
+    /// the last of them. Runs on `queue` only.
+    func retire(_ retiring: Retiring) {
+        guard var set = retiring.take()?.policySet else { return }
+        let deadline = ContinuousClock.now + Self.retireWait
+        while !isKnownUniquelyReferenced(&set), ContinuousClock.now < deadline {
+            Thread.sleep(forTimeInterval: 0.001)
+        }
+    }
+
     /// Records a load: swaps the set in when clean, counts and logs. Runs on `queue` only.
     func commit(_ loaded: LoadedPolicies, fingerprint: PolicyFingerprint) {
         let now = Date()
@@ -146,12 +181,18 @@ package final class PolicyStore: @unchecked Sendable {
         if let policySet = loaded.policySet {
             let snapshot = PolicySnapshot(policySet: policySet, loadedAt: now, limits: limits)
             status = ReloadStatus(at: now, diagnosticsJSON: nil, firstError: nil)
+            var replaced: PolicySnapshot?
             lock.withLock {
                 if _lastReload != nil { _reloads += 1 }
+                replaced = _current
                 _current = snapshot
                 _lastReload = status
                 _loadedFingerprint = fingerprint
             }
+            // After this work item, so the reload's caller has its answer first.
+            let retiring = Retiring(replaced)
+            replaced = nil
+            queue.async { self.retire(retiring) }
         } else {
             let errors = loaded.diagnostics.errors
             status = ReloadStatus(
@@ -176,5 +217,20 @@ package final class PolicyStore: @unchecked Sendable {
                 "policy load failed; keeping the current set",
                 metadata: ["errors": "\(loaded.diagnostics.errors.count)", "first": "\(status.firstError ?? "")"])
         }
+    }
+}
+
+/// A replaced snapshot on its way to `PolicyStore.retire`: a box, so that taking it out
+/// leaves no copy behind in the closure that carried it (a copy would keep the set
+/// referenced, and `retire` would wait for itself).
+final class Retiring: @unchecked Sendable {
+    private var snapshot: PolicySnapshot?
+
+    init(_ snapshot: PolicySnapshot?) { self.snapshot = snapshot }
+
+    /// The snapshot, once; used on the reload queue only.
+    func take() -> PolicySnapshot? {
+        defer { snapshot = nil }
+        return snapshot
     }
 }

@@ -1,6 +1,10 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
 import Testing
 
 @testable import RescindLoadKit
+@testable import RescindServer
 
 /// The load generator's own arithmetic: what the benchmark figures rest on.
 @Suite struct LoadKitTests {
@@ -40,5 +44,30 @@ import Testing
         #expect(closing?.status == 413 && closing?.contentLength == 0 && closing?.close == true)
         #expect(head("HTTP/1.1 200 OK\r\nContent-Length: 3\r\n") == nil)  // the head is not complete yet
         #expect(head("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")?.contentLength == nil)
+    }
+
+    /// An open loop starts its requests on schedule, not as fast as the server answers:
+    /// 2 s at 50 requests/s over 4 connections against a live server (debug build, the
+    /// suite's other tests running beside it) starts at most the 100 due, where a closed
+    /// loop sends hundreds a second. Requests still waiting for a connection at the end
+    /// are not sent, so on a busy machine fewer may go out.
+    @Test(.timeLimit(.minutes(1))) func anOpenLoopKeepsItsRate() async throws {
+        let (app, _) = Fixture.app()
+        let body = Array(try Fixture.request("buyer-paid-card").utf8)
+        try await app.test(.live) { client in
+            let port = try #require(client.port)
+            let request = LoadRequest(
+                path: "/v1/decisions", host: "localhost", headers: [("Content-Type", "application/json")], body: body)
+            let configuration = LoadConfiguration(
+                host: "localhost", port: port, connections: 4, threads: 2, duration: 2, warmup: 0.5, timeout: 5,
+                requests: [request], rate: 50)
+            let result = try await withCheckedThrowingContinuation { continuation in
+                Thread { continuation.resume(with: Result { try runLoad(configuration) }) }.start()
+            }
+            #expect(result.failures == 0, "\(result.errorMessages)")
+            #expect((50...101).contains(result.requests), "\(result.requests) requests")
+            #expect(result.sendDelay.count == UInt64(result.requests))
+            #expect(result.latency.count == UInt64(result.requests))
+        }
     }
 }
