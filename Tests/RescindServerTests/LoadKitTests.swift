@@ -50,7 +50,7 @@ import Testing
     /// 2 s at 50 requests/s over 4 connections against a live server (debug build, the
     /// suite's other tests running beside it) starts at most the 100 due, where a closed
     /// loop sends hundreds a second. Requests still waiting for a connection at the end
-    /// are not sent, so on a busy machine fewer may go out.
+    /// are not sent, so on a busy machine far fewer may go out.
     @Test(.timeLimit(.minutes(1))) func anOpenLoopKeepsItsRate() async throws {
         let (app, _) = Fixture.app()
         let body = Array(try Fixture.request("buyer-paid-card").utf8)
@@ -65,7 +65,10 @@ import Testing
                 Thread { continuation.resume(with: Result { try runLoad(configuration) }) }.start()
             }
             #expect(result.failures == 0, "\(result.errorMessages)")
-            #expect((50...101).contains(result.requests), "\(result.requests) requests")
+            // At most the 100 due (and one at the edge); at least some, or the pacer is
+            // broken. Under a full `swift test` on 2 cores the server answered only 24 of
+            // them in time once, so the floor is not the rate.
+            #expect((10...101).contains(result.requests), "\(result.requests) requests")
             #expect(result.sendDelay.count == UInt64(result.requests))
             #expect(result.latency.count == UInt64(result.requests))
         }
