@@ -72,9 +72,9 @@ public struct Decision: Sendable {
 
     /// Indexes of the deciding outcomes, computed as iterated (no array).
     var deciding: LazyFilterSequence<OutcomeSet> {
-        let outcomes = policySet.outcomes
+        let effects = policySet.plan.effects
         let effect = self.effect
-        return matched.lazy.filter { outcomes[$0].effect == effect }
+        return matched.lazy.filter { effects[$0] == effect }
     }
 
     /// The pseudo rules (`on-error`, `on-missing`) whose effect the problems made the
@@ -100,11 +100,15 @@ public struct Decision: Sendable {
     /// Renders each reason in order: `body(rule, text)`. The deciding rules' and tiers'
     /// reasons, then those of the problems whose `on_error` / `on_missing` effect is the
     /// decision's (`on-error`, `on-missing`, once each); the default's when there is none.
-    func forEachReason(_ body: (String, String) -> Void) {
+    ///
+    /// With `outcomes: false` the deciding rules' and tiers' reasons are left out (the
+    /// JSON writer writes those itself) and the rest is given as with them.
+    func forEachReason(outcomes: Bool = true, _ body: (String, String) -> Void) {
         var renderer = MessageRenderer(decision: self)
         var any = false
         for index in deciding {
             any = true
+            guard outcomes else { break }
             body(policySet.outcomes[index].id, renderer.render(outcome: index))
         }
         if let problems = details?.problems, !problems.isEmpty {

@@ -12,6 +12,7 @@ extension Decision {
     /// Whether a deciding rule or tier brings obligations of its own (besides the
     /// refund): only then must `obligations` be rendered to compare two decisions.
     package var hasRuleObligations: Bool {
-        deciding.contains { !policySet.outcomes[$0].obligations.isEmpty }
+        let carriesObligations = policySet.outcomeTexts.carriesObligations
+        return deciding.contains { carriesObligations[$0] }
     }
 }

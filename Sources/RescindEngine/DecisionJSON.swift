@@ -26,7 +26,7 @@ extension Decision {
     /// no arrays of ids, reasons or obligations are built, and no closures hold copies
     /// of the decision.
     private func write(into out: inout JSONWriter) {
-        let outcomes = policySet.outcomes
+        let texts = policySet.outcomeTexts
         out.literal(#"{"request_id":"#)
         out.string(requestID)
         switch effect {
@@ -38,14 +38,14 @@ extension Decision {
         for index in deciding {
             if !first { out.byte(UInt8(ascii: ",")) }
             first = false
-            out.string(outcomes[index].id)
+            texts.writeID(of: index, into: &out)
         }
         out.literal(#"],"matched_rules":["#)
         first = true
         for index in matched {
             if !first { out.byte(UInt8(ascii: ",")) }
             first = false
-            out.string(outcomes[index].id)
+            texts.writeID(of: index, into: &out)
         }
         out.literal(#"],"obligations":["#)
         first = true
@@ -60,14 +60,7 @@ extension Decision {
         }
         out.literal(#"],"reasons":["#)
         first = true
-        forEachReason { rule, text in
-            out.literal(first ? #"{"rule":"# : #",{"rule":"#)
-            first = false
-            out.string(rule)
-            out.literal(#","text":"#)
-            out.string(text)
-            out.byte(UInt8(ascii: "}"))
-        }
+        writeReasons(into: &out)
         out.literal(#"],"locale":"#)
         out.string(locale)
         out.append(policySet.policyMemberJSON)
@@ -95,6 +88,30 @@ extension Decision {
             explanation.write(into: &out)
         }
         out.byte(UInt8(ascii: "}"))
+    }
+}
+
+extension Decision {
+    /// The `reasons` array's elements, as `forEachReason` gives them: the deciding
+    /// outcomes' from `OutcomeTexts` (prepared bytes copied, holes escaped in place), the rarer problem and default reasons through `forEachReason`.
+    private func writeReasons(into out: inout JSONWriter) {
+        let texts = policySet.outcomeTexts
+        let column = texts.column(of: locale)
+        var renderer = MessageRenderer(decision: self)
+        var first = true
+        for index in deciding {
+            if !first { out.byte(UInt8(ascii: ",")) }
+            first = false
+            renderer.writeReason(outcome: index, column: column, into: &out)
+        }
+        forEachReason(outcomes: false) { rule, text in
+            out.literal(first ? #"{"rule":"# : #",{"rule":"#)
+            first = false
+            out.string(rule)
+            out.literal(#","text":"#)
+            out.string(text)
+            out.byte(UInt8(ascii: "}"))
+        }
     }
 }
 

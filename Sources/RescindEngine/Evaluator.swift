@@ -168,35 +168,25 @@ struct DecisionRun {
         var suspendedBy: [Int] = []
 
         let ruleCount = plan.rules.count
-        var index = -1
-        while true {
-            // Most rules are settled by their leading enum tests, without touching the
-            // rule: with a candidate set, only the rules in it are visited at all.
-            // An explanation shows every rule, so every rule is evaluated in full.
-            if let candidates, !explain {
-                index = DecisionPlan.nextMember(candidates, after: index, below: ruleCount)
-            } else {
-                index += 1
+        // Most rules are settled by their leading enum tests, without touching the rule:
+        // with a candidate set, only the rules in it are visited at all, word by word
+        // (rule `i` is bit `i`). An explanation shows every rule, so every rule is
+        // evaluated in full.
+        if let candidates, !explain {
+            let lastWord = (ruleCount &+ 63) &>> 6
+            for wordIndex in 0..<lastWord {
+                var word = candidates[wordIndex]
+                // The candidate set goes on past the rules (thresholds, refunds).
+                if wordIndex == lastWord &- 1, ruleCount & 63 != 0 { word &= (1 &<< UInt64(ruleCount & 63)) &- 1 }
+                while word != 0 {
+                    let index = wordIndex &<< 6 | word.trailingZeroBitCount
+                    word &= word &- 1
+                    consider(rule: index, matched: &matched, strongest: &strongest, suspendedBy: &suspendedBy)
+                }
             }
-            guard index < ruleCount else { break }
-            if explain {
-                current = .outcome(index)
-                let holds = walk(node: sites.roots[index], recorded: true)
-                recorder!.record(rule: index, matched: holds)
-                guard holds else { continue }
-            } else if let settled = settle(plan.rules[index]) {
-                guard settled else { continue }
-            } else {
-                current = .outcome(index)
-                guard walk(node: sites.roots[index], recorded: false) else { continue }
-            }
-            matched.insert(index)
-            let effect = plan.effects[index]
-            strongest = max(strongest ?? effect, effect)
-            for position in plan.suspends[index] {
-                let threshold = plan.suspended[position]
-                if suspendedBy.isEmpty { suspendedBy = Array(repeating: -1, count: policy.thresholds.count) }
-                if suspendedBy[threshold] < 0 { suspendedBy[threshold] = index }
+        } else {
+            for index in 0..<ruleCount {
+                consider(rule: index, matched: &matched, strongest: &strongest, suspendedBy: &suspendedBy)
             }
         }
 
@@ -250,6 +240,34 @@ struct DecisionRun {
                 obligationValues: obligationValues))
     }
 
+    /// Decides whether rule `index` matches and, when it does, records it.
+    @inline(__always)
+    private mutating func consider(
+        rule index: Int, matched: inout OutcomeSet, strongest: inout Effect?, suspendedBy: inout [Int]
+    ) {
+        if explain {
+            current = .outcome(index)
+            let holds = walk(node: sites.roots[index], recorded: true)
+            recorder!.record(rule: index, matched: holds)
+            guard holds else { return }
+        } else if let settled = settleRule(index) {
+            guard settled else { return }
+        } else {
+            current = .outcome(index)
+            guard walk(node: sites.roots[index], recorded: false) else { return }
+        }
+        matched.insert(index)
+        let summary = plan.ruleSummaries[index]
+        strongest = max(strongest ?? summary.effect, summary.effect)
+        if summary.suspends {
+            for position in plan.suspends[index] {
+                let threshold = plan.suspended[position]
+                if suspendedBy.isEmpty { suspendedBy = Array(repeating: -1, count: policy.thresholds.count) }
+                if suspendedBy[threshold] < 0 { suspendedBy[threshold] = index }
+            }
+        }
+    }
+
     /// Computes the outcomes that follow `effect`, now that it is known (`FollowUpPlan`):
     /// each one planned for it whose condition holds.
     // Called only for an effect that has follow-ups (a call that found none cost
@@ -297,6 +315,22 @@ struct DecisionRun {
         keys.fill(Self.unreadKey)
         self.keys = keys
         settleAll(into: candidateWords)
+    }
+
+    /// Rule `index`'s condition settled by its tests, as `settle(plan.rules[index])`.
+    /// A candidate (its enum tests passed) whose condition is those and one bound test
+    /// at most is settled from its summary alone.
+    @inline(__always)
+    private mutating func settleRule(_ index: Int) -> Bool? {
+        if candidates != nil {
+            let summary = plan.ruleSummaries[index]
+            if summary.isSettledByTests {
+                guard summary.bound.kind != .oneOf else { return true }
+                let key = key(slot: summary.bound.field)
+                if key != Self.unknownKey { return summary.bound.holds(key: key) }
+            }
+        }
+        return settle(plan.rules[index])
     }
 
     /// The outcome of a condition's leading enum tests: false when one fails, true when

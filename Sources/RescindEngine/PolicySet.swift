@@ -142,6 +142,10 @@ package final class LocalizedMessage: Sendable {
         guard !templates.isEmpty else { return nil }
         return templates[index(of: locale) ?? fallback]
     }
+
+    /// The template every locale without a text of its own reads (English, else the
+    /// first by locale name).
+    package var fallbackTemplate: MessageTemplate? { templates.isEmpty ? nil : templates[fallback] }
 }
 
 /// A plain text for people, not a template: a rule's, threshold's or tier's
@@ -568,6 +572,7 @@ package final class PolicySet: Sendable {
             }
         }
         self.outcomes = outcomes
+        self.outcomeTexts = OutcomeTexts(outcomes: outcomes, in: arena)
         self.plan = DecisionPlan(
             rules: rules, thresholds: thresholds, refunds: refunds, enumFieldCount: enumFieldCount,
             numberFieldCount: numberFieldCount, effects: outcomes.map(\.effect), tierBase: tierBase,
@@ -598,6 +603,8 @@ package final class PolicySet: Sendable {
     let localeSlot: Int?
     /// Rules, then each threshold's tiers: a decision records what matched by index here.
     let outcomes: [Outcome]
+    /// The outcomes' ids, reasons and obligation flags as a decision writes them.
+    let outcomeTexts: OutcomeTexts
     /// The enum tests each condition starts with.
     let plan: DecisionPlan
 

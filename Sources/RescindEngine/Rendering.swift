@@ -18,23 +18,47 @@ struct MessageRenderer {
         return render(outcome.reason, count: count)
     }
 
+    /// The `reasons` element of a matched rule or tier, `{"rule":…,"text":…}`, from
+    /// `OutcomeTexts`: the same text as `render(outcome:)`. `column` is
+    /// `OutcomeTexts.column(of:)` of the decision's locale.
+    mutating func writeReason(outcome index: Int, column: Int, into out: inout JSONWriter) {
+        let texts = policy.outcomeTexts
+        texts.writeReason(of: index, column: column, into: &out) { hole in
+            holeText(texts.holes[hole], outcome: index)
+        }
+    }
+
+    /// A rule's or tier's hole: a tier's reason can read its threshold's `count`.
+    private mutating func holeText(_ expression: CompiledExpression, outcome index: Int) -> String {
+        if case .field(let path) = expression.shortcut, let value = path.read(from: decision.request) {
+            return text(of: value, expression: expression)
+        }
+        let count = policy.outcomes[index].threshold.flatMap { decision.tierCount(of: $0) }
+        return text(of: value(of: expression, count: count), expression: expression)
+    }
+
     mutating func render(_ message: LocalizedMessage, count: Int64? = nil) -> String {
         guard let template = message.template(for: decision.locale) else { return "" }
         var text = ""
         for part in template.parts {
             switch part {
             case .text(let literal): text += literal
-            case .value(let expression):
-                switch value(of: expression, count: count) {
-                case .string(let s): text += s
-                case .decimal(let d): text += d.formatted(scale: 2)
-                case .timestamp(let t): text += policy.localTime(t.seconds).description
-                case .error: text += "{\(expression.source)}"
-                case let value: text += value.celLiteral
-                }
+            case .value(let expression): text += self.text(of: value(of: expression, count: count), expression: expression)
             }
         }
         return text
+    }
+
+    /// How a value reads in a text: strings as they are, decimals with two places,
+    /// times in the policy's zone, a failed hole as its source in braces.
+    private func text(of value: Value, expression: CompiledExpression) -> String {
+        switch value {
+        case .string(let s): s
+        case .decimal(let d): d.formatted(scale: 2)
+        case .timestamp(let t): policy.localTime(t.seconds).description
+        case .error: "{\(expression.source)}"
+        case let value: value.celLiteral
+        }
     }
 
     private mutating func value(of expression: CompiledExpression, count: Int64?) -> Value {

@@ -10,7 +10,7 @@ import RescindUnsafe
 /// `JSONWriter.write(appendingTo:)` (stack first) or `JSONWriter.bytes`/`text`.
 @usableFromInline package struct JSONWriter {
     /// What `write(appendingTo:)` reserves on the stack by default: most decisions fit.
-    @usableFromInline package static let stackCapacity = 1024
+    @usableFromInline package static let stackCapacity = 4096
 
     @usableFromInline var out: OutputBuffer
     /// One bit per open object or array: whether it already has a member. Values nest a
@@ -72,6 +72,16 @@ import RescindUnsafe
     /// Text that is JSON already or needs no escaping (digits, times), as is.
     @inlinable
     package mutating func append(_ text: String) { out.append(text) }
+
+    /// `bytes[range]`, JSON already, as they are (a compiled plan's prepared text).
+    package mutating func append(_ bytes: ArenaTable<UInt8>, _ range: Range<Int>) { out.append(bytes, range) }
+
+    /// Part of a string's content, escaped as needed, between a `byte(0x22)` that opens
+    /// the string and one that closes it: a text written piece by piece.
+    package mutating func content(_ value: String) { out.content(value) }
+
+    /// `bytes[range]` (UTF-8) as part of a string's content, escaped as needed.
+    package mutating func content(_ bytes: ArenaTable<UInt8>, _ range: Range<Int>) { out.content(bytes, range) }
 
     // MARK: Values
 

@@ -241,13 +241,42 @@
     /// `utf8` quoted and escaped, straight into the reserved bytes.
     @inline(never)
     private mutating func escaped(_ utf8: UnsafeBufferPointer<UInt8>) {
+        escaped(utf8, quoted: true)
+    }
+
+    /// Part of a JSON string's content, escaped as needed, without quotes: a text
+    /// written in pieces (a reason's literal runs and the values in its holes).
+    package mutating func content(_ value: String) {
+        if value.utf8.withContiguousStorageIfAvailable({ content($0) }) == nil {
+            var contiguous = value
+            contiguous.withUTF8 { content($0) }
+        }
+    }
+
+    /// `bytes[range]` (UTF-8) as part of a JSON string's content, escaped as needed.
+    package mutating func content(_ bytes: ArenaTable<UInt8>, _ range: Range<Int>) {
+        precondition(range.lowerBound >= 0 && range.upperBound <= bytes.count, "range outside the table")
+        content(UnsafeBufferPointer(rebasing: bytes.buffer[range]))
+    }
+
+    /// `bytes[range]`, JSON already, as they are.
+    package mutating func append(_ bytes: ArenaTable<UInt8>, _ range: Range<Int>) {
+        precondition(range.lowerBound >= 0 && range.upperBound <= bytes.count, "range outside the table")
+        append(UnsafeBufferPointer(rebasing: bytes.buffer[range]))
+    }
+
+    private mutating func content(_ utf8: UnsafeBufferPointer<UInt8>) {
+        if JSONEscaping.needsEscaping(utf8) { escaped(utf8, quoted: false) } else { append(utf8) }
+    }
+
+    private mutating func escaped(_ utf8: UnsafeBufferPointer<UInt8>, quoted: Bool) {
         reserve(JSONEscaping.maxLength(utf8.count))
         var next = base + count
         func put(_ byte: UInt8) {
             next.pointee = byte
             next += 1
         }
-        put(0x22)
+        if quoted { put(0x22) }
         for byte in utf8 {
             switch byte {
             case 0x22, 0x5C:
@@ -273,7 +302,7 @@
                 put(byte)
             }
         }
-        put(0x22)
+        if quoted { put(0x22) }
         count += (base + count).distance(to: next)
     }
 }
@@ -291,7 +320,7 @@ extension JSONEscaping {
         bytes.withUnsafeBufferPointer { needsEscaping($0) }
     }
 
-    private static func needsEscaping(_ utf8: UnsafeBufferPointer<UInt8>) -> Bool {
+    static func needsEscaping(_ utf8: UnsafeBufferPointer<UInt8>) -> Bool {
         guard let base = utf8.baseAddress else { return false }
         var index = 0
         while index + 8 <= utf8.count {

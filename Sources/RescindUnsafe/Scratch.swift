@@ -70,6 +70,19 @@
     }
 }
 
+extension ScratchTable where Element == UInt64 {
+    /// `self[i] &= table[start + i]` for every word of `self`: a row of a plan's bit
+    /// sets intersected into a decision's, over raw pointers so the loop is vectorized
+    /// (through the subscripts it was a checked add and a load per word, measured).
+    @inlinable
+    package func formIntersection(with table: ArenaTable<UInt64>, from start: Int) {
+        precondition(start >= 0 && start <= table.count - buffer.count, "row outside the table")
+        guard let target = buffer.baseAddress, let source = table.buffer.baseAddress else { return }
+        let row = source + start
+        for index in 0..<buffer.count { target[index] &= row[index] }
+    }
+}
+
 /// A read-only view of an array's elements for the length of one call: reading an
 /// element neither checks the array's uniqueness nor retains its storage
 /// (README.md, invariant 5).

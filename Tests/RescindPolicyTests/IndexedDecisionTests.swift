@@ -67,7 +67,7 @@ struct IndexedDecisionTests {
                 when:
                   all:
             \(when)    effect: \(rng.pick(["allow", "deny", "review"]))
-                reason: {en: "Generated rule \(index) for {order.id}.", zh-CN: "订单 {order.id} 适用生成的规则 \(index)。"}
+                reason: {en: "Generated rule \(index) \\"for\\" {order.id}.\\t", zh-CN: "订单 {order.id} 适用生成的规则 \(index)。"}
 
             """
     }
@@ -136,6 +136,15 @@ struct IndexedDecisionTests {
                 Issue.record("seed \(seed), request \(index):\n\(String(decoding: data, as: UTF8.self))\nindexed:   \(decision.json)\nunindexed: \(expected.json)")
                 return
             }
+            // The JSON's reasons are written from prepared bytes (`OutcomeTexts`), the
+            // `reasons` property from the templates: they must say the same, escapes
+            // included, in every locale.
+            let locale = ["en", "zh-CN", "fr"][index % 3]
+            let localized = indexed.decide(a, options: DecisionOptions(locale: locale))
+            let object = try #require(
+                try JSONSerialization.jsonObject(with: Data(localized.json.utf8)) as? [String: Any])
+            let written = try #require(object["reasons"] as? [[String: String]])
+            #expect(written.map { Reason(rule: $0["rule"]!, text: $0["text"]!) } == localized.reasons, "request \(index), \(locale)")
             if index % 10 == 0 {
                 let explained = indexed.decide(a, options: DecisionOptions(explain: true)).json
                 #expect(explained == unindexed.decide(b, options: DecisionOptions(explain: true)).json, "seed \(seed), request \(index), explained")

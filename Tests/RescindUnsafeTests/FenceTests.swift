@@ -78,6 +78,42 @@ struct FenceTests {
         }
     }
 
+    @Test("a row of a plan's bit sets intersects into scratch words, from the row's start")
+    func scratchIntersection() {
+        let arena = PlanArena()
+        // Three rows of 5 words: row r's word w is all ones but bit (r + w).
+        let rows = arena.table((0..<15).map { ~(UInt64(1) << UInt64($0 / 5 + $0 % 5)) })
+        Scratch.withTables(words: 5, bytes: 0) { words, _ in
+            words.fill(.max)
+            words.formIntersection(with: rows, from: 0)
+            words.formIntersection(with: rows, from: 10)
+            for index in words.indices {
+                #expect(words[index] == ~(UInt64(1) << UInt64(index)) & ~(UInt64(1) << UInt64(2 + index)))
+            }
+        }
+    }
+
+    @Test("string content is escaped in pieces as a whole string would be")
+    func outputContent() {
+        let arena = PlanArena()
+        let pieces = ["plain ", "quote \" back\\ tab\t nl\n ctl\u{01} del\u{7F}", " 订单 é", "", "12345678"]
+        let bytes = arena.table(Array(pieces.joined().utf8))
+        let whole = OutputBuffer.bytes { $0.string(pieces.joined()) }
+        let inPieces = OutputBuffer.bytes { out in
+            out.byte(0x22)
+            for piece in pieces { out.content(piece) }
+            out.byte(0x22)
+        }
+        let fromTable = OutputBuffer.bytes { out in
+            out.byte(0x22)
+            out.content(bytes, 0..<bytes.count)
+            out.byte(0x22)
+            out.append(bytes, 0..<5)
+        }
+        #expect(inPieces == whole)
+        #expect(fromTable == whole + Array("plain".utf8))
+    }
+
     @Test("a byte buffer keeps its bytes when it grows, and allocates nothing until used")
     func byteBuffer() {
         var buffer = ByteBuffer()
