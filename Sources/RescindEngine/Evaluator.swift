@@ -301,7 +301,13 @@ struct DecisionRun {
     /// Reads every tested enum field, then settles all planned conditions at once.
     mutating func settleAll(into words: ScratchTable<UInt64>) {
         for slot in plan.testedSlots { _ = ordinal(slot: slot) }
-        if plan.candidates(ordinals: ordinals, into: words) { candidates = words }
+        guard plan.candidates(ordinals: ordinals, into: words) else { return }
+        candidates = words
+        for slot in plan.bucketedSlots {
+            let key = key(slot: slot)
+            guard key != Self.unknownKey else { continue }
+            words.formIntersection(with: plan.boundPassing, from: plan.boundBuckets[slot].row(of: key) &* plan.wordCount)
+        }
     }
 
     /// Takes the decision's scratch memory — `plan.wordCount` words for the candidate

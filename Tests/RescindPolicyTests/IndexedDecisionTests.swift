@@ -41,12 +41,19 @@ struct IndexedDecisionTests {
     static func comparison(_ rng: inout Generator) -> String {
         let relation = rng.pick(["<", "<=", ">", ">="])
         switch rng.next() % 6 {
-        case 0, 1: return "order.total \(relation) decimal(\"\(rng.pick(amounts))\")"
+        // Half of these constants are drawn from thousands, so the totals' interval index
+        // has many keys to a run (`BoundBuckets`), with values inside the runs.
+        case 0, 1: return "order.total \(relation) decimal(\"\(rng.chance(50) ? rng.pick(amounts) : randomAmount(&rng))\")"
         case 2: return "decimal(\"\(rng.pick(amounts))\") \(relation) order.total"
         case 3: return "order.total \(relation) \(rng.pick([0, 50, 400, 1000]))"
         case 4: return "\(rng.pick([0, 1, 3, 10])) \(relation) seller_stats.orders_30d"
         default: return "seller_stats.stockout_cancellations_30d \(relation) \(rng.pick([0, 1, 2, 5]))"
         }
+    }
+
+    static func randomAmount(_ rng: inout Generator) -> String {
+        let cents = rng.next() % 100
+        return "\(rng.next() % 3000).\(cents < 10 ? "0" : "")\(cents)"
     }
 
     static func rule(_ index: Int, _ rng: inout Generator) -> String {
@@ -80,7 +87,7 @@ struct IndexedDecisionTests {
             "reason": rng.pick(reasons),
             "order": [
                 "id": "o-\(index)", "status": rng.pick(statuses), "placed_at": "2026-11-27T09:00:00+08:00",
-                "total": rng.chance(70) ? rng.pick(amounts) : "\(rng.next() % 3000).\(rng.next() % 100)",
+                "total": rng.chance(70) ? rng.pick(amounts) : randomAmount(&rng),
                 "currency": "CNY", "payment_method": rng.pick(methods), "seller_id": "s-\(rng.next() % 9)",
             ] as [String: Any],
             "buyer_history": ["cancellations": [] as [Any]],
@@ -120,6 +127,7 @@ struct IndexedDecisionTests {
         #expect(indexed.plan.numberFieldCount == 3)
         #expect(indexed.plan.wordCount > 1)
         #expect(unindexed.plan.numberFieldCount == 0)
+        #expect(indexed.plan.bucketedSlots.contains { indexed.plan.boundBuckets[$0].keyCount > 2 * DecisionPlan.maxBuckets })
 
         var rng = Generator(state: seed &* 7919)
         var generatedMatches = 0
@@ -167,6 +175,22 @@ struct IndexedDecisionTests {
                 #expect((key == constantKey) == (value == constant), "\(value) == \(constant)")
                 #expect((key > constantKey) == (value > constant), "\(value) > \(constant)")
             }
+        }
+    }
+
+    @Test("an interval index's runs cover every key once, in order, and each key finds its run's row")
+    func bucketRunsCoverEveryKey() {
+        for keyCount in [1, 2, 3, 63, 64, 65, 129, 1_001, 20_001] {
+            let buckets = min(DecisionPlan.maxBuckets, keyCount)
+            let index = BoundBuckets(firstRow: 5, keyCount: Int32(keyCount), buckets: Int32(buckets))
+            var next: UInt64 = 0
+            for bucket in 0..<buckets {
+                let keys = index.keys(of: bucket)
+                #expect(keys.lowerBound == next, "keyCount \(keyCount), bucket \(bucket)")
+                #expect(index.row(of: keys.lowerBound) == 5 + bucket && index.row(of: keys.upperBound) == 5 + bucket)
+                next = keys.upperBound + 1
+            }
+            #expect(next == UInt64(keyCount), "keyCount \(keyCount)")
         }
     }
 }

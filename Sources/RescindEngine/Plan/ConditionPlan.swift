@@ -122,6 +122,37 @@ struct RuleSummary: Sendable {
     @inline(__always) var suspends: Bool { flags & Self.suspendsThresholds != 0 }
 }
 
+/// The interval index of one number field's bound tests: its keys (`DecisionPlan.key`)
+/// cut into `buckets` runs of about equal length, and for each run a row of the
+/// candidate bit set — the conditions whose first bound test on the field can pass for
+/// some key in the run. A decision that knows the field's key intersects that row into
+/// its candidates, so of rules such as `order.total > X` over 10,000 values of `X` it
+/// visits only those whose test can hold, not every one whose enum tests pass.
+///
+/// Only a condition's first bound test prunes: when it fails the condition is false
+/// whatever comes after, while a later test failing does not make it so (an earlier
+/// one on an absent value sends the condition to CEL, which reports that).
+struct BoundBuckets: Sendable {
+    /// The first row's index in `DecisionPlan.boundPassing`, in rows of `wordCount` words.
+    let firstRow: Int32
+    /// The field's keys, `2 × constants + 1`.
+    let keyCount: Int32
+    /// Rows; zero when the field is not indexed.
+    let buckets: Int32
+
+    /// The row for `key` (below `keyCount`).
+    @inline(__always)
+    func row(of key: UInt64) -> Int { Int(firstRow) &+ Int(key) &* Int(buckets) / Int(keyCount) }
+
+    /// The keys bucket `bucket` covers.
+    func keys(of bucket: Int) -> ClosedRange<UInt64> {
+        // Key k is in bucket k · buckets / keyCount: the first key of bucket b is the
+        // least k with k · buckets ≥ b · keyCount.
+        func first(_ bucket: Int) -> Int { (bucket * Int(keyCount) + Int(buckets) - 1) / Int(buckets) }
+        return UInt64(first(bucket))...UInt64(first(bucket + 1) - 1)
+    }
+}
+
 /// What every condition of a policy set starts with, built once when the set is made.
 /// A class, so a decision reaches it through one reference.
 final class DecisionPlan: Sendable {
@@ -175,6 +206,13 @@ final class DecisionPlan: Sendable {
     /// ascending, as a range of `boundConstants`: what a value's key is found among.
     let boundConstants: ArenaTable<CELDecimal>
     let boundRanges: ArenaTable<Range<Int>>
+    /// The interval index: each number cache slot's buckets (`buckets` zero where the
+    /// slot is not indexed), their rows of `wordCount` words, and the indexed slots.
+    let boundBuckets: ArenaTable<BoundBuckets>
+    let boundPassing: ArenaTable<UInt64>
+    let bucketedSlots: ArenaTable<Int>
+    /// The most rows a number field is cut into.
+    static let maxBuckets = 64
     /// Slots in the number cache.
     var numberFieldCount: Int { numberFields.count }
     /// The outcomes that follow the decided effect (the refund), in the order they are computed.
@@ -277,6 +315,56 @@ final class DecisionPlan: Sendable {
         }
         self.passing = arena.table(passing)
         self.rowStart = arena.table(rowStart)
+        let (buckets, boundPassing) = Self.bucketBounds(
+            conditions: builder.conditions, tests: keyed, constantRanges: boundRanges, wordCount: wordCount)
+        self.boundBuckets = arena.table(buckets)
+        self.boundPassing = arena.table(boundPassing)
+        self.bucketedSlots = arena.table(buckets.indices.filter { buckets[$0].buckets > 0 })
+    }
+
+    /// Builds the interval index (`BoundBuckets`) of every number field some condition's
+    /// first bound test compares. A set of up to 64 conditions gets none: its candidates
+    /// are one word, and visiting a few more of them costs less than finding a key the
+    /// decision might not have needed.
+    private static func bucketBounds(
+        conditions: [ConditionPlan], tests: [FlatTest], constantRanges: [Range<Int>], wordCount: Int
+    ) -> ([BoundBuckets], [UInt64]) {
+        var firstBounds = Array(repeating: [(id: Int, test: FlatTest)](), count: constantRanges.count)
+        if wordCount > 1 {
+            for condition in conditions where condition.hasBounds {
+                let test = tests[condition.bounds.lowerBound]
+                firstBounds[test.field].append((condition.id, test))
+            }
+        }
+        var buckets: [BoundBuckets] = []
+        var rows: [UInt64] = []
+        for (slot, bounds) in firstBounds.enumerated() {
+            guard !bounds.isEmpty else {
+                buckets.append(BoundBuckets(firstRow: 0, keyCount: 1, buckets: 0))
+                continue
+            }
+            let keyCount = 2 * constantRanges[slot].count + 1
+            let index = BoundBuckets(
+                firstRow: Int32(rows.count / wordCount), keyCount: Int32(keyCount),
+                buckets: Int32(min(maxBuckets, keyCount)))
+            buckets.append(index)
+            let start = rows.count
+            rows += repeatElement(UInt64.max, count: Int(index.buckets) * wordCount)
+            for bucket in 0..<Int(index.buckets) {
+                let keys = index.keys(of: bucket)
+                for (id, test) in bounds {
+                    // Keys order as values do, so a test holds for some key of the run
+                    // exactly when it holds at the run's end nearer its side.
+                    let canPass = switch test.kind {
+                    case .less, .lessEquals: test.holds(key: keys.lowerBound)
+                    case .greater, .greaterEquals: test.holds(key: keys.upperBound)
+                    case .oneOf: true
+                    }
+                    if !canPass { rows[start + bucket * wordCount + id / 64] &= ~(1 << UInt64(id % 64)) }
+                }
+            }
+        }
+        return (buckets, rows)
     }
 
 
