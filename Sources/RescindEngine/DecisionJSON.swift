@@ -93,17 +93,25 @@ extension Decision {
 
 extension Decision {
     /// The `reasons` array's elements, as `forEachReason` gives them: the deciding
-    /// outcomes' from `OutcomeTexts` (prepared bytes copied, holes escaped in place), the rarer problem and default reasons through `forEachReason`.
+    /// outcomes' from `OutcomeTexts` (prepared bytes copied, holes escaped in place),
+    /// the rarer problem and default reasons through `forEachReason`.
     private func writeReasons(into out: inout JSONWriter) {
         let texts = policySet.outcomeTexts
         let column = texts.column(of: locale)
-        var renderer = MessageRenderer(decision: self)
+        // Built only for a hole that is not a string field the request has.
+        var renderer: MessageRenderer?
         var first = true
         for index in deciding {
             if !first { out.byte(UInt8(ascii: ",")) }
             first = false
-            renderer.writeReason(outcome: index, column: column, into: &out)
+            texts.writeReason(of: index, column: column, into: &out) { hole in
+                if let text = texts.fieldText(of: hole, in: request) { return text }
+                if renderer == nil { renderer = MessageRenderer(decision: self) }
+                return renderer!.holeText(texts.holes[hole], outcome: index)
+            }
         }
+        // The problems' reasons, or the default's when nothing decided.
+        guard first || !problems.isEmpty else { return }
         forEachReason(outcomes: false) { rule, text in
             out.literal(first ? #"{"rule":"# : #",{"rule":"#)
             first = false

@@ -172,7 +172,19 @@ struct DecisionRun {
         // with a candidate set, only the rules in it are visited at all, word by word
         // (rule `i` is bit `i`). An explanation shows every rule, so every rule is
         // evaluated in full.
-        if let candidates, !explain {
+        if let candidates, !explain, let lists = plan.ruleLists {
+            // The enum tests' combination names the rules they let through; the
+            // candidate set still says which of those the bound tests' index dropped.
+            var combination = 0
+            for (position, slot) in plan.testedSlots.enumerated() {
+                combination &+= Int(ordinals[slot]) &* lists.strides[position]
+            }
+            for position in Int(lists.starts[combination])..<Int(lists.starts[combination &+ 1]) {
+                let index = Int(lists.rules[position])
+                guard candidates[index &>> 6] & (1 &<< UInt64(index & 63)) != 0 else { continue }
+                consider(rule: index, matched: &matched, strongest: &strongest, suspendedBy: &suspendedBy)
+            }
+        } else if let candidates, !explain {
             let lastWord = (ruleCount &+ 63) &>> 6
             for wordIndex in 0..<lastWord {
                 var word = candidates[wordIndex]
@@ -210,7 +222,7 @@ struct DecisionRun {
 
         var effect = strongest ?? policy.defaultEffect
         var obligationValues: [Value] = []
-        if strongest != nil {
+        if strongest != nil, plan.anyComputesObligations {
             for index in matched where plan.effects[index] == effect && plan.computesObligations[index] {
                 current = .outcome(index)
                 collectObligationValues(policy.outcomes[index].obligations, into: &obligationValues)

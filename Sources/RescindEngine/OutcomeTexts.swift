@@ -9,31 +9,34 @@ import RescindUnsafe
 /// A decision of a large set writes a handful of 10,000 outcomes. Rendered from the
 /// `Outcome` values and their templates, each reason cost a chain of objects scattered
 /// over the heap (a cache miss per link) and a retain and release for every string,
-/// template and part on the way, then a string built and escaped. Here an outcome is
-/// one record of bytes, already escaped: its id, then each locale's element as
-/// literal runs and holes, so writing it is a few copies from one place.
-///
-/// Record of outcome `o`, from `recordStart[o]` in `records` (numbers are 32-bit,
-/// little-endian):
-///
-///     id length · the id as a JSON string
-///     per column: where its element starts, from the record's start
-///     per column: ops — literal (length, bytes) · hole (index into `holes`) · end
+/// template and part on the way, then a string built and escaped. Here the ids are one
+/// small table, and each reason is a run of ops in one more: literal bytes, already
+/// escaped (`literal`, a 32-bit little-endian length, the bytes), a hole (`hole`, the
+/// index into `holes`), `end`.
 ///
 /// Column `c` is the locale `locales[c]`; the last column, `locales.count`, is every
-/// other locale (each reason's own fallback). The element reads
-/// `{"rule":<id>,"text":"…"}`; JSON escaping is byte by byte, so literal runs escaped
-/// when built and holes escaped when written make the same bytes as the whole text
-/// escaped at once. `MessageRenderer.render(outcome:)` gives the same texts as strings,
-/// from the templates.
+/// other locale (each reason's own fallback); columns with the same template share
+/// their ops. The element reads `{"rule":<id>,"text":"…"}`; JSON escaping is byte by
+/// byte, so literal runs escaped when built and holes escaped when written make the
+/// same bytes as the whole text escaped at once. `MessageRenderer.render(outcome:)`
+/// gives the same texts as strings, from the templates (the differential tests
+/// compare the two).
 final class OutcomeTexts: Sendable {
     private enum Op: UInt8 {
         case end, literal, hole
     }
 
     private let arena: PlanArena
-    private let records: ArenaTable<UInt8>
-    private let recordStart: ArenaTable<Int32>
+    /// Each outcome's id as a JSON string, back to back: outcome `o`'s is
+    /// `idBytes[idStarts[o] ..< idStarts[o + 1]]`. Apart from the reasons, so the
+    /// `matched_rules` of a decision read a small table.
+    private let idBytes: ArenaTable<UInt8>
+    private let idStarts: ArenaTable<Int32>
+    /// Where outcome `o`'s reason in column `c` starts in `ops`:
+    /// `reasonStarts[o × columnCount + c]`.
+    private let reasonStarts: ArenaTable<Int32>
+    private let ops: ArenaTable<UInt8>
+    private let columnCount: Int
     /// Whether the outcome brings obligations of its own (besides a refund).
     let carriesObligations: ArenaTable<Bool>
     /// The locales the reasons are written in, sorted.
@@ -44,6 +47,9 @@ final class OutcomeTexts: Sendable {
     /// written, and a field reads the same in every reason (every path is resolved
     /// against the one request schema). Other holes are kept one per expression.
     let holes: [CompiledExpression]
+    /// For each hole that reads a request field, its path, unretained (the hole's
+    /// expression keeps it alive): a reason reads the field with no reference counted.
+    private let holeFields: ArenaTable<UnownedRef<FieldPath>?>
 
     private enum HoleKey: Hashable {
         case field(String)
@@ -65,36 +71,39 @@ final class OutcomeTexts: Sendable {
         for outcome in outcomes { locales.formUnion(outcome.reason.locales) }
         self.locales = locales.sorted()
         let columns = self.locales.map(Optional.some) + [nil]
+        columnCount = columns.count
 
-        var records: [UInt8] = []
-        var recordStart: [Int32] = []
+        var ids: [UInt8] = []
+        var idStarts: [Int32] = [0]
+        var ops: [UInt8] = []
+        var reasonStarts: [Int32] = []
         var holes: [CompiledExpression] = []
         var holeIndex: [HoleKey: Int] = [:]
         func put(_ number: Int) {
-            precondition(number >= 0 && number <= Int(Int32.max), "a reason's record past 2 GiB")
-            withUnsafeBytes(of: UInt32(number).littleEndian) { records += $0 }
-        }
-        func set(_ number: Int, at offset: Int) {
-            withUnsafeBytes(of: UInt32(number).littleEndian) { records.replaceSubrange(offset..<offset + 4, with: $0) }
+            withUnsafeBytes(of: UInt32(number).littleEndian) { ops += $0 }
         }
         func literal(_ bytes: [UInt8]) {
             guard !bytes.isEmpty else { return }
-            records.append(Op.literal.rawValue)
+            ops.append(Op.literal.rawValue)
             put(bytes.count)
-            records += bytes
+            ops += bytes
         }
         for outcome in outcomes {
-            let start = records.count
-            recordStart.append(Int32(start))
-            let id = JSONWriter.bytes { $0.string(outcome.id) }
-            put(id.count)
-            records += id
-            let offsets = records.count
-            records += repeatElement(0, count: 4 * columns.count)
-            for (column, locale) in columns.enumerated() {
-                set(records.count - start, at: offsets + 4 * column)
+            ids += JSONWriter.bytes { $0.string(outcome.id) }
+            idStarts.append(Int32(ids.count))
+            // Columns with the same template (a locale without a text of its own reads
+            // the fallback's) share their ops.
+            var written: [(template: MessageTemplate?, start: Int32)] = []
+            for locale in columns {
                 let template = locale.map { outcome.reason.template(for: $0) } ?? outcome.reason.fallbackTemplate
-                var pending = Array(#"{"rule":"#.utf8) + id + Array(#","text":""#.utf8)
+                if let same = written.first(where: { $0.template === template }) {
+                    reasonStarts.append(same.start)
+                    continue
+                }
+                let start = Int32(ops.count)
+                written.append((template, start))
+                reasonStarts.append(start)
+                var pending: [UInt8] = []
                 for part in template?.parts ?? [] {
                     switch part {
                     case .text(let text):
@@ -108,18 +117,32 @@ final class OutcomeTexts: Sendable {
                             holeIndex[key] = holes.count - 1
                             return holes.count - 1
                         }()
-                        records.append(Op.hole.rawValue)
+                        ops.append(Op.hole.rawValue)
                         put(index)
                     }
                 }
-                literal(pending + Array(#""}"#.utf8))
-                records.append(Op.end.rawValue)
+                literal(pending)
+                ops.append(Op.end.rawValue)
             }
         }
-        precondition(records.count <= Int(Int32.max), "reason records past 2 GiB")
-        self.records = arena.table(records)
-        self.recordStart = arena.table(recordStart)
+        precondition(ids.count <= Int(Int32.max) && ops.count <= Int(Int32.max), "outcome texts past 2 GiB")
+        self.idBytes = arena.table(ids)
+        self.idStarts = arena.table(idStarts)
+        self.ops = arena.table(ops)
+        self.reasonStarts = arena.table(reasonStarts)
         self.holes = holes
+        self.holeFields = arena.table(holes.map { expression in
+            if case .field(let path) = expression.shortcut { UnownedRef(path) } else { nil }
+        })
+    }
+
+    /// The text of hole `hole` when it reads a string field the request has; nil when
+    /// it must be rendered in full (`MessageRenderer`).
+    @inline(__always)
+    func fieldText(of hole: Int, in request: ObjectValue) -> String? {
+        holeFields[hole]?.withObject { path in
+            if case .string(let text)? = path.read(from: request) { text } else { nil }
+        }
     }
 
     /// The column of a decision's locale.
@@ -129,15 +152,14 @@ final class OutcomeTexts: Sendable {
 
     @inline(__always)
     private func number(at offset: Int) -> Int {
-        Int(UInt32(records[offset]) | UInt32(records[offset + 1]) << 8 | UInt32(records[offset + 2]) << 16
-            | UInt32(records[offset + 3]) << 24)
+        Int(UInt32(ops[offset]) | UInt32(ops[offset + 1]) << 8 | UInt32(ops[offset + 2]) << 16
+            | UInt32(ops[offset + 3]) << 24)
     }
 
     /// Writes outcome `index`'s id as a JSON string.
     @inline(__always)
     func writeID(of index: Int, into out: inout JSONWriter) {
-        let start = Int(recordStart[index])
-        out.append(records, start + 4..<start + 4 + number(at: start))
+        out.append(idBytes, Int(idStarts[index])..<Int(idStarts[index + 1]))
     }
 
     /// Writes outcome `index`'s `reasons` element in `column`; `hole(i)` gives the text
@@ -146,21 +168,23 @@ final class OutcomeTexts: Sendable {
     func writeReason(
         of index: Int, column: Int, into out: inout JSONWriter, hole: (Int) -> String
     ) {
-        let start = Int(recordStart[index])
-        let offsets = start + 4 + number(at: start)
-        var position = start + number(at: offsets + 4 * column)
+        out.literal(#"{"rule":"#)
+        writeID(of: index, into: &out)
+        out.literal(#","text":""#)
+        var position = Int(reasonStarts[index &* columnCount &+ column])
         while true {
-            let op = records[position]
+            let op = ops[position]
             if op == Op.literal.rawValue {
                 let length = number(at: position + 1)
-                out.append(records, position + 5..<position + 5 + length)
+                out.append(ops, position + 5..<position + 5 + length)
                 position += 5 + length
             } else if op == Op.hole.rawValue {
                 out.content(hole(number(at: position + 1)))
                 position += 5
             } else {
-                return
+                break
             }
         }
+        out.literal(#""}"#)
     }
 }

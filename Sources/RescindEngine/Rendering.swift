@@ -18,18 +18,8 @@ struct MessageRenderer {
         return render(outcome.reason, count: count)
     }
 
-    /// The `reasons` element of a matched rule or tier, `{"rule":…,"text":…}`, from
-    /// `OutcomeTexts`: the same text as `render(outcome:)`. `column` is
-    /// `OutcomeTexts.column(of:)` of the decision's locale.
-    mutating func writeReason(outcome index: Int, column: Int, into out: inout JSONWriter) {
-        let texts = policy.outcomeTexts
-        texts.writeReason(of: index, column: column, into: &out) { hole in
-            holeText(texts.holes[hole], outcome: index)
-        }
-    }
-
     /// A rule's or tier's hole: a tier's reason can read its threshold's `count`.
-    private mutating func holeText(_ expression: CompiledExpression, outcome index: Int) -> String {
+    mutating func holeText(_ expression: CompiledExpression, outcome index: Int) -> String {
         if case .field(let path) = expression.shortcut, let value = path.read(from: decision.request) {
             return text(of: value, expression: expression)
         }

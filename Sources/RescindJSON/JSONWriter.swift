@@ -74,6 +74,7 @@ import RescindUnsafe
     package mutating func append(_ text: String) { out.append(text) }
 
     /// `bytes[range]`, JSON already, as they are (a compiled plan's prepared text).
+    @inlinable
     package mutating func append(_ bytes: ArenaTable<UInt8>, _ range: Range<Int>) { out.append(bytes, range) }
 
     /// Part of a string's content, escaped as needed, between a `byte(0x22)` that opens

@@ -260,6 +260,7 @@
     }
 
     /// `bytes[range]`, JSON already, as they are.
+    @inlinable
     package mutating func append(_ bytes: ArenaTable<UInt8>, _ range: Range<Int>) {
         precondition(range.lowerBound >= 0 && range.upperBound <= bytes.count, "range outside the table")
         append(UnsafeBufferPointer(rebasing: bytes.buffer[range]))

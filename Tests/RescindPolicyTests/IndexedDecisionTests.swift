@@ -126,6 +126,7 @@ struct IndexedDecisionTests {
         // The index is what is under test: bound tests on three fields, many words of candidates.
         #expect(indexed.plan.numberFieldCount == 3)
         #expect(indexed.plan.wordCount > 1)
+        #expect(indexed.plan.ruleLists != nil)
         #expect(unindexed.plan.numberFieldCount == 0)
         #expect(indexed.plan.bucketedSlots.contains { indexed.plan.boundBuckets[$0].keyCount > 2 * DecisionPlan.maxBuckets })
 

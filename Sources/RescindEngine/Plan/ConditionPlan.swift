@@ -153,6 +153,26 @@ struct BoundBuckets: Sendable {
     }
 }
 
+/// The rules of a large set listed by the values of the enum fields they test: for
+/// each combination of those fields' values, the rules whose enum tests all pass with
+/// it, in policy order. A decision looks its combination up and visits that list (the
+/// rules its candidate set holds, before bound tests), where walking the candidate
+/// set's words would scan one bit per rule. Built only when the lists stay small (see
+/// `DecisionPlan.ruleLists`).
+struct RuleLists: Sendable {
+    /// For each tested slot (`DecisionPlan.testedSlots`, in order), what its ordinal is
+    /// multiplied by in a combination's number.
+    let strides: ArenaTable<Int>
+    /// Combination `c`'s rules are `rules[starts[c] ..< starts[c + 1]]`.
+    let starts: ArenaTable<Int32>
+    let rules: ArenaTable<Int32>
+
+    /// The most combinations indexed, and entries per rule or per combination, whichever
+    /// is more (a rule without a test on a field is in every combination of its values).
+    static let maxCombinations = 1 << 16
+    static let maxEntries = 32
+}
+
 /// What every condition of a policy set starts with, built once when the set is made.
 /// A class, so a decision reaches it through one reference.
 final class DecisionPlan: Sendable {
@@ -186,6 +206,8 @@ final class DecisionPlan: Sendable {
     /// has a computed field.
     let effects: ArenaTable<Effect>
     let computesObligations: ArenaTable<Bool>
+    /// Whether any outcome does: when none does, a decision skips looking.
+    let anyComputesObligations: Bool
     /// The index in the outcomes of each threshold's first tier.
     let tierBase: ArenaTable<Int>
     let thresholds: ArenaTable<ConditionPlan>
@@ -206,6 +228,9 @@ final class DecisionPlan: Sendable {
     /// ascending, as a range of `boundConstants`: what a value's key is found among.
     let boundConstants: ArenaTable<CELDecimal>
     let boundRanges: ArenaTable<Range<Int>>
+    /// The rules by the combination of their enum fields' values; nil when the set has
+    /// one word of candidates or the lists would be too long.
+    let ruleLists: RuleLists?
     /// The interval index: each number cache slot's buckets (`buckets` zero where the
     /// slot is not indexed), their rows of `wordCount` words, and the indexed slots.
     let boundBuckets: ArenaTable<BoundBuckets>
@@ -251,6 +276,7 @@ final class DecisionPlan: Sendable {
         self.suspended = arena.table(suspended.joined())
         self.effects = arena.table(effects)
         self.computesObligations = arena.table(computesObligations)
+        self.anyComputesObligations = computesObligations.contains(true)
         self.tierBase = arena.table(tierBase)
         // A missing condition always holds: it is planned as one with no tests, so
         // settling it never reaches for the (absent) condition.
@@ -320,6 +346,59 @@ final class DecisionPlan: Sendable {
         self.boundBuckets = arena.table(buckets)
         self.boundPassing = arena.table(boundPassing)
         self.bucketedSlots = arena.table(buckets.indices.filter { buckets[$0].buckets > 0 })
+        self.ruleLists = Self.listRules(
+            rulePlans, tests: keyed, fields: builder.fields, slots: slots, wordCount: wordCount, in: arena)
+    }
+
+    /// Builds `RuleLists`: nil for a set of up to 64 conditions (a one-word walk is
+    /// cheaper than a lookup), or when the combinations or the entries (a rule is in
+    /// every combination its tests accept) pass `RuleLists`' limits: at most 4 MiB.
+    private static func listRules(
+        _ rules: [ConditionPlan], tests: [FlatTest], fields: [EnumField?], slots: [Int], wordCount: Int,
+        in arena: PlanArena
+    ) -> RuleLists? {
+        guard wordCount > 1, !slots.isEmpty else { return nil }
+        var strides: [Int] = []
+        var combinations = 1
+        for slot in slots {
+            strides.append(combinations)
+            combinations *= fields[slot]!.values.count
+            guard combinations <= RuleLists.maxCombinations else { return nil }
+        }
+        let position = Dictionary(uniqueKeysWithValues: slots.enumerated().map { ($1, $0) })
+        // Each rule's accepted ordinals per tested slot (every value where it has no test).
+        var accepted: [[UInt64]] = []
+        var entries = 0
+        for rule in rules {
+            var masks = slots.map { slot in
+                let count = fields[slot]!.values.count
+                return count == 64 ? UInt64.max : (1 << UInt64(count)) - 1
+            }
+            for test in tests[rule.tests] where test.kind == .oneOf { masks[position[test.field]!] &= test.accepted }
+            entries += masks.reduce(1) { $0 * $1.nonzeroBitCount }
+            guard entries <= RuleLists.maxEntries * max(rules.count, combinations) else { return nil }
+            accepted.append(masks)
+        }
+        var lists = Array(repeating: [Int32](), count: combinations)
+        for (index, masks) in accepted.enumerated() {
+            // Every combination of accepted ordinals, slot by slot.
+            var numbers = [0]
+            for (slot, mask) in masks.enumerated() {
+                var next: [Int] = []
+                var bits = mask
+                while bits != 0 {
+                    let ordinal = bits.trailingZeroBitCount
+                    bits &= bits - 1
+                    next += numbers.map { $0 + ordinal * strides[slot] }
+                }
+                numbers = next
+            }
+            for number in numbers { lists[number].append(Int32(index)) }
+        }
+        var starts: [Int32] = [0]
+        for list in lists { starts.append(starts.last! + Int32(list.count)) }
+        return RuleLists(
+            strides: arena.table(strides), starts: arena.table(starts), rules: arena.table(lists.joined()))
     }
 
     /// Builds the interval index (`BoundBuckets`) of every number field some condition's
