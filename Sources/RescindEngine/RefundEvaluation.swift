@@ -14,7 +14,7 @@ extension DecisionRun {
         // when an expression has no shortcut or its shortcut cannot answer.
         let policy = self.policy
         var fee = CELDecimal(Int64(0))
-        let feeCase = firstCase(refundPlan.fee)
+        let feeCase = firstCase(refundPlan.fee.conditions)
         if let index = feeCase {
             guard let value = decimal(refundPlan.fee.values[index], else: policy.refunds!.fee[index].value) else {
                 return nil
@@ -43,8 +43,8 @@ extension DecisionRun {
                 return nil
             }
         }
-        guard let initiate = firstCase(refundPlan.initiate) else { return noCase("initiate_within") }
-        guard let expect = firstCase(refundPlan.expect) else { return noCase("expect_within") }
+        guard let initiate = firstCase(refundPlan.initiate.conditions) else { return noCase("initiate_within") }
+        guard let expect = firstCase(refundPlan.expect.conditions) else { return noCase("expect_within") }
         guard let (initiateBy, expectedBy) = deadlines(
                 at: at, refundPlan.initiate.values[initiate], refundPlan.expect.values[expect], refundPlan.deadlines)
         else { return nil }

@@ -451,11 +451,18 @@ final class DecisionPlan: Sendable {
     /// from the ordinals of the tested fields; false (nothing written) when one of them
     /// is absent or unexpected, and conditions must be settled test by test.
     func candidates(ordinals: ScratchTable<Int8>, into words: ScratchTable<UInt64>) -> Bool {
-        words.fill(.max)
+        for index in 0..<wordCount { words[index] = .max }
         for slot in testedSlots {
             let ordinal = ordinals[slot]
             guard ordinal >= 0 else { return false }
-            words.formIntersection(with: passing, from: (rowStart[slot] + Int(ordinal)) * wordCount)
+            let row = (rowStart[slot] &+ Int(ordinal)) &* wordCount
+            if wordCount <= 2 {
+                // A small set's words: a plain loop costs its decisions less than the
+                // vectorized one's set-up (the pack's, measured).
+                for index in 0..<wordCount { words[index] &= passing[row &+ index] }
+            } else {
+                words.formIntersection(with: passing, from: row)
+            }
         }
         return true
     }
