@@ -534,6 +534,16 @@ struct DocumentReader {
             return nil
         }
         let bytes = utf8.dropFirst(span.start.offset).prefix(span.end.offset - span.start.offset)
+        // Most expressions are written as they read (no escapes, no folded lines): the
+        // same bytes inside the quotes, and no table is needed. Checked on bytes first,
+        // which is the scalar comparison below without decoding (a quote is one byte).
+        let quote = quoted ? 1 : 0
+        var text = scalar.text
+        if bytes.count >= 2 * quote,
+            text.withUTF8({ bytes.dropFirst(quote).dropLast(quote).elementsEqual($0) })
+        {
+            return nil
+        }
         var raw: [(scalar: Unicode.Scalar, location: SourceLocation)] = []
         var line = span.start.line
         var column = span.start.column

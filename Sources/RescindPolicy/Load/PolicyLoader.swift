@@ -189,9 +189,9 @@ package struct PolicyLoader: Sendable {
                 diagnostics.append(PolicyMessages.emptyFile(at: result.source.span(from: 0, to: 0)))
             }
             map.add(result.source)
-            hash.update((digestNames?[index] ?? result.source.path).utf8)
+            hash.update(digestNames?[index] ?? result.source.path)
             hash.update([0])
-            hash.update(result.source.text.utf8)
+            hash.update(result.source.text)
             hash.update([0])
             reader.model.files.append(result.source.path)
             reader.source = result.source
