@@ -98,6 +98,24 @@ package struct CELEnvironment: Sendable {
             issues: issues + planIssues)
     }
 
+    /// Compiles `source` as `compile(_:)` does, taking the parse and the type-check from
+    /// an earlier expression of the same shape in `shapes` when there is one (see
+    /// `CELShapeCache`); a clean compilation becomes its shape's instance.
+    package func compile(_ source: String, shapes: CELShapeCache) -> CompileResult {
+        guard typeCheck, let (key, literals) = shapes.shape(of: source) else { return compile(source) }
+        if let (parsed, checked) = shapes.instance(of: source, key: key, literals: literals) {
+            let (program, planIssues) = planner.plan(checked)
+            return CompileResult(
+                program: program.map { CELProgram(source: source, parsed: parsed, checked: checked, program: $0) },
+                issues: planIssues)
+        }
+        let result = compile(source)
+        if result.issues.isEmpty, let program = result.program, let checked = program.checked {
+            shapes.remember(key: key, literals: literals, parsed: program.parsed, checked: checked)
+        }
+        return result
+    }
+
     /// Parses and plans an expression without type-checking: names resolve against
     /// the bindings at evaluation time and calls dispatch on runtime argument kinds.
     package func compileUnchecked(_ source: String) -> CompileResult {

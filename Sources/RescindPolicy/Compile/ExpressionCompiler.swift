@@ -9,10 +9,20 @@ struct ExpressionCompiler {
     /// A copy given another environment (`item`, `count`, `fee` declared) starts a cache
     /// of its own: a cached compilation holds only for the environment it was made in.
     var environment: CELEnvironment {
-        didSet { cache = ExpressionCache() }
+        didSet {
+            cache = ExpressionCache()
+            shapes = Self.shapeCache()
+        }
     }
     /// What each text compiled to, in this environment.
     private(set) var cache = ExpressionCache()
+    /// Parses and type-checks by shape: thresholds such as `order.total > decimal("…")`
+    /// differ only in their literal, which the checker reads as a `string` whatever it says.
+    private(set) var shapes = Self.shapeCache()
+
+    private static func shapeCache() -> CELShapeCache {
+        CELShapeCache(liftingArgumentsOf: ["decimal", "timestamp", "duration"])
+    }
     /// Variables that are part of the request, whose reads explanations show.
     let requestVariables: Set<String>
     /// Calendar names the policy set defines; calendar functions name one as a literal.
@@ -38,7 +48,7 @@ struct ExpressionCompiler {
         if let entry = cache.entries[key] {
             return (entry.compiled(at: text, boundaries: expecting == .bool ? boundaries(in: entry.program.parsed.expr, text) : []), entry.program)
         }
-        let result = environment.compile(text.source)
+        let result = environment.compile(text.source, shapes: shapes)
         for issue in result.issues {
             diagnostics.append(issue.diagnostic { locate($0, in: text) })
         }
