@@ -8,6 +8,17 @@ struct DocumentReader {
     var diagnostics = Diagnostics()
     /// The file being read, to map expression text to file positions.
     var source: SourceFile?
+    /// The texts the model keeps, each distinct one once: a large set repeats its tests
+    /// thousands of times. A text is copied when first kept, so the model holds none of
+    /// the memory of the thread that parsed the tree (see `ParseAhead`).
+    private var kept: Set<String> = []
+
+    private mutating func keep(_ text: String) -> String {
+        if let known = kept.firstIndex(of: text) { return kept[known] }
+        let copy = text.withCString { String(cString: $0) }
+        kept.insert(copy)
+        return copy
+    }
 
     mutating func read(_ document: YAMLNode) {
         // An empty document (`---` with nothing after it) would contribute nothing: a
@@ -398,7 +409,7 @@ struct DocumentReader {
                 node.reportMismatch(expected: PolicyMessages.textOrTextPerLocale, diagnostics: &diagnostics)
                 return .shared("")
             }
-            return .shared(scalar.text)
+            return .shared(keep(scalar.text))
         }
         var texts: [(String, ExpressionText)] = []
         var keySpans: [String: SourceSpan] = [:]
@@ -418,7 +429,7 @@ struct DocumentReader {
                 continue
             }
             texts.append((locale, ExpressionText(
-                source: scalar.text, span: entry.value.span, origin: origin(of: entry.value, scalar))))
+                source: keep(scalar.text), span: entry.value.span, origin: origin(of: entry.value, scalar))))
             keySpans[locale] = entry.key.span
         }
         return .byLocale(LocalizedText(byLocale: texts, span: node.span, keySpans: keySpans))
@@ -490,7 +501,7 @@ struct DocumentReader {
             node.reportMismatch(expected: PolicyMessages.aCELExpression, diagnostics: &diagnostics)
             return nil
         }
-        return ExpressionText(source: scalar.text, span: node.span, origin: origin(of: node, scalar))
+        return ExpressionText(source: keep(scalar.text), span: node.span, origin: origin(of: node, scalar))
     }
 
     private func origin(of node: YAMLNode, _ scalar: YAMLScalar) -> ExpressionOrigin {
