@@ -1,4 +1,5 @@
 import CELCommon
+import CELParser
 
 /// Compilations shared by expressions that differ only in the string literal given to a
 /// conversion function: `order.total > decimal("120.50")` and
@@ -68,7 +69,7 @@ package final class CELShapeCache {
     private func liftedLiteral(in bytes: [UInt8], at index: Int) -> (Int, Int)? {
         if index > 0 {
             let before = bytes[index - 1]
-            if before == UInt8(ascii: ".") || before == UInt8(ascii: "_") || Self.isAlphanumeric(before) { return nil }
+            if before == UInt8(ascii: ".") || isIdentifierPart(before) { return nil }
         }
         for name in liftedFunctions {
             let utf8 = name.utf8
@@ -86,11 +87,6 @@ package final class CELShapeCache {
             return (quote, close)
         }
         return nil
-    }
-
-    private static func isAlphanumeric(_ byte: UInt8) -> Bool {
-        (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
-            || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
     }
 
     /// The checked trees for `source`, from an earlier instance of its shape.

@@ -472,7 +472,7 @@ struct Lexer {
         || b == UInt8(ascii: "_")
 }
 
-@inline(__always) func isIdentifierPart(_ b: UInt8) -> Bool { isIdentifierStart(b) || isDigit(b) }
+@inline(__always) package func isIdentifierPart(_ b: UInt8) -> Bool { isIdentifierStart(b) || isDigit(b) }
 
 @inline(__always) func isQuotedIdentifierPart(_ b: UInt8) -> Bool {
     isIdentifierPart(b) || b == UInt8(ascii: ".") || b == UInt8(ascii: "/") || b == UInt8(ascii: "-")

@@ -18,11 +18,8 @@ struct MessageRenderer {
         return render(outcome.reason, count: count)
     }
 
-    /// A rule's or tier's hole: a tier's reason can read its threshold's `count`.
+    /// One hole of outcome `index`'s reason, as `render(outcome:)` writes it.
     mutating func holeText(_ expression: CompiledExpression, outcome index: Int) -> String {
-        if case .field(let path) = expression.shortcut, let value = path.read(from: decision.request) {
-            return text(of: value, expression: expression)
-        }
         let count = policy.outcomes[index].threshold.flatMap { decision.tierCount(of: $0) }
         return text(of: value(of: expression, count: count), expression: expression)
     }

@@ -44,12 +44,12 @@ struct ShadowIndexTests {
 
     /// `others` come from few choices so that groups are large and some are subsets of others.
     static func generate(count: Int, seed: UInt64) -> [GeneratedRule] {
-        var random = SplitMix(seed: seed)
+        var random = IndexedDecisionTests.Generator(state: seed)
         func values(_ all: [String]) -> Set<String>? {
             switch random.next() % 4 {
             case 0: nil
             case 1: Set(all)
-            default: [all[Int(random.next() % UInt64(all.count))]]
+            default: [random.pick(all)]
             }
         }
         let otherChoices: [Set<String>] = [
@@ -58,11 +58,11 @@ struct ShadowIndexTests {
         return (0..<count).map { index in
             let role = values(["buyer", "seller"])
             let status = values(["paid", "shipped"])
-            var others = otherChoices[Int(random.next() % 3)]
+            var others = random.pick(otherChoices)
             // A rule needs a condition; `true` is one more "other" condition.
             if role == nil, status == nil, others.isEmpty { others = ["true"] }
             return GeneratedRule(
-                id: "r\(index)", role: role, status: status, others: others, effect: effects[Int(random.next() % 3)])
+                id: "r\(index)", role: role, status: status, others: others, effect: random.pick(effects))
         }
     }
 
@@ -105,18 +105,5 @@ struct ShadowIndexTests {
         #expect(expected.count > 50 && expected.count < 350)
         let differing = Set(found.keys).union(expected.keys).filter { found[$0] != expected[$0] }.sorted()
         #expect(differing.isEmpty, "\(differing.prefix(10).map { "\($0): found \(found[$0] ?? "none"), expected \(expected[$0] ?? "none")" })")
-    }
-}
-
-/// A small seeded generator (SplitMix64), so the sets are the same on every run.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

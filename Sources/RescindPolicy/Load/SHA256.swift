@@ -39,14 +39,14 @@ package struct SHA256 {
         if index < bytes.count { update(bytes[index...]) }
     }
 
-    /// Adds `bytes`.
-    /// A text's UTF-8, a block at a time where it is contiguous (a policy file is
-    /// megabytes: byte by byte it was 1.5% of `rescind check` at 10,000 rules).
+    /// Adds a text's UTF-8, whole blocks at a time (a policy file is megabytes: byte by
+    /// byte it was 1.5% of `rescind check` at 10,000 rules).
     package mutating func update(_ text: String) {
         var text = text
         text.withUTF8 { update(UnsafeRawBufferPointer($0)) }
     }
 
+    /// Adds `bytes`.
     package mutating func update(_ bytes: some Sequence<UInt8>) {
         for byte in bytes {
             pending.append(byte)
