@@ -62,3 +62,25 @@ struct ThresholdShapeTests {
             """))
     }
 }
+
+/// The document reader keeps each distinct text once, copied (`DocumentReader.keep`).
+@Suite("texts the model keeps")
+struct KeptTextTests {
+    @Test("a text the model keeps is kept whole, a NUL in it included")
+    func keptTextsAreWhole() throws {
+        let loaded = PolicyFixture.load(["p/rules.yaml": PolicyFixture.rules("""
+              - id: buyer-may-cancel
+                when: actor.role == "buyer"
+                effect: allow
+                reason:
+                  en: "Buyers\\0 may cancel."
+                  zh-CN: 买家可以取消。
+
+            """)])
+        let set = try #require(loaded.policySet, "\(PolicyFixture.render(loaded))")
+        let data = try JSONSerialization.data(withJSONObject: ThresholdShapeTests.request(total: "5"))
+        let decoded = try RequestDecoder(schema: set.schema).decode(Array(data)).get()
+        let decision = set.decide(decoded.root, options: DecisionOptions(locale: "en"))
+        #expect(decision.reasons.map(\.text) == ["Buyers\u{0} may cancel."])
+    }
+}

@@ -15,7 +15,8 @@ struct DocumentReader {
 
     private mutating func keep(_ text: String) -> String {
         if let known = kept.firstIndex(of: text) { return kept[known] }
-        let copy = text.withCString { String(cString: $0) }
+        // Through an array: a C string would end the text at its first NUL.
+        let copy = String(decoding: Array(text.utf8), as: UTF8.self)
         kept.insert(copy)
         return copy
     }
